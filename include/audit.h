@@ -1,0 +1,41 @@
+/*
+ * audit.h - the audit trail as the daemon sees it: records made durable in
+ * the spool, then shipped to Redis by a background thread (DESIGN.md 5, 7).
+ *
+ * Redis streams written by the shipper (keys under redis.prefix):
+ *   <prefix>audit            every decision record
+ *   <prefix>mailbox:<addr>   the decisions concerning one protected mailbox
+ *   <prefix>alerts           alert records, also PUBLISHed on <prefix>alerts
+ * Each record is shipped with a Lua script that first does SET NX on
+ * <prefix>seen:<id>, so a replayed record is added exactly once.
+ */
+#ifndef FWDGUARD_AUDIT_H
+#define FWDGUARD_AUDIT_H
+
+#include <stddef.h>
+#include "cfg.h"
+#include "record.h"
+
+struct audit;
+
+/* Opens the spool of c->audit.spool and starts the shipper; NULL with a reason in err. */
+struct audit *audit_open(const struct cfg *c, char *err, size_t errsize);
+
+/* Durable on 0; -1 when the records could not be made durable (caller applies on_error). */
+int audit_commit(struct audit *a, struct record *const *recs, size_t n);
+
+/* New Redis settings after a reload (the spool directory is fixed at open). */
+void audit_reconfigure(struct audit *a, const struct cfg *c);
+
+/* Stops the shipper after a last, bounded attempt to ship; closes the spool. */
+void audit_close(struct audit *a);	/* accepts NULL */
+
+/*
+ * Ships everything in the spool to Redis once, in the calling thread
+ * (used by "fwdguard-audit replay" and by the shipper).  Returns the number
+ * of records shipped, or -1 when Redis could not be reached (err says why).
+ */
+long audit_ship_pending(struct spool *s, const struct cfg_redis *rc, long long maxlen,
+    char *err, size_t errsize);
+
+#endif

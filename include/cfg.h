@@ -1,0 +1,114 @@
+/*
+ * cfg.h - the YAML configuration (DESIGN.md 4) as an immutable, refcounted
+ * snapshot.
+ *
+ * cfg_load() reads and validates a whole file against one table of keys and
+ * reports *every* error as "file:line:column: message" (1-based) through the
+ * error callback before failing.  A loaded cfg is never modified: reload
+ * builds a new one and swaps it in (cfg_current_set); each milter
+ * connection holds a reference to the snapshot it started with.
+ */
+#ifndef FWDGUARD_CFG_H
+#define FWDGUARD_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "policy.h"
+
+#define CFG_DEFAULT_PATH	"/etc/fwdguard/fwdguard.yaml"
+#define CFG_MAX_BYTES		(1024 * 1024)	/* larger files are refused */
+#define CFG_MAX_DEPTH		16		/* deeper nesting is refused */
+
+enum audit_scope { SCOPE_PROTECTED, SCOPE_ALL };
+
+struct cfg_milter {
+	char *socket;		/* default "unix:/run/fwdguard/fwdguard.sock" */
+	char *user;		/* default "fwdguard"; "" keeps the current user */
+	enum action on_error;	/* default tempfail; only tempfail/accept/reject */
+};
+
+struct cfg_log {
+	int facility;		/* syslog LOG_* facility, default LOG_MAIL */
+	int level;		/* syslog LOG_* priority, default LOG_INFO */
+};
+
+struct cfg_ldap {
+	char *uri;		/* NULL: no directory */
+	bool starttls;
+	char *bind_dn;
+	char *bind_password_file;
+	char *base;
+	char *mailbox_filter;	/* default "(|(mail=%s)(mailAlternateAddress=%s))" */
+	char **forward_attributes;	/* default mailForwardingAddress, mailRoutingAddress */
+	size_t nforward_attributes;
+	char *protected_filter;
+	char *domain_filter;
+	double timeout;		/* seconds, default 2 */
+	long cache_ttl;		/* default 300 */
+	long cache_negative_ttl;	/* default 60 */
+	enum action on_error;	/* default tempfail */
+};
+
+struct cfg_redis {
+	char *address;		/* "host:port" or "unix:/path", default "127.0.0.1:6379" */
+	char **sentinels;	/* "host:port" */
+	size_t nsentinels;
+	char *master_name;	/* default "fwdguard" */
+	char *password_file;	/* NULL or "": no AUTH */
+	char *prefix;		/* default "fwdguard:" */
+	double timeout;		/* seconds, default 1 */
+};
+
+struct cfg_audit {
+	enum audit_scope scope;	/* default protected */
+	char *spool;		/* default "/var/spool/fwdguard" */
+	long long stream_maxlen;	/* default 10000000 */
+	long long correlation_ttl;	/* seconds, default 2592000 */
+};
+
+struct cfg_alerts {
+	bool syslog;		/* default true */
+	char *mail_to;		/* NULL: no mail */
+	char *mail_from;
+	char *sendmail;		/* default "/usr/sbin/sendmail" */
+	long dedupe_window;	/* seconds, default 3600 */
+};
+
+struct cfg {
+	char *path;		/* the file it was loaded from */
+	char digest[65];	/* hex SHA-256 of the file's bytes: "policy" in audit records */
+	struct cfg_milter milter;
+	struct cfg_log log;
+	struct policy policy;	/* mode, domains, mailboxes, allow, rules */
+	struct cfg_ldap ldap;
+	struct cfg_redis redis;
+	struct cfg_audit audit;
+	char *probes_from;
+	struct cfg_alerts alerts;
+};
+
+/* Receives one formatted error line, without a trailing newline. */
+typedef void (*cfg_error_fn)(void *ctx, const char *line);
+
+/*
+ * Loads and validates path.  Returns a snapshot with one reference, or NULL
+ * after reporting every error found through err (which may be NULL).
+ */
+struct cfg *cfg_load(const char *path, cfg_error_fn err, void *ctx);
+
+/* Same, from a buffer; name is used in error lines. For tests. */
+struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
+    cfg_error_fn err, void *ctx);
+
+struct cfg *cfg_ref(struct cfg *c);	/* returns c; thread-safe */
+void cfg_unref(struct cfg *c);		/* frees on the last reference; accepts NULL */
+
+/*
+ * The process-wide current snapshot.  cfg_current() returns a new reference
+ * (release it with cfg_unref), or NULL before the first cfg_current_set().
+ * cfg_current_set() takes over the caller's reference to c and drops the old.
+ */
+struct cfg *cfg_current(void);
+void cfg_current_set(struct cfg *c);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * evidence.h - egress evidence that a message is a forwarded copy of a
+ * protected mailbox's mail (DESIGN.md 3), gathered header by header.
+ *
+ * One struct evidence per connection, reset for each message.  Memory is
+ * bounded whatever the headers hold: values are scanned in place, at most
+ * EVIDENCE_ADDRS_MAX recipient-header addresses are kept, and the first
+ * protected mailbox named is remembered by pointer into the policy.
+ * Mailing-list and ARC/SRS headers are recorded as context only and never
+ * produce a signal.
+ */
+#ifndef FWDGUARD_EVIDENCE_H
+#define FWDGUARD_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "policy.h"
+
+#define EVIDENCE_ADDRS_MAX	256	/* To/Cc addresses remembered per message */
+#define EVIDENCE_MSGID_MAX	255
+
+struct evidence;
+
+struct evidence *evidence_new(void);
+void evidence_reset(struct evidence *ev);
+void evidence_free(struct evidence *ev);	/* accepts NULL */
+
+/*
+ * Feeds one header (name without colon, unfolded or folded value as
+ * libmilter gives it).  The policy must stay the same for the whole message.
+ */
+void evidence_header(struct evidence *ev, const struct policy *p, const char *name, const char *value);
+
+/* Message-wide signals found so far (delivered-to, received-for, ...). */
+signal_set evidence_signals(const struct evidence *ev);
+
+/* The first protected mailbox a message-wide signal named, or NULL (borrowed from the policy). */
+const char *evidence_mailbox(const struct evidence *ev);
+
+/* The protected mailbox the From: header names, or NULL (borrowed from the policy). */
+const char *evidence_from_protected(const struct evidence *ev);
+
+/* The From: address as a canonical string, or "" when absent or unreadable. */
+const char *evidence_from(const struct evidence *ev);
+
+/* The Message-ID without angle brackets, or "" (bounded to EVIDENCE_MSGID_MAX). */
+const char *evidence_message_id(const struct evidence *ev);
+
+/* Context facts: List-Id/List-Unsubscribe seen; ARC or SRS markers seen. */
+bool evidence_is_list(const struct evidence *ev);
+bool evidence_is_arc_or_srs(const struct evidence *ev);
+
+/* True when some header was too large or held too many addresses to read whole. */
+bool evidence_truncated(const struct evidence *ev);
+
+/*
+ * Signals that concern one recipient: orcpt (orcpt is the raw ORCPT= value,
+ * "rfc822;support@corp.example" in xtext, or NULL) and header-recipient
+ * (DESIGN.md 3: To/Cc name a protected mailbox, this recipient is external
+ * and in no recipient header, and From is external or differs from the
+ * envelope sender; sender may be NULL for the null sender).  *mailbox
+ * receives the protected mailbox named, or is left untouched.
+ */
+signal_set evidence_recipient(const struct evidence *ev, const struct policy *p,
+    const struct address *rcpt, const char *orcpt, const struct address *sender,
+    const char **mailbox);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * log.h - logging to syslog, or to stderr in the foreground (-f) before
+ * syslog is set up.  log_warn() appends strerror(errno); log_warnx() does
+ * not.  Per-message lines start with the queue id (see callbacks).
+ * Thread-safe.
+ */
+#ifndef FWDGUARD_LOG_H
+#define FWDGUARD_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+/* ident "fwdguard"; to_stderr also copies lines to stderr. */
+void log_init(const char *ident, int facility, bool to_stderr);
+void log_set_level(int level);		/* LOG_* priority; lines above it are dropped */
+void log_set_facility(int facility);
+
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Map "mail", "local0".. / "info", "debug".. to syslog constants; -1 unknown. */
+int log_facility_lookup(const char *name);
+int log_level_lookup(const char *name);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * redis_conn.h - one Redis connection from the [redis] settings: TCP or
+ * unix socket, optional Sentinel lookup of the master, AUTH from
+ * password_file, command and connect timeouts.  A connection belongs to
+ * one thread at a time; it is never shared without the caller's lock.
+ * Commands go only through hiredis' argv API with explicit lengths.
+ */
+#ifndef FWDGUARD_REDIS_CONN_H
+#define FWDGUARD_REDIS_CONN_H
+
+#include <stddef.h>
+#include "cfg.h"
+
+struct redis_conn;
+
+/* Connects; NULL with a reason in err. */
+struct redis_conn *redis_conn_open(const struct cfg_redis *rc, char *err, size_t errsize);
+void redis_conn_close(struct redis_conn *c);	/* accepts NULL */
+
+/*
+ * Runs one command; returns the hiredis redisReply * (as void * so callers
+ * need not include hiredis; free it with redis_conn_reply_free), or NULL on
+ * a connection error, after which the connection must be closed.
+ */
+void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, const size_t *argvlen);
+void redis_conn_reply_free(void *reply);
+
+#endif

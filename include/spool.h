@@ -1,0 +1,45 @@
+/*
+ * spool.h - the local journal that makes audit records durable before the
+ * milter replies (DESIGN.md 5, 7).
+ *
+ * Records are appended to journal files in the spool directory and
+ * fdatasync'd with group commit: concurrent spool_commit() callers share
+ * one write+sync.  A reader cursor (persisted in the directory) tracks what
+ * was shipped to Redis; fully shipped journals are removed.  A torn last
+ * line (crash mid-write) is skipped on reading.  Thread-safe.
+ */
+#ifndef FWDGUARD_SPOOL_H
+#define FWDGUARD_SPOOL_H
+
+#include <stddef.h>
+#include "record.h"
+
+struct spool;
+
+/* Opens (creating mode 0750 if needed) dir.  NULL with a reason in err. */
+struct spool *spool_open(const char *dir, char *err, size_t errsize);
+void spool_close(struct spool *s);	/* accepts NULL */
+
+/*
+ * Appends records and returns once they are on stable storage (0), or -1
+ * with errno set when they could not be made durable: the caller must then
+ * not accept the message unrecorded.
+ */
+int spool_commit(struct spool *s, struct record *const *recs, size_t n);
+
+/*
+ * Reading side (one reader at a time; the spool takes an flock so the
+ * daemon's shipper and "fwdguard-audit replay" never read together).
+ * spool_next() returns the next unshipped record (caller frees), or NULL
+ * when none is left (or on error, with errno set).  spool_ack() marks
+ * everything returned so far as shipped and persists the cursor.
+ */
+struct record *spool_next(struct spool *s);
+int spool_ack(struct spool *s);
+/* Rewinds the reader to the last acknowledged position (after a failed shipment). */
+void spool_rewind(struct spool *s);
+
+/* Number of records written and not yet acknowledged (approximate, for logs). */
+size_t spool_backlog(struct spool *s);
+
+#endif
