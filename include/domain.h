@@ -30,6 +30,13 @@ enum domain_status {
  */
 enum domain_status domain_normalize(const char *in, size_t len, char *out, size_t outsize);
 
+/*
+ * 1 when s[0..len) is strict UTF-8 (no overlong forms, no surrogates,
+ * nothing above U+10FFFF), else 0.  Shared by the address parser for
+ * SMTPUTF8 local parts.
+ */
+int domain_utf8_valid(const unsigned char *s, size_t len);
+
 /* Human-readable text for a status ("invalid domain").  Static storage. */
 const char *domain_status_str(enum domain_status st);
 

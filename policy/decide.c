@@ -1,1 +1,218 @@
-/* placeholder: being written */
+/*
+ * decide.c - one decision per (message, recipient) from the facts the
+ * milter gathered (DESIGN.md 2-4).
+ *
+ * Two passes: the first classifies every recipient and finds the
+ * protected mailbox each one concerns; the message is in audit scope when
+ * any recipient concerns one (or scope is all).  The second picks the rule
+ * and action.  Out of scope, every decision is accept: fwdguard never
+ * interferes with mail that touches no protected mailbox.  Pure code.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "decide.h"
+
+#define DECIDE_SIGNALS_MAX	256
+
+/* Facts about the message as a whole. */
+struct decide_facts {
+	signal_set signals;		/* message-wide header signals */
+	const struct address *sender;	/* envelope sender, NULL when null or unreadable */
+	const char *sender_mailbox;	/* protected envelope sender or From, or NULL */
+	bool sender_internal;
+};
+
+static void decide_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* A reason is a summary: a cut one ends in "..." so that readers see it. */
+static void decide_mark_cut(char *buf, size_t size, int n)
+{
+	if (n >= 0 && (size_t)n < size)
+		return;
+	if (size > 3)
+		memcpy(buf + size - 4, "...", 4);
+}
+
+static void decide_gather(const struct decide_message *m, struct decide_facts *f)
+{
+	const struct policy *p = m->policy;
+
+	memset(f, 0, sizeof(*f));
+	if (m->sender_status == ADDRESS_OK) {
+		f->sender = &m->sender;
+		f->sender_mailbox = policy_protected(p, &m->sender);
+		f->sender_internal = policy_is_internal(p, &m->sender) != 0;
+	}
+	if (f->sender_mailbox == NULL)
+		f->sender_mailbox = evidence_from_protected(m->ev);
+	f->signals = evidence_signals(m->ev);
+	/* The Exchange auto-forward marker names no mailbox: it only counts
+	 * when the protected mailbox is the one sending. */
+	if (f->sender_mailbox == NULL)
+		f->signals &= ~SIGNAL_BIT(SIGNAL_EXCHANGE_AUTOFORWARD);
+}
+
+static enum direction decide_direction(const struct decide_facts *f, enum destination dest)
+{
+	if (dest != DEST_INTERNAL)
+		return DIR_OUTBOUND;
+	return f->sender_internal ? DIR_INTERNAL : DIR_INBOUND;
+}
+
+/* First pass for a recipient that cannot be classified. */
+static void decide_unclassifiable(const struct decide_message *m, const struct decide_facts *f,
+    const struct decide_rcpt *r, struct decision *d)
+{
+	const char *ev_mailbox = evidence_mailbox(m->ev);
+
+	d->signals = f->signals | r->extra;
+	d->mailbox = r->extra_mailbox ? r->extra_mailbox :
+	    ev_mailbox ? ev_mailbox : f->sender_mailbox;
+	d->destination = DEST_EXTERNAL;
+	d->direction = DIR_OUTBOUND;
+	decide_copy(d->target, sizeof(d->target), r->extra_target ? r->extra_target : "");
+	snprintf(d->reason, sizeof(d->reason), "unclassifiable recipient: %s",
+	    address_status_str(r->status));
+}
+
+/* First pass: signals, mailbox concerned, destination, direction, target. */
+static void decide_classify(const struct decide_message *m, const struct decide_facts *f,
+    const struct decide_rcpt *r, struct decision *d)
+{
+	const struct policy *p = m->policy;
+	const char *ev_mailbox = evidence_mailbox(m->ev), *rcpt_mailbox = NULL;
+	const char *target = NULL;
+	enum destination dest;
+	signal_set rsig;
+
+	rsig = evidence_recipient(m->ev, p, &r->addr, r->orcpt, f->sender, &rcpt_mailbox);
+	d->signals = f->signals | rsig | r->extra;
+	d->mailbox = r->extra_mailbox;
+	if (d->mailbox == NULL)
+		d->mailbox = ev_mailbox;
+	if (d->mailbox == NULL)
+		d->mailbox = rcpt_mailbox;
+	if (d->mailbox == NULL)
+		d->mailbox = policy_protected(p, &r->addr);
+	if (d->mailbox == NULL)
+		d->mailbox = f->sender_mailbox;
+
+	dest = policy_destination(p, &r->addr, d->mailbox, m->now, &d->allow, &target);
+	d->destination = policy_crosscheck(p, dest, r->mailer, r->host);
+	/* The MTA routes it out although the address looks internal: the
+	 * host it goes to is the target worth recording. */
+	if (d->destination != dest && r->host != NULL && r->host[0] != '\0')
+		target = r->host;
+	if (d->destination != DEST_ALLOWED)
+		d->allow = NULL;
+	d->direction = decide_direction(f, d->destination);
+	if (r->extra_target != NULL)
+		target = r->extra_target;
+	decide_copy(d->target, sizeof(d->target), target ? target : "");
+}
+
+static void decide_rule_reason(const struct decision *d, char *buf, size_t size)
+{
+	char sigs[DECIDE_SIGNALS_MAX];
+	const char *mailbox = d->mailbox ? d->mailbox : "(no protected mailbox)";
+	const signal_set leak = SIGNAL_BIT(SIGNAL_LEAK_PROBE) | SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER);
+	int n;
+
+	signal_set_format(d->signals, sigs, sizeof(sigs));
+	if (d->signals == 0)
+		n = snprintf(buf, size, "rule %s: %s mail to %s %s", d->rule->name,
+		    direction_name(d->direction), destination_name(d->destination), d->target);
+	else if (d->signals & leak)
+		n = snprintf(buf, size, "leak of %s mail reported from %s (signals %s)",
+		    mailbox, d->target, sigs);
+	else
+		n = snprintf(buf, size, "forwarded copy of %s to %s (signals %s)",
+		    mailbox, d->target, sigs);
+	decide_mark_cut(buf, size, n);
+}
+
+/* Second pass: rule, action, mode and reason for a classified recipient. */
+static void decide_act(const struct decide_message *m, struct decision *d)
+{
+	const struct policy *p = m->policy;
+
+	d->rule = policy_match(p, d->signals, d->destination, d->direction);
+	if (d->rule != NULL) {
+		d->action = d->rule->action;
+		d->mode = policy_rule_mode(p, d->rule);
+		decide_rule_reason(d, d->reason, sizeof(d->reason));
+		return;
+	}
+	d->action = ACTION_ACCEPT;
+	d->mode = p->mode;
+	if (d->destination == DEST_ALLOWED && d->allow != NULL)
+		snprintf(d->reason, sizeof(d->reason), "allowed: %s",
+		    d->allow->reason ? d->allow->reason : d->allow->destination);
+	else
+		decide_copy(d->reason, sizeof(d->reason), "no rule matched");
+}
+
+int decide_message(const struct decide_message *m, struct decision *out)
+{
+	struct decide_facts f;
+	bool in_scope = m->scope_all;
+	size_t i;
+
+	decide_gather(m, &f);
+	for (i = 0; i < m->nrcpts; i++) {
+		const struct decide_rcpt *r = &m->rcpts[i];
+		struct decision *d = &out[i];
+
+		memset(d, 0, sizeof(*d));
+		d->sender_protected = f.sender_mailbox != NULL;
+		if (r->status != ADDRESS_OK)
+			decide_unclassifiable(m, &f, r, d);
+		else
+			decide_classify(m, &f, r, d);
+		if (d->mailbox != NULL)
+			in_scope = true;
+	}
+	for (i = 0; i < m->nrcpts; i++) {
+		struct decision *d = &out[i];
+
+		d->record = in_scope;
+		if (!in_scope) {
+			d->action = ACTION_ACCEPT;
+			d->mode = m->policy->mode;
+			if (m->rcpts[i].status == ADDRESS_OK)
+				decide_copy(d->reason, sizeof(d->reason), "no protected mailbox involved");
+		} else if (m->rcpts[i].status != ADDRESS_OK) {
+			d->action = m->on_error;
+			d->mode = m->policy->mode;
+		} else {
+			decide_act(m, d);
+		}
+	}
+	return in_scope ? 1 : 0;
+}
+
+enum action decide_outcome(const struct decision *d, size_t n)
+{
+	enum action worst = ACTION_ACCEPT;
+	size_t i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		bool enforced = d[i].mode == MODE_ENFORCE;
+
+		if (enforced && d[i].action > worst)
+			worst = d[i].action;
+		if (!enforced || d[i].action != ACTION_STRIP)
+			kept++;
+	}
+	if (worst == ACTION_STRIP && kept == 0)
+		return ACTION_QUARANTINE;
+	return worst;
+}

@@ -1,1 +1,639 @@
-/* placeholder: being written */
+/*
+ * evidence.c - header evidence that a message is a forwarded copy of a
+ * protected mailbox's mail (DESIGN.md 3).
+ *
+ * Each header is looked up in one table that says how its value is read
+ * and which signal it gives.  Values are scanned in place; what is kept
+ * across headers is bounded: From, Message-ID, at most EVIDENCE_ADDRS_MAX
+ * To/Cc addresses, and pointers into the policy for protected mailboxes.
+ * List, ARC and SRS headers only set context flags: they are not proof of a
+ * forward and never give a signal.  Pure code.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "evidence.h"
+
+/* Addresses read from one header; beyond it the header counts as truncated. */
+#define EVIDENCE_SCAN_ADDRS	16384
+/* Bytes of one value read; Postfix's header_size_limit is 100 KiB. */
+#define EVIDENCE_VALUE_MAX	(256 * 1024)
+#define EVIDENCE_CANON_SIZE	(ADDRESS_CANONICAL_MAX + 1)
+
+struct evidence {
+	signal_set signals;
+	const char *mailbox;		/* first protected mailbox a signal named */
+	const char *rcpt_mailbox;	/* first protected mailbox To/Cc named */
+	const char *from_protected;
+	bool from_seen;			/* a From: header was read (first one wins) */
+	bool from_ok;			/* ... and its first address parsed */
+	bool from_internal;
+	bool msgid_seen;
+	bool list;
+	bool arc_srs;
+	bool truncated;
+	char from[EVIDENCE_CANON_SIZE];
+	char msgid[EVIDENCE_MSGID_MAX + 1];
+	char *addrs[EVIDENCE_ADDRS_MAX];	/* canonical To/Cc addresses, owned */
+	size_t naddrs;
+};
+
+enum evidence_kind {
+	EVK_NAMES,		/* an address list naming a protected mailbox */
+	EVK_NAMES_SEMI,		/* same, the address ends at the first ';' */
+	EVK_RECEIVED,		/* "for <address>" clause */
+	EVK_VALUE,		/* a fixed value (no mailbox named) */
+	EVK_FROM,
+	EVK_MESSAGE_ID,
+	EVK_RECIPIENTS,		/* To, Cc */
+	EVK_LIST,
+	EVK_RETURN_PATH		/* SRS marker */
+};
+
+struct evidence_header_kind {
+	const char *name;
+	enum evidence_kind kind;
+	enum fg_signal signal;
+	const char *value;	/* EVK_VALUE: the value that counts */
+};
+
+static const struct evidence_header_kind evidence_headers[] = {
+	{ "Delivered-To", EVK_NAMES, SIGNAL_DELIVERED_TO, NULL },
+	{ "X-Original-To", EVK_NAMES, SIGNAL_ORIGINAL_TO, NULL },
+	{ "Received", EVK_RECEIVED, SIGNAL_RECEIVED_FOR, NULL },
+	{ "X-Sieve-Redirected-From", EVK_NAMES, SIGNAL_SIEVE_REDIRECT, NULL },
+	/* Exchange appends ";<tenant or rule id>" to the address. */
+	{ "X-MS-Exchange-Inbox-Rules-Loop", EVK_NAMES_SEMI, SIGNAL_EXCHANGE_RULE, NULL },
+	{ "X-MS-Exchange-ForwardingLoop", EVK_NAMES_SEMI, SIGNAL_EXCHANGE_RULE, NULL },
+	{ "X-MS-Exchange-Organization-AutoForwarded", EVK_VALUE, SIGNAL_EXCHANGE_AUTOFORWARD,
+	  "true" },
+	{ "X-MS-Exchange-Generated-Message-Source", EVK_VALUE, SIGNAL_EXCHANGE_AUTOFORWARD,
+	  "Mailbox Rules Agent" },
+	{ "X-Forwarded-To", EVK_NAMES, SIGNAL_GMAIL_FORWARD, NULL },
+	{ "X-Forwarded-For", EVK_NAMES, SIGNAL_GMAIL_FORWARD, NULL },
+	{ "Resent-From", EVK_NAMES, SIGNAL_RESENT, NULL },
+	{ "Resent-Sender", EVK_NAMES, SIGNAL_RESENT, NULL },
+	{ "From", EVK_FROM, SIGNAL_COUNT, NULL },
+	{ "Message-ID", EVK_MESSAGE_ID, SIGNAL_COUNT, NULL },
+	{ "To", EVK_RECIPIENTS, SIGNAL_COUNT, NULL },
+	{ "Cc", EVK_RECIPIENTS, SIGNAL_COUNT, NULL },
+	{ "List-Id", EVK_LIST, SIGNAL_COUNT, NULL },
+	{ "List-Unsubscribe", EVK_LIST, SIGNAL_COUNT, NULL },
+	{ "Return-Path", EVK_RETURN_PATH, SIGNAL_COUNT, NULL },
+};
+
+struct evidence *evidence_new(void)
+{
+	return calloc(1, sizeof(struct evidence));
+}
+
+void evidence_reset(struct evidence *ev)
+{
+	size_t i;
+
+	if (ev == NULL)
+		return;
+	for (i = 0; i < ev->naddrs; i++)
+		free(ev->addrs[i]);
+	memset(ev, 0, sizeof(*ev));
+}
+
+void evidence_free(struct evidence *ev)
+{
+	if (ev == NULL)
+		return;
+	evidence_reset(ev);
+	free(ev);
+}
+
+static int evidence_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* --- reading addresses ------------------------------------------------------- */
+
+/* The protected mailbox the text names, or NULL (unparseable is not protected). */
+static const char *evidence_protected_text(const struct policy *p, const char *s, size_t len)
+{
+	struct address a;
+
+	if (address_parse(s, len, &a) != ADDRESS_OK)
+		return NULL;
+	return policy_protected(p, &a);
+}
+
+struct evidence_names {
+	const struct policy *p;
+	const char *found;
+	size_t seen;
+	size_t unreadable;
+};
+
+static int evidence_names_cb(void *ctx, const char *addr, size_t len)
+{
+	struct evidence_names *n = ctx;
+	struct address a;
+
+	n->seen++;
+	if (address_parse(addr, len, &a) != ADDRESS_OK) {
+		n->unreadable++;
+		return 0;
+	}
+	n->found = policy_protected(n->p, &a);
+	return n->found != NULL;
+}
+
+/*
+ * Some of these headers are not RFC 5322 address lists (X-Forwarded-For
+ * holds two blank-separated addresses), so when the list reader refuses a
+ * value or an address in it, each blank-, comma- or semicolon-separated
+ * word is tried instead.
+ */
+static const char *evidence_names_words(struct evidence_names *n, const char *v, size_t len)
+{
+	size_t i = 0, start, count = 0;
+
+	while (i < len && count < EVIDENCE_SCAN_ADDRS) {
+		while (i < len && (evidence_is_blank(v[i]) || v[i] == ',' || v[i] == ';'))
+			i++;
+		start = i;
+		while (i < len && !evidence_is_blank(v[i]) && v[i] != ',' && v[i] != ';')
+			i++;
+		if (i > start) {
+			const char *w = v + start;
+			size_t wl = i - start;
+
+			count++;
+			if (wl >= 2 && w[0] == '<' && w[wl - 1] == '>') {
+				w++;
+				wl -= 2;
+			}
+			if (wl > 0 && (n->found = evidence_protected_text(n->p, w, wl)) != NULL)
+				return n->found;
+		}
+	}
+	return NULL;
+}
+
+/* The first protected mailbox an address-bearing value names, or NULL. */
+static const char *evidence_names(struct evidence *ev, const struct policy *p,
+    const char *v, size_t len)
+{
+	struct evidence_names n = { .p = p };
+	int rc;
+
+	rc = address_list_scan(v, len, EVIDENCE_SCAN_ADDRS, evidence_names_cb, &n);
+	if (n.found != NULL)
+		return n.found;
+	if (rc < 0 && n.seen >= EVIDENCE_SCAN_ADDRS) {
+		ev->truncated = true;
+		return NULL;
+	}
+	if (rc >= 0 && n.unreadable == 0)
+		return NULL;
+	return evidence_names_words(&n, v, len);
+}
+
+static void evidence_signal(struct evidence *ev, enum fg_signal sig, const char *mailbox)
+{
+	ev->signals |= SIGNAL_BIT(sig);
+	if (ev->mailbox == NULL)
+		ev->mailbox = mailbox;
+}
+
+/* --- Received: ... for <address> ---------------------------------------------- */
+
+/* Skips a comment starting at v[i] == '(' (nested, with quoted-pairs). */
+static size_t evidence_skip_comment(const char *v, size_t len, size_t i)
+{
+	unsigned depth = 0;
+
+	for (; i < len; i++) {
+		if (v[i] == '\\' && i + 1 < len)
+			i++;
+		else if (v[i] == '(')
+			depth++;
+		else if (v[i] == ')' && --depth == 0)
+			return i + 1;
+	}
+	return len;
+}
+
+/* The address after a "for" word starting at v[i]; *alen 0 when none. */
+static const char *evidence_for_address(const char *v, size_t len, size_t i, size_t *alen)
+{
+	size_t start;
+
+	while (i < len && evidence_is_blank(v[i]))
+		i++;
+	*alen = 0;
+	if (i < len && v[i] == '<') {
+		start = ++i;
+		while (i < len && v[i] != '>')
+			i++;
+		if (i == len)
+			return NULL;
+	} else {
+		start = i;
+		while (i < len && !evidence_is_blank(v[i]) && v[i] != ';' && v[i] != '(')
+			i++;
+	}
+	*alen = i - start;
+	return v + start;
+}
+
+/* The protected mailbox a Received "for" clause outside comments names, or NULL. */
+static const char *evidence_received_for(const struct policy *p, const char *v, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (v[i] == '(') {
+			i = evidence_skip_comment(v, len, i);
+			continue;
+		}
+		if ((i == 0 || evidence_is_blank(v[i - 1])) && i + 3 < len &&
+		    strncasecmp(v + i, "for", 3) == 0 && evidence_is_blank(v[i + 3])) {
+			size_t alen;
+			const char *a = evidence_for_address(v, len, i + 3, &alen);
+			const char *m = alen ? evidence_protected_text(p, a, alen) : NULL;
+
+			if (m != NULL)
+				return m;
+			i += 3;
+			continue;
+		}
+		i++;
+	}
+	return NULL;
+}
+
+/* --- context headers ------------------------------------------------------------ */
+
+/* value[0..len) equals want, ignoring case and surrounding blanks. */
+static int evidence_value_is(const char *v, size_t len, const char *want)
+{
+	size_t wl = strlen(want);
+
+	while (len > 0 && evidence_is_blank(*v)) {
+		v++;
+		len--;
+	}
+	while (len > 0 && evidence_is_blank(v[len - 1]))
+		len--;
+	return len == wl && strncasecmp(v, want, wl) == 0;
+}
+
+struct evidence_first {
+	struct address a;
+	enum address_status st;
+};
+
+static int evidence_first_cb(void *ctx, const char *addr, size_t len)
+{
+	struct evidence_first *f = ctx;
+
+	f->st = address_parse(addr, len, &f->a);
+	return 1;
+}
+
+static void evidence_from_header(struct evidence *ev, const struct policy *p,
+    const char *v, size_t len)
+{
+	struct evidence_first f = { .st = ADDRESS_MALFORMED };
+
+	if (ev->from_seen)
+		return;
+	ev->from_seen = true;
+	address_list_scan(v, len, 1, evidence_first_cb, &f);
+	if (f.st != ADDRESS_OK ||
+	    address_canonical(&f.a, p->delimiters, ev->from, sizeof(ev->from)) < 0) {
+		ev->from[0] = '\0';
+		return;
+	}
+	ev->from_ok = true;
+	ev->from_internal = policy_is_internal(p, &f.a) != 0;
+	ev->from_protected = policy_protected(p, &f.a);
+}
+
+/* Keeps the id between the first '<' and '>', or the trimmed value; printable only. */
+static void evidence_message_id_header(struct evidence *ev, const char *v, size_t len)
+{
+	const char *vend = v + len, *end = vend, *lt;
+	size_t n = 0;
+
+	if (ev->msgid_seen)
+		return;
+	ev->msgid_seen = true;
+	lt = memchr(v, '<', len);
+	if (lt != NULL) {
+		const char *gt;
+
+		v = lt + 1;
+		gt = memchr(v, '>', (size_t)(vend - v));
+		if (gt != NULL)
+			end = gt;
+	}
+	while (v < end && evidence_is_blank(*v))
+		v++;
+	while (v < end && n < EVIDENCE_MSGID_MAX) {
+		unsigned char c = (unsigned char)*v++;
+
+		if (c <= 0x20 || c >= 0x7f)
+			break;
+		ev->msgid[n++] = (char)c;
+	}
+	ev->msgid[n] = '\0';
+}
+
+struct evidence_rcpts {
+	struct evidence *ev;
+	const struct policy *p;
+	size_t seen;
+};
+
+static int evidence_rcpts_cb(void *ctx, const char *addr, size_t len)
+{
+	struct evidence_rcpts *r = ctx;
+	struct evidence *ev = r->ev;
+	char canon[EVIDENCE_CANON_SIZE];
+	struct address a;
+
+	r->seen++;
+	if (address_parse(addr, len, &a) != ADDRESS_OK)
+		return 0;
+	if (ev->rcpt_mailbox == NULL)
+		ev->rcpt_mailbox = policy_protected(r->p, &a);
+	if (address_canonical(&a, r->p->delimiters, canon, sizeof(canon)) < 0)
+		return 0;
+	if (ev->naddrs == EVIDENCE_ADDRS_MAX) {
+		ev->truncated = true;
+		return 0;
+	}
+	if ((ev->addrs[ev->naddrs] = strdup(canon)) == NULL)
+		ev->truncated = true;
+	else
+		ev->naddrs++;
+	return 0;
+}
+
+static void evidence_recipients_header(struct evidence *ev, const struct policy *p,
+    const char *v, size_t len)
+{
+	struct evidence_rcpts r = { .ev = ev, .p = p };
+
+	if (address_list_scan(v, len, EVIDENCE_SCAN_ADDRS, evidence_rcpts_cb, &r) < 0 &&
+	    r.seen >= EVIDENCE_SCAN_ADDRS)
+		ev->truncated = true;
+}
+
+/* SRS rewrites the envelope sender to "SRS0=hash=tt=domain=local@forwarder". */
+static int evidence_is_srs(const char *v, size_t len)
+{
+	while (len > 0 && (evidence_is_blank(*v) || *v == '<')) {
+		v++;
+		len--;
+	}
+	return len >= 5 && (strncasecmp(v, "SRS0=", 5) == 0 || strncasecmp(v, "SRS1=", 5) == 0);
+}
+
+/* --- front door ---------------------------------------------------------------- */
+
+/*
+ * Caps the value read; the cut goes back to a separator so that a long
+ * lookalike ("support@corp.example.evil.test...") is not read as a prefix.
+ */
+static size_t evidence_value_len(struct evidence *ev, const char *value)
+{
+	size_t len = strnlen(value, EVIDENCE_VALUE_MAX + 1);
+
+	if (len <= EVIDENCE_VALUE_MAX)
+		return len;
+	ev->truncated = true;
+	len = EVIDENCE_VALUE_MAX;
+	while (len > 0 && !evidence_is_blank(value[len - 1]) && value[len - 1] != ',')
+		len--;
+	return len;
+}
+
+static void evidence_dispatch(struct evidence *ev, const struct policy *p,
+    const struct evidence_header_kind *k, const char *v, size_t len)
+{
+	const char *m;
+
+	switch (k->kind) {
+	case EVK_NAMES_SEMI: {
+		const char *semi = memchr(v, ';', len);
+
+		if (semi != NULL)
+			len = (size_t)(semi - v);
+	}
+		/* FALLTHROUGH */
+	case EVK_NAMES:
+		if ((m = evidence_names(ev, p, v, len)) != NULL)
+			evidence_signal(ev, k->signal, m);
+		break;
+	case EVK_RECEIVED:
+		if ((m = evidence_received_for(p, v, len)) != NULL)
+			evidence_signal(ev, k->signal, m);
+		break;
+	case EVK_VALUE:
+		if (evidence_value_is(v, len, k->value))
+			evidence_signal(ev, k->signal, NULL);
+		break;
+	case EVK_FROM:
+		evidence_from_header(ev, p, v, len);
+		break;
+	case EVK_MESSAGE_ID:
+		evidence_message_id_header(ev, v, len);
+		break;
+	case EVK_RECIPIENTS:
+		evidence_recipients_header(ev, p, v, len);
+		break;
+	case EVK_LIST:
+		ev->list = true;
+		break;
+	case EVK_RETURN_PATH:
+		if (evidence_is_srs(v, len))
+			ev->arc_srs = true;
+		break;
+	}
+}
+
+void evidence_header(struct evidence *ev, const struct policy *p, const char *name,
+    const char *value)
+{
+	size_t i;
+
+	if (ev == NULL || p == NULL || name == NULL || value == NULL)
+		return;
+	if (strncasecmp(name, "ARC-", 4) == 0) {
+		ev->arc_srs = true;
+		return;
+	}
+	for (i = 0; i < sizeof(evidence_headers) / sizeof(evidence_headers[0]); i++) {
+		if (strcasecmp(name, evidence_headers[i].name) == 0) {
+			size_t len = evidence_value_len(ev, value);
+
+			evidence_dispatch(ev, p, &evidence_headers[i], value, len);
+			return;
+		}
+	}
+}
+
+/* --- accessors --------------------------------------------------------------------- */
+
+signal_set evidence_signals(const struct evidence *ev)
+{
+	return ev->signals;
+}
+
+const char *evidence_mailbox(const struct evidence *ev)
+{
+	return ev->mailbox;
+}
+
+const char *evidence_from_protected(const struct evidence *ev)
+{
+	return ev->from_protected;
+}
+
+const char *evidence_from(const struct evidence *ev)
+{
+	return ev->from;
+}
+
+const char *evidence_message_id(const struct evidence *ev)
+{
+	return ev->msgid;
+}
+
+bool evidence_is_list(const struct evidence *ev)
+{
+	return ev->list;
+}
+
+bool evidence_is_arc_or_srs(const struct evidence *ev)
+{
+	return ev->arc_srs;
+}
+
+bool evidence_truncated(const struct evidence *ev)
+{
+	return ev->truncated;
+}
+
+/* --- per-recipient signals ------------------------------------------------------------ */
+
+static int evidence_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Decodes the address of "rfc822;<xtext>" (RFC 3461 4.2) into out.
+ * Returns its length, or -1 for another type or malformed xtext: a raw
+ * '+' or '=', a byte outside '!'..'~', or an encoded control character.
+ */
+static int evidence_orcpt_decode(const char *orcpt, char *out, size_t size)
+{
+	const char *semi = strchr(orcpt, ';'), *s;
+	size_t n = 0;
+
+	if (semi == NULL || semi - orcpt != 6 || strncasecmp(orcpt, "rfc822", 6) != 0)
+		return -1;
+	for (s = semi + 1; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '+') {
+			int hi = evidence_hexval(s[1]), lo = hi < 0 ? -1 : evidence_hexval(s[2]);
+
+			if (lo < 0)
+				return -1;
+			c = (unsigned char)(hi * 16 + lo);
+			s += 2;
+			if (c < 0x20 || c == 0x7f)
+				return -1;
+		} else if (c < 0x21 || c > 0x7e || c == '=') {
+			return -1;
+		}
+		if (n + 1 >= size)
+			return -1;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return n > 0 ? (int)n : -1;
+}
+
+static const char *evidence_orcpt_mailbox(const struct policy *p, const char *orcpt)
+{
+	char buf[ADDRESS_MAX + 1];
+	int n;
+
+	if (orcpt == NULL || (n = evidence_orcpt_decode(orcpt, buf, sizeof(buf))) < 0)
+		return NULL;
+	return evidence_protected_text(p, buf, (size_t)n);
+}
+
+static int evidence_in_recipients(const struct evidence *ev, const char *canon)
+{
+	size_t i;
+
+	for (i = 0; i < ev->naddrs; i++) {
+		if (strcmp(ev->addrs[i], canon) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The message is someone else's: From is external, absent, or not the sender. */
+static int evidence_not_senders_own(const struct evidence *ev, const struct policy *p,
+    const struct address *sender)
+{
+	char canon[EVIDENCE_CANON_SIZE];
+
+	if (!ev->from_ok || !ev->from_internal || sender == NULL)
+		return 1;
+	if (address_canonical(sender, p->delimiters, canon, sizeof(canon)) < 0)
+		return 1;
+	return strcmp(canon, ev->from) != 0;
+}
+
+static int evidence_header_recipient(const struct evidence *ev, const struct policy *p,
+    const struct address *rcpt, const struct address *sender)
+{
+	char canon[EVIDENCE_CANON_SIZE];
+
+	if (ev->rcpt_mailbox == NULL || policy_is_internal(p, rcpt))
+		return 0;
+	if (address_canonical(rcpt, p->delimiters, canon, sizeof(canon)) == 0 &&
+	    evidence_in_recipients(ev, canon))
+		return 0;
+	return evidence_not_senders_own(ev, p, sender);
+}
+
+signal_set evidence_recipient(const struct evidence *ev, const struct policy *p,
+    const struct address *rcpt, const char *orcpt, const struct address *sender,
+    const char **mailbox)
+{
+	signal_set set = 0;
+	const char *m = evidence_orcpt_mailbox(p, orcpt);
+
+	if (m != NULL) {
+		set |= SIGNAL_BIT(SIGNAL_ORCPT);
+		*mailbox = m;
+	}
+	if (rcpt != NULL && evidence_header_recipient(ev, p, rcpt, sender)) {
+		set |= SIGNAL_BIT(SIGNAL_HEADER_RECIPIENT);
+		if (m == NULL)
+			*mailbox = ev->rcpt_mailbox;
+	}
+	return set;
+}

@@ -1,1 +1,181 @@
-/* placeholder: being written */
+/*
+ * rules.c - the stable names of policy enums and rule selection
+ * (DESIGN.md 4).
+ *
+ * The name tables are part of the contract: YAML keys, audit fields and
+ * X-Fwdguard headers use them, so an entry is never renamed.  Rule
+ * selection is "first match wins" over the rules in configuration order.
+ * Pure code: reads the policy, owns nothing.
+ */
+#include <string.h>
+#include "policy.h"
+
+static const char *const rules_action_names[] = {
+	[ACTION_ACCEPT] = "accept",
+	[ACTION_FLAG] = "flag",
+	[ACTION_STRIP] = "strip",
+	[ACTION_QUARANTINE] = "quarantine",
+	[ACTION_TEMPFAIL] = "tempfail",
+	[ACTION_REJECT] = "reject",
+};
+
+static const char *const rules_mode_names[] = {
+	[MODE_ENFORCE] = "enforce",
+	[MODE_MONITOR] = "monitor",
+};
+
+static const char *const rules_alert_names[] = {
+	[ALERT_NONE] = "none",
+	[ALERT_INFO] = "info",
+	[ALERT_WARNING] = "warning",
+	[ALERT_CRITICAL] = "critical",
+};
+
+static const char *const rules_destination_names[] = {
+	[DEST_INTERNAL] = "internal",
+	[DEST_EXTERNAL] = "external",
+	[DEST_ALLOWED] = "allowed",
+};
+
+static const char *const rules_direction_names[] = {
+	[DIR_INBOUND] = "inbound",
+	[DIR_OUTBOUND] = "outbound",
+	[DIR_INTERNAL] = "internal",
+};
+
+#define RULES_COUNT(t)	(sizeof(t) / sizeof((t)[0]))
+
+/*
+ * An out-of-range value is a programmer error, but the result may end up
+ * in an audit record, so it reads as such rather than crashing.
+ */
+static const char *rules_name(const char *const *table, size_t n, unsigned v)
+{
+	return v < n ? table[v] : "unknown";
+}
+
+/* Names are matched exactly: the YAML contract is lower-case. */
+static int rules_lookup(const char *const *table, size_t n, const char *name, unsigned *out)
+{
+	size_t i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(table[i], name) == 0) {
+			*out = (unsigned)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *action_name(enum action a)
+{
+	return rules_name(rules_action_names, RULES_COUNT(rules_action_names), (unsigned)a);
+}
+
+const char *mode_name(enum mode m)
+{
+	return rules_name(rules_mode_names, RULES_COUNT(rules_mode_names), (unsigned)m);
+}
+
+const char *alert_level_name(enum alert_level l)
+{
+	return rules_name(rules_alert_names, RULES_COUNT(rules_alert_names), (unsigned)l);
+}
+
+const char *destination_name(enum destination d)
+{
+	return rules_name(rules_destination_names, RULES_COUNT(rules_destination_names),
+	    (unsigned)d);
+}
+
+const char *direction_name(enum direction d)
+{
+	return rules_name(rules_direction_names, RULES_COUNT(rules_direction_names), (unsigned)d);
+}
+
+int action_lookup(const char *name, enum action *out)
+{
+	unsigned v;
+
+	if (rules_lookup(rules_action_names, RULES_COUNT(rules_action_names), name, &v) < 0)
+		return -1;
+	*out = (enum action)v;
+	return 0;
+}
+
+int mode_lookup(const char *name, enum mode *out)
+{
+	unsigned v;
+
+	if (rules_lookup(rules_mode_names, RULES_COUNT(rules_mode_names), name, &v) < 0)
+		return -1;
+	*out = (enum mode)v;
+	return 0;
+}
+
+int alert_level_lookup(const char *name, enum alert_level *out)
+{
+	unsigned v;
+
+	if (rules_lookup(rules_alert_names, RULES_COUNT(rules_alert_names), name, &v) < 0)
+		return -1;
+	*out = (enum alert_level)v;
+	return 0;
+}
+
+int destination_lookup(const char *name, enum destination *out)
+{
+	unsigned v;
+
+	if (rules_lookup(rules_destination_names, RULES_COUNT(rules_destination_names),
+	    name, &v) < 0)
+		return -1;
+	*out = (enum destination)v;
+	return 0;
+}
+
+int direction_lookup(const char *name, enum direction *out)
+{
+	unsigned v;
+
+	if (rules_lookup(rules_direction_names, RULES_COUNT(rules_direction_names),
+	    name, &v) < 0)
+		return -1;
+	*out = (enum direction)v;
+	return 0;
+}
+
+/* An empty set or mask in a rule means "no condition" on that field. */
+static int rules_matches(const struct policy_rule *r, signal_set signals,
+    enum destination dest, enum direction dir)
+{
+	if (r->signals != 0 && (r->signals & signals) == 0)
+		return 0;
+	if (r->destinations != 0 && (r->destinations & DEST_BIT(dest)) == 0)
+		return 0;
+	if (r->directions != 0 && (r->directions & DIR_BIT(dir)) == 0)
+		return 0;
+	return 1;
+}
+
+const struct policy_rule *policy_match(const struct policy *p, signal_set signals,
+    enum destination dest, enum direction dir)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++) {
+		if (rules_matches(&p->rules[i], signals, dest, dir))
+			return &p->rules[i];
+	}
+	return NULL;
+}
+
+enum mode policy_rule_mode(const struct policy *p, const struct policy_rule *r)
+{
+	if (r != NULL && (r->mode == MODE_ENFORCE || r->mode == MODE_MONITOR))
+		return (enum mode)r->mode;
+	return p->mode;
+}

@@ -1,1 +1,506 @@
-/* placeholder: being written */
+/*
+ * test_evidence.c - header and recipient evidence (policy/evidence.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "evidence.h"
+
+#define S(x)	SIGNAL_BIT(SIGNAL_##x)
+#define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
+
+static char *test_protected[] = { "support@corp.example", "contactfr@corp.example" };
+
+static struct policy test_policy = {
+	.protected = test_protected,
+	.nprotected = 2,
+	.delimiters = "+",
+	.mode = MODE_ENFORCE,
+};
+
+static int setup_policy(void **state)
+{
+	char err[128];
+
+	(void)state;
+	test_policy.internal = domain_list_new();
+	if (test_policy.internal == NULL ||
+	    domain_list_add(test_policy.internal, "corp.example", err, sizeof(err)) < 0 ||
+	    domain_list_add(test_policy.internal, "*.corp.example", err, sizeof(err)) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown_policy(void **state)
+{
+	(void)state;
+	domain_list_free(test_policy.internal);
+	test_policy.internal = NULL;
+	return 0;
+}
+
+static const char *show(const char *s)
+{
+	return s ? s : "(null)";
+}
+
+static int same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void parse_or_fail(const char *raw, struct address *a)
+{
+	if (address_parse(raw, strlen(raw), a) != ADDRESS_OK)
+		fail_msg("test address %s does not parse", raw);
+}
+
+/* --- one header, one signal ------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	const char *header;
+	const char *value;
+	signal_set want;
+	const char *want_mailbox;
+} header_cases[] = {
+	{ "delivered-to names protected", "Delivered-To", "support@corp.example",
+	  S(DELIVERED_TO), "support@corp.example" },
+	{ "delivered-to header name any case, extension and case folded", "delivered-TO",
+	  "Support+tickets@Corp.Example", S(DELIVERED_TO), "support@corp.example" },
+	{ "delivered-to colleague is not evidence", "Delivered-To", "colleague@corp.example",
+	  0, NULL },
+	{ "delivered-to lookalike suffix domain", "Delivered-To",
+	  "support@corp.example.evil.test", 0, NULL },
+	{ "delivered-to lookalike prefix domain", "Delivered-To", "support@evilcorp.example",
+	  0, NULL },
+	{ "delivered-to routed address never protected", "Delivered-To",
+	  "support%evil.test@corp.example", 0, NULL },
+	{ "original-to names protected", "X-Original-To", "contactfr@corp.example",
+	  S(ORIGINAL_TO), "contactfr@corp.example" },
+	{ "original-to other mailbox", "X-Original-To", "sales@corp.example", 0, NULL },
+	{ "received for protected", "Received",
+	  "from mx.corp.example (mx.corp.example [127.0.0.1])\r\n\tby mail.corp.example "
+	  "(Postfix) with ESMTP id 4Xy\r\n\tfor <support@corp.example>; Mon, 1 Jan 2024 "
+	  "10:00:00 +0000", S(RECEIVED_FOR), "support@corp.example" },
+	{ "received for without brackets", "Received",
+	  "by mail.corp.example with LMTP FOR Support@corp.example; Mon, 1 Jan 2024",
+	  S(RECEIVED_FOR), "support@corp.example" },
+	{ "received for inside a comment is ignored", "Received",
+	  "from a (helo for <support@corp.example>) by b with SMTP; Mon, 1 Jan 2024",
+	  0, NULL },
+	{ "received for another mailbox", "Received",
+	  "by mail.corp.example with ESMTP for <sales@corp.example>; Mon, 1 Jan 2024",
+	  0, NULL },
+	{ "received from protected host name is not for", "Received",
+	  "from support.corp.example by mail.corp.example; Mon, 1 Jan 2024", 0, NULL },
+	{ "received word ending in for is not for", "Received",
+	  "by b with ESMTP wherefor <support@corp.example>; Mon, 1 Jan 2024", 0, NULL },
+	{ "received for lookalike", "Received",
+	  "by b with ESMTP for <support@corp.example.evil.test>; Mon", 0, NULL },
+	{ "sieve redirect from protected", "X-Sieve-Redirected-From",
+	  "support@corp.example", S(SIEVE_REDIRECT), "support@corp.example" },
+	{ "sieve redirect from other", "X-Sieve-Redirected-From", "me@corp.example", 0, NULL },
+	{ "exchange inbox rules loop", "X-MS-Exchange-Inbox-Rules-Loop",
+	  "support@corp.example", S(EXCHANGE_RULE), "support@corp.example" },
+	{ "exchange forwarding loop with tenant id", "X-MS-Exchange-ForwardingLoop",
+	  "support@corp.example;72f988bf-86f1-41af-91ab-2d7cd011db47", S(EXCHANGE_RULE),
+	  "support@corp.example" },
+	{ "exchange forwarding loop of another mailbox", "X-MS-Exchange-ForwardingLoop",
+	  "sales@corp.example;72f988bf-86f1-41af-91ab-2d7cd011db47", 0, NULL },
+	{ "exchange autoforwarded true", "X-MS-Exchange-Organization-AutoForwarded",
+	  " True ", S(EXCHANGE_AUTOFORWARD), NULL },
+	{ "exchange autoforwarded false", "X-MS-Exchange-Organization-AutoForwarded",
+	  "false", 0, NULL },
+	{ "exchange mailbox rules agent", "X-MS-Exchange-Generated-Message-Source",
+	  "Mailbox Rules Agent", S(EXCHANGE_AUTOFORWARD), NULL },
+	{ "exchange transport rules agent", "X-MS-Exchange-Generated-Message-Source",
+	  "Transport Rules Agent", 0, NULL },
+	{ "gmail forwarded to", "X-Forwarded-To", "support@corp.example",
+	  S(GMAIL_FORWARD), "support@corp.example" },
+	{ "gmail forwarded for two blank-separated addresses", "X-Forwarded-For",
+	  "support@corp.example consultant@fti.example", S(GMAIL_FORWARD),
+	  "support@corp.example" },
+	{ "gmail forwarded for others", "X-Forwarded-For",
+	  "me@gmail.example consultant@fti.example", 0, NULL },
+	{ "resent from protected with display name", "Resent-From",
+	  "Support Desk <support@corp.example>", S(RESENT), "support@corp.example" },
+	{ "resent sender protected", "Resent-Sender", "<contactfr@corp.example>",
+	  S(RESENT), "contactfr@corp.example" },
+	{ "resent to is not resent evidence", "Resent-To", "support@corp.example", 0, NULL },
+	{ "display name lookalike is not the address", "Resent-From",
+	  "\"support@corp.example\" <attacker@evil.test>", 0, NULL },
+	{ "list id is context only", "List-Id", "<support.corp.example>", 0, NULL },
+	{ "arc is context only", "ARC-Seal", "i=1; a=rsa-sha256; cv=none; d=corp.example",
+	  0, NULL },
+	{ "srs return path is context only", "Return-Path",
+	  "<SRS0=abcd=TT=corp.example=support@fwd.example>", 0, NULL },
+	{ "display name lookalike before an unreadable address", "Resent-From",
+	  "\"support@corp.example\" <bad@@evil.test>", 0, NULL },
+	{ "unknown header gives nothing", "X-Original-Delivered-To",
+	  "support@corp.example", 0, NULL },
+};
+
+static void test_header_signals(void **state)
+{
+	struct evidence *ev = evidence_new();
+	size_t i;
+
+	(void)state;
+	assert_non_null(ev);
+	for (i = 0; i < NCASES(header_cases); i++) {
+		signal_set got;
+
+		evidence_reset(ev);
+		evidence_header(ev, &test_policy, header_cases[i].header, header_cases[i].value);
+		got = evidence_signals(ev);
+		if (got != header_cases[i].want)
+			fail_msg("%s: signals got %#x, want %#x", header_cases[i].name, (unsigned)got,
+			    (unsigned)header_cases[i].want);
+		if (!same(evidence_mailbox(ev), header_cases[i].want_mailbox))
+			fail_msg("%s: mailbox got %s, want %s", header_cases[i].name,
+			    show(evidence_mailbox(ev)), show(header_cases[i].want_mailbox));
+	}
+	evidence_free(ev);
+}
+
+static void test_first_named_mailbox_is_kept(void **state)
+{
+	struct evidence *ev = evidence_new();
+
+	(void)state;
+	evidence_header(ev, &test_policy, "Delivered-To", "contactfr@corp.example");
+	evidence_header(ev, &test_policy, "X-Original-To", "support@corp.example");
+	assert_int_equal(evidence_signals(ev), S(DELIVERED_TO) | S(ORIGINAL_TO));
+	assert_string_equal(evidence_mailbox(ev), "contactfr@corp.example");
+	evidence_free(ev);
+}
+
+static void test_context_flags(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *header;
+		const char *value;
+		bool list, arc_srs;
+	} cases[] = {
+		{ "list id", "List-Id", "Users <users.lists.example>", true, false },
+		{ "list unsubscribe", "list-unsubscribe", "<mailto:u@lists.example>", true, false },
+		{ "arc seal", "ARC-Seal", "i=1; cv=none", false, true },
+		{ "arc authentication results", "arc-authentication-results", "i=1; spf=pass",
+		  false, true },
+		{ "srs1 return path", "Return-Path", "<SRS1=x=a.example==y=TT=b.example=c@d.example>",
+		  false, true },
+		{ "ordinary return path", "Return-Path", "<customer@gmail.example>", false, false },
+		{ "to is neither", "To", "a@b.example", false, false },
+	};
+	struct evidence *ev = evidence_new();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NCASES(cases); i++) {
+		evidence_reset(ev);
+		evidence_header(ev, &test_policy, cases[i].header, cases[i].value);
+		if (evidence_is_list(ev) != cases[i].list ||
+		    evidence_is_arc_or_srs(ev) != cases[i].arc_srs)
+			fail_msg("%s: got list %d arc/srs %d, want %d %d", cases[i].name,
+			    evidence_is_list(ev), evidence_is_arc_or_srs(ev), cases[i].list,
+			    cases[i].arc_srs);
+		if (evidence_signals(ev) != 0)
+			fail_msg("%s: context header gave signals %#x", cases[i].name,
+			    (unsigned)evidence_signals(ev));
+	}
+	evidence_free(ev);
+}
+
+static void test_from_and_message_id(void **state)
+{
+	struct evidence *ev = evidence_new();
+
+	(void)state;
+	assert_string_equal(evidence_from(ev), "");
+	assert_string_equal(evidence_message_id(ev), "");
+	evidence_header(ev, &test_policy, "from", "Help Desk <Support+x@Corp.Example>");
+	evidence_header(ev, &test_policy, "From", "other@gmail.example");
+	evidence_header(ev, &test_policy, "Message-ID", "  <20240101.abc@mail.corp.example> ");
+	evidence_header(ev, &test_policy, "Message-Id", "<second@x.example>");
+	assert_string_equal(evidence_from(ev), "support@corp.example");
+	assert_string_equal(show(evidence_from_protected(ev)), "support@corp.example");
+	assert_string_equal(evidence_message_id(ev), "20240101.abc@mail.corp.example");
+	assert_int_equal(evidence_signals(ev), 0);
+
+	evidence_reset(ev);
+	evidence_header(ev, &test_policy, "From", "Jane <jane@gmail.example>");
+	evidence_header(ev, &test_policy, "Message-ID", "no-brackets@x.example");
+	assert_string_equal(evidence_from(ev), "jane@gmail.example");
+	assert_null(evidence_from_protected(ev));
+	assert_string_equal(evidence_message_id(ev), "no-brackets@x.example");
+
+	evidence_reset(ev);
+	evidence_header(ev, &test_policy, "From", "<<<unreadable");
+	assert_string_equal(evidence_from(ev), "");
+	assert_null(evidence_from_protected(ev));
+	evidence_free(ev);
+}
+
+static void test_reset_forgets_everything(void **state)
+{
+	struct evidence *ev = evidence_new();
+
+	(void)state;
+	evidence_header(ev, &test_policy, "Delivered-To", "support@corp.example");
+	evidence_header(ev, &test_policy, "From", "support@corp.example");
+	evidence_header(ev, &test_policy, "To", "a@b.example, support@corp.example");
+	evidence_header(ev, &test_policy, "List-Id", "x");
+	evidence_reset(ev);
+	assert_int_equal(evidence_signals(ev), 0);
+	assert_null(evidence_mailbox(ev));
+	assert_null(evidence_from_protected(ev));
+	assert_string_equal(evidence_from(ev), "");
+	assert_false(evidence_is_list(ev));
+	evidence_free(ev);
+	evidence_free(NULL);
+}
+
+/* --- hostile input ------------------------------------------------------------------- */
+
+static char *make_address_list(size_t n, const char *last)
+{
+	size_t i, size = n * 24 + strlen(last) + 8, off = 0;
+	char *buf = malloc(size);
+
+	assert_non_null(buf);
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(buf + off, size - off, "u%zu@x.example, ", i);
+	snprintf(buf + off, size - off, "%s", last);
+	return buf;
+}
+
+static void test_hostile_huge_value(void **state)
+{
+	static const char *const names[] = { "Delivered-To", "Received", "To", "From",
+	    "Message-ID", "X-Forwarded-For", "X-MS-Exchange-ForwardingLoop" };
+	size_t n = 100 * 1024, i;
+	char *big = malloc(n + 1);
+	struct evidence *ev = evidence_new();
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'a', n);
+	big[n] = '\0';
+	for (i = 0; i < NCASES(names); i++)
+		evidence_header(ev, &test_policy, names[i], big);
+	assert_int_equal(evidence_signals(ev), 0);
+	assert_true(strlen(evidence_message_id(ev)) <= EVIDENCE_MSGID_MAX);
+	free(big);
+	evidence_free(ev);
+}
+
+static void test_hostile_oversized_value_is_truncated(void **state)
+{
+	size_t n = 300 * 1024;
+	char *big = malloc(n + 64);
+	struct evidence *ev = evidence_new();
+
+	(void)state;
+	memset(big, ' ', n);
+	/* evidence.c reads 256 KiB: a cut there would leave "support@corp.example". */
+	memcpy(big + 256 * 1024 - 20, "support@corp.example.evil.test", 30);
+	big[n] = '\0';
+	evidence_header(ev, &test_policy, "Delivered-To", big);
+	if (!evidence_truncated(ev))
+		fail_msg("300 KiB value: truncated got false, want true");
+	if (evidence_signals(ev) != 0)
+		fail_msg("cut lookalike read as protected: signals %#x",
+		    (unsigned)evidence_signals(ev));
+	free(big);
+	evidence_free(ev);
+}
+
+static void test_hostile_many_addresses(void **state)
+{
+	char *list = make_address_list(10000, "support@corp.example");
+	struct evidence *ev = evidence_new();
+
+	(void)state;
+	evidence_header(ev, &test_policy, "To", list);
+	if (!evidence_truncated(ev))
+		fail_msg("10k To addresses: truncated got false, want true");
+	assert_int_equal(evidence_signals(ev), 0);
+	evidence_header(ev, &test_policy, "Delivered-To", list);
+	if (evidence_signals(ev) != S(DELIVERED_TO))
+		fail_msg("protected after 10k addresses: got %#x, want delivered-to",
+		    (unsigned)evidence_signals(ev));
+	free(list);
+	evidence_free(ev);
+}
+
+static void test_hostile_garbage(void **state)
+{
+	static const char *const names[] = { "Delivered-To", "X-Original-To", "Received",
+	    "X-Sieve-Redirected-From", "X-MS-Exchange-Inbox-Rules-Loop",
+	    "X-MS-Exchange-ForwardingLoop", "X-Forwarded-For", "Resent-From", "From", "To",
+	    "Cc", "Message-ID", "Return-Path" };
+	uint32_t seed = 12345;
+	char buf[4096];
+	struct evidence *ev = evidence_new();
+	size_t round, i, k;
+
+	(void)state;
+	for (round = 0; round < 200; round++) {
+		size_t len = 1 + round * 20 % (sizeof(buf) - 1);
+
+		for (k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[k] = (char)(1 + (seed >> 16) % 255);	/* NUL-free */
+		}
+		buf[len] = '\0';
+		for (i = 0; i < NCASES(names); i++)
+			evidence_header(ev, &test_policy, names[i], buf);
+		evidence_header(ev, &test_policy, buf, buf);
+	}
+	assert_true(strlen(evidence_from(ev)) <= ADDRESS_CANONICAL_MAX);
+	evidence_free(ev);
+}
+
+/* --- per-recipient signals ------------------------------------------------------------- */
+
+static void test_orcpt(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *orcpt;
+		const char *want_mailbox;	/* NULL: no orcpt signal */
+	} cases[] = {
+		{ "plain rfc822 protected", "rfc822;support@corp.example", "support@corp.example" },
+		{ "type is case-insensitive", "RFC822;contactfr@corp.example",
+		  "contactfr@corp.example" },
+		{ "xtext plus decodes to extension", "rfc822;support+2Bcase42@corp.example",
+		  "support@corp.example" },
+		{ "xtext lower-case hex is read", "rfc822;support+2bx@corp.example",
+		  "support@corp.example" },
+		{ "xtext equals sign changes the mailbox", "rfc822;support+3Dx@corp.example", NULL },
+		{ "raw plus is malformed xtext", "rfc822;support+@corp.example", NULL },
+		{ "short hex is malformed", "rfc822;support+2", NULL },
+		{ "non-hex is malformed", "rfc822;support+ZZ@corp.example", NULL },
+		{ "encoded NUL is malformed", "rfc822;support+00@corp.example", NULL },
+		{ "raw equals is malformed", "rfc822;a=b@corp.example", NULL },
+		{ "other address type", "utf-8;support@corp.example", NULL },
+		{ "missing type", "support@corp.example", NULL },
+		{ "empty address", "rfc822;", NULL },
+		{ "other mailbox", "rfc822;sales@corp.example", NULL },
+		{ "lookalike domain", "rfc822;support@corp.example.evil.test", NULL },
+		{ "absent", NULL, NULL },
+	};
+	struct evidence *ev = evidence_new();
+	struct address rcpt;
+	size_t i;
+
+	(void)state;
+	parse_or_fail("consultant@fti.example", &rcpt);
+	for (i = 0; i < NCASES(cases); i++) {
+		const char *mailbox = NULL;
+		signal_set got = evidence_recipient(ev, &test_policy, &rcpt, cases[i].orcpt,
+		    NULL, &mailbox);
+		signal_set want = cases[i].want_mailbox ? S(ORCPT) : 0;
+
+		if (got != want || !same(mailbox, cases[i].want_mailbox))
+			fail_msg("%s: got %#x %s, want %#x %s", cases[i].name, (unsigned)got,
+			    show(mailbox), (unsigned)want, show(cases[i].want_mailbox));
+	}
+	evidence_free(ev);
+}
+
+static void test_header_recipient(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *from, *to, *cc;
+		const char *sender;	/* NULL: null sender */
+		const char *rcpt;
+		bool want;
+	} cases[] = {
+		{ "redirect of a customer's message matches", "customer@gmail.example",
+		  "support@corp.example", NULL, "customer@gmail.example", "consultant@fti.example",
+		  true },
+		{ "colleague's own message with bcc to a customer does not match",
+		  "colleague@corp.example", "support@corp.example", NULL, "colleague@corp.example",
+		  "customer@gmail.example", false },
+		{ "sender extension still the sender's own message", "colleague@corp.example",
+		  "support@corp.example", NULL, "colleague+bounce@corp.example",
+		  "customer@gmail.example", false },
+		{ "redirect by the mailbox keeping a colleague's from matches",
+		  "colleague@corp.example", "support@corp.example", NULL, "support@corp.example",
+		  "consultant@fti.example", true },
+		{ "null sender redirect matches", "colleague@corp.example",
+		  "support@corp.example", NULL, NULL, "consultant@fti.example", true },
+		{ "recipient named in cc does not match", "customer@gmail.example",
+		  "support@corp.example", "Consultant <Consultant@FTI.example>",
+		  "customer@gmail.example", "consultant@fti.example", false },
+		{ "internal recipient does not match", "customer@gmail.example",
+		  "support@corp.example", NULL, "customer@gmail.example", "colleague@corp.example",
+		  false },
+		{ "no protected mailbox in to does not match", "customer@gmail.example",
+		  "sales@corp.example", NULL, "customer@gmail.example", "consultant@fti.example",
+		  false },
+		{ "lookalike in to does not match", "customer@gmail.example",
+		  "support@corp.example.evil.test", NULL, "customer@gmail.example",
+		  "consultant@fti.example", false },
+		{ "reply from the mailbox to the customer does not match", "support@corp.example",
+		  "customer@gmail.example", "support@corp.example", "support@corp.example",
+		  "customer@gmail.example", false },
+	};
+	struct evidence *ev = evidence_new();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NCASES(cases); i++) {
+		struct address rcpt, sender;
+		const char *mailbox = NULL;
+		signal_set got;
+
+		evidence_reset(ev);
+		evidence_header(ev, &test_policy, "From", cases[i].from);
+		evidence_header(ev, &test_policy, "To", cases[i].to);
+		if (cases[i].cc)
+			evidence_header(ev, &test_policy, "Cc", cases[i].cc);
+		parse_or_fail(cases[i].rcpt, &rcpt);
+		if (cases[i].sender)
+			parse_or_fail(cases[i].sender, &sender);
+		got = evidence_recipient(ev, &test_policy, &rcpt, NULL,
+		    cases[i].sender ? &sender : NULL, &mailbox);
+		if ((got == S(HEADER_RECIPIENT)) != cases[i].want || (got & ~S(HEADER_RECIPIENT)))
+			fail_msg("%s: got %#x, want header-recipient %d", cases[i].name,
+			    (unsigned)got, cases[i].want);
+		if (cases[i].want && !same(mailbox, "support@corp.example"))
+			fail_msg("%s: mailbox got %s, want support@corp.example", cases[i].name,
+			    show(mailbox));
+		if (!cases[i].want && mailbox != NULL)
+			fail_msg("%s: mailbox got %s, want untouched", cases[i].name, mailbox);
+	}
+	evidence_free(ev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_signals),
+		cmocka_unit_test(test_first_named_mailbox_is_kept),
+		cmocka_unit_test(test_context_flags),
+		cmocka_unit_test(test_from_and_message_id),
+		cmocka_unit_test(test_reset_forgets_everything),
+		cmocka_unit_test(test_hostile_huge_value),
+		cmocka_unit_test(test_hostile_oversized_value_is_truncated),
+		cmocka_unit_test(test_hostile_many_addresses),
+		cmocka_unit_test(test_hostile_garbage),
+		cmocka_unit_test(test_orcpt),
+		cmocka_unit_test(test_header_recipient),
+	};
+
+	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);
+}
