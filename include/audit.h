@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include "cfg.h"
 #include "record.h"
+#include "spool.h"
 
 struct audit;
+struct spool;
 
 /* Opens the spool of c->audit.spool and starts the shipper; NULL with a reason in err. */
 struct audit *audit_open(const struct cfg *c, char *err, size_t errsize);
@@ -37,5 +39,17 @@ void audit_close(struct audit *a);	/* accepts NULL */
  */
 long audit_ship_pending(struct spool *s, const struct cfg_redis *rc, long long maxlen,
     char *err, size_t errsize);
+
+/*
+ * The same with a connection kept between calls (milter/shipper.c): the
+ * shipper thread runs it after each kick.  It connects when there is
+ * something to ship and drops the connection after a failure.
+ */
+struct audit_shipper;
+struct audit_shipper *audit_shipper_new(void);	/* NULL on ENOMEM */
+void audit_shipper_free(struct audit_shipper *sh);	/* accepts NULL */
+void audit_shipper_disconnect(struct audit_shipper *sh);	/* e.g. after new settings */
+long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct cfg_redis *rc,
+    long long maxlen, char *err, size_t errsize);
 
 #endif

@@ -4,8 +4,9 @@
  *
  * One struct evidence per connection, reset for each message.  Memory is
  * bounded whatever the headers hold: values are scanned in place, at most
- * EVIDENCE_ADDRS_MAX recipient-header addresses are kept, and the first
- * protected mailbox named is remembered by pointer into the policy.
+ * EVIDENCE_ADDRS_MAX recipient-header addresses are kept, and the protected
+ * mailboxes named (at most EVIDENCE_MAILBOXES_MAX) are remembered by pointer
+ * into the policy.
  * Mailing-list and ARC/SRS headers are recorded as context only and never
  * produce a signal.
  */
@@ -18,6 +19,7 @@
 
 #define EVIDENCE_ADDRS_MAX	256	/* To/Cc addresses remembered per message */
 #define EVIDENCE_MSGID_MAX	255
+#define EVIDENCE_MAILBOXES_MAX	16	/* distinct protected mailboxes remembered */
 
 struct evidence;
 
@@ -36,6 +38,14 @@ signal_set evidence_signals(const struct evidence *ev);
 
 /* The first protected mailbox a message-wide signal named, or NULL (borrowed from the policy). */
 const char *evidence_mailbox(const struct evidence *ev);
+
+/*
+ * The i-th distinct protected mailbox message-wide signals named, in the
+ * order first named (0 is evidence_mailbox()), or NULL past the last.  At
+ * most EVIDENCE_MAILBOXES_MAX are kept; naming more sets evidence_truncated().
+ * Borrowed from the policy.
+ */
+const char *evidence_mailbox_at(const struct evidence *ev, size_t i);
 
 /* The protected mailbox the From: header names, or NULL (borrowed from the policy). */
 const char *evidence_from_protected(const struct evidence *ev);

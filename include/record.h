@@ -21,7 +21,11 @@ struct record;
 struct record *record_new(const char *kind);	/* NULL on ENOMEM */
 void record_free(struct record *r);		/* accepts NULL */
 
-/* Sets (or replaces) a field; value NULL is stored as "".  0, or -1 on ENOMEM or too many fields. */
+/*
+ * Sets (or replaces) a field; value NULL is stored as "".  Field names are
+ * 1-64 of [A-Za-z0-9_.:-].  0, or -1 with errno: ENOMEM, E2BIG (too many
+ * fields), EINVAL (bad field name).
+ */
 int record_set(struct record *r, const char *field, const char *value);
 
 /* Borrowed value of a field, valid until the next record_set or free; NULL when absent. */

@@ -23,6 +23,9 @@ void redis_conn_close(struct redis_conn *c);	/* accepts NULL */
  * a connection error, after which the connection must be closed.
  */
 void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, const size_t *argvlen);
-void redis_conn_reply_free(void *reply);
+void redis_conn_reply_free(void *reply);	/* accepts NULL */
+
+/* Why the last command failed (borrowed, valid until the next call on c). */
+const char *redis_conn_error(const struct redis_conn *c);
 
 #endif

@@ -42,4 +42,18 @@ void spool_rewind(struct spool *s);
 /* Number of records written and not yet acknowledged (approximate, for logs). */
 size_t spool_backlog(struct spool *s);
 
+/* Counters since spool_open, for logs and tests (group commit: syncs < commits). */
+struct spool_stat {
+	unsigned long long commits;	/* spool_commit calls that queued records */
+	unsigned long long records;	/* records made durable */
+	unsigned long long syncs;	/* write+fdatasync rounds that succeeded */
+	unsigned long long failures;	/* rounds that failed (callers got -1) */
+	unsigned long long skipped;	/* undecodable lines passed over by the reader */
+	unsigned long long acked;	/* records acknowledged by spool_ack */
+};
+void spool_stat(struct spool *s, struct spool_stat *out);
+
+/* Journal size that starts a new journal file (default 16 MiB); for tests and tuning. */
+void spool_set_rotate_size(struct spool *s, size_t bytes);
+
 #endif

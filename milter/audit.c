@@ -1,1 +1,215 @@
-/* placeholder: being written */
+/*
+ * audit.c - the daemon's audit trail: durable commit to the spool, then a
+ * background thread that ships the spool to Redis.
+ *
+ * audit_commit() returns only after the spool sync; Redis is never on the
+ * path of a milter reply.  The shipper thread wakes on a kick after each
+ * commit, or every second to pick up records another writer left.  While
+ * Redis is down it backs off (up to 5 s) instead of reconnecting on every
+ * kick, and logs only the transitions: one line when shipping starts to
+ * fail, one when it works again.
+ *
+ * The thread holds its own reference to the config snapshot it ships with,
+ * so audit_reconfigure() never frees settings in use.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "log.h"
+#include "spool.h"
+
+#define SHIP_INTERVAL_MS	1000
+#define BACKOFF_FIRST_MS	250
+#define BACKOFF_MAX_MS		5000
+
+struct audit {
+	struct spool *spool;
+	struct audit_shipper *shipper;	/* used by the thread only */
+	pthread_t thread;
+	bool started;
+
+	pthread_mutex_t mu;		/* guards everything below */
+	pthread_cond_t cv;
+	struct cfg *cfg;		/* the Redis settings in force */
+	bool kicked;
+	bool reconfigured;
+	bool stop;
+};
+
+static struct timespec audit_deadline(long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* Waits for a kick, a stop or the interval (mutex held).  A kick does not
+ * cut a back-off short: commits keep coming while Redis is down. */
+static void audit_wait(struct audit *a, long ms, bool backing_off)
+{
+	struct timespec until = audit_deadline(ms);
+	while (!a->stop && !(a->kicked && !backing_off))
+		if (pthread_cond_timedwait(&a->cv, &a->mu, &until) == ETIMEDOUT)
+			break;
+	a->kicked = false;
+}
+
+/* One shipping round outside the mutex; returns shipped count or -1. */
+static long audit_round(struct audit *a, struct cfg *c, bool reconfigured, char *err, size_t errsize)
+{
+	if (reconfigured)
+		audit_shipper_disconnect(a->shipper);
+	return audit_shipper_run(a->shipper, a->spool, &c->redis, c->audit.stream_maxlen,
+	    err, errsize);
+}
+
+static void *audit_thread(void *arg)
+{
+	struct audit *a = arg;
+	bool down = false;
+	long backoff = 0;
+	char err[512];
+
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		audit_wait(a, backoff > 0 ? backoff : SHIP_INTERVAL_MS, backoff > 0);
+		bool stopping = a->stop, reconf = a->reconfigured;
+		struct cfg *c = cfg_ref(a->cfg);
+		a->reconfigured = false;
+		pthread_mutex_unlock(&a->mu);
+
+		err[0] = '\0';
+		long n = audit_round(a, c, reconf, err, sizeof(err));
+		cfg_unref(c);
+		if (n < 0) {
+			if (!down)
+				log_warnx("audit: cannot ship to Redis, records stay in the spool "
+				    "(%zu waiting): %s", spool_backlog(a->spool), err);
+			down = true;
+			backoff = backoff == 0 ? BACKOFF_FIRST_MS :
+			    (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2);
+		} else {
+			if (down)
+				log_notice("audit: Redis is back, shipped %ld records from the spool", n);
+			down = false;
+			backoff = 0;
+		}
+
+		pthread_mutex_lock(&a->mu);
+		if (stopping)
+			break;
+	}
+	pthread_mutex_unlock(&a->mu);
+	if (down)
+		log_warnx("audit: stopping with %zu records not yet in Redis; they stay in the "
+		    "spool for the next start or \"fwdguard-audit replay\"", spool_backlog(a->spool));
+	return NULL;
+}
+
+struct audit *audit_open(const struct cfg *c, char *err, size_t errsize)
+{
+	struct audit *a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		snprintf(err, errsize, "audit: out of memory");
+		return NULL;
+	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&a->mu, NULL);
+	/* The snapshot is immutable; cfg_ref only counts, hence the cast. */
+	a->cfg = cfg_ref((struct cfg *)c);
+
+	a->spool = spool_open(c->audit.spool, err, errsize);
+	if (a->spool == NULL)
+		goto fail;
+	a->shipper = audit_shipper_new();
+	if (a->shipper == NULL) {
+		snprintf(err, errsize, "audit: out of memory");
+		goto fail;
+	}
+	int rc = pthread_create(&a->thread, NULL, audit_thread, a);
+	if (rc != 0) {
+		snprintf(err, errsize, "audit: cannot start the shipper thread: %s", strerror(rc));
+		goto fail;
+	}
+	a->started = true;
+	return a;
+fail:
+	audit_close(a);
+	return NULL;
+}
+
+static bool audit_has_ids(struct record *const *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *id = recs[i] != NULL ? record_get(recs[i], "id") : NULL;
+		if (id == NULL || id[0] == '\0')
+			return false;
+	}
+	return true;
+}
+
+int audit_commit(struct audit *a, struct record *const *recs, size_t n)
+{
+	/* A record without an id could never be replayed exactly once. */
+	if (a == NULL || !audit_has_ids(recs, n)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (spool_commit(a->spool, recs, n) != 0)
+		return -1;
+	pthread_mutex_lock(&a->mu);
+	a->kicked = true;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	return 0;
+}
+
+void audit_reconfigure(struct audit *a, const struct cfg *c)
+{
+	if (a == NULL || c == NULL)
+		return;
+	struct cfg *fresh = cfg_ref((struct cfg *)c);
+	pthread_mutex_lock(&a->mu);
+	struct cfg *old = a->cfg;
+	a->cfg = fresh;
+	a->reconfigured = true;
+	a->kicked = true;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	cfg_unref(old);
+}
+
+void audit_close(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	if (a->started) {
+		pthread_mutex_lock(&a->mu);
+		a->stop = true;
+		pthread_cond_signal(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->thread, NULL);
+	}
+	audit_shipper_free(a->shipper);
+	spool_close(a->spool);
+	cfg_unref(a->cfg);
+	pthread_cond_destroy(&a->cv);
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}

@@ -1,1 +1,443 @@
-/* placeholder: being written */
+/*
+ * audit_tool.c - fwdguard-audit: reads the audit trail in Redis (DESIGN.md
+ * 6) and ships the local spool on demand.
+ *
+ *   search   entries of <prefix>audit (or of one mailbox's stream), newest
+ *            first, filtered; aligned table or --json lines
+ *   report   "who forwards where": per mailbox and destination, counts,
+ *            actions, first and last seen
+ *   tail     follows new entries (XREAD BLOCK)
+ *   replay   ships the spool to Redis now
+ *
+ * Exit status: 0 done, 1 failure (config, Redis, spool), 2 usage.  Every
+ * value read from Redis is data: it is escaped for JSON and stripped of
+ * control bytes for the terminal, never used as a format.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "audit.h"
+#include "audit_view.h"
+#include "cfg.h"
+#include "redis_conn.h"
+#include "spool.h"
+
+#define EXIT_USAGE	2
+#define PAGE		500
+
+static const char usage_text[] =
+    "usage: fwdguard-audit [-c FILE] COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  search [--mailbox A] [--sender A] [--recipient A] [--domain D] [--action X]\n"
+    "         [--rule R] [--since T] [--until T] [--limit N] [--json]\n"
+    "  report [--mailbox A] [--since T] [--until T]\n"
+    "  tail   [--mailbox A] [--since T] [--count N] [--json]\n"
+    "  replay\n"
+    "  alerts, probe   (not yet implemented)\n"
+    "\n"
+    "  -c FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
+    "  T         unix seconds, YYYY-MM-DD[THH:MM:SS] (UTC), or -30m, -1h, -7d\n";
+
+static int usage(const char *why)
+{
+	if (why != NULL)
+		fprintf(stderr, "fwdguard-audit: %s\n", why);
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+static void tool_cfg_error(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", line);
+}
+
+/* The query options shared by search, report and tail. */
+struct query {
+	const char *mailbox, *sender, *recipient, *domain, *action, *rule;
+	long long since_ms, until_ms;	/* -1: open */
+	long limit;
+	long count;
+	bool json;
+};
+
+enum { OPT_MAILBOX = 256, OPT_SENDER, OPT_RECIPIENT, OPT_DOMAIN, OPT_ACTION, OPT_RULE,
+	OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_COUNT, OPT_JSON, OPT_HELP };
+
+static const struct option query_options[] = {
+	{ "mailbox", required_argument, NULL, OPT_MAILBOX },
+	{ "sender", required_argument, NULL, OPT_SENDER },
+	{ "recipient", required_argument, NULL, OPT_RECIPIENT },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "action", required_argument, NULL, OPT_ACTION },
+	{ "rule", required_argument, NULL, OPT_RULE },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+static bool tool_number(const char *s, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool query_opt_allowed(const char *cmd, int opt)
+{
+	if (strcmp(cmd, "search") == 0)
+		return opt != OPT_COUNT;
+	if (strcmp(cmd, "report") == 0)
+		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_UNTIL;
+	if (strcmp(cmd, "tail") == 0)
+		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_COUNT || opt == OPT_JSON;
+	return false;
+}
+
+/* Parses a command's options; 0, or EXIT_USAGE after saying why. */
+static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
+{
+	char why[256];
+	int opt;
+
+	memset(q, 0, sizeof(*q));
+	q->since_ms = q->until_ms = -1;
+	q->limit = 100;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", query_options, NULL)) != -1) {
+		if (opt == OPT_HELP)
+			return usage(NULL);
+		if (opt == '?' || opt == ':' || !query_opt_allowed(cmd, opt)) {
+			snprintf(why, sizeof(why), "%s: unknown or misplaced option %s", cmd,
+			    argv[optind - 1]);
+			return usage(why);
+		}
+		switch (opt) {
+		case OPT_MAILBOX: q->mailbox = optarg; break;
+		case OPT_SENDER: q->sender = optarg; break;
+		case OPT_RECIPIENT: q->recipient = optarg; break;
+		case OPT_DOMAIN: q->domain = optarg; break;
+		case OPT_ACTION: q->action = optarg; break;
+		case OPT_RULE: q->rule = optarg; break;
+		case OPT_JSON: q->json = true; break;
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (view_parse_time(optarg, time(NULL),
+			    opt == OPT_SINCE ? &q->since_ms : &q->until_ms) != 0) {
+				snprintf(why, sizeof(why), "%s: bad time \"%s\"", cmd, optarg);
+				return usage(why);
+			}
+			break;
+		case OPT_LIMIT:
+		case OPT_COUNT:
+			if (!tool_number(optarg, opt == OPT_LIMIT ? &q->limit : &q->count)) {
+				snprintf(why, sizeof(why), "%s: bad number \"%s\"", cmd, optarg);
+				return usage(why);
+			}
+			break;
+		}
+	}
+	if (optind < argc) {
+		snprintf(why, sizeof(why), "%s: unexpected argument \"%s\"", cmd, argv[optind]);
+		return usage(why);
+	}
+	return 0;
+}
+
+/* The stream a query reads: <prefix>audit, or <prefix>mailbox:<a> (lower-cased). */
+static char *query_stream(const struct cfg *c, const struct query *q)
+{
+	const char *prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
+	char *key;
+	if (q->mailbox == NULL)
+		return asprintf(&key, "%saudit", prefix) < 0 ? NULL : key;
+	if (asprintf(&key, "%smailbox:%s", prefix, q->mailbox) < 0)
+		return NULL;
+	for (char *p = key + strlen(prefix) + 8; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return key;
+}
+
+static bool query_match(const struct query *q, const struct view_entry *e)
+{
+	const char *v;
+	if (q->sender != NULL && ((v = view_get(e, "sender")) == NULL || strcasecmp(v, q->sender) != 0))
+		return false;
+	if (q->recipient != NULL &&
+	    ((v = view_get(e, "recipient")) == NULL || strcasecmp(v, q->recipient) != 0))
+		return false;
+	if (q->action != NULL && ((v = view_get(e, "action")) == NULL || strcasecmp(v, q->action) != 0))
+		return false;
+	if (q->rule != NULL && ((v = view_get(e, "rule")) == NULL || strcmp(v, q->rule) != 0))
+		return false;
+	if (q->domain != NULL && !view_domain_match(view_get(e, "recipient"), q->domain) &&
+	    !view_domain_match(view_get(e, "target"), q->domain))
+		return false;
+	return true;
+}
+
+static void tool_id_bound(char *buf, size_t size, long long ms, const char *open, bool upper)
+{
+	if (ms < 0)
+		snprintf(buf, size, "%s", open);
+	else
+		snprintf(buf, size, "%lld-%s", ms, upper ? "18446744073709551615" : "0");
+}
+
+/*
+ * Pages through the stream between the query's bounds, newest first when
+ * reverse, and calls fn on each entry that matches; fn returns false to
+ * stop.  0, or -1 after printing the Redis error.
+ */
+static int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bool reverse,
+    bool (*fn)(void *ctx, const struct view_entry *e), void *ctx)
+{
+	char lo[64], hi[64], count[16];
+	tool_id_bound(lo, sizeof(lo), q->since_ms, "-", false);
+	tool_id_bound(hi, sizeof(hi), q->until_ms, "+", true);
+	snprintf(count, sizeof(count), "%d", PAGE);
+
+	for (;;) {
+		const char *argv[] = { reverse ? "XREVRANGE" : "XRANGE", key,
+		    reverse ? hi : lo, reverse ? lo : hi, "COUNT", count };
+		size_t len[6];
+		for (int i = 0; i < 6; i++)
+			len[i] = strlen(argv[i]);
+		redisReply *r = redis_conn_command(rc, 6, argv, len);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR || r->type != REDIS_REPLY_ARRAY) {
+			fprintf(stderr, "fwdguard-audit: %s %s: %s\n", argv[0], key,
+			    r == NULL ? redis_conn_error(rc) :
+			    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+			redis_conn_reply_free(r);
+			return -1;
+		}
+		bool more = r->elements == PAGE;
+		for (size_t i = 0; i < r->elements; i++) {
+			struct view_entry e;
+			if (view_entry_from_reply(r->element[i], &e) != 0)
+				continue;
+			/* Continue after this entry: "(" makes the bound exclusive. */
+			snprintf(reverse ? hi : lo, sizeof(hi), "(%s", e.stream_id);
+			if (query_match(q, &e) && !fn(ctx, &e)) {
+				more = false;
+				break;
+			}
+		}
+		redis_conn_reply_free(r);
+		if (!more)
+			return 0;
+	}
+}
+
+struct search_ctx {
+	const struct query *q;
+	struct view_table *table;
+	long shown;
+};
+
+static bool search_one(void *p, const struct view_entry *e)
+{
+	struct search_ctx *s = p;
+	if (s->q->json)
+		view_print_json(stdout, e);
+	else
+		view_table_add(s->table, e);
+	s->shown++;
+	return s->q->limit == 0 || s->shown < s->q->limit;
+}
+
+static int cmd_search(const struct cfg *c, struct redis_conn *rc, const struct query *q)
+{
+	char *key = query_stream(c, q);
+	struct search_ctx s = { .q = q, .table = q->json ? NULL : view_table_new() };
+	int rv = 1;
+	if (key != NULL && (q->json || s.table != NULL) &&
+	    query_walk(rc, key, q, true, search_one, &s) == 0) {
+		if (!q->json)
+			view_table_print(stdout, s.table);
+		rv = 0;
+	}
+	view_table_free(s.table);
+	free(key);
+	return rv;
+}
+
+static bool report_one(void *p, const struct view_entry *e)
+{
+	view_report_add(p, e);
+	return true;
+}
+
+static int cmd_report(const struct cfg *c, struct redis_conn *rc, const struct query *q)
+{
+	char *key = query_stream(c, q);
+	struct view_report *rep = view_report_new();
+	int rv = 1;
+	if (key != NULL && rep != NULL && query_walk(rc, key, q, false, report_one, rep) == 0) {
+		view_report_print(stdout, rep);
+		rv = 0;
+	}
+	view_report_free(rep);
+	free(key);
+	return rv;
+}
+
+/* Follows the stream; stops after q->count entries when count > 0. */
+static int cmd_tail(const struct cfg *c, struct redis_conn *rc, const struct query *q)
+{
+	char *key = query_stream(c, q);
+	char last[64], block[24];
+	long seen = 0;
+	/* Block for less than the command timeout, or hiredis gives up first. */
+	long ms = (long)(c->redis.timeout * 500);
+	snprintf(block, sizeof(block), "%ld", ms > 0 ? ms : 100);
+	if (q->since_ms >= 0)
+		/* XREAD returns entries after this id: the last one before since. */
+		snprintf(last, sizeof(last), q->since_ms > 0 ? "%lld-18446744073709551615" : "%lld-0",
+		    q->since_ms > 0 ? q->since_ms - 1 : 0);
+	else
+		snprintf(last, sizeof(last), "$");
+	if (key == NULL)
+		return 1;
+
+	while (q->count == 0 || seen < q->count) {
+		const char *argv[] = { "XREAD", "BLOCK", block, "COUNT", "100", "STREAMS", key, last };
+		size_t len[8];
+		for (int i = 0; i < 8; i++)
+			len[i] = strlen(argv[i]);
+		redisReply *r = redis_conn_command(rc, 8, argv, len);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "fwdguard-audit: XREAD %s: %s\n", key,
+			    r == NULL ? redis_conn_error(rc) : r->str);
+			redis_conn_reply_free(r);
+			free(key);
+			return 1;
+		}
+		const redisReply *entries = view_xread_entries(r);
+		for (size_t i = 0; entries != NULL && i < entries->elements; i++) {
+			struct view_entry e;
+			if (view_entry_from_reply(entries->element[i], &e) != 0)
+				continue;
+			snprintf(last, sizeof(last), "%s", e.stream_id);
+			if (q->count > 0 && seen >= q->count)
+				break;
+			if (q->json)
+				view_print_json(stdout, &e);
+			else
+				view_print_line(stdout, &e);
+			seen++;
+		}
+		fflush(stdout);
+		redis_conn_reply_free(r);
+	}
+	free(key);
+	return 0;
+}
+
+static int cmd_replay(const struct cfg *c)
+{
+	char err[512] = "";
+	/* Reachability first, so that an empty spool with Redis down still fails. */
+	struct redis_conn *rc = redis_conn_open(&c->redis, err, sizeof(err));
+	if (rc == NULL) {
+		fprintf(stderr, "fwdguard-audit: replay: %s\n", err);
+		return 1;
+	}
+	redis_conn_close(rc);
+
+	struct spool *s = spool_open(c->audit.spool, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "fwdguard-audit: replay: %s\n", err);
+		return 1;
+	}
+	long n = audit_ship_pending(s, &c->redis, c->audit.stream_maxlen, err, sizeof(err));
+	spool_close(s);
+	if (n < 0) {
+		fprintf(stderr, "fwdguard-audit: replay: %s\n", err);
+		return 1;
+	}
+	printf("replayed %ld records\n", n);
+	return 0;
+}
+
+static int tool_run(const char *cmd, const char *path, int argc, char **argv)
+{
+	struct query q;
+	bool is_query = strcmp(cmd, "search") == 0 || strcmp(cmd, "report") == 0 ||
+	    strcmp(cmd, "tail") == 0;
+	if (is_query) {
+		int rv = query_parse(cmd, argc, argv, &q);
+		if (rv != 0)
+			return rv;
+	} else if (argc > 1) {
+		return usage("replay takes no arguments");
+	}
+
+	struct cfg *c = cfg_load(path, tool_cfg_error, NULL);
+	if (c == NULL) {
+		fprintf(stderr, "fwdguard-audit: cannot load %s\n", path);
+		return 1;
+	}
+	int rv = 1;
+	if (!is_query) {
+		rv = cmd_replay(c);
+	} else {
+		char err[512] = "";
+		struct redis_conn *rc = redis_conn_open(&c->redis, err, sizeof(err));
+		if (rc == NULL)
+			fprintf(stderr, "fwdguard-audit: %s\n", err);
+		else if (strcmp(cmd, "search") == 0)
+			rv = cmd_search(c, rc, &q);
+		else if (strcmp(cmd, "report") == 0)
+			rv = cmd_report(c, rc, &q);
+		else
+			rv = cmd_tail(c, rc, &q);
+		redis_conn_close(rc);
+	}
+	cfg_unref(c);
+	return rv;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = CFG_DEFAULT_PATH;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt(argc, argv, "+c:h")) != -1) {
+		if (opt == 'c')
+			path = optarg;
+		else if (opt == 'h')
+			return usage(NULL), 0;
+		else
+			return usage("unknown option or missing argument");
+	}
+	if (optind >= argc)
+		return usage("no command given");
+	const char *cmd = argv[optind];
+	if (strcmp(cmd, "alerts") == 0 || strcmp(cmd, "probe") == 0) {
+		fprintf(stderr, "fwdguard-audit: %s: not yet implemented\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "search") != 0 && strcmp(cmd, "report") != 0 && strcmp(cmd, "tail") != 0 &&
+	    strcmp(cmd, "replay") != 0)
+		return usage("unknown command");
+	return tool_run(cmd, path, argc - optind, argv + optind);
+}

@@ -1,1 +1,209 @@
-/* placeholder: being written */
+/*
+ * callbacks.c - the libmilter callbacks.  Each one gathers facts into the
+ * connection's struct conn and returns; deciding and acting happen at end
+ * of message (act.c), the only stage where Postfix allows every action and
+ * the only one that is safe for non_smtpd_milters.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "act.h"
+#include "callbacks.h"
+#include "log.h"
+#include "message.h"
+
+static struct conn *
+callbacks_conn(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+static const char *
+callbacks_macro(SMFICTX *ctx, const char *name)
+{
+	return smfi_getsymval(ctx, (char *)name);
+}
+
+/* Wires act.c's operations to libmilter. */
+static int
+callbacks_setreply(void *ctx, const char *rcode, const char *xcode, const char *text)
+{
+	return smfi_setreply(ctx, (char *)rcode, (char *)xcode, (char *)text) == MI_SUCCESS ? 0 : -1;
+}
+
+static int
+callbacks_quarantine(void *ctx, const char *reason)
+{
+	return smfi_quarantine(ctx, (char *)reason) == MI_SUCCESS ? 0 : -1;
+}
+
+static int
+callbacks_delrcpt(void *ctx, const char *rcpt)
+{
+	return smfi_delrcpt(ctx, (char *)rcpt) == MI_SUCCESS ? 0 : -1;
+}
+
+static int
+callbacks_addheader(void *ctx, const char *name, const char *value)
+{
+	return smfi_addheader(ctx, (char *)name, (char *)value) == MI_SUCCESS ? 0 : -1;
+}
+
+static sfsistat
+callbacks_verdict(enum act_verdict v)
+{
+	switch (v) {
+	case VERDICT_REJECT:
+		return SMFIS_REJECT;
+	case VERDICT_TEMPFAIL:
+		return SMFIS_TEMPFAIL;
+	case VERDICT_CONTINUE:
+		return SMFIS_CONTINUE;
+	case VERDICT_ACCEPT:
+		break;
+	}
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat
+callbacks_error(SMFICTX *ctx, const struct cfg *cfg, const char *why)
+{
+	struct act_ops ops = { ctx, callbacks_setreply, callbacks_quarantine,
+	    callbacks_delrcpt, callbacks_addheader };
+
+	return callbacks_verdict(act_on_error(cfg, &ops, why));
+}
+
+static sfsistat
+callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
+{
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
+	/* No body, HELO or unknown-command steps: nothing there to decide on. */
+	*pf1 = f1 & (SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NOUNKNOWN);
+	*pf2 = 0;
+	*pf3 = 0;
+	if (f0 & SMFIF_SETSYMLIST) {
+		smfi_setsymlist(ctx, SMFIM_CONNECT, "{client_addr} {daemon_name} j");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} i");
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{rcpt_addr} {rcpt_host} {rcpt_mailer}");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callbacks_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
+{
+	struct conn *c = conn_new();
+
+	if (c == NULL || c->cfg == NULL) {
+		conn_free(c);
+		return callbacks_error(ctx, NULL, "cannot set up a connection");
+	}
+	conn_copy(c->client_name, sizeof(c->client_name), hostname);
+	conn_copy(c->client_addr, sizeof(c->client_addr), callbacks_macro(ctx, "{client_addr}"));
+	conn_copy(c->daemon_name, sizeof(c->daemon_name), callbacks_macro(ctx, "{daemon_name}"));
+	smfi_setpriv(ctx, c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callbacks_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = callbacks_conn(ctx);
+
+	if (c == NULL)
+		return callbacks_error(ctx, NULL, "MAIL FROM without a connection");
+	if (conn_begin_message(c, argv[0], callbacks_macro(ctx, "{auth_authen}")) != 0)
+		return callbacks_error(ctx, c->cfg, "out of memory at MAIL FROM");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callbacks_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = callbacks_conn(ctx);
+
+	/* Never reject here: non_smtpd_milters would keep the mail queued. */
+	if (c == NULL || !c->in_message)
+		return SMFIS_CONTINUE;
+	if (conn_add_rcpt(c, argv[0], argv + 1, callbacks_macro(ctx, "{rcpt_mailer}"),
+	    callbacks_macro(ctx, "{rcpt_host}")) != 0)
+		c->rcpts_overflow = true;	/* decided by on_error at end of message */
+	return SMFIS_CONTINUE;
+}
+
+/* Registered so the DATA macros travel with a command that gets a reply (DESIGN 8). */
+static sfsistat
+callbacks_data(SMFICTX *ctx)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callbacks_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = callbacks_conn(ctx);
+
+	if (c != NULL && c->in_message)
+		evidence_header(c->ev, &c->cfg->policy, name, value);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callbacks_eom(SMFICTX *ctx)
+{
+	struct conn *c = callbacks_conn(ctx);
+	struct act_ops ops = { ctx, callbacks_setreply, callbacks_quarantine,
+	    callbacks_delrcpt, callbacks_addheader };
+	enum act_verdict v;
+
+	if (c == NULL || !c->in_message)
+		return callbacks_error(ctx, c != NULL ? c->cfg : NULL,
+		    "end of message without a message");
+	conn_copy(c->queue_id, sizeof(c->queue_id), callbacks_macro(ctx, "i"));
+	v = act_end_of_message(c, &ops);
+	conn_reset_message(c);
+	return callbacks_verdict(v);
+}
+
+static sfsistat
+callbacks_abort(SMFICTX *ctx)
+{
+	struct conn *c = callbacks_conn(ctx);
+
+	if (c != NULL)
+		conn_reset_message(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callbacks_close(SMFICTX *ctx)
+{
+	conn_free(callbacks_conn(ctx));
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc callbacks_desc = {
+	.xxfi_name = "fwdguard",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE,
+	.xxfi_connect = callbacks_connect,
+	.xxfi_envfrom = callbacks_envfrom,
+	.xxfi_envrcpt = callbacks_envrcpt,
+	.xxfi_header = callbacks_header,
+	.xxfi_eom = callbacks_eom,
+	.xxfi_abort = callbacks_abort,
+	.xxfi_close = callbacks_close,
+	.xxfi_data = callbacks_data,
+	.xxfi_negotiate = callbacks_negotiate,
+};
+
+struct smfiDesc *
+callbacks_filter(void)
+{
+	return &callbacks_desc;
+}

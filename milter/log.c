@@ -1,1 +1,125 @@
-/* placeholder: being written */
+/*
+ * log.c - syslog logging, copied to stderr when running in the foreground.
+ *
+ * syslog(3) is thread-safe in glibc; the level and the stderr flag are
+ * atomics so a reload can change them while callbacks log.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static atomic_int log_level = LOG_INFO;
+static atomic_bool log_stderr;
+static char log_ident[32] = "fwdguard";
+
+void
+log_init(const char *ident, int facility, bool to_stderr)
+{
+	snprintf(log_ident, sizeof(log_ident), "%s", ident);
+	atomic_store(&log_stderr, to_stderr);
+	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+void
+log_set_level(int level)
+{
+	atomic_store(&log_level, level);
+}
+
+void
+log_set_facility(int facility)
+{
+	closelog();
+	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+static void
+log_emit(int prio, const char *suffix, const char *fmt, va_list ap)
+{
+	char line[2048];
+
+	if (prio > atomic_load(&log_level))
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (suffix != NULL)
+		syslog(prio, "%s: %s", line, suffix);
+	else
+		syslog(prio, "%s", line);
+	if (atomic_load(&log_stderr)) {
+		if (suffix != NULL)
+			fprintf(stderr, "%s: %s: %s\n", log_ident, line, suffix);
+		else
+			fprintf(stderr, "%s: %s\n", log_ident, line);
+	}
+}
+
+#define LOG_FN(name, prio, with_errno)				\
+void								\
+name(const char *fmt, ...)					\
+{								\
+	va_list ap;						\
+	int saved = errno;					\
+	char ebuf[128];						\
+	const char *suffix = NULL;				\
+								\
+	if (with_errno)						\
+		suffix = strerror_r(saved, ebuf, sizeof(ebuf));	\
+	va_start(ap, fmt);					\
+	log_emit(prio, suffix, fmt, ap);			\
+	va_end(ap);						\
+	errno = saved;						\
+}
+
+LOG_FN(log_err, LOG_ERR, 1)
+LOG_FN(log_errx, LOG_ERR, 0)
+LOG_FN(log_warn, LOG_WARNING, 1)
+LOG_FN(log_warnx, LOG_WARNING, 0)
+LOG_FN(log_notice, LOG_NOTICE, 0)
+LOG_FN(log_info, LOG_INFO, 0)
+LOG_FN(log_debug, LOG_DEBUG, 0)
+
+struct log_name {
+	const char *name;
+	int value;
+};
+
+static const struct log_name log_facilities[] = {
+	{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 }, { NULL, 0 }
+};
+
+static const struct log_name log_levels[] = {
+	{ "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
+	{ "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	{ NULL, 0 }
+};
+
+static int
+log_name_lookup(const struct log_name *table, const char *name)
+{
+	for (; table->name != NULL; table++)
+		if (strcasecmp(table->name, name) == 0)
+			return table->value;
+	return -1;
+}
+
+int
+log_facility_lookup(const char *name)
+{
+	return log_name_lookup(log_facilities, name);
+}
+
+int
+log_level_lookup(const char *name)
+{
+	return log_name_lookup(log_levels, name);
+}

@@ -1,1 +1,280 @@
-/* placeholder: being written */
+/*
+ * main.c - fwdguard, the daemon: options, configuration, socket,
+ * privileges, then libmilter's main loop.
+ *
+ * Start-up order is deliberate: everything that needs root (socket, spool
+ * and pid file ownership) happens first, then the process forks into the
+ * background and drops privileges, and only then are threads started
+ * (audit shipper, reload), since fork and setuid do not mix with threads.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "act.h"
+#include "audit.h"
+#include "callbacks.h"
+#include "cfg.h"
+#include "log.h"
+#include "reload.h"
+
+struct main_opts {
+	const char *config;
+	const char *socket;
+	const char *user;
+	const char *pidfile;
+	bool check_only;
+	bool foreground;
+	int verbose;
+};
+
+static void
+main_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: fwdguard [-fnvV] [-c config] [-p socket] [-u user] [-P pidfile]\n"
+	    "  -c FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
+	    "  -n        check the configuration and exit (0 valid, 1 invalid)\n"
+	    "  -f        stay in the foreground, log to stderr too\n"
+	    "  -p SOCKET milter socket (unix:/path, inet:port@host, inet6:port@host)\n"
+	    "  -u USER   run as USER after opening the socket\n"
+	    "  -P FILE   write the process id to FILE\n"
+	    "  -v        more logging (debug)\n"
+	    "  -V        print the version and exit\n");
+}
+
+static int
+main_parse(int argc, char **argv, struct main_opts *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->config = CFG_DEFAULT_PATH;
+	while ((ch = getopt(argc, argv, "c:fhnp:u:vP:V")) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'f': o->foreground = true; break;
+		case 'n': o->check_only = true; break;
+		case 'p': o->socket = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'P': o->pidfile = optarg; break;
+		case 'v': o->verbose++; break;
+		case 'V':
+			printf("fwdguard %s (libmilter %d)\n", PACKAGE_VERSION, SMFI_VERSION);
+			exit(0);
+		case 'h':
+			main_usage(stdout);
+			exit(0);
+		default:
+			main_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		main_usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+main_config_error(void *ctx, const char *line)
+{
+	fprintf(stderr, "fwdguard: %s\n", line);
+	syslog(LOG_ERR, "config: %s", line);
+}
+
+/* The path of a "unix:" or "local:" socket spec, or NULL for inet. */
+static const char *
+main_unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	if (spec[0] == '/')
+		return spec;
+	return NULL;
+}
+
+/*
+ * Creates dir (one level) when missing; gives it to pw when it was created
+ * here or when always_chown (the spool must be writable after the drop).
+ */
+static int
+main_ensure_dir(const char *dir, mode_t mode, const struct passwd *pw, bool always_chown)
+{
+	struct stat st;
+	bool created = false;
+
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			log_errx("%s: not a directory", dir);
+			return -1;
+		}
+	} else if (mkdir(dir, mode) != 0) {
+		log_err("cannot create %s", dir);
+		return -1;
+	} else
+		created = true;
+	if ((created || always_chown) && pw != NULL && geteuid() == 0 && chown(dir, pw->pw_uid, pw->pw_gid) != 0) {
+		log_err("cannot give %s to %s", dir, pw->pw_name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+main_socket_dir(const char *path, const struct passwd *pw)
+{
+	char dir[4096];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	return main_ensure_dir(dir, 0755, pw, false);
+}
+
+/* Unix socket: group read-write so Postfix (in the user's group) can connect. */
+static int
+main_socket_owner(const char *path, const struct passwd *pw)
+{
+	if (chmod(path, 0660) != 0) {
+		log_err("chmod %s", path);
+		return -1;
+	}
+	if (pw != NULL && geteuid() == 0 && chown(path, pw->pw_uid, pw->pw_gid) != 0) {
+		log_err("chown %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+main_drop_privileges(const struct passwd *pw)
+{
+	if (pw == NULL || geteuid() != 0)
+		return 0;
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		log_err("cannot drop privileges to %s", pw->pw_name);
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_errx("privileges could be regained after dropping to %s", pw->pw_name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+main_pidfile(const char *path)
+{
+	FILE *f;
+
+	if (path == NULL)
+		return 0;
+	if ((f = fopen(path, "w")) == NULL) {
+		log_err("cannot write pid file %s", path);
+		return -1;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Socket, spool directory, fork, pid file, privilege drop: the root part. */
+static int
+main_setup(const struct main_opts *o, const struct cfg *c, const char *socket,
+    const struct passwd *pw)
+{
+	const char *upath = main_unix_path(socket);
+
+	if (upath != NULL && main_socket_dir(upath, pw) != 0)
+		return -1;
+	if (main_ensure_dir(c->audit.spool, 0750, pw, true) != 0)
+		return -1;
+	if (smfi_setconn((char *)socket) != MI_SUCCESS ||
+	    smfi_register(*callbacks_filter()) != MI_SUCCESS) {
+		log_errx("cannot set up milter socket %s", socket);
+		return -1;
+	}
+	/* true: remove a stale unix socket left by an earlier run. */
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		log_errx("cannot open milter socket %s", socket);
+		return -1;
+	}
+	if (upath != NULL && main_socket_owner(upath, pw) != 0)
+		return -1;
+	if (!o->foreground && daemon(0, 0) != 0) {
+		log_err("cannot go into the background");
+		return -1;
+	}
+	if (main_pidfile(o->pidfile) != 0)
+		return -1;
+	return main_drop_privileges(pw);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct main_opts o;
+	struct passwd *pw = NULL;
+	struct audit *audit;
+	struct cfg *c;
+	const char *socket, *user;
+	char err[256];
+	int rc;
+
+	if (main_parse(argc, argv, &o) != 0)
+		return 2;
+	log_init("fwdguard", LOG_MAIL, o.foreground && !o.check_only);
+	if ((c = cfg_load(o.config, main_config_error, NULL)) == NULL) {
+		fprintf(stderr, "fwdguard: %s: configuration not valid\n", o.config);
+		return 1;
+	}
+	if (o.check_only) {
+		printf("fwdguard: %s: configuration valid (policy %.12s)\n", o.config, c->digest);
+		cfg_unref(c);
+		return 0;
+	}
+	log_set_facility(c->log.facility);
+	log_set_level(o.verbose > 0 ? LOG_DEBUG : c->log.level);
+	socket = o.socket != NULL ? o.socket : c->milter.socket;
+	user = o.user != NULL ? o.user : c->milter.user;
+	if (user != NULL && user[0] != '\0' && geteuid() == 0 && (pw = getpwnam(user)) == NULL) {
+		log_errx("unknown user %s", user);
+		return 1;
+	}
+	reload_block_signal();
+	if (main_setup(&o, c, socket, pw) != 0)
+		return 1;
+	if ((audit = audit_open(c, err, sizeof(err))) == NULL) {
+		log_errx("cannot open the audit trail: %s", err);
+		return 1;
+	}
+	act_set_audit(audit);
+	cfg_current_set(c);
+	if (reload_start(o.config, audit) != 0)
+		log_warn("cannot start the reload thread; SIGUSR1 will not reload");
+	log_notice("starting: socket %s, mode %s, policy %.12s", socket,
+	    mode_name(c->policy.mode), c->digest);
+	rc = smfi_main();
+	log_notice("stopping");
+	audit_close(audit);
+	if (o.pidfile != NULL)
+		unlink(o.pidfile);
+	return rc == MI_SUCCESS ? 0 : 1;
+}

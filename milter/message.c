@@ -1,1 +1,145 @@
-/* placeholder: being written */
+/*
+ * message.c - per-connection facts, bounded.  See message.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "message.h"
+
+struct conn *
+conn_new(void)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->ev = evidence_new()) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->cfg = cfg_current();
+	return c;
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	conn_reset_message(c);
+	free(c->rcpts);
+	evidence_free(c->ev);
+	cfg_unref(c->cfg);
+	free(c);
+}
+
+void
+conn_copy(char *buf, size_t size, const char *text)
+{
+	size_t n;
+
+	if (size == 0)
+		return;
+	n = text == NULL ? 0 : strnlen(text, size - 1);
+	if (n > 0)
+		memcpy(buf, text, n);
+	buf[n] = '\0';
+}
+
+void
+conn_reset_message(struct conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nrcpts; i++) {
+		free(c->rcpts[i].raw);
+		free(c->rcpts[i].orcpt);
+		free(c->rcpts[i].mailer);
+		free(c->rcpts[i].host);
+	}
+	c->nrcpts = 0;
+	c->rcpts_overflow = false;
+	free(c->sender_raw);
+	c->sender_raw = NULL;
+	c->auth[0] = '\0';
+	c->queue_id[0] = '\0';
+	c->in_message = false;
+	evidence_reset(c->ev);
+}
+
+/*
+ * strndup bounded by MESSAGE_FIELD_MAX; NULL in gives NULL out.  Addresses
+ * keep one byte more than the parser accepts, so an over-long one is
+ * refused as too long instead of being cut into a different, valid one.
+ */
+static char *
+conn_dup(const char *text, bool *oom)
+{
+	char *copy;
+
+	if (text == NULL)
+		return NULL;
+	if ((copy = strndup(text, MESSAGE_FIELD_MAX + 1)) == NULL)
+		*oom = true;
+	return copy;
+}
+
+int
+conn_begin_message(struct conn *c, const char *sender, const char *auth)
+{
+	bool oom = false;
+
+	conn_reset_message(c);
+	c->in_message = true;
+	c->sender_raw = conn_dup(sender != NULL ? sender : "", &oom);
+	conn_copy(c->auth, sizeof(c->auth), auth);
+	return oom ? -1 : 0;
+}
+
+const char *
+conn_find_orcpt(char **esmtp_args)
+{
+	if (esmtp_args == NULL)
+		return NULL;
+	for (; *esmtp_args != NULL; esmtp_args++)
+		if (strncasecmp(*esmtp_args, "ORCPT=", 6) == 0)
+			return *esmtp_args + 6;
+	return NULL;
+}
+
+int
+conn_add_rcpt(struct conn *c, const char *raw, char **esmtp_args,
+    const char *mailer, const char *host)
+{
+	struct conn_rcpt *r;
+	bool oom = false;
+
+	if (c->nrcpts >= MESSAGE_RCPTS_MAX) {
+		c->rcpts_overflow = true;
+		return 0;
+	}
+	if (c->nrcpts == c->rcpts_size) {
+		size_t size = c->rcpts_size ? c->rcpts_size * 2 : 8;
+		struct conn_rcpt *grown = realloc(c->rcpts, size * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		c->rcpts = grown;
+		c->rcpts_size = size;
+	}
+	r = &c->rcpts[c->nrcpts];
+	r->raw = conn_dup(raw != NULL ? raw : "", &oom);
+	r->orcpt = conn_dup(conn_find_orcpt(esmtp_args), &oom);
+	r->mailer = conn_dup(mailer, &oom);
+	r->host = conn_dup(host, &oom);
+	if (oom) {
+		free(r->raw);
+		free(r->orcpt);
+		free(r->mailer);
+		free(r->host);
+		return -1;
+	}
+	c->nrcpts++;
+	return 0;
+}

@@ -1,1 +1,262 @@
-/* placeholder: being written */
+/*
+ * shipper.c - moves records from the spool to the Redis streams.
+ *
+ * Each record goes through one Lua script, so that the dedupe marker and
+ * the stream entries are written atomically: SET NX <prefix>seen:<id>
+ * first; only when it was not set, XADD to the streams (and PUBLISH the id
+ * of an alert).  Redis 7 refuses explicit stream ids that are not above the
+ * last one, which rules out using the record id as the entry id; the
+ * marker is what makes a replay after an outage add each record once.
+ *
+ * The spool cursor only moves (spool_ack) after Redis accepted everything
+ * up to it; after a failure the reader is rewound and the unacknowledged
+ * records are sent again later, which the marker makes harmless.
+ * This file does not log: callers decide how loud a failure is.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "audit.h"
+#include "redis_conn.h"
+#include "spool.h"
+
+#define SEEN_TTL	"604800"	/* a week: far longer than any outage we replay */
+#define ACK_EVERY	256
+#define ARGV_MAX	(8 + 2 * RECORD_FIELDS_MAX)
+
+static const char ship_script[] =
+    "if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end\n"
+    "local f = {}\n"
+    "for i = 5, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "for k = 2, #KEYS do\n"
+    "  local r = redis.pcall('XADD', KEYS[k], 'MAXLEN', '~', ARGV[2], '*', unpack(f))\n"
+    "  if type(r) == 'table' and r.err then\n"
+    "    redis.call('DEL', KEYS[1])\n"
+    "    return r\n"
+    "  end\n"
+    "end\n"
+    "if ARGV[3] == 'alert' then redis.call('PUBLISH', KEYS[2], ARGV[4]) end\n"
+    "return 1\n";
+
+struct audit_shipper {
+	struct redis_conn *conn;
+	char sha[41];		/* of ship_script once loaded on this connection */
+};
+
+struct audit_shipper *audit_shipper_new(void)
+{
+	return calloc(1, sizeof(struct audit_shipper));
+}
+
+void audit_shipper_disconnect(struct audit_shipper *sh)
+{
+	if (sh == NULL)
+		return;
+	redis_conn_close(sh->conn);
+	sh->conn = NULL;
+	sh->sha[0] = '\0';
+}
+
+void audit_shipper_free(struct audit_shipper *sh)
+{
+	audit_shipper_disconnect(sh);
+	free(sh);
+}
+
+static int shipper_load_script(struct audit_shipper *sh, char *err, size_t errsize)
+{
+	const char *argv[] = { "SCRIPT", "LOAD", ship_script };
+	size_t len[] = { 6, 4, sizeof(ship_script) - 1 };
+	redisReply *r = redis_conn_command(sh->conn, 3, argv, len);
+	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != 40) {
+		snprintf(err, errsize, "redis SCRIPT LOAD: %s",
+		    r == NULL ? redis_conn_error(sh->conn) :
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		redis_conn_reply_free(r);
+		return -1;
+	}
+	memcpy(sh->sha, r->str, 40);
+	sh->sha[40] = '\0';
+	redis_conn_reply_free(r);
+	return 0;
+}
+
+static int shipper_connect(struct audit_shipper *sh, const struct cfg_redis *rc,
+    char *err, size_t errsize)
+{
+	if (sh->conn != NULL)
+		return 0;
+	sh->conn = redis_conn_open(rc, err, errsize);
+	if (sh->conn == NULL)
+		return -1;
+	if (shipper_load_script(sh, err, errsize) != 0) {
+		audit_shipper_disconnect(sh);
+		return -1;
+	}
+	return 0;
+}
+
+/* The key strings a record goes to; owned by the caller (free each). */
+struct ship_keys {
+	char *seen, *stream, *mailbox;
+};
+
+static void shipper_keys_free(struct ship_keys *k)
+{
+	free(k->seen);
+	free(k->stream);
+	free(k->mailbox);
+}
+
+static int shipper_keys(const struct record *r, const char *prefix, struct ship_keys *k)
+{
+	const char *kind = record_get(r, "kind"), *mailbox = record_get(r, "mailbox");
+	bool alert = kind != NULL && strcmp(kind, "alert") == 0;
+
+	memset(k, 0, sizeof(*k));
+	if (asprintf(&k->seen, "%sseen:%s", prefix, record_get(r, "id")) < 0)
+		k->seen = NULL;
+	if (asprintf(&k->stream, "%s%s", prefix, alert ? "alerts" : "audit") < 0)
+		k->stream = NULL;
+	if (!alert && mailbox != NULL && mailbox[0] != '\0' &&
+	    asprintf(&k->mailbox, "%smailbox:%s", prefix, mailbox) < 0)
+		return -1;
+	return k->seen != NULL && k->stream != NULL ? 0 : -1;
+}
+
+/*
+ * Ships one record.  1 done (added or already there), 0 to skip (it can
+ * never be shipped: no id), -1 failure with err set.
+ */
+static int shipper_send(struct audit_shipper *sh, const struct record *r, const char *prefix,
+    long long maxlen, char *err, size_t errsize)
+{
+	const char *id = record_get(r, "id");
+	if (id == NULL || id[0] == '\0')
+		return 0;
+	struct ship_keys k;
+	if (shipper_keys(r, prefix, &k) != 0) {
+		shipper_keys_free(&k);
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	char maxbuf[32];
+	const char *kind = record_get(r, "kind");
+	snprintf(maxbuf, sizeof(maxbuf), "%lld", maxlen > 0 ? maxlen : 10000000LL);
+
+	const char *argv[ARGV_MAX];
+	int argc = 0, nkeys = k.mailbox != NULL ? 3 : 2;
+	char nkeysbuf[4];
+	snprintf(nkeysbuf, sizeof(nkeysbuf), "%d", nkeys);
+	argv[argc++] = "EVALSHA";
+	argv[argc++] = sh->sha;
+	argv[argc++] = nkeysbuf;
+	argv[argc++] = k.seen;
+	argv[argc++] = k.stream;
+	if (k.mailbox != NULL)
+		argv[argc++] = k.mailbox;
+	argv[argc++] = SEEN_TTL;
+	argv[argc++] = maxbuf;
+	argv[argc++] = kind != NULL ? kind : "";
+	argv[argc++] = id;
+	/* "kind" only routes the record; the streams do not need it. */
+	for (size_t i = 0; i < record_count(r) && argc + 2 <= ARGV_MAX; i++) {
+		const char *f, *v;
+		record_field(r, i, &f, &v);
+		if (strcmp(f, "kind") == 0)
+			continue;
+		argv[argc++] = f;
+		argv[argc++] = v;
+	}
+	size_t len[ARGV_MAX];
+	for (int i = 0; i < argc; i++)
+		len[i] = strlen(argv[i]);
+
+	int rc = -1;
+	for (int attempt = 0; attempt < 2 && rc < 0; attempt++) {
+		redisReply *rep = redis_conn_command(sh->conn, argc, argv, len);
+		if (rep == NULL) {
+			snprintf(err, errsize, "redis: %s", redis_conn_error(sh->conn));
+			audit_shipper_disconnect(sh);
+			break;
+		}
+		if (rep->type == REDIS_REPLY_INTEGER) {
+			rc = 1;
+		} else if (rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0 &&
+		    attempt == 0) {
+			/* Script cache flushed or failover to a fresh master. */
+			if (shipper_load_script(sh, err, errsize) != 0) {
+				redis_conn_reply_free(rep);
+				break;
+			}
+			argv[1] = sh->sha;
+		} else {
+			snprintf(err, errsize, "redis: record %s refused: %s", id,
+			    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+			redis_conn_reply_free(rep);
+			break;
+		}
+		redis_conn_reply_free(rep);
+	}
+	shipper_keys_free(&k);
+	return rc;
+}
+
+long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct cfg_redis *rc,
+    long long maxlen, char *err, size_t errsize)
+{
+	const char *prefix = rc->prefix != NULL ? rc->prefix : "fwdguard:";
+	long shipped = 0, pending = 0;
+	struct record *r;
+
+	while ((r = spool_next(s)) != NULL) {
+		if (shipper_connect(sh, rc, err, errsize) != 0) {
+			record_free(r);
+			spool_rewind(s);
+			return -1;
+		}
+		int ok = shipper_send(sh, r, prefix, maxlen, err, errsize);
+		record_free(r);
+		if (ok < 0) {
+			spool_rewind(s);
+			return -1;
+		}
+		shipped += ok;
+		if (++pending >= ACK_EVERY) {
+			if (spool_ack(s) != 0)
+				goto ack_failed;
+			pending = 0;
+		}
+	}
+	if (errno != 0) {
+		snprintf(err, errsize, "spool: %s", strerror(errno));
+		spool_rewind(s);
+		return -1;
+	}
+	if (pending > 0 && spool_ack(s) != 0)
+		goto ack_failed;
+	return shipped;
+ack_failed:
+	/* Shipped but not recorded as such: the next run sends them again,
+	 * and the seen markers turn that into no-ops. */
+	snprintf(err, errsize, "spool cursor: %s", strerror(errno));
+	return -1;
+}
+
+long audit_ship_pending(struct spool *s, const struct cfg_redis *rc, long long maxlen,
+    char *err, size_t errsize)
+{
+	struct audit_shipper *sh = audit_shipper_new();
+	if (sh == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	long n = audit_shipper_run(sh, s, rc, maxlen, err, errsize);
+	audit_shipper_free(sh);
+	return n;
+}

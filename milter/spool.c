@@ -1,1 +1,679 @@
-/* placeholder: being written */
+/*
+ * spool.c - the local journal that makes audit records durable.
+ *
+ * Layout of the spool directory:
+ *   journal-<seq>   records, one encoded line each, appended with O_APPEND;
+ *                   a new journal is started when the current one reaches
+ *                   the rotation size, or after a failed write or sync
+ *   cursor          "<seq> <offset>": what the reader has acknowledged
+ *   lock            flock'ed by the reader while it reads
+ *
+ * Writing (group commit): callers append their encoded lines to the batch
+ * being filled and wait.  Whoever finds no write in progress becomes the
+ * leader, takes the batch, and does one write() + fdatasync() for all of it
+ * while later callers fill the next batch.  A caller returns 0 only after
+ * the sync of its own batch succeeded.
+ *
+ * One process writes a spool (the daemon; the tests' writer); any process
+ * may read it, one at a time through the flock.  The reader never goes past
+ * a line without its '\n' in the newest journal (it may still be written)
+ * and skips such a torn tail in an older one (a crash mid-write): the
+ * writer never appends to a journal that does not end in '\n'.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spool.h"
+
+#define JOURNAL_PREFIX	"journal-"
+#define ROTATE_DEFAULT	(16 * 1024 * 1024)
+#define RBUF_CAP	(256 * 1024)	/* longer than any line the encoder makes */
+
+struct spool_batch {
+	char *buf;
+	size_t len, cap;
+	size_t nrecs;
+	int waiters;		/* callers that still have to read the result */
+	bool done;
+	int err;		/* errno of a failed write or sync; 0 when durable */
+};
+
+struct spool {
+	char *dir;
+	int dirfd;
+
+	/* writing side: the mutex guards filling/writing/stat; the leader
+	 * (writing == true) alone touches wfd, wseq, wsize, wfresh */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct spool_batch *filling;
+	bool writing;
+	int wfd;
+	uint64_t wseq;
+	off_t wsize;
+	bool wfresh;		/* next journal must be a new file */
+	size_t rotate_size;
+	struct spool_stat stat;
+
+	/* reading side, guarded by rmu */
+	pthread_mutex_t rmu;
+	int lockfd;
+	bool locked;
+	uint64_t ack_seq, rd_seq;
+	off_t ack_off, rd_off;
+	size_t unacked;		/* records returned since the last ack */
+	int rfd;
+	uint64_t rfd_seq;
+	char *rbuf;
+	size_t rbuf_len;
+	off_t rbuf_off;		/* file offset of rbuf[0] */
+	bool rskip;		/* discarding an overlong line up to its '\n' */
+};
+
+static void spool_seterr(char *err, size_t errsize, const char *what, const char *dir, int e)
+{
+	snprintf(err, errsize, "spool %s: %s: %s", dir, what, strerror(e));
+}
+
+static int spool_fsync_dir(struct spool *s)
+{
+	return fsync(s->dirfd);
+}
+
+/* Returns the seq of a journal file name, or 0 for any other name. */
+static uint64_t spool_journal_seq(const char *name)
+{
+	size_t plen = strlen(JOURNAL_PREFIX);
+	if (strncmp(name, JOURNAL_PREFIX, plen) != 0 || name[plen] == '\0')
+		return 0;
+	uint64_t seq = 0;
+	for (const char *p = name + plen; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || seq > UINT64_MAX / 10 - 1)
+			return 0;
+		seq = seq * 10 + (uint64_t)(*p - '0');
+	}
+	return seq;
+}
+
+static void spool_journal_name(char *buf, size_t size, uint64_t seq)
+{
+	snprintf(buf, size, JOURNAL_PREFIX "%020" PRIu64, seq);
+}
+
+/*
+ * Scans the directory: *next = smallest seq above `after` (0 none),
+ * *max = largest seq (0 none).  When unlink_below is non-zero, journals
+ * below it are removed on the way.  0, or -1 with errno.
+ */
+static int spool_scan(struct spool *s, uint64_t after, uint64_t *next, uint64_t *max,
+    uint64_t unlink_below)
+{
+	int fd = dup(s->dirfd);
+	if (fd < 0)
+		return -1;
+	DIR *d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	uint64_t nx = 0, mx = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t seq = spool_journal_seq(de->d_name);
+		if (seq == 0)
+			continue;
+		if (seq < unlink_below) {
+			unlinkat(s->dirfd, de->d_name, 0);
+			continue;
+		}
+		if (seq > after && (nx == 0 || seq < nx))
+			nx = seq;
+		if (seq > mx)
+			mx = seq;
+	}
+	closedir(d);
+	if (next != NULL)
+		*next = nx;
+	if (max != NULL)
+		*max = mx;
+	return 0;
+}
+
+struct spool *spool_open(const char *dir, char *err, size_t errsize)
+{
+	struct spool *s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->dir = strdup(dir)) == NULL || (s->rbuf = malloc(RBUF_CAP)) == NULL) {
+		snprintf(err, errsize, "spool %s: out of memory", dir);
+		goto fail;
+	}
+	s->dirfd = s->wfd = s->lockfd = s->rfd = -1;
+	s->rotate_size = ROTATE_DEFAULT;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_init(&s->rmu, NULL);
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		spool_seterr(err, errsize, "mkdir", dir, errno);
+		goto fail;
+	}
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0) {
+		spool_seterr(err, errsize, "open", dir, errno);
+		goto fail;
+	}
+	/* Creating the lock file also proves the directory is writable now,
+	 * rather than at the first message. */
+	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (s->lockfd < 0) {
+		spool_seterr(err, errsize, "lock file", dir, errno);
+		goto fail;
+	}
+	return s;
+fail:
+	{
+		int e = errno;
+		spool_close(s);
+		errno = e != 0 ? e : ENOMEM;
+	}
+	return NULL;
+}
+
+void spool_close(struct spool *s)
+{
+	if (s == NULL)
+		return;
+	if (s->wfd >= 0)
+		close(s->wfd);
+	if (s->rfd >= 0)
+		close(s->rfd);
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	if (s->filling != NULL) {
+		free(s->filling->buf);
+		free(s->filling);
+	}
+	if (s->dir != NULL) {
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->rmu);
+	}
+	free(s->rbuf);
+	free(s->dir);
+	free(s);
+}
+
+void spool_set_rotate_size(struct spool *s, size_t bytes)
+{
+	pthread_mutex_lock(&s->mu);
+	s->rotate_size = bytes > 0 ? bytes : 1;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void spool_stat(struct spool *s, struct spool_stat *out)
+{
+	pthread_mutex_lock(&s->mu);
+	*out = s->stat;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* Whether an existing journal can take more lines: non-empty ones must end in '\n'. */
+static bool spool_journal_appendable(int fd, off_t size, size_t rotate)
+{
+	char last;
+	if (size >= (off_t)rotate)
+		return false;
+	if (size == 0)
+		return true;
+	return pread(fd, &last, 1, size - 1) == 1 && last == '\n';
+}
+
+/* Opens the journal to append to (leader only).  0, or -1 with errno. */
+static int spool_journal_open(struct spool *s, size_t rotate)
+{
+	uint64_t max;
+	char name[64];
+
+	if (spool_scan(s, 0, NULL, &max, 0) != 0)
+		return -1;
+	if (max > 0 && !s->wfresh) {
+		spool_journal_name(name, sizeof(name), max);
+		/* O_RDWR: appendable() reads the last byte. */
+		int fd = openat(s->dirfd, name, O_RDWR | O_APPEND | O_CLOEXEC);
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0 &&
+		    spool_journal_appendable(fd, st.st_size, rotate)) {
+			s->wfd = fd;
+			s->wseq = max;
+			s->wsize = st.st_size;
+			return 0;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	uint64_t seq = (max > s->wseq ? max : s->wseq) + 1;
+	spool_journal_name(name, sizeof(name), seq);
+	int fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	/* The file's own fdatasync does not make its directory entry durable. */
+	if (spool_fsync_dir(s) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	s->wfd = fd;
+	s->wseq = seq;
+	s->wsize = 0;
+	s->wfresh = false;
+	return 0;
+}
+
+static void spool_journal_drop(struct spool *s)
+{
+	if (s->wfd >= 0)
+		close(s->wfd);
+	s->wfd = -1;
+	s->wfresh = true;
+}
+
+/* Writes and syncs one batch (leader only, without the mutex).  0, or -1 with errno. */
+static int spool_write_batch(struct spool *s, const struct spool_batch *b, size_t rotate)
+{
+	if (s->wfd >= 0 && s->wsize > 0 && s->wsize + (off_t)b->len > (off_t)rotate) {
+		close(s->wfd);
+		s->wfd = -1;
+		s->wfresh = true;
+	}
+	if (s->wfd < 0 && spool_journal_open(s, rotate) != 0)
+		return -1;
+
+	size_t done = 0;
+	while (done < b->len) {
+		ssize_t w = write(s->wfd, b->buf + done, b->len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+			/* Take back a partial batch so no torn line stays in the
+			 * middle; the next batch goes to a fresh journal anyway. */
+			if (ftruncate(s->wfd, s->wsize) != 0) {
+				/* still safe: the reader skips a torn tail of
+				 * a journal that is no longer the newest */
+			}
+			spool_journal_drop(s);
+			errno = e;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	if (fdatasync(s->wfd) != 0) {
+		int e = errno;
+		spool_journal_drop(s);
+		errno = e;
+		return -1;
+	}
+	s->wsize += (off_t)b->len;
+	return 0;
+}
+
+static int spool_batch_append(struct spool_batch *b, const char *line, size_t len)
+{
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap > 0 ? b->cap : 4096;
+		while (cap < b->len + len)
+			cap *= 2;
+		char *p = realloc(b->buf, cap);
+		if (p == NULL)
+			return -1;
+		b->buf = p;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, line, len);
+	b->len += len;
+	return 0;
+}
+
+/* Encodes recs into one buffer; NULL with errno on failure. */
+static char *spool_encode_all(struct record *const *recs, size_t n, size_t *total)
+{
+	struct spool_batch tmp = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *line = recs[i] != NULL ? record_encode(recs[i], &len) : NULL;
+		if (line == NULL || spool_batch_append(&tmp, line, len) != 0) {
+			free(line);
+			free(tmp.buf);
+			errno = recs[i] != NULL ? ENOMEM : EINVAL;
+			return NULL;
+		}
+		free(line);
+	}
+	*total = tmp.len;
+	return tmp.buf;
+}
+
+/* Leader duty, entered and left with the mutex held. */
+static void spool_lead(struct spool *s)
+{
+	struct spool_batch *b = s->filling;
+	size_t rotate = s->rotate_size;
+
+	s->writing = true;
+	s->filling = NULL;
+	pthread_mutex_unlock(&s->mu);
+	int rc = spool_write_batch(s, b, rotate);
+	int e = errno;
+	pthread_mutex_lock(&s->mu);
+	b->done = true;
+	b->err = rc == 0 ? 0 : (e != 0 ? e : EIO);
+	if (rc == 0) {
+		s->stat.syncs++;
+		s->stat.records += b->nrecs;
+	} else {
+		s->stat.failures++;
+	}
+	s->writing = false;
+	pthread_cond_broadcast(&s->cv);
+}
+
+int spool_commit(struct spool *s, struct record *const *recs, size_t n)
+{
+	if (s == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	size_t len = 0;
+	char *enc = spool_encode_all(recs, n, &len);
+	if (enc == NULL)
+		return -1;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->filling == NULL)
+		s->filling = calloc(1, sizeof(*s->filling));
+	struct spool_batch *b = s->filling;
+	if (b == NULL || spool_batch_append(b, enc, len) != 0) {
+		pthread_mutex_unlock(&s->mu);
+		free(enc);
+		errno = ENOMEM;
+		return -1;
+	}
+	free(enc);
+	b->waiters++;
+	b->nrecs += n;
+	s->stat.commits++;
+	while (!b->done) {
+		/* With no write in flight, b is still the batch being filled. */
+		if (!s->writing)
+			spool_lead(s);
+		else
+			pthread_cond_wait(&s->cv, &s->mu);
+	}
+	int err = b->err;
+	if (--b->waiters == 0) {
+		free(b->buf);
+		free(b);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+static void spool_reader_reset_file(struct spool *s)
+{
+	if (s->rfd >= 0)
+		close(s->rfd);
+	s->rfd = -1;
+	s->rfd_seq = 0;
+	s->rbuf_len = 0;
+	s->rbuf_off = 0;
+	s->rskip = false;
+}
+
+/* Reads the persisted cursor; a missing or unreadable one means "from the start". */
+static void spool_cursor_load(struct spool *s)
+{
+	char buf[64];
+	uint64_t seq = 0;
+	long long off = 0;
+
+	s->ack_seq = 0;
+	s->ack_off = 0;
+	int fd = openat(s->dirfd, "cursor", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* A damaged cursor only costs a re-shipment, which Redis dedupes. */
+	if (sscanf(buf, "%" SCNu64 " %lld", &seq, &off) == 2 && off >= 0) {
+		s->ack_seq = seq;
+		s->ack_off = (off_t)off;
+	}
+}
+
+static int spool_cursor_save(struct spool *s, uint64_t seq, off_t off)
+{
+	char buf[64];
+	int len = snprintf(buf, sizeof(buf), "%" PRIu64 " %lld\n", seq, (long long)off);
+	int fd = openat(s->dirfd, "cursor.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, (size_t)len) != len || fsync(fd) != 0) {
+		int e = errno != 0 ? errno : EIO;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) != 0 || renameat(s->dirfd, "cursor.tmp", s->dirfd, "cursor") != 0)
+		return -1;
+	return spool_fsync_dir(s);
+}
+
+/* Takes the reader lock and reloads the cursor another reader may have moved. */
+static int spool_reader_lock(struct spool *s)
+{
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0)
+		return -1;
+	s->locked = true;
+	spool_cursor_load(s);
+	s->rd_seq = s->ack_seq;
+	s->rd_off = s->ack_off;
+	s->unacked = 0;
+	spool_reader_reset_file(s);
+	return 0;
+}
+
+static void spool_reader_unlock(struct spool *s)
+{
+	spool_reader_reset_file(s);
+	if (s->locked)
+		flock(s->lockfd, LOCK_UN);
+	s->locked = false;
+}
+
+/*
+ * Next complete line of the open journal: 1 with *line and *len set (borrowed
+ * until the next call), 0 when no complete line is left, -1 with errno.
+ */
+static int spool_read_line(struct spool *s, const char **line, size_t *len)
+{
+	for (;;) {
+		size_t start = (size_t)(s->rd_off - s->rbuf_off);
+		char *p = s->rbuf + start;
+		char *nl = memchr(p, '\n', s->rbuf_len - start);
+		if (nl != NULL) {
+			s->rd_off += nl - p + 1;
+			if (s->rskip) {
+				s->rskip = false;
+				continue;
+			}
+			*line = p;
+			*len = (size_t)(nl - p);
+			return 1;
+		}
+		memmove(s->rbuf, p, s->rbuf_len - start);
+		s->rbuf_len -= start;
+		s->rbuf_off = s->rd_off;
+		if (s->rbuf_len == RBUF_CAP) {
+			s->rd_off += RBUF_CAP;
+			s->rbuf_off = s->rd_off;
+			s->rbuf_len = 0;
+			s->rskip = true;
+			continue;
+		}
+		ssize_t got = pread(s->rfd, s->rbuf + s->rbuf_len, RBUF_CAP - s->rbuf_len,
+		    s->rbuf_off + (off_t)s->rbuf_len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			return 0;
+		s->rbuf_len += (size_t)got;
+	}
+}
+
+/* Opens journal rd_seq, or moves to the next existing one.  1 open, 0 none, -1 error. */
+static int spool_reader_open(struct spool *s)
+{
+	char name[64];
+	for (;;) {
+		if (s->rfd >= 0 && s->rfd_seq == s->rd_seq)
+			return 1;
+		spool_reader_reset_file(s);
+		if (s->rd_seq > 0) {
+			spool_journal_name(name, sizeof(name), s->rd_seq);
+			s->rfd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
+			if (s->rfd >= 0) {
+				s->rfd_seq = s->rd_seq;
+				s->rbuf_off = s->rd_off;
+				return 1;
+			}
+			if (errno != ENOENT)
+				return -1;
+		}
+		uint64_t next;
+		if (spool_scan(s, s->rd_seq, &next, NULL, 0) != 0)
+			return -1;
+		if (next == 0)
+			return 0;
+		s->rd_seq = next;
+		s->rd_off = 0;
+	}
+}
+
+static struct record *spool_next_locked(struct spool *s)
+{
+	for (;;) {
+		int rc = spool_reader_open(s);
+		if (rc <= 0)
+			return NULL;
+		const char *line;
+		size_t len;
+		rc = spool_read_line(s, &line, &len);
+		if (rc < 0)
+			return NULL;
+		if (rc > 0) {
+			struct record *r = record_decode(line, len);
+			if (r == NULL) {
+				pthread_mutex_lock(&s->mu);
+				s->stat.skipped++;
+				pthread_mutex_unlock(&s->mu);
+				continue;
+			}
+			s->unacked++;
+			return r;
+		}
+		/* End of this journal: a newer one means this one is finished
+		 * and whatever incomplete tail it has was torn by a crash. */
+		uint64_t next;
+		if (spool_scan(s, s->rd_seq, &next, NULL, 0) != 0)
+			return NULL;
+		if (next == 0) {
+			errno = 0;
+			return NULL;
+		}
+		s->rd_seq = next;
+		s->rd_off = 0;
+	}
+}
+
+struct record *spool_next(struct spool *s)
+{
+	struct record *r = NULL;
+	pthread_mutex_lock(&s->rmu);
+	if (!s->locked && spool_reader_lock(s) != 0) {
+		/* Another reader is shipping: nothing to do for us now. */
+		errno = 0;
+	} else {
+		r = spool_next_locked(s);
+	}
+	pthread_mutex_unlock(&s->rmu);
+	return r;
+}
+
+int spool_ack(struct spool *s)
+{
+	int rc = 0;
+	pthread_mutex_lock(&s->rmu);
+	if (s->locked && (s->rd_seq != s->ack_seq || s->rd_off != s->ack_off)) {
+		rc = spool_cursor_save(s, s->rd_seq, s->rd_off);
+		if (rc == 0) {
+			s->ack_seq = s->rd_seq;
+			s->ack_off = s->rd_off;
+			pthread_mutex_lock(&s->mu);
+			s->stat.acked += s->unacked;
+			pthread_mutex_unlock(&s->mu);
+			s->unacked = 0;
+			/* Journals before the cursor are fully shipped. */
+			spool_scan(s, 0, NULL, NULL, s->ack_seq);
+		}
+	}
+	int e = errno;
+	/* Released between passes so that the other process gets its turn. */
+	spool_reader_unlock(s);
+	pthread_mutex_unlock(&s->rmu);
+	errno = e;
+	return rc;
+}
+
+void spool_rewind(struct spool *s)
+{
+	pthread_mutex_lock(&s->rmu);
+	s->unacked = 0;
+	spool_reader_unlock(s);
+	pthread_mutex_unlock(&s->rmu);
+}
+
+size_t spool_backlog(struct spool *s)
+{
+	pthread_mutex_lock(&s->mu);
+	unsigned long long w = s->stat.records, a = s->stat.acked;
+	pthread_mutex_unlock(&s->mu);
+	return w > a ? (size_t)(w - a) : 0;
+}

@@ -103,7 +103,7 @@ address_source_route(struct address *a, struct address_span *s)
 	return ADDRESS_MALFORMED;
 }
 
-/* Unquotes "..." at the start of s into a->local; returns the length read. */
+/* Unquotes "..." at the start of s into a->local; *used receives the length read. */
 static enum address_status
 address_unquote(struct address *a, const struct address_span *s, size_t *used)
 {

@@ -18,6 +18,7 @@
 struct decide_facts {
 	signal_set signals;		/* message-wide header signals */
 	const struct address *sender;	/* envelope sender, NULL when null or unreadable */
+	const char *envelope_mailbox;	/* protected envelope sender, or NULL */
 	const char *sender_mailbox;	/* protected envelope sender or From, or NULL */
 	bool sender_internal;
 };
@@ -48,7 +49,8 @@ static void decide_gather(const struct decide_message *m, struct decide_facts *f
 	memset(f, 0, sizeof(*f));
 	if (m->sender_status == ADDRESS_OK) {
 		f->sender = &m->sender;
-		f->sender_mailbox = policy_protected(p, &m->sender);
+		f->envelope_mailbox = policy_protected(p, &m->sender);
+		f->sender_mailbox = f->envelope_mailbox;
 		f->sender_internal = policy_is_internal(p, &m->sender) != 0;
 	}
 	if (f->sender_mailbox == NULL)
@@ -71,16 +73,51 @@ static enum direction decide_direction(const struct decide_facts *f, enum destin
 static void decide_unclassifiable(const struct decide_message *m, const struct decide_facts *f,
     const struct decide_rcpt *r, struct decision *d)
 {
-	const char *ev_mailbox = evidence_mailbox(m->ev);
+	const char *ev_mailbox = evidence_mailbox(m->ev), *orcpt_mailbox = NULL;
+	signal_set rsig;
 
-	d->signals = f->signals | r->extra;
+	/* ORCPT needs no readable recipient, and may be the only proof that
+	 * the message is a protected mailbox's copy. */
+	rsig = evidence_recipient(m->ev, m->policy, NULL, r->orcpt, f->sender, &orcpt_mailbox);
+	d->signals = f->signals | rsig | r->extra;
 	d->mailbox = r->extra_mailbox ? r->extra_mailbox :
-	    ev_mailbox ? ev_mailbox : f->sender_mailbox;
+	    ev_mailbox ? ev_mailbox : orcpt_mailbox ? orcpt_mailbox : f->sender_mailbox;
 	d->destination = DEST_EXTERNAL;
 	d->direction = DIR_OUTBOUND;
 	decide_copy(d->target, sizeof(d->target), r->extra_target ? r->extra_target : "");
 	snprintf(d->reason, sizeof(d->reason), "unclassifiable recipient: %s",
 	    address_status_str(r->status));
+}
+
+/*
+ * An exception covers a copy only when it covers every protected mailbox
+ * the evidence names and the protected envelope sender: one mailbox's
+ * exception must not carry another mailbox's mail out.  Returns the first
+ * mailbox not covered (the one the audit record is about), or NULL.
+ */
+static const char *decide_uncovered(const struct decide_message *m, const struct decide_facts *f,
+    const struct decide_rcpt *r, const char *mailbox, const char *rcpt_mailbox)
+{
+	const char *named[EVIDENCE_MAILBOXES_MAX + 3];
+	size_t n = 0, i;
+
+	for (i = 0; i < EVIDENCE_MAILBOXES_MAX; i++)
+		if ((named[n] = evidence_mailbox_at(m->ev, i)) != NULL)
+			n++;
+	/* More mailboxes were named than the evidence keeps: only an
+	 * exception that names no mailbox covers the unlisted ones. */
+	if (n == EVIDENCE_MAILBOXES_MAX && evidence_truncated(m->ev) &&
+	    policy_destination(m->policy, &r->addr, NULL, m->now, NULL, NULL) != DEST_ALLOWED)
+		return mailbox;
+	named[n++] = r->extra_mailbox;
+	named[n++] = rcpt_mailbox;
+	named[n++] = f->envelope_mailbox;
+	for (i = 0; i < n; i++) {
+		if (named[i] != NULL && policy_destination(m->policy, &r->addr, named[i], m->now,
+		    NULL, NULL) != DEST_ALLOWED)
+			return named[i];
+	}
+	return NULL;
 }
 
 /* First pass: signals, mailbox concerned, destination, direction, target. */
@@ -106,6 +143,14 @@ static void decide_classify(const struct decide_message *m, const struct decide_
 		d->mailbox = f->sender_mailbox;
 
 	dest = policy_destination(p, &r->addr, d->mailbox, m->now, &d->allow, &target);
+	if (dest == DEST_ALLOWED) {
+		const char *uncovered = decide_uncovered(m, f, r, d->mailbox, rcpt_mailbox);
+
+		if (uncovered != NULL) {
+			dest = DEST_EXTERNAL;
+			d->mailbox = uncovered;
+		}
+	}
 	d->destination = policy_crosscheck(p, dest, r->mailer, r->host);
 	/* The MTA routes it out although the address looks internal: the
 	 * host it goes to is the target worth recording. */

@@ -22,7 +22,8 @@
 
 struct evidence {
 	signal_set signals;
-	const char *mailbox;		/* first protected mailbox a signal named */
+	const char *mailboxes[EVIDENCE_MAILBOXES_MAX];	/* distinct ones signals named */
+	size_t nmailboxes;
 	const char *rcpt_mailbox;	/* first protected mailbox To/Cc named */
 	const char *from_protected;
 	bool from_seen;			/* a From: header was read (first one wins) */
@@ -195,11 +196,26 @@ static const char *evidence_names(struct evidence *ev, const struct policy *p,
 	return evidence_names_words(&n, v, len);
 }
 
+/*
+ * Every mailbox named is kept, not only the first: an exception for one
+ * mailbox must not let another mailbox's copy of the message through.
+ * The policy hands out one pointer per canonical mailbox, so pointers
+ * compare as addresses do.
+ */
 static void evidence_signal(struct evidence *ev, enum fg_signal sig, const char *mailbox)
 {
+	size_t i;
+
 	ev->signals |= SIGNAL_BIT(sig);
-	if (ev->mailbox == NULL)
-		ev->mailbox = mailbox;
+	if (mailbox == NULL)
+		return;
+	for (i = 0; i < ev->nmailboxes; i++)
+		if (ev->mailboxes[i] == mailbox)
+			return;
+	if (ev->nmailboxes == EVIDENCE_MAILBOXES_MAX)
+		ev->truncated = true;
+	else
+		ev->mailboxes[ev->nmailboxes++] = mailbox;
 }
 
 /* --- Received: ... for <address> ---------------------------------------------- */
@@ -491,7 +507,12 @@ signal_set evidence_signals(const struct evidence *ev)
 
 const char *evidence_mailbox(const struct evidence *ev)
 {
-	return ev->mailbox;
+	return evidence_mailbox_at(ev, 0);
+}
+
+const char *evidence_mailbox_at(const struct evidence *ev, size_t i)
+{
+	return i < ev->nmailboxes ? ev->mailboxes[i] : NULL;
 }
 
 const char *evidence_from_protected(const struct evidence *ev)
@@ -537,22 +558,79 @@ static int evidence_hexval(char c)
 	return -1;
 }
 
+/* Appends code point cp to out[*n] as UTF-8; -1 when it does not fit. */
+static int evidence_put_utf8(unsigned long cp, char *out, size_t *n, size_t size)
+{
+	unsigned char b[4];
+	size_t k, len;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp, len = 1;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | (cp >> 6)), len = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | (cp >> 12)), len = 3;
+	} else {
+		b[0] = (unsigned char)(0xf0 | (cp >> 18)), len = 4;
+	}
+	for (k = 1; k < len; k++)
+		b[k] = (unsigned char)(0x80 | ((cp >> (6 * (len - 1 - k))) & 0x3f));
+	if (*n + len >= size)
+		return -1;
+	memcpy(out + *n, b, len);
+	*n += len;
+	return 0;
+}
+
 /*
- * Decodes the address of "rfc822;<xtext>" (RFC 3461 4.2) into out.
- * Returns its length, or -1 for another type or malformed xtext: a raw
- * '+' or '=', a byte outside '!'..'~', or an encoded control character.
+ * Reads an RFC 6533 EmbeddedUnicodeChar "\x{HEX}" at s into out.  Returns
+ * the bytes read, or -1 when malformed or naming a control character, a
+ * surrogate or a value past U+10FFFF.
+ */
+static int evidence_unitext_escape(const char *s, char *out, size_t *n, size_t size)
+{
+	unsigned long cp = 0;
+	int i = 3, v;
+
+	if (s[1] != 'x' || s[2] != '{')
+		return -1;
+	for (; i < 9 && (v = evidence_hexval(s[i])) >= 0; i++)
+		cp = cp * 16 + (unsigned long)v;
+	if (i == 3 || s[i] != '}')
+		return -1;
+	if (cp < 0x20 || cp == 0x7f || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	return evidence_put_utf8(cp, out, n, size) < 0 ? -1 : i + 1;
+}
+
+/*
+ * Decodes the address of an ORCPT value into out: "rfc822;<xtext>" (RFC
+ * 3461 4.2, "+HH" escapes) or "utf-8;<unitext>" (RFC 6533, "\x{HEX}"
+ * escapes and raw UTF-8, which the address parser validates): Postfix and
+ * Sendmail pass either type on.  Returns its length, or -1 for another
+ * type or malformed text: a raw '+', '=' or (utf-8) '\', a control byte,
+ * or an encoded control character.
  */
 static int evidence_orcpt_decode(const char *orcpt, char *out, size_t size)
 {
 	const char *semi = strchr(orcpt, ';'), *s;
-	size_t n = 0;
+	size_t n = 0, tl = semi != NULL ? (size_t)(semi - orcpt) : 0;
+	bool utf8 = tl == 5 && strncasecmp(orcpt, "utf-8", 5) == 0;
 
-	if (semi == NULL || semi - orcpt != 6 || strncasecmp(orcpt, "rfc822", 6) != 0)
+	if (!utf8 && (tl != 6 || strncasecmp(orcpt, "rfc822", 6) != 0))
 		return -1;
 	for (s = semi + 1; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '+') {
+		if (utf8 && c == '\\') {
+			int used = evidence_unitext_escape(s, out, &n, size);
+
+			if (used < 0)
+				return -1;
+			s += used - 1;
+			continue;
+		}
+		if (c == '+' && !utf8) {
 			int hi = evidence_hexval(s[1]), lo = hi < 0 ? -1 : evidence_hexval(s[2]);
 
 			if (lo < 0)
@@ -561,7 +639,8 @@ static int evidence_orcpt_decode(const char *orcpt, char *out, size_t size)
 			s += 2;
 			if (c < 0x20 || c == 0x7f)
 				return -1;
-		} else if (c < 0x21 || c > 0x7e || c == '=') {
+		} else if (c < 0x21 || c == 0x7f || c == '=' || c == '+' ||
+		    (c > 0x7f && !utf8)) {
 			return -1;
 		}
 		if (n + 1 >= size)

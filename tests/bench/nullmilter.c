@@ -1,1 +1,243 @@
-/* placeholder: being written */
+/*
+ * nullmilter - the do-nothing libmilter milter: fwdguard's throughput
+ * ceiling in tests/bench/run.
+ *
+ * It registers the same callbacks as the real daemon (connect, envfrom,
+ * envrcpt, data, header, eom, abort, close), negotiates the same actions,
+ * protocol steps and macros (keep null_negotiate in step with
+ * milter/callbacks.c) and keeps a per-connection context behind
+ * smfi_setpriv, so the protocol exchange with the MTA and the
+ * per-connection bookkeeping match fwdguard's; only the decision work is
+ * missing.  Every callback continues and eom accepts.  Measuring both in
+ * the same run separates the cost of the milter protocol (socket type,
+ * Nagle, libmilter's worker pool) from the cost of fwdguard itself.
+ *
+ * The DATA callback matters: without it (-D) the milter negotiates
+ * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that gets no reply,
+ * which stalls each message on an inet socket (DESIGN.md section 8).
+ *
+ * Usage: nullmilter -p SOCKET [-D] [-t TIMEOUT] [-v]
+ * SOCKET is a libmilter spec (unix:/path, inet:port@127.0.0.1).  -D drops
+ * the DATA callback and negotiates SMFIP_NODATA, to reproduce that stall
+ * (the benchmark's "without DATA callback" rows).  Runs in the foreground
+ * until SIGTERM/SIGINT; a stale unix socket is removed.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+/* Per-connection state, as a real milter has; reset per message. */
+struct null_conn {
+	unsigned long messages;
+	unsigned long recipients;
+};
+
+static bool null_verbose;
+static bool null_nodata;	/* -D */
+
+static struct null_conn *
+null_conn_get(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+static sfsistat
+null_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct null_conn *conn = calloc(1, sizeof(*conn));
+
+	/* Out of memory: a do-nothing filter has nothing to protect. */
+	if (conn == NULL)
+		return SMFIS_ACCEPT;
+	if (smfi_setpriv(ctx, conn) != MI_SUCCESS) {
+		free(conn);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+null_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct null_conn *conn = null_conn_get(ctx);
+
+	/*
+	 * Reset here, not in abort: libmilter skips abort after a reject
+	 * at envfrom/envrcpt, and several messages share one connection.
+	 */
+	if (conn != NULL) {
+		conn->messages++;
+		conn->recipients = 0;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+null_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct null_conn *conn = null_conn_get(ctx);
+
+	if (conn != NULL)
+		conn->recipients++;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+null_data(SMFICTX *ctx)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+null_header(SMFICTX *ctx, char *name, char *value)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+null_eom(SMFICTX *ctx)
+{
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat
+null_abort(SMFICTX *ctx)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+null_close(SMFICTX *ctx)
+{
+	/* close may come without connect (e.g. a refused connection). */
+	struct null_conn *conn = null_conn_get(ctx);
+
+	if (conn != NULL && null_verbose)
+		fprintf(stderr, "nullmilter: connection closed after %lu "
+		    "message(s)\n", conn->messages);
+	free(conn);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE |
+	    SMFIF_SETSYMLIST);
+	*pf1 = f1 & (SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NOUNKNOWN);
+	if (null_nodata)
+		*pf1 |= f1 & SMFIP_NODATA;
+	*pf2 = 0;
+	*pf3 = 0;
+	/* The macro lists change packet sizes, so they are part of the cost. */
+	if (f0 & SMFIF_SETSYMLIST) {
+		smfi_setsymlist(ctx, SMFIM_CONNECT,
+		    "{client_addr} {daemon_name} j");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} i");
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT,
+		    "{rcpt_addr} {rcpt_host} {rcpt_mailer}");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc null_desc = {
+	.xxfi_name = "nullmilter",
+	.xxfi_version = SMFI_VERSION,
+	/* The actions fwdguard asks for, so negotiation is the same. */
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE,
+	.xxfi_connect = null_connect,
+	.xxfi_envfrom = null_envfrom,
+	.xxfi_envrcpt = null_envrcpt,
+	.xxfi_header = null_header,
+	.xxfi_eom = null_eom,
+	.xxfi_abort = null_abort,
+	.xxfi_close = null_close,
+	.xxfi_data = null_data,
+	.xxfi_negotiate = null_negotiate,
+};
+
+static void
+null_usage(void)
+{
+	fprintf(stderr, "usage: nullmilter -p SOCKET [-D] [-t TIMEOUT] [-v]\n"
+	    "  SOCKET  unix:/path/to/sock or inet:PORT@127.0.0.1\n"
+	    "  -D      no DATA callback (negotiate SMFIP_NODATA)\n");
+	exit(2);
+}
+
+static int
+null_parse_timeout(const char *text)
+{
+	char *end;
+	long value;
+
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || value < 1 ||
+	    value > INT_MAX) {
+		fprintf(stderr, "nullmilter: bad timeout: %s\n", text);
+		exit(2);
+	}
+	return (int)value;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sockspec = NULL;
+	int timeout = 0;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "Dp:t:v")) != -1) {
+		switch (ch) {
+		case 'D':
+			null_nodata = true;
+			null_desc.xxfi_data = NULL;
+			break;
+		case 'p':
+			sockspec = optarg;
+			break;
+		case 't':
+			timeout = null_parse_timeout(optarg);
+			break;
+		case 'v':
+			null_verbose = true;
+			break;
+		default:
+			null_usage();
+		}
+	}
+	if (sockspec == NULL || optind != argc)
+		null_usage();
+
+	if (smfi_setconn((char *)sockspec) != MI_SUCCESS) {
+		fprintf(stderr, "nullmilter: bad socket spec: %s\n", sockspec);
+		return 1;
+	}
+	if (timeout > 0 && smfi_settimeout(timeout) != MI_SUCCESS) {
+		fprintf(stderr, "nullmilter: cannot set timeout\n");
+		return 1;
+	}
+	if (smfi_register(null_desc) != MI_SUCCESS) {
+		fprintf(stderr, "nullmilter: smfi_register failed\n");
+		return 1;
+	}
+	/* true: remove a unix socket left behind by an earlier run. */
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		fprintf(stderr, "nullmilter: cannot open socket %s\n",
+		    sockspec);
+		return 1;
+	}
+	if (null_verbose)
+		fprintf(stderr, "nullmilter: listening on %s\n", sockspec);
+	return smfi_main() == MI_SUCCESS ? 0 : 1;
+}

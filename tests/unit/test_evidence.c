@@ -181,6 +181,29 @@ static void test_first_named_mailbox_is_kept(void **state)
 	evidence_free(ev);
 }
 
+static void test_every_named_mailbox_is_listed(void **state)
+{
+	static const char *const want[] = { "contactfr@corp.example", "support@corp.example" };
+	struct evidence *ev = evidence_new();
+	size_t i;
+
+	(void)state;
+	evidence_header(ev, &test_policy, "Delivered-To", "contactfr@corp.example");
+	evidence_header(ev, &test_policy, "X-Original-To", "support@corp.example");
+	evidence_header(ev, &test_policy, "Received", "by mx for <contactfr@corp.example>; d");
+	for (i = 0; i < NCASES(want); i++)
+		if (!same(evidence_mailbox_at(ev, i), want[i]))
+			fail_msg("mailbox %zu: got %s, want %s", i, show(evidence_mailbox_at(ev, i)),
+			    want[i]);
+	if (evidence_mailbox_at(ev, NCASES(want)) != NULL)
+		fail_msg("mailbox %zu: got %s, want none (listed once each)", NCASES(want),
+		    evidence_mailbox_at(ev, NCASES(want)));
+	evidence_reset(ev);
+	if (evidence_mailbox_at(ev, 0) != NULL)
+		fail_msg("after reset: got %s, want none", evidence_mailbox_at(ev, 0));
+	evidence_free(ev);
+}
+
 static void test_context_flags(void **state)
 {
 	static const struct {
@@ -390,7 +413,21 @@ static void test_orcpt(void **state)
 		{ "non-hex is malformed", "rfc822;support+ZZ@corp.example", NULL },
 		{ "encoded NUL is malformed", "rfc822;support+00@corp.example", NULL },
 		{ "raw equals is malformed", "rfc822;a=b@corp.example", NULL },
-		{ "other address type", "utf-8;support@corp.example", NULL },
+		{ "other address type", "x400;support@corp.example", NULL },
+		{ "utf-8 type names the mailbox", "utf-8;support@corp.example",
+		  "support@corp.example" },
+		{ "utf-8 type is case-insensitive", "UTF-8;contactfr@corp.example",
+		  "contactfr@corp.example" },
+		{ "utf-8 embedded escape is decoded", "utf-8;support\\x{40}corp.example",
+		  "support@corp.example" },
+		{ "utf-8 escaped plus decodes to extension", "utf-8;support\\x{2b}x@corp.example",
+		  "support@corp.example" },
+		{ "utf-8 raw plus is malformed", "utf-8;support+2Bx@corp.example", NULL },
+		{ "utf-8 raw backslash is malformed", "utf-8;sup\\port@corp.example", NULL },
+		{ "utf-8 escaped control is malformed", "utf-8;support\\x{0}@corp.example", NULL },
+		{ "utf-8 escape past unicode is malformed", "utf-8;support\\x{110000}@corp.example",
+		  NULL },
+		{ "utf-8 unclosed escape is malformed", "utf-8;support\\x{40corp.example", NULL },
 		{ "missing type", "support@corp.example", NULL },
 		{ "empty address", "rfc822;", NULL },
 		{ "other mailbox", "rfc822;sales@corp.example", NULL },
@@ -491,6 +528,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_signals),
 		cmocka_unit_test(test_first_named_mailbox_is_kept),
+		cmocka_unit_test(test_every_named_mailbox_is_listed),
 		cmocka_unit_test(test_context_flags),
 		cmocka_unit_test(test_from_and_message_id),
 		cmocka_unit_test(test_reset_forgets_everything),

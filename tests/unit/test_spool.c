@@ -1,1 +1,469 @@
-/* placeholder: being written */
+/*
+ * test_spool.c - the durable journal: commit/next/ack, group commit under
+ * concurrency, cursor persistence, torn lines, rotation, the reader lock,
+ * and failure to write (never reported as success).
+ *
+ * Spools are created under the current directory (the build tree) rather
+ * than /tmp, so that fdatasync is a real disk sync as in production.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "spool.h"
+
+struct fixture {
+	char dir[64];
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	strcpy(f->dir, "./spooltest.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static struct spool *open_ok(const char *dir)
+{
+	char err[256] = "";
+	struct spool *s = spool_open(dir, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("spool_open(%s): %s", dir, err);
+	return s;
+}
+
+static struct record *make_rec(const char *id)
+{
+	struct record *r = record_new("decision");
+	assert_non_null(r);
+	assert_int_equal(record_set(r, "id", id), 0);
+	assert_int_equal(record_set(r, "mailbox", "support@corp.example"), 0);
+	return r;
+}
+
+static void commit_ids(struct spool *s, int from, int to)
+{
+	char id[32];
+	for (int i = from; i < to; i++) {
+		snprintf(id, sizeof(id), "id%04d", i);
+		struct record *r = make_rec(id);
+		if (spool_commit(s, &r, 1) != 0)
+			fail_msg("commit %s: %s", id, strerror(errno));
+		record_free(r);
+	}
+}
+
+/* Reads until NULL; checks ids are "id<from>".."id<to-1>" in order. */
+static void expect_ids(struct spool *s, int from, int to)
+{
+	char want[32];
+	for (int i = from; i < to; i++) {
+		snprintf(want, sizeof(want), "id%04d", i);
+		struct record *r = spool_next(s);
+		if (r == NULL)
+			fail_msg("next: got NULL (errno %d), want %s", errno, want);
+		const char *got = record_get(r, "id");
+		if (got == NULL || strcmp(got, want) != 0)
+			fail_msg("next: got %s, want %s", got ? got : "(no id)", want);
+		record_free(r);
+	}
+	struct record *extra = spool_next(s);
+	if (extra != NULL)
+		fail_msg("next: got %s, want end of spool", record_get(extra, "id"));
+	assert_int_equal(errno, 0);
+}
+
+static int count_journals(const char *dir)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	struct dirent *de;
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "journal-", 8) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Path of the newest journal, for tests that damage it. */
+static void newest_journal(const char *dir, char *out, size_t size)
+{
+	DIR *d = opendir(dir);
+	char best[256] = "";
+	struct dirent *de;
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "journal-", 8) == 0 && strcmp(de->d_name, best) > 0)
+			snprintf(best, sizeof(best), "%s", de->d_name);
+	closedir(d);
+	assert_true(best[0] != '\0');
+	snprintf(out, size, "%s/%s", dir, best);
+}
+
+static void append_raw(const char *path, const char *bytes)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bytes, strlen(bytes)), (ssize_t)strlen(bytes));
+	close(fd);
+}
+
+static void test_commit_next_ack_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	struct record *recs[3] = { make_rec("id0000"), make_rec("id0001"), make_rec("id0002") };
+	assert_int_equal(spool_commit(s, recs, 3), 0);
+	for (int i = 0; i < 3; i++)
+		record_free(recs[i]);
+	assert_int_equal(spool_backlog(s), 3);
+
+	expect_ids(s, 0, 3);
+	assert_int_equal(spool_ack(s), 0);
+	assert_int_equal(spool_backlog(s), 0);
+	expect_ids(s, 3, 3);
+	spool_close(s);
+}
+
+static void test_rewind_returns_unacked_records_again(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	commit_ids(s, 0, 4);
+	struct record *r = spool_next(s);
+	record_free(r);
+	assert_int_equal(spool_ack(s), 0);
+	r = spool_next(s);
+	record_free(r);
+	spool_rewind(s);
+	expect_ids(s, 1, 4);
+	spool_close(s);
+}
+
+static void test_cursor_survives_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	commit_ids(s, 0, 5);
+	for (int i = 0; i < 2; i++)
+		record_free(spool_next(s));
+	assert_int_equal(spool_ack(s), 0);
+	record_free(spool_next(s));	/* read but never acknowledged */
+	spool_close(s);
+
+	s = open_ok(f->dir);
+	expect_ids(s, 2, 5);
+	assert_int_equal(spool_ack(s), 0);
+	spool_close(s);
+
+	s = open_ok(f->dir);
+	expect_ids(s, 5, 5);
+	commit_ids(s, 5, 7);
+	expect_ids(s, 5, 7);
+	spool_close(s);
+}
+
+static void test_reopen_appends_to_the_last_journal(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	commit_ids(s, 0, 2);
+	spool_close(s);
+	s = open_ok(f->dir);
+	commit_ids(s, 2, 4);
+	int n = count_journals(f->dir);
+	if (n != 1)
+		fail_msg("got %d journals after a reopen, want 1 (the intact one continued)", n);
+	expect_ids(s, 0, 4);
+	spool_close(s);
+}
+
+struct worker_arg {
+	struct spool *s;
+	int tid;
+	int n;
+	pthread_barrier_t *start;
+	int failures;
+};
+
+static void *worker(void *p)
+{
+	struct worker_arg *a = p;
+	char id[32];
+	pthread_barrier_wait(a->start);
+	for (int i = 0; i < a->n; i++) {
+		snprintf(id, sizeof(id), "t%02d-%04d", a->tid, i);
+		struct record *r = make_rec(id);
+		if (spool_commit(a->s, &r, 1) != 0)
+			a->failures++;
+		record_free(r);
+	}
+	return NULL;
+}
+
+static void test_concurrent_commits_share_syncs(void **state)
+{
+	enum { THREADS = 16, EACH = 25 };
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	pthread_t th[THREADS];
+	struct worker_arg args[THREADS];
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, THREADS);
+	for (int t = 0; t < THREADS; t++) {
+		args[t] = (struct worker_arg){ .s = s, .tid = t, .n = EACH, .start = &start };
+		assert_int_equal(pthread_create(&th[t], NULL, worker, &args[t]), 0);
+	}
+	for (int t = 0; t < THREADS; t++) {
+		pthread_join(th[t], NULL);
+		assert_int_equal(args[t].failures, 0);
+	}
+	pthread_barrier_destroy(&start);
+
+	struct spool_stat st;
+	spool_stat(s, &st);
+	if (st.records != THREADS * EACH || st.commits != THREADS * EACH)
+		fail_msg("got %llu records in %llu commits, want %d", st.records, st.commits,
+		    THREADS * EACH);
+	if (st.syncs == 0 || st.syncs >= st.records)
+		fail_msg("got %llu syncs for %llu records, want fewer syncs than records",
+		    st.syncs, st.records);
+
+	/* Every record is there once, each thread's in its own order. */
+	int seen[THREADS] = { 0 };
+	struct record *r;
+	while ((r = spool_next(s)) != NULL) {
+		int t, i;
+		if (sscanf(record_get(r, "id"), "t%d-%d", &t, &i) != 2 || t < 0 || t >= THREADS)
+			fail_msg("unexpected id %s", record_get(r, "id"));
+		if (i != seen[t])
+			fail_msg("thread %d: got record %d, want %d", t, i, seen[t]);
+		seen[t]++;
+		record_free(r);
+	}
+	for (int t = 0; t < THREADS; t++)
+		if (seen[t] != EACH)
+			fail_msg("thread %d: got %d records back, want %d", t, seen[t], EACH);
+	spool_close(s);
+}
+
+static void test_torn_last_line_is_ignored(void **state)
+{
+	struct fixture *f = *state;
+	char path[512];
+	struct spool *s = open_ok(f->dir);
+	commit_ids(s, 0, 2);
+	spool_close(s);
+	newest_journal(f->dir, path, sizeof(path));
+	append_raw(path, "kind=decision\tid=torn\tmailbox=supp");
+
+	s = open_ok(f->dir);
+	expect_ids(s, 0, 2);
+	assert_int_equal(spool_ack(s), 0);
+	/* The writer must not glue new lines onto the torn tail. */
+	commit_ids(s, 2, 4);
+	assert_int_equal(count_journals(f->dir), 2);
+	expect_ids(s, 2, 4);
+	assert_int_equal(spool_ack(s), 0);
+	spool_close(s);
+}
+
+static void test_damaged_line_is_skipped(void **state)
+{
+	struct fixture *f = *state;
+	char path[512];
+	struct spool *s = open_ok(f->dir);
+	commit_ids(s, 0, 1);
+	newest_journal(f->dir, path, sizeof(path));
+	append_raw(path, "this is not a record\n");
+	commit_ids(s, 1, 2);
+	expect_ids(s, 0, 2);
+	struct spool_stat st;
+	spool_stat(s, &st);
+	assert_int_equal(st.skipped, 1);
+	spool_close(s);
+}
+
+static void test_rotation_and_shipped_journals_removed(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	spool_set_rotate_size(s, 200);
+	commit_ids(s, 0, 20);
+	int before = count_journals(f->dir);
+	if (before < 3)
+		fail_msg("got %d journals after 20 records with 200-byte rotation, want >= 3", before);
+	expect_ids(s, 0, 20);
+	assert_int_equal(spool_ack(s), 0);
+	int after = count_journals(f->dir);
+	if (after != 1)
+		fail_msg("got %d journals after everything was acknowledged, want 1", after);
+	commit_ids(s, 20, 22);
+	expect_ids(s, 20, 22);
+	spool_close(s);
+}
+
+static void test_second_reader_waits_its_turn(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *a = open_ok(f->dir), *b = open_ok(f->dir);
+	commit_ids(a, 0, 3);
+	struct record *r = spool_next(a);
+	assert_non_null(r);
+	record_free(r);
+	struct record *other = spool_next(b);
+	if (other != NULL)
+		fail_msg("second reader got %s while the first was reading", record_get(other, "id"));
+	assert_int_equal(errno, 0);
+	assert_int_equal(spool_ack(a), 0);
+	/* The second reader continues from the first one's cursor. */
+	expect_ids(b, 1, 3);
+	assert_int_equal(spool_ack(b), 0);
+	expect_ids(a, 3, 3);
+	spool_close(a);
+	spool_close(b);
+}
+
+static void test_open_fails_where_nothing_can_be_written(void **state)
+{
+	struct fixture *f = *state;
+	char path[512], err[256];
+	static const char *const dirs[] = { "/proc/fwdguard-spool", "/proc/self" };
+
+	snprintf(path, sizeof(path), "%s/file", f->dir);
+	int fd = open(path, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/file/spool", f->dir);
+	errno = 0;
+	err[0] = '\0';
+	struct spool *s = spool_open(path, err, sizeof(err));
+	if (s != NULL)
+		fail_msg("spool_open(%s): got success, want failure", path);
+	assert_int_equal(errno, ENOTDIR);
+	assert_true(strstr(err, path) != NULL);
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		errno = 0;
+		s = spool_open(dirs[i], err, sizeof(err));
+		if (s != NULL)
+			fail_msg("spool_open(%s): got success, want failure", dirs[i]);
+		assert_int_not_equal(errno, 0);
+	}
+}
+
+static void test_commit_fails_when_directory_vanishes(void **state)
+{
+	struct fixture *f = *state;
+	char sub[512], lock[600];
+	snprintf(sub, sizeof(sub), "%s/gone", f->dir);
+	struct spool *s = open_ok(sub);
+	snprintf(lock, sizeof(lock), "%s/lock", sub);
+	assert_int_equal(unlink(lock), 0);
+	assert_int_equal(rmdir(sub), 0);
+
+	struct record *r = make_rec("id0000");
+	errno = 0;
+	int rc = spool_commit(s, &r, 1);
+	int e = errno;
+	record_free(r);
+	if (rc == 0)
+		fail_msg("commit into a removed directory: got success, want -1");
+	assert_int_not_equal(e, 0);
+	struct spool_stat st;
+	spool_stat(s, &st);
+	assert_int_equal(st.records, 0);
+	assert_int_equal(st.failures, 1);
+	spool_close(s);
+}
+
+static void test_commit_fails_when_write_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	commit_ids(s, 0, 1);
+
+	/* A file size limit makes write() fail with EFBIG like a full disk would. */
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 4096;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	char *big = malloc(1000);
+	memset(big, 'x', 999);
+	big[999] = '\0';
+	struct record *recs[8];
+	for (int i = 0; i < 8; i++) {
+		recs[i] = make_rec("big");
+		record_set(recs[i], "target", big);
+	}
+	errno = 0;
+	int rc = spool_commit(s, recs, 8);
+	int e = errno;
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	for (int i = 0; i < 8; i++)
+		record_free(recs[i]);
+	free(big);
+	if (rc == 0)
+		fail_msg("commit beyond the file size limit: got success, want -1");
+	assert_int_equal(e, EFBIG);
+
+	/* Nothing of the failed batch is read back; later commits still work. */
+	commit_ids(s, 1, 2);
+	expect_ids(s, 0, 2);
+	spool_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_commit_next_ack_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewind_returns_unacked_records_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_survives_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_appends_to_the_last_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_commits_share_syncs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_last_line_is_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_line_is_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_and_shipped_journals_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_reader_waits_its_turn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_fails_where_nothing_can_be_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_fails_when_directory_vanishes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_fails_when_write_fails, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

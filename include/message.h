@@ -1,0 +1,71 @@
+/*
+ * message.h - what the milter knows about one SMTP connection and the
+ * message in progress: facts gathered by the callbacks, bounded in size,
+ * reset at each MAIL FROM (libmilter does not call abort after a reject at
+ * envfrom/envrcpt, so reset cannot wait for abort).
+ *
+ * A struct conn lives behind smfi_setpriv from connect to close and is
+ * touched by one libmilter worker at a time, possibly different threads.
+ */
+#ifndef FWDGUARD_MESSAGE_H
+#define FWDGUARD_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cfg.h"
+#include "decide.h"
+#include "evidence.h"
+
+#define MESSAGE_RCPTS_MAX	1000	/* Postfix's smtpd_recipient_limit default */
+#define MESSAGE_FIELD_MAX	512	/* longest macro or address text kept */
+
+struct conn_rcpt {
+	char *raw;		/* argv[0] of envrcpt, as the client wrote it */
+	char *orcpt;		/* ORCPT= value, or NULL */
+	char *mailer;		/* {rcpt_mailer}, or NULL */
+	char *host;		/* {rcpt_host}, or NULL */
+};
+
+struct conn {
+	struct cfg *cfg;	/* snapshot taken at connect: one reference */
+	char client_addr[64];
+	char client_name[256];
+	char daemon_name[64];
+
+	/* The message in progress. */
+	bool in_message;
+	char queue_id[64];
+	char *sender_raw;	/* argv[0] of envfrom */
+	char auth[MESSAGE_FIELD_MAX];	/* {auth_authen}, or "" */
+	struct conn_rcpt *rcpts;
+	size_t nrcpts;
+	size_t rcpts_size;
+	bool rcpts_overflow;	/* more than MESSAGE_RCPTS_MAX: decided by on_error */
+	struct evidence *ev;
+};
+
+/* A connection with a reference to the current config; NULL on ENOMEM. */
+struct conn *conn_new(void);
+void conn_free(struct conn *c);		/* accepts NULL */
+
+/* Forgets the message in progress (new MAIL FROM, abort, end of message). */
+void conn_reset_message(struct conn *c);
+
+/* Copies text into buf bounded by size, "" for NULL. */
+void conn_copy(char *buf, size_t size, const char *text);
+
+/* Starts a message from the sender given in MAIL FROM. -1 on ENOMEM. */
+int conn_begin_message(struct conn *c, const char *sender, const char *auth);
+
+/*
+ * Adds a recipient with its ESMTP arguments (argv of envrcpt after
+ * argv[0]) and the MTA's routing macros.  -1 on ENOMEM; past
+ * MESSAGE_RCPTS_MAX it sets rcpts_overflow and returns 0.
+ */
+int conn_add_rcpt(struct conn *c, const char *raw, char **esmtp_args,
+    const char *mailer, const char *host);
+
+/* The ORCPT= value among ESMTP arguments (borrowed), or NULL. */
+const char *conn_find_orcpt(char **esmtp_args);
+
+#endif

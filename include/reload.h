@@ -1,0 +1,19 @@
+/*
+ * reload.h - SIGUSR1 reloads the configuration (libmilter takes SIGHUP as
+ * "stop").  The signal is blocked in every thread (call reload_block_signal
+ * before any thread exists) and taken by a thread of our own with sigwait.
+ * A file that fails to load leaves the running config in force.
+ */
+#ifndef FWDGUARD_RELOAD_H
+#define FWDGUARD_RELOAD_H
+
+#include "audit.h"
+
+void reload_block_signal(void);
+/* Starts the reload thread for path; 0, or -1 with errno. */
+int reload_start(const char *path, struct audit *a);
+
+/* Loads path and, when it is valid, makes it current.  0 on success. */
+int reload_now(const char *path, struct audit *a);
+
+#endif

@@ -1,0 +1,513 @@
+/*
+ * audit_view.c - parsing and showing audit stream entries for
+ * fwdguard-audit: times, JSON lines, aligned tables, the per-mailbox report.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <hiredis/hiredis.h>
+
+#include "audit_view.h"
+
+/* ---- entries ------------------------------------------------------------ */
+
+int view_entry_from_reply(const void *element, struct view_entry *e)
+{
+	const redisReply *r = element;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY)
+		return -1;
+	const redisReply *kv = r->element[1];
+	e->stream_id = r->element[0]->str;
+	e->n = 0;
+	for (size_t i = 0; i + 1 < kv->elements && e->n < VIEW_FIELDS_MAX; i += 2) {
+		if (kv->element[i]->type != REDIS_REPLY_STRING ||
+		    kv->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		e->field[e->n] = kv->element[i]->str;
+		e->value[e->n] = kv->element[i + 1]->str;
+		e->n++;
+	}
+	return 0;
+}
+
+const void *view_xread_entries(const void *reply)
+{
+	const redisReply *r = reply;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1)
+		return NULL;
+	const redisReply *s = r->element[0];
+	if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 || s->element[1]->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	return s->element[1];
+}
+
+const char *view_get(const struct view_entry *e, const char *field)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(e->field[i], field) == 0)
+			return e->value[i];
+	return NULL;
+}
+
+long long view_entry_ms(const struct view_entry *e)
+{
+	const char *ts = view_get(e, "ts");
+	char *end;
+	if (ts != NULL && *ts != '\0') {
+		long long v = strtoll(ts, &end, 10);
+		if (*end == '\0' && v > 0)
+			return v;
+	}
+	return strtoll(e->stream_id, NULL, 10);
+}
+
+/* ---- times and domains ---------------------------------------------------- */
+
+int view_parse_time(const char *s, time_t now, long long *ms)
+{
+	char *end;
+	if (s[0] == '-' && isdigit((unsigned char)s[1])) {
+		long long n = strtoll(s + 1, &end, 10);
+		static const char units[] = "smhdw";
+		static const long long secs[] = { 1, 60, 3600, 86400, 604800 };
+		const char *u = *end != '\0' ? strchr(units, *end) : NULL;
+		if (u == NULL || end[1] != '\0' || n > 100LL * 365 * 86400)
+			return -1;
+		*ms = ((long long)now - n * secs[u - units]) * 1000;
+		if (*ms < 0)
+			*ms = 0;
+		return 0;
+	}
+	if (isdigit((unsigned char)s[0]) && strspn(s, "0123456789") == strlen(s)) {
+		long long v = strtoll(s, &end, 10);
+		if (v > INT64_MAX / 1000)
+			return -1;
+		*ms = v * 1000;
+		return 0;
+	}
+	struct tm tm = { 0 };
+	const char *rest = strptime(s, "%Y-%m-%d", &tm);
+	if (rest != NULL && *rest == 'T')
+		rest = strptime(rest + 1, "%H:%M:%S", &tm);
+	if (rest != NULL && *rest == 'Z')
+		rest++;
+	if (rest == NULL || *rest != '\0')
+		return -1;
+	time_t t = timegm(&tm);
+	if (t < 0)
+		return -1;
+	*ms = (long long)t * 1000;
+	return 0;
+}
+
+bool view_domain_match(const char *v, const char *domain)
+{
+	if (v == NULL || domain == NULL || *domain == '\0')
+		return false;
+	const char *at = strrchr(v, '@');
+	const char *d = at != NULL ? at + 1 : v;
+	size_t dl = strlen(d), ql = strlen(domain);
+	if (dl < ql || strcasecmp(d + dl - ql, domain) != 0)
+		return false;
+	return dl == ql || d[dl - ql - 1] == '.';
+}
+
+static void view_format_time(long long ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (ms <= 0 || gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "-");
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t view_utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+	if (len == 0 || len > n || p[0] > 0xF4)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* JSON string; bytes that are not valid UTF-8 come out as \u00XX (Latin-1). */
+static void view_json_string(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	fputc('"', out);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\') {
+			fputc('\\', out);
+			fputc(c, out);
+		} else if (c == '\n') {
+			fputs("\\n", out);
+		} else if (c == '\t') {
+			fputs("\\t", out);
+		} else if (c == '\r') {
+			fputs("\\r", out);
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\u%04x", c);
+		} else if (c < 0x80) {
+			fputc(c, out);
+		} else {
+			size_t len = view_utf8_len(p + i, n - i);
+			if (len == 0) {
+				fprintf(out, "\\u%04x", c);
+			} else {
+				fwrite(p + i, 1, len, out);
+				i += len - 1;
+			}
+		}
+	}
+	fputc('"', out);
+}
+
+void view_print_json(FILE *out, const struct view_entry *e)
+{
+	fputs("{\"stream_id\":", out);
+	view_json_string(out, e->stream_id);
+	for (size_t i = 0; i < e->n; i++) {
+		if (strcmp(e->field[i], "stream_id") == 0)
+			continue;
+		fputc(',', out);
+		view_json_string(out, e->field[i]);
+		fputc(':', out);
+		view_json_string(out, e->value[i]);
+	}
+	fputs("}\n", out);
+}
+
+/* A copy fit for a terminal: control bytes become '?', empty becomes "-". */
+static char *view_cell(const char *v)
+{
+	if (v == NULL || *v == '\0')
+		return strdup("-");
+	char *c = strdup(v);
+	if (c == NULL)
+		return NULL;
+	for (unsigned char *p = (unsigned char *)c; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c;
+}
+
+/* Columns a cell takes: UTF-8 continuation bytes take none. */
+static size_t view_width(const char *s)
+{
+	size_t w = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((*p & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void view_pad(FILE *out, const char *s, size_t width, bool last)
+{
+	size_t w = view_width(s);
+	fputs(s, out);
+	if (last)
+		return;
+	/* A cell wider than its column (tail's fixed widths) still gets a gap. */
+	for (size_t end = (w > width ? w : width) + 2; w < end; w++)
+		fputc(' ', out);
+}
+
+#define NCOLS	8
+static const char *const view_headers[NCOLS] = {
+	"TIME", "ACTION", "RULE", "MAILBOX", "RECIPIENT", "TARGET", "SIGNALS", "ID"
+};
+static const char *const view_fields[NCOLS] = {
+	NULL, "action", "rule", "mailbox", "recipient", "target", "signals", "id"
+};
+
+/* The table cells of an entry (owned, free each); -1 on ENOMEM. */
+static int view_cells(const struct view_entry *e, char *cells[NCOLS])
+{
+	char when[32];
+	view_format_time(view_entry_ms(e), when, sizeof(when));
+	int rc = 0;
+	for (int i = 0; i < NCOLS; i++) {
+		cells[i] = view_cell(i == 0 ? when : view_get(e, view_fields[i]));
+		if (cells[i] == NULL)
+			rc = -1;
+	}
+	return rc;
+}
+
+void view_print_line(FILE *out, const struct view_entry *e)
+{
+	static const size_t widths[NCOLS] = { 20, 10, 18, 24, 28, 24, 16, 26 };
+	char *cells[NCOLS];
+	if (view_cells(e, cells) == 0)
+		for (int i = 0; i < NCOLS; i++)
+			view_pad(out, cells[i], widths[i], i == NCOLS - 1);
+	fputc('\n', out);
+	for (int i = 0; i < NCOLS; i++)
+		free(cells[i]);
+}
+
+struct view_table {
+	char *(*rows)[NCOLS];
+	size_t n, cap;
+};
+
+struct view_table *view_table_new(void)
+{
+	return calloc(1, sizeof(struct view_table));
+}
+
+int view_table_add(struct view_table *t, const struct view_entry *e)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap > 0 ? t->cap * 2 : 64;
+		void *p = realloc(t->rows, cap * sizeof(*t->rows));
+		if (p == NULL)
+			return -1;
+		t->rows = p;
+		t->cap = cap;
+	}
+	if (view_cells(e, t->rows[t->n]) != 0) {
+		for (int i = 0; i < NCOLS; i++)
+			free(t->rows[t->n][i]);
+		return -1;
+	}
+	t->n++;
+	return 0;
+}
+
+void view_table_print(FILE *out, const struct view_table *t)
+{
+	size_t width[NCOLS];
+	for (int c = 0; c < NCOLS; c++) {
+		width[c] = strlen(view_headers[c]);
+		for (size_t r = 0; r < t->n; r++)
+			if (view_width(t->rows[r][c]) > width[c])
+				width[c] = view_width(t->rows[r][c]);
+	}
+	for (int c = 0; c < NCOLS; c++)
+		view_pad(out, view_headers[c], width[c], c == NCOLS - 1);
+	fputc('\n', out);
+	for (size_t r = 0; r < t->n; r++) {
+		for (int c = 0; c < NCOLS; c++)
+			view_pad(out, t->rows[r][c], width[c], c == NCOLS - 1);
+		fputc('\n', out);
+	}
+}
+
+void view_table_free(struct view_table *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t r = 0; r < t->n; r++)
+		for (int c = 0; c < NCOLS; c++)
+			free(t->rows[r][c]);
+	free(t->rows);
+	free(t);
+}
+
+/* ---- report ------------------------------------------------------------- */
+
+#define REPORT_ACTIONS	8
+
+struct report_group {
+	char *mailbox, *dest, *cls;	/* cells: terminal-safe copies */
+	long count;
+	long long first, last;
+	char *action[REPORT_ACTIONS];
+	long action_count[REPORT_ACTIONS];
+	size_t nactions;
+	long other;		/* decisions with an action beyond the first REPORT_ACTIONS */
+};
+
+struct view_report {
+	struct report_group *g;
+	size_t n, cap;
+};
+
+struct view_report *view_report_new(void)
+{
+	return calloc(1, sizeof(struct view_report));
+}
+
+static void report_group_free(struct report_group *g)
+{
+	free(g->mailbox);
+	free(g->dest);
+	free(g->cls);
+	for (size_t i = 0; i < g->nactions; i++)
+		free(g->action[i]);
+}
+
+void view_report_free(struct view_report *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		report_group_free(&r->g[i]);
+	free(r->g);
+	free(r);
+}
+
+/* Where the mail went: the forward target, else the recipient's domain. */
+static const char *report_destination(const struct view_entry *e)
+{
+	const char *t = view_get(e, "target"), *rcpt = view_get(e, "recipient");
+	if (t != NULL && *t != '\0')
+		return t;
+	if (rcpt != NULL && strrchr(rcpt, '@') != NULL)
+		return strrchr(rcpt, '@') + 1;
+	return rcpt;
+}
+
+static struct report_group *report_group_find(struct view_report *r, const char *mailbox,
+    const char *dest)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->g[i].mailbox, mailbox) == 0 && strcasecmp(r->g[i].dest, dest) == 0)
+			return &r->g[i];
+	if (r->n == r->cap) {
+		size_t cap = r->cap > 0 ? r->cap * 2 : 32;
+		void *p = realloc(r->g, cap * sizeof(*r->g));
+		if (p == NULL)
+			return NULL;
+		r->g = p;
+		r->cap = cap;
+	}
+	struct report_group *g = &r->g[r->n];
+	memset(g, 0, sizeof(*g));
+	g->mailbox = strdup(mailbox);
+	g->dest = strdup(dest);
+	if (g->mailbox == NULL || g->dest == NULL) {
+		report_group_free(g);
+		return NULL;
+	}
+	r->n++;
+	return g;
+}
+
+static void report_count_action(struct report_group *g, const char *action)
+{
+	for (size_t i = 0; i < g->nactions; i++)
+		if (strcmp(g->action[i], action) == 0) {
+			g->action_count[i]++;
+			return;
+		}
+	if (g->nactions < REPORT_ACTIONS && (g->action[g->nactions] = strdup(action)) != NULL)
+		g->action_count[g->nactions++] = 1;
+	else
+		g->other++;
+}
+
+int view_report_add(struct view_report *r, const struct view_entry *e)
+{
+	char *mailbox = view_cell(view_get(e, "mailbox"));
+	char *dest = view_cell(report_destination(e));
+	char *action = view_cell(view_get(e, "action"));
+	char *cls = view_cell(view_get(e, "destination"));
+	struct report_group *g = NULL;
+	if (mailbox != NULL && dest != NULL && action != NULL && cls != NULL)
+		g = report_group_find(r, mailbox, dest);
+	if (g != NULL) {
+		long long ms = view_entry_ms(e);
+		if (g->count == 0 || ms < g->first)
+			g->first = ms;
+		if (g->count == 0 || ms >= g->last) {
+			g->last = ms;
+			free(g->cls);
+			g->cls = cls;	/* the latest classification is the one in force */
+			cls = NULL;
+		}
+		g->count++;
+		report_count_action(g, action);
+	}
+	free(mailbox);
+	free(dest);
+	free(action);
+	free(cls);
+	return g != NULL ? 0 : -1;
+}
+
+static int report_cmp(const void *a, const void *b)
+{
+	const struct report_group *x = a, *y = b;
+	int c = strcmp(x->mailbox, y->mailbox);
+	if (c != 0)
+		return c;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->dest, y->dest);
+}
+
+/* "reject:3,flag:1" into a malloc'd string. */
+static char *report_actions(const struct report_group *g)
+{
+	size_t size = 32;
+	for (size_t i = 0; i < g->nactions; i++)
+		size += strlen(g->action[i]) + 24;
+	char *s = malloc(size);
+	if (s == NULL)
+		return NULL;
+	size_t len = 0;
+	s[0] = '\0';
+	for (size_t i = 0; i < g->nactions; i++)
+		len += (size_t)snprintf(s + len, size - len, "%s%s:%ld", i > 0 ? "," : "",
+		    g->action[i], g->action_count[i]);
+	if (g->other > 0)
+		snprintf(s + len, size - len, ",other:%ld", g->other);
+	return s;
+}
+
+#define RCOLS	7
+
+void view_report_print(FILE *out, struct view_report *r)
+{
+	static const char *const headers[RCOLS] = {
+		"MAILBOX", "DESTINATION", "CLASS", "COUNT", "ACTIONS", "FIRST SEEN", "LAST SEEN"
+	};
+	char *(*cells)[RCOLS] = calloc(r->n + 1, sizeof(*cells));
+	size_t width[RCOLS];
+	if (cells == NULL)
+		return;
+	qsort(r->g, r->n, sizeof(*r->g), report_cmp);
+	for (int c = 0; c < RCOLS; c++)
+		cells[0][c] = strdup(headers[c]);
+	for (size_t i = 0; i < r->n; i++) {
+		char *row[RCOLS], first[32], last[32], count[24];
+		const struct report_group *g = &r->g[i];
+		view_format_time(g->first, first, sizeof(first));
+		view_format_time(g->last, last, sizeof(last));
+		snprintf(count, sizeof(count), "%ld", g->count);
+		row[0] = strdup(g->mailbox);
+		row[1] = strdup(g->dest);
+		row[2] = strdup(g->cls != NULL ? g->cls : "-");
+		row[3] = strdup(count);
+		row[4] = report_actions(g);
+		row[5] = strdup(first);
+		row[6] = strdup(last);
+		memcpy(cells[i + 1], row, sizeof(row));
+	}
+	for (int c = 0; c < RCOLS; c++) {
+		width[c] = 0;
+		for (size_t i = 0; i <= r->n; i++)
+			if (cells[i][c] != NULL && view_width(cells[i][c]) > width[c])
+				width[c] = view_width(cells[i][c]);
+	}
+	for (size_t i = 0; i <= r->n; i++) {
+		for (int c = 0; c < RCOLS; c++)
+			view_pad(out, cells[i][c] != NULL ? cells[i][c] : "?", width[c], c == RCOLS - 1);
+		fputc('\n', out);
+		for (int c = 0; c < RCOLS; c++)
+			free(cells[i][c]);
+	}
+	free(cells);
+}

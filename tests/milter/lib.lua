@@ -1,0 +1,94 @@
+-- lib.lua: shared steps of the miltertest scenarios.  tests/milter/run
+-- defines FWDGUARD (the binary), CONF (the config) and SOCK (its socket).
+
+lib = {}
+
+function lib.fail(msg)
+	error("FAIL: " .. msg)
+end
+
+function lib.check(err, what)
+	if err ~= nil then
+		lib.fail(what .. ": " .. tostring(err))
+	end
+end
+
+-- Starts the real daemon and connects to it like Postfix would.
+function lib.start()
+	mt.startfilter(FWDGUARD, "-f", "-c", CONF)
+	local conn = mt.connect("unix:" .. SOCK, 50, 0.1)
+	if conn == nil then
+		lib.fail("cannot connect to fwdguard at " .. SOCK)
+	end
+	return conn
+end
+
+-- A new connection from client ip through the negotiate and connect steps.
+function lib.open(conn_or_nil, ip)
+	local conn = conn_or_nil or mt.connect("unix:" .. SOCK, 20, 0.1)
+	if conn == nil then
+		lib.fail("cannot connect")
+	end
+	lib.check(mt.negotiate(conn, nil, nil, nil), "negotiate")
+	lib.check(mt.macro(conn, SMFIC_CONNECT, "{client_addr}", ip or "127.0.0.1",
+	    "{daemon_name}", "smtpd"), "connect macros")
+	lib.check(mt.conninfo(conn, "mail.corp.example", ip or "127.0.0.1"), "conninfo")
+	return conn
+end
+
+-- Sends one message: env = { from=, rcpts={ {addr, mailer, host, args...} },
+-- headers={ {name, value} } } and returns the reply to end of message.
+function lib.message(conn, env)
+	lib.check(mt.mailfrom(conn, env.from), "mailfrom")
+	for _, r in ipairs(env.rcpts) do
+		lib.check(mt.macro(conn, SMFIC_RCPT, "{rcpt_mailer}", r.mailer or "smtp",
+		    "{rcpt_host}", r.host or "[127.0.0.1]:2525", "{rcpt_addr}", r.addr), "rcpt macros")
+		if r.orcpt then
+			lib.check(mt.rcptto(conn, "<" .. r.addr .. ">", "ORCPT=" .. r.orcpt), "rcptto")
+		else
+			lib.check(mt.rcptto(conn, "<" .. r.addr .. ">"), "rcptto")
+		end
+	end
+	lib.check(mt.data(conn), "data")
+	for _, h in ipairs(env.headers or {}) do
+		lib.check(mt.header(conn, h[1], h[2]), "header " .. h[1])
+	end
+	lib.check(mt.eoh(conn), "eoh")
+	if not mt.test_option(conn, SMFIP_NOBODY) then
+		lib.check(mt.bodystring(conn, env.body or "Hello.\r\n"), "body")
+	end
+	lib.check(mt.eom(conn), "eom")
+	return mt.getreply(conn)
+end
+
+function lib.expect_reply(conn, want, what)
+	local got = mt.getreply(conn)
+	if got ~= want then
+		lib.fail(what .. ": got reply '" .. tostring(got) .. "', want '" .. tostring(want) .. "'")
+	end
+end
+
+function lib.expect(cond, what)
+	if not cond then
+		lib.fail(what)
+	end
+end
+
+-- The inbox-rule forward of the founding story, as a mail server relays it.
+function lib.inbox_rule_forward(extra)
+	local h = {
+		{ "Received", "from mx.example.net by mail.corp.example; Mon, 23 Nov 2026 08:00:00 +0000" },
+		{ "Delivered-To", "support@corp.example" },
+		{ "X-MS-Exchange-Inbox-Rules-Loop", "support@corp.example" },
+		{ "From", "Jane Customer <jane@example.net>" },
+		{ "To", "Customer Service <support@corp.example>" },
+		{ "Subject", "My account 12345" },
+		{ "Message-ID", "<c1@example.net>" },
+	}
+	for _, x in ipairs(extra or {}) do
+		table.insert(h, x)
+	end
+	return h
+end
+
+return lib
