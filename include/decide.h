@@ -27,6 +27,7 @@ struct decide_rcpt {
 	signal_set extra;		/* signals found outside the message (directory) */
 	const char *extra_mailbox;	/* protected mailbox those concern, or NULL */
 	const char *extra_target;	/* forward target they name, or NULL */
+	bool directory_error;		/* protected, and the directory could not answer */
 };
 
 struct decide_message {
@@ -38,6 +39,7 @@ struct decide_message {
 	size_t nrcpts;
 	time_t now;
 	enum action on_error;		/* for recipients that cannot be classified */
+	enum action directory_on_error;	/* ldap.on_error, for directory_error recipients */
 	bool scope_all;			/* audit.scope: all */
 };
 

@@ -80,6 +80,14 @@ struct policy {
 	struct policy_rule *rules;
 	size_t nrules;
 	enum mode mode;
+	/*
+	 * Optional: protected mailboxes known elsewhere (the directory,
+	 * milter/directory.c), asked after the list above.  Returns the
+	 * canonical name, valid for the life of the process, or NULL.  Must
+	 * not block.  NULL hook: the list alone.
+	 */
+	const char *(*protected_hook)(void *ctx, const char *canonical);
+	void *protected_ctx;
 };
 
 /*

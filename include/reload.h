@@ -1,7 +1,8 @@
 /*
  * reload.h - SIGUSR1 reloads the configuration (libmilter takes SIGHUP as
  * "stop").  The signal is blocked in every thread (call reload_block_signal
- * before any thread exists) and taken by a thread of our own with sigwait.
+ * before any thread exists, which also blocks libmilter's stop signals for
+ * its sigwait thread) and taken by a thread of our own with sigwait.
  * A file that fails to load leaves the running config in force.
  */
 #ifndef FWDGUARD_RELOAD_H

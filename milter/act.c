@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "act.h"
+#include "directory.h"
 #include "ids.h"
 #include "log.h"
 #include "record.h"
@@ -37,6 +38,7 @@ struct act_job {
 	struct decide_rcpt *rcpts;
 	struct decision *dec;
 	char (*ids)[IDS_LEN + 1];
+	char (*targets)[DECIDE_TARGET_MAX];	/* directory forward targets */
 	size_t n;
 	struct record **recs;
 	size_t nrecs;
@@ -62,6 +64,23 @@ act_clean(char *buf, size_t size, const char *text)
 		buf[i] = (text[i] < 0x20 || text[i] >= 0x7f) ? '?' : text[i];
 	buf[i] = '\0';
 	return buf;
+}
+
+/*
+ * An envelope address as recorded: the SMTP angle brackets go (Postfix's
+ * smtpd passes "<a@b>", its sendmail path "a@b"), the spelling inside
+ * stays; the null sender stays "<>".
+ */
+static const char *
+act_envelope(char *buf, size_t size, const char *raw)
+{
+	size_t n = strlen(raw);
+
+	if (n > 2 && raw[0] == '<' && raw[n - 1] == '>') {
+		snprintf(buf, size, "%.*s", (int)(n - 2), raw + 1);
+		return buf;
+	}
+	return raw;
 }
 
 static enum act_verdict
@@ -114,7 +133,7 @@ act_on_error(const struct cfg *cfg, const struct act_ops *ops, const char *why)
 	    NULL, id);
 }
 
-/* Parses the recipients into the pure decision input. */
+/* Parses the recipients into the pure decision input, with their directory facts. */
 static void
 act_gather(struct act_job *j, struct decide_message *m)
 {
@@ -122,6 +141,7 @@ act_gather(struct act_job *j, struct decide_message *m)
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
+	m->now = time(NULL);
 	m->policy = &j->cfg->policy;
 	m->ev = c->ev;
 	m->sender_status = address_parse(c->sender_raw, strlen(c->sender_raw), &m->sender);
@@ -134,11 +154,13 @@ act_gather(struct act_job *j, struct decide_message *m)
 		r->orcpt = c->rcpts[i].orcpt;
 		r->mailer = c->rcpts[i].mailer;
 		r->host = c->rcpts[i].host;
+		directory_rcpt(directory_current(), m->policy, r, m->now, j->targets[i],
+		    sizeof(j->targets[i]));
 	}
 	m->rcpts = j->rcpts;
 	m->nrcpts = j->n;
-	m->now = time(NULL);
 	m->on_error = j->cfg->milter.on_error;
+	m->directory_on_error = j->cfg->ldap.on_error;
 	m->scope_all = j->cfg->audit.scope == SCOPE_ALL;
 }
 
@@ -148,7 +170,7 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 	const struct decision *d = &j->dec[i];
 	struct conn *c = j->c;
 	struct record *r;
-	char signals[512];
+	char signals[512], sender[MESSAGE_FIELD_MAX + 2], rcpt[MESSAGE_FIELD_MAX + 2];
 	int rc = 0;
 
 	signal_set_format(d->signals, signals, sizeof(signals));
@@ -160,9 +182,9 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 	rc |= record_set(r, "queue_id", c->queue_id);
 	rc |= record_set(r, "message_id", evidence_message_id(c->ev));
 	rc |= record_set(r, "direction", direction_name(d->direction));
-	rc |= record_set(r, "sender", c->sender_raw);
+	rc |= record_set(r, "sender", act_envelope(sender, sizeof(sender), c->sender_raw));
 	rc |= record_set(r, "from", evidence_from(c->ev));
-	rc |= record_set(r, "recipient", c->rcpts[i].raw);
+	rc |= record_set(r, "recipient", act_envelope(rcpt, sizeof(rcpt), c->rcpts[i].raw));
 	rc |= record_set(r, "mailbox", d->mailbox);
 	rc |= record_set(r, "destination", destination_name(d->destination));
 	rc |= record_set(r, "target", d->target);
@@ -190,7 +212,7 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 {
 	const struct decision *d = &j->dec[i];
 	struct record *r;
-	char id[IDS_LEN + 1], summary[600], signals[512];
+	char id[IDS_LEN + 1], summary[600], signals[512], rcpt[MESSAGE_FIELD_MAX + 2];
 	int rc = 0;
 
 	ids_new(id);
@@ -209,7 +231,7 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	rc |= record_set(r, "host", act_host());
 	rc |= record_set(r, "queue_id", j->c->queue_id);
 	rc |= record_set(r, "mailbox", d->mailbox);
-	rc |= record_set(r, "recipient", j->c->rcpts[i].raw);
+	rc |= record_set(r, "recipient", act_envelope(rcpt, sizeof(rcpt), j->c->rcpts[i].raw));
 	rc |= record_set(r, "target", d->target);
 	rc |= record_set(r, "destination", destination_name(d->destination));
 	rc |= record_set(r, "signals", signals);
@@ -366,6 +388,7 @@ act_job_free(struct act_job *j)
 	free(j->rcpts);
 	free(j->dec);
 	free(j->ids);
+	free(j->targets);
 }
 
 enum act_verdict
@@ -383,7 +406,8 @@ act_end_of_message(struct conn *c, const struct act_ops *ops)
 	j.rcpts = calloc(j.n, sizeof(*j.rcpts));
 	j.dec = calloc(j.n, sizeof(*j.dec));
 	j.ids = calloc(j.n, sizeof(*j.ids));
-	if (j.rcpts == NULL || j.dec == NULL || j.ids == NULL) {
+	j.targets = calloc(j.n, sizeof(*j.targets));
+	if (j.rcpts == NULL || j.dec == NULL || j.ids == NULL || j.targets == NULL) {
 		act_job_free(&j);
 		return act_on_error(j.cfg, ops, "out of memory");
 	}

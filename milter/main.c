@@ -26,6 +26,7 @@
 #include "audit.h"
 #include "callbacks.h"
 #include "cfg.h"
+#include "directory.h"
 #include "log.h"
 #include "reload.h"
 
@@ -233,11 +234,15 @@ main(int argc, char **argv)
 	struct main_opts o;
 	struct passwd *pw = NULL;
 	struct audit *audit;
+	struct directory *dir;
 	struct cfg *c;
 	const char *socket, *user;
 	char err[256];
 	int rc;
 
+	/* libldap must read no ldaprc or LDAP* variables: the YAML file is the
+	 * whole configuration.  Set before the first libldap call. */
+	setenv("LDAPNOINIT", "1", 1);
 	if (main_parse(argc, argv, &o) != 0)
 		return 2;
 	log_init("fwdguard", LOG_MAIL, o.foreground && !o.check_only);
@@ -259,6 +264,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	reload_block_signal();
+	/* Now, as root: the bind password file is usually readable by root only. */
+	if ((dir = directory_open(c, err, sizeof(err))) == NULL) {
+		log_errx("cannot open the directory: %s", err);
+		return 1;
+	}
 	if (main_setup(&o, c, socket, pw) != 0)
 		return 1;
 	if ((audit = audit_open(c, err, sizeof(err))) == NULL) {
@@ -266,6 +276,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	act_set_audit(audit);
+	directory_set_current(dir);
+	if (directory_start(dir) != 0)
+		log_warn("cannot start the directory thread; directory-only protected "
+		    "mailboxes count for envelope recipients only");
+	directory_attach(dir, &c->policy);
 	cfg_current_set(c);
 	if (reload_start(o.config, audit) != 0)
 		log_warn("cannot start the reload thread; SIGUSR1 will not reload");
@@ -274,6 +289,7 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	log_notice("stopping");
 	audit_close(audit);
+	directory_close(dir);
 	if (o.pidfile != NULL)
 		unlink(o.pidfile);
 	return rc == MI_SUCCESS ? 0 : 1;

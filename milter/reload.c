@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "directory.h"
 #include "log.h"
 #include "reload.h"
 
@@ -28,9 +29,19 @@ reload_block_signal(void)
 {
 	sigset_t set;
 
+	/*
+	 * Also the signals libmilter's own thread waits for: a thread started
+	 * before smfi_main (shipper, directory) must not take SIGTERM and die
+	 * by its default action, skipping the orderly stop.  A write to a
+	 * closed Redis or LDAP socket must give EPIPE, not kill the process.
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static void
@@ -43,11 +54,21 @@ int
 reload_now(const char *path, struct audit *a)
 {
 	struct cfg *c = cfg_load(path, reload_log_error, NULL);
+	struct directory *dir = directory_current();
+	char err[256];
 
 	if (c == NULL) {
 		log_errx("reload of %s failed: the running configuration stays in force", path);
 		return -1;
 	}
+	/* Also flushes the directory cache: answers may depend on the old filters. */
+	if (directory_reconfigure(dir, c, err, sizeof(err)) != 0) {
+		log_errx("reload of %s failed: directory: %s: the running configuration "
+		    "stays in force", path, err);
+		cfg_unref(c);
+		return -1;
+	}
+	directory_attach(dir, &c->policy);
 	log_set_level(c->log.level);
 	log_set_facility(c->log.facility);
 	audit_reconfigure(a, c);

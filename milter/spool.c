@@ -591,8 +591,11 @@ static struct record *spool_next_locked(struct spool *s)
 {
 	for (;;) {
 		int rc = spool_reader_open(s);
-		if (rc <= 0)
+		if (rc <= 0) {
+			if (rc == 0)
+				errno = 0;	/* no journal yet: nothing to ship, not an error */
 			return NULL;
+		}
 		const char *line;
 		size_t len;
 		rc = spool_read_line(s, &line, &len);

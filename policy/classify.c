@@ -19,6 +19,8 @@ policy_protected_canonical(const struct policy *p, const char *canonical)
 	for (size_t i = 0; i < p->nprotected; i++)
 		if (p->protected[i] != NULL && strcasecmp(p->protected[i], canonical) == 0)
 			return p->protected[i];
+	if (p->protected_hook != NULL)
+		return p->protected_hook(p->protected_ctx, canonical);
 	return NULL;
 }
 

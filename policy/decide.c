@@ -205,6 +205,21 @@ static void decide_act(const struct decide_message *m, struct decision *d)
 		decide_copy(d->reason, sizeof(d->reason), "no rule matched");
 }
 
+/*
+ * A protected recipient whose directory entry could not be read: what it
+ * forwards to is unknown, so ldap.on_error applies, unless a rule already
+ * enforces something at least as severe on what is known.
+ */
+static void decide_directory_error(const struct decide_message *m, struct decision *d)
+{
+	if (d->rule != NULL && d->mode == MODE_ENFORCE && d->action >= m->directory_on_error)
+		return;
+	d->rule = NULL;
+	d->action = m->directory_on_error;
+	d->mode = m->policy->mode;
+	decide_copy(d->reason, sizeof(d->reason), "directory unavailable");
+}
+
 int decide_message(const struct decide_message *m, struct decision *out)
 {
 	struct decide_facts f;
@@ -222,7 +237,7 @@ int decide_message(const struct decide_message *m, struct decision *out)
 			decide_unclassifiable(m, &f, r, d);
 		else
 			decide_classify(m, &f, r, d);
-		if (d->mailbox != NULL)
+		if (d->mailbox != NULL || r->directory_error)
 			in_scope = true;
 	}
 	for (i = 0; i < m->nrcpts; i++) {
@@ -239,6 +254,8 @@ int decide_message(const struct decide_message *m, struct decision *out)
 			d->mode = m->policy->mode;
 		} else {
 			decide_act(m, d);
+			if (m->rcpts[i].directory_error)
+				decide_directory_error(m, d);
 		}
 	}
 	return in_scope ? 1 : 0;

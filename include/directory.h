@@ -1,0 +1,120 @@
+/*
+ * directory.h - the LDAP directory (DESIGN.md 1 "directory forward", 4
+ * "ldap:", 7 "LDAP down/slow").
+ *
+ * Postfix expands virtual aliases after the milter has seen RCPT TO, so
+ * fwdguard asks the same directory where a protected recipient's mail
+ * goes.  Every lookup has three outcomes (dircache.h): found, not found,
+ * try again; a server that is down is never taken for "no such entry".
+ *
+ * Lookups (filters built by dir_filter_build, values escaped per RFC 4515):
+ *   forwards of a mailbox:  mailbox_filter, attributes forward_attributes
+ *   protected mailbox:      (&<mailbox_filter><protected_filter>), same
+ *                           attributes, so one query answers both
+ * Two matching entries are ambiguous: logged, and answered "try again".
+ *
+ * Protected mailboxes known only to the directory also count for the
+ * egress header signals (Delivered-To: and the like): a thread reloads
+ * the whole protected set (protected_filter, attributes: those compared
+ * with %s in mailbox_filter, e.g. mail and mailAlternateAddress) every
+ * ldap.cache.ttl seconds, and policy_protected_canonical() consults that
+ * set through the policy's protected_hook, which never blocks on LDAP.
+ * ldap.domain_filter is accepted by the config but not used yet: internal
+ * domains come from the YAML list only.
+ *
+ * Outage policy (DESIGN.md 7): when a recipient is protected (YAML list,
+ * the directory, or the last loaded protected set) and the directory
+ * cannot answer, the recipient gets ldap.on_error.  A recipient that is
+ * in none of them flows: a directory outage must not stop all mail, and
+ * the last loaded set still covers the mailboxes known before the outage.
+ *
+ * Without ldap.uri everything here is a no-op.  Thread-safe.
+ */
+#ifndef FWDGUARD_DIRECTORY_H
+#define FWDGUARD_DIRECTORY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "decide.h"
+#include "dircache.h"
+
+#define DIR_VALUE_MAX		ADDRESS_MAX	/* longest address put into a filter */
+#define DIR_FILTER_MAX		4096	/* longest filter sent */
+#define DIR_POOL_SIZE		4	/* LDAP handles shared by libmilter's threads */
+
+/*
+ * RFC 4515 escaping of one assertion value: '*', '(', ')', '\', NUL, every
+ * control character and every byte >= 0x80 become \XX.  Returns the
+ * length written, or -1 for an empty value, a value over DIR_VALUE_MAX
+ * bytes, or out too small (nothing is then to be queried).
+ */
+int dir_filter_escape(const char *value, size_t len, char *out, size_t size);
+
+/*
+ * Replaces every %s of pattern with the escaped value (and "%%" with "%")
+ * and, when extra is not NULL, ANDs it in: "(&<pattern><extra>)".
+ * Returns 0, or -1 as above.
+ */
+int dir_filter_build(const char *pattern, const char *extra, const char *value,
+    char *out, size_t size);
+
+struct directory;
+
+/*
+ * A directory for the ldap section of cfg, or NULL with a reason in err.
+ * Reads bind_password_file now (call it as root, before dropping
+ * privileges); connects lazily.  Without ldap.uri the directory is
+ * inactive: every lookup answers not found, no thread is started.
+ */
+struct directory *directory_open(const struct cfg *cfg, char *err, size_t errsize);
+
+/* Same with a backend of your own (tests): no LDAP, no refresh thread. */
+struct directory *directory_open_backend(const struct cfg *cfg,
+    const struct dircache_backend *backend);
+
+/* Starts the thread that reloads the protected set (after privileges are dropped). */
+int directory_start(struct directory *d);
+
+void directory_close(struct directory *d);	/* accepts NULL */
+
+/*
+ * Reload: applies the ldap section of cfg (the password file is read
+ * again; when that fails the old password stays) and flushes the cache.
+ * 0, or -1 with a reason in err (the old settings stay).
+ */
+int directory_reconfigure(struct directory *d, const struct cfg *cfg, char *err, size_t errsize);
+
+/* Points policy's protected_hook at d (NULL d: clears it). */
+void directory_attach(struct directory *d, struct policy *p);
+
+/* The process-wide directory (set once by main), or NULL. */
+struct directory *directory_current(void);
+void directory_set_current(struct directory *d);
+
+/* Lookups: see above.  On DIR_FOUND *out holds the forward targets (owned). */
+enum dir_status directory_forwards(struct directory *d, const char *canonical,
+    struct dir_values *out);
+enum dir_status directory_protected(struct directory *d, const char *canonical,
+    struct dir_values *out);
+
+/*
+ * The protected mailbox canonical names in the last loaded protected set,
+ * or NULL.  The pointer stays valid for the life of the process.
+ */
+const char *directory_protected_known(struct directory *d, const char *canonical);
+
+/*
+ * The directory facts of one parsed recipient, for decide_message(): when
+ * it is a protected mailbox (per policy or directory), its forward targets
+ * are classified with policy_destination(); the first external, not
+ * allowed one sets the directory-forward signal, extra_mailbox and
+ * extra_target (written into target, which must outlive r).  A protected
+ * recipient the directory cannot answer for gets directory_error.
+ * extra_mailbox is set for every protected recipient (puts it in scope).
+ */
+void directory_rcpt(struct directory *d, const struct policy *p, struct decide_rcpt *r,
+    time_t now, char *target, size_t size);
+
+#endif

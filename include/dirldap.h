@@ -1,0 +1,43 @@
+/*
+ * dirldap.h - a bounded pool of LDAP handles for the directory (private
+ * to milter/directory.c).
+ *
+ * Each handle is used by one thread at a time.  Every synchronous call is
+ * bounded by ldap.timeout (LDAP_OPT_TIMEOUT and LDAP_OPT_NETWORK_TIMEOUT),
+ * referrals are not chased, TLS certificates are checked.  After a
+ * connection-level failure the pool answers "try again" at once until a
+ * back-off (1 s doubling to 10 s) has passed, so a dead server costs one
+ * timeout per back-off period instead of one per lookup.  One log line
+ * marks the start and one the end of an outage.
+ */
+#ifndef FWDGUARD_DIRLDAP_H
+#define FWDGUARD_DIRLDAP_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+#include "dircache.h"
+
+struct dirldap;
+
+struct dirldap *dirldap_new(void);
+void dirldap_free(struct dirldap *dl);	/* accepts NULL */
+
+/*
+ * Uses the settings of l with this bind password (copied; NULL: none).
+ * Handles opened with older settings are closed when next released.
+ * 0, or -1 on ENOMEM (the old settings stay).
+ */
+int dirldap_configure(struct dirldap *dl, const struct cfg_ldap *l, const char *password);
+
+/*
+ * Searches base (subtree) with filter and collects every value of attrs
+ * (a NULL-terminated list) of the matching entries into *out (owned by the
+ * caller), at most max_values.  max_entries 0: any number; else more
+ * matching entries than max_entries is a fault (ambiguous).  *nentries
+ * receives the number of entries.  DIR_NOTFOUND when none matched.
+ */
+enum dir_status dirldap_search(struct dirldap *dl, const char *filter, char **attrs,
+    int max_entries, size_t max_values, struct dir_values *out, size_t *nentries);
+
+#endif
