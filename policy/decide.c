@@ -156,6 +156,10 @@ static void decide_classify(const struct decide_message *m, const struct decide_
 	 * host it goes to is the target worth recording. */
 	if (d->destination != dest && r->host != NULL && r->host[0] != '\0')
 		target = r->host;
+	/* The directory raises directory-forward only for an external, not
+	 * allowed target: that is where this recipient's mail really goes. */
+	if (r->extra & SIGNAL_BIT(SIGNAL_DIRECTORY_FORWARD))
+		d->destination = DEST_EXTERNAL;
 	if (d->destination != DEST_ALLOWED)
 		d->allow = NULL;
 	d->direction = decide_direction(f, d->destination);

@@ -291,7 +291,7 @@ static const struct msg_case msg_cases[] = {
 	  .sender = "<customer@gmail.example>",
 	  .rcpts = { { .raw = "<support@corp.example>", .extra = S(DIRECTORY_FORWARD),
 		       .extra_mailbox = SUPPORT, .extra_target = "consultant@fti.example",
-		       .action = ACTION_QUARANTINE, .dest = DEST_INTERNAL, .dir = DIR_INBOUND,
+		       .action = ACTION_QUARANTINE, .dest = DEST_EXTERNAL, .dir = DIR_OUTBOUND,
 		       .rule = "directory-forward",
 		       .reason = "forwarded copy of support@corp.example to consultant@fti.example",
 		       .target = "consultant@fti.example", .mailbox = SUPPORT } },
