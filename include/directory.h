@@ -19,8 +19,18 @@
  * with %s in mailbox_filter, e.g. mail and mailAlternateAddress) every
  * ldap.cache.ttl seconds, and policy_protected_canonical() consults that
  * set through the policy's protected_hook, which never blocks on LDAP.
- * ldap.domain_filter is accepted by the config but not used yet: internal
- * domains come from the YAML list only.
+ *
+ * Internal domains from the directory (ldap.domain_filter, optional): the
+ * same thread, in the same pass, loads the values of attribute
+ * associatedDomain (RFC 4524; cosine.schema's domainRelatedObject) of every
+ * entry matching domain_filter.  Each value is a domain or "*.suffix"
+ * (subdomains only), normalized like the YAML list; address literals and
+ * unreadable values are ignored (logged).  policy_domain_internal()
+ * consults them through the policy's internal_hook after domains.internal,
+ * reading the last loaded set (swapped whole, never blocking on LDAP).
+ * Until the first successful load only the YAML list counts; a failed
+ * reload keeps the last set; a successful one replaces it whole, so a
+ * domain removed from the directory is external again.
  *
  * Outage policy (DESIGN.md 7): when a recipient is protected (YAML list,
  * the directory, or the last loaded protected set) and the directory
@@ -86,7 +96,7 @@ void directory_close(struct directory *d);	/* accepts NULL */
  */
 int directory_reconfigure(struct directory *d, const struct cfg *cfg, char *err, size_t errsize);
 
-/* Points policy's protected_hook at d (NULL d: clears it). */
+/* Points policy's protected_hook and internal_hook at d (NULL d: clears them). */
 void directory_attach(struct directory *d, struct policy *p);
 
 /* The process-wide directory (set once by main), or NULL. */
@@ -98,6 +108,31 @@ enum dir_status directory_forwards(struct directory *d, const char *canonical,
     struct dir_values *out);
 enum dir_status directory_protected(struct directory *d, const char *canonical,
     struct dir_values *out);
+
+/*
+ * A whole-set search: every value of attrs (NULL-terminated) of the
+ * entries matching filter under ldap.base, at most max_values, into *out
+ * (owned by the caller).  DIR_NOTFOUND: no entry; DIR_TRYAGAIN: no answer.
+ */
+typedef enum dir_status (*directory_search_fn)(void *ctx, const char *filter, char **attrs,
+    size_t max_values, struct dir_values *out);
+
+/*
+ * Tests: the searches of directory_refresh go to search instead of LDAP
+ * (a directory from directory_open_backend has none: its sets stay empty).
+ */
+void directory_set_search(struct directory *d, directory_search_fn search, void *ctx);
+
+/*
+ * What the refresh thread does every ldap.cache.ttl (at least 30 s, 5 s
+ * after a failure): loads the protected set and the internal domains.  0,
+ * or -1 when the directory could not answer one of them (that one keeps
+ * its last loaded contents).
+ */
+int directory_refresh(struct directory *d);
+
+/* 1 when the normalized domain matches the last loaded internal domains. */
+int directory_internal_known(struct directory *d, const char *domain);
 
 /*
  * The protected mailbox canonical names in the last loaded protected set,

@@ -20,6 +20,9 @@
 #define EVIDENCE_ADDRS_MAX	256	/* To/Cc addresses remembered per message */
 #define EVIDENCE_MSGID_MAX	255
 #define EVIDENCE_MAILBOXES_MAX	16	/* distinct protected mailboxes remembered */
+#define EVIDENCE_REFS_MAX	16	/* In-Reply-To/References ids remembered */
+#define EVIDENCE_CTYPE_MAX	1024	/* top-level Content-Type value kept */
+#define EVIDENCE_PROBE_MAX	128	/* X-Fwdguard-Probe token kept */
 
 struct evidence;
 
@@ -59,6 +62,47 @@ const char *evidence_message_id(const struct evidence *ev);
 /* Context facts: List-Id/List-Unsubscribe seen; ARC or SRS markers seen. */
 bool evidence_is_list(const struct evidence *ev);
 bool evidence_is_arc_or_srs(const struct evidence *ev);
+
+/*
+ * Copies into ids[0 .. max) the Message-IDs (without <>) this message
+ * answers: In-Reply-To first, then References, distinct, at most
+ * EVIDENCE_REFS_MAX.  When References holds more than fit, its first id
+ * (the thread's root) and its last ones (the nearest ancestors) are kept
+ * and the middle is dropped.  Returns the number copied.  Borrowed from
+ * the evidence, valid until it is reset.
+ */
+size_t evidence_references(const struct evidence *ev, const char **ids, size_t max);
+
+/*
+ * The message says it was sent automatically in answer to another
+ * (RFC 3834 and the common vendor markers):
+ *   Auto-Submitted with any value but "no" (auto-replied, auto-generated,
+ *     auto-notified, ...);
+ *   X-Autoreply or X-Autorespond present, unless "no"/"false"/"0";
+ *   Precedence: auto_reply;
+ *   a Subject that starts with an out-of-office phrase ("Out of Office",
+ *     "Automatic reply", "Autoreply", "Auto:", "Abwesenheitsnotiz",
+ *     "Réponse automatique", "Absence:", "Fuera de la oficina"), compared
+ *     without regard to case after decoding RFC 2047 encoded-words in
+ *     UTF-8 or ISO-8859-1/-15/windows-1252 (other charsets: the ASCII
+ *     phrases only).  "Re: Out of office" is a person's reply, not one.
+ * Not markers: X-Auto-Response-Suppress (it asks others not to answer);
+ * Precedence: bulk or junk (newsletters and lists send it; with an
+ * out-of-office subject the subject alone already counts).
+ */
+bool evidence_is_autoreply(const struct evidence *ev);
+
+/* The top-level Content-Type value as written (for mime_walk_new()), or "" when absent. */
+const char *evidence_content_type(const struct evidence *ev);
+
+/* The X-Fwdguard-Probe token (trimmed, printable ASCII), or "" when absent. */
+const char *evidence_probe_token(const struct evidence *ev);
+
+/*
+ * The i-th To/Cc address read (canonical, as kept for header-recipient),
+ * or NULL past the last.  Borrowed, valid until the evidence is reset.
+ */
+const char *evidence_recipient_at(const struct evidence *ev, size_t i);
 
 /* True when some header was too large or held too many addresses to read whole. */
 bool evidence_truncated(const struct evidence *ev);

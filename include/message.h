@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "decide.h"
 #include "evidence.h"
+#include "mime.h"
 
 #define MESSAGE_RCPTS_MAX	1000	/* Postfix's smtpd_recipient_limit default */
 #define MESSAGE_FIELD_MAX	512	/* longest macro or address text kept */
@@ -42,6 +43,8 @@ struct conn {
 	size_t rcpts_size;
 	bool rcpts_overflow;	/* more than MESSAGE_RCPTS_MAX: decided by on_error */
 	struct evidence *ev;
+	struct mime_walk *mime;	/* the body's MIME walk, or NULL when the body is not read */
+	bool skip_ok;		/* the MTA accepts SMFIS_SKIP (negotiated) */
 };
 
 /* A connection with a reference to the current config; NULL on ENOMEM. */
@@ -64,6 +67,18 @@ int conn_begin_message(struct conn *c, const char *sender, const char *auth);
  */
 int conn_add_rcpt(struct conn *c, const char *raw, char **esmtp_args,
     const char *mailer, const char *host);
+
+/*
+ * At end of headers: starts walking the body when it can hold evidence
+ * (some recipient is external: attached-message; or the message is an
+ * auto-reply, a report or from the null sender: the original Message-IDs
+ * a DSN quotes).  Returns true when the body is wanted.  Out of memory
+ * gives false: the message is then decided on its headers, as before.
+ */
+bool conn_begin_body(struct conn *c);
+
+/* Feeds one body chunk to the walker (no-op without one). */
+void conn_feed_body(struct conn *c, const unsigned char *chunk, size_t len);
 
 /* The ORCPT= value among ESMTP arguments (borrowed), or NULL. */
 const char *conn_find_orcpt(char **esmtp_args);

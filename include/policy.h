@@ -88,6 +88,14 @@ struct policy {
 	 */
 	const char *(*protected_hook)(void *ctx, const char *canonical);
 	void *protected_ctx;
+	/*
+	 * Optional: internal domains known elsewhere (the directory's
+	 * ldap.domain_filter), asked after the internal list above with a
+	 * normalized domain.  Returns 1 when internal, else 0.  Must not
+	 * block.  NULL hook: the list alone.
+	 */
+	int (*internal_hook)(void *ctx, const char *domain);
+	void *internal_ctx;
 };
 
 /*
@@ -98,6 +106,9 @@ const char *policy_protected(const struct policy *p, const struct address *a);
 
 /* Same, for a canonical address string ("support@corp.example"). */
 const char *policy_protected_canonical(const struct policy *p, const char *canonical);
+
+/* 1 when the normalized domain is internal: the internal list, then internal_hook. */
+int policy_domain_internal(const struct policy *p, const char *domain);
 
 /* 1 when every hop of the address is an internal domain (or it is unqualified). */
 int policy_is_internal(const struct policy *p, const struct address *a);

@@ -5,14 +5,23 @@
  * any verdict is returned, so no message is accepted, rejected or held
  * without its trail.  When the records cannot be made durable the message
  * gets milter.on_error (tempfail by default), never a silent accept.
+ *
+ * Leak evidence (issue [3]) is gathered before deciding: the Message-IDs
+ * a protected mailbox received are looked up in the correlation store
+ * (correlate.h) and leak.h decides what they mean.  A lookup that cannot
+ * be answered never holds mail back: it is logged and the message is
+ * decided on the rest.  A message a protected mailbox receives adds its
+ * own correlation record to the same durable commit as its decisions.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "act.h"
+#include "correlate.h"
 #include "directory.h"
 #include "ids.h"
 #include "log.h"
@@ -42,6 +51,20 @@ struct act_job {
 	size_t n;
 	struct record **recs;
 	size_t nrecs;
+	struct act_corr *corr;		/* correlation facts, or NULL */
+	const struct correlate_entry **orig;	/* per recipient: the original its signals name */
+};
+
+#define ACT_REFS_MAX	(EVIDENCE_REFS_MAX + MIME_IDS_MAX)
+
+/* What the correlation store said about this message. */
+struct act_corr {
+	struct correlate_entry own;		/* its own Message-ID, when found */
+	struct correlate_entry refs[ACT_REFS_MAX];	/* the ids it answers, found */
+	size_t nrefs;
+	char answer_domain[DOMAIN_MAX + 1];	/* who answers, for inbound leak evidence */
+	struct correlate_entry mine;		/* the record this message writes */
+	bool write;
 };
 
 static const char *
@@ -164,6 +187,239 @@ act_gather(struct act_job *j, struct decide_message *m)
 	m->scope_all = j->cfg->audit.scope == SCOPE_ALL;
 }
 
+static const char *
+act_queue_id(const struct act_job *j, char *buf, size_t size)
+{
+	return act_clean(buf, size, j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
+}
+
+/* A recipient whose mail leaves: readable, and some hop is not internal. */
+static bool
+act_rcpt_external(const struct policy *p, const struct decide_rcpt *r)
+{
+	return r->status == ADDRESS_OK && r->addr.nhops > 0 && policy_is_internal(p, &r->addr) == 0;
+}
+
+/* The policy's own string for a mailbox from the store, else the store's (lives in j). */
+static const char *
+act_mailbox(const struct policy *p, const char *mailbox)
+{
+	const char *known = policy_protected_canonical(p, mailbox);
+
+	return known != NULL ? known : mailbox;
+}
+
+static void
+act_add_extra(struct decide_rcpt *r, signal_set sig, const char *mailbox, const char *target)
+{
+	r->extra |= sig;
+	if (r->extra_mailbox == NULL)
+		r->extra_mailbox = mailbox;
+	if (r->extra_target == NULL)
+		r->extra_target = target;
+}
+
+static void
+act_tryagain(const struct act_job *j, const char *what)
+{
+	char q[64];
+
+	/* Info only: the store's outage itself was logged once, as a warning. */
+	log_info("%s: correlation lookup of %s: try again; deciding without it",
+	    act_queue_id(j, q, sizeof(q)), what);
+}
+
+/* attached-message, from the body's MIME walk, for recipients outside. */
+static void
+act_attached(struct act_job *j, const struct policy *p)
+{
+	const struct mime_walk *w = j->c->mime;
+	signal_set sig;
+	size_t i;
+
+	if (w == NULL || (sig = mime_walk_signals(w)) == 0)
+		return;
+	for (i = 0; i < j->n; i++)
+		if (act_rcpt_external(p, &j->rcpts[i]))
+			act_add_extra(&j->rcpts[i], sig, mime_walk_mailbox(w), NULL);
+}
+
+/* known-message-id: the message's own id was received by a protected mailbox. */
+static void
+act_known_id(struct act_job *j, const struct policy *p, struct correlate *k)
+{
+	const char *msgid = evidence_message_id(j->c->ev);
+	enum correlate_status st;
+	struct leak_ref ref;
+	size_t i;
+
+	for (i = 0; i < j->n && !act_rcpt_external(p, &j->rcpts[i]); i++)
+		;
+	if (i == j->n || msgid[0] == '\0')
+		return;
+	if ((st = correlate_lookup(k, msgid, &j->corr->own)) == CORRELATE_TRYAGAIN)
+		act_tryagain(j, "the Message-ID");
+	if (st != CORRELATE_FOUND)
+		return;
+	ref = correlate_ref(&j->corr->own);
+	for (i = 0; i < j->n; i++) {
+		struct decide_rcpt *r = &j->rcpts[i];
+		signal_set sig;
+
+		if (!act_rcpt_external(p, r))
+			continue;
+		sig = leak_known_message_id(p, &ref, r->addr.hops[r->addr.nhops - 1]);
+		if (sig == 0)
+			continue;
+		act_add_extra(r, sig, act_mailbox(p, j->corr->own.mailbox), NULL);
+		j->orig[i] = &j->corr->own;
+	}
+}
+
+/*
+ * The ids an inbound message answers, looked up.  A person's reply only
+ * matters when it answers a probe, whose ids have a known shape: the
+ * others are not worth a lookup.
+ */
+static void
+act_lookup_refs(struct act_job *j, struct correlate *k, bool automatic)
+{
+	const char *ids[ACT_REFS_MAX];
+	size_t n, i;
+	bool logged = false;
+
+	n = evidence_references(j->c->ev, ids, EVIDENCE_REFS_MAX);
+	if (j->c->mime != NULL)
+		n += mime_walk_original_ids(j->c->mime, ids + n, MIME_IDS_MAX);
+	for (i = 0; i < n && j->corr->nrefs < ACT_REFS_MAX; i++) {
+		enum correlate_status st;
+
+		if (!automatic && strncmp(ids[i], "probe.", 6) != 0)
+			continue;
+		st = correlate_lookup(k, ids[i], &j->corr->refs[j->corr->nrefs]);
+		if (st == CORRELATE_FOUND)
+			j->corr->nrefs++;
+		else if (st == CORRELATE_TRYAGAIN && !logged) {
+			act_tryagain(j, "the ids it answers");
+			logged = true;
+		}
+	}
+}
+
+/* leak-backscatter / leak-probe: an answer from outside to a protected mailbox's mail. */
+static void
+act_inbound(struct act_job *j, const struct decide_message *m, struct correlate *k)
+{
+	const struct address *sender = m->sender_status == ADDRESS_OK ? &m->sender : NULL;
+	struct leak_ref refs[ACT_REFS_MAX];
+	bool automatic, dsn;
+	signal_set sig;
+	size_t i, which = 0;
+
+	/* Mail from inside answers nothing from outside. */
+	if (sender != NULL && policy_is_internal(m->policy, sender))
+		return;
+	leak_answer_domain(sender, m->ev, j->corr->answer_domain, sizeof(j->corr->answer_domain));
+	if (j->corr->answer_domain[0] == '\0')
+		return;
+	dsn = j->c->mime != NULL && mime_walk_is_dsn(j->c->mime);
+	automatic = dsn || evidence_is_autoreply(m->ev);
+	act_lookup_refs(j, k, automatic);
+	for (i = 0; i < j->corr->nrefs; i++)
+		refs[i] = correlate_ref(&j->corr->refs[i]);
+	sig = leak_inbound(m->policy, j->corr->answer_domain, evidence_is_autoreply(m->ev), dsn,
+	    refs, j->corr->nrefs, &which);
+	if (sig == 0 || which >= j->corr->nrefs)
+		return;
+	for (i = 0; i < j->n; i++) {
+		act_add_extra(&j->rcpts[i], sig, act_mailbox(m->policy, j->corr->refs[which].mailbox),
+		    j->corr->answer_domain);
+		j->orig[i] = &j->corr->refs[which];
+	}
+}
+
+static void
+act_leak_evidence(struct act_job *j, const struct decide_message *m)
+{
+	struct correlate *k = correlate_current();
+
+	act_attached(j, m->policy);
+	if (k == NULL || j->corr == NULL)
+		return;
+	act_known_id(j, m->policy, k);
+	act_inbound(j, m, k);
+}
+
+/* A canary of "fwdguard-audit probe": its id is <probe.TOKEN@...>, from probes.from. */
+static bool
+act_is_probe(const struct act_job *j)
+{
+	const char *token = evidence_probe_token(j->c->ev), *id = evidence_message_id(j->c->ev);
+	const char *from = j->cfg->probes_from;
+	size_t tl = strlen(token);
+
+	if (tl == 0 || from == NULL || strcasecmp(evidence_from(j->c->ev), from) != 0)
+		return false;
+	return strncmp(id, "probe.", 6) == 0 && strncmp(id + 6, token, tl) == 0 && id[6 + tl] == '@';
+}
+
+/*
+ * The correlation record of a message a protected mailbox receives (a
+ * recipient that is protected and stays inside).  Not for a message that
+ * is refused: it was never received.
+ */
+static void
+act_plan_correlation(struct act_job *j)
+{
+	const struct policy *p = &j->cfg->policy;
+	struct correlate_entry *e = &j->corr->mine;
+	const char *mailbox = NULL, *msgid = evidence_message_id(j->c->ev);
+	enum action outcome = decide_outcome(j->dec, j->n);
+	struct address *addrs;
+	struct timespec now;
+	char sender[MESSAGE_FIELD_MAX + 2];
+	size_t i, na = 0;
+
+	if (msgid[0] == '\0' || outcome == ACTION_REJECT || outcome == ACTION_TEMPFAIL)
+		return;
+	for (i = 0; i < j->n && mailbox == NULL; i++)
+		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].destination == DEST_INTERNAL)
+			mailbox = policy_protected(p, &j->rcpts[i].addr);
+	if (mailbox == NULL || (addrs = calloc(j->n, sizeof(*addrs))) == NULL)
+		return;
+	for (i = 0; i < j->n; i++)
+		if (j->rcpts[i].status == ADDRESS_OK)
+			addrs[na++] = j->rcpts[i].addr;
+	memset(e, 0, sizeof(*e));
+	snprintf(e->message_id, sizeof(e->message_id), "%s", msgid);
+	snprintf(e->mailbox, sizeof(e->mailbox), "%s", mailbox);
+	snprintf(e->sender, sizeof(e->sender), "%s",
+	    act_envelope(sender, sizeof(sender), j->c->sender_raw));
+	leak_rcpt_domains(j->c->ev, addrs, na, e->rcpt_domains, sizeof(e->rcpt_domains));
+	free(addrs);
+	clock_gettime(CLOCK_REALTIME, &now);
+	e->ts = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	e->probe = act_is_probe(j);
+	j->corr->write = true;
+}
+
+/* The original a leak or known-message-id decision refers to (DESIGN.md 5 extension). */
+static int
+act_original_fields(const struct act_job *j, size_t i, struct record *r)
+{
+	const struct correlate_entry *o = j->orig != NULL ? j->orig[i] : NULL;
+	char ts[32];
+	int rc = 0;
+
+	if (o == NULL || (j->dec[i].signals & (SIGNAL_BIT(SIGNAL_KNOWN_MESSAGE_ID) |
+	    SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER) | SIGNAL_BIT(SIGNAL_LEAK_PROBE))) == 0)
+		return 0;
+	snprintf(ts, sizeof(ts), "%lld", o->ts);
+	rc |= record_set(r, "original_message_id", o->message_id);
+	rc |= record_set(r, "original_ts", ts);
+	return rc;
+}
+
 static int
 act_decision_record(struct act_job *j, size_t i, const char *ts, struct record **out)
 {
@@ -203,6 +459,7 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 		rc |= record_set(r, "allow_owner", d->allow->owner);
 		rc |= record_set(r, "allow_expires", d->allow->expires);
 	}
+	rc |= act_original_fields(j, i, r);
 	*out = r;
 	return rc == 0 ? 0 : -1;
 }
@@ -217,9 +474,11 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 
 	ids_new(id);
 	signal_set_format(d->signals, signals, sizeof(signals));
-	snprintf(summary, sizeof(summary), "%s mail %s to %s: %s%s (rule %s)",
+	snprintf(summary, sizeof(summary), "%s mail %s %s: %s%s (rule %s)",
 	    d->mailbox != NULL ? d->mailbox : "protected",
-	    d->destination == DEST_ALLOWED ? "going" : "forwarded", d->target,
+	    (d->signals & (SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER) | SIGNAL_BIT(SIGNAL_LEAK_PROBE))) ?
+	    "reached, by an answer from" : d->destination == DEST_ALLOWED ? "going to" :
+	    "forwarded to", d->target,
 	    action_name(d->action), d->mode == MODE_MONITOR ? " in monitor mode" : "",
 	    d->rule->name);
 	if ((r = record_new("alert")) == NULL)
@@ -239,6 +498,7 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	rc |= record_set(r, "action", action_name(d->action));
 	rc |= record_set(r, "mode", mode_name(d->mode));
 	rc |= record_set(r, "summary", summary);
+	rc |= act_original_fields(j, i, r);
 	*out = r;
 	return rc == 0 ? 0 : -1;
 }
@@ -254,7 +514,11 @@ act_build_records(struct act_job *j)
 	clock_gettime(CLOCK_REALTIME, &now);
 	snprintf(ts, sizeof(ts), "%lld",
 	    (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
-	if ((j->recs = calloc(j->n * 2, sizeof(*j->recs))) == NULL)
+	if ((j->recs = calloc(j->n * 2 + 1, sizeof(*j->recs))) == NULL)
+		return -1;
+	if (j->corr != NULL && j->corr->write &&
+	    (j->recs[j->nrecs++] = correlate_record(&j->corr->mine,
+	    j->cfg->audit.correlation_ttl)) == NULL)
 		return -1;
 	for (i = 0; i < j->n; i++) {
 		if (!j->dec[i].record)
@@ -275,7 +539,7 @@ act_log(const struct act_job *j)
 	char q[64], rcpt[160], signals[512];
 	size_t i;
 
-	act_clean(q, sizeof(q), j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
+	act_queue_id(j, q, sizeof(q));
 	for (i = 0; i < j->n; i++) {
 		const struct decision *d = &j->dec[i];
 
@@ -389,6 +653,8 @@ act_job_free(struct act_job *j)
 	free(j->dec);
 	free(j->ids);
 	free(j->targets);
+	free(j->corr);
+	free(j->orig);
 }
 
 enum act_verdict
@@ -407,15 +673,20 @@ act_end_of_message(struct conn *c, const struct act_ops *ops)
 	j.dec = calloc(j.n, sizeof(*j.dec));
 	j.ids = calloc(j.n, sizeof(*j.ids));
 	j.targets = calloc(j.n, sizeof(*j.targets));
-	if (j.rcpts == NULL || j.dec == NULL || j.ids == NULL || j.targets == NULL) {
+	j.orig = calloc(j.n, sizeof(*j.orig));
+	j.corr = calloc(1, sizeof(*j.corr));
+	if (j.rcpts == NULL || j.dec == NULL || j.ids == NULL || j.targets == NULL ||
+	    j.orig == NULL || j.corr == NULL) {
 		act_job_free(&j);
 		return act_on_error(j.cfg, ops, "out of memory");
 	}
 	act_gather(&j, &m);
+	act_leak_evidence(&j, &m);
 	if (decide_message(&m, j.dec) == 0) {
 		act_job_free(&j);
 		return VERDICT_ACCEPT;
 	}
+	act_plan_correlation(&j);
 	for (i = 0; i < j.n; i++)
 		ids_new(j.ids[i]);
 	if (act_build_records(&j) != 0) {
@@ -427,6 +698,8 @@ act_end_of_message(struct conn *c, const struct act_ops *ops)
 		act_job_free(&j);
 		return act_on_error(j.cfg, ops, "audit spool unavailable");
 	}
+	if (j.corr->write)
+		correlate_remember(correlate_current(), &j.corr->mine);
 	act_log(&j);
 	v = act_apply(&j, ops);
 	act_job_free(&j);

@@ -8,6 +8,8 @@
  *            actions, first and last seen
  *   tail     follows new entries (XREAD BLOCK)
  *   replay   ships the spool to Redis now
+ *   alerts   relays <prefix>alerts to syslog and mail (alert_relay.c)
+ *   probe    sends canary messages to the protected mailboxes (probe.c)
  *
  * Exit status: 0 done, 1 failure (config, Redis, spool), 2 usage.  Every
  * value read from Redis is data: it is escaped for JSON and stripped of
@@ -24,9 +26,12 @@
 
 #include <hiredis/hiredis.h>
 
+#include "alert_relay.h"
 #include "audit.h"
 #include "audit_view.h"
 #include "cfg.h"
+#include "log.h"
+#include "probe.h"
 #include "redis_conn.h"
 #include "spool.h"
 
@@ -42,7 +47,8 @@ static const char usage_text[] =
     "  report [--mailbox A] [--since T] [--until T]\n"
     "  tail   [--mailbox A] [--since T] [--count N] [--json]\n"
     "  replay\n"
-    "  alerts, probe   (not yet implemented)\n"
+    "  alerts [--once] [--consumer NAME] [--max-idle MS]\n"
+    "  probe\n"
     "\n"
     "  -c FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
     "  T         unix seconds, YYYY-MM-DD[THH:MM:SS] (UTC), or -30m, -1h, -7d\n";
@@ -415,6 +421,65 @@ static int tool_run(const char *cmd, const char *path, int argc, char **argv)
 	return rv;
 }
 
+enum { OPT_ONCE = 300, OPT_CONSUMER, OPT_MAX_IDLE };
+
+static const struct option relay_options[] = {
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "consumer", required_argument, NULL, OPT_CONSUMER },
+	{ "max-idle", required_argument, NULL, OPT_MAX_IDLE },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Parses the alerts options (probe takes none); 0, or EXIT_USAGE after saying why. */
+static int relay_parse(const char *cmd, int argc, char **argv, struct relay_opts *o)
+{
+	char why[256];
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->max_idle_ms = RELAY_MAX_IDLE_MS;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", relay_options, NULL)) != -1) {
+		if (opt == '?' || opt == ':' || strcmp(cmd, "alerts") != 0) {
+			snprintf(why, sizeof(why), "%s: unknown or misplaced option %s", cmd,
+			    argv[optind - 1]);
+			return usage(why);
+		}
+		if (opt == OPT_ONCE)
+			o->once = true;
+		else if (opt == OPT_CONSUMER && *optarg != '\0')
+			o->consumer = optarg;
+		else if (opt != OPT_MAX_IDLE || !tool_number(optarg, &o->max_idle_ms)) {
+			snprintf(why, sizeof(why), "%s: bad value \"%s\"", cmd, optarg);
+			return usage(why);
+		}
+	}
+	if (optind < argc) {
+		snprintf(why, sizeof(why), "%s: unexpected argument \"%s\"", cmd, argv[optind]);
+		return usage(why);
+	}
+	return 0;
+}
+
+static int tool_relay(const char *cmd, const char *path, int argc, char **argv)
+{
+	struct relay_opts o;
+	int rv = relay_parse(cmd, argc, argv, &o);
+	if (rv != 0)
+		return rv;
+	struct cfg *c = cfg_load(path, tool_cfg_error, NULL);
+	if (c == NULL) {
+		fprintf(stderr, "fwdguard-audit: cannot load %s\n", path);
+		return 1;
+	}
+	/* Relay problems go to syslog for the operator, and to stderr for cron and tests. */
+	log_init("fwdguard-audit", c->log.facility, true);
+	rv = strcmp(cmd, "alerts") == 0 ? relay_run(c, &o) : probe_run(c);
+	cfg_unref(c);
+	return rv;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = CFG_DEFAULT_PATH;
@@ -432,10 +497,8 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return usage("no command given");
 	const char *cmd = argv[optind];
-	if (strcmp(cmd, "alerts") == 0 || strcmp(cmd, "probe") == 0) {
-		fprintf(stderr, "fwdguard-audit: %s: not yet implemented\n", cmd);
-		return EXIT_USAGE;
-	}
+	if (strcmp(cmd, "alerts") == 0 || strcmp(cmd, "probe") == 0)
+		return tool_relay(cmd, path, argc - optind, argv + optind);
 	if (strcmp(cmd, "search") != 0 && strcmp(cmd, "report") != 0 && strcmp(cmd, "tail") != 0 &&
 	    strcmp(cmd, "replay") != 0)
 		return usage("unknown command");

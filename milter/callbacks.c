@@ -79,11 +79,23 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
     unsigned long *pf2, unsigned long *pf3)
 {
+	struct conn *c = callbacks_conn(ctx);
+
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
-	/* No body, HELO or unknown-command steps: nothing there to decide on. */
-	*pf1 = f1 & (SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NOUNKNOWN);
+	/*
+	 * No HELO or unknown-command steps: nothing there to decide on.  The
+	 * body is wanted (attached messages, the ids a DSN quotes), but only
+	 * for some messages: SKIP ends the others' body after one chunk.
+	 */
+	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP);
 	*pf2 = 0;
 	*pf3 = 0;
+	/* Whether SKIP may be answered is per connection: remember it in the
+	 * connection's state, created here (xxfi_close frees it). */
+	if (c == NULL && (c = conn_new()) != NULL)
+		smfi_setpriv(ctx, c);
+	if (c != NULL)
+		c->skip_ok = (f1 & SMFIP_SKIP) != 0;
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT, "{client_addr} {daemon_name} j");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} i");
@@ -96,10 +108,13 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 static sfsistat
 callbacks_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
 {
-	struct conn *c = conn_new();
+	struct conn *c = callbacks_conn(ctx);
 
+	if (c == NULL)
+		c = conn_new();
 	if (c == NULL || c->cfg == NULL) {
 		conn_free(c);
+		smfi_setpriv(ctx, NULL);
 		return callbacks_error(ctx, NULL, "cannot set up a connection");
 	}
 	conn_copy(c->client_name, sizeof(c->client_name), hostname);
@@ -152,6 +167,28 @@ callbacks_header(SMFICTX *ctx, char *name, char *value)
 	return SMFIS_CONTINUE;
 }
 
+/* The walker starts here: the top-level Content-Type is known now. */
+static sfsistat
+callbacks_eoh(SMFICTX *ctx)
+{
+	struct conn *c = callbacks_conn(ctx);
+
+	if (c != NULL)
+		conn_begin_body(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+callbacks_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = callbacks_conn(ctx);
+
+	if (c == NULL || c->mime == NULL)
+		return c != NULL && c->skip_ok ? SMFIS_SKIP : SMFIS_CONTINUE;
+	conn_feed_body(c, chunk, len);
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat
 callbacks_eom(SMFICTX *ctx)
 {
@@ -195,6 +232,8 @@ static struct smfiDesc callbacks_desc = {
 	.xxfi_envfrom = callbacks_envfrom,
 	.xxfi_envrcpt = callbacks_envrcpt,
 	.xxfi_header = callbacks_header,
+	.xxfi_eoh = callbacks_eoh,
+	.xxfi_body = callbacks_body,
 	.xxfi_eom = callbacks_eom,
 	.xxfi_abort = callbacks_abort,
 	.xxfi_close = callbacks_close,

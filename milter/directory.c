@@ -1,7 +1,11 @@
 /*
- * directory.c - the directory front door: filters, lookups through the
- * cache, the protected set for the policy hook, and the directory facts
- * of a recipient.  See directory.h.
+ * directory.c - the directory front door: lookups through the cache, the
+ * protected set and the internal domains for the policy hooks, and the
+ * directory facts of a recipient.  See directory.h (filters: dirfilter.c).
+ *
+ * The protected set and the internal domains are immutable once loaded
+ * and swapped whole under a rwlock, so the policy hooks never wait for
+ * LDAP, only for a pointer swap.
  *
  * Strings handed to the policy (protected mailbox names) are interned:
  * the policy and the audit records borrow them for as long as they like,
@@ -21,10 +25,13 @@
 
 #include "directory.h"
 #include "dirldap.h"
+#include "domain.h"
 #include "log.h"
 
 #define DIR_PASSWORD_MAX	4096
 #define DIR_SET_VALUES_MAX	200000	/* protected addresses loaded at most */
+#define DIR_DOMAINS_MAX		20000	/* internal domains loaded at most */
+#define DIR_DOMAIN_ATTR		"associatedDomain"	/* RFC 4524, cosine.schema */
 #define DIR_STALE_MAX		3600
 #define DIR_INTERN_BUCKETS	65536
 #define DIR_ATTRS_MAX		16
@@ -34,6 +41,7 @@ struct dir_settings {
 	unsigned refs;
 	char *mailbox_filter;
 	char *protected_filter;
+	char *domain_filter;
 	char **fwd_attrs;	/* NULL-terminated */
 	char **set_attrs;	/* attributes compared with %s in mailbox_filter */
 	long ttl;
@@ -48,10 +56,13 @@ struct directory {
 	struct dircache *cache;
 	struct dirldap *ldap;		/* NULL with a test backend */
 	struct dircache_backend backend;
+	directory_search_fn search;	/* whole-set searches (refresh) */
+	void *search_ctx;
 
-	pthread_rwlock_t setlock;	/* the protected set */
+	pthread_rwlock_t setlock;	/* the protected set and the domains */
 	const char **set;		/* sorted interned canonical addresses */
 	size_t nset;
+	struct domain_list *domains;	/* from domain_filter; NULL: none loaded */
 
 	bool thread_started, stop, refresh_now;
 	pthread_t thread;
@@ -60,79 +71,16 @@ struct directory {
 
 static struct directory *dir_current_dir;
 
-/* ---- RFC 4515 filters ----------------------------------------------------- */
-
-int
-dir_filter_escape(const char *value, size_t len, char *out, size_t size)
+/* Copies text for a log line: control characters and non-ASCII become '?'. */
+static const char *
+dir_clean(char *buf, size_t size, const char *text)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	size_t i;
 
-	if (value == NULL || len == 0 || len > DIR_VALUE_MAX)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)value[i];
-		bool plain = ch > 0x20 && ch < 0x7f && ch != '*' && ch != '(' && ch != ')' &&
-		    ch != '\\';
-
-		if (o + (plain ? 1 : 3) >= size)
-			return -1;
-		if (plain) {
-			out[o++] = (char)ch;
-			continue;
-		}
-		out[o++] = '\\';
-		out[o++] = hex[ch >> 4];
-		out[o++] = hex[ch & 0x0f];
-	}
-	out[o] = '\0';
-	return (int)o;
-}
-
-static int
-dir_append(char *out, size_t size, size_t *o, const char *s, size_t n)
-{
-	if (*o + n >= size)
-		return -1;
-	memcpy(out + *o, s, n);
-	*o += n;
-	out[*o] = '\0';
-	return 0;
-}
-
-int
-dir_filter_build(const char *pattern, const char *extra, const char *value,
-    char *out, size_t size)
-{
-	char esc[DIR_VALUE_MAX * 3 + 1];
-	int elen;
-	size_t o = 0;
-
-	if (size == 0 || pattern == NULL || value == NULL)
-		return -1;
-	out[0] = '\0';
-	if ((elen = dir_filter_escape(value, strlen(value), esc, sizeof(esc))) < 0)
-		return -1;
-	if (extra != NULL && dir_append(out, size, &o, "(&", 2) != 0)
-		return -1;
-	for (const char *p = pattern; *p != '\0'; p++) {
-		int rc;
-
-		if (p[0] == '%' && p[1] == 's') {
-			rc = dir_append(out, size, &o, esc, (size_t)elen);
-			p++;
-		} else if (p[0] == '%' && p[1] == '%') {
-			rc = dir_append(out, size, &o, "%", 1);
-			p++;
-		} else
-			rc = dir_append(out, size, &o, p, 1);
-		if (rc != 0)
-			return -1;
-	}
-	if (extra != NULL && (dir_append(out, size, &o, extra, strlen(extra)) != 0 ||
-	    dir_append(out, size, &o, ")", 1) != 0))
-		return -1;
-	return 0;
+	for (i = 0; text[i] != '\0' && i + 1 < size; i++)
+		buf[i] = (text[i] < 0x20 || text[i] >= 0x7f) ? '?' : text[i];
+	buf[i] = '\0';
+	return buf;
 }
 
 /* ---- interned strings ------------------------------------------------------ */
@@ -185,6 +133,7 @@ dir_settings_unref(struct dir_settings *s)
 		return;
 	free(s->mailbox_filter);
 	free(s->protected_filter);
+	free(s->domain_filter);
 	dir_strv_free(s->fwd_attrs);
 	dir_strv_free(s->set_attrs);
 	free(s);
@@ -227,10 +176,12 @@ dir_settings_new(const struct cfg_ldap *l)
 	s->ttl = l->cache_ttl;
 	s->mailbox_filter = strdup(l->mailbox_filter != NULL ? l->mailbox_filter : "(mail=%s)");
 	s->protected_filter = l->protected_filter != NULL ? strdup(l->protected_filter) : NULL;
+	s->domain_filter = l->domain_filter != NULL ? strdup(l->domain_filter) : NULL;
 	s->fwd_attrs = calloc(l->nforward_attributes + 1, sizeof(char *));
 	s->set_attrs = calloc(DIR_ATTRS_MAX, sizeof(char *));
 	fail = s->mailbox_filter == NULL || s->fwd_attrs == NULL || s->set_attrs == NULL ||
-	    (l->protected_filter != NULL && s->protected_filter == NULL);
+	    (l->protected_filter != NULL && s->protected_filter == NULL) ||
+	    (l->domain_filter != NULL && s->domain_filter == NULL);
 	for (size_t i = 0; !fail && i < l->nforward_attributes; i++)
 		fail = (s->fwd_attrs[i] = strdup(l->forward_attributes[i])) == NULL;
 	if (fail || dir_filter_attrs(s->mailbox_filter, s->set_attrs) != 0) {
@@ -311,6 +262,16 @@ dir_ldap_lookup(void *ctx, enum dir_kind kind, const char *key, struct dir_value
 	return st;
 }
 
+static enum dir_status
+dir_ldap_search(void *ctx, const char *filter, char **attrs, size_t max_values,
+    struct dir_values *out)
+{
+	struct directory *d = ctx;
+	size_t nentries;
+
+	return dirldap_search(d->ldap, filter, attrs, 0, max_values, out, &nentries);
+}
+
 /* ---- open, reconfigure, close ---------------------------------------------- */
 
 static long
@@ -360,6 +321,8 @@ directory_open(const struct cfg *cfg, char *err, size_t errsize)
 		return NULL;
 	d->backend.ctx = d;
 	d->backend.lookup = dir_ldap_lookup;
+	d->search = dir_ldap_search;
+	d->search_ctx = d;
 	if (!d->active)
 		return d;
 	if (cfg->ldap.bind_password_file != NULL && cfg->ldap.bind_password_file[0] != '\0') {
@@ -468,6 +431,7 @@ directory_close(struct directory *d)
 	dir_password_free(d->password);
 	free(d->password_file);
 	free(d->set);
+	domain_list_free(d->domains);
 	pthread_cond_destroy(&d->wake);
 	pthread_rwlock_destroy(&d->setlock);
 	pthread_mutex_destroy(&d->lock);
@@ -540,19 +504,126 @@ dir_set_load(struct directory *d)
 	struct dir_settings *s = dir_settings_get(d);
 	struct dir_values vals = { NULL, 0 };
 	enum dir_status st = DIR_NOTFOUND;
-	size_t nentries;
 
 	if (s == NULL)
 		return -1;
-	if (s->protected_filter != NULL)
-		st = dirldap_search(d->ldap, s->protected_filter, s->set_attrs, 0,
-		    DIR_SET_VALUES_MAX, &vals, &nentries);
+	if (s->protected_filter != NULL && d->search != NULL)
+		st = d->search(d->search_ctx, s->protected_filter, s->set_attrs,
+		    DIR_SET_VALUES_MAX, &vals);
 	dir_settings_put(d, s);
-	if (st == DIR_TRYAGAIN)
+	if (st == DIR_TRYAGAIN) {
+		dir_values_free(&vals);
 		return -1;
+	}
 	dir_set_install(d, &vals);
 	dir_values_free(&vals);
 	return 0;
+}
+
+/* ---- the internal domains (for the policy hook) ---------------------------- */
+
+/* One directory value as a pattern: "name" or "*.name", never an address literal. */
+static int
+dir_domain_add(struct domain_list *list, const char *value)
+{
+	const char *name = value[0] == '*' && value[1] == '.' ? value + 2 : value;
+	char err[128];
+
+	if (name[0] == '[')
+		return -1;
+	return domain_list_add(list, value, err, sizeof(err));
+}
+
+/* Replaces the domains by vals (NULL: domain_filter unset, none at all). */
+static void
+dir_domains_install(struct directory *d, const struct dir_values *vals)
+{
+	struct domain_list *list = NULL, *old;
+	const char *bad = NULL;
+	char clean[160];
+	size_t nbad = 0;
+
+	if (vals != NULL) {
+		if ((list = domain_list_new()) == NULL) {
+			log_warnx("directory: out of memory loading the internal domains");
+			return;
+		}
+		for (size_t i = 0; i < vals->n; i++)
+			if (dir_domain_add(list, vals->v[i]) != 0 && nbad++ == 0)
+				bad = vals->v[i];
+	}
+	pthread_rwlock_wrlock(&d->setlock);
+	old = d->domains;
+	d->domains = list;
+	pthread_rwlock_unlock(&d->setlock);
+	domain_list_free(old);
+	if (nbad > 0)
+		log_notice("directory: %zu %s value(s) ignored, not a domain or *.domain: \"%s\"%s",
+		    nbad, DIR_DOMAIN_ATTR, dir_clean(clean, sizeof(clean), bad),
+		    nbad > 1 ? " and others" : "");
+	if (list != NULL)
+		log_info("directory: %zu internal domains loaded", domain_list_count(list));
+}
+
+/* One load of the domains; 0, or -1 when the directory could not answer. */
+static int
+dir_domains_load(struct directory *d)
+{
+	struct dir_settings *s = dir_settings_get(d);
+	struct dir_values vals = { NULL, 0 };
+	enum dir_status st = DIR_NOTFOUND;
+	char attr[] = DIR_DOMAIN_ATTR;
+	char *attrs[] = { attr, NULL };
+	bool wanted;
+
+	if (s == NULL)
+		return -1;
+	wanted = s->domain_filter != NULL;
+	if (wanted && d->search != NULL)
+		st = d->search(d->search_ctx, s->domain_filter, attrs, DIR_DOMAINS_MAX, &vals);
+	dir_settings_put(d, s);
+	if (st == DIR_TRYAGAIN) {
+		dir_values_free(&vals);
+		return -1;	/* the last loaded domains stay */
+	}
+	dir_domains_install(d, wanted ? &vals : NULL);
+	dir_values_free(&vals);
+	return 0;
+}
+
+int
+directory_refresh(struct directory *d)
+{
+	int rc;
+
+	if (d == NULL || !d->active)
+		return 0;
+	rc = dir_set_load(d);
+	if (dir_domains_load(d) != 0)
+		rc = -1;
+	return rc;
+}
+
+void
+directory_set_search(struct directory *d, directory_search_fn search, void *ctx)
+{
+	if (d == NULL)
+		return;
+	d->search = search;
+	d->search_ctx = ctx;
+}
+
+int
+directory_internal_known(struct directory *d, const char *domain)
+{
+	int r;
+
+	if (d == NULL || domain == NULL || !d->active)
+		return 0;
+	pthread_rwlock_rdlock(&d->setlock);
+	r = d->domains != NULL && domain_list_match(d->domains, domain);
+	pthread_rwlock_unlock(&d->setlock);
+	return r;
 }
 
 static void *
@@ -568,10 +639,10 @@ dir_refresh_thread(void *arg)
 		d->refresh_now = false;
 		ttl = d->settings->ttl;
 		pthread_mutex_unlock(&d->lock);
-		rc = d->active ? dir_set_load(d) : 0;
+		rc = directory_refresh(d);
 		pthread_mutex_lock(&d->lock);
 		/*
-		 * Reload the set at most every 30 s; after a failure try again in
+		 * Reload the sets at most every 30 s; after a failure try again in
 		 * 5 s, so a directory that is back is noticed without waiting for
 		 * mail (the pool's back-off keeps this from hammering a dead one).
 		 */
@@ -633,26 +704,22 @@ dir_hook(void *ctx, const char *canonical)
 	return directory_protected_known(ctx, canonical);
 }
 
+static int
+dir_internal_hook(void *ctx, const char *domain)
+{
+	return directory_internal_known(ctx, domain);
+}
+
 void
 directory_attach(struct directory *d, struct policy *p)
 {
 	p->protected_hook = d != NULL ? dir_hook : NULL;
 	p->protected_ctx = d;
+	p->internal_hook = d != NULL ? dir_internal_hook : NULL;
+	p->internal_ctx = d;
 }
 
 /* ---- lookups ----------------------------------------------------------------- */
-
-/* Copies text for a log line: control characters and non-ASCII become '?'. */
-static const char *
-dir_clean(char *buf, size_t size, const char *text)
-{
-	size_t i;
-
-	for (i = 0; text[i] != '\0' && i + 1 < size; i++)
-		buf[i] = (text[i] < 0x20 || text[i] >= 0x7f) ? '?' : text[i];
-	buf[i] = '\0';
-	return buf;
-}
 
 static enum dir_status
 dir_lookup(struct directory *d, enum dir_kind kind, const char *canonical,

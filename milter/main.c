@@ -26,6 +26,7 @@
 #include "audit.h"
 #include "callbacks.h"
 #include "cfg.h"
+#include "correlate.h"
 #include "directory.h"
 #include "log.h"
 #include "reload.h"
@@ -234,6 +235,7 @@ main(int argc, char **argv)
 	struct main_opts o;
 	struct passwd *pw = NULL;
 	struct audit *audit;
+	struct correlate *corr;
 	struct directory *dir;
 	struct cfg *c;
 	const char *socket, *user;
@@ -276,6 +278,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	act_set_audit(audit);
+	/* Without it (ENOMEM) decisions go on without correlation evidence. */
+	if ((corr = correlate_open(c)) == NULL)
+		log_warnx("cannot set up correlation lookups: leak evidence is off");
+	correlate_set_current(corr);
 	directory_set_current(dir);
 	if (directory_start(dir) != 0)
 		log_warn("cannot start the directory thread; directory-only protected "
@@ -289,6 +295,8 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	log_notice("stopping");
 	audit_close(audit);
+	correlate_set_current(NULL);
+	correlate_close(corr);
 	directory_close(dir);
 	if (o.pidfile != NULL)
 		unlink(o.pidfile);

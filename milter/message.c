@@ -65,7 +65,55 @@ conn_reset_message(struct conn *c)
 	c->auth[0] = '\0';
 	c->queue_id[0] = '\0';
 	c->in_message = false;
+	mime_walk_free(c->mime);
+	c->mime = NULL;
 	evidence_reset(c->ev);
+}
+
+/* A recipient whose mail may leave: not every hop internal, or unreadable. */
+static bool
+conn_rcpt_external(const struct policy *p, const char *raw)
+{
+	struct address a;
+
+	if (address_parse(raw, strlen(raw), &a) != ADDRESS_OK)
+		return true;
+	return policy_is_internal(p, &a) == 0;
+}
+
+static bool
+conn_body_useful(const struct conn *c)
+{
+	const struct policy *p = &c->cfg->policy;
+	const char *ctype = evidence_content_type(c->ev);
+	size_t i;
+
+	if (c->sender_raw == NULL || strcmp(c->sender_raw, "<>") == 0 || c->sender_raw[0] == '\0')
+		return true;
+	if (evidence_is_autoreply(c->ev) || strncasecmp(ctype, "multipart/report", 16) == 0)
+		return true;
+	for (i = 0; i < c->nrcpts; i++)
+		if (conn_rcpt_external(p, c->rcpts[i].raw))
+			return true;
+	return false;
+}
+
+bool
+conn_begin_body(struct conn *c)
+{
+	mime_walk_free(c->mime);
+	c->mime = NULL;
+	if (!c->in_message || !conn_body_useful(c))
+		return false;
+	c->mime = mime_walk_new(&c->cfg->policy, evidence_content_type(c->ev));
+	return c->mime != NULL;
+}
+
+void
+conn_feed_body(struct conn *c, const unsigned char *chunk, size_t len)
+{
+	if (c->mime != NULL && chunk != NULL)
+		mime_walk_feed(c->mime, (const char *)chunk, len);
 }
 
 /*

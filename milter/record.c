@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "hex.h"
 
 #define RECORD_NAME_MAX	64
 #define CUT_MARK	"..."
@@ -185,17 +186,6 @@ char *record_encode(const struct record *r, size_t *len)
 	return out;
 }
 
-static int record_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Decodes one escaped value into out (room for RECORD_VALUE_MAX + 1).
  * Refuses raw bytes the encoder escapes, bad escapes, %00 (a value cannot
@@ -209,7 +199,7 @@ static bool record_unescape(const char *in, size_t len, char *out)
 		if (c == '%') {
 			if (i + 2 >= len)
 				return false;
-			int hi = record_hexval(in[i + 1]), lo = record_hexval(in[i + 2]);
+			int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return false;
 			c = (unsigned char)(hi << 4 | lo);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "correlate.h"
 #include "directory.h"
 #include "log.h"
 #include "reload.h"
@@ -72,6 +73,7 @@ reload_now(const char *path, struct audit *a)
 	log_set_level(c->log.level);
 	log_set_facility(c->log.facility);
 	audit_reconfigure(a, c);
+	correlate_reconfigure(correlate_current(), c);
 	log_notice("reloaded %s (policy %.12s, mode %s)", path, c->digest,
 	    mode_name(c->policy.mode));
 	cfg_current_set(c);	/* new connections get it; running ones keep theirs */

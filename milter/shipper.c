@@ -4,7 +4,10 @@
  * Each record goes through one Lua script, so that the dedupe marker and
  * the stream entries are written atomically: SET NX <prefix>seen:<id>
  * first; only when it was not set, XADD to the streams (and PUBLISH the id
- * of an alert).  Redis 7 refuses explicit stream ids that are not above the
+ * of an alert).  A "correlation" record instead becomes the hash
+ * <prefix>msg:<message-id> (HSET of its fields, which only adds or
+ * replaces fields, so a probe mark written by "fwdguard-audit probe"
+ * survives) with EXPIRE of its "ttl", under the same marker.  Redis 7 refuses explicit stream ids that are not above the
  * last one, which rules out using the record id as the entry id; the
  * marker is what makes a replay after an outage add each record once.
  *
@@ -33,6 +36,15 @@ static const char ship_script[] =
     "if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end\n"
     "local f = {}\n"
     "for i = 5, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "if ARGV[3] == 'correlation' then\n"
+    "  local r = redis.pcall('HSET', KEYS[2], unpack(f))\n"
+    "  if type(r) == 'table' and r.err then\n"
+    "    redis.call('DEL', KEYS[1])\n"
+    "    return r\n"
+    "  end\n"
+    "  redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
+    "  return 1\n"
+    "end\n"
     "for k = 2, #KEYS do\n"
     "  local r = redis.pcall('XADD', KEYS[k], 'MAXLEN', '~', ARGV[2], '*', unpack(f))\n"
     "  if type(r) == 'table' and r.err then\n"
@@ -113,6 +125,21 @@ static void shipper_keys_free(struct ship_keys *k)
 	free(k->mailbox);
 }
 
+static bool shipper_is_correlation(const struct record *r)
+{
+	const char *kind = record_get(r, "kind");
+	return kind != NULL && strcmp(kind, "correlation") == 0;
+}
+
+/* Fields that only route a record: the stream entry or hash does not get them. */
+static bool shipper_routing_field(const struct record *r, const char *f)
+{
+	if (strcmp(f, "kind") == 0)
+		return true;
+	return shipper_is_correlation(r) &&
+	    (strcmp(f, "id") == 0 || strcmp(f, "message_id") == 0 || strcmp(f, "ttl") == 0);
+}
+
 static int shipper_keys(const struct record *r, const char *prefix, struct ship_keys *k)
 {
 	const char *kind = record_get(r, "kind"), *mailbox = record_get(r, "mailbox");
@@ -121,6 +148,11 @@ static int shipper_keys(const struct record *r, const char *prefix, struct ship_
 	memset(k, 0, sizeof(*k));
 	if (asprintf(&k->seen, "%sseen:%s", prefix, record_get(r, "id")) < 0)
 		k->seen = NULL;
+	if (shipper_is_correlation(r)) {
+		if (asprintf(&k->stream, "%smsg:%s", prefix, record_get(r, "message_id")) < 0)
+			k->stream = NULL;
+		return k->seen != NULL && k->stream != NULL ? 0 : -1;
+	}
 	if (asprintf(&k->stream, "%s%s", prefix, alert ? "alerts" : "audit") < 0)
 		k->stream = NULL;
 	if (!alert && mailbox != NULL && mailbox[0] != '\0' &&
@@ -136,8 +168,11 @@ static int shipper_keys(const struct record *r, const char *prefix, struct ship_
 static int shipper_send(struct audit_shipper *sh, const struct record *r, const char *prefix,
     long long maxlen, char *err, size_t errsize)
 {
-	const char *id = record_get(r, "id");
+	const char *id = record_get(r, "id"), *msgid = record_get(r, "message_id");
 	if (id == NULL || id[0] == '\0')
+		return 0;
+	bool correlation = shipper_is_correlation(r);
+	if (correlation && (msgid == NULL || msgid[0] == '\0'))
 		return 0;
 	struct ship_keys k;
 	if (shipper_keys(r, prefix, &k) != 0) {
@@ -148,6 +183,10 @@ static int shipper_send(struct audit_shipper *sh, const struct record *r, const 
 	char maxbuf[32];
 	const char *kind = record_get(r, "kind");
 	snprintf(maxbuf, sizeof(maxbuf), "%lld", maxlen > 0 ? maxlen : 10000000LL);
+	/* A correlation record carries its own expiry in place of MAXLEN. */
+	const char *ttl = correlation ? record_get(r, "ttl") : NULL;
+	if (correlation && (ttl == NULL || strtoll(ttl, NULL, 10) <= 0))
+		ttl = "2592000";
 
 	const char *argv[ARGV_MAX];
 	int argc = 0, nkeys = k.mailbox != NULL ? 3 : 2;
@@ -161,14 +200,13 @@ static int shipper_send(struct audit_shipper *sh, const struct record *r, const 
 	if (k.mailbox != NULL)
 		argv[argc++] = k.mailbox;
 	argv[argc++] = SEEN_TTL;
-	argv[argc++] = maxbuf;
+	argv[argc++] = correlation ? ttl : maxbuf;
 	argv[argc++] = kind != NULL ? kind : "";
 	argv[argc++] = id;
-	/* "kind" only routes the record; the streams do not need it. */
 	for (size_t i = 0; i < record_count(r) && argc + 2 <= ARGV_MAX; i++) {
 		const char *f, *v;
 		record_field(r, i, &f, &v);
-		if (strcmp(f, "kind") == 0)
+		if (shipper_routing_field(r, f))
 			continue;
 		argv[argc++] = f;
 		argv[argc++] = v;

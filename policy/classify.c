@@ -39,6 +39,16 @@ policy_protected(const struct policy *p, const struct address *a)
 	return policy_protected_canonical(p, canon);
 }
 
+int
+policy_domain_internal(const struct policy *p, const char *domain)
+{
+	if (p == NULL || domain == NULL || domain[0] == '\0')
+		return 0;
+	if (domain_list_match(p->internal, domain))
+		return 1;
+	return p->internal_hook != NULL && p->internal_hook(p->internal_ctx, domain) == 1;
+}
+
 static int
 policy_is_unqualified(const struct address *a)
 {
@@ -50,7 +60,7 @@ static int
 policy_first_external(const struct policy *p, const struct address *a)
 {
 	for (int i = 0; i < a->nhops && i < ADDRESS_HOPS_MAX; i++)
-		if (!domain_list_match(p->internal, a->hops[i]))
+		if (!policy_domain_internal(p, a->hops[i]))
 			return i;
 	return -1;
 }
@@ -95,7 +105,7 @@ policy_allow_covers(const struct policy *p, const struct policy_allow *e, const 
 		return strcasecmp(canon, e->destination) == 0;
 	}
 	for (int i = 0; i < a->nhops && i < ADDRESS_HOPS_MAX; i++) {
-		if (domain_list_match(p->internal, a->hops[i]))
+		if (policy_domain_internal(p, a->hops[i]))
 			continue;
 		if (!domain_pattern_match(e->destination, a->hops[i]))
 			return 0;
@@ -182,5 +192,5 @@ policy_crosscheck(const struct policy *p, enum destination dest,
 	st = domain_normalize(host, len, name, sizeof(name));
 	if (st != DOMAIN_OK)
 		return DEST_EXTERNAL;
-	return domain_list_match(p->internal, name) ? dest : DEST_EXTERNAL;
+	return policy_domain_internal(p, name) ? dest : DEST_EXTERNAL;
 }

@@ -13,12 +13,16 @@
 #include <string.h>
 #include <strings.h>
 #include "evidence.h"
+#include "trace.h"
+#include "reply.h"
 
 /* Addresses read from one header; beyond it the header counts as truncated. */
 #define EVIDENCE_SCAN_ADDRS	16384
 /* Bytes of one value read; Postfix's header_size_limit is 100 KiB. */
 #define EVIDENCE_VALUE_MAX	(256 * 1024)
 #define EVIDENCE_CANON_SIZE	(ADDRESS_CANONICAL_MAX + 1)
+/* In-Reply-To ids kept; the rest of EVIDENCE_REFS_MAX goes to References. */
+#define EVIDENCE_IRT_MAX	4
 
 struct evidence {
 	signal_set signals;
@@ -37,6 +41,18 @@ struct evidence {
 	char msgid[EVIDENCE_MSGID_MAX + 1];
 	char *addrs[EVIDENCE_ADDRS_MAX];	/* canonical To/Cc addresses, owned */
 	size_t naddrs;
+	bool irt_seen;
+	bool refs_seen;
+	bool autoreply;
+	bool ctype_seen;
+	bool probe_seen;
+	char irt[EVIDENCE_IRT_MAX][EVIDENCE_MSGID_MAX + 1];
+	size_t nirt;
+	char refs[EVIDENCE_REFS_MAX - EVIDENCE_IRT_MAX][EVIDENCE_MSGID_MAX + 1];
+	size_t nrefs;
+	size_t refs_skip_to;		/* References ids 1 .. refs_skip_to-1 are dropped */
+	char ctype[EVIDENCE_CTYPE_MAX + 1];
+	char probe[EVIDENCE_PROBE_MAX + 1];
 };
 
 enum evidence_kind {
@@ -48,7 +64,12 @@ enum evidence_kind {
 	EVK_MESSAGE_ID,
 	EVK_RECIPIENTS,		/* To, Cc */
 	EVK_LIST,
-	EVK_RETURN_PATH		/* SRS marker */
+	EVK_RETURN_PATH,	/* SRS marker */
+	EVK_IN_REPLY_TO,
+	EVK_REFERENCES,
+	EVK_AUTOREPLY,		/* a header that may mark an automatic answer (reply.h) */
+	EVK_CONTENT_TYPE,
+	EVK_PROBE
 };
 
 struct evidence_header_kind {
@@ -81,6 +102,15 @@ static const struct evidence_header_kind evidence_headers[] = {
 	{ "List-Id", EVK_LIST, SIGNAL_COUNT, NULL },
 	{ "List-Unsubscribe", EVK_LIST, SIGNAL_COUNT, NULL },
 	{ "Return-Path", EVK_RETURN_PATH, SIGNAL_COUNT, NULL },
+	{ "In-Reply-To", EVK_IN_REPLY_TO, SIGNAL_COUNT, NULL },
+	{ "References", EVK_REFERENCES, SIGNAL_COUNT, NULL },
+	{ "Auto-Submitted", EVK_AUTOREPLY, SIGNAL_COUNT, NULL },
+	{ "X-Autoreply", EVK_AUTOREPLY, SIGNAL_COUNT, NULL },
+	{ "X-Autorespond", EVK_AUTOREPLY, SIGNAL_COUNT, NULL },
+	{ "Precedence", EVK_AUTOREPLY, SIGNAL_COUNT, NULL },
+	{ "Subject", EVK_AUTOREPLY, SIGNAL_COUNT, NULL },
+	{ "Content-Type", EVK_CONTENT_TYPE, SIGNAL_COUNT, NULL },
+	{ "X-Fwdguard-Probe", EVK_PROBE, SIGNAL_COUNT, NULL },
 };
 
 struct evidence *evidence_new(void)
@@ -220,45 +250,6 @@ static void evidence_signal(struct evidence *ev, enum fg_signal sig, const char 
 
 /* --- Received: ... for <address> ---------------------------------------------- */
 
-/* Skips a comment starting at v[i] == '(' (nested, with quoted-pairs). */
-static size_t evidence_skip_comment(const char *v, size_t len, size_t i)
-{
-	unsigned depth = 0;
-
-	for (; i < len; i++) {
-		if (v[i] == '\\' && i + 1 < len)
-			i++;
-		else if (v[i] == '(')
-			depth++;
-		else if (v[i] == ')' && --depth == 0)
-			return i + 1;
-	}
-	return len;
-}
-
-/* The address after a "for" word starting at v[i]; *alen 0 when none. */
-static const char *evidence_for_address(const char *v, size_t len, size_t i, size_t *alen)
-{
-	size_t start;
-
-	while (i < len && evidence_is_blank(v[i]))
-		i++;
-	*alen = 0;
-	if (i < len && v[i] == '<') {
-		start = ++i;
-		while (i < len && v[i] != '>')
-			i++;
-		if (i == len)
-			return NULL;
-	} else {
-		start = i;
-		while (i < len && !evidence_is_blank(v[i]) && v[i] != ';' && v[i] != '(')
-			i++;
-	}
-	*alen = i - start;
-	return v + start;
-}
-
 /* The protected mailbox a Received "for" clause outside comments names, or NULL. */
 static const char *evidence_received_for(const struct policy *p, const char *v, size_t len)
 {
@@ -266,13 +257,13 @@ static const char *evidence_received_for(const struct policy *p, const char *v, 
 
 	while (i < len) {
 		if (v[i] == '(') {
-			i = evidence_skip_comment(v, len, i);
+			i = trace_skip_comment(v, len, i);
 			continue;
 		}
 		if ((i == 0 || evidence_is_blank(v[i - 1])) && i + 3 < len &&
 		    strncasecmp(v + i, "for", 3) == 0 && evidence_is_blank(v[i + 3])) {
 			size_t alen;
-			const char *a = evidence_for_address(v, len, i + 3, &alen);
+			const char *a = trace_for_address(v, len, i + 3, &alen);
 			const char *m = alen ? evidence_protected_text(p, a, alen) : NULL;
 
 			if (m != NULL)
@@ -333,15 +324,17 @@ static void evidence_from_header(struct evidence *ev, const struct policy *p,
 	ev->from_protected = policy_protected(p, &f.a);
 }
 
-/* Keeps the id between the first '<' and '>', or the trimmed value; printable only. */
-static void evidence_message_id_header(struct evidence *ev, const char *v, size_t len)
+/*
+ * Copies the id in v[0 .. len): between the first '<' and '>', or the
+ * trimmed value, printable only.  Message-ID and the ids of In-Reply-To
+ * and References go through here alike, so that they compare equal in the
+ * correlation store.
+ */
+static void evidence_id_copy(const char *v, size_t len, char *out)
 {
 	const char *vend = v + len, *end = vend, *lt;
 	size_t n = 0;
 
-	if (ev->msgid_seen)
-		return;
-	ev->msgid_seen = true;
 	lt = memchr(v, '<', len);
 	if (lt != NULL) {
 		const char *gt;
@@ -358,9 +351,17 @@ static void evidence_message_id_header(struct evidence *ev, const char *v, size_
 
 		if (c <= 0x20 || c >= 0x7f)
 			break;
-		ev->msgid[n++] = (char)c;
+		out[n++] = (char)c;
 	}
-	ev->msgid[n] = '\0';
+	out[n] = '\0';
+}
+
+static void evidence_message_id_header(struct evidence *ev, const char *v, size_t len)
+{
+	if (ev->msgid_seen)
+		return;
+	ev->msgid_seen = true;
+	evidence_id_copy(v, len, ev->msgid);
 }
 
 struct evidence_rcpts {
@@ -433,6 +434,136 @@ static size_t evidence_value_len(struct evidence *ev, const char *value)
 	return len;
 }
 
+/* --- In-Reply-To, References, Content-Type, X-Fwdguard-Probe ------------------- */
+
+/* Calls fn for each "<id>" in the value, or once for the whole value when it has none. */
+static size_t evidence_ids_each(const char *v, size_t len,
+    void (*fn)(struct evidence *, size_t, const char *, size_t), struct evidence *ev)
+{
+	const char *end = v + len, *lt, *gt;
+	size_t count = 0;
+
+	if (memchr(v, '<', len) == NULL) {
+		if (fn != NULL)
+			fn(ev, 0, v, len);
+		return 1;
+	}
+	while (v < end && (lt = memchr(v, '<', (size_t)(end - v))) != NULL) {
+		gt = memchr(lt, '>', (size_t)(end - lt));
+		if (gt == NULL)
+			gt = end;
+		if (fn != NULL)
+			fn(ev, count, lt, (size_t)(gt - lt) + (gt < end));
+		count++;
+		v = gt;
+	}
+	return count;
+}
+
+static bool evidence_in_irt(const struct evidence *ev, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nirt; i++)
+		if (strcmp(ev->irt[i], id) == 0)
+			return true;
+	return false;
+}
+
+static bool evidence_has_ref(const struct evidence *ev, const char *id)
+{
+	size_t i;
+
+	if (evidence_in_irt(ev, id))
+		return true;
+	for (i = 0; i < ev->nrefs; i++)
+		if (strcmp(ev->refs[i], id) == 0)
+			return true;
+	return false;
+}
+
+static void evidence_irt_add(struct evidence *ev, size_t i, const char *v, size_t len)
+{
+	(void)i;
+	if (ev->nirt == EVIDENCE_IRT_MAX)
+		return;
+	evidence_id_copy(v, len, ev->irt[ev->nirt]);
+	/* Not checked against References: the accessor lists these first. */
+	if (ev->irt[ev->nirt][0] != '\0' && !evidence_in_irt(ev, ev->irt[ev->nirt]))
+		ev->nirt++;
+}
+
+static void evidence_refs_add(struct evidence *ev, size_t i, const char *v, size_t len)
+{
+	char *slot;
+
+	if (ev->nrefs == EVIDENCE_REFS_MAX - EVIDENCE_IRT_MAX || (i > 0 && i < ev->refs_skip_to))
+		return;
+	slot = ev->refs[ev->nrefs];
+	evidence_id_copy(v, len, slot);
+	if (slot[0] != '\0' && !evidence_has_ref(ev, slot))
+		ev->nrefs++;
+}
+
+static void evidence_ids_header(struct evidence *ev, enum evidence_kind kind, const char *v,
+    size_t len)
+{
+	size_t total, room = EVIDENCE_REFS_MAX - EVIDENCE_IRT_MAX;
+
+	if (kind == EVK_IN_REPLY_TO) {
+		if (!ev->irt_seen)
+			evidence_ids_each(v, len, evidence_irt_add, ev);
+		ev->irt_seen = true;
+		return;
+	}
+	if (ev->refs_seen)
+		return;
+	ev->refs_seen = true;
+	total = evidence_ids_each(v, len, NULL, ev);
+	/* Too many to keep: the root (i == 0) and the nearest ancestors stay. */
+	ev->refs_skip_to = total > room ? total - (room - 1) : 0;
+	evidence_ids_each(v, len, evidence_refs_add, ev);
+}
+
+static void evidence_content_type_header(struct evidence *ev, const char *v, size_t len)
+{
+	if (ev->ctype_seen)
+		return;
+	ev->ctype_seen = true;
+	while (len > 0 && evidence_is_blank(*v)) {
+		v++;
+		len--;
+	}
+	while (len > 0 && evidence_is_blank(v[len - 1]))
+		len--;
+	/* A cut value may have lost its boundary: the walker then says so. */
+	if (len > EVIDENCE_CTYPE_MAX) {
+		ev->truncated = true;
+		len = EVIDENCE_CTYPE_MAX;
+	}
+	memcpy(ev->ctype, v, len);
+	ev->ctype[len] = '\0';
+}
+
+static void evidence_probe_header(struct evidence *ev, const char *v, size_t len)
+{
+	size_t n = 0;
+
+	if (ev->probe_seen)
+		return;
+	ev->probe_seen = true;
+	while (len > 0 && evidence_is_blank(*v)) {
+		v++;
+		len--;
+	}
+	while (n < len && n < EVIDENCE_PROBE_MAX && (unsigned char)v[n] > 0x20 &&
+	    (unsigned char)v[n] < 0x7f) {
+		ev->probe[n] = v[n];
+		n++;
+	}
+	ev->probe[n] = '\0';
+}
+
 static void evidence_dispatch(struct evidence *ev, const struct policy *p,
     const struct evidence_header_kind *k, const char *v, size_t len)
 {
@@ -473,6 +604,20 @@ static void evidence_dispatch(struct evidence *ev, const struct policy *p,
 	case EVK_RETURN_PATH:
 		if (evidence_is_srs(v, len))
 			ev->arc_srs = true;
+		break;
+	case EVK_IN_REPLY_TO:
+	case EVK_REFERENCES:
+		evidence_ids_header(ev, k->kind, v, len);
+		break;
+	case EVK_AUTOREPLY:
+		if (reply_marker(k->name, v, len))
+			ev->autoreply = true;
+		break;
+	case EVK_CONTENT_TYPE:
+		evidence_content_type_header(ev, v, len);
+		break;
+	case EVK_PROBE:
+		evidence_probe_header(ev, v, len);
 		break;
 	}
 }
@@ -540,6 +685,38 @@ bool evidence_is_arc_or_srs(const struct evidence *ev)
 	return ev->arc_srs;
 }
 
+size_t evidence_references(const struct evidence *ev, const char **ids, size_t max)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < ev->nirt && n < max; i++)
+		ids[n++] = ev->irt[i];
+	for (i = 0; i < ev->nrefs && n < max; i++)
+		if (!evidence_in_irt(ev, ev->refs[i]))
+			ids[n++] = ev->refs[i];
+	return n;
+}
+
+bool evidence_is_autoreply(const struct evidence *ev)
+{
+	return ev->autoreply;
+}
+
+const char *evidence_content_type(const struct evidence *ev)
+{
+	return ev->ctype;
+}
+
+const char *evidence_probe_token(const struct evidence *ev)
+{
+	return ev->probe;
+}
+
+const char *evidence_recipient_at(const struct evidence *ev, size_t i)
+{
+	return i < ev->naddrs ? ev->addrs[i] : NULL;
+}
+
 bool evidence_truncated(const struct evidence *ev)
 {
 	return ev->truncated;
@@ -547,116 +724,12 @@ bool evidence_truncated(const struct evidence *ev)
 
 /* --- per-recipient signals ------------------------------------------------------------ */
 
-static int evidence_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Appends code point cp to out[*n] as UTF-8; -1 when it does not fit. */
-static int evidence_put_utf8(unsigned long cp, char *out, size_t *n, size_t size)
-{
-	unsigned char b[4];
-	size_t k, len;
-
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp, len = 1;
-	} else if (cp < 0x800) {
-		b[0] = (unsigned char)(0xc0 | (cp >> 6)), len = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (unsigned char)(0xe0 | (cp >> 12)), len = 3;
-	} else {
-		b[0] = (unsigned char)(0xf0 | (cp >> 18)), len = 4;
-	}
-	for (k = 1; k < len; k++)
-		b[k] = (unsigned char)(0x80 | ((cp >> (6 * (len - 1 - k))) & 0x3f));
-	if (*n + len >= size)
-		return -1;
-	memcpy(out + *n, b, len);
-	*n += len;
-	return 0;
-}
-
-/*
- * Reads an RFC 6533 EmbeddedUnicodeChar "\x{HEX}" at s into out.  Returns
- * the bytes read, or -1 when malformed or naming a control character, a
- * surrogate or a value past U+10FFFF.
- */
-static int evidence_unitext_escape(const char *s, char *out, size_t *n, size_t size)
-{
-	unsigned long cp = 0;
-	int i = 3, v;
-
-	if (s[1] != 'x' || s[2] != '{')
-		return -1;
-	for (; i < 9 && (v = evidence_hexval(s[i])) >= 0; i++)
-		cp = cp * 16 + (unsigned long)v;
-	if (i == 3 || s[i] != '}')
-		return -1;
-	if (cp < 0x20 || cp == 0x7f || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	return evidence_put_utf8(cp, out, n, size) < 0 ? -1 : i + 1;
-}
-
-/*
- * Decodes the address of an ORCPT value into out: "rfc822;<xtext>" (RFC
- * 3461 4.2, "+HH" escapes) or "utf-8;<unitext>" (RFC 6533, "\x{HEX}"
- * escapes and raw UTF-8, which the address parser validates): Postfix and
- * Sendmail pass either type on.  Returns its length, or -1 for another
- * type or malformed text: a raw '+', '=' or (utf-8) '\', a control byte,
- * or an encoded control character.
- */
-static int evidence_orcpt_decode(const char *orcpt, char *out, size_t size)
-{
-	const char *semi = strchr(orcpt, ';'), *s;
-	size_t n = 0, tl = semi != NULL ? (size_t)(semi - orcpt) : 0;
-	bool utf8 = tl == 5 && strncasecmp(orcpt, "utf-8", 5) == 0;
-
-	if (!utf8 && (tl != 6 || strncasecmp(orcpt, "rfc822", 6) != 0))
-		return -1;
-	for (s = semi + 1; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (utf8 && c == '\\') {
-			int used = evidence_unitext_escape(s, out, &n, size);
-
-			if (used < 0)
-				return -1;
-			s += used - 1;
-			continue;
-		}
-		if (c == '+' && !utf8) {
-			int hi = evidence_hexval(s[1]), lo = hi < 0 ? -1 : evidence_hexval(s[2]);
-
-			if (lo < 0)
-				return -1;
-			c = (unsigned char)(hi * 16 + lo);
-			s += 2;
-			if (c < 0x20 || c == 0x7f)
-				return -1;
-		} else if (c < 0x21 || c == 0x7f || c == '=' || c == '+' ||
-		    (c > 0x7f && !utf8)) {
-			return -1;
-		}
-		if (n + 1 >= size)
-			return -1;
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	return n > 0 ? (int)n : -1;
-}
-
 static const char *evidence_orcpt_mailbox(const struct policy *p, const char *orcpt)
 {
 	char buf[ADDRESS_MAX + 1];
 	int n;
 
-	if (orcpt == NULL || (n = evidence_orcpt_decode(orcpt, buf, sizeof(buf))) < 0)
+	if (orcpt == NULL || (n = trace_orcpt_decode(orcpt, buf, sizeof(buf))) < 0)
 		return NULL;
 	return evidence_protected_text(p, buf, (size_t)n);
 }

@@ -158,8 +158,8 @@ check "tail --since 0 --count 3 prints 3 entries" \
     expect_eq 3 "$(timeout 10 "$AUDIT" -c "$CONF" tail --since 0 --count 3 | wc -l)"
 audit search --since yesterday-ish >/dev/null 2>&1
 check "usage error exits 2" expect_eq 2 "$?"
-audit probe >/dev/null 2>&1
-check "probe is not pretended (exit 2)" expect_eq 2 "$?"
+audit bogus-command >/dev/null 2>&1
+check "unknown command exits 2" expect_eq 2 "$?"
 
 # --- 7. alerts: stream and PUBLISH --------------------------------------------------
 timeout 5 redis-cli -p "$REDIS_PORT" SUBSCRIBE "${PREFIX}alerts" >"$FG_WORK/sub.out" 2>&1 &

@@ -120,7 +120,10 @@ fg_port_listening() {	# PORT: is anything bound to it (any state but closed)?
 free_port() {
 	local p i used
 	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 30000))
+		# Below the kernel's ephemeral range (ip_local_port_range, 32768
+		# up on Debian), so an outgoing connection's source port never
+		# takes the port a server is about to bind.
+		p=$((20000 + RANDOM % 12000))
 		used=0
 		for u in "${FG_PORTS[@]}"; do [ "$u" = "$p" ] && used=1; done
 		[ "$used" = 1 ] && continue

@@ -204,9 +204,11 @@ postfix_alias_of() {
 # quarantine, alert critical) with an ldap: section for this slapd, a short
 # cache so directory changes show within seconds, and the YAML protected
 # list replaced by LDAP_PROTECTED (legal@ is protected by the group only).
+# LDAP_DOMAIN_FILTER, when set, becomes ldap.domain_filter.
 LDAP_PROTECTED="support@corp.example, contactfr@corp.example"
 LDAP_TIMEOUT=2
 LDAP_CACHE_TTL=1
+LDAP_DOMAIN_FILTER=
 fwdguard_ldap_config() {
 	local out=$1 secret="$FG_WORK/fwdguard/ldap.secret" tmp="$1.ldap"
 	fwdguard_config "$out" enforce reject || return 1
@@ -228,6 +230,8 @@ ldap:
   cache: { ttl: $LDAP_CACHE_TTL, negative_ttl: 1 }
   on_error: tempfail
 EOF
+	[ -z "$LDAP_DOMAIN_FILTER" ] ||
+		printf '  domain_filter: "%s"\n' "$LDAP_DOMAIN_FILTER" >>"$tmp"
 	awk -v sect="$tmp" -v prot="$LDAP_PROTECTED" '
 	/^ *protected:/ { sub(/:.*/, ": [" prot "]") }
 	/^redis:/ { while ((getline l < sect) > 0) print l }

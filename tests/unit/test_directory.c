@@ -1,8 +1,9 @@
 /*
  * test_directory.c - the directory front door (milter/directory.c) without
  * an LDAP server: RFC 4515 filter escaping and building, the three lookup
- * outcomes through a fake backend, a recipient's directory facts, and the
- * decisions they lead to (directory-forward, ldap.on_error).
+ * outcomes through a fake backend, a recipient's directory facts, the
+ * decisions they lead to (directory-forward, ldap.on_error), and internal
+ * domains from ldap.domain_filter through a fake whole-set search.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -159,6 +160,7 @@ static const char test_yaml[] =
     "  uri: ldap://127.0.0.1:1\n"
     "  base: dc=corp,dc=example\n"
     "  protected_filter: \"(memberOf=cn=protected-mailboxes,dc=corp,dc=example)\"\n"
+    "  domain_filter: \"(objectClass=domainRelatedObject)\"\n"
     "  on_error: tempfail\n";
 
 /* Without ldap: hr@ is protected nowhere, so the allow entry may not name it. */
@@ -393,6 +395,146 @@ test_recipient_facts_and_decision(void **state)
 	cfg_unref(c);
 }
 
+/* ---- internal domains from the directory ---------------------------------------- */
+
+#define SEARCH_VALUES	6
+
+/* What the fake directory answers to the domain_filter search. */
+struct fake_search {
+	enum dir_status st;
+	const char *values[SEARCH_VALUES];
+	unsigned domain_calls;
+	const char *bad_attr;	/* an attribute other than associatedDomain was asked */
+};
+
+static enum dir_status
+fake_search(void *ctx, const char *filter, char **attrs, size_t max_values,
+    struct dir_values *out)
+{
+	struct fake_search *f = ctx;
+
+	(void)max_values;
+	out->v = NULL;
+	out->n = 0;
+	if (strcmp(filter, "(objectClass=domainRelatedObject)") != 0)
+		return DIR_NOTFOUND;	/* the protected set: none */
+	f->domain_calls++;
+	if (attrs[0] == NULL || strcmp(attrs[0], "associatedDomain") != 0 || attrs[1] != NULL)
+		f->bad_attr = attrs[0] != NULL ? attrs[0] : "(none)";
+	if (f->st != DIR_FOUND)
+		return f->st;
+	out->v = calloc(SEARCH_VALUES, sizeof(char *));
+	for (out->n = 0; out->n < SEARCH_VALUES && f->values[out->n] != NULL; out->n++)
+		out->v[out->n] = strdup(f->values[out->n]);
+	return DIR_FOUND;
+}
+
+struct domain_case {
+	const char *name;
+	const char *rcpt;
+	enum destination want;
+};
+
+/* Each step: what the directory answers, then what the policy says. */
+struct domain_step {
+	const char *name;
+	bool refresh;		/* false: before the first load */
+	enum dir_status st;
+	const char *values[SEARCH_VALUES];
+	int want_rc;
+	struct domain_case cases[6];
+};
+
+static const struct domain_step domain_steps[] = {
+	{ "before the first load only the YAML list counts", false, DIR_FOUND, { NULL }, 0, {
+	  { "YAML domain is internal", "<bob@corp.example>", DEST_INTERNAL },
+	  { "directory domain is not internal yet", "<colleague@corp-branch.example>",
+	    DEST_EXTERNAL },
+	  { NULL, NULL, 0 } } },
+	{ "loaded", true, DIR_FOUND,
+	  { "Corp-Branch.Example.", "*.sub.example", "[192.0.2.1]", "not a domain", "*x.example",
+	    NULL }, 0, {
+	  { "domain from the directory makes the address internal (normalized)",
+	    "<colleague@corp-branch.example>", DEST_INTERNAL },
+	  { "*.sub from the directory covers a subdomain", "<a@host.sub.example>", DEST_INTERNAL },
+	  { "*.sub does not cover the domain itself", "<a@sub.example>", DEST_EXTERNAL },
+	  { "a longer look-alike domain stays external", "<a@evilcorp-branch.example>",
+	    DEST_EXTERNAL },
+	  { "an address literal from the directory is ignored", "<a@[192.0.2.1]>", DEST_EXTERNAL },
+	  { "a routed address hiding an external domain stays external",
+	    "<x%evil.test@corp-branch.example>", DEST_EXTERNAL } } },
+	{ "a failed reload keeps the last set", true, DIR_TRYAGAIN, { NULL }, -1, {
+	  { "directory domain is still internal", "<colleague@corp-branch.example>",
+	    DEST_INTERNAL },
+	  { "directory wildcard is still internal", "<a@host.sub.example>", DEST_INTERNAL },
+	  { NULL, NULL, 0 } } },
+	{ "a successful reload replaces the set", true, DIR_FOUND, { "sub.example", NULL }, 0, {
+	  { "domain gone from the directory is external again", "<colleague@corp-branch.example>",
+	    DEST_EXTERNAL },
+	  { "new exact domain is internal", "<a@sub.example>", DEST_INTERNAL },
+	  { "YAML domain is still internal", "<bob@corp.example>", DEST_INTERNAL },
+	  { NULL, NULL, 0 } } },
+	{ "no entry matches: no directory domain", true, DIR_NOTFOUND, { NULL }, 0, {
+	  { "the last domain is external", "<a@sub.example>", DEST_EXTERNAL },
+	  { NULL, NULL, 0 } } },
+};
+
+static void
+check_domain_cases(const struct domain_step *step, const struct policy *p)
+{
+	for (size_t i = 0; i < NCASES(step->cases) && step->cases[i].name != NULL; i++) {
+		const struct domain_case *dc = &step->cases[i];
+		struct address a;
+		enum destination got;
+
+		if (address_parse(dc->rcpt, strlen(dc->rcpt), &a) != ADDRESS_OK)
+			fail_msg("%s: %s: cannot parse %s", step->name, dc->name, dc->rcpt);
+		got = policy_destination(p, &a, NULL, 1767225600, NULL, NULL);
+		if (got != dc->want)
+			fail_msg("%s: %s: got %s, want %s", step->name, dc->name,
+			    destination_name(got), destination_name(dc->want));
+	}
+}
+
+static void
+test_internal_domains_from_directory(void **state)
+{
+	struct fake f = { outcome_entries, NCASES(outcome_entries), 0 };
+	struct dircache_backend b = { &f, fake_lookup };
+	struct fake_search fs = { DIR_FOUND, { NULL }, 0, NULL };
+	struct cfg *c = test_cfg(true);
+	struct directory *d = directory_open_backend(c, &b);
+
+	(void)state;
+	directory_set_search(d, fake_search, &fs);
+	directory_attach(d, &c->policy);
+	for (size_t i = 0; i < NCASES(domain_steps); i++) {
+		const struct domain_step *step = &domain_steps[i];
+
+		if (step->refresh) {
+			int rc;
+
+			fs.st = step->st;
+			memcpy(fs.values, step->values, sizeof(fs.values));
+			rc = directory_refresh(d);
+			if (rc != step->want_rc)
+				fail_msg("%s: refresh: got %d, want %d", step->name, rc, step->want_rc);
+		}
+		check_domain_cases(step, &c->policy);
+	}
+	if (fs.bad_attr != NULL)
+		fail_msg("domain search asked for attribute %s, want associatedDomain only",
+		    fs.bad_attr);
+	if (fs.domain_calls != NCASES(domain_steps) - 1)
+		fail_msg("domain searches: got %u, want %zu", fs.domain_calls,
+		    NCASES(domain_steps) - 1);
+	if (f.calls != 0)
+		fail_msg("the policy hook asked the backend %u times, want never", f.calls);
+	directory_attach(NULL, &c->policy);
+	directory_close(d);
+	cfg_unref(c);
+}
+
 int
 main(void)
 {
@@ -402,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_lookup_outcomes),
 		cmocka_unit_test(test_without_uri_nothing_is_asked),
 		cmocka_unit_test(test_recipient_facts_and_decision),
+		cmocka_unit_test(test_internal_domains_from_directory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

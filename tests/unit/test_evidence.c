@@ -523,6 +523,125 @@ static void test_header_recipient(void **state)
 	evidence_free(ev);
 }
 
+/* --- answers: references, auto-reply markers, Content-Type, probe token ------------- */
+
+static const struct {
+	const char *name;
+	const char *header;
+	const char *value;
+	bool want;
+} autoreply_cases[] = {
+	{ "auto-submitted auto-replied", "Auto-Submitted", "auto-replied", true },
+	{ "auto-submitted auto-generated with comment", "auto-submitted",
+	  "Auto-Generated (vacation)", true },
+	{ "auto-submitted auto-notified", "Auto-Submitted", "auto-notified; owner-email=x", true },
+	{ "auto-submitted no is a person", "Auto-Submitted", "no", false },
+	{ "auto-submitted no with comment", "Auto-Submitted", " No (sent by a human)", false },
+	{ "x-autoreply yes", "X-Autoreply", "yes", true },
+	{ "x-autoreply no", "X-Autoreply", "no", false },
+	{ "x-autorespond present", "X-Autorespond", "Your message", true },
+	{ "precedence auto_reply", "Precedence", "auto_reply", true },
+	{ "precedence bulk alone is a newsletter", "Precedence", "bulk", false },
+	{ "precedence junk alone", "Precedence", "junk", false },
+	{ "x-auto-response-suppress is no marker", "X-Auto-Response-Suppress", "All", false },
+	{ "subject out of office", "Subject", "Out of Office: your request", true },
+	{ "subject automatic reply any case", "Subject", "AUTOMATIC REPLY: hello", true },
+	{ "subject auto colon", "Subject", "Auto: Re: invoice", true },
+	{ "subject autoreply", "Subject", "Autoreply: invoice", true },
+	{ "subject abwesenheitsnotiz", "Subject", "Abwesenheitsnotiz: Rechnung", true },
+	{ "subject reponse automatique utf-8 encoded", "Subject",
+	  "=?UTF-8?Q?R=C3=A9ponse_automatique=C2=A0:?= facture", true },
+	{ "subject reponse automatique latin-1 capital encoded", "Subject",
+	  "=?iso-8859-1?q?R=C9PONSE_AUTOMATIQUE?= : facture", true },
+	{ "subject base64 encoded out of office", "Subject", "=?utf-8?B?T3V0IG9mIE9mZmljZQ==?=",
+	  true },
+	{ "subject absence colon", "Subject", "Absence: du 1er au 15", true },
+	{ "subject absence without colon is a person", "Subject", "Absence of invoice", false },
+	{ "subject fuera de la oficina", "Subject", "Fuera de la oficina", true },
+	{ "human reply with re", "Subject", "Re: Out of Office", false },
+	{ "ordinary subject", "Subject", "Question about my account", false },
+	{ "word prefix is not the phrase", "Subject", "Autoreplying is fun", false },
+	{ "malformed encoded word is text", "Subject", "=?utf-8?Q?=ZZ?= Out of office", false },
+};
+
+static void test_autoreply_markers(void **state)
+{
+	struct evidence *ev = evidence_new();
+	size_t i;
+
+	(void)state;
+	assert_non_null(ev);
+	for (i = 0; i < NCASES(autoreply_cases); i++) {
+		evidence_reset(ev);
+		evidence_header(ev, &test_policy, "Subject", "Re: Order 42");
+		evidence_header(ev, &test_policy, autoreply_cases[i].header, autoreply_cases[i].value);
+		if (evidence_is_autoreply(ev) != autoreply_cases[i].want)
+			fail_msg("%s: got %d want %d", autoreply_cases[i].name,
+			    evidence_is_autoreply(ev), autoreply_cases[i].want);
+	}
+	evidence_free(ev);
+}
+
+static void test_references_order_and_dedup(void **state)
+{
+	struct evidence *ev = evidence_new();
+	const char *ids[EVIDENCE_REFS_MAX];
+	size_t n;
+
+	(void)state;
+	evidence_header(ev, &test_policy, "References",
+	    "<root@customer.example> (comment)\r\n\t<b@corp.example> <parent@customer.example>");
+	evidence_header(ev, &test_policy, "In-Reply-To",
+	    "Alice's message of Monday <parent@customer.example>");
+	n = evidence_references(ev, ids, EVIDENCE_REFS_MAX);
+	if (n != 3 || strcmp(ids[0], "parent@customer.example") != 0 ||
+	    strcmp(ids[1], "root@customer.example") != 0 || strcmp(ids[2], "b@corp.example") != 0)
+		fail_msg("got %zu ids (%s, %s, %s) want parent, root, b", n, n > 0 ? ids[0] : "",
+		    n > 1 ? ids[1] : "", n > 2 ? ids[2] : "");
+	evidence_free(ev);
+}
+
+static void test_references_long_keeps_root_and_last(void **state)
+{
+	struct evidence *ev = evidence_new();
+	const char *ids[EVIDENCE_REFS_MAX + 4];
+	char value[4096];
+	size_t n, i, o = 0;
+
+	(void)state;
+	for (i = 0; i < 100; i++)
+		o += (size_t)snprintf(value + o, sizeof(value) - o, "<id%zu@x.example> ", i);
+	evidence_header(ev, &test_policy, "References", value);
+	n = evidence_references(ev, ids, EVIDENCE_REFS_MAX + 4);
+	if (n == 0 || n > EVIDENCE_REFS_MAX || strcmp(ids[0], "id0@x.example") != 0 ||
+	    strcmp(ids[n - 1], "id99@x.example") != 0 || strcmp(ids[n - 2], "id98@x.example") != 0)
+		fail_msg("got %zu ids, first %s last %s; want root and the nearest ancestors", n,
+		    n > 0 ? ids[0] : "", n > 0 ? ids[n - 1] : "");
+	evidence_free(ev);
+}
+
+static void test_content_type_and_probe_token(void **state)
+{
+	struct evidence *ev = evidence_new();
+
+	(void)state;
+	assert_string_equal(evidence_content_type(ev), "");
+	assert_string_equal(evidence_probe_token(ev), "");
+	evidence_header(ev, &test_policy, "Content-Type",
+	    "  multipart/report; report-type=delivery-status;\r\n\tboundary=\"x y\"  ");
+	evidence_header(ev, &test_policy, "Content-Type", "text/plain");
+	evidence_header(ev, &test_policy, "X-Fwdguard-Probe", " tok-123\x01junk");
+	if (strcmp(evidence_content_type(ev),
+	    "multipart/report; report-type=delivery-status;\r\n\tboundary=\"x y\"") != 0)
+		fail_msg("content-type got \"%s\", want the first one trimmed",
+		    evidence_content_type(ev));
+	if (strcmp(evidence_probe_token(ev), "tok-123") != 0)
+		fail_msg("probe got \"%s\" want \"tok-123\"", evidence_probe_token(ev));
+	evidence_reset(ev);
+	assert_string_equal(evidence_content_type(ev), "");
+	evidence_free(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +657,10 @@ int main(void)
 		cmocka_unit_test(test_hostile_garbage),
 		cmocka_unit_test(test_orcpt),
 		cmocka_unit_test(test_header_recipient),
+		cmocka_unit_test(test_autoreply_markers),
+		cmocka_unit_test(test_references_order_and_dedup),
+		cmocka_unit_test(test_references_long_keeps_root_and_last),
+		cmocka_unit_test(test_content_type_and_probe_token),
 	};
 
 	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);

@@ -1,0 +1,83 @@
+/*
+ * correlate.h - the correlation store (DESIGN.md 5, <prefix>msg:<id>): for
+ * each Message-ID a protected mailbox received, which mailbox, the envelope
+ * sender, the recipient domains and when.  Writes go through the audit
+ * spool as records of kind "correlation" (correlate_record) that the
+ * shipper turns into HSET + EXPIRE; reads are HGETALL on a small pool of
+ * Redis connections of our own, each bounded by redis.timeout.
+ *
+ * A lookup has three outcomes, as Postfix tables do: found, not found, and
+ * try again (Redis down, slow or busy).  "Not found" is never said when
+ * Redis could not answer.  Records this process wrote in the last
+ * CORRELATE_CACHE_SECONDS are also kept in memory, so that a Redis outage
+ * or the shipper's lag does not hide a fresh one: they turn "not found" and
+ * "try again" into "found".
+ *
+ * Thread-safe: many milter workers look up at once.
+ */
+#ifndef FWDGUARD_CORRELATE_H
+#define FWDGUARD_CORRELATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cfg.h"
+#include "evidence.h"
+#include "leak.h"
+#include "record.h"
+
+#define CORRELATE_POOL		2	/* Redis connections for lookups */
+#define CORRELATE_CACHE_SIZE	4096	/* records remembered in memory */
+#define CORRELATE_CACHE_SECONDS	600
+#define CORRELATE_DOMAINS_MAX	1024	/* bytes of the rcpt_domains list */
+#define CORRELATE_SENDER_MAX	520
+
+enum correlate_status { CORRELATE_FOUND, CORRELATE_NOTFOUND, CORRELATE_TRYAGAIN };
+
+/* One correlation record; its strings live in the struct. */
+struct correlate_entry {
+	char message_id[EVIDENCE_MSGID_MAX + 1];
+	char mailbox[ADDRESS_CANONICAL_MAX + 1];
+	char sender[CORRELATE_SENDER_MAX];
+	char rcpt_domains[CORRELATE_DOMAINS_MAX];
+	long long ts;		/* unix ms */
+	bool probe;
+};
+
+struct correlate;
+
+/* A store using c's Redis settings; connects lazily.  NULL on ENOMEM. */
+struct correlate *correlate_open(const struct cfg *c);
+/* New Redis settings after a reload: the pool reconnects; the cache stays. */
+void correlate_reconfigure(struct correlate *k, const struct cfg *c);
+void correlate_close(struct correlate *k);	/* accepts NULL */
+
+/* The process-wide store used by act.c (set once by main; may be NULL). */
+void correlate_set_current(struct correlate *k);
+struct correlate *correlate_current(void);
+
+/*
+ * Looks message_id up.  On CORRELATE_FOUND *out is filled.  A NULL store
+ * or an empty id gives CORRELATE_NOTFOUND.  Waits at most about twice
+ * redis.timeout; after a connection failure, Redis is not asked again for
+ * a second (lookups say try again at once, unless the cache knows).
+ */
+enum correlate_status correlate_lookup(struct correlate *k, const char *message_id,
+    struct correlate_entry *out);
+
+/* Remembers a record this process made durable (the in-memory cache). */
+void correlate_remember(struct correlate *k, const struct correlate_entry *e);
+
+/*
+ * The spool record for e: kind "correlation", a fresh "id", "message_id",
+ * "ttl" (seconds), then the hash fields mailbox, sender, rcpt_domains, ts,
+ * and "probe" = "1" only when e->probe (so a probe mark another writer put
+ * in Redis is never overwritten).  NULL on ENOMEM.
+ */
+struct record *correlate_record(const struct correlate_entry *e, long long ttl);
+
+/* The view of e that leak.h decides on; borrows e's strings. */
+struct leak_ref correlate_ref(const struct correlate_entry *e);
+
+const char *correlate_status_name(enum correlate_status st);	/* "found", ... */
+
+#endif

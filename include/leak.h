@@ -1,0 +1,91 @@
+/*
+ * leak.h - leak decisions from correlation facts (DESIGN.md 3, issue [3]).
+ *
+ * The milter remembers, for every message a protected mailbox receives,
+ * who sent it and which domains it was addressed to (<prefix>msg:<id>,
+ * DESIGN.md 5).  Later it looks Message-IDs up there and hands what it
+ * found to these functions, which decide:
+ *   - inbound: an auto-reply or DSN that references such a message and
+ *     comes from an external domain that was never a party to it means a
+ *     copy went there (leak-backscatter); any reply to a canary probe from
+ *     an external domain is a confirmed leak (leak-probe);
+ *   - outbound: a message whose own Message-ID a protected mailbox
+ *     received, leaving for an external domain that was not a party to it
+ *     (known-message-id).
+ * "A party" is a domain in the record's recipient domains or the original
+ * envelope sender's domain, or a subdomain of one (the customer's
+ * mx.customer.example answers for customer.example).  Domains are
+ * compared after domain_normalize().  Pure code.
+ */
+#ifndef FWDGUARD_LEAK_H
+#define FWDGUARD_LEAK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "policy.h"
+#include "evidence.h"
+
+#define LEAK_RCPT_DOMAINS_MAX	32	/* domains in one correlation record */
+
+/* One referenced Message-ID that was found in the correlation store. */
+struct leak_ref {
+	const char *message_id;
+	const char *mailbox;		/* protected mailbox that received it */
+	const char *sender;		/* its envelope sender ("" or "<>" for the null sender) */
+	const char *rcpt_domains;	/* comma list of domains that were recipients of it */
+	long long ts;			/* when it was received, unix ms */
+	bool probe;			/* it was a canary probe */
+};
+
+/*
+ * Inbound leak evidence for a message that references refs[0 .. nrefs)
+ * (In-Reply-To, References, Message-IDs quoted in the body).
+ * from_domain is the domain that answers: the envelope sender's domain, or
+ * for the null sender (DSNs, most auto-replies) the From: header's domain
+ * (leak_answer_domain() picks it); "" or NULL when unknown, and then
+ * nothing is decided.  Gives
+ *   leak-probe        when a ref is a probe and from_domain is external
+ *                     (any reply, auto-reply or DSN);
+ *   leak-backscatter  when the message is an auto-reply or a DSN, a ref
+ *                     is not a probe, from_domain is external and not a
+ *                     party to that ref.
+ * *which (may be NULL) receives the index of the ref that gave the first
+ * signal found (leak-probe refs are looked at first), untouched when 0 is
+ * returned.
+ */
+signal_set leak_inbound(const struct policy *p, const char *from_domain, bool autoreply,
+    bool dsn, const struct leak_ref *refs, size_t nrefs, size_t *which);
+
+/*
+ * known-message-id for one outbound recipient of a message whose own
+ * Message-ID was found in the store (ref): recipient_domain (normalized,
+ * the effective destination) is external and not a party to ref.
+ * Returns 0 when ref or recipient_domain is NULL or "".
+ */
+signal_set leak_known_message_id(const struct policy *p, const struct leak_ref *ref,
+    const char *recipient_domain);
+
+/*
+ * Writes the comma list ("customer.example,corp.example") of the domains
+ * of a message's recipients, for its correlation record: the effective
+ * domain (last hop) of each envelope recipient rcpts[0 .. n), then the
+ * To/Cc domains the evidence read, lower-case, deduplicated, in that
+ * order.  Unqualified recipients add nothing.  At most
+ * LEAK_RCPT_DOMAINS_MAX domains, and only whole ones that fit in size:
+ * the rest is left out, so a later answer from a left-out domain looks
+ * like backscatter (an alert too many, never one too few).  out is always
+ * NUL-terminated when size > 0.  Returns the number of domains written.
+ */
+size_t leak_rcpt_domains(const struct evidence *ev, const struct address *rcpts, size_t n,
+    char *out, size_t size);
+
+/*
+ * The domain that answers, for leak_inbound(): the envelope sender's
+ * effective domain, or when the sender is the null sender (or NULL) the
+ * From: header's domain from the evidence.  Writes "" when neither is
+ * known.  Returns out.
+ */
+const char *leak_answer_domain(const struct address *sender, const struct evidence *ev,
+    char *out, size_t size);
+
+#endif

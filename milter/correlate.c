@@ -1,0 +1,429 @@
+/*
+ * correlate.c - lookups in the correlation store, and the in-memory cache
+ * of the records this process wrote.  See correlate.h.
+ *
+ * The pool is tiny on purpose: lookups are one HGETALL each and a message
+ * needs a handful, so two connections serve many workers.  A worker that
+ * cannot get a connection within redis.timeout says "try again" rather
+ * than queueing behind a slow Redis: mail must not wait on the audit
+ * store.  After a connection failure every lookup says "try again" at once
+ * for CORRELATE_DOWN_MS instead of paying a connect timeout per message.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "correlate.h"
+#include "ids.h"
+#include "log.h"
+#include "redis_conn.h"
+
+#define CORRELATE_DOWN_MS	1000
+
+struct correlate_slot {
+	pthread_mutex_t mu;
+	struct redis_conn *conn;
+	unsigned gen;		/* of the settings conn was opened with */
+};
+
+struct correlate_cached {
+	uint64_t hash;
+	time_t added;		/* CLOCK_MONOTONIC seconds */
+	struct correlate_entry e;
+};
+
+struct correlate {
+	pthread_mutex_t cfg_mu;		/* guards cfg and gen */
+	struct cfg *cfg;
+	unsigned gen;
+
+	struct correlate_slot pool[CORRELATE_POOL];
+	unsigned next;			/* round robin, atomic */
+	long long down_until;		/* monotonic ms, atomic */
+	int down;			/* logged as down, atomic */
+
+	pthread_mutex_t cache_mu;	/* guards the ring */
+	struct correlate_cached *ring[CORRELATE_CACHE_SIZE];
+	size_t head;			/* next slot to (re)use */
+};
+
+static struct correlate *correlate_process;
+
+static long long
+correlate_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+correlate_copy(char *dst, size_t size, const char *src, size_t len)
+{
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/* FNV-1a: only to skip most string compares in the cache scan. */
+static uint64_t
+correlate_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+struct correlate *
+correlate_open(const struct cfg *c)
+{
+	struct correlate *k = calloc(1, sizeof(*k));
+	size_t i;
+
+	if (k == NULL)
+		return NULL;
+	pthread_mutex_init(&k->cfg_mu, NULL);
+	pthread_mutex_init(&k->cache_mu, NULL);
+	for (i = 0; i < CORRELATE_POOL; i++)
+		pthread_mutex_init(&k->pool[i].mu, NULL);
+	/* The snapshot is immutable; cfg_ref only counts, hence the cast. */
+	k->cfg = cfg_ref((struct cfg *)c);
+	return k;
+}
+
+void
+correlate_reconfigure(struct correlate *k, const struct cfg *c)
+{
+	struct cfg *old;
+
+	if (k == NULL || c == NULL)
+		return;
+	pthread_mutex_lock(&k->cfg_mu);
+	old = k->cfg;
+	k->cfg = cfg_ref((struct cfg *)c);
+	k->gen++;
+	pthread_mutex_unlock(&k->cfg_mu);
+	__atomic_store_n(&k->down_until, 0, __ATOMIC_RELAXED);
+	cfg_unref(old);
+}
+
+void
+correlate_close(struct correlate *k)
+{
+	size_t i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < CORRELATE_POOL; i++) {
+		redis_conn_close(k->pool[i].conn);
+		pthread_mutex_destroy(&k->pool[i].mu);
+	}
+	for (i = 0; i < CORRELATE_CACHE_SIZE; i++)
+		free(k->ring[i]);
+	cfg_unref(k->cfg);
+	pthread_mutex_destroy(&k->cfg_mu);
+	pthread_mutex_destroy(&k->cache_mu);
+	free(k);
+}
+
+void
+correlate_set_current(struct correlate *k)
+{
+	correlate_process = k;
+}
+
+struct correlate *
+correlate_current(void)
+{
+	return correlate_process;
+}
+
+const char *
+correlate_status_name(enum correlate_status st)
+{
+	switch (st) {
+	case CORRELATE_FOUND:
+		return "found";
+	case CORRELATE_NOTFOUND:
+		return "not found";
+	case CORRELATE_TRYAGAIN:
+		break;
+	}
+	return "try again";
+}
+
+/* ------------------------------------------------------------------------- */
+/* The in-memory cache */
+
+void
+correlate_remember(struct correlate *k, const struct correlate_entry *e)
+{
+	struct correlate_cached *slot;
+	uint64_t h;
+	size_t i;
+
+	if (k == NULL || e->message_id[0] == '\0')
+		return;
+	h = correlate_hash(e->message_id);
+	pthread_mutex_lock(&k->cache_mu);
+	slot = k->ring[k->head];
+	if (slot == NULL && (slot = malloc(sizeof(*slot))) == NULL) {
+		pthread_mutex_unlock(&k->cache_mu);
+		return;
+	}
+	k->ring[k->head] = slot;
+	slot->e = *e;
+	/* A probe mark never goes away, as in Redis where HSET only adds. */
+	for (i = 0; i < CORRELATE_CACHE_SIZE; i++) {
+		const struct correlate_cached *o = k->ring[i];
+
+		if (o != NULL && o != slot && o->hash == h &&
+		    strcmp(o->e.message_id, e->message_id) == 0 && o->e.probe)
+			slot->e.probe = true;
+	}
+	slot->hash = h;
+	slot->added = (time_t)(correlate_now_ms() / 1000);
+	k->head = (k->head + 1) % CORRELATE_CACHE_SIZE;
+	pthread_mutex_unlock(&k->cache_mu);
+}
+
+/* The newest fresh cached entry for message_id; true when found. */
+static bool
+correlate_cache_get(struct correlate *k, const char *message_id, struct correlate_entry *out)
+{
+	time_t oldest = (time_t)(correlate_now_ms() / 1000) - CORRELATE_CACHE_SECONDS;
+	uint64_t h = correlate_hash(message_id);
+	bool found = false;
+	size_t n, i;
+
+	pthread_mutex_lock(&k->cache_mu);
+	for (n = 1; n <= CORRELATE_CACHE_SIZE && !found; n++) {
+		const struct correlate_cached *c;
+
+		i = (k->head + CORRELATE_CACHE_SIZE - n) % CORRELATE_CACHE_SIZE;
+		if ((c = k->ring[i]) == NULL || c->added < oldest)
+			break;	/* older ones are older still */
+		if (c->hash == h && strcmp(c->e.message_id, message_id) == 0) {
+			*out = c->e;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&k->cache_mu);
+	return found;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Redis */
+
+static void
+correlate_mark_down(struct correlate *k, const char *why)
+{
+	__atomic_store_n(&k->down_until, correlate_now_ms() + CORRELATE_DOWN_MS,
+	    __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&k->down, 1, __ATOMIC_RELAXED) == 0)
+		log_warnx("correlation lookups: Redis unavailable, relying on the records "
+		    "of the last %d s written here: %s", CORRELATE_CACHE_SECONDS, why);
+}
+
+static void
+correlate_mark_up(struct correlate *k)
+{
+	if (__atomic_exchange_n(&k->down, 0, __ATOMIC_RELAXED) != 0)
+		log_notice("correlation lookups: Redis answers again");
+}
+
+/* Fills out from an HGETALL reply: field, value, field, value... */
+static void
+correlate_parse(const redisReply *r, const char *message_id, struct correlate_entry *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	correlate_copy(out->message_id, sizeof(out->message_id), message_id, strlen(message_id));
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *f = r->element[i], *v = r->element[i + 1];
+
+		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+			continue;
+		if (strcmp(f->str, "mailbox") == 0)
+			correlate_copy(out->mailbox, sizeof(out->mailbox), v->str, v->len);
+		else if (strcmp(f->str, "sender") == 0)
+			correlate_copy(out->sender, sizeof(out->sender), v->str, v->len);
+		else if (strcmp(f->str, "rcpt_domains") == 0)
+			correlate_copy(out->rcpt_domains, sizeof(out->rcpt_domains), v->str, v->len);
+		else if (strcmp(f->str, "ts") == 0)
+			out->ts = strtoll(v->str, NULL, 10);
+		else if (strcmp(f->str, "probe") == 0)
+			out->probe = strcmp(v->str, "1") == 0;
+	}
+}
+
+/* HGETALL on one connection (slot locked). */
+static enum correlate_status
+correlate_query(struct correlate *k, struct correlate_slot *s, const char *prefix,
+    const char *message_id, struct correlate_entry *out)
+{
+	enum correlate_status st = CORRELATE_TRYAGAIN;
+	const char *argv[2];
+	size_t len[2];
+	redisReply *r;
+	char *key;
+
+	if (asprintf(&key, "%smsg:%s", prefix, message_id) < 0)
+		return CORRELATE_TRYAGAIN;
+	argv[0] = "HGETALL";
+	argv[1] = key;
+	len[0] = 7;
+	len[1] = strlen(key);
+	if ((r = redis_conn_command(s->conn, 2, argv, len)) == NULL) {
+		correlate_mark_down(k, redis_conn_error(s->conn));
+		redis_conn_close(s->conn);
+		s->conn = NULL;
+	} else if (r->type == REDIS_REPLY_ARRAY) {
+		st = r->elements == 0 ? CORRELATE_NOTFOUND : CORRELATE_FOUND;
+		if (st == CORRELATE_FOUND)
+			correlate_parse(r, message_id, out);
+		correlate_mark_up(k);
+	} else
+		log_warnx("correlation lookup refused by Redis: %s",
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	redis_conn_reply_free(r);
+	free(key);
+	return st;
+}
+
+/* now + seconds on CLOCK_REALTIME, the clock pthread_mutex_timedlock uses. */
+static void
+correlate_deadline(struct timespec *ts, double seconds)
+{
+	long long ns;
+
+	if (!(seconds > 0) || seconds > 3600)
+		seconds = 1;
+	ns = (long long)(seconds * 1e9);
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += (time_t)(ns / 1000000000LL);
+	ts->tv_nsec += (long)(ns % 1000000000LL);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static enum correlate_status
+correlate_redis(struct correlate *k, const char *message_id, struct correlate_entry *out)
+{
+	enum correlate_status st = CORRELATE_TRYAGAIN;
+	struct correlate_slot *s;
+	struct timespec until;
+	struct cfg *c;
+	unsigned gen;
+	char err[256];
+
+	if (correlate_now_ms() < __atomic_load_n(&k->down_until, __ATOMIC_RELAXED))
+		return CORRELATE_TRYAGAIN;
+	pthread_mutex_lock(&k->cfg_mu);
+	c = cfg_ref(k->cfg);
+	gen = k->gen;
+	pthread_mutex_unlock(&k->cfg_mu);
+
+	s = &k->pool[__atomic_fetch_add(&k->next, 1, __ATOMIC_RELAXED) % CORRELATE_POOL];
+	correlate_deadline(&until, c->redis.timeout);
+	if (pthread_mutex_timedlock(&s->mu, &until) != 0) {
+		cfg_unref(c);
+		return CORRELATE_TRYAGAIN;
+	}
+	if (s->conn != NULL && s->gen != gen) {
+		redis_conn_close(s->conn);
+		s->conn = NULL;
+	}
+	if (s->conn == NULL) {
+		s->conn = redis_conn_open(&c->redis, err, sizeof(err));
+		s->gen = gen;
+		if (s->conn == NULL)
+			correlate_mark_down(k, err);
+	}
+	if (s->conn != NULL)
+		st = correlate_query(k, s, c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:",
+		    message_id, out);
+	pthread_mutex_unlock(&s->mu);
+	cfg_unref(c);
+	return st;
+}
+
+enum correlate_status
+correlate_lookup(struct correlate *k, const char *message_id, struct correlate_entry *out)
+{
+	struct correlate_entry cached;
+	enum correlate_status st;
+	bool hit;
+
+	if (k == NULL || message_id == NULL || message_id[0] == '\0')
+		return CORRELATE_NOTFOUND;
+	st = correlate_redis(k, message_id, out);
+	hit = correlate_cache_get(k, message_id, &cached);
+	if (st == CORRELATE_FOUND) {
+		if (hit && cached.probe)
+			out->probe = true;
+		return st;
+	}
+	if (!hit)
+		return st;
+	*out = cached;
+	return CORRELATE_FOUND;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Records */
+
+struct record *
+correlate_record(const struct correlate_entry *e, long long ttl)
+{
+	char id[IDS_LEN + 1], ttlbuf[32], tsbuf[32];
+	struct record *r;
+	int rc = 0;
+
+	if ((r = record_new("correlation")) == NULL)
+		return NULL;
+	ids_new(id);
+	snprintf(ttlbuf, sizeof(ttlbuf), "%lld", ttl > 0 ? ttl : 2592000LL);
+	snprintf(tsbuf, sizeof(tsbuf), "%lld", e->ts);
+	rc |= record_set(r, "id", id);
+	rc |= record_set(r, "message_id", e->message_id);
+	rc |= record_set(r, "ttl", ttlbuf);
+	rc |= record_set(r, "mailbox", e->mailbox);
+	rc |= record_set(r, "sender", e->sender);
+	rc |= record_set(r, "rcpt_domains", e->rcpt_domains);
+	rc |= record_set(r, "ts", tsbuf);
+	if (e->probe)
+		rc |= record_set(r, "probe", "1");
+	if (rc != 0) {
+		record_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct leak_ref
+correlate_ref(const struct correlate_entry *e)
+{
+	struct leak_ref ref = {
+		.message_id = e->message_id,
+		.mailbox = e->mailbox,
+		.sender = e->sender,
+		.rcpt_domains = e->rcpt_domains,
+		.ts = e->ts,
+		.probe = e->probe,
+	};
+
+	return ref;
+}

@@ -1,0 +1,239 @@
+/*
+ * test_leak.c - leak decisions from correlation facts (policy/leak.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "leak.h"
+
+#define S(x)		SIGNAL_BIT(SIGNAL_##x)
+#define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
+
+static char *test_protected[] = { "support@corp.example" };
+
+static struct policy test_policy = {
+	.protected = test_protected,
+	.nprotected = 1,
+	.delimiters = "+",
+};
+
+static int setup_policy(void **state)
+{
+	char err[128];
+
+	(void)state;
+	test_policy.internal = domain_list_new();
+	return test_policy.internal == NULL ||
+	    domain_list_add(test_policy.internal, "corp.example", err, sizeof(err)) < 0 ||
+	    domain_list_add(test_policy.internal, "*.corp.example", err, sizeof(err)) < 0 ? -1 : 0;
+}
+
+static int teardown_policy(void **state)
+{
+	(void)state;
+	domain_list_free(test_policy.internal);
+	test_policy.internal = NULL;
+	return 0;
+}
+
+/* A customer wrote to support; the copy was silently forwarded to fti.example. */
+static const struct leak_ref customer_mail = {
+	.message_id = "cust-1@customer.example", .mailbox = "support@corp.example",
+	.sender = "alice@customer.example", .rcpt_domains = "corp.example,partner.example",
+	.ts = 1700000000000LL, .probe = false,
+};
+
+static const struct leak_ref probe_mail = {
+	.message_id = "probe-1@corp.example", .mailbox = "support@corp.example",
+	.sender = "fwdguard-probe@corp.example", .rcpt_domains = "corp.example",
+	.ts = 1700000000000LL, .probe = true,
+};
+
+static const struct {
+	const char *name;
+	const char *from_domain;
+	bool autoreply;
+	bool dsn;
+	const struct leak_ref *ref;
+	signal_set want;
+} inbound_cases[] = {
+	{ "out-of-office from never-recipient external domain", "fti.example", true, false,
+	  &customer_mail, S(LEAK_BACKSCATTER) },
+	{ "dsn from never-recipient external domain", "fti.example", false, true,
+	  &customer_mail, S(LEAK_BACKSCATTER) },
+	{ "subdomain of never-recipient is still backscatter", "mx.fti.example", false, true,
+	  &customer_mail, S(LEAK_BACKSCATTER) },
+	{ "auto-reply from the original sender's domain", "customer.example", true, false,
+	  &customer_mail, 0 },
+	{ "auto-reply from the sender's mail host", "mx.customer.example", true, false,
+	  &customer_mail, 0 },
+	{ "auto-reply from a domain that was a recipient", "Partner.Example", true, false,
+	  &customer_mail, 0 },
+	{ "lookalike of a recipient domain is not a party", "evilpartner.example", true, false,
+	  &customer_mail, S(LEAK_BACKSCATTER) },
+	{ "human reply from never-recipient is not backscatter", "fti.example", false, false,
+	  &customer_mail, 0 },
+	{ "auto-reply from internal domain", "corp.example", true, false, &customer_mail, 0 },
+	{ "auto-reply from internal subdomain", "eu.corp.example", true, false, &customer_mail, 0 },
+	{ "unknown answering domain decides nothing", "", true, true, &customer_mail, 0 },
+	{ "human reply to a probe", "fti.example", false, false, &probe_mail, S(LEAK_PROBE) },
+	{ "auto-reply to a probe", "fti.example", true, false, &probe_mail, S(LEAK_PROBE) },
+	{ "probe answered from internal domain", "corp.example", true, false, &probe_mail, 0 },
+};
+
+static void test_inbound_table(void **state)
+{
+	size_t i, which;
+	signal_set got;
+
+	(void)state;
+	for (i = 0; i < NCASES(inbound_cases); i++) {
+		which = 99;
+		got = leak_inbound(&test_policy, inbound_cases[i].from_domain,
+		    inbound_cases[i].autoreply, inbound_cases[i].dsn, inbound_cases[i].ref, 1,
+		    &which);
+		if (got != inbound_cases[i].want)
+			fail_msg("%s: got %#x want %#x", inbound_cases[i].name, got,
+			    inbound_cases[i].want);
+		if (got != 0 && which != 0)
+			fail_msg("%s: which got %zu want 0", inbound_cases[i].name, which);
+		if (got == 0 && which != 99)
+			fail_msg("%s: which touched without a signal", inbound_cases[i].name);
+	}
+}
+
+static void test_inbound_probe_ref_wins(void **state)
+{
+	struct leak_ref refs[2] = { customer_mail, probe_mail };
+	size_t which = 99;
+	signal_set got;
+
+	(void)state;
+	got = leak_inbound(&test_policy, "fti.example", true, false, refs, 2, &which);
+	if (got != S(LEAK_PROBE) || which != 1)
+		fail_msg("got %#x which %zu, want leak-probe from ref 1", got, which);
+}
+
+static const struct {
+	const char *name;
+	const char *rcpt_domain;
+	signal_set want;
+} known_cases[] = {
+	{ "redirect to new external domain", "fti.example", S(KNOWN_MESSAGE_ID) },
+	{ "reply to the original sender's domain", "customer.example", 0 },
+	{ "to a domain that was a recipient", "partner.example", 0 },
+	{ "to an internal domain", "corp.example", 0 },
+	{ "empty recipient domain", "", 0 },
+};
+
+static void test_known_message_id_table(void **state)
+{
+	size_t i;
+	signal_set got;
+
+	(void)state;
+	for (i = 0; i < NCASES(known_cases); i++) {
+		got = leak_known_message_id(&test_policy, &customer_mail, known_cases[i].rcpt_domain);
+		if (got != known_cases[i].want)
+			fail_msg("%s: got %#x want %#x", known_cases[i].name, got,
+			    known_cases[i].want);
+	}
+	assert_int_equal(leak_known_message_id(&test_policy, NULL, "fti.example"), 0);
+}
+
+static void test_known_message_id_null_sender_ref(void **state)
+{
+	struct leak_ref ref = customer_mail;
+
+	(void)state;
+	ref.sender = "";
+	ref.rcpt_domains = "";
+	assert_int_equal(leak_known_message_id(&test_policy, &ref, "customer.example"),
+	    S(KNOWN_MESSAGE_ID));
+}
+
+static void parse_or_fail(const char *raw, struct address *a)
+{
+	if (address_parse(raw, strlen(raw), a) != ADDRESS_OK)
+		fail_msg("test address %s does not parse", raw);
+}
+
+static void test_rcpt_domains_dedup_and_header_domains(void **state)
+{
+	struct evidence *ev = evidence_new();
+	struct address rcpts[3];
+	char out[256];
+	size_t n;
+
+	(void)state;
+	parse_or_fail("support@Corp.Example", &rcpts[0]);
+	parse_or_fail("x%fti.example@corp.example", &rcpts[1]);
+	parse_or_fail("other@corp.example", &rcpts[2]);
+	evidence_header(ev, &test_policy, "To", "Support <support@corp.example>");
+	evidence_header(ev, &test_policy, "Cc", "bob@Partner.example, c@corp.example");
+	n = leak_rcpt_domains(ev, rcpts, 3, out, sizeof(out));
+	if (n != 3 || strcmp(out, "corp.example,fti.example,partner.example") != 0)
+		fail_msg("got %zu \"%s\" want 3 \"corp.example,fti.example,partner.example\"", n, out);
+	evidence_free(ev);
+}
+
+static void test_rcpt_domains_bounded_whole_domains(void **state)
+{
+	struct address rcpts[40];
+	char raw[64], out[32];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		snprintf(raw, sizeof(raw), "u@d%zu.example", i);
+		parse_or_fail(raw, &rcpts[i]);
+	}
+	n = leak_rcpt_domains(NULL, rcpts, 40, out, sizeof(out));
+	/* "d0.example,d1.example" is 21 bytes; a third does not fit whole. */
+	if (n != 2 || strcmp(out, "d0.example,d1.example") != 0)
+		fail_msg("got %zu \"%s\" want 2 whole domains", n, out);
+	{
+		char big[2048];
+		n = leak_rcpt_domains(NULL, rcpts, 40, big, sizeof(big));
+		if (n != LEAK_RCPT_DOMAINS_MAX)
+			fail_msg("got %zu domains want %d", n, LEAK_RCPT_DOMAINS_MAX);
+	}
+}
+
+static void test_answer_domain(void **state)
+{
+	struct evidence *ev = evidence_new();
+	struct address sender;
+	char out[256];
+
+	(void)state;
+	evidence_header(ev, &test_policy, "From", "Mail Delivery <MAILER-DAEMON@mx.fti.example>");
+	if (strcmp(leak_answer_domain(NULL, ev, out, sizeof(out)), "mx.fti.example") != 0)
+		fail_msg("null sender: got %s want mx.fti.example", out);
+	parse_or_fail("bob@FTI.example", &sender);
+	if (strcmp(leak_answer_domain(&sender, ev, out, sizeof(out)), "fti.example") != 0)
+		fail_msg("sender: got %s want fti.example", out);
+	evidence_reset(ev);
+	if (strcmp(leak_answer_domain(NULL, ev, out, sizeof(out)), "") != 0)
+		fail_msg("nothing known: got %s want empty", out);
+	evidence_free(ev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inbound_table),
+		cmocka_unit_test(test_inbound_probe_ref_wins),
+		cmocka_unit_test(test_known_message_id_table),
+		cmocka_unit_test(test_known_message_id_null_sender_ref),
+		cmocka_unit_test(test_rcpt_domains_dedup_and_header_domains),
+		cmocka_unit_test(test_rcpt_domains_bounded_whole_domains),
+		cmocka_unit_test(test_answer_domain),
+	};
+
+	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);
+}

@@ -1,0 +1,450 @@
+/*
+ * test_mime.c - the streaming MIME walker (policy/mime.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "mime.h"
+
+#define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
+#define ATT		SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE)
+
+static char *test_protected[] = { "support@corp.example" };
+
+static struct policy test_policy = {
+	.protected = test_protected,
+	.nprotected = 1,
+	.delimiters = "+",
+};
+
+static int setup_policy(void **state)
+{
+	char err[128];
+
+	(void)state;
+	test_policy.internal = domain_list_new();
+	return test_policy.internal == NULL ||
+	    domain_list_add(test_policy.internal, "corp.example", err, sizeof(err)) < 0 ? -1 : 0;
+}
+
+static int teardown_policy(void **state)
+{
+	(void)state;
+	domain_list_free(test_policy.internal);
+	test_policy.internal = NULL;
+	return 0;
+}
+
+static const char *show(const char *s)
+{
+	return s ? s : "(null)";
+}
+
+/* Replaces "\n" by "\r\n" when crlf, into a malloc'd copy. */
+static char *line_ends(const char *body, bool crlf)
+{
+	size_t n = strlen(body), i, o = 0;
+	char *out = malloc(2 * n + 1);
+
+	assert_non_null(out);
+	for (i = 0; i < n; i++) {
+		if (crlf && body[i] == '\n')
+			out[o++] = '\r';
+		out[o++] = body[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static const char forward_attached[] =
+	"preamble\n"
+	"--outer\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"see attached\n"
+	"--outer\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"Received: from mx by mail.corp.example\n"
+	"\tfor <Support+tickets@corp.example>; Mon, 1 Jan 2024 00:00:00 +0000\n"
+	"Message-ID: <cust-1@customer.example>\n"
+	"From: Customer <c@customer.example>\n"
+	"To: support@corp.example\n"
+	"\n"
+	"my account number is 123\n"
+	"--outer--\n";
+
+static const char normal_attachment[] =
+	"--b1\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"hello\n"
+	"--b1\n"
+	"Content-Type: application/pdf\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"VG86IHN1cHBvcnRAY29ycC5leGFtcGxlCg==\n"
+	"--b1--\n";
+
+static const char dsn[] =
+	"--dsn\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"Delivery failed.\n"
+	"--dsn\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; mx.fti.example\n"
+	"\n"
+	"Final-Recipient: rfc822; x@fti.example\n"
+	"--dsn\n"
+	"Content-Type: text/rfc822-headers\n"
+	"\n"
+	"Delivered-To: support@corp.example\n"
+	"Message-ID:\n <orig-7@customer.example>\n"
+	"Subject: hello\n"
+	"--dsn--\n";
+
+/* message/rfc822 inside multipart inside message/rfc822 inside multipart */
+static const char nested[] =
+	"--a\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"Message-ID: <outer@x.example>\n"
+	"Content-Type: multipart/mixed; boundary=\"b b\"\n"
+	"\n"
+	"--b b\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"X-Original-To: support@corp.example\n"
+	"Message-ID: <inner@customer.example>\n"
+	"\n"
+	"body\n"
+	"--b b--\n"
+	"--a--\n";
+
+static const char encoded_message[] =
+	"--e\n"
+	"Content-Type: message/rfc822\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"RGVsaXZlcmVkLVRvOiBzdXBwb3J0QGNvcnAuZXhhbXBsZQo=\n"
+	"--e--\n";
+
+static const char colleague_attached[] =
+	"--c\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"Delivered-To: colleague@corp.example\n"
+	"To: support@corp.example.evil.test\n"
+	"\n"
+	"x\n"
+	"--c--\n";
+
+/* The attached message's headers come only after an outer boundary closed the part. */
+static const char outer_boundary_closes[] =
+	"--o\n"
+	"Content-Type: multipart/alternative; boundary=i\n"
+	"\n"
+	"--i\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"x\n"
+	"--o\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"Delivered-To: support@corp.example\n"
+	"\n"
+	"--o--\n";
+
+static const struct {
+	const char *name;
+	const char *ctype;
+	const char *body;
+	signal_set want;
+	const char *want_mailbox;
+	const char *want_id;		/* first original id, or NULL for none */
+	bool want_dsn;
+	bool want_encoded;
+} walk_cases[] = {
+	{ "forward as attachment of protected mail", "multipart/mixed; boundary=outer",
+	  forward_attached, ATT, "support@corp.example", "cust-1@customer.example", false, false },
+	{ "normal attachment is no evidence", "multipart/mixed; boundary=\"b1\"",
+	  normal_attachment, 0, NULL, NULL, false, false },
+	{ "dsn quotes original id, headers are no attachment",
+	  "multipart/report; report-type=\"delivery-status\"; boundary=dsn", dsn, 0, NULL,
+	  "orig-7@customer.example", true, false },
+	{ "nested enclosed message found", "multipart/mixed; boundary=a", nested, ATT,
+	  "support@corp.example", "outer@x.example", false, false },
+	{ "encoded message/rfc822 is skipped and noted", "multipart/mixed; boundary=e",
+	  encoded_message, 0, NULL, NULL, false, true },
+	{ "colleague and lookalike are not protected", "multipart/mixed; boundary=c",
+	  colleague_attached, 0, NULL, NULL, false, false },
+	{ "outer boundary closes inner multipart", "multipart/mixed; boundary=o",
+	  outer_boundary_closes, ATT, "support@corp.example", NULL, false, false },
+	{ "top-level message/rfc822", "message/rfc822",
+	  "Delivered-To: support@corp.example\n\nbody\n", ATT, "support@corp.example", NULL,
+	  false, false },
+	{ "plain text body is nothing", NULL, "--x\nDelivered-To: support@corp.example\n\n",
+	  0, NULL, NULL, false, false },
+	{ "multipart without boundary is nothing", "multipart/mixed",
+	  forward_attached, 0, NULL, NULL, false, false },
+};
+
+/* Feeds body in chunks of step bytes (0: all at once). */
+static struct mime_walk *walk(const char *ctype, const char *body, size_t step)
+{
+	struct mime_walk *w = mime_walk_new(&test_policy, ctype);
+	size_t len = strlen(body), off = 0;
+
+	assert_non_null(w);
+	if (step == 0)
+		step = len;
+	while (off < len) {
+		size_t n = len - off < step ? len - off : step;
+
+		mime_walk_feed(w, body + off, n);
+		off += n;
+	}
+	return w;
+}
+
+static void check_walk(size_t i, bool crlf, size_t step)
+{
+	char *body = line_ends(walk_cases[i].body, crlf);
+	struct mime_walk *w = walk(walk_cases[i].ctype, body, step);
+	const char *ids[MIME_IDS_MAX];
+	size_t nids = mime_walk_original_ids(w, ids, MIME_IDS_MAX);
+	const char *got_id = nids > 0 ? ids[0] : NULL;
+	const char *m = mime_walk_mailbox(w);
+
+	if (mime_walk_signals(w) != walk_cases[i].want)
+		fail_msg("%s (crlf %d, step %zu): signals got %#x want %#x", walk_cases[i].name,
+		    crlf, step, mime_walk_signals(w), walk_cases[i].want);
+	if ((m == NULL) != (walk_cases[i].want_mailbox == NULL) ||
+	    (m != NULL && strcmp(m, walk_cases[i].want_mailbox) != 0))
+		fail_msg("%s: mailbox got %s want %s", walk_cases[i].name, show(m),
+		    show(walk_cases[i].want_mailbox));
+	if (walk_cases[i].want_id != NULL && (got_id == NULL || strcmp(got_id, walk_cases[i].want_id) != 0))
+		fail_msg("%s: id got %s want %s", walk_cases[i].name, show(got_id),
+		    walk_cases[i].want_id);
+	if (mime_walk_is_dsn(w) != walk_cases[i].want_dsn)
+		fail_msg("%s: dsn got %d want %d", walk_cases[i].name, mime_walk_is_dsn(w),
+		    walk_cases[i].want_dsn);
+	if (mime_walk_encoded(w) != walk_cases[i].want_encoded)
+		fail_msg("%s: encoded got %d want %d", walk_cases[i].name, mime_walk_encoded(w),
+		    walk_cases[i].want_encoded);
+	if (mime_walk_truncated(w))
+		fail_msg("%s: truncated unexpectedly", walk_cases[i].name);
+	mime_walk_free(w);
+	free(body);
+}
+
+static void test_walk_table(void **state)
+{
+	static const size_t steps[] = { 0, 1, 3, 7 };
+	size_t i, s;
+
+	(void)state;
+	for (i = 0; i < NCASES(walk_cases); i++)
+		for (s = 0; s < NCASES(steps); s++) {
+			check_walk(i, false, steps[s]);
+			check_walk(i, true, steps[s]);
+		}
+}
+
+static void test_nested_ids_in_order(void **state)
+{
+	struct mime_walk *w = walk("multipart/mixed; boundary=a", nested, 0);
+	const char *ids[MIME_IDS_MAX];
+	size_t n = mime_walk_original_ids(w, ids, MIME_IDS_MAX);
+
+	(void)state;
+	if (n != 2 || strcmp(ids[0], "outer@x.example") != 0 ||
+	    strcmp(ids[1], "inner@customer.example") != 0)
+		fail_msg("ids got %zu (%s, %s) want 2 (outer@x.example, inner@customer.example)",
+		    n, n > 0 ? ids[0] : "", n > 1 ? ids[1] : "");
+	mime_walk_free(w);
+}
+
+/* --- limits ----------------------------------------------------------------------- */
+
+/* Builds a body of n levels of multipart each holding the next. */
+static char *deep_body(size_t levels, size_t *len)
+{
+	size_t cap = levels * 120 + 200, o = 0, i;
+	char *b = malloc(cap);
+
+	assert_non_null(b);
+	for (i = 0; i < levels; i++)
+		o += (size_t)snprintf(b + o, cap - o,
+		    "--l%zu\nContent-Type: multipart/mixed; boundary=l%zu\n\n", i, i + 1);
+	o += (size_t)snprintf(b + o, cap - o,
+	    "--l%zu\nContent-Type: message/rfc822\n\nDelivered-To: support@corp.example\n\n",
+	    levels);
+	*len = o;
+	return b;
+}
+
+static void test_depth_50_is_bounded_and_truncated(void **state)
+{
+	size_t len;
+	char *b = deep_body(50, &len);
+	struct mime_walk *w = mime_walk_new(&test_policy, "multipart/mixed; boundary=l0");
+
+	(void)state;
+	mime_walk_feed(w, b, len);
+	assert_true(mime_walk_truncated(w));
+	mime_walk_free(w);
+	free(b);
+}
+
+static void test_depth_within_limit_is_read(void **state)
+{
+	size_t len;
+	char *b = deep_body(MIME_DEPTH_MAX - 2, &len);
+	struct mime_walk *w = mime_walk_new(&test_policy, "multipart/mixed; boundary=l0");
+
+	(void)state;
+	mime_walk_feed(w, b, len);
+	if (mime_walk_signals(w) != ATT || mime_walk_truncated(w))
+		fail_msg("signals got %#x truncated %d, want attached-message, not truncated",
+		    mime_walk_signals(w), mime_walk_truncated(w));
+	mime_walk_free(w);
+	free(b);
+}
+
+static void test_10k_parts_stop_at_limit(void **state)
+{
+	static const char part[] = "--p\nContent-Type: text/plain\n\nx\n";
+	static const char late[] =
+	    "--p\nContent-Type: message/rfc822\n\nDelivered-To: support@corp.example\n\n--p--\n";
+	struct mime_walk *w = mime_walk_new(&test_policy, "multipart/mixed; boundary=p");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 10000; i++)
+		mime_walk_feed(w, part, sizeof(part) - 1);
+	mime_walk_feed(w, late, sizeof(late) - 1);
+	if (!mime_walk_truncated(w) || mime_walk_signals(w) != 0)
+		fail_msg("truncated got %d signals %#x, want truncated and nothing past the limit",
+		    mime_walk_truncated(w), mime_walk_signals(w));
+	mime_walk_free(w);
+}
+
+static void test_unterminated_boundaries_are_harmless(void **state)
+{
+	static const char body[] =
+	    "--u\nContent-Type: multipart/mixed; boundary=v\n\n--v\nContent-Type: message/rfc822\n\n"
+	    "To: support@corp.example\nMessage-ID: <m@x>\n";
+	struct mime_walk *w = walk("multipart/mixed; boundary=u", body, 5);
+	const char *ids[2];
+
+	(void)state;
+	/* The header block never ended: the fields read so far still count. */
+	assert_int_equal(mime_walk_signals(w), ATT);
+	assert_int_equal(mime_walk_original_ids(w, ids, 2), 0);
+	assert_false(mime_walk_truncated(w));
+	mime_walk_free(w);
+}
+
+static void test_5mb_junk_then_more_is_truncated(void **state)
+{
+	size_t chunk = 64 * 1024, i;
+	char *junk = malloc(chunk);
+	struct mime_walk *w = mime_walk_new(&test_policy, "multipart/mixed; boundary=j");
+	static const char late[] =
+	    "\n--j\nContent-Type: message/rfc822\n\nDelivered-To: support@corp.example\n\n";
+
+	(void)state;
+	assert_non_null(junk);
+	/* No line end at all: one 11 MB line must not be kept. */
+	memset(junk, 'A', chunk);
+	for (i = 0; i < (11u * 1024 * 1024) / chunk; i++)
+		mime_walk_feed(w, junk, chunk);
+	mime_walk_feed(w, late, sizeof(late) - 1);
+	if (!mime_walk_truncated(w) || mime_walk_signals(w) != 0)
+		fail_msg("truncated got %d signals %#x, want truncated, nothing read past 10 MB",
+		    mime_walk_truncated(w), mime_walk_signals(w));
+	mime_walk_free(w);
+	free(junk);
+}
+
+static void test_5mb_junk_within_limit_still_read(void **state)
+{
+	size_t chunk = 64 * 1024, i;
+	char *junk = malloc(chunk);
+	struct mime_walk *w = mime_walk_new(&test_policy, "multipart/mixed; boundary=j");
+	static const char late[] =
+	    "\n--j\nContent-Type: message/rfc822\n\nDelivered-To: support@corp.example\n\n";
+
+	(void)state;
+	assert_non_null(junk);
+	memset(junk, '-', chunk);
+	for (i = 0; i < chunk; i += 100)
+		junk[i] = '\n';
+	for (i = 0; i < (5u * 1024 * 1024) / chunk; i++)
+		mime_walk_feed(w, junk, chunk);
+	mime_walk_feed(w, late, sizeof(late) - 1);
+	if (mime_walk_truncated(w) || mime_walk_signals(w) != ATT)
+		fail_msg("truncated got %d signals %#x, want read to the end", mime_walk_truncated(w),
+		    mime_walk_signals(w));
+	mime_walk_free(w);
+	free(junk);
+}
+
+static void test_huge_header_is_cut_not_kept(void **state)
+{
+	size_t big = 200 * 1024;
+	char *hdr = malloc(big);
+	struct mime_walk *w = mime_walk_new(&test_policy, "message/rfc822");
+	static const char after[] = "\nDelivered-To: support@corp.example\n\n";
+
+	(void)state;
+	assert_non_null(hdr);
+	memcpy(hdr, "X-Junk: ", 8);
+	memset(hdr + 8, 'x', big - 8);
+	mime_walk_feed(w, hdr, big);
+	mime_walk_feed(w, after, sizeof(after) - 1);
+	if (!mime_walk_truncated(w) || mime_walk_signals(w) != ATT)
+		fail_msg("truncated got %d signals %#x, want truncated and later headers read",
+		    mime_walk_truncated(w), mime_walk_signals(w));
+	mime_walk_free(w);
+	free(hdr);
+}
+
+static void test_overlong_boundary_is_truncated(void **state)
+{
+	char ctype[200];
+	struct mime_walk *w;
+
+	(void)state;
+	snprintf(ctype, sizeof(ctype), "multipart/mixed; boundary=%071d", 7);
+	w = mime_walk_new(&test_policy, ctype);
+	assert_true(mime_walk_truncated(w));
+	mime_walk_free(w);
+	mime_walk_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_walk_table),
+		cmocka_unit_test(test_nested_ids_in_order),
+		cmocka_unit_test(test_depth_50_is_bounded_and_truncated),
+		cmocka_unit_test(test_depth_within_limit_is_read),
+		cmocka_unit_test(test_10k_parts_stop_at_limit),
+		cmocka_unit_test(test_unterminated_boundaries_are_harmless),
+		cmocka_unit_test(test_5mb_junk_then_more_is_truncated),
+		cmocka_unit_test(test_5mb_junk_within_limit_still_read),
+		cmocka_unit_test(test_huge_header_is_cut_not_kept),
+		cmocka_unit_test(test_overlong_boundary_is_truncated),
+	};
+
+	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);
+}
