@@ -1,0 +1,109 @@
+#!/bin/bash
+#
+# tests/e2e/colleague_leak.sh - the founding story's discovery, made a
+# method: a colleague writes to support@, whose mail a Postfix local alias
+# forwards to consultant@fti.example (local(8) resubmits with milters off:
+# fwdguard cannot see that forward).  The firm's out-of-office comes back to
+# the colleague referencing her message; the daemon raises leak-backscatter
+# and the alerts relay mails ONE alert to security@corp.example naming the
+# mailbox and fti.example.  A customer's auto-reply to the mailbox's own
+# answer, in the same run, raises nothing.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+AUDIT="$BUILD/fwdguard-audit"
+[ -x "$AUDIT" ] || { echo "not ok - missing $AUDIT (build first)"; echo "# 0 passed, 1 failed"; exit 1; }
+
+fg_init
+start_redis || fg_die "start redis-server"
+start_sink || fg_die "start smtp-sink"
+
+CONF="$FG_WORK/fwdguard.yaml"
+fwdguard_config "$CONF"
+PFDIR="$FG_WORK/postfix-mta"
+cat >>"$CONF" <<END_CONF
+  mail:
+    to: security@corp.example
+    from: fwdguard@corp.example
+    sendmail: /usr/sbin/sendmail -C $PFDIR
+probes:
+  from: fwdguard-probe@corp.example
+END_CONF
+start_fwdguard "$CONF" || fg_die "start fwdguard"
+
+# corp.example is local here: support@ is an alias to the outside firm, and
+# the security team's mailbox is relayed to the sink.
+printf 'support consultant@fti.example\n' >"$FG_WORK/aliases"
+printf 'security@corp.example smtp:[127.0.0.1]:%s\n' "$SINK_PORT" >"$FG_WORK/transport"
+start_postfix mta --smtpd-milters "$(fwdguard_milter)" \
+    --non-smtpd-milters "$(fwdguard_milter)" \
+    --set "mydestination = corp.example" \
+    --set "alias_maps = texthash:$FG_WORK/aliases" \
+    --set "transport_maps = texthash:$FG_WORK/transport" || fg_die "start postfix"
+MTA_PORT=${PF_PORT[mta]}
+
+# --- a colleague writes to the mailbox; the alias forwards it unseen -----------
+mid="colleague-$(date +%s%N)@corp.example"
+msg="$FG_WORK/colleague.eml"
+make_message "$msg" "From: Colleague <colleague@corp.example>" \
+    "To: support@corp.example" "Subject: customer 4711 called again" "Message-ID: <$mid>"
+send_smtp "$MTA_PORT" colleague@corp.example support@corp.example "$msg"
+check "the colleague's message is accepted" expect_match '^250 ' "$SMTP_REPLY"
+wait_for 20 "the forwarded copy at the outside firm" sink_has_rcpt consultant@fti.example
+check "the alias forwarded it unseen (fwdguard never saw that transaction)" \
+    sink_has_rcpt consultant@fti.example
+wait_for 10 "the correlation record" test -n "$(rcli_raw HGET "fwdguard:msg:$mid" mailbox)"
+corr_ok() { [ "$(rcli_raw HGET "fwdguard:msg:$mid" mailbox)" = support@corp.example ]; }
+wait_for 10 "the correlation record" corr_ok
+check "correlation record: received by support@" corr_ok
+
+# --- support@ answers a customer; the customer's auto-reply comes back ---------
+ans="answer-$(date +%s%N)@corp.example"
+make_message "$FG_WORK/answer.eml" "From: support@corp.example" "To: jane@example.net" \
+    "Subject: Re: my account" "Message-ID: <$ans>"
+send_smtp "$MTA_PORT" support@corp.example jane@example.net "$FG_WORK/answer.eml"
+make_message "$FG_WORK/cust-ooo.eml" "From: Jane <jane@example.net>" \
+    "To: support@corp.example" "Subject: Automatic reply: Re: my account" \
+    "Auto-Submitted: auto-replied" "In-Reply-To: <$ans>"
+send_smtp "$MTA_PORT" "<>" support@corp.example "$FG_WORK/cust-ooo.eml"
+check "the customer's auto-reply is accepted" expect_match '^250 ' "$SMTP_REPLY"
+
+# --- the firm's out-of-office comes back to the colleague ----------------------
+ooo="$FG_WORK/ooo.eml"
+make_message "$ooo" "From: Consultant <consultant@fti.example>" \
+    "To: colleague@corp.example" "Subject: Out of Office: customer 4711 called again" \
+    "Auto-Submitted: auto-replied" "In-Reply-To: <$mid>" "References: <$mid>"
+send_smtp "$MTA_PORT" "<>" colleague@corp.example "$ooo"
+check "the out-of-office is accepted (a leak is reported, not bounced)" \
+    expect_match '^250 ' "$SMTP_REPLY"
+fg_alerts_atleast() { [ "$(rcli_raw XLEN fwdguard:alerts)" -ge "$1" ] 2>/dev/null; }
+wait_for 15 "an alert record" fg_alerts_atleast 1
+alerts=$(rcli_raw XRANGE fwdguard:alerts - +)
+check "the daemon raised leak-backscatter" \
+    expect_match '(^|,)leak-backscatter(,|$)' "$alerts"
+check "exactly one alert: the customer's auto-reply raised nothing" \
+    expect_eq 1 "$(rcli_raw XLEN fwdguard:alerts)"
+rec=$(audit_find signals=leak-backscatter | tail -n 1)
+check "audit: the leak names the original message" \
+    expect_eq "$mid" "$(audit_field "$rec" original_message_id)"
+check "audit: mailbox support@, target fti.example" \
+    expect_eq "support@corp.example fti.example" \
+    "$(audit_field "$rec" mailbox) $(audit_field "$rec" target)"
+
+# --- the relay tells the security team ----------------------------------------
+"$AUDIT" -c "$CONF" alerts --once >"$FG_WORK/relay.log" 2>&1
+check "relay --once exits 0" expect_eq 0 "$?"
+FG_LOGS+=("$FG_WORK/relay.log")
+security_one() { [ "$(sink_rcpt_count security@corp.example)" -eq 1 ]; }
+wait_for 20 "the alert mail at the sink" security_one
+check "ONE alert mail to security@corp.example" \
+    expect_eq 1 "$(sink_rcpt_count security@corp.example)"
+alert=$(sink_grep '^Subject: \[fwdguard\]' | head -n 1)
+body=$(cat "$alert" 2>/dev/null)
+check "the alert names the mailbox and fti.example" \
+    expect_match '^Subject: \[fwdguard\] CRITICAL: support@corp\.example mail is reaching fti\.example' "$body"
+check "nothing pending in the relay group" \
+    expect_eq 0 "$(rcli_raw XPENDING fwdguard:alerts relay | head -n 1)"
+check "fwdguard still running" fwdguard_alive
+
+fg_summary
