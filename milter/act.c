@@ -156,6 +156,26 @@ act_on_error(const struct cfg *cfg, const struct act_ops *ops, const char *why)
 	    NULL, id);
 }
 
+/* A 4xx for a reason the sender cannot fix: the MTA keeps the message and retries. */
+static enum act_verdict
+act_tempfail(const struct act_ops *ops, const char *why)
+{
+	char id[IDS_LEN + 1];
+
+	ids_new(id);
+	log_warnx("tempfail (ref %s): %s", id, why);
+	return act_reply(ops, "451", "4.3.0 mail filter temporarily unavailable (ref %{id})",
+	    NULL, id);
+}
+
+/*
+ * An action recorded as decided could not be carried out: the message must
+ * not go on as if it had been (unmarked, unheld, to every recipient), so
+ * it is tempfailed; its retry is decided and recorded again.
+ */
+static enum act_verdict act_fail_action(const struct act_job *j, const struct act_ops *ops,
+    const char *why);
+
 /* Parses the recipients into the pure decision input, with their directory facts. */
 static void
 act_gather(struct act_job *j, struct decide_message *m)
@@ -350,19 +370,6 @@ act_leak_evidence(struct act_job *j, const struct decide_message *m)
 	act_inbound(j, m, k);
 }
 
-/* A canary of "fwdguard-audit probe": its id is <probe.TOKEN@...>, from probes.from. */
-static bool
-act_is_probe(const struct act_job *j)
-{
-	const char *token = evidence_probe_token(j->c->ev), *id = evidence_message_id(j->c->ev);
-	const char *from = j->cfg->probes_from;
-	size_t tl = strlen(token);
-
-	if (tl == 0 || from == NULL || strcasecmp(evidence_from(j->c->ev), from) != 0)
-		return false;
-	return strncmp(id, "probe.", 6) == 0 && strncmp(id + 6, token, tl) == 0 && id[6 + tl] == '@';
-}
-
 /*
  * The correlation record of a message a protected mailbox receives (a
  * recipient that is protected and stays inside).  Not for a message that
@@ -399,7 +406,11 @@ act_plan_correlation(struct act_job *j)
 	free(addrs);
 	clock_gettime(CLOCK_REALTIME, &now);
 	e->ts = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-	e->probe = act_is_probe(j);
+	/*
+	 * Never a probe from what arrives by SMTP: anyone can write the
+	 * headers of one.  Only "fwdguard-audit probe" marks probes, in Redis.
+	 */
+	e->probe = false;
 	j->corr->write = true;
 }
 
@@ -574,7 +585,7 @@ act_first(const struct act_job *j, enum action a)
 	return 0;
 }
 
-static void
+static int
 act_flag_headers(const struct act_job *j, const struct act_ops *ops)
 {
 	char value[1100], signals[512];
@@ -589,8 +600,19 @@ act_flag_headers(const struct act_job *j, const struct act_ops *ops)
 		snprintf(value, sizeof(value), "%s; rule=%s; signals=%s; id=%s",
 		    action_name(d->action), d->rule->name, signals, j->ids[i]);
 		if (ops->addheader(ops->ctx, "X-Fwdguard", value) != 0)
-			log_warnx("%s: could not add X-Fwdguard header", j->c->queue_id);
+			return -1;
 	}
+	return 0;
+}
+
+static enum act_verdict
+act_fail_action(const struct act_job *j, const struct act_ops *ops, const char *why)
+{
+	char q[64];
+
+	act_clean(q, sizeof(q), j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
+	log_warnx("%s: %s; the decisions stay recorded, the message is tempfailed", q, why);
+	return act_tempfail(ops, why);
 }
 
 static enum act_verdict
@@ -603,7 +625,7 @@ act_quarantine(const struct act_job *j, const struct act_ops *ops, size_t i)
 	    d->rule != NULL ? d->rule->name : "-", j->ids[i],
 	    d->mailbox != NULL ? d->mailbox : "-", d->target);
 	if (ops->quarantine(ops->ctx, reason) != 0)
-		return act_on_error(j->cfg, ops, "could not quarantine the message");
+		return act_fail_action(j, ops, "could not quarantine the message");
 	return VERDICT_ACCEPT;
 }
 
@@ -613,7 +635,8 @@ act_apply(const struct act_job *j, const struct act_ops *ops)
 	enum action outcome = decide_outcome(j->dec, j->n);
 	size_t i;
 
-	act_flag_headers(j, ops);
+	if (act_flag_headers(j, ops) != 0)
+		return act_fail_action(j, ops, "could not add the X-Fwdguard header");
 	switch (outcome) {
 	case ACTION_REJECT:
 		i = act_first(j, ACTION_REJECT);
@@ -632,7 +655,7 @@ act_apply(const struct act_job *j, const struct act_ops *ops)
 		for (i = 0; i < j->n; i++)
 			if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == ACTION_STRIP &&
 			    ops->delrcpt(ops->ctx, j->c->rcpts[i].raw) != 0)
-				return act_on_error(j->cfg, ops, "could not remove a recipient");
+				return act_fail_action(j, ops, "could not remove a recipient");
 		return VERDICT_ACCEPT;
 	case ACTION_FLAG:
 	case ACTION_ACCEPT:
@@ -696,7 +719,8 @@ act_end_of_message(struct conn *c, const struct act_ops *ops)
 	if (act_audit == NULL || audit_commit(act_audit, j.recs, j.nrecs) != 0) {
 		log_warn("%s: audit records could not be made durable", c->queue_id);
 		act_job_free(&j);
-		return act_on_error(j.cfg, ops, "audit spool unavailable");
+		/* Whatever on_error says: never accept or refuse it unrecorded. */
+		return act_tempfail(ops, "audit spool unavailable");
 	}
 	if (j.corr->write)
 		correlate_remember(correlate_current(), &j.corr->mine);

@@ -131,7 +131,9 @@ callbacks_envfrom(SMFICTX *ctx, char **argv)
 
 	if (c == NULL)
 		return callbacks_error(ctx, NULL, "MAIL FROM without a connection");
-	if (conn_begin_message(c, argv[0], callbacks_macro(ctx, "{auth_authen}")) != 0)
+	/* A missing sender is kept as "" and refused by the parser at the end. */
+	if (conn_begin_message(c, argv != NULL ? argv[0] : NULL,
+	    callbacks_macro(ctx, "{auth_authen}")) != 0)
 		return callbacks_error(ctx, c->cfg, "out of memory at MAIL FROM");
 	return SMFIS_CONTINUE;
 }
@@ -144,7 +146,9 @@ callbacks_envrcpt(SMFICTX *ctx, char **argv)
 	/* Never reject here: non_smtpd_milters would keep the mail queued. */
 	if (c == NULL || !c->in_message)
 		return SMFIS_CONTINUE;
-	if (conn_add_rcpt(c, argv[0], argv + 1, callbacks_macro(ctx, "{rcpt_mailer}"),
+	if (argv == NULL || argv[0] == NULL)
+		c->rcpts_overflow = true;	/* a recipient we cannot name: on_error */
+	else if (conn_add_rcpt(c, argv[0], argv + 1, callbacks_macro(ctx, "{rcpt_mailer}"),
 	    callbacks_macro(ctx, "{rcpt_host}")) != 0)
 		c->rcpts_overflow = true;	/* decided by on_error at end of message */
 	return SMFIS_CONTINUE;

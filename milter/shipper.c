@@ -5,9 +5,11 @@
  * the stream entries are written atomically: SET NX <prefix>seen:<id>
  * first; only when it was not set, XADD to the streams (and PUBLISH the id
  * of an alert).  A "correlation" record instead becomes the hash
- * <prefix>msg:<message-id> (HSET of its fields, which only adds or
- * replaces fields, so a probe mark written by "fwdguard-audit probe"
- * survives) with EXPIRE of its "ttl", under the same marker.  Redis 7 refuses explicit stream ids that are not above the
+ * <prefix>msg:<message-id> (HSETNX of each field: the first record of a
+ * Message-ID wins, so a later message that reuses the id cannot rewrite
+ * who received it or who was a party to it, and a probe mark written by
+ * "fwdguard-audit probe" survives) with EXPIRE of its "ttl", under the
+ * same marker.  Redis 7 refuses explicit stream ids that are not above the
  * last one, which rules out using the record id as the entry id; the
  * marker is what makes a replay after an outage add each record once.
  *
@@ -37,10 +39,12 @@ static const char ship_script[] =
     "local f = {}\n"
     "for i = 5, #ARGV do f[#f + 1] = ARGV[i] end\n"
     "if ARGV[3] == 'correlation' then\n"
-    "  local r = redis.pcall('HSET', KEYS[2], unpack(f))\n"
-    "  if type(r) == 'table' and r.err then\n"
-    "    redis.call('DEL', KEYS[1])\n"
-    "    return r\n"
+    "  for i = 1, #f - 1, 2 do\n"
+    "    local r = redis.pcall('HSETNX', KEYS[2], f[i], f[i + 1])\n"
+    "    if type(r) == 'table' and r.err then\n"
+    "      redis.call('DEL', KEYS[1])\n"
+    "      return r\n"
+    "    end\n"
     "  end\n"
     "  redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
     "  return 1\n"

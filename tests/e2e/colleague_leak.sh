@@ -52,10 +52,22 @@ check "the colleague's message is accepted" expect_match '^250 ' "$SMTP_REPLY"
 wait_for 20 "the forwarded copy at the outside firm" sink_has_rcpt consultant@fti.example
 check "the alias forwarded it unseen (fwdguard never saw that transaction)" \
     sink_has_rcpt consultant@fti.example
-wait_for 10 "the correlation record" test -n "$(rcli_raw HGET "fwdguard:msg:$mid" mailbox)"
 corr_ok() { [ "$(rcli_raw HGET "fwdguard:msg:$mid" mailbox)" = support@corp.example ]; }
 wait_for 10 "the correlation record" corr_ok
 check "correlation record: received by support@" corr_ok
+
+# --- someone outside reuses that Message-ID, copying the firm ------------------
+# The first record of a Message-ID wins: a later message with the same id
+# cannot make fti.example look like a party to the colleague's message.
+make_message "$FG_WORK/reuse.eml" "From: Consultant <consultant@fti.example>" \
+    "To: support@corp.example" "Cc: consultant@fti.example" "Subject: hello" \
+    "Message-ID: <$mid>"
+send_smtp "$MTA_PORT" consultant@fti.example support@corp.example "$FG_WORK/reuse.eml"
+# Its decision and correlation records are shipped together, in order.
+wait_for 10 "the reused id's decision in Redis" audit_has sender=consultant@fti.example
+sleep 0.5
+check "correlation record: a reused Message-ID does not rewrite its parties" \
+    fg_not expect_match 'fti\.example' "$(rcli_raw HGET "fwdguard:msg:$mid" rcpt_domains)"
 
 # --- support@ answers a customer; the customer's auto-reply comes back ---------
 ans="answer-$(date +%s%N)@corp.example"

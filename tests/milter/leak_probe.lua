@@ -1,8 +1,10 @@
 -- conf: leak
--- A canary of "fwdguard-audit probe" reaches support@: its correlation
--- record says probe 1.  Any answer from outside that references it, even a
--- person's reply, is a confirmed leak (leak-probe).  The same headers from
--- someone else than probes.from do not make a probe.
+-- Only "fwdguard-audit probe" marks a canary (in Redis).  A message that
+-- arrives by SMTP with every header of a probe (From: probes.from, a
+-- matching X-Fwdguard-Probe token and <probe.TOKEN@...> Message-ID) is
+-- recorded as an ordinary message: otherwise anyone outside could forge a
+-- "probe" and then answer it to raise a critical leak alert.  The real
+-- probe path, with the record the tool writes, is tests/e2e/probe_leak.sh.
 
 local conn = lib.open(lib.start())
 lib.message(conn, {
@@ -16,19 +18,7 @@ lib.message(conn, {
 		{ "Message-ID", "<probe.T0KEN42@corp.example>" },
 	},
 })
-lib.expect_reply(conn, SMFIR_ACCEPT, "the probe arrives")
-
-lib.message(conn, {
-	from = "<mallory@corp.example>",
-	rcpts = { { addr = "support@corp.example", mailer = "local", host = "corp.example" } },
-	headers = {
-		{ "From", "mallory@corp.example" },
-		{ "To", "support@corp.example" },
-		{ "X-Fwdguard-Probe", "F4KE" },
-		{ "Message-ID", "<probe.F4KE@corp.example>" },
-	},
-})
-lib.expect_reply(conn, SMFIR_ACCEPT, "a look-alike probe")
+lib.expect_reply(conn, SMFIR_ACCEPT, "the forged probe arrives")
 
 lib.message(conn, {
 	from = "<consultant@fti.example>",
@@ -41,5 +31,5 @@ lib.message(conn, {
 		{ "Message-ID", "<re-probe@fti.example>" },
 	},
 })
-lib.expect_reply(conn, SMFIR_ACCEPT, "a reply to the probe")
+lib.expect_reply(conn, SMFIR_ACCEPT, "a reply to the forged probe")
 mt.disconnect(conn)
