@@ -163,6 +163,13 @@ static void decide_classify(const struct decide_message *m, const struct decide_
 	if (d->destination != DEST_ALLOWED)
 		d->allow = NULL;
 	d->direction = decide_direction(f, d->destination);
+	/*
+	 * A leak is decided on the answer that came in (inbound), but what it
+	 * records is the mailbox's mail reaching an outside domain: that is
+	 * the destination the trail and "who forwards where" must show.
+	 */
+	if (r->extra & (SIGNAL_BIT(SIGNAL_LEAK_PROBE) | SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER)))
+		d->destination = DEST_EXTERNAL;
 	if (r->extra_target != NULL)
 		target = r->extra_target;
 	decide_copy(d->target, sizeof(d->target), target ? target : "");
