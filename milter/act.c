@@ -46,6 +46,7 @@ struct act_job {
 	const struct cfg *cfg;
 	struct decide_rcpt *rcpts;
 	struct decision *dec;
+	enum action outcome;		/* decide_outcome() of dec, once decided */
 	char (*ids)[IDS_LEN + 1];
 	char (*targets)[DECIDE_TARGET_MAX];	/* directory forward targets */
 	size_t n;
@@ -381,13 +382,12 @@ act_plan_correlation(struct act_job *j)
 	const struct policy *p = &j->cfg->policy;
 	struct correlate_entry *e = &j->corr->mine;
 	const char *mailbox = NULL, *msgid = evidence_message_id(j->c->ev);
-	enum action outcome = decide_outcome(j->dec, j->n);
 	struct address *addrs;
 	struct timespec now;
 	char sender[MESSAGE_FIELD_MAX + 2];
 	size_t i, na = 0;
 
-	if (msgid[0] == '\0' || outcome == ACTION_REJECT || outcome == ACTION_TEMPFAIL)
+	if (msgid[0] == '\0' || j->outcome == ACTION_REJECT || j->outcome == ACTION_TEMPFAIL)
 		return;
 	for (i = 0; i < j->n && mailbox == NULL; i++)
 		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].destination == DEST_INTERNAL)
@@ -632,12 +632,11 @@ act_quarantine(const struct act_job *j, const struct act_ops *ops, size_t i)
 static enum act_verdict
 act_apply(const struct act_job *j, const struct act_ops *ops)
 {
-	enum action outcome = decide_outcome(j->dec, j->n);
 	size_t i;
 
 	if (act_flag_headers(j, ops) != 0)
 		return act_fail_action(j, ops, "could not add the X-Fwdguard header");
-	switch (outcome) {
+	switch (j->outcome) {
 	case ACTION_REJECT:
 		i = act_first(j, ACTION_REJECT);
 		return act_reply(ops, "550", ACT_DEFAULT_REPLY,
@@ -709,6 +708,7 @@ act_end_of_message(struct conn *c, const struct act_ops *ops)
 		act_job_free(&j);
 		return VERDICT_ACCEPT;
 	}
+	j.outcome = decide_outcome(j.dec, j.n);
 	act_plan_correlation(&j);
 	for (i = 0; i < j.n; i++)
 		ids_new(j.ids[i]);

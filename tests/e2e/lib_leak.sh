@@ -14,21 +14,37 @@
 # leak_world [MODE] [ACTION]: Redis, the sink, fwdguard and Postfix "mta"
 # (port $MTA_PORT) with fwdguard in smtpd_milters and non_smtpd_milters,
 # local delivery for corp.example and the alias support: consultant@fti.example.
+# The security team's mailbox, security@corp.example, is relayed to the sink,
+# and the config ($CONF) sends alerts there through this Postfix's sendmail
+# and probes from fwdguard-probe@corp.example, for "$AUDIT alerts|probe".
 leak_world() {
 	fg_init
 	start_redis || fg_die "start redis-server"
 	start_sink || fg_die "start smtp-sink"
-	fwdguard_config "$FG_WORK/fwdguard.yaml" "${1:-enforce}" "${2:-reject}"
-	start_fwdguard "$FG_WORK/fwdguard.yaml" || fg_die "start fwdguard"
+	CONF="$FG_WORK/fwdguard.yaml"
+	AUDIT="$BUILD/fwdguard-audit"
+	fwdguard_config "$CONF" "${1:-enforce}" "${2:-reject}"
+	# fwdguard.yaml.in ends with the alerts: section.
+	cat >>"$CONF" <<END_CONF
+  mail:
+    to: security@corp.example
+    from: fwdguard@corp.example
+    sendmail: /usr/sbin/sendmail -C $FG_WORK/postfix-mta
+probes:
+  from: fwdguard-probe@corp.example
+END_CONF
+	start_fwdguard "$CONF" || fg_die "start fwdguard"
 	# Everyone else at corp.example reads mail nobody checks here.  A
 	# texthash: table is "key value" (no colon, unlike aliases(5) files).
 	printf '%s\n' 'support consultant@fti.example' 'colleague /dev/null' \
 	    'fwdguard-probe /dev/null' >"$FG_WORK/aliases"
-	touch -d '-1 min' "$FG_WORK/aliases"
+	printf 'security@corp.example smtp:[127.0.0.1]:%s\n' "$SINK_PORT" >"$FG_WORK/transport"
+	touch -d '-1 min' "$FG_WORK/aliases" "$FG_WORK/transport"
 	start_postfix mta --smtpd-milters "$(fwdguard_milter)" \
 	    --non-smtpd-milters "$(fwdguard_milter)" \
 	    --set "mydestination = corp.example" \
 	    --set "alias_maps = texthash:$FG_WORK/aliases" \
+	    --set "transport_maps = texthash:$FG_WORK/transport" \
 	    --set "local_recipient_maps =" ||
 	    fg_die "start postfix"
 	MTA_PORT=${PF_PORT[mta]}
@@ -55,6 +71,7 @@ alert_find() {
 	done < <(alert_records)
 }
 alert_has() { [ -n "$(alert_find "$@")" ]; }
+alerts_atleast() { [ "$(rcli_raw XLEN fwdguard:alerts)" -ge "$1" ] 2>/dev/null; }
 
 # leak_play_forward_and_ooo [OOO_SENDER]: the colleague's message to
 # support@ (its Message-ID in LEAK_COLLEAGUE_ID) goes out to the consultant

@@ -8,37 +8,11 @@
 # alert to security@corp.example naming the mailbox and fti.example.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_leak.sh"
 
-AUDIT="$BUILD/fwdguard-audit"
-[ -x "$AUDIT" ] || { echo "not ok - missing $AUDIT (build first)"; echo "# 0 passed, 1 failed"; exit 1; }
-
-fg_init
-start_redis || fg_die "start redis-server"
-start_sink || fg_die "start smtp-sink"
-
-CONF="$FG_WORK/fwdguard.yaml"
-fwdguard_config "$CONF"
-PFDIR="$FG_WORK/postfix-mta"
-cat >>"$CONF" <<END_CONF
-  mail:
-    to: security@corp.example
-    from: fwdguard@corp.example
-    sendmail: /usr/sbin/sendmail -C $PFDIR
-probes:
-  from: fwdguard-probe@corp.example
-END_CONF
-start_fwdguard "$CONF" || fg_die "start fwdguard"
-
-# corp.example is local here: support@ is an alias to the outside firm, and
-# the security team's mailbox is relayed to the sink.
-printf 'support consultant@fti.example\n' >"$FG_WORK/aliases"
-printf 'security@corp.example smtp:[127.0.0.1]:%s\n' "$SINK_PORT" >"$FG_WORK/transport"
-start_postfix mta --smtpd-milters "$(fwdguard_milter)" \
-    --non-smtpd-milters "$(fwdguard_milter)" \
-    --set "mydestination = corp.example" \
-    --set "alias_maps = texthash:$FG_WORK/aliases" \
-    --set "transport_maps = texthash:$FG_WORK/transport" || fg_die "start postfix"
-MTA_PORT=${PF_PORT[mta]}
+[ -x "$BUILD/fwdguard-audit" ] ||
+    { echo "not ok - missing $BUILD/fwdguard-audit (build first)"; echo "# 0 passed, 1 failed"; exit 1; }
+leak_world
 
 # --- the probe ---------------------------------------------------------------
 out=$("$AUDIT" -c "$CONF" probe 2>"$FG_WORK/probe.err")
@@ -66,8 +40,7 @@ make_message "$ooo" \
     "References: <$mid>"
 send_smtp "$MTA_PORT" consultant@fti.example fwdguard-probe@corp.example "$ooo"
 check "the out-of-office is accepted" expect_match '^250 ' "$SMTP_REPLY"
-fg_alerts_atleast() { [ "$(rcli_raw XLEN fwdguard:alerts)" -ge "$1" ] 2>/dev/null; }
-wait_for 15 "an alert record" fg_alerts_atleast 1
+wait_for 15 "an alert record" alerts_atleast 1
 check "the daemon raised leak-probe" \
     test -n "$(rcli_raw XRANGE fwdguard:alerts - + | grep -E '(^|,)leak-probe(,|$)')"
 
