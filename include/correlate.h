@@ -13,6 +13,12 @@
  * or the shipper's lag does not hide a fresh one: they turn "not found" and
  * "try again" into "found".
  *
+ * The Outlook conversation (Thread-Index) of such a message is remembered
+ * the same way, as <prefix>thread:<conversation id> with the same fields
+ * and its message_id, for the same TTL: a forward made in Outlook names
+ * its original by the conversation only.  The first message of a
+ * conversation a protected mailbox receives is the one remembered.
+ *
  * Thread-safe: many milter workers look up at once.
  */
 #ifndef FWDGUARD_CORRELATE_H
@@ -24,6 +30,7 @@
 #include "evidence.h"
 #include "leak.h"
 #include "record.h"
+#include "thread.h"
 
 #define CORRELATE_POOL		2	/* Redis connections for lookups */
 #define CORRELATE_CACHE_SIZE	4096	/* records remembered in memory */
@@ -41,6 +48,7 @@ struct correlate_entry {
 	char rcpt_domains[CORRELATE_DOMAINS_MAX];
 	long long ts;		/* unix ms */
 	bool probe;
+	char conversation[THREAD_CONV_MAX + 1];	/* Outlook's, or "" */
 };
 
 struct correlate;
@@ -64,6 +72,15 @@ struct correlate *correlate_current(void);
 enum correlate_status correlate_lookup(struct correlate *k, const char *message_id,
     struct correlate_entry *out);
 
+/*
+ * Looks an Outlook conversation id up (<prefix>thread:<id>), with the same
+ * three outcomes and bounds as correlate_lookup().  On CORRELATE_FOUND
+ * *out is the record of the first message of that conversation a
+ * protected mailbox received, its conversation field set.
+ */
+enum correlate_status correlate_lookup_conversation(struct correlate *k,
+    const char *conversation, struct correlate_entry *out);
+
 /* Remembers a record this process made durable (the in-memory cache). */
 void correlate_remember(struct correlate *k, const struct correlate_entry *e);
 
@@ -74,6 +91,13 @@ void correlate_remember(struct correlate *k, const struct correlate_entry *e);
  * in Redis is never overwritten).  NULL on ENOMEM.
  */
 struct record *correlate_record(const struct correlate_entry *e, long long ttl);
+
+/*
+ * The spool record of e's conversation: as correlate_record(), with a
+ * "conversation" field that routes it to <prefix>thread:<id> and keeps
+ * "message_id" in the hash.  NULL on ENOMEM or when e has no conversation.
+ */
+struct record *correlate_conversation_record(const struct correlate_entry *e, long long ttl);
 
 /* The view of e that leak.h decides on; borrows e's strings. */
 struct leak_ref correlate_ref(const struct correlate_entry *e);

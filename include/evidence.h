@@ -23,6 +23,7 @@
 #define EVIDENCE_REFS_MAX	16	/* In-Reply-To/References ids remembered */
 #define EVIDENCE_CTYPE_MAX	1024	/* top-level Content-Type value kept */
 #define EVIDENCE_PROBE_MAX	128	/* X-Fwdguard-Probe token kept */
+#define EVIDENCE_FWDIDS_MAX	4	/* X-Forwarded-Message-Id ids remembered */
 
 struct evidence;
 
@@ -106,6 +107,23 @@ const char *evidence_recipient_at(const struct evidence *ev, size_t i);
 
 /* True when some header was too large or held too many addresses to read whole. */
 bool evidence_truncated(const struct evidence *ev);
+
+/*
+ * Copies into ids[0 .. max) the Message-IDs (without <>) the first
+ * X-Forwarded-Message-Id header names (Thunderbird's mark of a forward),
+ * distinct, at most EVIDENCE_FWDIDS_MAX.  Returns the number copied.
+ * Borrowed, valid until the evidence is reset.
+ */
+size_t evidence_forwarded_ids(const struct evidence *ev, const char **ids, size_t max);
+
+/*
+ * Outlook's conversation id from the first Thread-Index that holds one
+ * (thread_conversation(): lower-case hex), or "" when there is none.
+ */
+const char *evidence_conversation(const struct evidence *ev);
+
+/* The Subject starts with a forward prefix (thread_forward_subject()). */
+bool evidence_forward_subject(const struct evidence *ev);
 
 /*
  * Signals that concern one recipient: orcpt (orcpt is the raw ORCPT= value,

@@ -11,7 +11,8 @@
  *     an external domain is a confirmed leak (leak-probe);
  *   - outbound: a message whose own Message-ID a protected mailbox
  *     received, leaving for an external domain that was not a party to it
- *     (known-message-id).
+ *     (known-message-id), or a new message that names one (a forward made
+ *     with a client's Forward button: referenced-message).
  * "A party" is a domain in the record's recipient domains or the original
  * envelope sender's domain, or a subdomain of one (the customer's
  * mx.customer.example answers for customer.example).  Domains are
@@ -64,6 +65,18 @@ signal_set leak_inbound(const struct policy *p, const char *from_domain, bool au
  */
 signal_set leak_known_message_id(const struct policy *p, const struct leak_ref *ref,
     const char *recipient_domain);
+
+/*
+ * referenced-message for one outbound recipient of a message that names
+ * other messages (X-Forwarded-Message-Id, In-Reply-To, References,
+ * Outlook's conversation): refs[0 .. nrefs) are the ones found in the
+ * store, most telling first.  Given when recipient_domain (normalized, the
+ * effective destination) is external and a party to none of them: a party
+ * to any one is answering its own thread.  *which (may be NULL) receives
+ * the index of the ref the decision names, untouched when 0 is returned.
+ */
+signal_set leak_referenced_message(const struct policy *p, const struct leak_ref *refs,
+    size_t nrefs, const char *recipient_domain, size_t *which);
 
 /*
  * Writes the comma list ("customer.example,corp.example") of the domains

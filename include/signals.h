@@ -23,6 +23,7 @@ enum fg_signal {
 	SIGNAL_HEADER_RECIPIENT,	/* "header-recipient" */
 	SIGNAL_KNOWN_MESSAGE_ID,	/* "known-message-id" */
 	SIGNAL_ATTACHED_MESSAGE,	/* "attached-message" */
+	SIGNAL_REFERENCED_MESSAGE,	/* "referenced-message" */
 	SIGNAL_DIRECTORY_FORWARD,	/* "directory-forward" */
 	SIGNAL_LEAK_PROBE,		/* "leak-probe" */
 	SIGNAL_LEAK_BACKSCATTER,	/* "leak-backscatter" */

@@ -11,7 +11,8 @@
  * (correlate.h) and leak.h decides what they mean.  A lookup that cannot
  * be answered never holds mail back: it is logged and the message is
  * decided on the rest.  A message a protected mailbox receives adds its
- * own correlation record to the same durable commit as its decisions.
+ * own correlation record (and its Outlook conversation's) to the same
+ * durable commit as its decisions.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,8 @@ struct act_job {
 };
 
 #define ACT_REFS_MAX	(EVIDENCE_REFS_MAX + MIME_IDS_MAX)
+/* Forwarded ids, In-Reply-To and References, the conversation. */
+#define ACT_NAMED_MAX	(EVIDENCE_FWDIDS_MAX + EVIDENCE_REFS_MAX + 1)
 
 /* What the correlation store said about this message. */
 struct act_corr {
@@ -66,6 +69,9 @@ struct act_corr {
 	char answer_domain[DOMAIN_MAX + 1];	/* who answers, for inbound leak evidence */
 	struct correlate_entry mine;		/* the record this message writes */
 	bool write;
+	struct correlate_entry named[ACT_NAMED_MAX];	/* messages it names, found */
+	const char *named_via[ACT_NAMED_MAX];	/* the header that named each */
+	size_t nnamed;
 };
 
 static const char *
@@ -297,6 +303,81 @@ act_known_id(struct act_job *j, const struct policy *p, struct correlate *k)
 	}
 }
 
+/* Looks the messages this one names up, into j->corr->named; false when the store could not answer. */
+static bool
+act_lookup_named(struct act_job *j, struct correlate *k)
+{
+	const struct evidence *ev = j->c->ev;
+	const char *ids[ACT_NAMED_MAX], *own = evidence_message_id(ev);
+	struct act_corr *corr = j->corr;
+	size_t nfwd, n, i, d;
+	bool answered = true;
+
+	nfwd = evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX);
+	n = nfwd + evidence_references(ev, ids + nfwd, EVIDENCE_REFS_MAX);
+	for (i = 0; i < n && corr->nnamed < ACT_NAMED_MAX; i++) {
+		enum correlate_status st;
+
+		/* Its own id is known-message-id's; one id named twice is one lookup. */
+		for (d = 0; d < i && strcmp(ids[d], ids[i]) != 0; d++)
+			;
+		if (d < i || strcmp(ids[i], own) == 0)
+			continue;
+		st = correlate_lookup(k, ids[i], &corr->named[corr->nnamed]);
+		if (st == CORRELATE_FOUND)
+			corr->named_via[corr->nnamed++] = i < nfwd ? "x-forwarded-message-id" :
+			    "references";
+		else if (st == CORRELATE_TRYAGAIN)
+			answered = false;
+	}
+	if (evidence_conversation(ev)[0] != '\0' && corr->nnamed < ACT_NAMED_MAX) {
+		enum correlate_status st = correlate_lookup_conversation(k,
+		    evidence_conversation(ev), &corr->named[corr->nnamed]);
+
+		if (st == CORRELATE_FOUND)
+			corr->named_via[corr->nnamed++] = "thread-index";
+		else if (st == CORRELATE_TRYAGAIN)
+			answered = false;
+	}
+	return answered;
+}
+
+/*
+ * referenced-message: a new message that names one a protected mailbox
+ * received (a client's Forward button) leaves for a domain that was no
+ * party to it.  Only a message with a recipient outside is looked at.
+ */
+static void
+act_referenced(struct act_job *j, const struct policy *p, struct correlate *k)
+{
+	struct leak_ref refs[ACT_NAMED_MAX];
+	size_t i, which;
+
+	for (i = 0; i < j->n && !act_rcpt_external(p, &j->rcpts[i]); i++)
+		;
+	if (i == j->n)
+		return;
+	if (!act_lookup_named(j, k))
+		act_tryagain(j, "the messages it names");
+	for (i = 0; i < j->corr->nnamed; i++)
+		refs[i] = correlate_ref(&j->corr->named[i]);
+	for (i = 0; i < j->n; i++) {
+		struct decide_rcpt *r = &j->rcpts[i];
+		signal_set sig;
+
+		which = 0;
+		if (!act_rcpt_external(p, r))
+			continue;
+		sig = leak_referenced_message(p, refs, j->corr->nnamed,
+		    r->addr.hops[r->addr.nhops - 1], &which);
+		if (sig == 0 || which >= j->corr->nnamed)
+			continue;
+		act_add_extra(r, sig, act_mailbox(p, j->corr->named[which].mailbox), NULL);
+		if (j->orig[i] == NULL)
+			j->orig[i] = &j->corr->named[which];
+	}
+}
+
 /*
  * The ids an inbound message answers, looked up.  A person's reply only
  * matters when it answers a probe, whose ids have a known shape: the
@@ -368,6 +449,7 @@ act_leak_evidence(struct act_job *j, const struct decide_message *m)
 	if (k == NULL || j->corr == NULL)
 		return;
 	act_known_id(j, m->policy, k);
+	act_referenced(j, m->policy, k);
 	act_inbound(j, m, k);
 }
 
@@ -403,6 +485,8 @@ act_plan_correlation(struct act_job *j)
 	snprintf(e->sender, sizeof(e->sender), "%s",
 	    act_envelope(sender, sizeof(sender), j->c->sender_raw));
 	leak_rcpt_domains(j->c->ev, addrs, na, e->rcpt_domains, sizeof(e->rcpt_domains));
+	snprintf(e->conversation, sizeof(e->conversation), "%s",
+	    evidence_conversation(j->c->ev));
 	free(addrs);
 	clock_gettime(CLOCK_REALTIME, &now);
 	e->ts = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
@@ -414,20 +498,43 @@ act_plan_correlation(struct act_job *j)
 	j->corr->write = true;
 }
 
-/* The original a leak or known-message-id decision refers to (DESIGN.md 5 extension). */
+/* The header that named o, when o is one of the messages this one names. */
+static const char *
+act_named_via(const struct act_job *j, const struct correlate_entry *o)
+{
+	size_t k;
+
+	for (k = 0; j->corr != NULL && k < j->corr->nnamed; k++)
+		if (o == &j->corr->named[k])
+			return j->corr->named_via[k];
+	return NULL;
+}
+
+/*
+ * The original a leak, known-message-id or referenced-message decision
+ * refers to (DESIGN.md 5 extension); for referenced-message also how it
+ * was named and, as corroboration only, a forward's subject prefix.
+ */
 static int
 act_original_fields(const struct act_job *j, size_t i, struct record *r)
 {
 	const struct correlate_entry *o = j->orig != NULL ? j->orig[i] : NULL;
+	const char *via;
 	char ts[32];
 	int rc = 0;
 
 	if (o == NULL || (j->dec[i].signals & (SIGNAL_BIT(SIGNAL_KNOWN_MESSAGE_ID) |
+	    SIGNAL_BIT(SIGNAL_REFERENCED_MESSAGE) |
 	    SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER) | SIGNAL_BIT(SIGNAL_LEAK_PROBE))) == 0)
 		return 0;
 	snprintf(ts, sizeof(ts), "%lld", o->ts);
 	rc |= record_set(r, "original_message_id", o->message_id);
 	rc |= record_set(r, "original_ts", ts);
+	if ((via = act_named_via(j, o)) != NULL)
+		rc |= record_set(r, "original_via", via);
+	if ((j->dec[i].signals & SIGNAL_BIT(SIGNAL_REFERENCED_MESSAGE)) &&
+	    evidence_forward_subject(j->c->ev))
+		rc |= record_set(r, "corroboration", "forward-subject");
 	return rc;
 }
 
@@ -525,10 +632,14 @@ act_build_records(struct act_job *j)
 	clock_gettime(CLOCK_REALTIME, &now);
 	snprintf(ts, sizeof(ts), "%lld",
 	    (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
-	if ((j->recs = calloc(j->n * 2 + 1, sizeof(*j->recs))) == NULL)
+	if ((j->recs = calloc(j->n * 2 + 2, sizeof(*j->recs))) == NULL)
 		return -1;
 	if (j->corr != NULL && j->corr->write &&
 	    (j->recs[j->nrecs++] = correlate_record(&j->corr->mine,
+	    j->cfg->audit.correlation_ttl)) == NULL)
+		return -1;
+	if (j->corr != NULL && j->corr->write && j->corr->mine.conversation[0] != '\0' &&
+	    (j->recs[j->nrecs++] = correlate_conversation_record(&j->corr->mine,
 	    j->cfg->audit.correlation_ttl)) == NULL)
 		return -1;
 	for (i = 0; i < j->n; i++) {

@@ -33,6 +33,7 @@ struct correlate_slot {
 
 struct correlate_cached {
 	uint64_t hash;
+	uint64_t conv_hash;		/* of e.conversation, when it has one */
 	time_t added;		/* CLOCK_MONOTONIC seconds */
 	struct correlate_entry e;
 };
@@ -191,28 +192,34 @@ correlate_remember(struct correlate *k, const struct correlate_entry *e)
 			slot->e.probe = true;
 	}
 	slot->hash = h;
+	slot->conv_hash = correlate_hash(e->conversation);
 	slot->added = (time_t)(correlate_now_ms() / 1000);
 	k->head = (k->head + 1) % CORRELATE_CACHE_SIZE;
 	pthread_mutex_unlock(&k->cache_mu);
 }
 
-/* The newest fresh cached entry for message_id; true when found. */
+/*
+ * The fresh cached entry for a Message-ID (conv false) or a conversation
+ * (conv true); true when found.  For a Message-ID the newest wins; for a
+ * conversation the oldest, as HSETNX keeps the first in Redis.
+ */
 static bool
-correlate_cache_get(struct correlate *k, const char *message_id, struct correlate_entry *out)
+correlate_cache_get(struct correlate *k, bool conv, const char *key, struct correlate_entry *out)
 {
 	time_t oldest = (time_t)(correlate_now_ms() / 1000) - CORRELATE_CACHE_SECONDS;
-	uint64_t h = correlate_hash(message_id);
+	uint64_t h = correlate_hash(key);
 	bool found = false;
 	size_t n, i;
 
 	pthread_mutex_lock(&k->cache_mu);
-	for (n = 1; n <= CORRELATE_CACHE_SIZE && !found; n++) {
+	for (n = 1; n <= CORRELATE_CACHE_SIZE && !(found && !conv); n++) {
 		const struct correlate_cached *c;
 
 		i = (k->head + CORRELATE_CACHE_SIZE - n) % CORRELATE_CACHE_SIZE;
 		if ((c = k->ring[i]) == NULL || c->added < oldest)
 			break;	/* older ones are older still */
-		if (c->hash == h && strcmp(c->e.message_id, message_id) == 0) {
+		if (conv ? c->conv_hash == h && strcmp(c->e.conversation, key) == 0 :
+		    c->hash == h && strcmp(c->e.message_id, key) == 0) {
 			*out = c->e;
 			found = true;
 		}
@@ -241,20 +248,29 @@ correlate_mark_up(struct correlate *k)
 		log_notice("correlation lookups: Redis answers again");
 }
 
-/* Fills out from an HGETALL reply: field, value, field, value... */
+/*
+ * Fills out from an HGETALL reply: field, value, field, value...  The key
+ * names the message (a msg: hash) or the conversation (a thread: hash,
+ * which holds its first message's id).
+ */
 static void
-correlate_parse(const redisReply *r, const char *message_id, struct correlate_entry *out)
+correlate_parse(const redisReply *r, bool conv, const char *key, struct correlate_entry *out)
 {
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	correlate_copy(out->message_id, sizeof(out->message_id), message_id, strlen(message_id));
+	if (conv)
+		correlate_copy(out->conversation, sizeof(out->conversation), key, strlen(key));
+	else
+		correlate_copy(out->message_id, sizeof(out->message_id), key, strlen(key));
 	for (i = 0; i + 1 < r->elements; i += 2) {
 		const redisReply *f = r->element[i], *v = r->element[i + 1];
 
 		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
 			continue;
-		if (strcmp(f->str, "mailbox") == 0)
+		if (conv && strcmp(f->str, "message_id") == 0)
+			correlate_copy(out->message_id, sizeof(out->message_id), v->str, v->len);
+		else if (strcmp(f->str, "mailbox") == 0)
 			correlate_copy(out->mailbox, sizeof(out->mailbox), v->str, v->len);
 		else if (strcmp(f->str, "sender") == 0)
 			correlate_copy(out->sender, sizeof(out->sender), v->str, v->len);
@@ -270,7 +286,7 @@ correlate_parse(const redisReply *r, const char *message_id, struct correlate_en
 /* HGETALL on one connection (slot locked). */
 static enum correlate_status
 correlate_query(struct correlate *k, struct correlate_slot *s, const char *prefix,
-    const char *message_id, struct correlate_entry *out)
+    bool conv, const char *message_id, struct correlate_entry *out)
 {
 	enum correlate_status st = CORRELATE_TRYAGAIN;
 	const char *argv[2];
@@ -278,7 +294,7 @@ correlate_query(struct correlate *k, struct correlate_slot *s, const char *prefi
 	redisReply *r;
 	char *key;
 
-	if (asprintf(&key, "%smsg:%s", prefix, message_id) < 0)
+	if (asprintf(&key, "%s%s:%s", prefix, conv ? "thread" : "msg", message_id) < 0)
 		return CORRELATE_TRYAGAIN;
 	argv[0] = "HGETALL";
 	argv[1] = key;
@@ -291,7 +307,7 @@ correlate_query(struct correlate *k, struct correlate_slot *s, const char *prefi
 	} else if (r->type == REDIS_REPLY_ARRAY) {
 		st = r->elements == 0 ? CORRELATE_NOTFOUND : CORRELATE_FOUND;
 		if (st == CORRELATE_FOUND)
-			correlate_parse(r, message_id, out);
+			correlate_parse(r, conv, message_id, out);
 		correlate_mark_up(k);
 	} else
 		log_warnx("correlation lookup refused by Redis: %s",
@@ -320,7 +336,8 @@ correlate_deadline(struct timespec *ts, double seconds)
 }
 
 static enum correlate_status
-correlate_redis(struct correlate *k, const char *message_id, struct correlate_entry *out)
+correlate_redis(struct correlate *k, bool conv, const char *message_id,
+    struct correlate_entry *out)
 {
 	enum correlate_status st = CORRELATE_TRYAGAIN;
 	struct correlate_slot *s;
@@ -354,23 +371,24 @@ correlate_redis(struct correlate *k, const char *message_id, struct correlate_en
 	}
 	if (s->conn != NULL)
 		st = correlate_query(k, s, c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:",
-		    message_id, out);
+		    conv, message_id, out);
 	pthread_mutex_unlock(&s->mu);
 	cfg_unref(c);
 	return st;
 }
 
-enum correlate_status
-correlate_lookup(struct correlate *k, const char *message_id, struct correlate_entry *out)
+/* A Message-ID (conv false) or a conversation (conv true), in Redis and in the cache. */
+static enum correlate_status
+correlate_find(struct correlate *k, bool conv, const char *key, struct correlate_entry *out)
 {
 	struct correlate_entry cached;
 	enum correlate_status st;
 	bool hit;
 
-	if (k == NULL || message_id == NULL || message_id[0] == '\0')
+	if (k == NULL || key == NULL || key[0] == '\0')
 		return CORRELATE_NOTFOUND;
-	st = correlate_redis(k, message_id, out);
-	hit = correlate_cache_get(k, message_id, &cached);
+	st = correlate_redis(k, conv, key, out);
+	hit = correlate_cache_get(k, conv, key, &cached);
 	if (st == CORRELATE_FOUND) {
 		if (hit && cached.probe)
 			out->probe = true;
@@ -382,11 +400,25 @@ correlate_lookup(struct correlate *k, const char *message_id, struct correlate_e
 	return CORRELATE_FOUND;
 }
 
+enum correlate_status
+correlate_lookup(struct correlate *k, const char *message_id, struct correlate_entry *out)
+{
+	return correlate_find(k, false, message_id, out);
+}
+
+enum correlate_status
+correlate_lookup_conversation(struct correlate *k, const char *conversation,
+    struct correlate_entry *out)
+{
+	return correlate_find(k, true, conversation, out);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Records */
 
-struct record *
-correlate_record(const struct correlate_entry *e, long long ttl)
+/* The record for e's msg: hash (conv false) or its thread: hash (conv true). */
+static struct record *
+correlate_make_record(const struct correlate_entry *e, long long ttl, bool conv)
 {
 	char id[IDS_LEN + 1], ttlbuf[32], tsbuf[32];
 	struct record *r;
@@ -398,6 +430,8 @@ correlate_record(const struct correlate_entry *e, long long ttl)
 	snprintf(ttlbuf, sizeof(ttlbuf), "%lld", ttl > 0 ? ttl : 2592000LL);
 	snprintf(tsbuf, sizeof(tsbuf), "%lld", e->ts);
 	rc |= record_set(r, "id", id);
+	if (conv)
+		rc |= record_set(r, "conversation", e->conversation);
 	rc |= record_set(r, "message_id", e->message_id);
 	rc |= record_set(r, "ttl", ttlbuf);
 	rc |= record_set(r, "mailbox", e->mailbox);
@@ -411,6 +445,20 @@ correlate_record(const struct correlate_entry *e, long long ttl)
 		return NULL;
 	}
 	return r;
+}
+
+struct record *
+correlate_record(const struct correlate_entry *e, long long ttl)
+{
+	return correlate_make_record(e, ttl, false);
+}
+
+struct record *
+correlate_conversation_record(const struct correlate_entry *e, long long ttl)
+{
+	if (e->conversation[0] == '\0')
+		return NULL;
+	return correlate_make_record(e, ttl, true);
 }
 
 struct leak_ref

@@ -9,7 +9,9 @@
  * Message-ID wins, so a later message that reuses the id cannot rewrite
  * who received it or who was a party to it, and a probe mark written by
  * "fwdguard-audit probe" survives) with EXPIRE of its "ttl", under the
- * same marker.  Redis 7 refuses explicit stream ids that are not above the
+ * same marker; one with a "conversation" field becomes
+ * <prefix>thread:<conversation> the same way, keeping its message_id.
+ * Redis 7 refuses explicit stream ids that are not above the
  * last one, which rules out using the record id as the entry id; the
  * marker is what makes a replay after an outage add each record once.
  *
@@ -135,11 +137,21 @@ static bool shipper_is_correlation(const struct record *r)
 	return kind != NULL && strcmp(kind, "correlation") == 0;
 }
 
+/* A correlation record for an Outlook conversation: its id, or NULL. */
+static const char *shipper_conversation(const struct record *r)
+{
+	const char *conv = record_get(r, "conversation");
+	return shipper_is_correlation(r) && conv != NULL && conv[0] != '\0' ? conv : NULL;
+}
+
 /* Fields that only route a record: the stream entry or hash does not get them. */
 static bool shipper_routing_field(const struct record *r, const char *f)
 {
 	if (strcmp(f, "kind") == 0)
 		return true;
+	if (shipper_conversation(r) != NULL)
+		return strcmp(f, "id") == 0 || strcmp(f, "conversation") == 0 ||
+		    strcmp(f, "ttl") == 0;
 	return shipper_is_correlation(r) &&
 	    (strcmp(f, "id") == 0 || strcmp(f, "message_id") == 0 || strcmp(f, "ttl") == 0);
 }
@@ -153,7 +165,9 @@ static int shipper_keys(const struct record *r, const char *prefix, struct ship_
 	if (asprintf(&k->seen, "%sseen:%s", prefix, record_get(r, "id")) < 0)
 		k->seen = NULL;
 	if (shipper_is_correlation(r)) {
-		if (asprintf(&k->stream, "%smsg:%s", prefix, record_get(r, "message_id")) < 0)
+		const char *conv = shipper_conversation(r);
+		if (asprintf(&k->stream, "%s%s:%s", prefix, conv != NULL ? "thread" : "msg",
+		    conv != NULL ? conv : record_get(r, "message_id")) < 0)
 			k->stream = NULL;
 		return k->seen != NULL && k->stream != NULL ? 0 : -1;
 	}

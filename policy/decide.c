@@ -175,7 +175,13 @@ static void decide_classify(const struct decide_message *m, const struct decide_
 	decide_copy(d->target, sizeof(d->target), target ? target : "");
 }
 
-static void decide_rule_reason(const struct decision *d, char *buf, size_t size)
+/*
+ * fwd_subject: the Subject starts with a forward prefix.  It is no proof
+ * (anyone can type "Fwd:") but tells the reader of a referenced-message
+ * decision that the sender meant to forward.
+ */
+static void decide_rule_reason(const struct decision *d, bool fwd_subject, char *buf,
+    size_t size)
 {
 	char sigs[DECIDE_SIGNALS_MAX];
 	const char *mailbox = d->mailbox ? d->mailbox : "(no protected mailbox)";
@@ -190,8 +196,10 @@ static void decide_rule_reason(const struct decision *d, char *buf, size_t size)
 		n = snprintf(buf, size, "leak of %s mail reported from %s (signals %s)",
 		    mailbox, d->target, sigs);
 	else
-		n = snprintf(buf, size, "forwarded copy of %s to %s (signals %s)",
-		    mailbox, d->target, sigs);
+		n = snprintf(buf, size, "forwarded copy of %s to %s (signals %s%s)",
+		    mailbox, d->target, sigs,
+		    fwd_subject && (d->signals & SIGNAL_BIT(SIGNAL_REFERENCED_MESSAGE)) ?
+		    "; subject marks a forward" : "");
 	decide_mark_cut(buf, size, n);
 }
 
@@ -204,7 +212,8 @@ static void decide_act(const struct decide_message *m, struct decision *d)
 	if (d->rule != NULL) {
 		d->action = d->rule->action;
 		d->mode = policy_rule_mode(p, d->rule);
-		decide_rule_reason(d, d->reason, sizeof(d->reason));
+		decide_rule_reason(d, evidence_forward_subject(m->ev), d->reason,
+		    sizeof(d->reason));
 		return;
 	}
 	d->action = ACTION_ACCEPT;

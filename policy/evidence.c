@@ -15,6 +15,7 @@
 #include "evidence.h"
 #include "trace.h"
 #include "reply.h"
+#include "thread.h"
 
 /* Addresses read from one header; beyond it the header counts as truncated. */
 #define EVIDENCE_SCAN_ADDRS	16384
@@ -53,6 +54,11 @@ struct evidence {
 	size_t refs_skip_to;		/* References ids 1 .. refs_skip_to-1 are dropped */
 	char ctype[EVIDENCE_CTYPE_MAX + 1];
 	char probe[EVIDENCE_PROBE_MAX + 1];
+	bool fwdids_seen;
+	char fwdids[EVIDENCE_FWDIDS_MAX][EVIDENCE_MSGID_MAX + 1];
+	size_t nfwdids;
+	char conversation[THREAD_CONV_MAX + 1];
+	bool forward_subject;
 };
 
 enum evidence_kind {
@@ -69,7 +75,10 @@ enum evidence_kind {
 	EVK_REFERENCES,
 	EVK_AUTOREPLY,		/* a header that may mark an automatic answer (reply.h) */
 	EVK_CONTENT_TYPE,
-	EVK_PROBE
+	EVK_PROBE,
+	EVK_FORWARDED_ID,	/* X-Forwarded-Message-Id (Thunderbird's forward) */
+	EVK_THREAD_INDEX,	/* Outlook's conversation */
+	EVK_SUBJECT		/* auto-reply marker, and forward corroboration */
 };
 
 struct evidence_header_kind {
@@ -108,9 +117,11 @@ static const struct evidence_header_kind evidence_headers[] = {
 	{ "X-Autoreply", EVK_AUTOREPLY, SIGNAL_COUNT, NULL },
 	{ "X-Autorespond", EVK_AUTOREPLY, SIGNAL_COUNT, NULL },
 	{ "Precedence", EVK_AUTOREPLY, SIGNAL_COUNT, NULL },
-	{ "Subject", EVK_AUTOREPLY, SIGNAL_COUNT, NULL },
+	{ "Subject", EVK_SUBJECT, SIGNAL_COUNT, NULL },
 	{ "Content-Type", EVK_CONTENT_TYPE, SIGNAL_COUNT, NULL },
 	{ "X-Fwdguard-Probe", EVK_PROBE, SIGNAL_COUNT, NULL },
+	{ "X-Forwarded-Message-Id", EVK_FORWARDED_ID, SIGNAL_COUNT, NULL },
+	{ "Thread-Index", EVK_THREAD_INDEX, SIGNAL_COUNT, NULL },
 };
 
 struct evidence *evidence_new(void)
@@ -564,6 +575,29 @@ static void evidence_probe_header(struct evidence *ev, const char *v, size_t len
 	ev->probe[n] = '\0';
 }
 
+static void evidence_fwdids_add(struct evidence *ev, size_t i, const char *v, size_t len)
+{
+	size_t k;
+
+	(void)i;
+	if (ev->nfwdids == EVIDENCE_FWDIDS_MAX)
+		return;
+	evidence_id_copy(v, len, ev->fwdids[ev->nfwdids]);
+	if (ev->fwdids[ev->nfwdids][0] == '\0')
+		return;
+	for (k = 0; k < ev->nfwdids; k++)
+		if (strcmp(ev->fwdids[k], ev->fwdids[ev->nfwdids]) == 0)
+			return;
+	ev->nfwdids++;
+}
+
+/* The first Thread-Index that names a conversation wins, as for Message-ID. */
+static void evidence_thread_index_header(struct evidence *ev, const char *v, size_t len)
+{
+	if (ev->conversation[0] == '\0')
+		thread_conversation(v, len, ev->conversation, sizeof(ev->conversation));
+}
+
 static void evidence_dispatch(struct evidence *ev, const struct policy *p,
     const struct evidence_header_kind *k, const char *v, size_t len)
 {
@@ -618,6 +652,20 @@ static void evidence_dispatch(struct evidence *ev, const struct policy *p,
 		break;
 	case EVK_PROBE:
 		evidence_probe_header(ev, v, len);
+		break;
+	case EVK_FORWARDED_ID:
+		if (!ev->fwdids_seen)
+			evidence_ids_each(v, len, evidence_fwdids_add, ev);
+		ev->fwdids_seen = true;
+		break;
+	case EVK_THREAD_INDEX:
+		evidence_thread_index_header(ev, v, len);
+		break;
+	case EVK_SUBJECT:
+		if (reply_marker(k->name, v, len))
+			ev->autoreply = true;
+		if (thread_forward_subject(v, len))
+			ev->forward_subject = true;
 		break;
 	}
 }
@@ -720,6 +768,25 @@ const char *evidence_recipient_at(const struct evidence *ev, size_t i)
 bool evidence_truncated(const struct evidence *ev)
 {
 	return ev->truncated;
+}
+
+size_t evidence_forwarded_ids(const struct evidence *ev, const char **ids, size_t max)
+{
+	size_t n;
+
+	for (n = 0; n < ev->nfwdids && n < max; n++)
+		ids[n] = ev->fwdids[n];
+	return n;
+}
+
+const char *evidence_conversation(const struct evidence *ev)
+{
+	return ev->conversation;
+}
+
+bool evidence_forward_subject(const struct evidence *ev)
+{
+	return ev->forward_subject;
 }
 
 /* --- per-recipient signals ------------------------------------------------------------ */

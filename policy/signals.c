@@ -21,6 +21,7 @@ static const char *const signal_names[SIGNAL_COUNT] = {
 	[SIGNAL_HEADER_RECIPIENT] = "header-recipient",
 	[SIGNAL_KNOWN_MESSAGE_ID] = "known-message-id",
 	[SIGNAL_ATTACHED_MESSAGE] = "attached-message",
+	[SIGNAL_REFERENCED_MESSAGE] = "referenced-message",
 	[SIGNAL_DIRECTORY_FORWARD] = "directory-forward",
 	[SIGNAL_LEAK_PROBE] = "leak-probe",
 	[SIGNAL_LEAK_BACKSCATTER] = "leak-backscatter",

@@ -642,6 +642,48 @@ static void test_content_type_and_probe_token(void **state)
 	evidence_free(ev);
 }
 
+/* The headers a client's Forward button writes: Thunderbird's, Outlook's, the subject. */
+static void test_forward_headers(void **state)
+{
+	struct evidence *ev = evidence_new();
+	const char *ids[EVIDENCE_FWDIDS_MAX + 2];
+	size_t n;
+
+	(void)state;
+	assert_non_null(ev);
+	assert_int_equal(evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX), 0);
+	assert_string_equal(evidence_conversation(ev), "");
+	assert_false(evidence_forward_subject(ev));
+	evidence_header(ev, &test_policy, "x-forwarded-message-id",
+	    " <a1@customer.example>\r\n\t<b2@customer.example>, <a1@customer.example>");
+	evidence_header(ev, &test_policy, "X-Forwarded-Message-Id", "<later@customer.example>");
+	evidence_header(ev, &test_policy, "Thread-Index", "not base64 at all!");
+	evidence_header(ev, &test_policy, "Thread-Index", "Adntir5mrR0a9TxOQK8LkylfTNIcAAAAobLD");
+	evidence_header(ev, &test_policy, "Thread-Index", "AQHZ7Yq+Zq0dGvU8TkCvC5MpV0zSHA==");
+	evidence_header(ev, &test_policy, "Subject", "=?utf-8?Q?TR=C2=A0:_Out_of_office?=");
+	n = evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX + 2);
+	if (n != 2 || strcmp(ids[0], "a1@customer.example") != 0 ||
+	    strcmp(ids[1], "b2@customer.example") != 0)
+		fail_msg("forwarded ids: got %zu (%s, %s), want a1 and b2 of the first header", n,
+		    n > 0 ? ids[0] : "", n > 1 ? ids[1] : "");
+	if (strcmp(evidence_conversation(ev), "01d9ed8abe66ad1d1af53c4e40af0b93295f4cd21c00") != 0)
+		fail_msg("conversation got \"%s\", want the first readable Thread-Index's",
+		    evidence_conversation(ev));
+	assert_true(evidence_forward_subject(ev));
+	/* The Subject is still read for out-of-office phrases: a forward is none. */
+	assert_false(evidence_is_autoreply(ev));
+	/* None of them is a signal on its own: the store decides. */
+	assert_int_equal(evidence_signals(ev), 0);
+	evidence_reset(ev);
+	assert_int_equal(evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX), 0);
+	assert_string_equal(evidence_conversation(ev), "");
+	assert_false(evidence_forward_subject(ev));
+	evidence_header(ev, &test_policy, "Subject", "Automatic reply: Fwd: invoice");
+	assert_true(evidence_is_autoreply(ev));
+	assert_false(evidence_forward_subject(ev));
+	evidence_free(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_references_order_and_dedup),
 		cmocka_unit_test(test_references_long_keeps_root_and_last),
 		cmocka_unit_test(test_content_type_and_probe_token),
+		cmocka_unit_test(test_forward_headers),
 	};
 
 	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);

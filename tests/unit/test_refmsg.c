@@ -1,0 +1,380 @@
+/*
+ * test_refmsg.c - referenced-message through milter/act.c: a customer
+ * writes to support@ (its correlation records, Message-ID and Outlook
+ * conversation, go to the spool and the in-memory store), then support@
+ * forwards it with a client's Forward button, in each client's way, to an
+ * outside firm.  Redis is a closed port: lookups say "try again" and the
+ * records this process just wrote are what finds the original, as during
+ * an outage.  The cases run in order; each reads the records its message
+ * left in the spool.
+ */
+#include <ftw.h>
+#include <glob.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "act.h"
+#include "audit.h"
+#include "cfg.h"
+#include "correlate.h"
+#include "message.h"
+
+#define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
+#define MAX_RCPTS	2
+#define MAX_HEADERS	8
+#define MAX_WANT	4
+
+/* A Thread-Index of the customer's conversation, and a later one in it. */
+#define TI_FIRST	"Adntir5mrR0a9TxOQK8LkylfTNIcAA=="
+#define TI_LATER	"Adntir5mrR0a9TxOQK8LkylfTNIcAAAAobLD"
+#define CONV		"01d9ed8abe66ad1d1af53c4e40af0b93295f4cd21c00"
+
+static const char test_yaml[] =
+	"milter:\n"
+	"  user: \"\"\n"
+	"  on_error: tempfail\n"
+	"mode: enforce\n"
+	"domains:\n"
+	"  internal: [corp.example]\n"
+	"mailboxes:\n"
+	"  protected: [support@corp.example]\n"
+	"rules:\n"
+	"  - name: forwarded-copy\n"
+	"    match: { signals: [known-message-id, referenced-message], destination: external }\n"
+	"    action: reject\n"
+	"redis:\n"
+	"  address: \"127.0.0.1:1\"\n"
+	"  timeout: 1\n"
+	"audit:\n"
+	"  spool: \"%s\"\n";
+
+static char spool_dir[64];
+static struct audit *test_audit;
+static struct correlate *test_store;
+
+struct hdr {
+	const char *name, *value;
+};
+
+struct rcpt {
+	const char *raw, *mailer, *host;
+};
+
+/* A record the message must (or, with "!" before kind, must not) leave: field=value pairs. */
+struct want {
+	const char *kind;
+	const char *fields[6];
+};
+
+struct refmsg_case {
+	const char *name;
+	const char *sender;
+	struct rcpt rcpts[MAX_RCPTS];
+	struct hdr headers[MAX_HEADERS];
+	const char *message_id;		/* to find its records */
+	enum act_verdict verdict;
+	bool any_verdict;		/* what a mixed transaction gets is act_apply's business */
+	struct want want[MAX_WANT];
+};
+
+#define CUSTOMER	{ "<jane@customer.example>", NULL, NULL }
+#define CONSULTANT	{ "<consultant@fti.example>", NULL, NULL }
+#define SUPPORT		{ "<support@corp.example>", "local", "corp.example" }
+#define COLLEAGUE	{ "<colleague@corp.example>", "local", "corp.example" }
+
+static const struct refmsg_case cases[] = {
+	{ .name = "the customer writes to support@: both correlation records",
+	  .sender = "<jane@customer.example>", .rcpts = { SUPPORT },
+	  .headers = { { "From", "Jane <jane@customer.example>" }, { "To", "support@corp.example" },
+		       { "Subject", "my account 12345" }, { "Message-ID", "<c1@customer.example>" },
+		       { "Thread-Index", TI_FIRST } },
+	  .message_id = "c1@customer.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "correlation", { "message_id=c1@customer.example",
+				       "mailbox=support@corp.example" } },
+		    { "correlation", { "conversation=" CONV, "message_id=c1@customer.example",
+				       "sender=jane@customer.example" } } } },
+	{ .name = "Gmail-style forward (References, In-Reply-To) is rejected",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "Fwd: my account 12345" },
+		       { "Message-ID", "<f1@corp.example>" },
+		       { "In-Reply-To", "<c1@customer.example>" },
+		       { "References", "<c1@customer.example>" } },
+	  .message_id = "f1@corp.example", .verdict = VERDICT_REJECT,
+	  .want = { { "decision", { "signals=referenced-message", "action=reject",
+				    "mailbox=support@corp.example",
+				    "original_message_id=c1@customer.example",
+				    "original_via=references",
+				    "corroboration=forward-subject" } } } },
+	{ .name = "Thunderbird-style forward (X-Forwarded-Message-Id) is rejected",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "my account 12345" },
+		       { "Message-ID", "<f2@corp.example>" },
+		       { "X-Forwarded-Message-Id", "<c1@customer.example>" } },
+	  .message_id = "f2@corp.example", .verdict = VERDICT_REJECT,
+	  .want = { { "decision", { "signals=referenced-message", "action=reject",
+				    "original_message_id=c1@customer.example",
+				    "original_via=x-forwarded-message-id" } },
+		    { "!decision", { "corroboration=forward-subject" } } } },
+	{ .name = "Outlook-style forward (Thread-Index only) is rejected",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "TR: my account 12345" },
+		       { "Message-ID", "<f3@corp.example>" }, { "Thread-Index", TI_LATER },
+		       { "Thread-Topic", "my account 12345" } },
+	  .message_id = "f3@corp.example", .verdict = VERDICT_REJECT,
+	  .want = { { "decision", { "signals=referenced-message", "action=reject",
+				    "original_message_id=c1@customer.example",
+				    "original_via=thread-index" } } } },
+	{ .name = "support@'s reply to the customer passes",
+	  .sender = "<support@corp.example>", .rcpts = { CUSTOMER },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "jane@customer.example" }, { "Subject", "Re: my account 12345" },
+		       { "Message-ID", "<r1@corp.example>" },
+		       { "In-Reply-To", "<c1@customer.example>" },
+		       { "References", "<c1@customer.example>" }, { "Thread-Index", TI_LATER } },
+	  .message_id = "r1@corp.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "!decision", { "signals=referenced-message" } } } },
+	{ .name = "a colleague's message to a colleague passes",
+	  .sender = "<support@corp.example>", .rcpts = { COLLEAGUE },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "colleague@corp.example" }, { "Subject", "Fwd: my account 12345" },
+		       { "Message-ID", "<i1@corp.example>" },
+		       { "References", "<c1@customer.example>" },
+		       { "X-Forwarded-Message-Id", "<c1@customer.example>" },
+		       { "Thread-Index", TI_LATER } },
+	  .message_id = "i1@corp.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "!decision", { "signals=referenced-message" } } } },
+	{ .name = "the customer's copy of a forward with the firm in Bcc is no leak",
+	  .sender = "<support@corp.example>", .rcpts = { CUSTOMER, CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "jane@customer.example" }, { "Subject", "Re: my account 12345" },
+		       { "Message-ID", "<m1@corp.example>" },
+		       { "In-Reply-To", "<c1@customer.example>" } },
+	  .message_id = "m1@corp.example", .any_verdict = true,
+	  .want = { { "decision", { "recipient=consultant@fti.example",
+				    "signals=referenced-message" } },
+		    { "!decision", { "recipient=jane@customer.example",
+				     "signals=referenced-message" } } } },
+	{ .name = "a message naming ids nobody recorded passes",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "Fwd: our offer" },
+		       { "Message-ID", "<u1@corp.example>" },
+		       { "References", "<unknown@fti.example>" },
+		       { "X-Forwarded-Message-Id", "<other@corp.example>" },
+		       { "Thread-Index", "AQHZ7Yq+Zq0dGvU8TkCvC5MpV0zSHA==" } },
+	  .message_id = "u1@corp.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "!decision", { "signals=referenced-message" } } } },
+};
+
+/* ---- the MTA side: only the reply matters here ------------------------------- */
+
+static int
+op_setreply(void *ctx, const char *rcode, const char *xcode, const char *text)
+{
+	(void)ctx; (void)rcode; (void)xcode; (void)text;
+	return 0;
+}
+
+static int
+op_quarantine(void *ctx, const char *reason)
+{
+	(void)ctx; (void)reason;
+	return 0;
+}
+
+static int
+op_delrcpt(void *ctx, const char *rcpt)
+{
+	(void)ctx; (void)rcpt;
+	return 0;
+}
+
+static int
+op_addheader(void *ctx, const char *name, const char *value)
+{
+	(void)ctx; (void)name; (void)value;
+	return 0;
+}
+
+/* ---- the spool, read back as records ------------------------------------------- */
+
+/* The record has field=value (a "signals" value: the list holds it). */
+static bool
+record_has(const struct record *r, const char *fv)
+{
+	const char *eq = strchr(fv, '='), *v;
+	char field[64];
+	size_t fl = eq != NULL ? (size_t)(eq - fv) : 0;
+
+	if (fl == 0 || fl >= sizeof(field))
+		return false;
+	memcpy(field, fv, fl);
+	field[fl] = '\0';
+	if ((v = record_get(r, field)) == NULL)
+		return false;
+	if (strcmp(field, "signals") == 0) {
+		char list[600], item[128];
+
+		snprintf(list, sizeof(list), ",%s,", v);
+		snprintf(item, sizeof(item), ",%s,", eq + 1);
+		return strstr(list, item) != NULL;
+	}
+	/* Envelope addresses may keep their angle brackets. */
+	if (strcmp(field, "recipient") == 0 && v[0] == '<')
+		return strncmp(v + 1, eq + 1, strlen(eq + 1)) == 0 && v[strlen(eq + 1) + 1] == '>';
+	return strcmp(v, eq + 1) == 0;
+}
+
+/* How many spool records of kind for message_id hold every field of w. */
+static size_t
+spool_matches(const char *message_id, const char *kind, const struct want *w)
+{
+	char pattern[128], *line = NULL;
+	size_t cap = 0, found = 0, g, k;
+	glob_t gl;
+
+	snprintf(pattern, sizeof(pattern), "%s/journal-*", spool_dir);
+	if (glob(pattern, 0, NULL, &gl) != 0)
+		return 0;
+	for (g = 0; g < gl.gl_pathc; g++) {
+		FILE *f = fopen(gl.gl_pathv[g], "r");
+		ssize_t n;
+
+		while (f != NULL && (n = getline(&line, &cap, f)) > 0) {
+			struct record *r = record_decode(line, (size_t)n - (line[n - 1] == '\n'));
+			const char *rk = r != NULL ? record_get(r, "kind") : NULL;
+			const char *rid = r != NULL ? record_get(r, "message_id") : NULL;
+			bool all = rk != NULL && rid != NULL && strcmp(rk, kind) == 0 &&
+			    strcmp(rid, message_id) == 0;
+
+			for (k = 0; all && k < 6 && w->fields[k] != NULL; k++)
+				all = record_has(r, w->fields[k]);
+			found += all;
+			record_free(r);
+		}
+		if (f != NULL)
+			fclose(f);
+	}
+	free(line);
+	globfree(&gl);
+	return found;
+}
+
+/* ---- the cases --------------------------------------------------------------------- */
+
+static void
+run_case(void **state)
+{
+	const struct refmsg_case *tc = *state;
+	struct act_ops ops = { NULL, op_setreply, op_quarantine, op_delrcpt, op_addheader };
+	struct conn *c = conn_new();
+	enum act_verdict got;
+	size_t i;
+
+	assert_non_null(c);
+	assert_int_equal(conn_begin_message(c, tc->sender, NULL), 0);
+	for (i = 0; i < MAX_RCPTS && tc->rcpts[i].raw != NULL; i++)
+		assert_int_equal(conn_add_rcpt(c, tc->rcpts[i].raw, NULL, tc->rcpts[i].mailer,
+		    tc->rcpts[i].host), 0);
+	for (i = 0; i < MAX_HEADERS && tc->headers[i].name != NULL; i++)
+		evidence_header(c->ev, &c->cfg->policy, tc->headers[i].name, tc->headers[i].value);
+	got = act_end_of_message(c, &ops);
+	conn_free(c);
+	if (!tc->any_verdict && got != tc->verdict)
+		fail_msg("%s: verdict got %d, want %d", tc->name, got, tc->verdict);
+	for (i = 0; i < MAX_WANT && tc->want[i].kind != NULL; i++) {
+		const struct want *w = &tc->want[i];
+		bool negated = w->kind[0] == '!';
+		size_t n = spool_matches(tc->message_id, w->kind + negated, w);
+
+		if (negated ? n != 0 : n == 0)
+			fail_msg("%s: %zu %s records with %s%s%s%s, want %s", tc->name, n,
+			    w->kind + negated, w->fields[0], w->fields[1] ? " " : "",
+			    w->fields[1] ? w->fields[1] : "", w->fields[2] ? " ..." : "",
+			    negated ? "none" : "some");
+	}
+}
+
+/* ---- fixture ------------------------------------------------------------------------- */
+
+static void
+cfg_error(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "cfg: %s\n", line);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static int
+group_setup(void **state)
+{
+	char yaml[2048], err[256];
+	struct cfg *cfg;
+	int n;
+
+	(void)state;
+	snprintf(spool_dir, sizeof(spool_dir), "/tmp/test_refmsg.XXXXXX");
+	if (mkdtemp(spool_dir) == NULL)
+		return -1;
+	n = snprintf(yaml, sizeof(yaml), test_yaml, spool_dir);
+	if ((cfg = cfg_load_buffer("test_refmsg.yaml", yaml, (size_t)n, cfg_error, NULL)) == NULL)
+		return -1;
+	cfg_current_set(cfg);
+	if ((cfg = cfg_current()) == NULL)
+		return -1;
+	test_audit = audit_open(cfg, err, sizeof(err));
+	test_store = correlate_open(cfg);
+	cfg_unref(cfg);
+	if (test_audit == NULL || test_store == NULL) {
+		fprintf(stderr, "audit_open: %s\n", err);
+		return -1;
+	}
+	act_set_audit(test_audit);
+	correlate_set_current(test_store);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	act_set_audit(NULL);
+	correlate_set_current(NULL);
+	correlate_close(test_store);
+	audit_close(test_audit);
+	cfg_current_set(NULL);
+	nftw(spool_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+int
+main(void)
+{
+	struct CMUnitTest tests[NCASES(cases)];
+	size_t i;
+
+	for (i = 0; i < NCASES(cases); i++) {
+		memset(&tests[i], 0, sizeof(tests[i]));
+		tests[i].name = cases[i].name;
+		tests[i].test_func = run_case;
+		tests[i].initial_state = (void *)&cases[i];
+	}
+	return cmocka_run_group_tests_name("refmsg", tests, group_setup, group_teardown);
+}
