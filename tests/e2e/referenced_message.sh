@@ -1,0 +1,155 @@
+#!/bin/bash
+# Issue [4], class 6: the forward a person makes, end to end.
+# A customer writes to support@ (from Outlook: a Thread-Index).  Once its
+# correlation records are in Redis, fwdguard restarts (its memory of recent
+# records is gone: the lookups below are Redis's), and support@ forwards
+# the message with a client's Forward button to consultant@fti.example,
+# which was never a party to it: a new message, new Message-ID, naming the
+# original (a) by In-Reply-To/References, (b) by X-Forwarded-Message-Id,
+# (c) by Thread-Index only.  Each is refused with referenced-message and
+# names the original; nothing reaches the firm.  (d) support@'s reply to
+# the customer, with the same references, is delivered; (e) so is a
+# colleague's message to a colleague.  (f) Redis down: a lookup that cannot
+# be answered is logged and the message decided on the rest, and a message
+# received since (remembered by the process) is still found.
+. "$(dirname "$0")/lib.sh"
+
+fg_init
+start_redis || fg_die "start redis-server"
+start_sink || fg_die "start smtp-sink"
+CONF="$FG_WORK/fwdguard.yaml"
+fwdguard_config "$CONF" enforce reject
+start_fwdguard "$CONF" || fg_die "start fwdguard"
+# The mailboxes at corp.example read mail nobody checks here.
+printf '%s\n' 'support /dev/null' 'colleague /dev/null' 'other /dev/null' >"$FG_WORK/aliases"
+touch -d '-1 min' "$FG_WORK/aliases"
+start_postfix mta --smtpd-milters "$(fwdguard_milter)" \
+    --non-smtpd-milters "$(fwdguard_milter)" \
+    --set "mydestination = corp.example" \
+    --set "alias_maps = texthash:$FG_WORK/aliases" \
+    --set "local_recipient_maps =" || fg_die "start postfix"
+MTA_PORT=${PF_PORT[mta]}
+
+# An Outlook conversation: its first Thread-Index, a later one in it, its id.
+TI_FIRST="Adntir5mrR0a9TxOQK8LkylfTNIcAA=="
+TI_LATER="Adntir5mrR0a9TxOQK8LkylfTNIcAAAAobLD"
+CONV=01d9ed8abe66ad1d1af53c4e40af0b93295f4cd21c00
+run=$(date +%s).$RANDOM
+cust_id="cust.$run@customer.example"
+
+redis_key() { [ "$(rcli_raw EXISTS "$1")" = 1 ]; }
+
+# forward NAME SUBJECT HEADER...: support@ sends a new message to the firm;
+# its Message-ID is "NAME.$run@corp.example".
+forward() {
+	local name=$1 subject=$2 msg="$FG_WORK/$1.eml"
+	shift 2
+	make_message "$msg" "From: Customer Service <support@corp.example>" \
+	    "To: consultant@fti.example" "Subject: $subject" \
+	    "Message-ID: <$name.$run@corp.example>" "$@"
+	send_smtp "$MTA_PORT" support@corp.example consultant@fti.example "$msg"
+}
+
+# refused NAME VIA [CORROBORATION]: the last reply refused the forward, and
+# its decision names the original, how it was named, and the subject's mark.
+refused() {
+	local name=$1 via=$2 corr=${3:-} ref rec
+	check "$name: refused with 550" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+	ref=$(smtp_ref)
+	wait_for 10 "the decision on $name" audit_has id="$ref"
+	rec=$(audit_find id="$ref" | head -n 1)
+	check "$name: signals referenced-message" \
+	    expect_eq referenced-message "$(audit_field "$rec" signals)"
+	check "$name: rule forwarded-copy" expect_eq forwarded-copy "$(audit_field "$rec" rule)"
+	check "$name: mailbox support@" expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+	check "$name: target the firm" expect_eq fti.example "$(audit_field "$rec" target)"
+	check "$name: names the customer's message" \
+	    expect_eq "$cust_id" "$(audit_field "$rec" original_message_id)"
+	check "$name: named by $via" expect_eq "$via" "$(audit_field "$rec" original_via)"
+	check "$name: corroboration '$corr'" expect_eq "$corr" "$(audit_field "$rec" corroboration)"
+}
+
+# --- the customer's message, and its correlation records in Redis ----------
+msg="$FG_WORK/customer.eml"
+make_message "$msg" "From: Jane Customer <jane@customer.example>" \
+    "To: support@corp.example" "Subject: my account 12345" "Message-ID: <$cust_id>" \
+    "Thread-Index: $TI_FIRST" "Thread-Topic: my account 12345"
+send_smtp "$MTA_PORT" jane@customer.example support@corp.example "$msg"
+check "customer: mail to support@ accepted" expect_match '^250 ' "$SMTP_REPLY"
+check "correlation: the Message-ID is in Redis" \
+    wait_for 10 "msg: record" redis_key "fwdguard:msg:$cust_id"
+check "correlation: the conversation is in Redis" \
+    wait_for 10 "thread: record" redis_key "fwdguard:thread:$CONV"
+check "correlation: the conversation names the message" \
+    expect_eq "$cust_id" "$(rcli_raw HGET "fwdguard:thread:$CONV" message_id)"
+check "correlation: the conversation's mailbox is support@" \
+    expect_eq support@corp.example "$(rcli_raw HGET "fwdguard:thread:$CONV" mailbox)"
+check "correlation: the conversation expires like the message" \
+    expect_match '^[1-9][0-9]*$' "$(rcli_raw TTL "fwdguard:thread:$CONV")"
+
+# A fresh process knows only what Redis knows.
+stop_fwdguard
+start_fwdguard "$CONF" || fg_die "restart fwdguard"
+
+# --- (a) (b) (c) each client's Forward button --------------------------------
+forward gmail "Fwd: my account 12345" "In-Reply-To: <$cust_id>" "References: <$cust_id>"
+refused "Gmail-style forward" references forward-subject
+forward thunderbird "my account 12345" "X-Forwarded-Message-Id: <$cust_id>"
+refused "Thunderbird-style forward" x-forwarded-message-id
+forward outlook "TR: my account 12345" "Thread-Index: $TI_LATER" \
+    "Thread-Topic: my account 12345"
+refused "Outlook-style forward" thread-index forward-subject
+check "sink: the firm got nothing" expect_eq 0 "$(sink_rcpt_count consultant@fti.example)"
+
+# --- (d) the answer to the customer -------------------------------------------
+msg="$FG_WORK/reply.eml"
+make_message "$msg" "From: Customer Service <support@corp.example>" \
+    "To: Jane Customer <jane@customer.example>" "Subject: RE: my account 12345" \
+    "Message-ID: <reply.$run@corp.example>" "In-Reply-To: <$cust_id>" \
+    "References: <$cust_id>" "Thread-Index: $TI_LATER"
+send_smtp "$MTA_PORT" support@corp.example jane@customer.example "$msg"
+check "reply: accepted" expect_match '^250 ' "$SMTP_REPLY"
+check "reply: delivered to the customer" \
+    wait_for 15 "the reply at the sink" sink_rcpt_is jane@customer.example 1
+wait_for 10 "the decision on the reply" audit_has message_id="reply.$run@corp.example"
+check "reply: recorded without a signal" expect_eq "" \
+    "$(audit_field "$(audit_find message_id="reply.$run@corp.example")" signals)"
+
+# --- (e) between colleagues ------------------------------------------------------
+msg="$FG_WORK/colleague.eml"
+make_message "$msg" "From: A Colleague <colleague@corp.example>" \
+    "To: other@corp.example" "Subject: Fwd: my account 12345" \
+    "Message-ID: <internal.$run@corp.example>" "References: <$cust_id>" \
+    "X-Forwarded-Message-Id: <$cust_id>" "Thread-Index: $TI_LATER"
+send_smtp "$MTA_PORT" colleague@corp.example other@corp.example "$msg"
+check "colleague: accepted" expect_match '^250 ' "$SMTP_REPLY"
+check "colleague: delivered" wait_for 15 "local delivery to other@" \
+    maillog_has mta 'to=<other@corp.example>.*status=sent'
+check "colleague: no referenced-message" \
+    fg_not expect_match referenced-message "$(audit_find message_id="internal.$run@corp.example")"
+
+# --- (f) Redis down ------------------------------------------------------------------
+stop_fwdguard
+start_fwdguard "$CONF" || fg_die "restart fwdguard"
+stop_redis
+forward down-unknown "Fwd: my account 12345" "References: <$cust_id>"
+check "redis down: a lookup nobody can answer holds nothing back" \
+    expect_match '^250 ' "$SMTP_REPLY"
+check "redis down: the failed lookup is logged" \
+    wait_for 5 "the log line" grep -q 'correlation lookup of the messages it names: try again' \
+    "$FWDGUARD_LOG"
+cust2="cust2.$run@customer.example"
+msg="$FG_WORK/customer2.eml"
+make_message "$msg" "From: Jane Customer <jane@customer.example>" \
+    "To: support@corp.example" "Subject: my address changed" "Message-ID: <$cust2>"
+send_smtp "$MTA_PORT" jane@customer.example support@corp.example "$msg"
+check "redis down: a new customer mail is accepted" expect_match '^250 ' "$SMTP_REPLY"
+forward down-known "Fwd: my address changed" "In-Reply-To: <$cust2>" "References: <$cust2>"
+check "redis down: its forward is refused all the same" \
+    expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+check "redis down: the decision was logged with referenced-message" \
+    grep -q "decision id=$(smtp_ref) .*signals=referenced-message" "$FWDGUARD_LOG"
+start_redis || fg_die "restart redis-server"
+check "fwdguard still running" fwdguard_alive
+
+fg_summary
