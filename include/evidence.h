@@ -24,6 +24,7 @@
 #define EVIDENCE_CTYPE_MAX	1024	/* top-level Content-Type value kept */
 #define EVIDENCE_PROBE_MAX	128	/* X-Fwdguard-Probe token kept */
 #define EVIDENCE_FWDIDS_MAX	4	/* X-Forwarded-Message-Id ids remembered */
+#define EVIDENCE_REPLY_TO_MAX	4	/* Reply-To addresses remembered */
 
 struct evidence;
 
@@ -124,6 +125,13 @@ const char *evidence_conversation(const struct evidence *ev);
 
 /* The Subject starts with a forward prefix (thread_forward_subject()). */
 bool evidence_forward_subject(const struct evidence *ev);
+
+/*
+ * The i-th readable address of the first Reply-To header (canonical), or
+ * NULL past the last; at most EVIDENCE_REPLY_TO_MAX.  Borrowed, valid
+ * until the evidence is reset.
+ */
+const char *evidence_reply_to_at(const struct evidence *ev, size_t i);
 
 /*
  * Signals that concern one recipient: orcpt (orcpt is the raw ORCPT= value,

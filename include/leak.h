@@ -13,8 +13,9 @@
  *     received, leaving for an external domain that was not a party to it
  *     (known-message-id), or a new message that names one (a forward made
  *     with a client's Forward button: referenced-message).
- * "A party" is a domain in the record's recipient domains or the original
- * envelope sender's domain, or a subdomain of one (the customer's
+ * "A party" is a domain in the record's recipient domains (which also
+ * hold its From and Reply-To domains) or the original envelope sender's
+ * domain, or a subdomain of one (the customer's
  * mx.customer.example answers for customer.example).  Domains are
  * compared after domain_normalize().  Pure code.
  */
@@ -80,10 +81,10 @@ signal_set leak_referenced_message(const struct policy *p, const struct leak_ref
 
 /*
  * Writes the comma list ("customer.example,corp.example") of the domains
- * of a message's recipients, for its correlation record: the effective
- * domain (last hop) of each envelope recipient rcpts[0 .. n), then the
- * To/Cc domains the evidence read, lower-case, deduplicated, in that
- * order.  Unqualified recipients add nothing.  At most
+ * of a message's parties, for its correlation record (rcpt_domains): the
+ * effective domain (last hop) of each envelope recipient rcpts[0 .. n),
+ * then the domains of From and Reply-To (where answers go), then the To/Cc
+ * domains the evidence read, lower-case, deduplicated, in that order.  Unqualified recipients add nothing.  At most
  * LEAK_RCPT_DOMAINS_MAX domains, and only whole ones that fit in size:
  * the rest is left out, so a later answer from a left-out domain looks
  * like backscatter (an alert too many, never one too few).  out is always

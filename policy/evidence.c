@@ -59,6 +59,9 @@ struct evidence {
 	size_t nfwdids;
 	char conversation[THREAD_CONV_MAX + 1];
 	bool forward_subject;
+	bool reply_to_seen;
+	char reply_to[EVIDENCE_REPLY_TO_MAX][EVIDENCE_CANON_SIZE];
+	size_t nreply_to;
 };
 
 enum evidence_kind {
@@ -78,7 +81,8 @@ enum evidence_kind {
 	EVK_PROBE,
 	EVK_FORWARDED_ID,	/* X-Forwarded-Message-Id (Thunderbird's forward) */
 	EVK_THREAD_INDEX,	/* Outlook's conversation */
-	EVK_SUBJECT		/* auto-reply marker, and forward corroboration */
+	EVK_SUBJECT,		/* auto-reply marker, and forward corroboration */
+	EVK_REPLY_TO		/* where answers go: a party to the message */
 };
 
 struct evidence_header_kind {
@@ -122,6 +126,7 @@ static const struct evidence_header_kind evidence_headers[] = {
 	{ "X-Fwdguard-Probe", EVK_PROBE, SIGNAL_COUNT, NULL },
 	{ "X-Forwarded-Message-Id", EVK_FORWARDED_ID, SIGNAL_COUNT, NULL },
 	{ "Thread-Index", EVK_THREAD_INDEX, SIGNAL_COUNT, NULL },
+	{ "Reply-To", EVK_REPLY_TO, SIGNAL_COUNT, NULL },
 };
 
 struct evidence *evidence_new(void)
@@ -598,6 +603,35 @@ static void evidence_thread_index_header(struct evidence *ev, const char *v, siz
 		thread_conversation(v, len, ev->conversation, sizeof(ev->conversation));
 }
 
+struct evidence_reply_to {
+	struct evidence *ev;
+	const struct policy *p;
+};
+
+static int evidence_reply_to_cb(void *ctx, const char *addr, size_t len)
+{
+	struct evidence_reply_to *r = ctx;
+	struct evidence *ev = r->ev;
+	struct address a;
+
+	if (address_parse(addr, len, &a) != ADDRESS_OK ||
+	    address_canonical(&a, r->p->delimiters, ev->reply_to[ev->nreply_to],
+	    sizeof(ev->reply_to[0])) < 0)
+		return 0;
+	return ++ev->nreply_to == EVIDENCE_REPLY_TO_MAX;
+}
+
+static void evidence_reply_to_header(struct evidence *ev, const struct policy *p,
+    const char *v, size_t len)
+{
+	struct evidence_reply_to r = { .ev = ev, .p = p };
+
+	if (ev->reply_to_seen)
+		return;
+	ev->reply_to_seen = true;
+	address_list_scan(v, len, EVIDENCE_REPLY_TO_MAX * 4, evidence_reply_to_cb, &r);
+}
+
 static void evidence_dispatch(struct evidence *ev, const struct policy *p,
     const struct evidence_header_kind *k, const char *v, size_t len)
 {
@@ -660,6 +694,9 @@ static void evidence_dispatch(struct evidence *ev, const struct policy *p,
 		break;
 	case EVK_THREAD_INDEX:
 		evidence_thread_index_header(ev, v, len);
+		break;
+	case EVK_REPLY_TO:
+		evidence_reply_to_header(ev, p, v, len);
 		break;
 	case EVK_SUBJECT:
 		if (reply_marker(k->name, v, len))
@@ -787,6 +824,11 @@ const char *evidence_conversation(const struct evidence *ev)
 bool evidence_forward_subject(const struct evidence *ev)
 {
 	return ev->forward_subject;
+}
+
+const char *evidence_reply_to_at(const struct evidence *ev, size_t i)
+{
+	return i < ev->nreply_to ? ev->reply_to[i] : NULL;
 }
 
 /* --- per-recipient signals ------------------------------------------------------------ */

@@ -184,6 +184,19 @@ size_t leak_rcpt_domains(const struct evidence *ev, const struct address *rcpts,
 	for (i = 0; rcpts != NULL && i < n; i++)
 		if (rcpts[i].nhops > 0 && rcpts[i].nhops <= ADDRESS_HOPS_MAX)
 			leak_list_add(&l, rcpts[i].hops[rcpts[i].nhops - 1]);
+	/*
+	 * Answers go to From or Reply-To, which need not be the envelope
+	 * sender's domain (a bounce domain, a web form's own address): the
+	 * mailbox's answer to them is no forward.
+	 */
+	if (ev != NULL && (addr = strrchr(evidence_from(ev), '@')) != NULL)
+		leak_list_add(&l, addr + 1);
+	for (i = 0; ev != NULL && (addr = evidence_reply_to_at(ev, i)) != NULL; i++) {
+		const char *at = strrchr(addr, '@');
+
+		if (at != NULL)
+			leak_list_add(&l, at + 1);
+	}
 	for (i = 0; ev != NULL && (addr = evidence_recipient_at(ev, i)) != NULL; i++) {
 		const char *at = strrchr(addr, '@');
 

@@ -231,6 +231,27 @@ static void test_rcpt_domains_dedup_and_header_domains(void **state)
 	evidence_free(ev);
 }
 
+/* Answers go to From and Reply-To: their domains are parties too. */
+static void test_rcpt_domains_from_and_reply_to(void **state)
+{
+	struct evidence *ev = evidence_new();
+	struct address rcpts[1];
+	char out[256];
+	size_t n;
+
+	(void)state;
+	parse_or_fail("support@corp.example", &rcpts[0]);
+	evidence_header(ev, &test_policy, "From", "Shop <orders@Shop.example>");
+	evidence_header(ev, &test_policy, "Reply-To", "Jane <jane@mail.example>, junk@, b@corp.example");
+	evidence_header(ev, &test_policy, "Reply-To", "later@ignored.example");
+	evidence_header(ev, &test_policy, "To", "support@corp.example, x@partner.example");
+	n = leak_rcpt_domains(ev, rcpts, 1, out, sizeof(out));
+	if (n != 4 || strcmp(out, "corp.example,shop.example,mail.example,partner.example") != 0)
+		fail_msg("got %zu \"%s\" want 4 \"corp.example,shop.example,mail.example,"
+		    "partner.example\"", n, out);
+	evidence_free(ev);
+}
+
 static void test_rcpt_domains_bounded_whole_domains(void **state)
 {
 	struct address rcpts[40];
@@ -282,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_known_message_id_null_sender_ref),
 		cmocka_unit_test(test_referenced_message_table),
 		cmocka_unit_test(test_rcpt_domains_dedup_and_header_domains),
+		cmocka_unit_test(test_rcpt_domains_from_and_reply_to),
 		cmocka_unit_test(test_rcpt_domains_bounded_whole_domains),
 		cmocka_unit_test(test_answer_domain),
 	};
