@@ -11,21 +11,7 @@
 #include <string.h>
 #include "thread.h"
 #include "reply.h"
-
-static int thread_b64(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+#include "base64.h"
 
 static bool thread_blank(char c)
 {
@@ -49,7 +35,7 @@ size_t thread_conversation(const char *v, size_t len, char *out, size_t size)
 	for (i = 0; i < len && n < THREAD_CONV_BYTES; i++) {
 		if (thread_blank(v[i]))
 			continue;
-		if ((d = thread_b64(v[i])) < 0)
+		if ((d = base64_value(v[i])) < 0)
 			return 0;	/* '=' or junk before 22 bytes: too short or not base64 */
 		acc = (acc << 6) | (unsigned long)d;
 		bits += 6;

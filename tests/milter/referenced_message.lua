@@ -35,25 +35,24 @@ local function from_support(id, rcpt, extra)
 	return { from = "<support@corp.example>", rcpts = { { addr = rcpt } }, headers = h }
 end
 
-lib.message(conn, from_support("fwd-gmail", "consultant@fti.example", {
-	{ "Subject", "Fwd: My account 12345" },
-	{ "In-Reply-To", "<o1@example.net>" },
-	{ "References", "<o1@example.net>" },
-}))
-lib.expect_reply(conn, SMFIR_REPLYCODE, "Gmail-style forward")
-
-lib.message(conn, from_support("fwd-tb", "consultant@fti.example", {
-	{ "Subject", "My account 12345" },
-	{ "X-Forwarded-Message-Id", "<o1@example.net>" },
-}))
-lib.expect_reply(conn, SMFIR_REPLYCODE, "Thunderbird-style forward")
-
-lib.message(conn, from_support("fwd-ol", "consultant@fti.example", {
-	{ "Subject", "=?utf-8?Q?WG:_My_account_12345?=" },
-	{ "Thread-Index", "Adntir5mrR0a9TxOQK8LkylfTNIcAAAAobLD" },
-	{ "Thread-Topic", "My account 12345" },
-}))
-lib.expect_reply(conn, SMFIR_REPLYCODE, "Outlook-style forward")
+-- Each client's Forward button: refused.
+local forwards = {
+	{ "fwd-gmail", "Gmail-style forward", {
+		{ "Subject", "Fwd: My account 12345" },
+		{ "In-Reply-To", "<o1@example.net>" },
+		{ "References", "<o1@example.net>" } } },
+	{ "fwd-tb", "Thunderbird-style forward", {
+		{ "Subject", "My account 12345" },
+		{ "X-Forwarded-Message-Id", "<o1@example.net>" } } },
+	{ "fwd-ol", "Outlook-style forward", {
+		{ "Subject", "=?utf-8?Q?WG:_My_account_12345?=" },
+		{ "Thread-Index", "Adntir5mrR0a9TxOQK8LkylfTNIcAAAAobLD" },
+		{ "Thread-Topic", "My account 12345" } } },
+}
+for _, f in ipairs(forwards) do
+	lib.message(conn, from_support(f[1], "consultant@fti.example", f[3]))
+	lib.expect_reply(conn, SMFIR_REPLYCODE, f[2])
+end
 
 lib.message(conn, from_support("reply", "jane@example.net", {
 	{ "Subject", "RE: My account 12345" },

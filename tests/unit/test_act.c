@@ -8,7 +8,6 @@
  * shipper only fails and the spool's journals keep every record to read.
  */
 #include <dirent.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,6 +25,7 @@
 #include "cfg.h"
 #include "ids.h"
 #include "message.h"
+#include "fixture_act.h"
 
 #define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
 #define MAX_RCPTS	4
@@ -61,8 +61,6 @@ static const char test_yaml[] =
 	"audit:\n"
 	"  spool: \"%s\"\n";
 
-static char spool_dir[64];
-static struct audit *test_audit;
 
 /* ---- the recorder behind struct act_ops ------------------------------------ */
 
@@ -158,7 +156,7 @@ rec_describe(const struct recorder *r, char *buf, size_t size)
 static char *
 spool_read_all(size_t *len)
 {
-	DIR *d = opendir(spool_dir);
+	DIR *d = opendir(fixture_act_spool());
 	struct dirent *de;
 	char *buf = calloc(1, 1), path[400];
 	size_t n = 0;
@@ -172,7 +170,7 @@ spool_read_all(size_t *len)
 
 		if (strncmp(de->d_name, "journal-", 8) != 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", spool_dir, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", fixture_act_spool(), de->d_name);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
@@ -435,7 +433,7 @@ run_case(void **state)
 	if (tc->no_audit)
 		act_set_audit(NULL);
 	got = act_end_of_message(c, &ops);
-	act_set_audit(test_audit);
+	act_set_audit(fixture_act_audit());
 	conn_free(c);
 
 	rec_describe(&r, calls, sizeof(calls));
@@ -448,56 +446,11 @@ run_case(void **state)
 
 /* ---- fixture ------------------------------------------------------------------- */
 
-static void
-cfg_error(void *ctx, const char *line)
-{
-	(void)ctx;
-	fprintf(stderr, "cfg: %s\n", line);
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
-
 static int
 group_setup(void **state)
 {
-	char yaml[2048], err[256];
-	struct cfg *cfg;
-	int n;
-
 	(void)state;
-	snprintf(spool_dir, sizeof(spool_dir), "/tmp/test_act.XXXXXX");
-	if (mkdtemp(spool_dir) == NULL)
-		return -1;
-	n = snprintf(yaml, sizeof(yaml), test_yaml, spool_dir);
-	if ((cfg = cfg_load_buffer("test_act.yaml", yaml, (size_t)n, cfg_error, NULL)) == NULL)
-		return -1;
-	cfg_current_set(cfg);
-	if ((cfg = cfg_current()) == NULL)
-		return -1;
-	test_audit = audit_open(cfg, err, sizeof(err));
-	cfg_unref(cfg);
-	if (test_audit == NULL) {
-		fprintf(stderr, "audit_open: %s\n", err);
-		return -1;
-	}
-	act_set_audit(test_audit);
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	act_set_audit(NULL);
-	audit_close(test_audit);
-	cfg_current_set(NULL);
-	nftw(spool_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
+	return fixture_act_setup("test_act", test_yaml, false);
 }
 
 int
@@ -512,5 +465,5 @@ main(void)
 		tests[i].test_func = run_case;
 		tests[i].initial_state = (void *)&cases[i];
 	}
-	return cmocka_run_group_tests_name("act", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("act", tests, group_setup, fixture_act_teardown);
 }

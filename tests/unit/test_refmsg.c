@@ -5,10 +5,9 @@
  * forwards it with a client's Forward button, in each client's way, to an
  * outside firm.  Redis is a closed port: lookups say "try again" and the
  * records this process just wrote are what finds the original, as during
- * an outage.  The cases run in order; each reads the records its message
- * left in the spool.
+ * an outage.  The cases run in order as one story; each reads the records
+ * its message left in the spool.
  */
-#include <ftw.h>
 #include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "act.h"
@@ -26,6 +24,7 @@
 #include "cfg.h"
 #include "correlate.h"
 #include "message.h"
+#include "fixture_act.h"
 
 #define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
 #define MAX_RCPTS	2
@@ -56,9 +55,6 @@ static const char test_yaml[] =
 	"audit:\n"
 	"  spool: \"%s\"\n";
 
-static char spool_dir[64];
-static struct audit *test_audit;
-static struct correlate *test_store;
 
 struct hdr {
 	const char *name, *value;
@@ -273,7 +269,7 @@ spool_matches(const char *message_id, const char *kind, const struct want *w)
 	size_t cap = 0, found = 0, g, k;
 	glob_t gl;
 
-	snprintf(pattern, sizeof(pattern), "%s/journal-*", spool_dir);
+	snprintf(pattern, sizeof(pattern), "%s/journal-*", fixture_act_spool());
 	if (glob(pattern, 0, NULL, &gl) != 0)
 		return 0;
 	for (g = 0; g < gl.gl_pathc; g++) {
@@ -303,9 +299,8 @@ spool_matches(const char *message_id, const char *kind, const struct want *w)
 /* ---- the cases --------------------------------------------------------------------- */
 
 static void
-run_case(void **state)
+run_case(const struct refmsg_case *tc)
 {
-	const struct refmsg_case *tc = *state;
 	struct act_ops ops = { NULL, op_setreply, op_quarantine, op_delrcpt, op_addheader };
 	struct conn *c = conn_new();
 	enum act_verdict got;
@@ -335,75 +330,32 @@ run_case(void **state)
 	}
 }
 
-/* ---- fixture ------------------------------------------------------------------------- */
+/* ---- the story, in order --------------------------------------------------------- */
 
+static int
+setup(void **state)
+{
+	(void)state;
+	return fixture_act_setup("test_refmsg", test_yaml, true);
+}
+
+/* One test: every case builds on the records the ones before it left. */
 static void
-cfg_error(void *ctx, const char *line)
+test_story(void **state)
 {
-	(void)ctx;
-	fprintf(stderr, "cfg: %s\n", line);
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
-
-static int
-group_setup(void **state)
-{
-	char yaml[2048], err[256];
-	struct cfg *cfg;
-	int n;
+	size_t i;
 
 	(void)state;
-	snprintf(spool_dir, sizeof(spool_dir), "/tmp/test_refmsg.XXXXXX");
-	if (mkdtemp(spool_dir) == NULL)
-		return -1;
-	n = snprintf(yaml, sizeof(yaml), test_yaml, spool_dir);
-	if ((cfg = cfg_load_buffer("test_refmsg.yaml", yaml, (size_t)n, cfg_error, NULL)) == NULL)
-		return -1;
-	cfg_current_set(cfg);
-	if ((cfg = cfg_current()) == NULL)
-		return -1;
-	test_audit = audit_open(cfg, err, sizeof(err));
-	test_store = correlate_open(cfg);
-	cfg_unref(cfg);
-	if (test_audit == NULL || test_store == NULL) {
-		fprintf(stderr, "audit_open: %s\n", err);
-		return -1;
-	}
-	act_set_audit(test_audit);
-	correlate_set_current(test_store);
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	act_set_audit(NULL);
-	correlate_set_current(NULL);
-	correlate_close(test_store);
-	audit_close(test_audit);
-	cfg_current_set(NULL);
-	nftw(spool_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
+	for (i = 0; i < NCASES(cases); i++)
+		run_case(&cases[i]);
 }
 
 int
 main(void)
 {
-	struct CMUnitTest tests[NCASES(cases)];
-	size_t i;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_story, setup, fixture_act_teardown),
+	};
 
-	for (i = 0; i < NCASES(cases); i++) {
-		memset(&tests[i], 0, sizeof(tests[i]));
-		tests[i].name = cases[i].name;
-		tests[i].test_func = run_case;
-		tests[i].initial_state = (void *)&cases[i];
-	}
-	return cmocka_run_group_tests_name("refmsg", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("refmsg", tests, NULL, NULL);
 }

@@ -1,0 +1,93 @@
+/*
+ * fixture_act.c - see fixture_act.h.
+ */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "act.h"
+#include "cfg.h"
+#include "correlate.h"
+#include "fixture_act.h"
+
+static char fixture_spool[64];
+static struct audit *fixture_audit;
+static struct correlate *fixture_store;
+
+static void
+fixture_cfg_error(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "cfg: %s\n", line);
+}
+
+static int
+fixture_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+int
+fixture_act_setup(const char *name, const char *yaml_fmt, bool store)
+{
+	char yaml[4096], err[256] = "";
+	const char *at;
+	struct cfg *cfg;
+	int n;
+
+	snprintf(fixture_spool, sizeof(fixture_spool), "/tmp/%s.XXXXXX", name);
+	if (mkdtemp(fixture_spool) == NULL)
+		return -1;
+	/* The one "%s" by hand: a format from a parameter is no format. */
+	if ((at = strstr(yaml_fmt, "%s")) == NULL)
+		return -1;
+	n = snprintf(yaml, sizeof(yaml), "%.*s%s%s", (int)(at - yaml_fmt), yaml_fmt,
+	    fixture_spool, at + 2);
+	if (n < 0 || (size_t)n >= sizeof(yaml) ||
+	    (cfg = cfg_load_buffer(name, yaml, (size_t)n, fixture_cfg_error, NULL)) == NULL)
+		return -1;
+	cfg_current_set(cfg);
+	if ((cfg = cfg_current()) == NULL)
+		return -1;
+	fixture_audit = audit_open(cfg, err, sizeof(err));
+	if (store)
+		fixture_store = correlate_open(cfg);
+	cfg_unref(cfg);
+	if (fixture_audit == NULL || (store && fixture_store == NULL)) {
+		fprintf(stderr, "%s: cannot open the audit trail or the store: %s\n", name, err);
+		return -1;
+	}
+	act_set_audit(fixture_audit);
+	correlate_set_current(fixture_store);
+	return 0;
+}
+
+int
+fixture_act_teardown(void **state)
+{
+	(void)state;
+	act_set_audit(NULL);
+	correlate_set_current(NULL);
+	correlate_close(fixture_store);
+	fixture_store = NULL;
+	audit_close(fixture_audit);
+	fixture_audit = NULL;
+	cfg_current_set(NULL);
+	nftw(fixture_spool, fixture_rm, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+const char *
+fixture_act_spool(void)
+{
+	return fixture_spool;
+}
+
+struct audit *
+fixture_act_audit(void)
+{
+	return fixture_audit;
+}
