@@ -68,18 +68,6 @@ signal_set leak_known_message_id(const struct policy *p, const struct leak_ref *
     const char *recipient_domain);
 
 /*
- * referenced-message for one outbound recipient of a message that names
- * other messages (X-Forwarded-Message-Id, In-Reply-To, References,
- * Outlook's conversation): refs[0 .. nrefs) are the ones found in the
- * store, most telling first.  Given when recipient_domain (normalized, the
- * effective destination) is external and a party to none of them: a party
- * to any one is answering its own thread.  *which (may be NULL) receives
- * the index of the ref the decision names, untouched when 0 is returned.
- */
-signal_set leak_referenced_message(const struct policy *p, const struct leak_ref *refs,
-    size_t nrefs, const char *recipient_domain, size_t *which);
-
-/*
  * Writes the comma list ("customer.example,corp.example") of the domains
  * of a message's parties, for its correlation record (rcpt_domains): the
  * effective domain (last hop) of each envelope recipient rcpts[0 .. n),
@@ -101,5 +89,17 @@ size_t leak_rcpt_domains(const struct evidence *ev, const struct address *rcpts,
  */
 const char *leak_answer_domain(const struct address *sender, const struct evidence *ev,
     char *out, size_t size);
+
+/*
+ * referenced-message for one outbound recipient of a message that names
+ * other messages (X-Forwarded-Message-Id, In-Reply-To, References,
+ * Outlook's conversation): refs[0 .. nrefs) are the ones found in the
+ * store, most telling first.  Given when recipient_domain (normalized, the
+ * effective destination) is external and a party to none of them: a party
+ * to any one is answering its own thread.  *which (may be NULL) receives
+ * the index of the ref the decision names, untouched when 0 is returned.
+ */
+signal_set leak_referenced_message(const struct policy *p, const struct leak_ref *refs,
+    size_t nrefs, const char *recipient_domain, size_t *which);
 
 #endif

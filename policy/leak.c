@@ -107,23 +107,6 @@ signal_set leak_known_message_id(const struct policy *p, const struct leak_ref *
 	return leak_is_party(ref, recipient_domain) ? 0 : SIGNAL_BIT(SIGNAL_KNOWN_MESSAGE_ID);
 }
 
-signal_set leak_referenced_message(const struct policy *p, const struct leak_ref *refs,
-    size_t nrefs, const char *recipient_domain, size_t *which)
-{
-	size_t i;
-
-	if (p == NULL || refs == NULL || nrefs == 0 || !leak_is_external(p, recipient_domain))
-		return 0;
-	/* Threads grow: a partner copied in later is a party to the later
-	 * messages only, and answering them is no forward. */
-	for (i = 0; i < nrefs; i++)
-		if (leak_is_party(&refs[i], recipient_domain))
-			return 0;
-	if (which != NULL)
-		*which = 0;
-	return SIGNAL_BIT(SIGNAL_REFERENCED_MESSAGE);
-}
-
 struct leak_list {
 	char *out;
 	size_t size;
@@ -226,4 +209,21 @@ const char *leak_answer_domain(const struct address *sender, const struct eviden
 	}
 	memcpy(out, d, strlen(d) + 1);
 	return out;
+}
+
+signal_set leak_referenced_message(const struct policy *p, const struct leak_ref *refs,
+    size_t nrefs, const char *recipient_domain, size_t *which)
+{
+	size_t i;
+
+	if (p == NULL || refs == NULL || nrefs == 0 || !leak_is_external(p, recipient_domain))
+		return 0;
+	/* Threads grow: a partner copied in later is a party to the later
+	 * messages only, and answering them is no forward. */
+	for (i = 0; i < nrefs; i++)
+		if (leak_is_party(&refs[i], recipient_domain))
+			return 0;
+	if (which != NULL)
+		*which = 0;
+	return SIGNAL_BIT(SIGNAL_REFERENCED_MESSAGE);
 }
