@@ -156,56 +156,6 @@ static void test_known_message_id_null_sender_ref(void **state)
 	    S(KNOWN_MESSAGE_ID));
 }
 
-/* Later in the thread the customer copied a lawyer in. */
-static const struct leak_ref lawyer_mail = {
-	.message_id = "cust-2@customer.example", .mailbox = "support@corp.example",
-	.sender = "alice@customer.example", .rcpt_domains = "corp.example,lawyer.example",
-	.ts = 1700000100000LL, .probe = false,
-};
-
-static const struct {
-	const char *name;
-	const char *rcpt_domain;
-	size_t nrefs;		/* of { customer_mail, lawyer_mail } */
-	signal_set want;
-} referenced_cases[] = {
-	{ "forward to an outside firm", "fti.example", 1, S(REFERENCED_MESSAGE) },
-	{ "forward of the thread to an outside firm", "fti.example", 2, S(REFERENCED_MESSAGE) },
-	{ "forward to a subdomain of no party", "mx.fti.example", 2, S(REFERENCED_MESSAGE) },
-	{ "reply to the customer", "customer.example", 1, 0 },
-	{ "reply to the customer's mail server name", "mx.customer.example", 1, 0 },
-	{ "reply to a recipient of the original", "partner.example", 1, 0 },
-	{ "reply to a party of a later message", "lawyer.example", 2, 0 },
-	{ "lawyer named by the first message only", "lawyer.example", 1, S(REFERENCED_MESSAGE) },
-	{ "to a colleague", "corp.example", 1, 0 },
-	{ "to a colleague in a subdomain", "branch.corp.example", 2, 0 },
-	{ "names nothing the store knows", "fti.example", 0, 0 },
-	{ "empty recipient domain", "", 1, 0 },
-};
-
-static void test_referenced_message_table(void **state)
-{
-	const struct leak_ref refs[] = { customer_mail, lawyer_mail };
-	size_t i, which;
-	signal_set got;
-
-	(void)state;
-	for (i = 0; i < NCASES(referenced_cases); i++) {
-		which = 99;
-		got = leak_referenced_message(&test_policy, refs, referenced_cases[i].nrefs,
-		    referenced_cases[i].rcpt_domain, &which);
-		if (got != referenced_cases[i].want)
-			fail_msg("%s: got %#x want %#x", referenced_cases[i].name, got,
-			    referenced_cases[i].want);
-		if (got != 0 && which != 0)
-			fail_msg("%s: names ref %zu, want the first", referenced_cases[i].name, which);
-		if (got == 0 && which != 99)
-			fail_msg("%s: which set without a signal", referenced_cases[i].name);
-	}
-	assert_int_equal(leak_referenced_message(&test_policy, NULL, 1, "fti.example", NULL), 0);
-	assert_int_equal(leak_referenced_message(NULL, refs, 1, "fti.example", NULL), 0);
-}
-
 static void parse_or_fail(const char *raw, struct address *a)
 {
 	if (address_parse(raw, strlen(raw), a) != ADDRESS_OK)
@@ -294,6 +244,56 @@ static void test_answer_domain(void **state)
 	evidence_free(ev);
 }
 
+/* Later in the thread the customer copied a lawyer in. */
+static const struct leak_ref lawyer_mail = {
+	.message_id = "cust-2@customer.example", .mailbox = "support@corp.example",
+	.sender = "alice@customer.example", .rcpt_domains = "corp.example,lawyer.example",
+	.ts = 1700000100000LL, .probe = false,
+};
+
+static const struct {
+	const char *name;
+	const char *rcpt_domain;
+	size_t nrefs;		/* of { customer_mail, lawyer_mail } */
+	signal_set want;
+} referenced_cases[] = {
+	{ "forward to an outside firm", "fti.example", 1, S(REFERENCED_MESSAGE) },
+	{ "forward of the thread to an outside firm", "fti.example", 2, S(REFERENCED_MESSAGE) },
+	{ "forward to a subdomain of no party", "mx.fti.example", 2, S(REFERENCED_MESSAGE) },
+	{ "reply to the customer", "customer.example", 1, 0 },
+	{ "reply to the customer's mail server name", "mx.customer.example", 1, 0 },
+	{ "reply to a recipient of the original", "partner.example", 1, 0 },
+	{ "reply to a party of a later message", "lawyer.example", 2, 0 },
+	{ "lawyer named by the first message only", "lawyer.example", 1, S(REFERENCED_MESSAGE) },
+	{ "to a colleague", "corp.example", 1, 0 },
+	{ "to a colleague in a subdomain", "branch.corp.example", 2, 0 },
+	{ "names nothing the store knows", "fti.example", 0, 0 },
+	{ "empty recipient domain", "", 1, 0 },
+};
+
+static void test_referenced_message_table(void **state)
+{
+	const struct leak_ref refs[] = { customer_mail, lawyer_mail };
+	size_t i, which;
+	signal_set got;
+
+	(void)state;
+	for (i = 0; i < NCASES(referenced_cases); i++) {
+		which = 99;
+		got = leak_referenced_message(&test_policy, refs, referenced_cases[i].nrefs,
+		    referenced_cases[i].rcpt_domain, &which);
+		if (got != referenced_cases[i].want)
+			fail_msg("%s: got %#x want %#x", referenced_cases[i].name, got,
+			    referenced_cases[i].want);
+		if (got != 0 && which != 0)
+			fail_msg("%s: names ref %zu, want the first", referenced_cases[i].name, which);
+		if (got == 0 && which != 99)
+			fail_msg("%s: which set without a signal", referenced_cases[i].name);
+	}
+	assert_int_equal(leak_referenced_message(&test_policy, NULL, 1, "fti.example", NULL), 0);
+	assert_int_equal(leak_referenced_message(NULL, refs, 1, "fti.example", NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,11 +301,11 @@ int main(void)
 		cmocka_unit_test(test_inbound_probe_ref_wins),
 		cmocka_unit_test(test_known_message_id_table),
 		cmocka_unit_test(test_known_message_id_null_sender_ref),
-		cmocka_unit_test(test_referenced_message_table),
 		cmocka_unit_test(test_rcpt_domains_dedup_and_header_domains),
 		cmocka_unit_test(test_rcpt_domains_from_and_reply_to),
 		cmocka_unit_test(test_rcpt_domains_bounded_whole_domains),
 		cmocka_unit_test(test_answer_domain),
+		cmocka_unit_test(test_referenced_message_table),
 	};
 
 	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);
