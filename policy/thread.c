@@ -11,7 +11,7 @@
 #include <string.h>
 #include "thread.h"
 #include "reply.h"
-#include "base64.h"
+#include "b64.h"
 
 static bool thread_blank(char c)
 {
@@ -35,7 +35,7 @@ size_t thread_conversation(const char *v, size_t len, char *out, size_t size)
 	for (i = 0; i < len && n < THREAD_CONV_BYTES; i++) {
 		if (thread_blank(v[i]))
 			continue;
-		if ((d = base64_value(v[i])) < 0)
+		if ((d = b64_value(v[i])) < 0)
 			return 0;	/* '=' or junk before 22 bytes: too short or not base64 */
 		acc = (acc << 6) | (unsigned long)d;
 		bits += 6;
