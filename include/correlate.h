@@ -3,8 +3,9 @@
  * each Message-ID a protected mailbox received, which mailbox, the envelope
  * sender, the recipient domains and when.  Writes go through the audit
  * spool as records of kind "correlation" (correlate_record) that the
- * shipper turns into HSET + EXPIRE; reads are HGETALL on a small pool of
- * Redis connections of our own, each bounded by redis.timeout.
+ * shipper turns into HSET + EXPIRE; reads are HGETALL (a batch of them in
+ * one script call) on a small pool of Redis connections of our own, each
+ * bounded by redis.timeout.
  *
  * A lookup has three outcomes, as Postfix tables do: found, not found, and
  * try again (Redis down, slow or busy).  "Not found" is never said when
@@ -37,6 +38,7 @@
 #define CORRELATE_CACHE_SECONDS	600
 #define CORRELATE_DOMAINS_MAX	1024	/* bytes of the rcpt_domains list */
 #define CORRELATE_SENDER_MAX	520
+#define CORRELATE_BATCH_MAX	32	/* keys looked up in one round trip */
 
 enum correlate_status { CORRELATE_FOUND, CORRELATE_NOTFOUND, CORRELATE_TRYAGAIN };
 
@@ -80,6 +82,22 @@ enum correlate_status correlate_lookup(struct correlate *k, const char *message_
  */
 enum correlate_status correlate_lookup_conversation(struct correlate *k,
     const char *conversation, struct correlate_entry *out);
+
+/* One key of correlate_lookup_batch(): a Message-ID or an Outlook conversation id. */
+struct correlate_ask {
+	const char *key;
+	bool conversation;
+};
+
+/*
+ * Looks asks[0 .. n) up (at most CORRELATE_BATCH_MAX; more are ignored)
+ * with one wait for a connection and one round trip to Redis, however
+ * many ids a message names: st[i] and, on CORRELATE_FOUND, out[i] are
+ * what correlate_lookup() or correlate_lookup_conversation() would give
+ * for asks[i] alone.
+ */
+void correlate_lookup_batch(struct correlate *k, const struct correlate_ask *asks, size_t n,
+    struct correlate_entry *out, enum correlate_status *st);
 
 /* Remembers a record this process made durable (the in-memory cache). */
 void correlate_remember(struct correlate *k, const struct correlate_entry *e);

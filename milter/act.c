@@ -60,6 +60,7 @@ struct act_job {
 #define ACT_REFS_MAX	(EVIDENCE_REFS_MAX + MIME_IDS_MAX)
 /* Forwarded ids, In-Reply-To and References, the conversation. */
 #define ACT_NAMED_MAX	(EVIDENCE_FWDIDS_MAX + EVIDENCE_REFS_MAX + 1)
+_Static_assert(ACT_NAMED_MAX <= CORRELATE_BATCH_MAX, "one batch holds every id named");
 
 /* What the correlation store said about this message. */
 struct act_corr {
@@ -303,41 +304,47 @@ act_known_id(struct act_job *j, const struct policy *p, struct correlate *k)
 	}
 }
 
-/* Looks the messages this one names up, into j->corr->named; false when the store could not answer. */
+/*
+ * Looks the messages this one names up, all in one batch, into
+ * j->corr->named (the found ones, in the order named); false when the
+ * store could not answer for some.
+ */
 static bool
 act_lookup_named(struct act_job *j, struct correlate *k)
 {
 	const struct evidence *ev = j->c->ev;
-	const char *ids[ACT_NAMED_MAX], *own = evidence_message_id(ev);
+	const char *ids[ACT_NAMED_MAX], *via[ACT_NAMED_MAX], *own = evidence_message_id(ev);
+	struct correlate_ask asks[ACT_NAMED_MAX];
+	enum correlate_status st[ACT_NAMED_MAX];
 	struct act_corr *corr = j->corr;
-	size_t nfwd, n, i, d;
+	size_t nfwd, n, na = 0, i, d;
 	bool answered = true;
 
 	nfwd = evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX);
 	n = nfwd + evidence_references(ev, ids + nfwd, EVIDENCE_REFS_MAX);
-	for (i = 0; i < n && corr->nnamed < ACT_NAMED_MAX; i++) {
-		enum correlate_status st;
-
+	for (i = 0; i < n; i++) {
 		/* Its own id is known-message-id's; one id named twice is one lookup. */
 		for (d = 0; d < i && strcmp(ids[d], ids[i]) != 0; d++)
 			;
 		if (d < i || strcmp(ids[i], own) == 0)
 			continue;
-		st = correlate_lookup(k, ids[i], &corr->named[corr->nnamed]);
-		if (st == CORRELATE_FOUND)
-			corr->named_via[corr->nnamed++] = i < nfwd ? "x-forwarded-message-id" :
-			    "references";
-		else if (st == CORRELATE_TRYAGAIN)
-			answered = false;
+		asks[na] = (struct correlate_ask){ .key = ids[i], .conversation = false };
+		via[na++] = i < nfwd ? "x-forwarded-message-id" : "references";
 	}
-	if (evidence_conversation(ev)[0] != '\0' && corr->nnamed < ACT_NAMED_MAX) {
-		enum correlate_status st = correlate_lookup_conversation(k,
-		    evidence_conversation(ev), &corr->named[corr->nnamed]);
-
-		if (st == CORRELATE_FOUND)
-			corr->named_via[corr->nnamed++] = "thread-index";
-		else if (st == CORRELATE_TRYAGAIN)
+	if (evidence_conversation(ev)[0] != '\0') {
+		asks[na] = (struct correlate_ask){ .key = evidence_conversation(ev),
+		    .conversation = true };
+		via[na++] = "thread-index";
+	}
+	correlate_lookup_batch(k, asks, na, corr->named, st);
+	for (i = 0; i < na; i++) {
+		if (st[i] == CORRELATE_TRYAGAIN)
 			answered = false;
+		if (st[i] != CORRELATE_FOUND)
+			continue;
+		if (corr->nnamed != i)
+			corr->named[corr->nnamed] = corr->named[i];
+		corr->named_via[corr->nnamed++] = via[i];
 	}
 	return answered;
 }

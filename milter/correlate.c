@@ -283,38 +283,89 @@ correlate_parse(const redisReply *r, bool conv, const char *key, struct correlat
 	}
 }
 
-/* HGETALL on one connection (slot locked). */
-static enum correlate_status
-correlate_query(struct correlate *k, struct correlate_slot *s, const char *prefix,
-    bool conv, const char *message_id, struct correlate_entry *out)
-{
-	enum correlate_status st = CORRELATE_TRYAGAIN;
-	const char *argv[2];
-	size_t len[2];
-	redisReply *r;
-	char *key;
+/* HGETALL of every key, in one round trip: the reply is one array per key. */
+static const char correlate_script[] =
+    "local r = {}\n"
+    "for i, k in ipairs(KEYS) do r[i] = redis.call('HGETALL', k) end\n"
+    "return r\n";
 
-	if (asprintf(&key, "%s%s:%s", prefix, conv ? "thread" : "msg", message_id) < 0)
-		return CORRELATE_TRYAGAIN;
-	argv[0] = "HGETALL";
-	argv[1] = key;
-	len[0] = 7;
-	len[1] = strlen(key);
-	if ((r = redis_conn_command(s->conn, 2, argv, len)) == NULL) {
-		correlate_mark_down(k, redis_conn_error(s->conn));
-		redis_conn_close(s->conn);
-		s->conn = NULL;
-	} else if (r->type == REDIS_REPLY_ARRAY) {
-		st = r->elements == 0 ? CORRELATE_NOTFOUND : CORRELATE_FOUND;
-		if (st == CORRELATE_FOUND)
-			correlate_parse(r, conv, message_id, out);
-		correlate_mark_up(k);
-	} else
-		log_warnx("correlation lookup refused by Redis: %s",
-		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+/*
+ * The Redis names of the keys still to ask (st[i] try again), in keys[];
+ * at[] maps them back.  Their number, or -1 on ENOMEM (free what is set).
+ */
+static int
+correlate_keys(const char *prefix, const struct correlate_ask *asks, size_t n,
+    const enum correlate_status *st, char **keys, size_t *at)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (st[i] != CORRELATE_TRYAGAIN)
+			continue;
+		if (asprintf(&keys[m], "%s%s:%s", prefix, asks[i].conversation ? "thread" : "msg",
+		    asks[i].key) < 0) {
+			keys[m] = NULL;
+			return -1;
+		}
+		at[m++] = i;
+	}
+	return (int)m;
+}
+
+/* Fills st[] and out[] from the script's reply: one HGETALL array per key asked. */
+static void
+correlate_answers(const redisReply *r, const struct correlate_ask *asks, const size_t *at,
+    size_t m, struct correlate_entry *out, enum correlate_status *st)
+{
+	size_t i;
+
+	for (i = 0; i < m; i++) {
+		const redisReply *h = r->element[i];
+		size_t j = at[i];
+
+		if (h->type != REDIS_REPLY_ARRAY)
+			continue;
+		st[j] = h->elements == 0 ? CORRELATE_NOTFOUND : CORRELATE_FOUND;
+		if (st[j] == CORRELATE_FOUND)
+			correlate_parse(h, asks[j].conversation, asks[j].key, &out[j]);
+	}
+}
+
+/* The keys still to ask, on one connection (slot locked), in one round trip. */
+static void
+correlate_query(struct correlate *k, struct correlate_slot *s, const char *prefix,
+    const struct correlate_ask *asks, size_t n, struct correlate_entry *out,
+    enum correlate_status *st)
+{
+	const char *argv[3 + CORRELATE_BATCH_MAX];
+	size_t len[3 + CORRELATE_BATCH_MAX], at[CORRELATE_BATCH_MAX], i;
+	char *keys[CORRELATE_BATCH_MAX] = { NULL }, nkeys[24];
+	redisReply *r = NULL;
+	int m = correlate_keys(prefix, asks, n, st, keys, at);
+
+	if (m > 0) {
+		snprintf(nkeys, sizeof(nkeys), "%d", m);
+		argv[0] = "EVAL";
+		argv[1] = correlate_script;
+		argv[2] = nkeys;
+		for (i = 0; i < (size_t)m; i++)
+			argv[3 + i] = keys[i];
+		for (i = 0; i < 3 + (size_t)m; i++)
+			len[i] = strlen(argv[i]);
+		if ((r = redis_conn_command(s->conn, 3 + m, argv, len)) == NULL) {
+			correlate_mark_down(k, redis_conn_error(s->conn));
+			redis_conn_close(s->conn);
+			s->conn = NULL;
+		} else if (r->type == REDIS_REPLY_ARRAY && r->elements == (size_t)m) {
+			correlate_answers(r, asks, at, (size_t)m, out, st);
+			correlate_mark_up(k);
+		} else
+			log_warnx("correlation lookup refused by Redis: %s",
+			    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	}
 	redis_conn_reply_free(r);
-	free(key);
-	return st;
+	for (i = 0; i < CORRELATE_BATCH_MAX && keys[i] != NULL; i++)
+		free(keys[i]);
 }
 
 /* now + seconds on CLOCK_REALTIME, the clock pthread_mutex_timedlock uses. */
@@ -335,19 +386,19 @@ correlate_deadline(struct timespec *ts, double seconds)
 	}
 }
 
-static enum correlate_status
-correlate_redis(struct correlate *k, bool conv, const char *message_id,
-    struct correlate_entry *out)
+/* The batch in Redis: one wait for a connection, one round trip. */
+static void
+correlate_redis(struct correlate *k, const struct correlate_ask *asks, size_t n,
+    struct correlate_entry *out, enum correlate_status *st)
 {
-	enum correlate_status st = CORRELATE_TRYAGAIN;
 	struct correlate_slot *s;
 	struct timespec until;
 	struct cfg *c;
 	unsigned gen;
 	char err[256];
 
-	if (correlate_now_ms() < __atomic_load_n(&k->down_until, __ATOMIC_RELAXED))
-		return CORRELATE_TRYAGAIN;
+	if (n == 0 || correlate_now_ms() < __atomic_load_n(&k->down_until, __ATOMIC_RELAXED))
+		return;
 	pthread_mutex_lock(&k->cfg_mu);
 	c = cfg_ref(k->cfg);
 	gen = k->gen;
@@ -357,7 +408,7 @@ correlate_redis(struct correlate *k, bool conv, const char *message_id,
 	correlate_deadline(&until, c->redis.timeout);
 	if (pthread_mutex_timedlock(&s->mu, &until) != 0) {
 		cfg_unref(c);
-		return CORRELATE_TRYAGAIN;
+		return;
 	}
 	if (s->conn != NULL && s->gen != gen) {
 		redis_conn_close(s->conn);
@@ -370,47 +421,66 @@ correlate_redis(struct correlate *k, bool conv, const char *message_id,
 			correlate_mark_down(k, err);
 	}
 	if (s->conn != NULL)
-		st = correlate_query(k, s, c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:",
-		    conv, message_id, out);
+		correlate_query(k, s, c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:",
+		    asks, n, out, st);
 	pthread_mutex_unlock(&s->mu);
 	cfg_unref(c);
-	return st;
 }
 
-/* A Message-ID (conv false) or a conversation (conv true), in Redis and in the cache. */
-static enum correlate_status
-correlate_find(struct correlate *k, bool conv, const char *key, struct correlate_entry *out)
+void
+correlate_lookup_batch(struct correlate *k, const struct correlate_ask *asks, size_t n,
+    struct correlate_entry *out, enum correlate_status *st)
 {
 	struct correlate_entry cached;
-	enum correlate_status st;
-	bool hit;
+	bool any = false;
+	size_t i;
 
-	if (k == NULL || key == NULL || key[0] == '\0')
-		return CORRELATE_NOTFOUND;
-	st = correlate_redis(k, conv, key, out);
-	hit = correlate_cache_get(k, conv, key, &cached);
-	if (st == CORRELATE_FOUND) {
-		if (hit && cached.probe)
-			out->probe = true;
-		return st;
+	if (n > CORRELATE_BATCH_MAX)
+		n = CORRELATE_BATCH_MAX;
+	/* Try again marks the keys worth asking; the others are not found. */
+	for (i = 0; i < n; i++) {
+		bool ask = k != NULL && asks[i].key != NULL && asks[i].key[0] != '\0';
+
+		st[i] = ask ? CORRELATE_TRYAGAIN : CORRELATE_NOTFOUND;
+		any |= ask;
 	}
-	if (!hit)
-		return st;
-	*out = cached;
-	return CORRELATE_FOUND;
+	if (!any)
+		return;
+	correlate_redis(k, asks, n, out, st);
+	for (i = 0; i < n; i++) {
+		if (st[i] == CORRELATE_NOTFOUND && (asks[i].key == NULL || asks[i].key[0] == '\0'))
+			continue;
+		if (!correlate_cache_get(k, asks[i].conversation, asks[i].key, &cached))
+			continue;
+		if (st[i] == CORRELATE_FOUND) {
+			if (cached.probe)
+				out[i].probe = true;
+			continue;
+		}
+		out[i] = cached;
+		st[i] = CORRELATE_FOUND;
+	}
 }
 
 enum correlate_status
 correlate_lookup(struct correlate *k, const char *message_id, struct correlate_entry *out)
 {
-	return correlate_find(k, false, message_id, out);
+	struct correlate_ask ask = { .key = message_id, .conversation = false };
+	enum correlate_status st;
+
+	correlate_lookup_batch(k, &ask, 1, out, &st);
+	return st;
 }
 
 enum correlate_status
 correlate_lookup_conversation(struct correlate *k, const char *conversation,
     struct correlate_entry *out)
 {
-	return correlate_find(k, true, conversation, out);
+	struct correlate_ask ask = { .key = conversation, .conversation = true };
+	enum correlate_status st;
+
+	correlate_lookup_batch(k, &ask, 1, out, &st);
+	return st;
 }
 
 /* ------------------------------------------------------------------------- */
