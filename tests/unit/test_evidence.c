@@ -675,6 +675,21 @@ static void test_forward_headers(void **state)
 	/* None of them is a signal on its own: the store decides. */
 	assert_int_equal(evidence_signals(ev), 0);
 	evidence_reset(ev);
+	{
+		/* Thousands of ids: the first EVIDENCE_FWDIDS_MAX are kept, in one pass. */
+		size_t k, o = 0, size = 200000;
+		char *many = malloc(size);
+
+		assert_non_null(many);
+		for (k = 0; o + 32 < size; k++)
+			o += (size_t)snprintf(many + o, size - o, "<f%zu@x.example> ", k);
+		evidence_header(ev, &test_policy, "X-Forwarded-Message-Id", many);
+		free(many);
+		n = evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX + 2);
+		if (n != EVIDENCE_FWDIDS_MAX || strcmp(ids[0], "f0@x.example") != 0)
+			fail_msg("many forwarded ids: got %zu, first %s", n, n > 0 ? ids[0] : "");
+	}
+	evidence_reset(ev);
 	assert_int_equal(evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX), 0);
 	assert_string_equal(evidence_conversation(ev), "");
 	assert_false(evidence_forward_subject(ev));

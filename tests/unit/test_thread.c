@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <cmocka.h>
 #include "thread.h"
@@ -92,12 +94,40 @@ static void test_forward_subject_table(void **state)
 	}
 }
 
+/* Hostile sizes: each reader looks at its input once, whatever it holds. */
+static void test_hostile_sizes_are_linear(void **state)
+{
+	const size_t big = 4u << 20;
+	char *v = malloc(big + 64), out[THREAD_CONV_MAX + 1];
+	clock_t start = clock();
+	size_t i;
+
+	(void)state;
+	assert_non_null(v);
+	memset(v, ' ', big);
+	strcpy(v + big, conv_cases[0].value);
+	assert_int_equal(thread_conversation(v, strlen(v), out, sizeof(out)), THREAD_CONV_MAX);
+	assert_string_equal(out, CONV);
+	for (i = 0; i + 2 < big; i += 2)
+		memcpy(v + i, "=?", 2);
+	v[i] = '\0';
+	assert_false(thread_forward_subject(v, i));
+	for (i = 0; i + 4 < big; i += 4)
+		memcpy(v + i, "Fw  ", 4);
+	assert_false(thread_forward_subject(v + 4, i - 4));
+	free(v);
+	if ((double)(clock() - start) / CLOCKS_PER_SEC > 2.0)
+		fail_msg("4 MiB inputs took %.2f s of CPU, want well under 2",
+		    (double)(clock() - start) / CLOCKS_PER_SEC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conversation_table),
 		cmocka_unit_test(test_conversation_small_buffer),
 		cmocka_unit_test(test_forward_subject_table),
+		cmocka_unit_test(test_hostile_sizes_are_linear),
 	};
 
 	return cmocka_run_group_tests_name("thread", tests, NULL, NULL);
