@@ -323,6 +323,21 @@ check_aliases(const char *step, const struct policy *p)
 	}
 }
 
+/* An alias names the mailbox in the evidence headers too. */
+static void
+check_header_alias(const struct policy *p)
+{
+	struct evidence *ev = evidence_new();
+
+	evidence_header(ev, p, "Delivered-To", "ContactFR@corp.example");
+	if (evidence_mailbox(ev) == NULL || strcmp(evidence_mailbox(ev), "support@corp.example") != 0 ||
+	    !(evidence_signals(ev) & SIGNAL_BIT(SIGNAL_DELIVERED_TO)))
+		fail_msg("Delivered-To: contactfr@: got mailbox %s signals %#llx, want support@ "
+		    "and delivered-to", evidence_mailbox(ev) ? evidence_mailbox(ev) : "(none)",
+		    (unsigned long long)evidence_signals(ev));
+	evidence_free(ev);
+}
+
 static const struct fake_entry alias_forwards[FAKE_ENTRIES] = {
 	{ DIR_KIND_FORWARDS, "contactfr@corp.example", DIR_FOUND, { "consultant@fti.example" } },
 };
@@ -355,6 +370,8 @@ test_mailbox_is_its_entry(void **state)
 	check_rcpt("mail to contactfr@ is support@'s, and its forward is caught", d, c,
 	    "<contactfr@corp.example>", "support@corp.example", "consultant@fti.example", false,
 	    "contactfr@corp.example");
+
+	check_header_alias(&c->policy);
 
 	fs.st = DIR_TRYAGAIN;
 	if (directory_refresh(d) != -1)
