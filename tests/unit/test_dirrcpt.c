@@ -19,13 +19,12 @@
 #include "decide.h"
 #include "diralias.h"
 #include "directory.h"
+#include "fake_dir.h"
 
 #define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
 #define DF		SIGNAL_BIT(SIGNAL_DIRECTORY_FORWARD)
 #define NOW		((time_t)1767225600)
 #define FAKE_ENTRIES	4
-#define FAKE_VALUES	2
-#define FAKE_CALLS	8
 
 static const char test_yaml[] =
     "domains:\n"
@@ -62,45 +61,6 @@ test_cfg(void)
 
 	assert_non_null(c);
 	return c;
-}
-
-/* ---- a fake lookup backend that records what it was asked --------------------- */
-
-struct fake_entry {
-	enum dir_kind kind;
-	const char *key;
-	enum dir_status st;
-	const char *values[FAKE_VALUES];
-};
-
-struct fake {
-	const struct fake_entry *entries;
-	char asked[FAKE_CALLS][96];	/* "F:key" or "P:key", in order */
-	unsigned calls;
-};
-
-static enum dir_status
-fake_lookup(void *ctx, enum dir_kind kind, const char *key, struct dir_values *out)
-{
-	struct fake *f = ctx;
-
-	if (f->calls < FAKE_CALLS)
-		snprintf(f->asked[f->calls], sizeof(f->asked[0]), "%c:%s",
-		    kind == DIR_KIND_FORWARDS ? 'F' : 'P', key);
-	f->calls++;
-	for (size_t i = 0; i < FAKE_ENTRIES && f->entries[i].key != NULL; i++) {
-		const struct fake_entry *e = &f->entries[i];
-
-		if (e->kind != kind || strcmp(e->key, key) != 0)
-			continue;
-		if (e->st == DIR_FOUND) {
-			out->v = calloc(FAKE_VALUES, sizeof(char *));
-			for (out->n = 0; out->n < FAKE_VALUES && e->values[out->n] != NULL; out->n++)
-				out->v[out->n] = strdup(e->values[out->n]);
-		}
-		return e->st;
-	}
-	return DIR_NOTFOUND;
 }
 
 /* ---- whole first, then without the extension -------------------------------------- */
@@ -162,7 +122,7 @@ join_asked(const struct fake *f, char *out, size_t size)
 	size_t o = 0;
 
 	out[0] = '\0';
-	for (unsigned i = 0; i < f->calls && i < FAKE_CALLS; i++)
+	for (unsigned i = 0; i < f->calls && i < FAKE_ASKED; i++)
 		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? "," : "", f->asked[i]);
 }
 
@@ -210,10 +170,10 @@ test_whole_then_stripped(void **state)
 	(void)state;
 	for (size_t i = 0; i < NCASES(order_cases); i++) {
 		const struct order_case *oc = &order_cases[i];
-		struct fake f = { oc->entries, { { 0 } }, 0 };
+		struct fake f = { oc->entries, FAKE_ENTRIES, 0, { { 0 } } };
 		struct dircache_backend b = { &f, fake_lookup };
 		struct directory *d = directory_open_backend(c, &b);
-		char asked[FAKE_CALLS * 96];
+		char asked[FAKE_ASKED * 96];
 
 		directory_attach(d, &c->policy);
 		check_rcpt(oc->name, d, c, oc->rcpt, oc->want_mailbox, oc->want_target,
@@ -346,7 +306,7 @@ static void
 test_mailbox_is_its_entry(void **state)
 {
 	struct cfg *c = test_cfg();
-	struct fake f = { alias_forwards, { { 0 } }, 0 };
+	struct fake f = { alias_forwards, FAKE_ENTRIES, 0, { { 0 } } };
 	struct dircache_backend b = { &f, fake_lookup };
 	struct fake_search fs = { DIR_FOUND, 0, false, false };
 	struct directory *d = directory_open_backend(c, &b);
