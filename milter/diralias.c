@@ -204,7 +204,8 @@ diralias_build(struct diralias_builder *b)
 		diralias_builder_free(b);
 		return NULL;
 	}
-	qsort(b->p, b->n, sizeof(*b->p), diralias_cmp);
+	if (b->n > 0)
+		qsort(b->p, b->n, sizeof(*b->p), diralias_cmp);
 	for (size_t i = 0; i < b->n; i++)
 		if (n == 0 || strcmp(b->p[n - 1].addr, b->p[i].addr) != 0)
 			b->p[n++] = b->p[i];
