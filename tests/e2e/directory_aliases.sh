@@ -11,7 +11,9 @@
 #   3. sales@ forwards to partner@gmail.example itself: allowed, delivered
 #   4. contactfr@, another address of support@'s entry (not in the YAML):
 #      held, recorded with mailbox support@ and mailbox_address contactfr@
-#   5. colleague mail (alice@ -> bob@, bob+lunch@) flows
+#   5. support+billing@ (Postfix: whole, then support@'s entry) held as
+#      support@'s; a copy leaving with Delivered-To: contactfr@ rejected
+#   6. colleague mail (alice@ -> bob@, bob+lunch@) flows
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_ldap.sh"
 
@@ -134,17 +136,45 @@ check "4: in support@'s own history stream" \
     test -n "$(REDIS_STREAM=fwdguard:mailbox:support@corp.example \
     audit_find recipient=contactfr@corp.example)"
 
-# --- 5. colleagues ----------------------------------------------------------------
+# --- 5. a tagged address of the mailbox, and an alias in a trace header ----------
+customer_mail "$FG_WORK/tagged.eml" support+billing@corp.example
+send_smtp "$MTA_PORT" customer@example.net support+billing@corp.example "$FG_WORK/tagged.eml"
+check "5: mail to support+billing@ accepted (250)" expect_match '^250 ' "$SMTP_REPLY"
+wait_held mta 4
+wait_delivered mta
+check "5: held (Postfix's table answers for support@)" expect_eq 4 "$(held_count mta)"
+wait_for 10 "audit record for support+billing@" \
+    audit_has recipient=support+billing@corp.example rule=directory-forward
+rec=$(record_of support+billing@corp.example)
+check "5: mailbox support@corp.example" \
+    expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+check "5: mailbox_address support+billing@corp.example" \
+    expect_eq support+billing@corp.example "$(audit_field "$rec" mailbox_address)"
+# A mailbox rule re-sending what contactfr@ received: the header names the alias.
+make_message "$FG_WORK/redirect.eml" "From: Customer <customer@example.net>" \
+    "To: contactfr@corp.example" "Delivered-To: contactfr@corp.example" "Subject: fwd"
+send_smtp "$MTA_PORT" alice@corp.example someone@evil.test "$FG_WORK/redirect.eml"
+check "5: copy of contactfr@'s mail to someone@evil.test rejected (5xx)" \
+    expect_match '^5[0-9][0-9] ' "$SMTP_REPLY"
+wait_for 10 "audit record for someone@evil.test" \
+    audit_has recipient=someone@evil.test rule=forwarded-copy
+rec=$(audit_find recipient=someone@evil.test rule=forwarded-copy | head -n 1)
+check "5: recorded as support@'s mail" \
+    expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+check "5: signals has delivered-to" list_has "$(audit_field "$rec" signals)" delivered-to
+check "5: nothing reached someone@evil.test" expect_eq 0 "$(sink_rcpt_count someone@evil.test)"
+
+# --- 6. colleagues ----------------------------------------------------------------
 make_message "$FG_WORK/lunch.eml" "From: alice@corp.example" "To: bob@corp.example" \
     "Subject: lunch"
 send_smtp "$MTA_PORT" alice@corp.example "bob@corp.example,bob+lunch@corp.example" \
     "$FG_WORK/lunch.eml"
-check "5: colleague mail accepted (250)" expect_match '^250 ' "$SMTP_REPLY"
+check "6: colleague mail accepted (250)" expect_match '^250 ' "$SMTP_REPLY"
 wait_for 15 "delivery to bob@" sink_has_rcpt bob@corp.example
-check "5: delivered to bob@" sink_has_rcpt bob@corp.example
-check "5: delivered to bob+lunch@" sink_has_rcpt bob+lunch@corp.example
-check "5: nothing more held" expect_eq 3 "$(held_count mta)"
-check "5: no record for colleague mail" \
+check "6: delivered to bob@" sink_has_rcpt bob@corp.example
+check "6: delivered to bob+lunch@" sink_has_rcpt bob+lunch@corp.example
+check "6: nothing more held" expect_eq 4 "$(held_count mta)"
+check "6: no record for colleague mail" \
     expect_eq "" "$(audit_find recipient=bob@corp.example)"
 
 fg_summary
