@@ -69,13 +69,14 @@ bool thread_forward_subject(const char *v, size_t len)
 		s++;
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		size_t pl = strlen(prefixes[i]), k;
-		const char *t = s + pl;
+		const char *t;
 
 		for (k = 0; k < pl; k++)
 			if ((s[k] | 0x20) != prefixes[i][k])
 				break;
 		if (k < pl)
 			continue;
+		t = s + pl;
 		/* French typography: "TR :", with a blank or U+00A0 before the colon. */
 		while (thread_blank(*t) || (t[0] == '\xc2' && t[1] == '\xa0'))
 			t += thread_blank(*t) ? 1 : 2;
