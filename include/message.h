@@ -44,6 +44,7 @@ struct conn {
 	bool rcpts_overflow;	/* more than MESSAGE_RCPTS_MAX: decided by on_error */
 	struct evidence *ev;
 	struct mime_walk *mime;	/* the body's MIME walk, or NULL when the body is not read */
+	char top_cte[64];	/* the first top-level Content-Transfer-Encoding, or "" */
 	bool skip_ok;		/* the MTA accepts SMFIS_SKIP (negotiated) */
 };
 

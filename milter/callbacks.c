@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "act.h"
 #include "callbacks.h"
@@ -166,8 +167,12 @@ callbacks_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = callbacks_conn(ctx);
 
-	if (c != NULL && c->in_message)
-		evidence_header(c->ev, &c->cfg->policy, name, value);
+	if (c == NULL || !c->in_message)
+		return SMFIS_CONTINUE;
+	evidence_header(c->ev, &c->cfg->policy, name, value);
+	/* The body walker decodes the top level by it (mime.h). */
+	if (c->top_cte[0] == '\0' && strcasecmp(name, "Content-Transfer-Encoding") == 0)
+		conn_copy(c->top_cte, sizeof(c->top_cte), value);
 	return SMFIS_CONTINUE;
 }
 

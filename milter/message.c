@@ -64,6 +64,7 @@ conn_reset_message(struct conn *c)
 	c->sender_raw = NULL;
 	c->auth[0] = '\0';
 	c->queue_id[0] = '\0';
+	c->top_cte[0] = '\0';
 	c->in_message = false;
 	mime_walk_free(c->mime);
 	c->mime = NULL;
@@ -106,6 +107,7 @@ conn_begin_body(struct conn *c)
 	if (!c->in_message || !conn_body_useful(c))
 		return false;
 	c->mime = mime_walk_new(&c->cfg->policy, evidence_content_type(c->ev));
+	mime_walk_set_encoding(c->mime, c->top_cte);
 	return c->mime != NULL;
 }
 

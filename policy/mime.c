@@ -626,6 +626,8 @@ void mime_walk_set_encoding(struct mime_walk *w, const char *cte)
 	if (w == NULL || cte == NULL)
 		return;
 	mime_value_token(cte, w->cte, sizeof(w->cte));
+	if (mime_cte_lookup(w->cte) == MIME_CTE_IDENTITY)
+		return;
 	mime_child_end(w->child);
 	w->child = NULL;
 	w->nframes = 0;
