@@ -112,6 +112,7 @@ static void mime_qp(struct mime_decoder *d, char c, struct mime_out *o)
 			d->qp_state = c == '\r' ? QP_CR : QP_BLANK;
 			return;
 		}
+		d->qp_state = QP_TEXT;
 		mime_out_byte(o, '=');
 		break;
 	case QP_HEX:

@@ -191,7 +191,7 @@ static int mime_param_get(const char *value, const char *name, char *out, size_t
 	} else if (w.plain != NULL) {
 		mime_param_append(w.plain, false, false, &o);
 	} else {
-		return 0;
+		return w.over ? -1 : 0;
 	}
 	out[o.n] = '\0';
 	return o.over || w.over ? -1 : 1;
