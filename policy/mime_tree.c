@@ -189,10 +189,10 @@ static void mime_add_id(struct mime_tree *t, const char *id)
 	for (i = 0; i < t->nids; i++)
 		if (strcmp(t->ids[i], id) == 0)
 			return;
-	if (t->nids == MIME_IDS_MAX) {
-		t->truncated = true;
+	/* Ids past the first are context for leak lookups, and hide no
+	 * forward: dropping them is no reason to distrust the body. */
+	if (t->nids == MIME_IDS_MAX)
 		return;
-	}
 	mime_copy(t->ids[t->nids++], sizeof(t->ids[0]), id);
 }
 

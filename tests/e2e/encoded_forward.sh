@@ -8,6 +8,8 @@
 #   each refused with attached-message and recorded for support@.
 #   (e) an ordinary PDF-like attachment and (f) an attached message that
 #   is a colleague's own mail go out to the same external recipient.
+#   (g) a message/partial cannot be read: from support@ it is refused with
+#   attached-message; from the colleague it goes out.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_leak.sh"
 
@@ -105,6 +107,22 @@ send_smtp "$MTA_PORT" colleague@corp.example partner@fti.example "$FG_WORK/own-f
 check "a colleague's own mail attached: accepted" expect_match '^250 ' "$SMTP_REPLY"
 check "a colleague's own mail attached: delivered outside" \
     wait_for 15 "the copy at the partner" sink_rcpt_is partner@fti.example "$((before + 2))"
+partial_part="$(printf '%s\n' "Content-Type: message/partial; id=\"p1@corp.example\"; number=1; total=2")"
+forward "$FG_WORK/partial.eml" "part 1" "multipart/mixed; boundary=\"$b\"" "$b" \
+    "$partial_part" "$(head -n 3 "$inner")"
+send_smtp "$MTA_PORT" colleague@corp.example partner@fti.example "$FG_WORK/partial.eml"
+check "message/partial from the colleague: accepted" expect_match '^250 ' "$SMTP_REPLY"
+sed -e 's/^From: A Colleague <colleague@corp.example>/From: Customer Service <support@corp.example>/' \
+    "$FG_WORK/partial.eml" >"$FG_WORK/partial-support.eml"
+send_smtp "$MTA_PORT" support@corp.example partner@fti.example "$FG_WORK/partial-support.eml"
+check "message/partial from support@: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+ref=$(smtp_ref)
+wait_for 10 "decision on the partial" audit_has id="$ref"
+check "message/partial from support@: signals has attached-message" \
+    list_has "$(audit_field "$(audit_find id="$ref" | head -n 1)" signals)" attached-message
+check "message/partial from support@: logged as a body not examined whole" \
+    grep -q "body not examined whole: attached-message assumed for support@corp.example" \
+    "$FWDGUARD_LOG"
 check "fwdguard still running" fwdguard_alive
 
 fg_summary

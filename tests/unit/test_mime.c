@@ -10,8 +10,6 @@
 #include <string.h>
 #include <cmocka.h>
 #include "mime.h"
-#include "mime_decode.h"
-#include "mime_param.h"
 
 #define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
 #define ATT		SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE)
@@ -500,100 +498,27 @@ static void test_top_level_encoding(void **state)
 	}
 }
 
-/* --- the decoders and the parameter reader, directly ----------------------------------- */
-
-struct sink {
-	char buf[256];
-	size_t n;
-};
-
-static void sink_put(void *ctx, const char *buf, size_t len)
+/* A digest of many messages: ids past MIME_IDS_MAX are dropped, nothing is distrusted. */
+static void test_many_ids_are_no_truncation(void **state)
 {
-	struct sink *k = ctx;
-
-	assert_true(k->n + len < sizeof(k->buf));
-	memcpy(k->buf + k->n, buf, len);
-	k->n += len;
-}
-
-static void test_decoders(void **state)
-{
-	static const struct {
-		const char *cte, *in, *want;
-	} cases[] = {
-		{ "base64", "aGVs\r\nbG8=", "hello" },
-		{ "base64", "a!G*V\tsbG8", "hello" },
-		{ "base64", "aGk=aGk=", "hihi" },
-		{ "quoted-printable", "a=3Db=3db=\r\nc=  \nd", "a=b=bcd" },
-		{ "quoted-printable", "x=ZZ=4=\ry=", "x=ZZ=4=\ry" },
-		{ "7bit", "=3D", "=3D" },
-		{ "x-uuencode", "begin", "begin" },
-	};
-	size_t i, step;
+	char body[4096];
+	const char *ids[MIME_IDS_MAX];
+	size_t o = 0, i;
+	struct mime_walk *w;
 
 	(void)state;
-	for (i = 0; i < NCASES(cases); i++)
-		for (step = 1; step <= strlen(cases[i].in); step++) {
-			struct mime_decoder d;
-			struct sink k = { .n = 0 };
-			size_t off, len = strlen(cases[i].in);
-
-			mime_decoder_init(&d, mime_cte_lookup(cases[i].cte));
-			for (off = 0; off < len; off += step)
-				mime_decode(&d, cases[i].in + off, len - off < step ? len - off : step,
-				    sink_put, &k);
-			k.buf[k.n] = '\0';
-			if (strcmp(k.buf, cases[i].want) != 0)
-				fail_msg("%s \"%s\" step %zu: got \"%s\" want \"%s\"", cases[i].cte,
-				    cases[i].in, step, k.buf, cases[i].want);
-		}
-}
-
-static void test_params(void **state)
-{
-	static const struct {
-		const char *value, *type, *boundary, *name;
-		bool bad, dsn;
-	} cases[] = {
-		{ "Multipart/Mixed; boundary=\"a b\" ", "multipart/mixed", "a b", "", false, false },
-		{ "multipart/mixed; boundary*1=\"2\"; boundary*0=\"1\"", "multipart/mixed", "12", "",
-		  false, false },
-		{ "multipart/mixed; boundary=plain; boundary*0*=''%41%42; boundary*1=c",
-		  "multipart/mixed", "ABc", "", false, false },
-		{ "multipart/mixed; boundary*=us-ascii'en'%7A%zz", "multipart/mixed", "z%zz", "",
-		  false, false },
-		{ "multipart/mixed; boundary*0=a; boundary*2=c", "multipart/mixed", "a", "", false,
-		  false },
-		{ "multipart/mixed; boundary*64=a", "multipart/mixed", "", "", true, false },
-		{ "multipart/mixed; x=\"; boundary=evil\"; boundary=good", "multipart/mixed", "good",
-		  "", false, false },
-		{ "multipart/mixed; boundary=\"\"", "multipart/mixed", "", "", true, false },
-		{ "multipart/report; report-type=\"Delivery-Status\"; boundary=r",
-		  "multipart/report", "r", "", false, true },
-		{ "application/octet-stream; name*0*=utf-8''Fwd%3A%20a; name*1=\".EML\"",
-		  "application/octet-stream", "", "fwd: a.eml", false, false },
-		{ "text/plain; name=\"a\\\"b.eml\"", "text/plain", "", "a\"b.eml", false, false },
-	};
-	char fname[64];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < NCASES(cases); i++) {
-		struct mime_ctype ct;
-
-		mime_ctype_parse(cases[i].value, &ct);
-		if (strcmp(ct.type, cases[i].type) != 0 || strcmp(ct.boundary, cases[i].boundary) != 0 ||
-		    strcmp(ct.name, cases[i].name) != 0 || ct.boundary_bad != cases[i].bad ||
-		    ct.report_dsn != cases[i].dsn)
-			fail_msg("%s: got type %s boundary \"%s\" name \"%s\" bad %d dsn %d",
-			    cases[i].value, ct.type, ct.boundary, ct.name, ct.boundary_bad,
-			    ct.report_dsn);
-	}
-	mime_disposition_filename("attachment; filename*0=\"for\"; filename*1*=%57ARD.eml",
-	    fname, sizeof(fname));
-	assert_string_equal(fname, "forward.eml");
-	mime_disposition_filename("inline", fname, sizeof(fname));
-	assert_string_equal(fname, "");
+	for (i = 0; i < 12; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o,
+		    "--d\n\nMessage-ID: <m%zu@customer.example>\nTo: x@customer.example\n\nx\n", i);
+	snprintf(body + o, sizeof(body) - o, "--d--\n");
+	w = walk("multipart/digest; boundary=d", body, 0);
+	if (mime_walk_signals(w) != 0 || mime_walk_truncated(w) ||
+	    mime_walk_original_ids(w, ids, MIME_IDS_MAX) != MIME_IDS_MAX)
+		fail_msg("signals %#x truncated %d ids %zu, want 0, 0, %d", mime_walk_signals(w),
+		    mime_walk_truncated(w), mime_walk_original_ids(w, ids, MIME_IDS_MAX),
+		    MIME_IDS_MAX);
+	assert_string_equal(ids[0], "m0@customer.example");
+	mime_walk_free(w);
 }
 
 /* --- parties of the attached messages ------------------------------------------------- */
@@ -847,8 +772,7 @@ int main(void)
 		cmocka_unit_test(test_walk_table),
 		cmocka_unit_test(test_nested_ids_in_order),
 		cmocka_unit_test(test_top_level_encoding),
-		cmocka_unit_test(test_decoders),
-		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_many_ids_are_no_truncation),
 		cmocka_unit_test(test_parties_of_signalling_message_only),
 		cmocka_unit_test(test_parties_none_without_signal),
 		cmocka_unit_test(test_parties_of_unended_block_and_bounded),
