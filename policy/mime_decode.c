@@ -3,6 +3,8 @@
  * mime_decode.h for the contract).  Each input byte is looked at once.
  */
 #include <strings.h>
+#include "b64.h"
+#include "hex.h"
 #include "mime_decode.h"
 
 enum mime_qp_state {
@@ -29,32 +31,6 @@ static void mime_out_byte(struct mime_out *o, char c)
 	}
 }
 
-static int mime_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int mime_b64(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 enum mime_cte mime_cte_lookup(const char *token)
 {
 	if (strcasecmp(token, "base64") == 0)
@@ -75,7 +51,7 @@ void mime_decoder_init(struct mime_decoder *d, enum mime_cte cte)
 
 static void mime_base64(struct mime_decoder *d, char c, struct mime_out *o)
 {
-	int v = mime_b64(c);
+	int v = b64_value(c);
 
 	if (c == '=') {
 		/* Padding: the group is over, whatever bits are left are filler. */
@@ -99,7 +75,7 @@ static void mime_qp(struct mime_decoder *d, char c, struct mime_out *o)
 {
 	switch (d->qp_state) {
 	case QP_EQ:
-		if (mime_hex(c) >= 0) {
+		if (hex_value(c) >= 0) {
 			d->qp_hex = c;
 			d->qp_state = QP_HEX;
 			return;
@@ -117,8 +93,8 @@ static void mime_qp(struct mime_decoder *d, char c, struct mime_out *o)
 		break;
 	case QP_HEX:
 		d->qp_state = QP_TEXT;
-		if (mime_hex(c) >= 0) {
-			mime_out_byte(o, (char)(mime_hex(d->qp_hex) * 16 + mime_hex(c)));
+		if (hex_value(c) >= 0) {
+			mime_out_byte(o, (char)(hex_value(d->qp_hex) * 16 + hex_value(c)));
 			return;
 		}
 		mime_out_byte(o, '=');

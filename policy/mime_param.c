@@ -10,6 +10,7 @@
  */
 #include <string.h>
 #include <strings.h>
+#include "hex.h"
 #include "mime_param.h"
 
 struct mime_param_want {
@@ -61,14 +62,6 @@ static const char *mime_param_skip(const char *s)
 	return s;
 }
 
-static int mime_param_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = mime_lower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /*
  * Appends the value at s to o.  encoded: RFC 2231 percent-encoding; first:
  * it starts with charset'language' which is skipped.
@@ -98,9 +91,9 @@ static void mime_param_append(const char *s, bool encoded, bool first, struct mi
 		}
 		if (c == '\\' && s + 1 < end && !encoded)
 			c = *++s;
-		else if (encoded && c == '%' && s + 2 < end && mime_param_hex(s[1]) >= 0 &&
-		    mime_param_hex(s[2]) >= 0) {
-			c = (char)(mime_param_hex(s[1]) * 16 + mime_param_hex(s[2]));
+		else if (encoded && c == '%' && s + 2 < end && hex_value(s[1]) >= 0 &&
+		    hex_value(s[2]) >= 0) {
+			c = (char)(hex_value(s[1]) * 16 + hex_value(s[2]));
 			s += 2;
 		}
 		mime_param_put(o, c);
