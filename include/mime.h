@@ -1,6 +1,7 @@
 /*
- * mime.h - a streaming, bounded MIME walker over a message body (DESIGN.md
- * 3: attached-message, and the leak evidence of issue [3]).
+ * mime.h - a streaming, bounded MIME walker over a message body: the
+ * attached-message signal and the leak evidence a DSN carries (README.md,
+ * "What counts as a forwarded message").
  *
  * The milter feeds the body chunk by chunk as libmilter hands it over
  * (xxfi_body, up to 64 KB each); the message's top-level headers were seen

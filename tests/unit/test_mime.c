@@ -393,6 +393,10 @@ static const struct {
 	  NULL, NULL, false, false },
 	{ "text that mentions headers, csv, look-alikes, an image", "multipart/mixed; boundary=l",
 	  lookalikes, 0, NULL, NULL, false, false },
+	{ "display names and encoded words are not addresses", "message/rfc822",
+	  "From: \"support@corp.example\" <x@evil.test>\n"
+	  "To: =?utf-8?q?support=40corp=2Eexample?= <y@evil.test>, support (at) corp.example\n"
+	  "Cc: \"Support\"@corp.example.evil.test\n\nx\n", 0, NULL, NULL, false, false },
 	{ "message/partial cannot be read", "multipart/mixed; boundary=p", partial, 0, NULL, NULL,
 	  false, true },
 	{ "top-level text/plain .eml", "text/plain",
