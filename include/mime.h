@@ -96,7 +96,9 @@ size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_
  * To and Cc headers, as address_canonical() writes it with the policy's
  * delimiters, distinct, in the order seen, at most MIME_PARTIES_MAX (later
  * ones are dropped).  Delivered-To, X-Original-To and Received name where a
- * copy went, not who took part: they are not parties.  Returns the number
+ * copy went, not who took part: they are not parties.  An Outlook or TNEF
+ * file gives none (who sent and who received cannot be told apart there),
+ * nor does a body that was not examined whole.  Returns the number
  * copied.  Borrowed from the walker, valid until it is freed.
  */
 size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max);
