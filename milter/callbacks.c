@@ -6,7 +6,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "act.h"
 #include "callbacks.h"
@@ -170,9 +169,7 @@ callbacks_header(SMFICTX *ctx, char *name, char *value)
 	if (c == NULL || !c->in_message)
 		return SMFIS_CONTINUE;
 	evidence_header(c->ev, &c->cfg->policy, name, value);
-	/* The body walker decodes the top level by it (mime.h). */
-	if (c->top_cte[0] == '\0' && strcasecmp(name, "Content-Transfer-Encoding") == 0)
-		conn_copy(c->top_cte, sizeof(c->top_cte), value);
+	conn_mime_header(c, name, value);
 	return SMFIS_CONTINUE;
 }
 

@@ -4,8 +4,9 @@
 # support@ received (its headers say Delivered-To: support@corp.example):
 #   (a) as message/rfc822 in base64, (b) as an .eml under
 #   application/octet-stream with another name, (c) as quoted-printable
-#   text/plain, (d) under an outer RFC 2231 boundary*0= boundary:
-#   each refused with attached-message and recorded for support@.
+#   text/plain, (d) under an outer RFC 2231 boundary*0= boundary, or one
+#   given after 1.5 KiB of other parameters: each refused with
+#   attached-message and recorded for support@.
 #   (e) an ordinary PDF-like attachment and (f) an attached message that
 #   is a colleague's own mail go out to the same external recipient.
 #   (g) a message/partial cannot be read: from support@ it is refused with
@@ -87,6 +88,17 @@ forward "$FG_WORK/rfc2231.eml" "Fwd: my invoice" \
     "multipart/mixed; boundary*0=\"fwd-b0\"; boundary*1=\"undary\"" "$b" \
     "Content-Type: message/rfc822" "$(cat "$inner")"
 refused "outer boundary*0= boundary" "$FG_WORK/rfc2231.eml"
+
+# A top-level Content-Type longer than the evidence keeps (1 KiB): the
+# boundary comes after 1.5 KiB of other parameters.
+long_ctype="multipart/mixed"
+for i in $(seq 1 20); do
+	long_ctype="$long_ctype;
+ x-pad-$i=\"$(printf '%070d' "$i")\""
+done
+forward "$FG_WORK/long-ctype.eml" "Fwd: my invoice" "$long_ctype; boundary=\"$b\"" "$b" \
+    "Content-Type: message/rfc822" "$(cat "$inner")"
+refused "boundary after 1.5 KiB of parameters" "$FG_WORK/long-ctype.eml"
 
 before=$(sink_rcpt_count partner@fti.example)
 forward "$FG_WORK/pdf.eml" "our offer" "multipart/mixed; boundary=\"$b\"" "$b" \
