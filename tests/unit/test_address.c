@@ -184,6 +184,8 @@ refuses_what_it_cannot_read_one_way(void **state)
 		BAD("unopened angle bracket", "a@corp.example>", ADDRESS_MALFORMED),
 		BAD("nested angle brackets", "<<a@corp.example>>", ADDRESS_MALFORMED),
 		BAD("text after the angle brackets", "<a@corp.example> x", ADDRESS_MALFORMED),
+		/* Postfix routes the bracketed address and hands the milter the whole text. */
+		BAD("address before angle brackets", "support@corp.example<a@evil.test>", ADDRESS_MALFORMED),
 		BAD("blank in the local part", "a b@corp.example", ADDRESS_MALFORMED),
 		BAD("comma in the local part", "a,b@corp.example", ADDRESS_MALFORMED),
 		BAD("comment in the address", "a(x)@corp.example", ADDRESS_MALFORMED),
