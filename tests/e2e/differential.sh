@@ -32,20 +32,6 @@ diff_sink() {
 	printf -v "$2" '%s' "$port"
 }
 
-# bounce_sink VAR: smtp-sink dumping the bounces (DSNs) to $FG_WORK/bounces.
-bounce_sink() {
-	local port
-	fg_take_port port || return 1
-	mkdir -p "$FG_WORK/bounces"
-	chown postfix: "$FG_WORK/bounces"
-	smtp-sink -u postfix -d "$FG_WORK/bounces/%H%M%S." "127.0.0.1:$port" 100 \
-	    </dev/null >"$FG_WORK/bounces.log" 2>&1 &
-	FG_PIDS+=("$!")
-	FG_LOGS+=("$FG_WORK/bounces.log")
-	wait_for 10 "smtp-sink for bounces on port $port" port_open "$port" || return 1
-	printf -v "$1" '%s' "$port"
-}
-
 # On failure, the logs' tails; the audit stream (thousands of records) and
 # every joined row stay in the workspace (KEEP=1): audit, rows.
 show_logs() {
@@ -61,7 +47,8 @@ fg_init
 start_redis || fg_die "start redis-server"
 diff_sink internal INTERNAL_PORT || fg_die "start the internal sink"
 diff_sink outside OUTSIDE_PORT || fg_die "start the outside sink"
-bounce_sink BOUNCE_PORT || fg_die "start the bounce sink"
+start_sink || fg_die "start the bounce sink (smtp-sink)"
+BOUNCE_PORT=$SINK_PORT
 
 fwdguard_config "$FG_WORK/fwdguard.yaml" monitor reject
 sed -i -e 's/^  scope: protected/  scope: all/' \
@@ -128,7 +115,7 @@ for inst in relay final; do
 done
 
 compare=("$DIFF/compare" --forms "$FG_WORK/forms" --audit "$FG_WORK/audit"
-    --known "$DIFF/known-disagreements" --bounces "$FG_WORK/bounces"
+    --known "$DIFF/known-disagreements" --bounces "$SINK_DIR"
     --internal "$FG_WORK/internal" --outside "$FG_WORK/outside"
     --sent relay="$FG_WORK/sent-relay" --sent final="$FG_WORK/sent-final")
 "${compare[@]}" --rows "$FG_WORK/rows" >"$FG_WORK/compare.out" 2>&1
