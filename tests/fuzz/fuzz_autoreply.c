@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "evidence.h"
 #include "fuzz_policy.h"
@@ -22,8 +23,14 @@
 #define FUZZ_HEADER_MAX		(32 * 1024)
 #define FUZZ_REFS_MAX		(EVIDENCE_REFS_MAX + MIME_IDS_MAX)
 
-/* One header line "Name: value": name and value NUL-terminated in place. */
-static void fuzz_header(struct evidence *ev, const struct policy *p, char *line)
+/* See fuzz_mime.c: used when the walker has it. */
+void mime_walk_set_encoding(struct mime_walk *w, const char *cte) __attribute__((weak));
+
+/*
+ * One header line "Name: value": name and value NUL-terminated in place.
+ * The walker wants the top-level Content-Transfer-Encoding: kept in *cte.
+ */
+static void fuzz_header(struct evidence *ev, const struct policy *p, char *line, char **cte)
 {
 	char *colon = strchr(line, ':');
 	char *v;
@@ -34,10 +41,16 @@ static void fuzz_header(struct evidence *ev, const struct policy *p, char *line)
 	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 		;
 	evidence_header(ev, p, line, v);
+	if (strcasecmp(line, "Content-Transfer-Encoding") == 0) {
+		free(*cte);
+		if ((*cte = strdup(v)) == NULL)
+			abort();
+	}
 }
 
 /* Reads the header block; leaves in at the body. */
-static void fuzz_headers(struct evidence *ev, const struct policy *p, struct fuzz_in *in)
+static void fuzz_headers(struct evidence *ev, const struct policy *p, struct fuzz_in *in,
+    char **cte)
 {
 	char *cur = NULL;
 	size_t curlen = 0;
@@ -60,7 +73,7 @@ static void fuzz_headers(struct evidence *ev, const struct policy *p, struct fuz
 			continue;
 		}
 		if (cur != NULL) {
-			fuzz_header(ev, p, cur);
+			fuzz_header(ev, p, cur, cte);
 			free(cur);
 			h++;
 		}
@@ -70,7 +83,7 @@ static void fuzz_headers(struct evidence *ev, const struct policy *p, struct fuz
 			break;
 	}
 	if (cur != NULL && curlen > 0)
-		fuzz_header(ev, p, cur);
+		fuzz_header(ev, p, cur, cte);
 	free(cur);
 }
 
@@ -120,10 +133,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (ev == NULL)
 		abort();
-	fuzz_headers(ev, p, &in);
+	char *cte = NULL;
+	fuzz_headers(ev, p, &in, &cte);
 	struct mime_walk *w = mime_walk_new(p, evidence_content_type(ev));
 	if (w == NULL)
 		abort();
+	if (mime_walk_set_encoding != NULL)
+		mime_walk_set_encoding(w, cte);
+	free(cte);
 	char *body = malloc(in.len > 0 ? in.len : 1);
 	if (body == NULL)
 		abort();
