@@ -99,6 +99,13 @@ static void fuzz_journal(const uint8_t *data, size_t size)
 	fuzz_clean();
 }
 
+/* libFuzzer ends with exit(): leave no scratch spool behind. */
+static void fuzz_remove_dir(void)
+{
+	fuzz_clean();
+	rmdir(fuzz_dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -110,6 +117,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    tmp != NULL && strlen(tmp) < 200 ? tmp : "/tmp");
 	if (mkdtemp(fuzz_dir) == NULL)
 		abort();
+	atexit(fuzz_remove_dir);
 	return 0;
 }
 
