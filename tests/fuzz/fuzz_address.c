@@ -64,8 +64,6 @@ static int fuzz_list_one(void *ctx, const char *addr, size_t len)
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct policy *p = fuzz_policy();

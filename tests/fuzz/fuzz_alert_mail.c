@@ -58,8 +58,6 @@ static void fuzz_check_line(const char *s, size_t size)
 			abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const fields[] = {

@@ -20,9 +20,6 @@
 #define FUZZ_ARGS_MAX	16
 
 int audit_tool_main(int argc, char **argv);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* glibc keeps a pointer into the last argv it scanned: forget it, as a new process would. */
 static void fuzz_getopt_reset(void)
 {

@@ -123,8 +123,6 @@ static void fuzz_leak(const struct policy *p, const struct evidence *ev,
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct policy *p = fuzz_policy();

@@ -44,8 +44,6 @@ static void fuzz_cfg_use(const struct policy *p)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t nerr = 0;

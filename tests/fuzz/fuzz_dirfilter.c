@@ -70,8 +70,6 @@ static void fuzz_balanced(const char *filter)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t sizes[] = { 1, 2, 16, 64, 256, DIR_FILTER_MAX };

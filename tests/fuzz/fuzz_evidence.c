@@ -79,8 +79,6 @@ static void fuzz_accessors(const struct evidence *ev, const struct policy *p,
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct policy *p = fuzz_policy();

@@ -29,8 +29,6 @@ static uint32_t fuzz_next(uint32_t *s)
 	return *s;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct policy *p = fuzz_policy();

@@ -34,4 +34,8 @@ uint8_t fuzz_byte(struct fuzz_in *in);
  */
 char *fuzz_piece(struct fuzz_in *in, uint8_t sep, size_t *len);
 
+/* libFuzzer's entry points, defined by each harness (the second where needed). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
 #endif

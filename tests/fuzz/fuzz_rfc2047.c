@@ -13,8 +13,6 @@
 #include "fuzz_policy.h"
 #include "reply.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t sizes[] = { 1, 2, 3, 4, 7, 16, REPLY_SUBJECT_MAX + 1, 4096 };
