@@ -6,10 +6,9 @@
  * includes it whole (its main renamed) rather than widening its
  * interface for a test.  The input is NUL-separated words: the first
  * byte picks the command (search, report, tail), the words are its
- * options.  A parsed query is then matched against an entry made of
- * fuzzed fields, and that entry printed the way search and tail print,
- * into a memory stream that must hold no control byte but the final
- * newline.
+ * options.  An entry made of the same words is printed the way tail,
+ * search and report print (into memory streams that must hold what a
+ * terminal may safely show), and a parsed query is matched against it.
  */
 #define main audit_tool_main
 #include "../../milter/audit_tool.c"
@@ -31,7 +30,38 @@ static void fuzz_getopt_reset(void)
 	(void)getopt_long(1, argv, "", query_options, NULL);
 }
 
-static void fuzz_show(const struct view_entry *e)
+/*
+ * What a person's terminal may receive: valid UTF-8 without C0 (but the
+ * line ends), DEL, C1 or bidi controls (audit_view.h).  Decoded here
+ * independently of the code under test.
+ */
+static void fuzz_check_terminal(const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+
+	for (size_t i = 0; i < len;) {
+		unsigned long cp = p[i];
+		size_t n = cp < 0x80 ? 1 : cp >= 0xc2 && cp <= 0xdf ? 2 : cp >= 0xe0 && cp <= 0xef ? 3 :
+		    cp >= 0xf0 && cp <= 0xf4 ? 4 : 0;
+		if (n == 0 || i + n > len)
+			abort();
+		if (n > 1)
+			cp &= 0x3f >> (n - 1);
+		for (size_t k = 1; k < n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				abort();
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f) ||
+		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+			abort();
+		i += n;
+	}
+}
+
+typedef void (*fuzz_print_fn)(FILE *out, const struct view_entry *e);
+
+static void fuzz_print(fuzz_print_fn print, const struct view_entry *e)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -39,25 +69,32 @@ static void fuzz_show(const struct view_entry *e)
 
 	if (f == NULL)
 		abort();
-	view_print_line(f, e);
+	print(f, e);
 	if (fclose(f) != 0)
 		abort();
-	for (size_t i = 0; i + 1 < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-		if (c < 0x20 || c == 0x7f)
-			abort();
-	}
+	fuzz_check_terminal(buf, len);
 	free(buf);
-	f = open_memstream(&buf, &len);
-	if (f == NULL)
+}
+
+/* search's table and report's summary, printed the same way. */
+static void fuzz_table(FILE *out, const struct view_entry *e)
+{
+	struct view_table *t = view_table_new();
+	struct view_report *r = view_report_new();
+
+	if (t == NULL || r == NULL || view_table_add(t, e) != 0 || view_report_add(r, e) != 0)
 		abort();
-	view_print_json(f, e);
-	if (fclose(f) != 0)
-		abort();
-	for (size_t i = 0; i + 1 < len; i++)
-		if ((unsigned char)buf[i] < 0x20)
-			abort();
-	free(buf);
+	view_table_print(out, t);
+	view_report_print(out, r);
+	view_report_free(r);
+	view_table_free(t);
+}
+
+static void fuzz_show(const struct view_entry *e)
+{
+	fuzz_print(view_print_line, e);
+	fuzz_print(view_print_json, e);
+	fuzz_print(fuzz_table, e);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
