@@ -58,6 +58,9 @@ size_t trace_skip(struct trace_text *t, size_t i);
  */
 int trace_received_for(const char *v, size_t len, size_t max, address_list_fn fn, void *ctx);
 
+/* A byte trace_words() reads as part of an address: RFC 5322 atext, '.' or '@'. */
+bool trace_is_atext(unsigned char c);
+
 /*
  * The fail-closed reading of text the address parsers refused: calls fn
  * for each run of bytes that may form an address (letters, digits, '.',

@@ -437,8 +437,9 @@ static int evidence_is_srs(const char *v, size_t len)
 /* --- front door ---------------------------------------------------------------- */
 
 /*
- * Caps the value read; the cut goes back to a separator so that a long
- * lookalike ("support@corp.example.evil.test...") is not read as a prefix.
+ * Caps the value read; the cut goes back to a byte that ends an address,
+ * so that a long look-alike ("support@corp.example.evil.test...", with
+ * 8-bit bytes too) is not read as a prefix.
  */
 static size_t evidence_value_len(struct evidence *ev, const char *value)
 {
@@ -448,7 +449,8 @@ static size_t evidence_value_len(struct evidence *ev, const char *value)
 		return len;
 	ev->truncated = true;
 	len = EVIDENCE_VALUE_MAX;
-	while (len > 0 && !evidence_is_blank(value[len - 1]) && value[len - 1] != ',')
+	while (len > 0 && (trace_is_atext((unsigned char)value[len - 1]) ||
+	    (unsigned char)value[len - 1] >= 0x80))
 		len--;
 	return len;
 }

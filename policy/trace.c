@@ -38,8 +38,7 @@ trace_is_8bit(const char *p, size_t n)
 	return n == 0;
 }
 
-/* A byte that may be part of an addr-spec in dot-atom form (RFC 5322 atext, '.', '@'). */
-static bool
+bool
 trace_is_atext(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

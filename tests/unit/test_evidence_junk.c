@@ -317,22 +317,41 @@ static void test_recipient_headers_through_junk(void **state)
 	evidence_free(ev);
 }
 
-/* A value cut at the reading limit keeps its last word whole or drops it, junk or not. */
+/* A value cut at the reading limit keeps its last address-like run whole or drops it. */
 static void test_cut_value_with_junk(void **state)
 {
-	size_t n = 300 * 1024, at = 256 * 1024 - 20;
+	static const char *const tails[] = {
+		"\x01support@corp.example.evil.test",
+		"\x01support@corp.example\xc3\xa9vil.test",
+		"<support@corp.exampleX",
+	};
+	size_t n = 300 * 1024, at = 256 * 1024 - 20, i;
 	char *big = malloc(n + 64);
 	struct evidence *ev = evidence_new();
 
 	(void)state;
 	assert_non_null(big);
+	for (i = 0; i < NCASES(tails); i++) {
+		/* evidence.c reads 256 KiB: the cut falls right after "support@corp.example". */
+		memset(big, '\x01', n);
+		memcpy(big + at - (strchr(tails[i], 's') - tails[i]), tails[i], strlen(tails[i]));
+		big[n] = '\0';
+		evidence_reset(ev);
+		evidence_header(ev, &test_policy, "Delivered-To", big);
+		if (!evidence_truncated(ev) || evidence_signals(ev) != 0)
+			fail_msg("cut look-alike %zu: truncated %d signals %#x, want 1 0", i,
+			    evidence_truncated(ev), (unsigned)evidence_signals(ev));
+	}
+	/* Junk after the address, past the limit, does not hide it. */
 	memset(big, '\x01', n);
-	memcpy(big + at - 1, " support@corp.example.evil.test", 31);
+	memcpy(big + 8, MAILBOX, strlen(MAILBOX));
 	big[n] = '\0';
+	evidence_reset(ev);
 	evidence_header(ev, &test_policy, "Delivered-To", big);
-	if (!evidence_truncated(ev) || evidence_signals(ev) != 0)
-		fail_msg("cut look-alike: truncated %d signals %#x, want 1 0",
-		    evidence_truncated(ev), (unsigned)evidence_signals(ev));
+	if (!evidence_truncated(ev) || evidence_signals(ev) != S(DELIVERED_TO))
+		fail_msg("address before 300 KiB of control bytes: truncated %d signals %#x, "
+		    "want 1 %#x", evidence_truncated(ev), (unsigned)evidence_signals(ev),
+		    (unsigned)S(DELIVERED_TO));
 	free(big);
 	evidence_free(ev);
 }

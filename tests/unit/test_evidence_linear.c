@@ -93,7 +93,7 @@ static void expect_linear(read_fn fn, void *ctx, const char *what, const char *n
 	char *small = fill(SMALL, pattern), *big = fill(BIG, pattern);
 	double ts, tb;
 
-	ts = cpu_per_read(fn, ctx, name, small, SMALL, 8, 3);
+	ts = cpu_per_read(fn, ctx, name, small, SMALL, 4, 3);
 	tb = cpu_per_read(fn, ctx, name, big, BIG, 1, 3);
 	if (tb > QUICK_ENOUGH && tb > LINEAR_RATIO * ts)
 		fail_msg("%s %s: repeated \"%s\": %d bytes took %.2f ms, %d bytes %.2f ms: "
