@@ -195,7 +195,7 @@ static int evidence_names_cb(void *ctx, const char *addr, size_t len)
 
 	n->seen++;
 	if (address_parse(addr, len, &a) != ADDRESS_OK) {
-		/* X-Forwarded-For holds two blank-separated addresses, for one. */
+		/* Fail closed; X-Forwarded-For puts two addresses in one item. */
 		evidence_loose(n, addr, len);
 	} else {
 		if (n->keep)
