@@ -68,9 +68,12 @@ bool trace_is_atext(unsigned char c);
  * trailing dots removed.  Anything else separates runs: blanks, control
  * and 8-bit bytes, and the specials <>()[],;:"\ -- so a run is handed over
  * whole and a look-alike ("xsupport@", "support@corp.example.evil.test")
- * stays what it is.  Closed comments and quoted strings are skipped: a
- * display name is not the address.  fn returns non-zero to stop.  Returns
- * the number of calls, or -1 when more than max would be needed.
+ * stays what it is.  Runs that meet at an '@' or a dot across blanks,
+ * control or 8-bit bytes or comments ("support @ corp . example", RFC
+ * 5322's obsolete syntax) are also handed over joined, once.  Closed
+ * comments and quoted strings are skipped: a display name is not the
+ * address.  fn returns non-zero to stop.  Returns the number of calls, or
+ * -1 when more than max would be needed.
  */
 int trace_words(const char *v, size_t len, size_t max, address_list_fn fn, void *ctx);
 

@@ -167,12 +167,64 @@ trace_received_for(const char *v, size_t len, size_t max, address_list_fn fn, vo
 	return trace_result(&c, rc);
 }
 
+/*
+ * An address spelled with blanks, junk or comments around its '@' and
+ * dots ("support @ corp . example": RFC 5322's obsolete syntax), put back
+ * together from its runs.  Bounded: longer than ADDRESS_MAX is no address.
+ */
+struct trace_join {
+	char buf[ADDRESS_MAX + 1];
+	size_t n;
+	size_t runs;
+	bool over;
+};
+
+static void
+trace_join_add(struct trace_join *j, const char *p, size_t n)
+{
+	j->runs++;
+	if (j->over || j->n + n > ADDRESS_MAX) {
+		j->over = true;
+		return;
+	}
+	memcpy(j->buf + j->n, p, n);
+	j->n += n;
+}
+
+/* Hands the joined text over when it joins two runs or more, and empties it. */
+static int
+trace_join_flush(struct trace_calls *c, struct trace_join *j)
+{
+	size_t n = j->n;
+	int rc = 0;
+
+	if (j->runs > 1 && !j->over) {
+		while (n > 0 && j->buf[n - 1] == '.')
+			n--;
+		rc = trace_deliver(c, j->buf, n);
+	}
+	j->n = 0;
+	j->runs = 0;
+	j->over = false;
+	return rc;
+}
+
+/* Blanks, control, DEL and 8-bit bytes: what may stand inside a spaced-out address. */
+static bool
+trace_is_soft(unsigned char c)
+{
+	return c <= 0x20 || c >= 0x7f;
+}
+
 int
 trace_words(const char *v, size_t len, size_t max, address_list_fn fn, void *ctx)
 {
 	struct trace_text t = { v, len, false, false };
 	struct trace_calls c = { max, 0, fn, ctx };
+	struct trace_join j = { .n = 0 };
 	size_t i = 0, w, end;
+	bool soft = false;	/* only soft bytes and comments since the last run */
+	char last = '\0';	/* the last run's last byte */
 	int rc = 0;
 
 	if (v == NULL || fn == NULL)
@@ -183,20 +235,31 @@ trace_words(const char *v, size_t len, size_t max, address_list_fn fn, void *ctx
 		if (ch == '(' || ch == '"') {
 			size_t e = trace_skip(&t, i);
 
+			soft = soft && ch == '(' && e > i;
 			i = e > i ? e : i + 1;
 			continue;
 		}
 		if (!trace_is_atext(ch)) {
+			soft = soft && trace_is_soft(ch);
 			i++;
 			continue;
 		}
 		for (w = i; i < len && trace_is_atext((unsigned char)v[i]); i++)
 			;
+		/* Runs join where an '@' or a dot meets the gap: "support @corp", "corp. example". */
+		if (!soft || (last != '@' && last != '.' && v[w] != '@' && v[w] != '.'))
+			rc = trace_join_flush(&c, &j);
+		trace_join_add(&j, v + w, i - w);
+		last = v[i - 1];
+		soft = true;
 		/* "support@corp.example.." is written for support@corp.example. */
 		for (end = i; end > w && v[end - 1] == '.'; end--)
 			;
-		rc = trace_deliver(&c, v + w, end - w);
+		if (rc == 0)
+			rc = trace_deliver(&c, v + w, end - w);
 	}
+	if (rc == 0)
+		rc = trace_join_flush(&c, &j);
 	return trace_result(&c, rc);
 }
 

@@ -69,6 +69,10 @@ static const struct {
 	{ "after another address and junk", "x@evil.test \x01 %s" },
 	{ "unreadable address before", "a@@b, %s" },
 	{ "junk between two bare words", "me@gmail.example\x1b%s" },
+	{ "blanks around '@' and dots", "support @ corp . example" },
+	{ "folded around '@'", "support\r\n @corp.example" },
+	{ "comment before '@'", "support(desk)@corp.example" },
+	{ "junk before '@'", "support\x01@corp.example" },
 };
 
 static const char *const cases_mailbox[] = { MAILBOX, "SUPPORT@Corp.EXAMPLE", "Support+x@corp.example" };
@@ -97,14 +101,23 @@ static const char *const lookalikes[] = {
 	"(support@corp.example) <x@evil.test",
 	"support%evil.test@corp.example\x01",
 	"\"support\"@corp.example@evil.test",
+	"xsupport @ corp.example",
+	"support @ corp.example.evil.test\x01",
+	"support @ corp.example . evil.test",
+	"support@ corp.exampleX\x01",
 };
 
+/* The form with addr for its "%s" (a form without one is the value itself). */
 static void value_of(char *buf, size_t size, const char *form, const char *addr)
 {
 	const char *pct = strstr(form, "%s");
+	int n;
 
-	if (pct == NULL || (size_t)snprintf(buf, size, "%.*s%s%s", (int)(pct - form), form, addr,
-	    pct + 2) >= size)
+	if (pct == NULL)
+		n = snprintf(buf, size, "%s", form);
+	else
+		n = snprintf(buf, size, "%.*s%s%s", (int)(pct - form), form, addr, pct + 2);
+	if (n < 0 || (size_t)n >= size)
 		fail_msg("test form %s does not fit", form);
 }
 
