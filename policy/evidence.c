@@ -231,6 +231,24 @@ static const char *evidence_names(struct evidence *ev, const struct policy *p,
 }
 
 /*
+ * Exchange writes "address;tenant-or-rule-id"; each ';'-separated part is
+ * read on its own, so that a second pair hides nothing.
+ */
+static const char *evidence_names_semi(struct evidence *ev, const struct policy *p,
+    const char *v, size_t len)
+{
+	const char *end = v + len, *semi, *m = NULL;
+
+	while (m == NULL && v < end) {
+		if ((semi = memchr(v, ';', (size_t)(end - v))) == NULL)
+			semi = end;
+		m = evidence_names(ev, p, v, (size_t)(semi - v), false);
+		v = semi + 1;
+	}
+	return m;
+}
+
+/*
  * Every mailbox named is kept, not only the first: an exception for one
  * mailbox must not let another mailbox's copy of the message through.
  * The policy hands out one pointer per canonical mailbox, so pointers
@@ -591,13 +609,10 @@ static void evidence_dispatch(struct evidence *ev, const struct policy *p,
 	const char *m;
 
 	switch (k->kind) {
-	case EVK_NAMES_SEMI: {
-		const char *semi = memchr(v, ';', len);
-
-		if (semi != NULL)
-			len = (size_t)(semi - v);
-	}
-		/* FALLTHROUGH */
+	case EVK_NAMES_SEMI:
+		if ((m = evidence_names_semi(ev, p, v, len)) != NULL)
+			evidence_signal(ev, k->signal, m);
+		break;
 	case EVK_NAMES:
 		if ((m = evidence_names(ev, p, v, len, false)) != NULL)
 			evidence_signal(ev, k->signal, m);

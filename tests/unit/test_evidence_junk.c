@@ -245,6 +245,33 @@ static void test_received_through_junk(void **state)
 	evidence_free(ev);
 }
 
+/* Exchange's "address;id" pairs: any pair may name the mailbox. */
+static void test_exchange_pairs(void **state)
+{
+	static const struct {
+		const char *value;
+		signal_set want;
+	} cases[] = {
+		{ "support@corp.example;72f988bf-86f1-41af-91ab-2d7cd011db47", S(EXCHANGE_RULE) },
+		{ "sales@corp.example;72f988bf;support@corp.example;72f988bf", S(EXCHANGE_RULE) },
+		{ "sales@corp.example;72f988bf,\x01 support@corp.example\x7f;x", S(EXCHANGE_RULE) },
+		{ ";;;support@corp.example", S(EXCHANGE_RULE) },
+		{ "sales@corp.example;support@corp.example.evil.test", 0 },
+		{ "sales@corp.example;xsupport@corp.example\x01;", 0 },
+	};
+	struct evidence *ev = evidence_new();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NCASES(cases); i++) {
+		expect_signals(ev, cases[i].value, "X-MS-Exchange-ForwardingLoop", cases[i].value,
+		    cases[i].want, cases[i].want ? MAILBOX : NULL);
+		expect_signals(ev, cases[i].value, "X-MS-Exchange-Inbox-Rules-Loop", cases[i].value,
+		    cases[i].want, cases[i].want ? MAILBOX : NULL);
+	}
+	evidence_free(ev);
+}
+
 static void test_plain_values_through_junk(void **state)
 {
 	static const struct {
@@ -375,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_names_through_junk),
 		cmocka_unit_test(test_names_lookalikes),
 		cmocka_unit_test(test_received_through_junk),
+		cmocka_unit_test(test_exchange_pairs),
 		cmocka_unit_test(test_plain_values_through_junk),
 		cmocka_unit_test(test_recipient_headers_through_junk),
 		cmocka_unit_test(test_cut_value_with_junk),
