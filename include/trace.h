@@ -1,8 +1,9 @@
 /*
  * trace.h - reading trace data that names where a message was delivered:
  * the ORCPT= parameter of a recipient, the "for" clause of a Received:
- * header, and the fail-closed reading of a trace header no parser could
- * read.  Used by the evidence module.  Pure code.
+ * header, the plain values of forwarding markers, and the fail-closed
+ * reading of a trace header no parser could read.  Used by the evidence
+ * module.  Pure code.
  *
  * Header values come from the sender's side of the wire and may hold
  * anything.  Every reader here looks at each byte a bounded number of
@@ -57,6 +58,14 @@ size_t trace_skip(struct trace_text *t, size_t i);
  * when more than max would be needed (the first max were made).
  */
 int trace_received_for(const char *v, size_t len, size_t max, address_list_fn fn, void *ctx);
+
+/*
+ * value[0 .. len) says want (words separated by one blank), word for
+ * word, ignoring ASCII case; folding, control and 8-bit bytes and comments
+ * between words count as blanks ("True\x01", "Mailbox\r\n Rules (x) Agent").
+ * Returns 1 or 0.
+ */
+int trace_value_is(const char *v, size_t len, const char *want);
 
 /* A byte trace_words() reads as part of an address: RFC 5322 atext, '.' or '@'. */
 bool trace_is_atext(unsigned char c);

@@ -9,7 +9,6 @@
  * List, ARC and SRS headers only set context flags: they are not proof of a
  * forward and never give a signal.  Pure code.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -297,48 +296,6 @@ static const char *evidence_received_for(struct evidence *ev, const struct polic
 
 /* --- context headers ------------------------------------------------------------ */
 
-/* A byte of a word of a plain value: printable ASCII but the blank and '('. */
-static bool evidence_value_byte(char c)
-{
-	return c > 0x20 && c < 0x7f && c != '(';
-}
-
-/* Skips what separates the words of a plain value: blanks, junk bytes, comments. */
-static size_t evidence_value_gap(struct trace_text *t, size_t i)
-{
-	while (i < t->len && !evidence_value_byte(t->v[i])) {
-		size_t e = t->v[i] == '(' ? trace_skip(t, i) : i;
-
-		i = e > i ? e : i + 1;
-	}
-	return i;
-}
-
-/*
- * value[0 .. len) says want (words separated by one blank), word for word,
- * ignoring case; folding, control and 8-bit bytes and comments between
- * words count as blanks ("True\x01", "Mailbox\r\n Rules (x) Agent").
- */
-static int evidence_value_is(const char *v, size_t len, const char *want)
-{
-	struct trace_text t = { v, len, false, false };
-	size_t i = 0;
-
-	for (;;) {
-		i = evidence_value_gap(&t, i);
-		while (*want == ' ')
-			want++;
-		if (i == len || *want == '\0')
-			return i == len && *want == '\0';
-		for (; i < len && evidence_value_byte(v[i]) && *want != '\0' && *want != ' ';
-		    i++, want++)
-			if (tolower((unsigned char)v[i]) != tolower((unsigned char)*want))
-				return 0;
-		if ((i < len && evidence_value_byte(v[i])) || (*want != '\0' && *want != ' '))
-			return 0;
-	}
-}
-
 struct evidence_first {
 	struct address a;
 	enum address_status st;
@@ -622,7 +579,7 @@ static void evidence_dispatch(struct evidence *ev, const struct policy *p,
 			evidence_signal(ev, k->signal, m);
 		break;
 	case EVK_VALUE:
-		if (evidence_value_is(v, len, k->value))
+		if (trace_value_is(v, len, k->value))
 			evidence_signal(ev, k->signal, NULL);
 		break;
 	case EVK_FROM:

@@ -263,6 +263,52 @@ trace_words(const char *v, size_t len, size_t max, address_list_fn fn, void *ctx
 	return trace_result(&c, rc);
 }
 
+static char
+trace_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* A byte of a word of a plain value: printable ASCII but the blank and '('. */
+static bool
+trace_value_byte(char c)
+{
+	return c > 0x20 && c < 0x7f && c != '(';
+}
+
+/* Skips what separates the words of a plain value: blanks, junk bytes, comments. */
+static size_t
+trace_value_gap(struct trace_text *t, size_t i)
+{
+	while (i < t->len && !trace_value_byte(t->v[i])) {
+		size_t e = t->v[i] == '(' ? trace_skip(t, i) : i;
+
+		i = e > i ? e : i + 1;
+	}
+	return i;
+}
+
+int
+trace_value_is(const char *v, size_t len, const char *want)
+{
+	struct trace_text t = { v, len, false, false };
+	size_t i = 0;
+
+	for (;;) {
+		i = trace_value_gap(&t, i);
+		while (*want == ' ')
+			want++;
+		if (i == len || *want == '\0')
+			return i == len && *want == '\0';
+		for (; i < len && trace_value_byte(v[i]) && *want != '\0' && *want != ' ';
+		    i++, want++)
+			if (trace_lower(v[i]) != trace_lower(*want))
+				return 0;
+		if ((i < len && trace_value_byte(v[i])) || (*want != '\0' && *want != ' '))
+			return 0;
+	}
+}
+
 /* Appends code point cp to out[*n] as UTF-8; -1 when it does not fit. */
 static int
 trace_put_utf8(unsigned long cp, char *out, size_t *n, size_t size)
