@@ -246,7 +246,7 @@ trace_words(const char *v, size_t len, size_t max, address_list_fn fn, void *ctx
 		}
 		for (w = i; i < len && trace_is_atext((unsigned char)v[i]); i++)
 			;
-		/* Runs join where an '@' or a dot meets the gap: "support @corp", "corp. example". */
+		/* Runs join where an '@' or a dot meets the gap: "support @corp". */
 		if (!soft || (last != '@' && last != '.' && v[w] != '@' && v[w] != '.'))
 			rc = trace_join_flush(&c, &j);
 		trace_join_add(&j, v + w, i - w);
