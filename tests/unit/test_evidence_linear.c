@@ -43,6 +43,7 @@ static const char *const patterns[] = {
 	", ; : ", " \t\r\n", "\r\n\t", "x@corp.example\x01", "\x01", "\x7f", "\xff", "\xe9" "a@",
 	"Desk <", "\"a\" <", "g:", "g: a@b;", "=?", "=?utf-8?q?", "=?utf-8?b?", "=?a?q?x",
 	"?=", "=?utf-8?q?support=40corp.example?= ", "true ", "Mailbox Rules ", "SRS0=",
+	"a @ ", ". @ ", "a@b;", "x(y)@", "\"a@b\" <", "<a@b>>",
 };
 
 static char *fill(size_t len, const char *pattern)
