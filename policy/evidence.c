@@ -374,7 +374,7 @@ static void evidence_rcpt_keep(struct evidence *ev, const struct policy *p,
 {
 	char canon[EVIDENCE_CANON_SIZE];
 
-	if (address_canonical(a, p->delimiters, canon, sizeof(canon)) < 0)
+	if (address_canonical(a, NULL, canon, sizeof(canon)) < 0)
 		return;
 	if (ev->naddrs == EVIDENCE_ADDRS_MAX) {
 		ev->truncated = true;
@@ -770,7 +770,7 @@ static int evidence_header_recipient(const struct evidence *ev, const struct pol
 
 	if (ev->rcpt_mailbox == NULL || policy_is_internal(p, rcpt))
 		return 0;
-	if (address_canonical(rcpt, p->delimiters, canon, sizeof(canon)) == 0 &&
+	if (address_canonical(rcpt, NULL, canon, sizeof(canon)) == 0 &&
 	    evidence_in_recipients(ev, canon))
 		return 0;
 	return evidence_not_senders_own(ev, p, sender);
