@@ -257,19 +257,47 @@ act_tryagain(const struct act_job *j, const char *what)
 	    act_queue_id(j, q, sizeof(q)), what);
 }
 
-/* attached-message, from the body's MIME walk, for recipients outside. */
+/* The protected mailbox whose mail this is: named by the evidence, or sending it. */
+static const char *
+act_involved(const struct decide_message *m)
+{
+	const char *mailbox = evidence_mailbox(m->ev);
+
+	if (mailbox == NULL)
+		mailbox = evidence_from_protected(m->ev);
+	if (mailbox == NULL && m->sender_status == ADDRESS_OK)
+		mailbox = policy_protected(m->policy, &m->sender);
+	return mailbox;
+}
+
+/*
+ * attached-message, from the body's MIME walk, for recipients outside.  A
+ * body the walker could not examine whole may hide a forward: for the mail
+ * of a protected mailbox that counts as one; other mail is not held back.
+ */
 static void
-act_attached(struct act_job *j, const struct policy *p)
+act_attached(struct act_job *j, const struct decide_message *m)
 {
 	const struct mime_walk *w = j->c->mime;
+	const char *mailbox;
 	signal_set sig;
 	size_t i;
+	char q[64];
 
-	if (w == NULL || (sig = mime_walk_signals(w)) == 0)
+	if (w == NULL)
+		return;
+	sig = mime_walk_signals(w);
+	mailbox = mime_walk_mailbox(w);
+	if (sig == 0 && mime_walk_truncated(w) && (mailbox = act_involved(m)) != NULL) {
+		sig = SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE);
+		log_info("%s: body not examined whole: attached-message assumed for %s's mail",
+		    act_queue_id(j, q, sizeof(q)), mailbox);
+	}
+	if (sig == 0)
 		return;
 	for (i = 0; i < j->n; i++)
-		if (act_rcpt_external(p, &j->rcpts[i]))
-			act_add_extra(&j->rcpts[i], sig, mime_walk_mailbox(w), NULL);
+		if (act_rcpt_external(m->policy, &j->rcpts[i]))
+			act_add_extra(&j->rcpts[i], sig, mailbox, NULL);
 }
 
 /* known-message-id: the message's own id was received by a protected mailbox. */
@@ -452,7 +480,7 @@ act_leak_evidence(struct act_job *j, const struct decide_message *m)
 {
 	struct correlate *k = correlate_current();
 
-	act_attached(j, m->policy);
+	act_attached(j, m);
 	if (k == NULL || j->corr == NULL)
 		return;
 	act_known_id(j, m->policy, k);
