@@ -15,6 +15,7 @@
 #include "evidence.h"
 #include "fuzz_policy.h"
 #include "trace.h"
+#include "thread.h"
 
 static const char *const fuzz_names[] = {
 	"Delivered-To", "X-Original-To", "Received", "X-Sieve-Redirected-From",
@@ -65,6 +66,17 @@ static void fuzz_accessors(const struct evidence *ev, const struct policy *p,
 		(void)strlen(ids[i]);
 	for (size_t i = 0; evidence_recipient_at(ev, i) != NULL; i++)
 		if (i >= EVIDENCE_ADDRS_MAX)
+			abort();
+	n = evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (n > EVIDENCE_FWDIDS_MAX || ids[i][0] == '\0' || strlen(ids[i]) > EVIDENCE_MSGID_MAX)
+			abort();
+	n = strlen(evidence_conversation(ev));
+	if (n != 0 && n != THREAD_CONV_MAX)
+		abort();
+	(void)evidence_forward_subject(ev);
+	for (size_t i = 0; evidence_reply_to_at(ev, i) != NULL; i++)
+		if (i >= EVIDENCE_REPLY_TO_MAX)
 			abort();
 	if (address_parse("carol@corp.example", 18, &sender) != ADDRESS_OK)
 		abort();
