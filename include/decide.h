@@ -43,6 +43,17 @@ struct decide_message {
 	bool scope_all;			/* audit.scope: all */
 };
 
+/* What becomes of one recipient's copy (the audit field "outcome"). */
+enum decide_fate {
+	FATE_DELIVERED,		/* delivered (flagged or not) */
+	FATE_REMOVED,		/* removed from the message; the others are delivered */
+	FATE_HELD,		/* the whole message is held (quarantine) */
+	FATE_TEMPFAILED,	/* the whole message is tempfailed */
+	FATE_REJECTED		/* the whole message is rejected */
+};
+
+const char *decide_fate_name(enum decide_fate f);
+
 struct decision {
 	signal_set signals;
 	const char *mailbox;		/* protected mailbox concerned, or NULL; borrowed */
@@ -56,6 +67,16 @@ struct decision {
 	char target[DECIDE_TARGET_MAX];	/* forward target or recipient domain */
 	char reason[DECIDE_REASON_MAX];
 	bool record;			/* in audit scope: write an audit record */
+	/*
+	 * The action can only be applied to the message as a whole: it comes
+	 * from a failure (milter.on_error, ldap.on_error), where a retry or
+	 * the sender must learn of it, or removing the recipient would also
+	 * remove its own mailbox's copy (a directory forward: the MTA
+	 * expands the recipient after fwdguard, and removing it removes its
+	 * expansions with it).
+	 */
+	bool whole;
+	enum decide_fate fate;		/* set by decide_outcome() */
 };
 
 /*
@@ -66,10 +87,16 @@ struct decision {
 int decide_message(const struct decide_message *m, struct decision *out);
 
 /*
- * What happens to the message: the most severe action among decisions in
- * enforce mode; ACTION_STRIP when every stripped recipient can go and some
- * recipient remains, ACTION_QUARANTINE when strip would leave none.
+ * What happens to the message, and to each recipient (d[i].fate).
+ * A recipient offends when its decision is enforced with strip,
+ * quarantine, tempfail or reject.  An action never harms the recipients
+ * that do not offend: while one remains, every offending recipient is
+ * removed and ACTION_STRIP is returned (ACTION_FLAG or ACTION_ACCEPT when
+ * none offends).  Only when every recipient offends, or a decision is
+ * whole, the message gets the most severe enforced action, with
+ * ACTION_QUARANTINE for a message every recipient of which is stripped.
+ * Monitor-mode decisions are recorded, never applied.
  */
-enum action decide_outcome(const struct decision *d, size_t n);
+enum action decide_outcome(struct decision *d, size_t n);
 
 #endif

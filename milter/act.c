@@ -390,12 +390,14 @@ act_plan_correlation(struct act_job *j)
 	if (msgid[0] == '\0' || j->outcome == ACTION_REJECT || j->outcome == ACTION_TEMPFAIL)
 		return;
 	for (i = 0; i < j->n && mailbox == NULL; i++)
-		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].destination == DEST_INTERNAL)
+		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].destination == DEST_INTERNAL &&
+		    j->dec[i].fate != FATE_REMOVED)
 			mailbox = policy_protected(p, &j->rcpts[i].addr);
 	if (mailbox == NULL || (addrs = calloc(j->n, sizeof(*addrs))) == NULL)
 		return;
+	/* A removed recipient never got it: its domain is no party to it. */
 	for (i = 0; i < j->n; i++)
-		if (j->rcpts[i].status == ADDRESS_OK)
+		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].fate != FATE_REMOVED)
 			addrs[na++] = j->rcpts[i].addr;
 	memset(e, 0, sizeof(*e));
 	snprintf(e->message_id, sizeof(e->message_id), "%s", msgid);
@@ -460,6 +462,7 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 	rc |= record_set(r, "action", action_name(d->action));
 	rc |= record_set(r, "mode", mode_name(d->mode));
 	rc |= record_set(r, "reason", d->reason);
+	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
 	rc |= record_set(r, "client", c->client_addr);
 	rc |= record_set(r, "auth", c->auth);
 	rc |= record_set(r, "policy", j->cfg->digest);
@@ -485,12 +488,13 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 
 	ids_new(id);
 	signal_set_format(d->signals, signals, sizeof(signals));
-	snprintf(summary, sizeof(summary), "%s mail %s %s: %s%s (rule %s)",
+	snprintf(summary, sizeof(summary), "%s mail %s %s: %s%s%s (rule %s)",
 	    d->mailbox != NULL ? d->mailbox : "protected",
 	    (d->signals & (SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER) | SIGNAL_BIT(SIGNAL_LEAK_PROBE))) ?
 	    "reached, by an answer from" : d->destination == DEST_ALLOWED ? "going to" :
 	    "forwarded to", d->target,
 	    action_name(d->action), d->mode == MODE_MONITOR ? " in monitor mode" : "",
+	    d->fate == FATE_REMOVED ? ", recipient removed, the others delivered" : "",
 	    d->rule->name);
 	if ((r = record_new("alert")) == NULL)
 		return -1;
@@ -508,6 +512,7 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	rc |= record_set(r, "rule", d->rule->name);
 	rc |= record_set(r, "action", action_name(d->action));
 	rc |= record_set(r, "mode", mode_name(d->mode));
+	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
 	rc |= record_set(r, "summary", summary);
 	rc |= act_original_fields(j, i, r);
 	*out = r;
@@ -558,22 +563,27 @@ act_log(const struct act_job *j)
 			continue;
 		signal_set_format(d->signals, signals, sizeof(signals));
 		log_info("%s: decision id=%s rcpt=%s mailbox=%s destination=%s target=%s "
-		    "signals=%s rule=%s action=%s mode=%s",
+		    "signals=%s rule=%s action=%s mode=%s outcome=%s",
 		    q, j->ids[i], act_clean(rcpt, sizeof(rcpt), j->c->rcpts[i].raw),
 		    d->mailbox != NULL ? d->mailbox : "-", destination_name(d->destination),
 		    d->target[0] != '\0' ? d->target : "-", signals[0] != '\0' ? signals : "-",
 		    d->rule != NULL ? d->rule->name : "-", action_name(d->action),
-		    mode_name(d->mode));
+		    mode_name(d->mode), decide_fate_name(d->fate));
 		if (d->rule != NULL && d->rule->alert != ALERT_NONE && j->cfg->alerts.syslog)
-			log_warnx("%s: ALERT %s: %s mail to %s, rule %s, action %s%s (id %s)",
+			log_warnx("%s: ALERT %s: %s mail to %s, rule %s, action %s%s%s (id %s)",
 			    q, alert_level_name(d->rule->alert),
 			    d->mailbox != NULL ? d->mailbox : "protected", d->target,
 			    d->rule->name, action_name(d->action),
-			    d->mode == MODE_MONITOR ? " (monitor)" : "", j->ids[i]);
+			    d->mode == MODE_MONITOR ? " (monitor)" : "",
+			    d->fate == FATE_REMOVED ? ", recipient removed" : "", j->ids[i]);
 	}
 }
 
-/* The first enforced decision with this action (the one the reply names). */
+/*
+ * The decision a whole-message reply or hold names: the first enforced one
+ * with the message's action, else (every recipient stripped, so the
+ * message is held) the first stripped one.
+ */
 static size_t
 act_first(const struct act_job *j, enum action a)
 {
@@ -581,6 +591,9 @@ act_first(const struct act_job *j, enum action a)
 
 	for (i = 0; i < j->n; i++)
 		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == a)
+			return i;
+	for (i = 0; i < j->n; i++)
+		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == ACTION_STRIP)
 			return i;
 	return 0;
 }
@@ -629,6 +642,12 @@ act_quarantine(const struct act_job *j, const struct act_ops *ops, size_t i)
 	return VERDICT_ACCEPT;
 }
 
+/*
+ * Carries out decide_outcome(): a whole-message reply or hold only when
+ * every recipient offends (or a decision can only be whole); otherwise the
+ * offending recipients are removed and the rest is delivered untouched.
+ * Whatever cannot be carried out tempfails the message (act_fail_action).
+ */
 static enum act_verdict
 act_apply(const struct act_job *j, const struct act_ops *ops)
 {
@@ -646,13 +665,10 @@ act_apply(const struct act_job *j, const struct act_ops *ops)
 		return act_reply(ops, "451", ACT_DEFAULT_TEMPFAIL,
 		    j->dec[i].rule != NULL ? j->dec[i].rule->reply : NULL, j->ids[i]);
 	case ACTION_QUARANTINE:
-		i = act_first(j, ACTION_QUARANTINE);
-		if (j->dec[i].action != ACTION_QUARANTINE)
-			i = act_first(j, ACTION_STRIP);	/* strip that would leave no one */
-		return act_quarantine(j, ops, i);
+		return act_quarantine(j, ops, act_first(j, ACTION_QUARANTINE));
 	case ACTION_STRIP:
 		for (i = 0; i < j->n; i++)
-			if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == ACTION_STRIP &&
+			if (j->dec[i].fate == FATE_REMOVED &&
 			    ops->delrcpt(ops->ctx, j->c->rcpts[i].raw) != 0)
 				return act_fail_action(j, ops, "could not remove a recipient");
 		return VERDICT_ACCEPT;

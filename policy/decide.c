@@ -158,8 +158,10 @@ static void decide_classify(const struct decide_message *m, const struct decide_
 		target = r->host;
 	/* The directory raises directory-forward only for an external, not
 	 * allowed target: that is where this recipient's mail really goes. */
-	if (r->extra & SIGNAL_BIT(SIGNAL_DIRECTORY_FORWARD))
+	if (r->extra & SIGNAL_BIT(SIGNAL_DIRECTORY_FORWARD)) {
 		d->destination = DEST_EXTERNAL;
+		d->whole = true;
+	}
 	if (d->destination != DEST_ALLOWED)
 		d->allow = NULL;
 	d->direction = decide_direction(f, d->destination);
@@ -228,6 +230,7 @@ static void decide_directory_error(const struct decide_message *m, struct decisi
 	d->rule = NULL;
 	d->action = m->directory_on_error;
 	d->mode = m->policy->mode;
+	d->whole = true;
 	decide_copy(d->reason, sizeof(d->reason), "directory unavailable");
 }
 
@@ -263,6 +266,7 @@ int decide_message(const struct decide_message *m, struct decision *out)
 		} else if (m->rcpts[i].status != ADDRESS_OK) {
 			d->action = m->on_error;
 			d->mode = m->policy->mode;
+			d->whole = true;
 		} else {
 			decide_act(m, d);
 			if (m->rcpts[i].directory_error)
@@ -272,20 +276,69 @@ int decide_message(const struct decide_message *m, struct decision *out)
 	return in_scope ? 1 : 0;
 }
 
-enum action decide_outcome(const struct decision *d, size_t n)
+const char *decide_fate_name(enum decide_fate f)
+{
+	switch (f) {
+	case FATE_DELIVERED: return "delivered";
+	case FATE_REMOVED: return "removed";
+	case FATE_HELD: return "held";
+	case FATE_TEMPFAILED: return "tempfailed";
+	case FATE_REJECTED: return "rejected";
+	}
+	return "?";
+}
+
+static bool decide_offends(const struct decision *d)
+{
+	return d->mode == MODE_ENFORCE && d->action >= ACTION_STRIP;
+}
+
+/* Says in the reason what became of a removed recipient; the base reason is cut to fit. */
+static void decide_note_removed(struct decision *d)
+{
+	static const char note[] = "; recipient removed, the others delivered";
+	size_t room = sizeof(d->reason) - sizeof(note);
+
+	if (strlen(d->reason) > room)
+		memcpy(d->reason + room - 3, "...", 4);
+	memcpy(d->reason + strlen(d->reason), note, sizeof(note));
+}
+
+enum action decide_outcome(struct decision *d, size_t n)
 {
 	enum action worst = ACTION_ACCEPT;
+	enum decide_fate fate_of_all;
 	size_t i, kept = 0;
+	bool whole = false;
 
 	for (i = 0; i < n; i++) {
-		bool enforced = d[i].mode == MODE_ENFORCE;
-
-		if (enforced && d[i].action > worst)
+		if (d[i].mode == MODE_ENFORCE && d[i].action > worst)
 			worst = d[i].action;
-		if (!enforced || d[i].action != ACTION_STRIP)
+		if (!decide_offends(&d[i]))
 			kept++;
+		else if (d[i].whole && d[i].action > ACTION_STRIP)
+			whole = true;
 	}
-	if (worst == ACTION_STRIP && kept == 0)
-		return ACTION_QUARANTINE;
+	if (kept == 0 && worst == ACTION_STRIP)
+		worst = ACTION_QUARANTINE;
+	if (kept == 0 || whole) {
+		fate_of_all = worst == ACTION_REJECT ? FATE_REJECTED :
+		    worst == ACTION_TEMPFAIL ? FATE_TEMPFAILED :
+		    worst == ACTION_QUARANTINE ? FATE_HELD : FATE_DELIVERED;
+		for (i = 0; i < n; i++)
+			d[i].fate = fate_of_all;
+		return worst;
+	}
+	/* Someone is left to deliver to: the offending copies go, the rest is untouched. */
+	worst = ACTION_ACCEPT;
+	for (i = 0; i < n; i++) {
+		d[i].fate = decide_offends(&d[i]) ? FATE_REMOVED : FATE_DELIVERED;
+		if (d[i].fate == FATE_REMOVED) {
+			worst = ACTION_STRIP;
+			decide_note_removed(&d[i]);
+		} else if (worst == ACTION_ACCEPT && d[i].mode == MODE_ENFORCE &&
+		    d[i].action == ACTION_FLAG)
+			worst = ACTION_FLAG;
+	}
 	return worst;
 }
