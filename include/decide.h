@@ -28,6 +28,8 @@ struct decide_rcpt {
 	const char *extra_mailbox;	/* protected mailbox those concern, or NULL */
 	const char *extra_target;	/* forward target they name, or NULL */
 	bool directory_error;		/* protected, and the directory could not answer */
+	signal_set own_party;		/* not raised: the message they name is this
+					 * recipient's own (leak_attached_message()) */
 };
 
 struct decide_message {

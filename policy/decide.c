@@ -197,6 +197,25 @@ static void decide_rule_reason(const struct decision *d, char *buf, size_t size)
 	decide_mark_cut(buf, size, n);
 }
 
+/*
+ * Evidence that was not raised because it names the recipient's own
+ * message is said in the reason: the trail shows the mailbox's mail went
+ * back to a party, and why that was no leak.
+ */
+static void decide_own_party(const struct decide_rcpt *r, struct decision *d)
+{
+	char sigs[DECIDE_SIGNALS_MAX];
+	size_t len = strlen(d->reason);
+	int n;
+
+	if (r->own_party == 0)
+		return;
+	signal_set_format(r->own_party, sigs, sizeof(sigs));
+	n = snprintf(d->reason + len, sizeof(d->reason) - len,
+	    "; %s names the recipient's own message, not a leak", sigs);
+	decide_mark_cut(d->reason + len, sizeof(d->reason) - len, n);
+}
+
 /* Second pass: rule, action, mode and reason for a classified recipient. */
 static void decide_act(const struct decide_message *m, struct decision *d)
 {
@@ -271,6 +290,7 @@ int decide_message(const struct decide_message *m, struct decision *out)
 			decide_act(m, d);
 			if (m->rcpts[i].directory_error)
 				decide_directory_error(m, d);
+			decide_own_party(&m->rcpts[i], d);
 		}
 	}
 	return in_scope ? 1 : 0;

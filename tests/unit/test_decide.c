@@ -82,6 +82,7 @@ struct rcpt_case {
 	const char *mailer, *host;
 	signal_set extra;
 	const char *extra_mailbox, *extra_target;
+	signal_set own_party;
 	/* wanted */
 	enum action action;
 	enum destination dest;
@@ -222,6 +223,26 @@ static const struct msg_case msg_cases[] = {
 		     { .raw = "<colleague@corp.example>", .action = ACTION_ACCEPT,
 		       .dest = DEST_INTERNAL, .dir = DIR_INBOUND, .fate = FATE_HELD } },
 	  .nrcpts = 2, .want_ret = 1, .want_outcome = ACTION_QUARANTINE },
+	{ .name = "bounce returning a customer's message to her is delivered and recorded",
+	  .headers = { { "From", "MAILER-DAEMON@mx.corp.example" },
+		       { "To", "jane@customer.example" } },
+	  .sender = "<>",
+	  .rcpts = { { .raw = "<jane@customer.example>", .own_party = S(ATTACHED_MESSAGE),
+		       .extra_mailbox = SUPPORT, .action = ACTION_ACCEPT, .dest = DEST_EXTERNAL,
+		       .dir = DIR_OUTBOUND, .mailbox = SUPPORT,
+		       .reason = "no rule matched; attached-message names the recipient's own "
+				 "message, not a leak" } },
+	  .nrcpts = 1, .want_ret = 1, .want_outcome = ACTION_ACCEPT },
+	{ .name = "bounce carrying support's mail to a non-party is rejected",
+	  .headers = { { "From", "MAILER-DAEMON@mx.corp.example" },
+		       { "To", "consultant@fti.example" } },
+	  .sender = "<>",
+	  .rcpts = { { .raw = "<consultant@fti.example>", .extra = S(ATTACHED_MESSAGE),
+		       .extra_mailbox = SUPPORT, .action = ACTION_REJECT, .dest = DEST_EXTERNAL,
+		       .dir = DIR_OUTBOUND, .rule = "forwarded-copy", .mailbox = SUPPORT,
+		       .reason = "forwarded copy of support@corp.example to fti.example (signals "
+				 "attached-message)" } },
+	  .nrcpts = 1, .want_ret = 1, .want_outcome = ACTION_REJECT },
 	{ .name = "strip of every recipient quarantines",
 	  .headers = { { "Delivered-To", SUPPORT } },
 	  .sender = "<customer@gmail.example>", .rule_action = ACTION_STRIP,
@@ -448,6 +469,7 @@ static void run_case(const struct msg_case *c)
 		rcpts[i].extra = w->extra;
 		rcpts[i].extra_mailbox = w->extra_mailbox;
 		rcpts[i].extra_target = w->extra_target;
+		rcpts[i].own_party = w->own_party;
 	}
 	ret = decide_message(&m, out);
 	if (ret != c->want_ret)
