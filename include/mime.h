@@ -33,6 +33,7 @@
 #define MIME_BYTES_MAX		(10 * 1024 * 1024)	/* body bytes examined */
 #define MIME_IDS_MAX		8		/* original Message-IDs kept */
 #define MIME_BOUNDARY_MAX	70		/* RFC 2046 5.1.1 */
+#define MIME_PARTIES_MAX	32		/* parties of attached messages kept */
 
 struct mime_walk;
 
@@ -67,6 +68,17 @@ const char *mime_walk_mailbox(const struct mime_walk *w);
  * MIME_IDS_MAX.  Returns the number copied.  Borrowed from the walker.
  */
 size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_t max);
+
+/*
+ * Copies into out[0 .. max) the parties of the enclosed messages that gave
+ * SIGNAL_ATTACHED_MESSAGE: every address of their From, Sender, Reply-To,
+ * To and Cc headers, as address_canonical() writes it with the policy's
+ * delimiters, distinct, in the order seen, at most MIME_PARTIES_MAX (later
+ * ones are dropped).  Delivered-To, X-Original-To and Received name where a
+ * copy went, not who took part: they are not parties.  Returns the number
+ * copied.  Borrowed from the walker, valid until it is freed.
+ */
+size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max);
 
 /*
  * A delivery status notification: the top level (or a part) is

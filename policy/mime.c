@@ -22,6 +22,8 @@
 #define MIME_CTE_MAX	32
 #define MIME_RCPT_SCAN	1024	/* To/Cc addresses looked at per enclosed message */
 
+typedef char mime_party[ADDRESS_CANONICAL_MAX + 1];
+
 enum mime_mode {
 	MIME_SKIP,		/* a body, preamble or epilogue: look for boundaries only */
 	MIME_HEADERS,		/* a header block */
@@ -64,6 +66,11 @@ struct mime_walk {
 	const char *mailbox;
 	char ids[MIME_IDS_MAX][EVIDENCE_MSGID_MAX + 1];
 	size_t nids;
+	mime_party block_parties[MIME_PARTIES_MAX];	/* of the enclosed message being read */
+	size_t nblock_parties;
+	bool block_found;		/* that message gave attached-message */
+	mime_party parties[MIME_PARTIES_MAX];	/* of the messages that gave it */
+	size_t nparties;
 	bool dsn;
 	bool encoded;
 	bool truncated;
@@ -199,27 +206,69 @@ static void mime_add_id(struct mime_walk *w, const char *id)
 	mime_copy(w->ids[w->nids++], sizeof(w->ids[0]), id, strlen(id));
 }
 
+/*
+ * Adds a canonical address to a bounded, distinct list.  Past
+ * MIME_PARTIES_MAX it is dropped: fewer parties only ever means fewer
+ * messages are taken for a return to their own parties.
+ */
+static void mime_party_add(mime_party *list, size_t *n, const char *canonical)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(list[i], canonical) == 0)
+			return;
+	if (*n < MIME_PARTIES_MAX)
+		mime_copy(list[(*n)++], sizeof(list[0]), canonical, strlen(canonical));
+}
+
+/*
+ * A party of the enclosed message being read.  Its parties count only once
+ * it gave the signal, which may be decided before or after they are seen.
+ */
+static void mime_party_note(struct mime_walk *w, const char *canonical)
+{
+	mime_party_add(w->block_parties, &w->nblock_parties, canonical);
+	if (w->block_found)
+		mime_party_add(w->parties, &w->nparties, canonical);
+}
+
 static void mime_found(struct mime_walk *w, const char *mailbox)
 {
+	size_t i;
+
 	w->signals |= SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE);
 	if (w->mailbox == NULL)
 		w->mailbox = mailbox;
+	if (w->block_found)
+		return;
+	w->block_found = true;
+	for (i = 0; i < w->nblock_parties; i++)
+		mime_party_add(w->parties, &w->nparties, w->block_parties[i]);
 }
 
 struct mime_rcpt_scan {
-	const struct policy *p;
+	struct mime_walk *w;
+	bool recipients;		/* To/Cc: a protected one gives the signal */
 	const char *found;
 };
 
+/* One address of a party header: kept as a party, and checked when a recipient. */
 static int mime_rcpt_cb(void *ctx, const char *addr, size_t len)
 {
 	struct mime_rcpt_scan *r = ctx;
+	struct mime_walk *w = r->w;
+	char canonical[ADDRESS_CANONICAL_MAX + 1];
+	const char *found;
 	struct address a;
 
 	if (address_parse(addr, len, &a) != ADDRESS_OK)
 		return 0;
-	r->found = policy_protected(r->p, &a);
-	return r->found != NULL;
+	if (address_canonical(&a, w->p->delimiters, canonical, sizeof(canonical)) == 0)
+		mime_party_note(w, canonical);
+	if (r->recipients && r->found == NULL && (found = policy_protected(w->p, &a)) != NULL)
+		r->found = found;
+	return 0;
 }
 
 /* --- header blocks ---------------------------------------------------------------- */
@@ -244,10 +293,16 @@ static void mime_enclosed_header(struct mime_walk *w, const char *name, size_t n
 			return;
 		}
 	}
-	if (w->block == MIME_BLOCK_MESSAGE &&
-	    (mime_name_is(name, nlen, "To") || mime_name_is(name, nlen, "Cc"))) {
-		struct mime_rcpt_scan r = { .p = w->p };
+	if (w->block == MIME_BLOCK_MESSAGE) {
+		static const char *const parties[] = { "To", "Cc", "From", "Sender", "Reply-To" };
+		struct mime_rcpt_scan r = { .w = w };
 
+		for (i = 0; i < sizeof(parties) / sizeof(parties[0]); i++)
+			if (mime_name_is(name, nlen, parties[i]))
+				break;
+		if (i == sizeof(parties) / sizeof(parties[0]))
+			return;
+		r.recipients = i < 2;
 		address_list_scan(value, strlen(value), MIME_RCPT_SCAN, mime_rcpt_cb, &r);
 		if (r.found != NULL)
 			mime_found(w, r.found);
@@ -295,6 +350,8 @@ static void mime_block_begin(struct mime_walk *w, enum mime_block block, bool de
 	w->cte[0] = '\0';
 	if (block != MIME_BLOCK_PART)
 		evidence_reset(w->scratch);
+	w->nblock_parties = 0;
+	w->block_found = false;
 	if (++w->parts > MIME_PARTS_MAX)
 		mime_stop(w);
 }
@@ -553,6 +610,15 @@ size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_
 
 	for (i = 0; i < w->nids && i < max; i++)
 		ids[i] = w->ids[i];
+	return i;
+}
+
+size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < w->nparties && i < max; i++)
+		out[i] = w->parties[i];
 	return i;
 }
 

@@ -272,6 +272,92 @@ static void test_nested_ids_in_order(void **state)
 	mime_walk_free(w);
 }
 
+/* --- parties of the attached messages ------------------------------------------------- */
+
+/* Two enclosed messages: only the one that names a protected mailbox lends its parties. */
+static const char two_enclosed[] =
+	"--p\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: Other <other@elsewhere.example>\n"
+	"To: colleague@corp.example\n"
+	"\n"
+	"x\n"
+	"--p\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: \"Customer, C.\" <C@Customer.Example>\n"
+	"Sender: agent@customer.example\n"
+	"Reply-To: Bob+Tickets@customer.example, c@customer.example\n"
+	"To: helpdesk@corp.example\n"
+	"Cc: (copy) lawyer@firm.example\n"
+	"Bcc: hidden@firm.example\n"
+	"Delivered-To: support@corp.example\n"
+	"X-Original-To: alias@corp.example\n"
+	"\n"
+	"body\n"
+	"--p--\n";
+
+static void test_parties_of_signalling_message_only(void **state)
+{
+	static const char *const want[] = {
+		"c@customer.example", "agent@customer.example", "bob@customer.example",
+		"helpdesk@corp.example", "lawyer@firm.example"
+	};
+	static const size_t steps[] = { 0, 1, 3, 7 };
+	const char *got[MIME_PARTIES_MAX];
+	size_t s, n, i;
+
+	(void)state;
+	for (s = 0; s < NCASES(steps); s++) {
+		struct mime_walk *w = walk("multipart/mixed; boundary=p", two_enclosed, steps[s]);
+
+		n = mime_walk_parties(w, got, MIME_PARTIES_MAX);
+		if (mime_walk_signals(w) != ATT || n != NCASES(want))
+			fail_msg("step %zu: signals %#x, %zu parties, want attached-message and %zu",
+			    steps[s], mime_walk_signals(w), n, NCASES(want));
+		for (i = 0; i < n; i++)
+			if (strcmp(got[i], want[i]) != 0)
+				fail_msg("step %zu: party %zu got %s want %s", steps[s], i, got[i],
+				    want[i]);
+		assert_int_equal(mime_walk_parties(w, got, 2), 2);
+		mime_walk_free(w);
+	}
+}
+
+static void test_parties_none_without_signal(void **state)
+{
+	const char *got[MIME_PARTIES_MAX];
+	struct mime_walk *w = walk("multipart/mixed; boundary=c", colleague_attached, 0);
+
+	(void)state;
+	assert_int_equal(mime_walk_parties(w, got, MIME_PARTIES_MAX), 0);
+	mime_walk_free(w);
+}
+
+/* The signal from To before the block ends (it never ends here): parties still count. */
+static void test_parties_of_unended_block_and_bounded(void **state)
+{
+	char body[4096];
+	const char *got[MIME_PARTIES_MAX + 1];
+	size_t o, i;
+	struct mime_walk *w;
+
+	(void)state;
+	o = (size_t)snprintf(body, sizeof(body), "Cc: ");
+	for (i = 0; i < 40; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o, "%sp%zu@firm.example",
+		    i > 0 ? ", " : "", i);
+	snprintf(body + o, sizeof(body) - o, "\nTo: support@corp.example\nFrom: last@x.example\n");
+	w = walk("message/rfc822", body, 7);
+	if (mime_walk_signals(w) != ATT || mime_walk_parties(w, got, MIME_PARTIES_MAX + 1) !=
+	    MIME_PARTIES_MAX)
+		fail_msg("signals %#x parties %zu, want attached-message and %d", mime_walk_signals(w),
+		    mime_walk_parties(w, got, MIME_PARTIES_MAX + 1), MIME_PARTIES_MAX);
+	assert_string_equal(got[0], "p0@firm.example");
+	mime_walk_free(w);
+}
+
 /* --- limits ----------------------------------------------------------------------- */
 
 /* Builds a body of n levels of multipart each holding the next. */
@@ -436,6 +522,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walk_table),
 		cmocka_unit_test(test_nested_ids_in_order),
+		cmocka_unit_test(test_parties_of_signalling_message_only),
+		cmocka_unit_test(test_parties_none_without_signal),
+		cmocka_unit_test(test_parties_of_unended_block_and_bounded),
 		cmocka_unit_test(test_depth_50_is_bounded_and_truncated),
 		cmocka_unit_test(test_depth_within_limit_is_read),
 		cmocka_unit_test(test_10k_parts_stop_at_limit),
