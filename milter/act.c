@@ -250,19 +250,37 @@ act_tryagain(const struct act_job *j, const char *what)
 	    act_queue_id(j, q, sizeof(q)), what);
 }
 
-/* attached-message, from the body's MIME walk, for recipients outside. */
+/*
+ * attached-message, from the body's MIME walk, for recipients outside.  A
+ * DSN or auto-reply returning the enclosed message to one of its own
+ * parties gives none for that recipient; it stays in the audit scope with
+ * the mailbox the enclosed message concerns, and the reason says why.
+ */
 static void
 act_attached(struct act_job *j, const struct policy *p)
 {
 	const struct mime_walk *w = j->c->mime;
-	signal_set sig;
-	size_t i;
+	const char *parties[MIME_PARTIES_MAX];
+	char rcpt[ADDRESS_CANONICAL_MAX + 1];
+	signal_set sig, kept;
+	size_t i, np;
+	bool automatic;
 
 	if (w == NULL || (sig = mime_walk_signals(w)) == 0)
 		return;
-	for (i = 0; i < j->n; i++)
-		if (act_rcpt_external(p, &j->rcpts[i]))
-			act_add_extra(&j->rcpts[i], sig, mime_walk_mailbox(w), NULL);
+	np = mime_walk_parties(w, parties, MIME_PARTIES_MAX);
+	automatic = mime_walk_is_dsn(w) || evidence_is_autoreply(j->c->ev);
+	for (i = 0; i < j->n; i++) {
+		struct decide_rcpt *r = &j->rcpts[i];
+
+		if (!act_rcpt_external(p, r))
+			continue;
+		if (address_canonical(&r->addr, p->delimiters, rcpt, sizeof(rcpt)) != 0)
+			rcpt[0] = '\0';
+		kept = leak_attached_message(sig, automatic, rcpt, parties, np);
+		r->own_party |= sig & ~kept;
+		act_add_extra(r, kept, mime_walk_mailbox(w), NULL);
+	}
 }
 
 /* known-message-id: the message's own id was received by a protected mailbox. */

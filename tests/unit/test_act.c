@@ -46,7 +46,7 @@ static const char test_yaml[] =
 	"  protected: [support@corp.example]\n"
 	"rules:\n"
 	"  - name: forwarded-copy\n"
-	"    match: { signals: [delivered-to], destination: external }\n"
+	"    match: { signals: [delivered-to, attached-message], destination: external }\n"
 	"    action: reject\n"
 	"    alert: critical\n"
 	"  - name: later-exchange\n"
@@ -236,6 +236,7 @@ struct act_case {
 	const char *sender;
 	struct rcpt rcpts[MAX_RCPTS];
 	struct hdr headers[MAX_HEADERS];
+	const char *body;		/* NULL: the body is not read */
 	enum op fail;			/* OP_COUNT: nothing fails */
 	bool no_audit;			/* act_set_audit(NULL) for this case */
 
@@ -258,7 +259,69 @@ struct act_case {
 #define EXT2		{ "<partner@other.example>", NULL, NULL }
 #define COLLEAGUE	{ "<colleague@corp.example>", "local", "corp.example" }
 
+/* Postfix's bounce of a customer's message to support@, and a person's forward of it. */
+#define ENCLOSED \
+	"Content-Type: message/rfc822\n\n" \
+	"From: Jane Customer <jane@example.net>\n" \
+	"To: support@corp.example\n" \
+	"Message-ID: <a1@example.net>\n" \
+	"Subject: my new address\n\n" \
+	"Account 0000.\n" \
+	"--b--\n"
+#define DSN_HDRS { { "From", "MAILER-DAEMON@mx.corp.example (Mail Delivery System)" }, \
+		   { "To", "jane@example.net" }, { "Message-ID", "<bounce1@mx.corp.example>" }, \
+		   { "Content-Type", "multipart/report; report-type=delivery-status; boundary=\"b\"" } }
+static const char dsn_body[] =
+	"--b\n"
+	"Content-Type: text/plain\n\n"
+	"Your message could not be delivered.\n"
+	"--b\n"
+	"Content-Type: message/delivery-status\n\n"
+	"Reporting-MTA: dns; mx.corp.example\n\n"
+	"Final-Recipient: rfc822; gone@corp.example\n"
+	"Action: failed\n"
+	"Status: 5.1.1\n\n"
+	"--b\n"
+	ENCLOSED;
+static const char forward_body[] =
+	"--b\n"
+	"Content-Type: text/plain\n\n"
+	"See below.\n"
+	"--b\n"
+	ENCLOSED;
+#define JANE		{ "<jane@example.net>", NULL, NULL }
+
 static const struct act_case cases[] = {
+	{ .name = "bounce returning a customer's message to her is delivered",
+	  .sender = "<>", .rcpts = { JANE }, .headers = DSN_HDRS, .body = dsn_body,
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "outcome=delivered", "recipient's own message, not a leak",
+			    "mailbox=support@corp.example" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "the same bounce to a non-party is rejected",
+	  .sender = "<>", .rcpts = { EXT }, .headers = DSN_HDRS, .body = dsn_body,
+	  .fail = OP_COUNT, .want = VERDICT_REJECT, .want_rcode = "550", .want_xcode = "5.7.1",
+	  .want_ref = true, .want_journal = { "signals=attached-message" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "a bounce to its party and to a non-party removes the non-party only",
+	  .sender = "<>", .rcpts = { JANE, EXT }, .headers = DSN_HDRS, .body = dsn_body,
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_delrcpt = { "<consultant@fti.example>" },
+	  .want_journal = { "outcome=removed", "outcome=delivered" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "auto-reply enclosing the message to its author is delivered",
+	  .sender = "<>", .rcpts = { JANE },
+	  .headers = { { "From", "support@corp.example" }, { "To", "jane@example.net" },
+		       { "Auto-Submitted", "auto-replied" },
+		       { "Content-Type", "multipart/mixed; boundary=\"b\"" } },
+	  .body = forward_body, .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "outcome=delivered" }, .want_records = RECORDS_SOME },
+	{ .name = "a person's forward enclosing the message to its author is still a signal",
+	  .sender = "<colleague@corp.example>", .rcpts = { JANE },
+	  .headers = { { "From", "colleague@corp.example" }, { "To", "jane@example.net" },
+		       { "Content-Type", "multipart/mixed; boundary=\"b\"" } },
+	  .body = forward_body, .fail = OP_COUNT, .want = VERDICT_REJECT, .want_rcode = "550",
+	  .want_xcode = "5.7.1", .want_ref = true,
+	  .want_journal = { "signals=attached-message" }, .want_records = RECORDS_SOME },
 	{ .name = "forwarded copy is rejected with a reference",
 	  .sender = "<support@corp.example>", .rcpts = { EXT },
 	  .headers = HDRS({ "Delivered-To", "support@corp.example" }), .fail = OP_COUNT,
@@ -397,6 +460,10 @@ case_conn(const struct act_case *tc)
 		    tc->rcpts[i].host), 0);
 	for (i = 0; i < MAX_HEADERS && tc->headers[i].name != NULL; i++)
 		evidence_header(c->ev, &c->cfg->policy, tc->headers[i].name, tc->headers[i].value);
+	if (tc->body != NULL) {
+		assert_true(conn_begin_body(c));
+		conn_feed_body(c, (const unsigned char *)tc->body, strlen(tc->body));
+	}
 	return c;
 }
 

@@ -1,0 +1,124 @@
+#!/bin/bash
+# A forward never takes the legitimate copies of the same transaction with it.
+#
+# Instance "in" is the company's own server: a server-side Bcc of support@ to
+# an outside archive (recipient_bcc_maps), an unknown mailbox gone@ (an
+# error: transport that bounces), no milter; it relays everything to
+# instance "out", the egress, where fwdguard rejects forwarded copies.
+# smtpd accepts gone@ (smtpd_reject_unlisted_recipient = no), so the bounce
+# comes later, from in's bounce daemon, as a real mail server's would.
+#   1. A customer writes to support@: out removes the archive copy only,
+#      records and alerts it; support@'s copy is delivered; no bounce.
+#   2. A customer writes to support@ and gone@: in bounces gone@'s copy
+#      back to her with her message inside (To: support@); that bounce
+#      returns her own message to her and is delivered.
+#   3. One smtpd transaction carrying a forwarded copy of support@'s mail
+#      to two outside recipients and one colleague: only the colleague's
+#      copy goes on.
+. "$(dirname "$0")/lib.sh"
+
+fg_init
+start_redis || fg_die "start redis-server"
+start_sink || fg_die "start smtp-sink"
+fwdguard_config "$FG_WORK/fwdguard.yaml" enforce reject
+start_fwdguard "$FG_WORK/fwdguard.yaml" || fg_die "start fwdguard"
+start_postfix out --smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix out"
+printf 'support@corp.example archive@archive.example\n' >"$FG_WORK/bcc"
+printf 'gone@corp.example error:5.1.1 mailbox unavailable\n' >"$FG_WORK/transport"
+start_postfix in --relay "127.0.0.1:${PF_PORT[out]}" \
+    --set "recipient_bcc_maps = texthash:$FG_WORK/bcc" \
+    --set "transport_maps = texthash:$FG_WORK/transport" \
+    --set "smtpd_reject_unlisted_recipient = no" || fg_die "start postfix in"
+
+alerts_for() {	# RECIPIENT: the alert records that name it, one per line
+	rcli_raw XRANGE fwdguard:alerts - + | tr '\n' '\t' |
+	    sed 's/\t[0-9][0-9]*-[0-9][0-9]*\t/\n/g' | grep -F -- "$1"
+}
+bounces_to() {	# ADDR: captured transactions from <> to ADDR (file names)
+	local f
+	while IFS= read -r f; do
+		sink_file_has_rcpt "$f" "$1" && grep -q '^X-Mail-Args: *<>' "$f" && echo "$f"
+	done < <(sink_files)
+}
+
+has_bounce_to() { [ -n "$(bounces_to "$1")" ]; }
+
+# --- 1. the archive Bcc ------------------------------------------------------
+msg="$FG_WORK/customer.eml"
+make_message "$msg" \
+    "From: Jane Customer <jane@customer.example>" \
+    "To: support@corp.example" \
+    "Subject: my new address"
+send_smtp "${PF_PORT[in]}" jane@customer.example support@corp.example "$msg"
+check "bcc: in accepted the customer's message" expect_match '^250 ' "$SMTP_REPLY"
+wait_for 15 "support@'s copy at the sink" sink_has_rcpt support@corp.example
+wait_for 10 "a record for the archive copy" audit_has recipient=archive@archive.example
+wait_delivered in
+wait_delivered out
+check "bcc: support@'s copy was delivered" \
+    expect_eq 1 "$(sink_rcpt_count support@corp.example)"
+check "bcc: the archive copy did not leave" \
+    expect_eq 0 "$(sink_rcpt_count archive@archive.example)"
+rec=$(audit_find recipient=archive@archive.example | head -n 1)
+check "bcc: archive record action=reject" expect_eq reject "$(audit_field "$rec" action)"
+check "bcc: archive record outcome=removed" expect_eq removed "$(audit_field "$rec" outcome)"
+check "bcc: archive record reason says the recipient was removed" \
+    expect_match 'recipient removed, the others delivered' "$(audit_field "$rec" reason)"
+check "bcc: archive record names support@" \
+    expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+rec=$(audit_find recipient=support@corp.example | head -n 1)
+check "bcc: support@ record outcome=delivered" \
+    expect_eq delivered "$(audit_field "$rec" outcome)"
+check "bcc: the removal was alerted" \
+    expect_match 'recipient removed' "$(alerts_for archive@archive.example)"
+check "bcc: no bounce to the customer" expect_eq 0 "$(sink_rcpt_count jane@customer.example)"
+check "bcc: in bounced nothing" fg_not maillog_has in 'status=bounced'
+
+# --- 2. a bounce that returns the customer's message to her -----------------
+msg="$FG_WORK/customer2.eml"
+make_message "$msg" \
+    "From: Bob Customer <bob@customer.example>" \
+    "To: support@corp.example, gone@corp.example" \
+    "Subject: please call me back"
+send_smtp "${PF_PORT[in]}" bob@customer.example support@corp.example,gone@corp.example "$msg"
+check "bounce: in accepted the message" expect_match '^250 ' "$SMTP_REPLY"
+wait_for 15 "in bounced gone@'s copy" maillog_has in 'to=<gone@corp.example>.*status=bounced'
+wait_for 15 "the bounce at the sink" has_bounce_to bob@customer.example
+wait_delivered in
+wait_delivered out
+check "bounce: the bounce reached the customer" \
+    expect_eq 1 "$(bounces_to bob@customer.example | wc -l)"
+check "bounce: it carries her message back" \
+    grep -q '^Subject: please call me back' "$(bounces_to bob@customer.example | head -n 1)"
+check "bounce: out refused nothing" fg_not maillog_has in 'said: 5[0-9][0-9] '
+rec=$(audit_find recipient=bob@customer.example | head -n 1)
+check "bounce: recorded as delivered" expect_eq delivered "$(audit_field "$rec" outcome)"
+check "bounce: no attached-message for her" \
+    fg_not list_has "$(audit_field "$rec" signals)" attached-message
+check "bounce: the reason says why" \
+    expect_match "attached-message names the recipient's own message" \
+    "$(audit_field "$rec" reason)"
+
+# --- 3. a forwarded copy to two outside and one inside recipient -------------
+msg="$FG_WORK/forward.eml"
+make_message "$msg" \
+    "Delivered-To: support@corp.example" \
+    "From: Jane Customer <jane@customer.example>" \
+    "To: support@corp.example" \
+    "Subject: fwd rule copy"
+send_smtp "${PF_PORT[out]}" support@corp.example \
+    consultant@fti.example,colleague@corp.example,partner@other.example "$msg"
+check "smtpd: the transaction was accepted" expect_match '^250 ' "$SMTP_REPLY"
+wait_for 15 "the colleague's copy at the sink" sink_has_rcpt colleague@corp.example
+wait_delivered out
+check "smtpd: the colleague got it" expect_eq 1 "$(sink_rcpt_count colleague@corp.example)"
+check "smtpd: consultant@fti.example got nothing" \
+    expect_eq 0 "$(sink_rcpt_count consultant@fti.example)"
+check "smtpd: partner@other.example got nothing" \
+    expect_eq 0 "$(sink_rcpt_count partner@other.example)"
+for r in consultant@fti.example partner@other.example; do
+	rec=$(audit_find recipient=$r | head -n 1)
+	check "smtpd: $r recorded as removed" expect_eq removed "$(audit_field "$rec" outcome)"
+done
+
+fg_summary
