@@ -21,6 +21,15 @@ struct spool *spool_open(const char *dir, char *err, size_t errsize);
 void spool_close(struct spool *s);	/* accepts NULL */
 
 /*
+ * For a tool run as root on the daemon's spool (fwdguard-audit replay):
+ * becomes the directory's owner (user and group, no supplementary groups)
+ * so that no file in it is created or followed with root's rights and the
+ * daemon can still rewrite what the tool wrote.  Does nothing when not
+ * root or when root owns the directory.  0, or -1 with err set.
+ */
+int spool_become_owner(const char *dir, char *err, size_t errsize);
+
+/*
  * Appends records and returns once they are on stable storage (0), or -1
  * with errno set when they could not be made durable: the caller must then
  * not accept the message unrecorded.

@@ -368,6 +368,10 @@ static int cmd_replay(const struct cfg *c)
 	}
 	redis_conn_close(rc);
 
+	if (spool_become_owner(c->audit.spool, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fwdguard-audit: replay: %s\n", err);
+		return 1;
+	}
 	struct spool *s = spool_open(c->audit.spool, err, sizeof(err));
 	if (s == NULL) {
 		fprintf(stderr, "fwdguard-audit: replay: %s\n", err);

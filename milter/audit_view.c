@@ -138,7 +138,29 @@ static size_t view_utf8_len(const unsigned char *p, size_t n)
 	return len;
 }
 
-/* JSON string; bytes that are not valid UTF-8 come out as \u00XX (Latin-1). */
+/*
+ * The code point of the valid UTF-8 sequence of len bytes at p.  Used to
+ * keep C1 controls (U+0080..U+009F: CSI, OSC, ... in a terminal) and bidi
+ * overrides (they reorder what the reader sees) out of what a person reads.
+ */
+static unsigned long view_utf8_cp(const unsigned char *p, size_t len)
+{
+	unsigned long cp = len == 2 ? p[0] & 0x1F : len == 3 ? p[0] & 0x0F : p[0] & 0x07;
+	for (size_t i = 1; i < len; i++)
+		cp = (cp << 6) | (p[i] & 0x3F);
+	return cp;
+}
+
+static bool view_cp_unsafe(unsigned long cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+/*
+ * JSON string; bytes that are not valid UTF-8 come out as \u00XX (Latin-1),
+ * controls and bidi controls as \uXXXX escapes.
+ */
 static void view_json_string(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -161,8 +183,10 @@ static void view_json_string(FILE *out, const char *s)
 			fputc(c, out);
 		} else {
 			size_t len = view_utf8_len(p + i, n - i);
-			if (len == 0) {
-				fprintf(out, "\\u%04x", c);
+			unsigned long cp = len == 0 ? c : view_utf8_cp(p + i, len);
+			if (len == 0 || view_cp_unsafe(cp)) {
+				fprintf(out, "\\u%04lx", cp);
+				i += len == 0 ? 0 : len - 1;
 			} else {
 				fwrite(p + i, 1, len, out);
 				i += len - 1;
@@ -187,17 +211,31 @@ void view_print_json(FILE *out, const struct view_entry *e)
 	fputs("}\n", out);
 }
 
-/* A copy fit for a terminal: control bytes become '?', empty becomes "-". */
+/*
+ * A copy fit for a terminal: control characters (C0, DEL, C1), bidi
+ * controls and bytes that are not UTF-8 become '?', empty becomes "-".
+ */
 static char *view_cell(const char *v)
 {
 	if (v == NULL || *v == '\0')
 		return strdup("-");
-	char *c = strdup(v);
+	size_t n = strlen(v), o = 0;
+	char *c = malloc(n + 1);
 	if (c == NULL)
 		return NULL;
-	for (unsigned char *p = (unsigned char *)c; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	const unsigned char *p = (const unsigned char *)v;
+	for (size_t i = 0; i < n;) {
+		size_t len = p[i] < 0x80 ? 1 : view_utf8_len(p + i, n - i);
+		if (len == 0 || view_cp_unsafe(len == 1 ? p[i] : view_utf8_cp(p + i, len))) {
+			c[o++] = '?';
+			i += len == 0 ? 1 : len;
+			continue;
+		}
+		memcpy(c + o, p + i, len);
+		o += len;
+		i += len;
+	}
+	c[o] = '\0';
 	return c;
 }
 

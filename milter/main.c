@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -182,19 +183,38 @@ main_drop_privileges(const struct passwd *pw)
 	return 0;
 }
 
+/*
+ * Written as root, often in a directory others can write to: never through
+ * a symbolic link, and never into anything but a plain file with one name
+ * (a hard link to a system file would be truncated otherwise).
+ */
 static int
 main_pidfile(const char *path)
 {
-	FILE *f;
+	struct stat st;
+	char buf[32];
+	int fd, len;
 
 	if (path == NULL)
 		return 0;
-	if ((f = fopen(path, "w")) == NULL) {
-		log_err("cannot write pid file %s", path);
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0) {
+		log_err("cannot write pid file %s%s", path,
+		    errno == ELOOP ? " (it is a symbolic link)" : "");
 		return -1;
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f) == 0 ? 0 : -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		log_errx("pid file %s is not a plain file with one name: not written", path);
+		close(fd);
+		return -1;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, buf, (size_t)len) != len) {
+		log_err("cannot write pid file %s", path);
+		close(fd);
+		return -1;
+	}
+	return close(fd) == 0 ? 0 : -1;
 }
 
 /* Socket, spool directory, fork, pid file, privilege drop: the root part. */

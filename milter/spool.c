@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -150,6 +151,25 @@ static int spool_scan(struct spool *s, uint64_t after, uint64_t *next, uint64_t 
 	return 0;
 }
 
+int spool_become_owner(const char *dir, char *err, size_t errsize)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &st) != 0) {
+		spool_seterr(err, errsize, "stat", dir, errno);
+		return -1;
+	}
+	if (st.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
+		spool_seterr(err, errsize, "become the owner of", dir, errno);
+		return -1;
+	}
+	return 0;
+}
+
 struct spool *spool_open(const char *dir, char *err, size_t errsize)
 {
 	struct spool *s = calloc(1, sizeof(*s));
@@ -174,7 +194,7 @@ struct spool *spool_open(const char *dir, char *err, size_t errsize)
 	}
 	/* Creating the lock file also proves the directory is writable now,
 	 * rather than at the first message. */
-	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (s->lockfd < 0) {
 		spool_seterr(err, errsize, "lock file", dir, errno);
 		goto fail;
@@ -253,7 +273,7 @@ static int spool_journal_open(struct spool *s, size_t rotate)
 	if (max > 0 && !s->wfresh) {
 		spool_journal_name(name, sizeof(name), max);
 		/* O_RDWR: appendable() reads the last byte. */
-		int fd = openat(s->dirfd, name, O_RDWR | O_APPEND | O_CLOEXEC);
+		int fd = openat(s->dirfd, name, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 		struct stat st;
 		if (fd >= 0 && fstat(fd, &st) == 0 &&
 		    spool_journal_appendable(fd, st.st_size, rotate)) {
@@ -267,7 +287,7 @@ static int spool_journal_open(struct spool *s, size_t rotate)
 	}
 	uint64_t seq = (max > s->wseq ? max : s->wseq) + 1;
 	spool_journal_name(name, sizeof(name), seq);
-	int fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	int fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0)
 		return -1;
 	/* The file's own fdatasync does not make its directory entry durable. */
@@ -461,7 +481,7 @@ static void spool_cursor_load(struct spool *s)
 
 	s->ack_seq = 0;
 	s->ack_off = 0;
-	int fd = openat(s->dirfd, "cursor", O_RDONLY | O_CLOEXEC);
+	int fd = openat(s->dirfd, "cursor", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -480,7 +500,12 @@ static int spool_cursor_save(struct spool *s, uint64_t seq, off_t off)
 {
 	char buf[64];
 	int len = snprintf(buf, sizeof(buf), "%" PRIu64 " %lld\n", seq, (long long)off);
-	int fd = openat(s->dirfd, "cursor.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/* Whatever is there (a leftover, or a link someone planted) is
+	 * replaced, never written through; the reader lock makes us alone. */
+	if (unlinkat(s->dirfd, "cursor.tmp", 0) != 0 && errno != ENOENT)
+		return -1;
+	int fd = openat(s->dirfd, "cursor.tmp",
+	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0)
 		return -1;
 	if (write(fd, buf, (size_t)len) != len || fsync(fd) != 0) {
@@ -568,7 +593,7 @@ static int spool_reader_open(struct spool *s)
 		spool_reader_reset_file(s);
 		if (s->rd_seq > 0) {
 			spool_journal_name(name, sizeof(name), s->rd_seq);
-			s->rfd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
+			s->rfd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 			if (s->rfd >= 0) {
 				s->rfd_seq = s->rd_seq;
 				s->rbuf_off = s->rd_off;

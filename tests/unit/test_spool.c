@@ -197,6 +197,42 @@ static void test_cursor_survives_reopen(void **state)
 	spool_close(s);
 }
 
+/*
+ * A link planted as cursor.tmp (the spool directory belongs to the daemon's
+ * user, a tool may run as root) is replaced, never written through.
+ */
+static void test_planted_cursor_link_is_not_followed(void **state)
+{
+	struct fixture *f = *state;
+	char victim[128], link[128], buf[16] = "";
+	snprintf(victim, sizeof(victim), "%s.victim", f->dir);
+	snprintf(link, sizeof(link), "%s/cursor.tmp", f->dir);
+	FILE *v = fopen(victim, "w");
+	assert_non_null(v);
+	fputs("precious", v);
+	fclose(v);
+	char *abs = realpath(victim, NULL);
+	assert_non_null(abs);
+	assert_int_equal(symlink(abs, link), 0);
+	free(abs);
+
+	struct spool *s = open_ok(f->dir);
+	commit_ids(s, 0, 2);
+	expect_ids(s, 0, 2);
+	assert_int_equal(spool_ack(s), 0);
+	spool_close(s);
+
+	v = fopen(victim, "r");
+	assert_non_null(v);
+	assert_non_null(fgets(buf, sizeof(buf), v));
+	fclose(v);
+	remove(victim);
+	assert_string_equal(buf, "precious");
+	s = open_ok(f->dir);
+	expect_ids(s, 2, 2);
+	spool_close(s);
+}
+
 static void test_reopen_appends_to_the_last_journal(void **state)
 {
 	struct fixture *f = *state;
@@ -455,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_next_ack_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rewind_returns_unacked_records_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_survives_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_planted_cursor_link_is_not_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_appends_to_the_last_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_commits_share_syncs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_last_line_is_ignored, setup, teardown),
