@@ -501,7 +501,7 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 {
 	const struct decision *d = &j->dec[i];
 	struct record *r;
-	char id[IDS_LEN + 1], summary[600], signals[512], rcpt[MESSAGE_FIELD_MAX + 2];
+	char id[IDS_LEN + 1], summary[800], signals[512], rcpt[MESSAGE_FIELD_MAX + 2];
 	int rc = 0;
 
 	ids_new(id);
