@@ -15,6 +15,9 @@
 #   3. One smtpd transaction carrying a forwarded copy of support@'s mail
 #      to two outside recipients and one colleague: only the colleague's
 #      copy goes on.
+#   4. Instance in2's virtual alias keeps support@'s copy and forwards one
+#      outside: the egress sees both in one transaction and removes the
+#      forward only.
 . "$(dirname "$0")/lib.sh"
 
 fg_egress_world enforce reject
@@ -115,5 +118,37 @@ for r in consultant@fti.example partner@other.example; do
 	rec=$(audit_find recipient=$r | head -n 1)
 	check "smtpd: $r recorded as removed" expect_eq removed "$(audit_field "$rec" outcome)"
 done
+
+# --- 4. an alias that keeps a copy and forwards one ------------------------------
+# Instance in2 expands support@ to itself and an outside consultant: both
+# copies reach out in one transaction, each with ORCPT=support@.
+printf 'support@corp.example support@corp.example, consultant@fti.example\n' \
+    >"$FG_WORK/keep-virtual"
+start_postfix in2 --relay "127.0.0.1:${PF_PORT[out]}" --virtual "$FG_WORK/keep-virtual" ||
+    fg_die "start postfix in2"
+msg="$FG_WORK/kept.eml"
+make_message "$msg" \
+    "From: Carol Customer <carol@customer.example>" \
+    "To: support@corp.example" \
+    "Subject: kept copy"
+send_smtp "${PF_PORT[in2]}" carol@customer.example support@corp.example "$msg"
+check "alias: in2 accepted the message" expect_match '^250 ' "$SMTP_REPLY"
+kept_copies() {	# captured transactions to support@ with the subject "kept copy"
+	local f
+	while IFS= read -r f; do
+		sink_file_has_rcpt "$f" support@corp.example &&
+		    grep -q '^Subject: kept copy' "$f" && echo "$f"
+	done < <(sink_files)
+}
+has_kept_copy() { [ -n "$(kept_copies)" ]; }
+wait_for 15 "support@'s kept copy" has_kept_copy
+wait_delivered in2
+wait_delivered out
+check "alias: support@ kept its copy" expect_eq 1 "$(kept_copies | wc -l)"
+check "alias: consultant@fti.example got nothing" \
+    expect_eq 0 "$(sink_rcpt_count consultant@fti.example)"
+rec=$(audit_find recipient=consultant@fti.example | tail -n 1)
+check "alias: the forward recorded as removed" expect_eq removed "$(audit_field "$rec" outcome)"
+check "alias: in2 bounced nothing" fg_not maillog_has in2 'status=bounced'
 
 fg_summary
