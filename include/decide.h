@@ -94,10 +94,13 @@ int decide_message(const struct decide_message *m, struct decision *out);
  * quarantine, tempfail or reject.  An action never harms the recipients
  * that do not offend: while one remains, every offending recipient is
  * removed and ACTION_STRIP is returned (ACTION_FLAG or ACTION_ACCEPT when
- * none offends).  Only when every recipient offends, or a decision is
- * whole, the message gets the most severe enforced action, with
- * ACTION_QUARANTINE for a message every recipient of which is stripped.
- * Monitor-mode decisions are recorded, never applied.
+ * none offends).  When every recipient offends, the message gets the most
+ * severe action, ACTION_QUARANTINE for a message every recipient of which
+ * is stripped.  A whole decision beside recipients that do not offend
+ * gives the message the most severe whole action; with ACTION_QUARANTINE
+ * the other offending recipients are removed first (FATE_REMOVED), so
+ * releasing the message delivers none of them.  Monitor-mode decisions
+ * are recorded, never applied.
  */
 enum action decide_outcome(struct decision *d, size_t n);
 

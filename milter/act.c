@@ -599,8 +599,8 @@ act_log(const struct act_job *j)
 
 /*
  * The decision a whole-message reply or hold names: the first enforced one
- * with the message's action, else (every recipient stripped, so the
- * message is held) the first stripped one.
+ * with the message's action that was not removed from it, else (every
+ * recipient stripped, so the message is held) the first stripped one.
  */
 static size_t
 act_first(const struct act_job *j, enum action a)
@@ -608,11 +608,25 @@ act_first(const struct act_job *j, enum action a)
 	size_t i;
 
 	for (i = 0; i < j->n; i++)
-		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == a)
+		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == a &&
+		    j->dec[i].fate != FATE_REMOVED)
 			return i;
 	for (i = 0; i < j->n; i++)
 		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == ACTION_STRIP)
 			return i;
+	return 0;
+}
+
+/* Removes every recipient decide_outcome() removed; -1 when one cannot be. */
+static int
+act_remove(const struct act_job *j, const struct act_ops *ops)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		if (j->dec[i].fate == FATE_REMOVED &&
+		    ops->delrcpt(ops->ctx, j->c->rcpts[i].raw) != 0)
+			return -1;
 	return 0;
 }
 
@@ -683,12 +697,12 @@ act_apply(const struct act_job *j, const struct act_ops *ops)
 		return act_reply(ops, "451", ACT_DEFAULT_TEMPFAIL,
 		    j->dec[i].rule != NULL ? j->dec[i].rule->reply : NULL, j->ids[i]);
 	case ACTION_QUARANTINE:
+		if (act_remove(j, ops) != 0)
+			return act_fail_action(j, ops, "could not remove a recipient");
 		return act_quarantine(j, ops, act_first(j, ACTION_QUARANTINE));
 	case ACTION_STRIP:
-		for (i = 0; i < j->n; i++)
-			if (j->dec[i].fate == FATE_REMOVED &&
-			    ops->delrcpt(ops->ctx, j->c->rcpts[i].raw) != 0)
-				return act_fail_action(j, ops, "could not remove a recipient");
+		if (act_remove(j, ops) != 0)
+			return act_fail_action(j, ops, "could not remove a recipient");
 		return VERDICT_ACCEPT;
 	case ACTION_FLAG:
 	case ACTION_ACCEPT:

@@ -324,41 +324,69 @@ static void decide_note_removed(struct decision *d)
 	memcpy(d->reason + strlen(d->reason), note, sizeof(note));
 }
 
-enum action decide_outcome(struct decision *d, size_t n)
+static enum decide_fate decide_fate_of(enum action a)
 {
-	enum action worst = ACTION_ACCEPT;
-	enum decide_fate fate_of_all;
-	size_t i, kept = 0;
-	bool whole = false;
+	return a == ACTION_REJECT ? FATE_REJECTED : a == ACTION_TEMPFAIL ? FATE_TEMPFAILED :
+	    a == ACTION_QUARANTINE ? FATE_HELD : FATE_DELIVERED;
+}
+
+/* An offending decision that can only be carried out on the whole message. */
+static bool decide_whole(const struct decision *d)
+{
+	return decide_offends(d) && d->whole && d->action > ACTION_STRIP;
+}
+
+/*
+ * A whole decision beside recipients that do not offend: a tempfail or
+ * reject refuses the message (its retry is decided again, so nothing goes
+ * out meanwhile); a hold removes the other offending recipients first, so
+ * that releasing the message never delivers what was refused.
+ */
+static enum action decide_outcome_whole(struct decision *d, size_t n, enum action a)
+{
+	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (d[i].mode == MODE_ENFORCE && d[i].action > worst)
-			worst = d[i].action;
-		if (!decide_offends(&d[i]))
-			kept++;
-		else if (d[i].whole && d[i].action > ACTION_STRIP)
-			whole = true;
+		d[i].fate = decide_fate_of(a);
+		if (a == ACTION_QUARANTINE && decide_offends(&d[i]) && !decide_whole(&d[i])) {
+			d[i].fate = FATE_REMOVED;
+			decide_note_removed(&d[i]);
+		}
 	}
-	if (kept == 0 && worst == ACTION_STRIP)
-		worst = ACTION_QUARANTINE;
-	if (kept == 0 || whole) {
-		fate_of_all = worst == ACTION_REJECT ? FATE_REJECTED :
-		    worst == ACTION_TEMPFAIL ? FATE_TEMPFAILED :
-		    worst == ACTION_QUARANTINE ? FATE_HELD : FATE_DELIVERED;
+	return a;
+}
+
+enum action decide_outcome(struct decision *d, size_t n)
+{
+	enum action worst = ACTION_ACCEPT, whole = ACTION_ACCEPT, kept_worst = ACTION_ACCEPT;
+	size_t i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!decide_offends(&d[i])) {
+			kept++;
+			if (d[i].mode == MODE_ENFORCE && d[i].action == ACTION_FLAG)
+				kept_worst = ACTION_FLAG;
+			continue;
+		}
+		if (d[i].action > worst)
+			worst = d[i].action;
+		if (decide_whole(&d[i]) && d[i].action > whole)
+			whole = d[i].action;
+	}
+	if (kept == 0) {
+		if (worst == ACTION_STRIP)
+			worst = ACTION_QUARANTINE;
 		for (i = 0; i < n; i++)
-			d[i].fate = fate_of_all;
+			d[i].fate = decide_fate_of(worst);
 		return worst;
 	}
+	if (whole != ACTION_ACCEPT)
+		return decide_outcome_whole(d, n, whole);
 	/* Someone is left to deliver to: the offending copies go, the rest is untouched. */
-	worst = ACTION_ACCEPT;
 	for (i = 0; i < n; i++) {
 		d[i].fate = decide_offends(&d[i]) ? FATE_REMOVED : FATE_DELIVERED;
-		if (d[i].fate == FATE_REMOVED) {
-			worst = ACTION_STRIP;
+		if (d[i].fate == FATE_REMOVED)
 			decide_note_removed(&d[i]);
-		} else if (worst == ACTION_ACCEPT && d[i].mode == MODE_ENFORCE &&
-		    d[i].action == ACTION_FLAG)
-			worst = ACTION_FLAG;
 	}
-	return worst;
+	return worst != ACTION_ACCEPT ? ACTION_STRIP : kept_worst;
 }
