@@ -69,14 +69,27 @@ enum address_status address_parse(const char *raw, size_t len, struct address *o
 const char *address_status_str(enum address_status st);
 
 /*
- * Writes the comparison form of an address into out: local part lower-cased,
- * unquoted, with the recipient delimiter extension removed (the local part is
- * cut at the first character found in delimiters, unless that is its first
- * character), then '@' and the normalized domain: "Support+x"@Corp.Example.
+ * Writes the comparison form of an address into out: local part lower-cased
+ * and unquoted, then '@' and the normalized domain: "Support"@Corp.Example.
  * -> "support@corp.example".  Unqualified addresses give "local" alone.
- * Returns 0, or -1 when out (size) is too small.
+ * delimiters NULL or "": the whole address, the form every comparison
+ * starts with (and the only one for external addresses and exceptions: our
+ * delimiters say nothing about another domain's mailboxes).  Otherwise the
+ * local part is cut where address_extension() says: "support+x" ->
+ * "support"; only policy_protected() and the directory use that form, for
+ * an internal address whose whole form named nothing (README.md,
+ * "Recipient delimiters").  Returns 0, or -1 when out (size) is too small.
  */
 int address_canonical(const struct address *a, const char *delimiters, char *out, size_t size);
+
+/*
+ * Where the extension of an unquoted local part starts, as Postfix's
+ * split_addr(3) finds it: at the first character of delimiters, unless the
+ * local part starts with one (no extension), is postmaster, mailer-daemon
+ * or double-bounce, or, with '-' among the delimiters, starts with "owner-"
+ * or ends in "-request".  strlen(local) when there is no extension.
+ */
+size_t address_extension(const char *local, const char *delimiters);
 
 /*
  * Scans an RFC 5322 address-list header value (display names, quoted

@@ -41,6 +41,9 @@ struct cfg_ldap {
 	char *mailbox_filter;	/* default "(|(mail=%s)(mailAlternateAddress=%s))" */
 	char **forward_attributes;	/* default mailForwardingAddress, mailRoutingAddress */
 	size_t nforward_attributes;
+	char **address_attributes;	/* an entry's addresses; default mail, mailLocalAddress,
+					 * mailAlternateAddress, proxyAddresses (smtp: values) */
+	size_t naddress_attributes;
 	char *protected_filter;
 	char *domain_filter;
 	double timeout;		/* seconds, default 2 */

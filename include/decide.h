@@ -27,6 +27,7 @@ struct decide_rcpt {
 	signal_set extra;		/* signals found outside the message (directory) */
 	const char *extra_mailbox;	/* protected mailbox those concern, or NULL */
 	const char *extra_target;	/* forward target they name, or NULL */
+	bool extra_is_rcpt;		/* extra_mailbox is this recipient's own (directory) */
 	bool directory_error;		/* protected, and the directory could not answer */
 	signal_set own_party;		/* not raised: the message they name is this
 					 * recipient's own (leak_attached_message()) */
@@ -59,6 +60,8 @@ const char *decide_fate_name(enum decide_fate f);
 struct decision {
 	signal_set signals;
 	const char *mailbox;		/* protected mailbox concerned, or NULL; borrowed */
+	char mailbox_address[DECIDE_TARGET_MAX];	/* the recipient's address when it
+					 * names the mailbox (an alias, an extension); "" else */
 	bool sender_protected;
 	enum destination destination;
 	enum direction direction;

@@ -66,6 +66,14 @@ void dircache_set_ttl(struct dircache *c, long ttl, long negative_ttl, long stal
 enum dir_status dircache_get(struct dircache *c, const struct dircache_backend *b,
     enum dir_kind kind, const char *key, time_t now, struct dir_values *out, bool *stale);
 
+/*
+ * The last answer held for (kind, key), whatever its age, without asking
+ * the backend and without waiting for a query in flight: DIR_FOUND,
+ * DIR_NOTFOUND, or DIR_TRYAGAIN when none is held.  For callers that must
+ * not block (the policy hooks) and only refine what a lookup just said.
+ */
+enum dir_status dircache_peek(struct dircache *c, enum dir_kind kind, const char *key);
+
 /* Forgets every answer (reload); queries in flight complete but are not kept. */
 void dircache_flush(struct dircache *c);
 

@@ -13,12 +13,23 @@
  *                           attributes, so one query answers both
  * Two matching entries are ambiguous: logged, and answered "try again".
  *
- * Protected mailboxes known only to the directory also count for the
- * egress header signals (Delivered-To: and the like): a thread reloads
- * the whole protected set (protected_filter, attributes: those compared
- * with %s in mailbox_filter, e.g. mail and mailAlternateAddress) every
- * ldap.cache.ttl seconds, and policy_protected_canonical() consults that
- * set through the policy's protected_hook, which never blocks on LDAP.
+ * Protected mailboxes known only to the directory, and every address of
+ * an entry that holds a protected mailbox, also count for the egress
+ * header signals (Delivered-To: and the like): a thread reloads the whole
+ * protected set every ldap.cache.ttl seconds (at least 30) - the entries
+ * of each YAML protected address (mailbox_filter) and of protected_filter,
+ * attributes ldap.address_attributes and those compared with %s in
+ * mailbox_filter - and policy_protected_canonical() consults that set
+ * through the policy's protected_hook, which never blocks on LDAP.  Each
+ * address maps to its mailbox's canonical name (diralias.h): mail to
+ * contactfr@, another address of support@'s entry, is support@'s.
+ *
+ * Recipient delimiters (README.md "Recipient delimiters"): a recipient is
+ * looked up whole first; only when the directory has no entry for the
+ * whole address, and the address is internal, is the address without its
+ * extension looked up - Postfix's order, so the entry asked about is the
+ * one Postfix delivers to.  A whole address that could not be looked up
+ * (try again) is never taken for "no entry".
  *
  * Internal domains from the directory (ldap.domain_filter, optional): the
  * same thread, in the same pass, loads the values of attribute
@@ -43,6 +54,7 @@
 #ifndef FWDGUARD_DIRECTORY_H
 #define FWDGUARD_DIRECTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -96,8 +108,14 @@ void directory_close(struct directory *d);	/* accepts NULL */
  */
 int directory_reconfigure(struct directory *d, const struct cfg *cfg, char *err, size_t errsize);
 
-/* Points policy's protected_hook and internal_hook at d (NULL d: clears them). */
+/* Points policy's protected_hook, known_hook and internal_hook at d (NULL d: clears them). */
 void directory_attach(struct directory *d, struct policy *p);
+
+/* Whether d has an ldap.uri (lookups are asked); false for NULL. */
+bool directory_active(const struct directory *d);
+
+/* Copies text into buf for a log line or a record: control characters and non-ASCII become '?'. */
+const char *directory_clean(char *buf, size_t size, const char *text);
 
 /* The process-wide directory (set once by main), or NULL. */
 struct directory *directory_current(void);
@@ -113,9 +131,13 @@ enum dir_status directory_protected(struct directory *d, const char *canonical,
  * A whole-set search: every value of attrs (NULL-terminated) of the
  * entries matching filter under ldap.base, at most max_values, into *out
  * (owned by the caller).  DIR_NOTFOUND: no entry; DIR_TRYAGAIN: no answer.
+ * by_entry: each value is written "<attribute>:<value>" (DIR_ENTRY_TAG)
+ * and each entry's values are followed by an empty value, so the caller
+ * can tell the entries and the attributes apart (diralias.h).
  */
+#define DIR_ENTRY_TAG	':'
 typedef enum dir_status (*directory_search_fn)(void *ctx, const char *filter, char **attrs,
-    size_t max_values, struct dir_values *out);
+    size_t max_values, bool by_entry, struct dir_values *out);
 
 /*
  * Tests: the searches of directory_refresh go to search instead of LDAP
@@ -141,13 +163,21 @@ int directory_internal_known(struct directory *d, const char *domain);
 const char *directory_protected_known(struct directory *d, const char *canonical);
 
 /*
+ * 1 when the directory said, in an answer it still holds, that the whole
+ * canonical address has an entry of its own; else 0.  Never blocks (the
+ * policy's known_hook).
+ */
+int directory_address_known(struct directory *d, const char *canonical);
+
+/*
  * The directory facts of one parsed recipient, for decide_message(): when
  * it is a protected mailbox (per policy or directory), its forward targets
  * are classified with policy_destination(); the first external, not
  * allowed one sets the directory-forward signal, extra_mailbox and
  * extra_target (written into target, which must outlive r).  A protected
  * recipient the directory cannot answer for gets directory_error.
- * extra_mailbox is set for every protected recipient (puts it in scope).
+ * extra_mailbox is set for every protected recipient (puts it in scope),
+ * with extra_is_rcpt: the mailbox is the recipient's own.
  */
 void directory_rcpt(struct directory *d, const struct policy *p, struct decide_rcpt *r,
     time_t now, char *target, size_t size);

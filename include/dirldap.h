@@ -13,6 +13,7 @@
 #ifndef FWDGUARD_DIRLDAP_H
 #define FWDGUARD_DIRLDAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cfg.h"
@@ -36,8 +37,10 @@ int dirldap_configure(struct dirldap *dl, const struct cfg_ldap *l, const char *
  * caller), at most max_values.  max_entries 0: any number; else more
  * matching entries than max_entries is a fault (ambiguous).  *nentries
  * receives the number of entries.  DIR_NOTFOUND when none matched.
+ * by_entry: the values come in the by-entry form of directory.h.
  */
 enum dir_status dirldap_search(struct dirldap *dl, const char *filter, char **attrs,
-    int max_entries, size_t max_values, struct dir_values *out, size_t *nentries);
+    int max_entries, size_t max_values, bool by_entry, struct dir_values *out,
+    size_t *nentries);
 
 #endif

@@ -89,6 +89,14 @@ struct policy {
 	const char *(*protected_hook)(void *ctx, const char *canonical);
 	void *protected_ctx;
 	/*
+	 * Optional: whether a whole canonical address is a recipient of its
+	 * own (the directory has an entry for it): 1 yes, 0 no or unknown.
+	 * Must not block.  When it says 1, the address without its extension
+	 * does not name a protected mailbox (policy_protected).
+	 */
+	int (*known_hook)(void *ctx, const char *canonical);
+	void *known_ctx;
+	/*
 	 * Optional: internal domains known elsewhere (the directory's
 	 * ldap.domain_filter), asked after the internal list above with a
 	 * normalized domain.  Returns 1 when internal, else 0.  Must not
@@ -101,10 +109,13 @@ struct policy {
 /*
  * The canonical protected mailbox an address names, or NULL.  Borrowed from
  * the policy.  Routed addresses (nhops > 1) never name a protected mailbox.
+ * The whole address is tried first; the address without its recipient
+ * delimiter extension only when it is internal and the whole address is
+ * no recipient of its own (known_hook): README.md "Recipient delimiters".
  */
 const char *policy_protected(const struct policy *p, const struct address *a);
 
-/* Same, for a canonical address string ("support@corp.example"). */
+/* Same, for one canonical address string ("support@corp.example"), as it is. */
 const char *policy_protected_canonical(const struct policy *p, const char *canonical);
 
 /* 1 when the normalized domain is internal: the internal list, then internal_hook. */

@@ -486,6 +486,7 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 	rc |= record_set(r, "policy", j->cfg->digest);
 	rc |= record_set(r, "sender_protected", d->sender_protected ? "yes" : "no");
 	rc |= record_set(r, "daemon", c->daemon_name);
+	rc |= record_set(r, "mailbox_address", d->mailbox_address);
 	if (d->destination == DEST_ALLOWED && d->allow != NULL) {
 		rc |= record_set(r, "allow_reason", d->allow->reason);
 		rc |= record_set(r, "allow_owner", d->allow->owner);
@@ -523,6 +524,7 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	rc |= record_set(r, "host", act_host());
 	rc |= record_set(r, "queue_id", j->c->queue_id);
 	rc |= record_set(r, "mailbox", d->mailbox);
+	rc |= record_set(r, "mailbox_address", d->mailbox_address);
 	rc |= record_set(r, "recipient", act_envelope(rcpt, sizeof(rcpt), j->c->rcpts[i].raw));
 	rc |= record_set(r, "target", d->target);
 	rc |= record_set(r, "destination", destination_name(d->destination));

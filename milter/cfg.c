@@ -183,6 +183,7 @@ cfg_contents_free(struct cfg *c)
 	free(c->ldap.base);
 	free(c->ldap.mailbox_filter);
 	cfg_strv_free(c->ldap.forward_attributes, c->ldap.nforward_attributes);
+	cfg_strv_free(c->ldap.address_attributes, c->ldap.naddress_attributes);
 	free(c->ldap.protected_filter);
 	free(c->ldap.domain_filter);
 	free(c->redis.address);
@@ -218,6 +219,16 @@ cfg_defaults(struct cfg_loader *l)
 		c->ldap.forward_attributes[0] = cfg_strdup(l, "mailForwardingAddress");
 		c->ldap.forward_attributes[1] = cfg_strdup(l, "mailRoutingAddress");
 		c->ldap.nforward_attributes = 2;
+	}
+	if ((c->ldap.address_attributes = calloc(5, sizeof(char *))) == NULL)
+		l->nomem = true;
+	else {
+		static const char *const addr_attrs[] = { "mail", "mailLocalAddress",
+		    "mailAlternateAddress", "proxyAddresses" };
+
+		for (size_t i = 0; i < 4; i++)
+			c->ldap.address_attributes[i] = cfg_strdup(l, addr_attrs[i]);
+		c->ldap.naddress_attributes = 4;
 	}
 	c->ldap.timeout = 2;
 	c->ldap.cache_ttl = 300;

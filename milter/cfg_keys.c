@@ -674,6 +674,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "ldap", "mailbox_filter", cfg_set_filter, C(ldap.mailbox_filter), KEY_NEEDS_S, 0, 0, 0 },
 	{ "ldap", "forward_attributes", cfg_set_strlist, C(ldap.forward_attributes), 0, 1, 0,
 	    C(ldap.nforward_attributes) },
+	{ "ldap", "address_attributes", cfg_set_strlist, C(ldap.address_attributes), 0, 1, 0,
+	    C(ldap.naddress_attributes) },
 	{ "ldap", "protected_filter", cfg_set_filter, C(ldap.protected_filter), 0, 0, 0, 0 },
 	{ "ldap", "domain_filter", cfg_set_filter, C(ldap.domain_filter), 0, 0, 0, 0 },
 	{ "ldap", "timeout", cfg_set_seconds, C(ldap.timeout), 0, 0, 300, 0 },

@@ -23,9 +23,11 @@ static const char *cfg_dir_name(int i) { return direction_name((enum direction)i
 static const char *cfg_signal_name(int i) { return signal_name((enum fg_signal)i); }
 
 /*
- * Parses a single mailbox address and writes its comparison form (with the
- * configured recipient delimiters) into out.  Returns 0, or -1 after
- * reporting.  Routed forms are refused: they never name a mailbox.
+ * Parses a single mailbox address and writes its comparison form into out:
+ * the whole address, lower-cased (README.md "Recipient delimiters": a
+ * protected customer-service@ is not customer@, an exception for partner@
+ * is not one for partner-exfil@).  Returns 0, or -1 after reporting.
+ * Routed forms are refused: they never name a mailbox.
  */
 static int
 cfg_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path,
@@ -46,7 +48,7 @@ cfg_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path,
 		cfg_report(l, n, path, "address '%s' has no domain", shown);
 	else if (a.nhops != 1)
 		cfg_report(l, n, path, "address '%s' is routed through other domains", shown);
-	else if (address_canonical(&a, l->cfg->policy.delimiters, out, size) < 0)
+	else if (address_canonical(&a, NULL, out, size) < 0)
 		cfg_report(l, n, path, "address '%s' is too long", shown);
 	else
 		return 0;

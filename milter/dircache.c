@@ -321,6 +321,23 @@ dircache_get(struct dircache *c, const struct dircache_backend *b,
 	return st;
 }
 
+enum dir_status
+dircache_peek(struct dircache *c, enum dir_kind kind, const char *key)
+{
+	struct dc_entry *e;
+	enum dir_status st = DIR_TRYAGAIN;
+	char *k;
+
+	if (c == NULL || key == NULL || asprintf(&k, "%d:%s", (int)kind, key) < 0)
+		return DIR_TRYAGAIN;
+	pthread_mutex_lock(&c->lock);
+	if ((e = dircache_find(c, k, dircache_hash(k))) != NULL && e->has_answer)
+		st = e->st;
+	pthread_mutex_unlock(&c->lock);
+	free(k);
+	return st;
+}
+
 void
 dircache_flush(struct dircache *c)
 {

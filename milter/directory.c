@@ -7,10 +7,10 @@
  * and swapped whole under a rwlock, so the policy hooks never wait for
  * LDAP, only for a pointer swap.
  *
- * Strings handed to the policy (protected mailbox names) are interned:
- * the policy and the audit records borrow them for as long as they like,
- * so they are never freed.  Their number is bounded by the directory's
- * content, not by mail.
+ * Strings handed to the policy (protected mailbox names) are interned
+ * (diralias.c): the policy and the audit records borrow them for as long
+ * as they like, so they are never freed.  Their number is bounded by the
+ * directory's content, not by mail.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "diralias.h"
 #include "directory.h"
 #include "dirldap.h"
 #include "domain.h"
@@ -33,7 +34,6 @@
 #define DIR_DOMAINS_MAX		20000	/* internal domains loaded at most */
 #define DIR_DOMAIN_ATTR		"associatedDomain"	/* RFC 4524, cosine.schema */
 #define DIR_STALE_MAX		3600
-#define DIR_INTERN_BUCKETS	65536
 #define DIR_ATTRS_MAX		16
 
 /* What lookups read; replaced as a whole on reload. */
@@ -43,7 +43,9 @@ struct dir_settings {
 	char *protected_filter;
 	char *domain_filter;
 	char **fwd_attrs;	/* NULL-terminated */
-	char **set_attrs;	/* attributes compared with %s in mailbox_filter */
+	char **set_attrs;	/* address_attributes and those compared with %s in
+				 * mailbox_filter: every address of an entry */
+	char **yaml;		/* the YAML protected mailboxes, NULL-terminated */
 	long ttl;
 };
 
@@ -60,8 +62,7 @@ struct directory {
 	void *search_ctx;
 
 	pthread_rwlock_t setlock;	/* the protected set and the domains */
-	const char **set;		/* sorted interned canonical addresses */
-	size_t nset;
+	struct diralias *set;		/* protected addresses and their mailbox */
 	struct domain_list *domains;	/* from domain_filter; NULL: none loaded */
 
 	bool thread_started, stop, refresh_now;
@@ -71,9 +72,8 @@ struct directory {
 
 static struct directory *dir_current_dir;
 
-/* Copies text for a log line: control characters and non-ASCII become '?'. */
-static const char *
-dir_clean(char *buf, size_t size, const char *text)
+const char *
+directory_clean(char *buf, size_t size, const char *text)
 {
 	size_t i;
 
@@ -81,39 +81,6 @@ dir_clean(char *buf, size_t size, const char *text)
 		buf[i] = (text[i] < 0x20 || text[i] >= 0x7f) ? '?' : text[i];
 	buf[i] = '\0';
 	return buf;
-}
-
-/* ---- interned strings ------------------------------------------------------ */
-
-struct dir_interned {
-	struct dir_interned *next;
-	char s[];
-};
-
-static pthread_mutex_t dir_intern_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct dir_interned *dir_intern_table[DIR_INTERN_BUCKETS];
-
-static const char *
-dir_intern(const char *s)
-{
-	uint32_t h = 2166136261u;
-	struct dir_interned *e;
-	size_t len = strlen(s);
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	h &= DIR_INTERN_BUCKETS - 1;
-	pthread_mutex_lock(&dir_intern_lock);
-	for (e = dir_intern_table[h]; e != NULL; e = e->next)
-		if (strcmp(e->s, s) == 0)
-			break;
-	if (e == NULL && (e = malloc(sizeof(*e) + len + 1)) != NULL) {
-		memcpy(e->s, s, len + 1);
-		e->next = dir_intern_table[h];
-		dir_intern_table[h] = e;
-	}
-	pthread_mutex_unlock(&dir_intern_lock);
-	return e != NULL ? e->s : NULL;
 }
 
 /* ---- settings -------------------------------------------------------------- */
@@ -136,37 +103,65 @@ dir_settings_unref(struct dir_settings *s)
 	free(s->domain_filter);
 	dir_strv_free(s->fwd_attrs);
 	dir_strv_free(s->set_attrs);
+	dir_strv_free(s->yaml);
 	free(s);
 }
 
-/* Adds the attribute named before each "=%s" of the filter to v (no duplicates). */
+/* Appends name[0 .. len) to the NULL-terminated v unless it is there (any case). */
 static int
-dir_filter_attrs(const char *filter, char **v)
+dir_attr_add(char **v, const char *name, size_t len)
 {
 	size_t n = 0;
 
+	for (; v[n] != NULL; n++)
+		if (strlen(v[n]) == len && strncasecmp(v[n], name, len) == 0)
+			return 0;
+	if (len == 0 || n + 1 >= DIR_ATTRS_MAX)
+		return 0;
+	return (v[n] = strndup(name, len)) != NULL ? 0 : -1;
+}
+
+/*
+ * The attributes that hold an entry's addresses: ldap.address_attributes,
+ * then the attribute named before each "=%s" of the filter (so the set
+ * finds what a lookup by mailbox_filter finds); "mail" when both are empty.
+ */
+static int
+dir_address_attrs(const struct cfg_ldap *l, const char *filter, char **v)
+{
+	for (size_t i = 0; i < l->naddress_attributes; i++)
+		if (dir_attr_add(v, l->address_attributes[i], strlen(l->address_attributes[i])) != 0)
+			return -1;
 	for (const char *p = filter; (p = strstr(p, "=%s")) != NULL; p += 3) {
 		const char *a = p;
-		bool dup = false;
 
 		while (a > filter && a[-1] != '(' && a[-1] != '&' && a[-1] != '|')
 			a--;
-		if (a == p || n + 1 >= DIR_ATTRS_MAX)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			dup = dup || (strlen(v[i]) == (size_t)(p - a) &&
-			    strncasecmp(v[i], a, (size_t)(p - a)) == 0);
-		if (!dup && (v[n++] = strndup(a, (size_t)(p - a))) == NULL)
+		if (dir_attr_add(v, a, (size_t)(p - a)) != 0)
 			return -1;
 	}
-	if (n == 0 && (v[n++] = strdup("mail")) == NULL)
-		return -1;
-	return 0;
+	return v[0] == NULL ? dir_attr_add(v, "mail", 4) : 0;
+}
+
+/* A NULL-terminated copy of the YAML protected mailboxes. */
+static char **
+dir_yaml_copy(const struct policy *p)
+{
+	char **v = calloc(p->nprotected + 1, sizeof(char *));
+
+	for (size_t i = 0; v != NULL && i < p->nprotected; i++) {
+		if ((v[i] = strdup(p->protected[i])) == NULL) {
+			dir_strv_free(v);
+			return NULL;
+		}
+	}
+	return v;
 }
 
 static struct dir_settings *
-dir_settings_new(const struct cfg_ldap *l)
+dir_settings_new(const struct cfg *cfg)
 {
+	const struct cfg_ldap *l = &cfg->ldap;
 	struct dir_settings *s = calloc(1, sizeof(*s));
 	bool fail;
 
@@ -179,12 +174,14 @@ dir_settings_new(const struct cfg_ldap *l)
 	s->domain_filter = l->domain_filter != NULL ? strdup(l->domain_filter) : NULL;
 	s->fwd_attrs = calloc(l->nforward_attributes + 1, sizeof(char *));
 	s->set_attrs = calloc(DIR_ATTRS_MAX, sizeof(char *));
+	s->yaml = dir_yaml_copy(&cfg->policy);
 	fail = s->mailbox_filter == NULL || s->fwd_attrs == NULL || s->set_attrs == NULL ||
+	    s->yaml == NULL ||
 	    (l->protected_filter != NULL && s->protected_filter == NULL) ||
 	    (l->domain_filter != NULL && s->domain_filter == NULL);
 	for (size_t i = 0; !fail && i < l->nforward_attributes; i++)
 		fail = (s->fwd_attrs[i] = strdup(l->forward_attributes[i])) == NULL;
-	if (fail || dir_filter_attrs(s->mailbox_filter, s->set_attrs) != 0) {
+	if (fail || dir_address_attrs(l, s->mailbox_filter, s->set_attrs) != 0) {
 		dir_settings_unref(s);
 		return NULL;
 	}
@@ -256,7 +253,7 @@ dir_ldap_lookup(void *ctx, enum dir_kind kind, const char *key, struct dir_value
 	if (kind == DIR_KIND_PROTECTED && extra == NULL)
 		st = DIR_NOTFOUND;
 	else if (dir_filter_build(s->mailbox_filter, extra, key, filter, sizeof(filter)) == 0)
-		st = dirldap_search(d->ldap, filter, s->fwd_attrs, 1, DIR_VALUES_MAX, out,
+		st = dirldap_search(d->ldap, filter, s->fwd_attrs, 1, DIR_VALUES_MAX, false, out,
 		    &nentries);
 	dir_settings_put(d, s);
 	return st;
@@ -264,12 +261,12 @@ dir_ldap_lookup(void *ctx, enum dir_kind kind, const char *key, struct dir_value
 
 static enum dir_status
 dir_ldap_search(void *ctx, const char *filter, char **attrs, size_t max_values,
-    struct dir_values *out)
+    bool by_entry, struct dir_values *out)
 {
 	struct directory *d = ctx;
 	size_t nentries;
 
-	return dirldap_search(d->ldap, filter, attrs, 0, max_values, out, &nentries);
+	return dirldap_search(d->ldap, filter, attrs, 0, max_values, by_entry, out, &nentries);
 }
 
 /* ---- open, reconfigure, close ---------------------------------------------- */
@@ -292,7 +289,7 @@ dir_new(const struct cfg *cfg)
 	pthread_cond_init(&d->wake, NULL);
 	d->active = cfg->ldap.uri != NULL;
 	if ((d->cache = dircache_new(0)) == NULL ||
-	    (d->settings = dir_settings_new(&cfg->ldap)) == NULL) {
+	    (d->settings = dir_settings_new(cfg)) == NULL) {
 		directory_close(d);
 		return NULL;
 	}
@@ -391,7 +388,7 @@ directory_reconfigure(struct directory *d, const struct cfg *cfg, char *err, siz
 		snprintf(err, errsize, "ldap.uri added: restart fwdguard to open the directory");
 		return -1;
 	}
-	if ((s = dir_settings_new(&cfg->ldap)) == NULL)
+	if ((s = dir_settings_new(cfg)) == NULL)
 		return -1;
 	pthread_mutex_lock(&d->lock);
 	if (d->ldap != NULL && (dir_reconfigure_password(d, &cfg->ldap, err, errsize) != 0 ||
@@ -430,7 +427,7 @@ directory_close(struct directory *d)
 	dir_settings_unref(d->settings);
 	dir_password_free(d->password);
 	free(d->password_file);
-	free(d->set);
+	diralias_free(d->set);
 	domain_list_free(d->domains);
 	pthread_cond_destroy(&d->wake);
 	pthread_rwlock_destroy(&d->setlock);
@@ -438,6 +435,12 @@ directory_close(struct directory *d)
 	if (dir_current_dir == d)
 		dir_current_dir = NULL;
 	free(d);
+}
+
+bool
+directory_active(const struct directory *d)
+{
+	return d != NULL && d->active;
 }
 
 struct directory *
@@ -454,47 +457,34 @@ directory_set_current(struct directory *d)
 
 /* ---- the protected set (for the policy hook) ------------------------------- */
 
+/*
+ * One search for the set: the entries holding the YAML mailbox (filter
+ * NULL: mailbox_filter with it), or those of protected_filter (mailbox
+ * NULL: each entry names its own).  0, or -1 when the directory could not
+ * answer (or memory ran out): the whole set then keeps its last contents.
+ */
 static int
-dir_cmp(const void *a, const void *b)
+dir_set_search(struct directory *d, const struct dir_settings *s, struct diralias_builder *b,
+    const char *filter, const char *mailbox)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+	char built[DIR_FILTER_MAX];
+	struct dir_values vals = { NULL, 0 };
+	enum dir_status st = DIR_NOTFOUND;
+	int rc = 0;
 
-/* The comparison form of a directory value, or -1 when it is no plain address. */
-static int
-dir_canonical(const char *value, const char *delimiters, char *out, size_t size)
-{
-	struct address a;
-
-	if (address_parse(value, strlen(value), &a) != ADDRESS_OK || a.nhops != 1 ||
-	    a.route != ROUTE_NONE)
-		return -1;
-	return address_canonical(&a, delimiters, out, size);
-}
-
-static void
-dir_set_install(struct directory *d, const struct dir_values *vals)
-{
-	char canon[ADDRESS_CANONICAL_MAX + 1];
-	const char **set, **old;
-	size_t n = 0;
-
-	if ((set = calloc(vals->n + 1, sizeof(*set))) == NULL) {
-		log_warnx("directory: out of memory loading the protected set");
-		return;
+	if (filter == NULL) {
+		if (dir_filter_build(s->mailbox_filter, NULL, mailbox, built, sizeof(built)) != 0)
+			return 0;
+		filter = built;
 	}
-	for (size_t i = 0; i < vals->n; i++)
-		if (dir_canonical(vals->v[i], "", canon, sizeof(canon)) == 0 &&
-		    (set[n] = dir_intern(canon)) != NULL)
-			n++;
-	qsort(set, n, sizeof(*set), dir_cmp);
-	pthread_rwlock_wrlock(&d->setlock);
-	old = d->set;
-	d->set = set;
-	d->nset = n;
-	pthread_rwlock_unlock(&d->setlock);
-	free(old);
-	log_info("directory: %zu protected addresses loaded", n);
+	if (d->search != NULL)
+		st = d->search(d->search_ctx, filter, s->set_attrs, DIR_SET_VALUES_MAX, true, &vals);
+	if (st == DIR_TRYAGAIN)
+		rc = -1;
+	else if (st == DIR_FOUND && diralias_add(b, &vals, mailbox) != 0)
+		rc = -1;
+	dir_values_free(&vals);
+	return rc;
 }
 
 /* One load of the set; 0, or -1 when the directory could not answer. */
@@ -502,21 +492,34 @@ static int
 dir_set_load(struct directory *d)
 {
 	struct dir_settings *s = dir_settings_get(d);
-	struct dir_values vals = { NULL, 0 };
-	enum dir_status st = DIR_NOTFOUND;
+	struct diralias_builder *b = diralias_builder_new();
+	struct diralias *set, *old;
+	int rc = b != NULL ? 0 : -1;
 
-	if (s == NULL)
-		return -1;
-	if (s->protected_filter != NULL && d->search != NULL)
-		st = d->search(d->search_ctx, s->protected_filter, s->set_attrs,
-		    DIR_SET_VALUES_MAX, &vals);
-	dir_settings_put(d, s);
-	if (st == DIR_TRYAGAIN) {
-		dir_values_free(&vals);
+	if (s == NULL) {
+		diralias_builder_free(b);
 		return -1;
 	}
-	dir_set_install(d, &vals);
-	dir_values_free(&vals);
+	/* The YAML names first: their entries' addresses keep the YAML name. */
+	for (size_t i = 0; rc == 0 && s->yaml[i] != NULL; i++)
+		rc = dir_set_search(d, s, b, NULL, s->yaml[i]);
+	if (rc == 0 && s->protected_filter != NULL)
+		rc = dir_set_search(d, s, b, s->protected_filter, NULL);
+	dir_settings_put(d, s);
+	if (rc != 0) {
+		diralias_builder_free(b);
+		return -1;
+	}
+	if ((set = diralias_build(b)) == NULL) {
+		log_warnx("directory: out of memory loading the protected set");
+		return -1;
+	}
+	pthread_rwlock_wrlock(&d->setlock);
+	old = d->set;
+	d->set = set;
+	pthread_rwlock_unlock(&d->setlock);
+	diralias_free(old);
+	log_info("directory: %zu protected addresses loaded", diralias_count(set));
 	return 0;
 }
 
@@ -559,7 +562,7 @@ dir_domains_install(struct directory *d, const struct dir_values *vals)
 	domain_list_free(old);
 	if (nbad > 0)
 		log_notice("directory: %zu %s value(s) ignored, not a domain or *.domain: \"%s\"%s",
-		    nbad, DIR_DOMAIN_ATTR, dir_clean(clean, sizeof(clean), bad),
+		    nbad, DIR_DOMAIN_ATTR, directory_clean(clean, sizeof(clean), bad),
 		    nbad > 1 ? " and others" : "");
 	if (list != NULL)
 		log_info("directory: %zu internal domains loaded", domain_list_count(list));
@@ -580,7 +583,7 @@ dir_domains_load(struct directory *d)
 		return -1;
 	wanted = s->domain_filter != NULL;
 	if (wanted && d->search != NULL)
-		st = d->search(d->search_ctx, s->domain_filter, attrs, DIR_DOMAINS_MAX, &vals);
+		st = d->search(d->search_ctx, s->domain_filter, attrs, DIR_DOMAINS_MAX, false, &vals);
 	dir_settings_put(d, s);
 	if (st == DIR_TRYAGAIN) {
 		dir_values_free(&vals);
@@ -685,17 +688,29 @@ directory_start(struct directory *d)
 const char *
 directory_protected_known(struct directory *d, const char *canonical)
 {
-	const char **hit = NULL;
 	const char *r;
 
 	if (d == NULL || canonical == NULL || !d->active)
 		return NULL;
 	pthread_rwlock_rdlock(&d->setlock);
-	if (d->nset > 0)
-		hit = bsearch(&canonical, d->set, d->nset, sizeof(*d->set), dir_cmp);
-	r = hit != NULL ? *hit : NULL;
+	r = diralias_find(d->set, canonical);
 	pthread_rwlock_unlock(&d->setlock);
 	return r;
+}
+
+int
+directory_address_known(struct directory *d, const char *canonical)
+{
+	if (d == NULL || canonical == NULL || !d->active)
+		return 0;
+	return dircache_peek(d->cache, DIR_KIND_FORWARDS, canonical) == DIR_FOUND ||
+	    dircache_peek(d->cache, DIR_KIND_PROTECTED, canonical) == DIR_FOUND;
+}
+
+static int
+dir_known_hook(void *ctx, const char *canonical)
+{
+	return directory_address_known(ctx, canonical);
 }
 
 static const char *
@@ -715,6 +730,8 @@ directory_attach(struct directory *d, struct policy *p)
 {
 	p->protected_hook = d != NULL ? dir_hook : NULL;
 	p->protected_ctx = d;
+	p->known_hook = d != NULL ? dir_known_hook : NULL;
+	p->known_ctx = d;
 	p->internal_hook = d != NULL ? dir_internal_hook : NULL;
 	p->internal_ctx = d;
 }
@@ -737,7 +754,7 @@ dir_lookup(struct directory *d, enum dir_kind kind, const char *canonical,
 	if (stale)
 		log_notice("directory unavailable: serving a stale %s answer for %s",
 		    kind == DIR_KIND_PROTECTED ? "protected" : "forwards",
-		    dir_clean(clean, sizeof(clean), canonical));
+		    directory_clean(clean, sizeof(clean), canonical));
 	return st;
 }
 
@@ -751,57 +768,4 @@ enum dir_status
 directory_protected(struct directory *d, const char *canonical, struct dir_values *out)
 {
 	return dir_lookup(d, DIR_KIND_PROTECTED, canonical, out);
-}
-
-/* ---- a recipient's directory facts ------------------------------------------ */
-
-static void
-dir_forward_check(const struct policy *p, struct decide_rcpt *r, const char *mailbox,
-    const struct dir_values *targets, time_t now, char *target, size_t size)
-{
-	struct address a;
-
-	for (size_t i = 0; i < targets->n; i++) {
-		const char *t = targets->v[i];
-
-		/* A target that cannot be read is not vouched for: external. */
-		if (address_parse(t, strlen(t), &a) == ADDRESS_OK &&
-		    policy_destination(p, &a, mailbox, now, NULL, NULL) != DEST_EXTERNAL)
-			continue;
-		r->extra |= SIGNAL_BIT(SIGNAL_DIRECTORY_FORWARD);
-		dir_clean(target, size, t);
-		r->extra_target = target;
-		return;
-	}
-}
-
-void
-directory_rcpt(struct directory *d, const struct policy *p, struct decide_rcpt *r,
-    time_t now, char *target, size_t size)
-{
-	char canon[ADDRESS_CANONICAL_MAX + 1];
-	struct dir_values targets = { NULL, 0 };
-	const char *mailbox;
-	enum dir_status st;
-
-	if (d == NULL || !d->active || r->status != ADDRESS_OK || r->addr.nhops != 1 ||
-	    r->addr.route != ROUTE_NONE ||
-	    address_canonical(&r->addr, p->delimiters, canon, sizeof(canon)) != 0)
-		return;
-	if ((mailbox = policy_protected_canonical(p, canon)) != NULL) {
-		st = directory_forwards(d, canon, &targets);
-	} else {
-		st = directory_protected(d, canon, &targets);
-		/* Neither listed nor known protected: an outage lets it flow. */
-		if (st != DIR_FOUND || (mailbox = dir_intern(canon)) == NULL) {
-			dir_values_free(&targets);
-			return;
-		}
-	}
-	r->extra_mailbox = mailbox;
-	if (st == DIR_TRYAGAIN)
-		r->directory_error = true;
-	else if (st == DIR_FOUND)
-		dir_forward_check(p, r, mailbox, &targets, now, target, size);
-	dir_values_free(&targets);
 }

@@ -275,42 +275,57 @@ dirldap_connection_error(int rc)
 	    rc == LDAP_LOCAL_ERROR || rc == LDAP_OTHER;
 }
 
+/* Appends a copy of "<tag>:<value>" (tag NULL: the value alone) to out. */
 static int
-dirldap_push(struct dir_values *out, const struct berval *bv, size_t max)
+dirldap_push(struct dir_values *out, const char *tag, const char *val, size_t len, size_t max)
 {
-	char **nv;
+	size_t tlen = tag != NULL ? strlen(tag) + 1 : 0;
+	char **nv, *s;
 
-	/* A value no address can be is skipped, never cut into one. */
-	if (bv->bv_len == 0 || bv->bv_len > DIR_VALUE_MAX || memchr(bv->bv_val, '\0', bv->bv_len))
-		return 0;
 	if (out->n >= max)
 		return 0;
 	if ((nv = realloc(out->v, (out->n + 1) * sizeof(char *))) == NULL)
 		return -1;
 	out->v = nv;
-	if ((out->v[out->n] = strndup(bv->bv_val, bv->bv_len)) == NULL)
+	if ((s = malloc(tlen + len + 1)) == NULL)
 		return -1;
-	out->n++;
+	if (tag != NULL) {
+		memcpy(s, tag, tlen - 1);
+		s[tlen - 1] = DIR_ENTRY_TAG;
+	}
+	memcpy(s + tlen, val, len);
+	s[tlen + len] = '\0';
+	out->v[out->n++] = s;
 	return 0;
 }
 
 static int
-dirldap_collect(LDAP *ld, LDAPMessage *res, char **attrs, size_t max_values,
+dirldap_collect(LDAP *ld, LDAPMessage *res, char **attrs, size_t max_values, bool by_entry,
     struct dir_values *out, size_t *nentries)
 {
 	LDAPMessage *e;
 	struct berval **vals;
 	int rc = 0;
 
-	for (e = ldap_first_entry(ld, res); e != NULL; e = ldap_next_entry(ld, e)) {
+	for (e = ldap_first_entry(ld, res); e != NULL && rc == 0; e = ldap_next_entry(ld, e)) {
 		(*nentries)++;
 		for (size_t a = 0; attrs[a] != NULL && rc == 0; a++) {
 			if ((vals = ldap_get_values_len(ld, e, attrs[a])) == NULL)
 				continue;
-			for (size_t i = 0; vals[i] != NULL && rc == 0; i++)
-				rc = dirldap_push(out, vals[i], max_values);
+			for (size_t i = 0; vals[i] != NULL && rc == 0; i++) {
+				const struct berval *bv = vals[i];
+
+				/* A value no address can be is skipped, never cut into one. */
+				if (bv->bv_len == 0 || bv->bv_len > DIR_VALUE_MAX ||
+				    memchr(bv->bv_val, '\0', bv->bv_len) != NULL)
+					continue;
+				rc = dirldap_push(out, by_entry ? attrs[a] : NULL, bv->bv_val,
+				    bv->bv_len, max_values);
+			}
 			ldap_value_free_len(vals);
 		}
+		if (by_entry && rc == 0)
+			rc = dirldap_push(out, NULL, "", 0, max_values);
 	}
 	return rc;
 }
@@ -318,7 +333,8 @@ dirldap_collect(LDAP *ld, LDAPMessage *res, char **attrs, size_t max_values,
 /* One search on a connected handle; *lrc receives a failed search's code. */
 static enum dir_status
 dirldap_query(LDAP *ld, const struct dirldap_conf *cf, const char *filter, char **attrs,
-    int max_entries, size_t max_values, struct dir_values *out, size_t *nentries, int *lrc)
+    int max_entries, size_t max_values, bool by_entry, struct dir_values *out,
+    size_t *nentries, int *lrc)
 {
 	struct timeval tv = dirldap_tv(cf->timeout);
 	LDAPMessage *res = NULL;
@@ -333,7 +349,7 @@ dirldap_query(LDAP *ld, const struct dirldap_conf *cf, const char *filter, char 
 			log_warnx("directory search %s failed: %s", filter, ldap_err2string(rc));
 		return DIR_TRYAGAIN;
 	}
-	if (dirldap_collect(ld, res, attrs, max_values, out, nentries) != 0) {
+	if (dirldap_collect(ld, res, attrs, max_values, by_entry, out, nentries) != 0) {
 		ldap_msgfree(res);
 		dir_values_free(out);
 		return DIR_TRYAGAIN;
@@ -352,7 +368,8 @@ dirldap_query(LDAP *ld, const struct dirldap_conf *cf, const char *filter, char 
 
 enum dir_status
 dirldap_search(struct dirldap *dl, const char *filter, char **attrs,
-    int max_entries, size_t max_values, struct dir_values *out, size_t *nentries)
+    int max_entries, size_t max_values, bool by_entry, struct dir_values *out,
+    size_t *nentries)
 {
 	struct dirldap_slot *slot;
 	struct dirldap_conf *cf;
@@ -373,7 +390,7 @@ dirldap_search(struct dirldap *dl, const char *filter, char **attrs,
 		}
 		slot->gen = cf->gen;
 	}
-	st = dirldap_query(slot->ld, cf, filter, attrs, max_entries, max_values, out,
+	st = dirldap_query(slot->ld, cf, filter, attrs, max_entries, max_values, by_entry, out,
 	    nentries, &lrc);
 	if (dirldap_connection_error(lrc)) {
 		dirldap_release(dl, slot, cf, true);

@@ -11,6 +11,7 @@
  */
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #include "address.h"
 
@@ -317,6 +318,36 @@ address_status_str(enum address_status st)
 	return "unknown address status";
 }
 
+/* Local parts Postfix never splits, whatever the delimiter (split_addr(3)). */
+static int
+address_reserved(const char *local, size_t len)
+{
+	static const char *const reserved[] = { "postmaster", "mailer-daemon", "double-bounce" };
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strlen(reserved[i]) == len && strncasecmp(local, reserved[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+size_t
+address_extension(const char *local, const char *delimiters)
+{
+	size_t len = strlen(local), cut;
+
+	if (delimiters == NULL || delimiters[0] == '\0' || address_reserved(local, len))
+		return len;
+	/* With '-' a delimiter, owner-list and list-request keep their names
+	 * (Postfix's owner_request_special, on by default). */
+	if (strchr(delimiters, '-') != NULL &&
+	    (strncasecmp(local, "owner-", 6) == 0 ||
+	    (len > 8 && strcasecmp(local + len - 8, "-request") == 0)))
+		return len;
+	cut = strcspn(local, delimiters);
+	/* A local part that starts with a delimiter has no extension. */
+	return cut == 0 ? len : cut;
+}
+
 int
 address_canonical(const struct address *a, const char *delimiters, char *out, size_t size)
 {
@@ -324,16 +355,7 @@ address_canonical(const struct address *a, const char *delimiters, char *out, si
 
 	if (a == NULL || out == NULL || size == 0)
 		return -1;
-	cut = strlen(a->local);
-	if (delimiters != NULL && delimiters[0] != '\0') {
-		/* A local part that starts with the delimiter has no extension. */
-		for (size_t i = 1; i < cut; i++) {
-			if (strchr(delimiters, a->local[i]) != NULL) {
-				cut = i;
-				break;
-			}
-		}
-	}
+	cut = address_extension(a->local, delimiters);
 	need = cut + (a->domain[0] != '\0' ? 1 + strlen(a->domain) : 0);
 	if (need >= size) {
 		out[0] = '\0';

@@ -24,19 +24,38 @@ policy_protected_canonical(const struct policy *p, const char *canonical)
 	return NULL;
 }
 
+/*
+ * Whole address first, then, for an internal address only, the address
+ * without its extension: Postfix's order (mail_addr_find(3)).  The stripped
+ * form does not count when the whole address is a recipient of its own
+ * (known_hook): customer-service@ with delimiters "+-" is not customer@
+ * when the directory has an entry for customer-service@.  When nobody can
+ * say, Postfix would deliver it to customer@, and so it counts.
+ */
 const char *
 policy_protected(const struct policy *p, const struct address *a)
 {
-	char canon[ADDRESS_CANONICAL_MAX + 1];
+	char whole[ADDRESS_CANONICAL_MAX + 1], bare[ADDRESS_CANONICAL_MAX + 1];
+	const char *found;
 
 	if (p == NULL || a == NULL || a->local[0] == '\0')
 		return NULL;
 	/* A routed address is delivered elsewhere, never to the mailbox itself. */
 	if (a->nhops > 1 || a->route != ROUTE_NONE)
 		return NULL;
-	if (address_canonical(a, p->delimiters, canon, sizeof(canon)) != 0)
+	if (address_canonical(a, NULL, whole, sizeof(whole)) != 0)
 		return NULL;
-	return policy_protected_canonical(p, canon);
+	if ((found = policy_protected_canonical(p, whole)) != NULL)
+		return found;
+	/* Our delimiters say nothing about another domain's mailboxes. */
+	if (a->nhops != 1 || !policy_is_internal(p, a))
+		return NULL;
+	if (address_canonical(a, p->delimiters, bare, sizeof(bare)) != 0 ||
+	    strcmp(bare, whole) == 0)
+		return NULL;
+	if (p->known_hook != NULL && p->known_hook(p->known_ctx, whole) == 1)
+		return NULL;
+	return policy_protected_canonical(p, bare);
 }
 
 int
@@ -100,7 +119,8 @@ policy_allow_covers(const struct policy *p, const struct policy_allow *e, const 
 	if (strchr(e->destination, '@') != NULL) {
 		if (a->nhops != 1 || a->route != ROUTE_NONE)
 			return 0;
-		if (address_canonical(a, p->delimiters, canon, sizeof(canon)) != 0)
+		/* Whole: an exception for partner@ is not one for partner-exfil@. */
+		if (address_canonical(a, NULL, canon, sizeof(canon)) != 0)
 			return 0;
 		return strcasecmp(canon, e->destination) == 0;
 	}

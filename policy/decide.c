@@ -130,6 +130,8 @@ static void decide_classify(const struct decide_message *m, const struct decide_
 	enum destination dest;
 	signal_set rsig;
 
+	const char *own = policy_protected(p, &r->addr);
+
 	rsig = evidence_recipient(m->ev, p, &r->addr, r->orcpt, f->sender, &rcpt_mailbox);
 	d->signals = f->signals | rsig | r->extra;
 	d->mailbox = r->extra_mailbox;
@@ -138,9 +140,15 @@ static void decide_classify(const struct decide_message *m, const struct decide_
 	if (d->mailbox == NULL)
 		d->mailbox = rcpt_mailbox;
 	if (d->mailbox == NULL)
-		d->mailbox = policy_protected(p, &r->addr);
+		d->mailbox = own;
 	if (d->mailbox == NULL)
 		d->mailbox = f->sender_mailbox;
+	/* The recipient names the mailbox (maybe by an alias or an extension):
+	 * the trail keeps the address used beside the mailbox's own name. */
+	if (d->mailbox != NULL && (d->mailbox == own ||
+	    (r->extra_is_rcpt && d->mailbox == r->extra_mailbox)) &&
+	    address_canonical(&r->addr, NULL, d->mailbox_address, sizeof(d->mailbox_address)) != 0)
+		d->mailbox_address[0] = '\0';
 
 	dest = policy_destination(p, &r->addr, d->mailbox, m->now, &d->allow, &target);
 	if (dest == DEST_ALLOWED) {

@@ -382,7 +382,7 @@ static int evidence_rcpts_cb(void *ctx, const char *addr, size_t len)
 		return 0;
 	if (ev->rcpt_mailbox == NULL)
 		ev->rcpt_mailbox = policy_protected(r->p, &a);
-	if (address_canonical(&a, r->p->delimiters, canon, sizeof(canon)) < 0)
+	if (address_canonical(&a, NULL, canon, sizeof(canon)) < 0)
 		return 0;
 	if (ev->naddrs == EVIDENCE_ADDRS_MAX) {
 		ev->truncated = true;
@@ -765,7 +765,7 @@ static int evidence_header_recipient(const struct evidence *ev, const struct pol
 
 	if (ev->rcpt_mailbox == NULL || policy_is_internal(p, rcpt))
 		return 0;
-	if (address_canonical(rcpt, p->delimiters, canon, sizeof(canon)) == 0 &&
+	if (address_canonical(rcpt, NULL, canon, sizeof(canon)) == 0 &&
 	    evidence_in_recipients(ev, canon))
 		return 0;
 	return evidence_not_senders_own(ev, p, sender);

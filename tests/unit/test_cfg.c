@@ -160,6 +160,8 @@ static const struct load_case load_cases[] = {
 	    { "mailboxes.protected[0]: address 'a%b.example@corp.example' is routed" } },
 	{ "unqualified protected mailbox", "mailboxes:\n  protected: [support]\n", 0, 1,
 	    { "mailboxes.protected[0]: address 'support' has no domain" } },
+	{ "empty ldap.address_attributes", "ldap:\n  address_attributes: []\n", 0, 1,
+	    { "ldap.address_attributes: must not be empty" } },
 	{ "bad delimiter", "mailboxes:\n  recipient_delimiter: \"@\"\n", 0, 1,
 	    { "mailboxes.recipient_delimiter: invalid delimiters '@'" } },
 	{ "allow needs destination and reason",
@@ -506,28 +508,55 @@ test_rule_defaults(void **state)
 	cfg_unref(c);
 }
 
-/* The delimiter comes after the list that needs it: it must still apply. */
+/*
+ * Configured addresses are kept whole (lower-cased): a protected or allowed
+ * address with an extension is that address, not the one without it
+ * (README.md "Recipient delimiters"), wherever the delimiter key comes.
+ */
 static void
-test_protected_canonical_with_later_delimiter(void **state)
+test_protected_canonical_whole(void **state)
 {
 	struct cfg *c = load_ok("mailboxes:\n"
-	    "  protected: [\"Support+x@Corp.Example.\", \"\\\"hr\\\"@corp.example\", support@corp.example]\n"
+	    "  protected: [\"Support+x@Corp.Example.\", \"\\\"hr\\\"@corp.example\", support@corp.example,\n"
+	    "              Customer-Service@corp.example]\n"
 	    "  recipient_delimiter: \"+-\"\n"
 	    "allow:\n  - destination: Vendor-X@Helpdesk.Example\n    reason: r\n    owner: o\n"
-	    "    mailboxes: [\"support-y@corp.example\"]\n"
+	    "    mailboxes: [\"customer-service@corp.example\"]\n"
 	    "  - destination: \"*.Partner.Example\"\n    reason: r\n    owner: o\n");
 
 	(void)state;
 	assert_string_equal(c->policy.delimiters, "+-");
-	assert_int_equal(c->policy.nprotected, 2);
-	assert_string_equal(c->policy.protected[0], "hr@corp.example");
-	assert_string_equal(c->policy.protected[1], "support@corp.example");
-	assert_string_equal(c->policy.allow[0].destination, "vendor@helpdesk.example");
-	assert_string_equal(c->policy.allow[0].mailboxes[0], "support@corp.example");
+	assert_int_equal(c->policy.nprotected, 4);
+	assert_string_equal(c->policy.protected[0], "customer-service@corp.example");
+	assert_string_equal(c->policy.protected[1], "hr@corp.example");
+	assert_string_equal(c->policy.protected[2], "support+x@corp.example");
+	assert_string_equal(c->policy.protected[3], "support@corp.example");
+	assert_string_equal(c->policy.allow[0].destination, "vendor-x@helpdesk.example");
+	assert_string_equal(c->policy.allow[0].mailboxes[0], "customer-service@corp.example");
 	assert_string_equal(c->policy.allow[1].destination, "*.partner.example");
 	assert_int_equal(c->policy.allow[1].nmailboxes, 0);
 	assert_int_equal(c->policy.allow[1].expires_at, 0);
 	cfg_unref(c);
+}
+
+/* ldap.address_attributes: the default list, and one of the operator's. */
+static void
+test_ldap_address_attributes(void **state)
+{
+	struct cfg *c = load_ok("ldap:\n  uri: ldap://127.0.0.1:389\n  base: dc=corp\n");
+	struct cfg *o = load_ok("ldap:\n  uri: ldap://127.0.0.1:389\n  base: dc=corp\n"
+	    "  address_attributes: [mail, otherMailbox]\n");
+
+	(void)state;
+	assert_int_equal(c->ldap.naddress_attributes, 4);
+	assert_string_equal(c->ldap.address_attributes[0], "mail");
+	assert_string_equal(c->ldap.address_attributes[1], "mailLocalAddress");
+	assert_string_equal(c->ldap.address_attributes[2], "mailAlternateAddress");
+	assert_string_equal(c->ldap.address_attributes[3], "proxyAddresses");
+	assert_int_equal(o->ldap.naddress_attributes, 2);
+	assert_string_equal(o->ldap.address_attributes[1], "otherMailbox");
+	cfg_unref(c);
+	cfg_unref(o);
 }
 
 static void
@@ -679,7 +708,8 @@ main(void)
 		cmocka_unit_test(test_sample_config_loads),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_rule_defaults),
-		cmocka_unit_test(test_protected_canonical_with_later_delimiter),
+		cmocka_unit_test(test_protected_canonical_whole),
+		cmocka_unit_test(test_ldap_address_attributes),
 		cmocka_unit_test(test_expires_end_of_year),
 		cmocka_unit_test(test_refcount_and_current),
 		cmocka_unit_test(test_current_swapped_while_read),

@@ -4,6 +4,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,6 +114,134 @@ finds_protected_mailboxes(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* ---- recipient delimiters: whole first, stripped only when internal ---------- */
+
+static char *delim_protected[] = {
+	"support@corp.example", "customer@corp.example", "customer-service@corp.example",
+	"hr@corp.example", "partner@gmail.example", "owner-list@corp.example",
+	"postmaster@corp.example",
+};
+static char *partner_only[] = { "partner@gmail.example" };
+static struct policy_allow delim_allow[] = {
+	{ "partner@gmail.example", NULL, 0, "partner", "dpo@corp.example", NULL, 0 },
+	{ "*.partner.example", NULL, 0, "partner group", "dpo@corp.example", NULL, 0 },
+};
+
+/* Addresses the fake directory has an entry for (the policy's known_hook). */
+static const char *const delim_known[] = { "customer-service@corp.example", "hr-team@corp.example" };
+
+static int
+delim_known_hook(void *ctx, const char *canonical)
+{
+	(void)ctx;
+	for (size_t i = 0; i < NCASES(delim_known); i++)
+		if (strcmp(delim_known[i], canonical) == 0)
+			return 1;
+	return 0;
+}
+
+struct delim_case {
+	const char *name;
+	const char *delimiters;
+	bool directory;		/* known_hook set */
+	const char *raw;
+	const char *want;	/* protected mailbox, or NULL */
+};
+
+static const struct delim_case delim_cases[] = {
+	{ "plus: tag removed on an internal address", "+", false, "Support+x@Corp.Example", "support@corp.example" },
+	{ "plus: a second tag is part of the extension", "+", false, "support+x+y@corp.example", "support@corp.example" },
+	{ "plus: '-' is no delimiter", "+", false, "support-x@corp.example", NULL },
+	{ "plus: trailing delimiter", "+", false, "support+@corp.example", "support@corp.example" },
+	{ "plus: leading delimiter, no extension", "+", false, "+support@corp.example", NULL },
+	{ "plus: leading delimiter is never skipped over", "+", false, "+support+x@corp.example", NULL },
+	{ "none: no delimiter, no stripping", "", false, "support+x@corp.example", NULL },
+	{ "plus-minus: whole name first", "+-", false, "customer-service@corp.example", "customer-service@corp.example" },
+	{ "plus-minus: whole name first, any case", "+-", false, "Customer-Service@corp.example", "customer-service@corp.example" },
+	{ "plus-minus: cut at the first delimiter, as Postfix does", "+-", false, "customer-service+x@corp.example", "customer@corp.example" },
+	{ "plus-minus: '-' tag, unknown whole address", "+-", false, "support-fr@corp.example", "support@corp.example" },
+	{ "plus-minus: first delimiter of either kind cuts", "+-", false, "support-a+b@corp.example", "support@corp.example" },
+	{ "plus-minus: unknown to the directory, Postfix delivers to hr@", "+-", true, "hr-payroll@corp.example", "hr@corp.example" },
+	{ "plus-minus: known to the directory, its own mailbox", "+-", true, "hr-team@corp.example", NULL },
+	{ "plus-minus: known and listed whole", "+-", true, "customer-service@corp.example", "customer-service@corp.example" },
+	{ "plus-minus: owner- is never split", "+-", false, "owner-list@corp.example", "owner-list@corp.example" },
+	{ "plus-minus: owner-x is not owner@", "+-", false, "owner-x@corp.example", NULL },
+	{ "plus-minus: -request is never split", "+-", false, "support-request@corp.example", NULL },
+	{ "plus-minus: postmaster is never split", "+-", false, "postmaster@corp.example", "postmaster@corp.example" },
+	{ "external: never stripped", "+-", false, "partner-exfil@gmail.example", NULL },
+	{ "external: whole is still compared", "+-", false, "Partner@Gmail.Example", "partner@gmail.example" },
+	{ "external: plus tag is another address", "+", false, "partner+x@gmail.example", NULL },
+	{ "several: each character delimits", "+-=", false, "support=x@corp.example", "support@corp.example" },
+	{ "several: subdomain is internal too", "+-", false, "support-x@mail.corp.example", NULL },
+};
+
+static void
+strips_delimiters_only_where_they_mean_something(void **state)
+{
+	struct policy p = pol;
+	int failures = 0;
+
+	(void)state;
+	p.protected = delim_protected;
+	p.nprotected = NCASES(delim_protected);
+	for (size_t i = 0; i < NCASES(delim_cases); i++) {
+		const struct delim_case *c = &delim_cases[i];
+		struct address a;
+		const char *got;
+
+		snprintf(p.delimiters, sizeof(p.delimiters), "%s", c->delimiters);
+		p.known_hook = c->directory ? delim_known_hook : NULL;
+		got = parse(c->raw, &a) == 0 ? policy_protected(&p, &a) : "(parse failed)";
+		if ((got == NULL) != (c->want == NULL) || (got != NULL && strcmp(got, c->want) != 0)) {
+			print_error("%s: protected(%s) with \"%s\": got %s, want %s\n", c->name,
+			    c->raw, c->delimiters, got ? got : "NULL", c->want ? c->want : "NULL");
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+struct exception_case {
+	const char *name;
+	const char *raw;
+	enum destination want;
+};
+
+/* Exceptions compare whole: a domain or *.domain entry is how to cover many. */
+static void
+compares_exceptions_whole(void **state)
+{
+	static const struct exception_case cases[] = {
+		{ "the address itself", "partner@gmail.example", DEST_ALLOWED },
+		{ "case and trailing dot", "PARTNER@Gmail.Example.", DEST_ALLOWED },
+		{ "'-' extension of the address", "partner-exfil@gmail.example", DEST_EXTERNAL },
+		{ "'+' extension of the address", "partner+exfil@gmail.example", DEST_EXTERNAL },
+		{ "wildcard entry covers every address", "anyone-x@eu.partner.example", DEST_ALLOWED },
+	};
+	struct policy p = pol;
+	int failures = 0;
+
+	(void)state;
+	p.protected = partner_only;
+	p.nprotected = 0;
+	p.allow = delim_allow;
+	p.nallow = NCASES(delim_allow);
+	strcpy(p.delimiters, "+-");
+	for (size_t i = 0; i < NCASES(cases); i++) {
+		struct address a;
+		enum destination got = DEST_INTERNAL;
+
+		if (parse(cases[i].raw, &a) == 0)
+			got = policy_destination(&p, &a, "support@corp.example", NOW, NULL, NULL);
+		if (got != cases[i].want) {
+			print_error("%s: destination(%s) got %s, want %s\n", cases[i].name,
+			    cases[i].raw, dest_names[got], dest_names[cases[i].want]);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
 static void
 looks_up_canonical_strings(void **state)
 {
@@ -187,7 +316,8 @@ classifies_destinations(void **state)
 		{ "wildcard entry for every mailbox", "a@eu.processor.example", NULL, DEST_ALLOWED, "eu.processor.example", PROCESSOR },
 		{ "wildcard entry is subdomains only", "a@processor.example", cfr, DEST_EXTERNAL, "processor.example", NO_ALLOW },
 		{ "address entry", "dpo@lawfirm.example", cfr, DEST_ALLOWED, "lawfirm.example", DPO },
-		{ "address entry, canonical compare", "DPO+x@LawFirm.Example.", cfr, DEST_ALLOWED, "lawfirm.example", DPO },
+		{ "address entry, canonical compare", "DPO@LawFirm.Example.", cfr, DEST_ALLOWED, "lawfirm.example", DPO },
+		{ "address entry, an extension is another address", "DPO+x@LawFirm.Example.", cfr, DEST_EXTERNAL, "lawfirm.example", NO_ALLOW },
 		{ "address entry, other local part", "other@lawfirm.example", cfr, DEST_EXTERNAL, "lawfirm.example", NO_ALLOW },
 		{ "address entry, other mailbox", "dpo@lawfirm.example", sup, DEST_EXTERNAL, "lawfirm.example", NO_ALLOW },
 		{ "address entry, routed form", "dpo%lawfirm.example@corp.example", cfr, DEST_EXTERNAL, "lawfirm.example", NO_ALLOW },
@@ -353,6 +483,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(finds_protected_mailboxes),
 		cmocka_unit_test(looks_up_canonical_strings),
+		cmocka_unit_test(strips_delimiters_only_where_they_mean_something),
+		cmocka_unit_test(compares_exceptions_whole),
 		cmocka_unit_test(classifies_destinations),
 		cmocka_unit_test(unreadable_address_is_external),
 		cmocka_unit_test(allow_entry_applies_until_it_expires),

@@ -600,6 +600,55 @@ static const struct outcome_case outcome_cases[] = {
 	  { M, E }, { true, false }, 2, ACTION_STRIP, { DLV, RMV } },
 };
 
+/* mailbox_address: the recipient's own address when it names the mailbox, else "". */
+struct address_case {
+	const char *name;
+	const char *rcpt;
+	const char *header;		/* a Delivered-To: value, or NULL */
+	const char *extra_mailbox;	/* from outside the message, or NULL */
+	bool extra_is_rcpt;
+	const char *want_mailbox;	/* NULL: none */
+	const char *want_address;
+};
+
+static const struct address_case address_cases[] = {
+	{ "the mailbox itself", "<support@corp.example>", NULL, NULL, false,
+	  "support@corp.example", "support@corp.example" },
+	{ "a tagged form keeps its tag", "<Support+Ticket@corp.example>", NULL, NULL, false,
+	  "support@corp.example", "support+ticket@corp.example" },
+	{ "an alias the directory resolved", "<contact-alias@corp.example>", NULL,
+	  "support@corp.example", true, "support@corp.example", "contact-alias@corp.example" },
+	{ "a mailbox from other evidence is not the recipient's", "<partner@gmail.example>", NULL,
+	  "support@corp.example", false, "support@corp.example", "" },
+	{ "a header names the mailbox, the recipient does not", "<partner@gmail.example>",
+	  "support@corp.example", NULL, false, "support@corp.example", "" },
+	{ "no mailbox at all", "<bob@corp.example>", NULL, NULL, false, NULL, "" },
+};
+
+static void test_mailbox_address(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NCASES(address_cases); i++) {
+		const struct address_case *c = &address_cases[i];
+		struct evidence *ev = evidence_new();
+		struct decide_rcpt r = { .raw = c->rcpt, .extra_mailbox = c->extra_mailbox,
+		    .extra_is_rcpt = c->extra_is_rcpt };
+		struct decide_message m = { .policy = &test_policy, .ev = ev, .rcpts = &r, .nrcpts = 1,
+		    .now = NOW_2026, .on_error = ACTION_REJECT, .directory_on_error = ACTION_TEMPFAIL };
+		struct decision d;
+
+		if (c->header != NULL)
+			evidence_header(ev, &test_policy, "Delivered-To", c->header);
+		r.status = address_parse(r.raw, strlen(r.raw), &r.addr);
+		m.sender_status = address_parse("<customer@example.org>", 22, &m.sender);
+		decide_message(&m, &d);
+		if (!same(d.mailbox, c->want_mailbox) || strcmp(d.mailbox_address, c->want_address) != 0)
+			fail_msg("%s: got mailbox %s address \"%s\", want %s \"%s\"", c->name,
+			    show(d.mailbox), d.mailbox_address, show(c->want_mailbox), c->want_address);
+		evidence_free(ev);
+	}
+}
+
 static void test_outcome_table(void **state)
 {
 	size_t i, k;
@@ -657,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_reply_to_customer_is_sender_protected),
 		cmocka_unit_test(test_outcome_table),
 		cmocka_unit_test(test_outcome_note_fits),
+		cmocka_unit_test(test_mailbox_address),
 	};
 
 	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);

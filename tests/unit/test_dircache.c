@@ -190,6 +190,40 @@ test_kinds_are_separate_questions(void **state)
 	free(f);
 }
 
+/* peek: the last answer held, whatever its age, and never a backend call. */
+static void
+test_peek_never_asks(void **state)
+{
+	struct fake *f = fake_new();
+	struct dircache_backend b = { f, fake_lookup };
+	struct dircache *c = dircache_new(0);
+	struct dir_values v;
+
+	(void)state;
+	dircache_set_ttl(c, 1, 1, 0);
+	if (dircache_peek(c, DIR_KIND_FORWARDS, "support@corp.example") != DIR_TRYAGAIN)
+		fail_msg("nothing held: want try again");
+	f->answer = DIR_FOUND;
+	dircache_get(c, &b, DIR_KIND_FORWARDS, "support@corp.example", 1000, &v, NULL);
+	dir_values_free(&v);
+	f->answer = DIR_NOTFOUND;
+	dircache_get(c, &b, DIR_KIND_FORWARDS, "nobody@corp.example", 1000, &v, NULL);
+	f->answer = DIR_TRYAGAIN;
+	dircache_get(c, &b, DIR_KIND_FORWARDS, "down@corp.example", 1000, &v, NULL);
+	if (dircache_peek(c, DIR_KIND_FORWARDS, "support@corp.example") != DIR_FOUND ||
+	    dircache_peek(c, DIR_KIND_FORWARDS, "nobody@corp.example") != DIR_NOTFOUND ||
+	    dircache_peek(c, DIR_KIND_FORWARDS, "down@corp.example") != DIR_TRYAGAIN ||
+	    dircache_peek(c, DIR_KIND_PROTECTED, "support@corp.example") != DIR_TRYAGAIN)
+		fail_msg("peek: found / not found / try again / other kind not as held");
+	if (f->calls != 3)
+		fail_msg("peek asked the backend: %u calls, want 3", f->calls);
+	dircache_flush(c);
+	if (dircache_peek(c, DIR_KIND_FORWARDS, "support@corp.example") != DIR_TRYAGAIN)
+		fail_msg("after a flush: want try again");
+	dircache_free(c);
+	free(f);
+}
+
 /* ---- single flight --------------------------------------------------------- */
 
 #define FLIGHT_THREADS	8
@@ -257,6 +291,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_kinds_are_separate_questions),
+		cmocka_unit_test(test_peek_never_asks),
 		cmocka_unit_test(test_concurrent_lookups_share_one_query),
 	};
 

@@ -17,6 +17,7 @@
 #include "cfg.h"
 #include "decide.h"
 #include "directory.h"
+#include "fake_dir.h"
 
 #define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
 #define DF		SIGNAL_BIT(SIGNAL_DIRECTORY_FORWARD)
@@ -104,42 +105,6 @@ test_filter_build(void **state)
 
 /* ---- a fake directory ------------------------------------------------------------ */
 
-#define FAKE_VALUES	3
-
-struct fake_entry {
-	enum dir_kind kind;
-	const char *key;
-	enum dir_status st;
-	const char *values[FAKE_VALUES];
-};
-
-struct fake {
-	const struct fake_entry *entries;
-	size_t n;
-	unsigned calls;
-};
-
-static enum dir_status
-fake_lookup(void *ctx, enum dir_kind kind, const char *key, struct dir_values *out)
-{
-	struct fake *f = ctx;
-
-	f->calls++;
-	for (size_t i = 0; i < f->n; i++) {
-		const struct fake_entry *e = &f->entries[i];
-
-		if (e->kind != kind || strcmp(e->key, key) != 0)
-			continue;
-		if (e->st == DIR_FOUND) {
-			out->v = calloc(FAKE_VALUES, sizeof(char *));
-			for (out->n = 0; out->n < FAKE_VALUES && e->values[out->n] != NULL; out->n++)
-				out->v[out->n] = strdup(e->values[out->n]);
-		}
-		return e->st;
-	}
-	return DIR_NOTFOUND;
-}
-
 static const char test_yaml[] =
     "domains:\n"
     "  internal: [corp.example, \"*.corp.example\"]\n"
@@ -210,7 +175,7 @@ static const struct outcome_case outcome_cases[] = {
 static void
 test_lookup_outcomes(void **state)
 {
-	struct fake f = { outcome_entries, NCASES(outcome_entries), 0 };
+	struct fake f = { outcome_entries, NCASES(outcome_entries), 0, { { 0 } } };
 	struct dircache_backend b = { &f, fake_lookup };
 	struct cfg *c = test_cfg(true);
 	struct directory *d = directory_open_backend(c, &b);
@@ -233,7 +198,7 @@ test_lookup_outcomes(void **state)
 static void
 test_without_uri_nothing_is_asked(void **state)
 {
-	struct fake f = { outcome_entries, NCASES(outcome_entries), 0 };
+	struct fake f = { outcome_entries, NCASES(outcome_entries), 0, { { 0 } } };
 	struct dircache_backend b = { &f, fake_lookup };
 	struct cfg *c = test_cfg(false);
 	struct directory *d = directory_open_backend(c, &b);
@@ -296,10 +261,10 @@ static const struct rcpt_case rcpt_cases[] = {
 	  { DIR_KIND_FORWARDS, "support@corp.example", DIR_FOUND, { "x@@" } },
 	  DF, "support@corp.example", "x@@", false, 1,
 	  1, ACTION_QUARANTINE, "directory-forward", DEST_EXTERNAL },
-	{ "recipient delimiter extension is removed before the lookup",
+	{ "whole address first, then without the extension",
 	  "<Support+tickets@Corp.Example>",
 	  { DIR_KIND_FORWARDS, "support@corp.example", DIR_FOUND, { "partner@consult.example" } },
-	  DF, "support@corp.example", "partner@consult.example", false, 1,
+	  DF, "support@corp.example", "partner@consult.example", false, 3,
 	  1, ACTION_QUARANTINE, "directory-forward", DEST_EXTERNAL },
 	{ "listed mailbox without a directory entry forwards nowhere", "<support@corp.example>",
 	  { DIR_KIND_FORWARDS, "support@corp.example", DIR_NOTFOUND, { NULL } },
@@ -366,7 +331,7 @@ test_recipient_facts_and_decision(void **state)
 	(void)state;
 	for (size_t i = 0; i < NCASES(rcpt_cases); i++) {
 		const struct rcpt_case *rc = &rcpt_cases[i];
-		struct fake f = { &rc->entry, 1, 0 };
+		struct fake f = { &rc->entry, 1, 0, { { 0 } } };
 		struct dircache_backend b = { &f, fake_lookup };
 		struct directory *d = directory_open_backend(c, &b);
 		struct decide_rcpt r = { .raw = rc->rcpt };
@@ -408,12 +373,13 @@ struct fake_search {
 };
 
 static enum dir_status
-fake_search(void *ctx, const char *filter, char **attrs, size_t max_values,
+fake_search(void *ctx, const char *filter, char **attrs, size_t max_values, bool by_entry,
     struct dir_values *out)
 {
 	struct fake_search *f = ctx;
 
 	(void)max_values;
+	(void)by_entry;
 	out->v = NULL;
 	out->n = 0;
 	if (strcmp(filter, "(objectClass=domainRelatedObject)") != 0)
@@ -499,7 +465,7 @@ check_domain_cases(const struct domain_step *step, const struct policy *p)
 static void
 test_internal_domains_from_directory(void **state)
 {
-	struct fake f = { outcome_entries, NCASES(outcome_entries), 0 };
+	struct fake f = { outcome_entries, NCASES(outcome_entries), 0, { { 0 } } };
 	struct dircache_backend b = { &f, fake_lookup };
 	struct fake_search fs = { DIR_FOUND, { NULL }, 0, NULL };
 	struct cfg *c = test_cfg(true);
