@@ -275,9 +275,17 @@ act_attached(struct act_job *j, const struct policy *p)
 
 		if (!act_rcpt_external(p, r))
 			continue;
-		if (address_canonical(&r->addr, p->delimiters, rcpt, sizeof(rcpt)) != 0)
+		/*
+		 * The whole address, and the form the walker may have written
+		 * its parties in (cut with our delimiters): whoever can make a
+		 * DSN names any party it likes, so the cut form opens nothing.
+		 */
+		if (address_canonical(&r->addr, NULL, rcpt, sizeof(rcpt)) != 0)
 			rcpt[0] = '\0';
 		kept = leak_attached_message(sig, automatic, rcpt, parties, np);
+		if (kept == sig &&
+		    address_canonical(&r->addr, p->delimiters, rcpt, sizeof(rcpt)) == 0)
+			kept = leak_attached_message(sig, automatic, rcpt, parties, np);
 		r->own_party |= sig & ~kept;
 		act_add_extra(r, kept, mime_walk_mailbox(w), NULL);
 	}

@@ -44,6 +44,7 @@ static const char test_yaml[] =
 	"  internal: [corp.example]\n"
 	"mailboxes:\n"
 	"  protected: [support@corp.example]\n"
+	"  recipient_delimiter: \"+\"\n"
 	"rules:\n"
 	"  - name: forwarded-copy\n"
 	"    match: { signals: [delivered-to, attached-message], destination: external }\n"
@@ -283,6 +284,14 @@ static const char dsn_body[] =
 	"Status: 5.1.1\n\n"
 	"--b\n"
 	ENCLOSED;
+static const char dsn_tagged_body[] =
+	"--b\n"
+	"Content-Type: message/rfc822\n\n"
+	"From: Jane Customer <jane+shop@example.net>\n"
+	"To: support@corp.example\n"
+	"Message-ID: <a2@example.net>\n\n"
+	"Account 0000.\n"
+	"--b--\n";
 static const char forward_body[] =
 	"--b\n"
 	"Content-Type: text/plain\n\n"
@@ -298,6 +307,11 @@ static const struct act_case cases[] = {
 	  .want_journal = { "outcome=delivered", "recipient's own message, not a leak",
 			    "mailbox=support@corp.example" },
 	  .want_records = RECORDS_SOME },
+	{ .name = "bounce to a tagged sender returns her message to her",
+	  .sender = "<>", .rcpts = { { "<Jane+Shop@example.net>", NULL, NULL } },
+	  .headers = DSN_HDRS, .body = dsn_tagged_body, .fail = OP_COUNT,
+	  .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "outcome=delivered" }, .want_records = RECORDS_SOME },
 	{ .name = "the same bounce to a non-party is rejected",
 	  .sender = "<>", .rcpts = { EXT }, .headers = DSN_HDRS, .body = dsn_body,
 	  .fail = OP_COUNT, .want = VERDICT_REJECT, .want_rcode = "550", .want_xcode = "5.7.1",
