@@ -44,12 +44,21 @@ struct conn {
 	bool rcpts_overflow;	/* more than MESSAGE_RCPTS_MAX: decided by on_error */
 	struct evidence *ev;
 	struct mime_walk *mime;	/* the body's MIME walk, or NULL when the body is not read */
+	char top_cte[64];	/* the first top-level Content-Transfer-Encoding, or "" */
+	char *top_ctype;	/* the first top-level Content-Type (MIME_HEADER_MAX), or NULL */
 	bool skip_ok;		/* the MTA accepts SMFIS_SKIP (negotiated) */
 };
 
 /* A connection with a reference to the current config; NULL on ENOMEM. */
 struct conn *conn_new(void);
 void conn_free(struct conn *c);		/* accepts NULL */
+
+/*
+ * Keeps what the body walker needs of a top-level header: the first
+ * Content-Type, whole (the evidence keeps a shorter copy, which may have
+ * lost the boundary), and the first Content-Transfer-Encoding.
+ */
+void conn_mime_header(struct conn *c, const char *name, const char *value);
 
 /* Forgets the message in progress (new MAIL FROM, abort, end of message). */
 void conn_reset_message(struct conn *c);

@@ -1,24 +1,39 @@
 /*
- * mime.h - a streaming, bounded MIME walker over a message body (DESIGN.md
- * 3: attached-message, and the leak evidence of issue [3]).
+ * mime.h - a streaming, bounded MIME walker over a message body: the
+ * attached-message signal and the leak evidence a DSN carries (README.md,
+ * "What counts as a forwarded message").
  *
  * The milter feeds the body chunk by chunk as libmilter hands it over
  * (xxfi_body, up to 64 KB each); the message's top-level headers were seen
  * separately, so the caller passes the top-level Content-Type value at
- * start.  The walker looks at the headers of every part, and of every
- * message/rfc822 and text/rfc822-headers part's enclosed header block, and
- * nothing else: bodies are skipped, never decoded.  A message/rfc822 part
- * whose Content-Transfer-Encoding is base64 or quoted-printable is skipped
- * too (mime_walk_encoded() says so): RFC 2046 forbids it, so a sender that
- * does it is hiding something, and the headers inside cannot be read
- * without decoding.
+ * start (and the Content-Transfer-Encoding, mime_walk_set_encoding()).
+ * The walker reads the headers of every part and the content of every
+ * leaf part, decoded as it streams (base64, quoted-printable; 7bit, 8bit
+ * and binary as they are), for a forwarded message in it:
+ *   - message/rfc822 and message/global (RFC 6532), in any encoding, and
+ *     a part whose file name ends in ".eml";
+ *   - any other leaf whose decoded content starts with an RFC 5322 header
+ *     block: header fields only up to the blank line, two of them message
+ *     header fields (From, To, Cc, Date, Subject, Message-ID, Received,
+ *     Delivered-To, X-Original-To, Return-Path, Sender, Reply-To,
+ *     MIME-Version, In-Reply-To, References), an mbox "From " line allowed
+ *     first: an .eml under application/octet-stream, text/plain, anything;
+ *   - an Outlook .msg (OLE compound file) or a TNEF winmail.dat, by their
+ *     magic bytes, type or file name: mime_blob.h says what is read.
+ * An enclosed message is walked like the body (its parts, their content),
+ * one level deeper.  text/rfc822-headers and message/global-headers (what
+ * a DSN returns) are read for their Message-ID only.  RFC 2231 parameters
+ * (boundary*0=, filename*=) are read (mime_param.h).
  *
  * Memory is bounded whatever the input (one header-field buffer of
- * MIME_HEADER_MAX bytes, a boundary stack of MIME_DEPTH_MAX entries) and
- * the work is O(bytes fed).  Past MIME_DEPTH_MAX nesting, MIME_PARTS_MAX
- * parts or MIME_BYTES_MAX bytes the walker stops looking and sets
- * mime_walk_truncated(); it never fails otherwise.  CRLF and LF line ends
- * are both read; a last line without a line end is not read.  Pure code.
+ * MIME_HEADER_MAX bytes, one small walker per nesting level, at most
+ * MIME_DEPTH_MAX of them) and the work is O(bytes fed x MIME_DEPTH_MAX).
+ * What cannot be examined sets mime_walk_truncated(): nesting past
+ * MIME_DEPTH_MAX, more than MIME_PARTS_MAX parts, more than MIME_BYTES_MAX
+ * bytes, a header field cut at MIME_HEADER_MAX, a multipart whose boundary
+ * cannot be read, a message/partial (a fragment cannot be read alone).
+ * CRLF and LF line ends are both read; a last line without a line end is
+ * not read.  Pure code.
  */
 #ifndef FWDGUARD_MIME_H
 #define FWDGUARD_MIME_H
@@ -32,7 +47,6 @@
 #define MIME_HEADER_MAX		(16 * 1024)	/* bytes kept of one header field (longer: cut, truncated) */
 #define MIME_BYTES_MAX		(10 * 1024 * 1024)	/* body bytes examined */
 #define MIME_IDS_MAX		8		/* original Message-IDs kept */
-#define MIME_BOUNDARY_MAX	70		/* RFC 2046 5.1.1 */
 #define MIME_PARTIES_MAX	32		/* parties of attached messages kept */
 
 struct mime_walk;
@@ -44,6 +58,12 @@ struct mime_walk;
  */
 struct mime_walk *mime_walk_new(const struct policy *p, const char *top_content_type);
 
+/*
+ * The top-level Content-Transfer-Encoding value (NULL: none, read as
+ * 7bit).  Call before the first feed.
+ */
+void mime_walk_set_encoding(struct mime_walk *w, const char *cte);
+
 /* Feeds the next len bytes of the body (any split, NUL bytes allowed). */
 void mime_walk_feed(struct mime_walk *w, const char *chunk, size_t len);
 
@@ -52,9 +72,10 @@ void mime_walk_free(struct mime_walk *w);	/* accepts NULL */
 /* --- results, complete after the last feed ------------------------------------ */
 
 /*
- * SIGNAL_ATTACHED_MESSAGE when a message/rfc822 part's headers show
+ * SIGNAL_ATTACHED_MESSAGE when an enclosed message's headers show
  * delivery to (Delivered-To, X-Original-To, Received ... for) or a
- * recipient (To, Cc) that is a protected mailbox; else 0.
+ * recipient (To, Cc) that is a protected mailbox, or an Outlook/TNEF file
+ * names one; else 0.
  */
 signal_set mime_walk_signals(const struct mime_walk *w);
 
@@ -63,7 +84,7 @@ const char *mime_walk_mailbox(const struct mime_walk *w);
 
 /*
  * Copies into ids[0 .. max) the Message-IDs (without <>) of the original
- * messages enclosed in message/rfc822 and text/rfc822-headers parts (what
+ * messages enclosed in the body and of text/rfc822-headers parts (what
  * a DSN or auto-reply quotes), distinct, in the order seen, at most
  * MIME_IDS_MAX.  Returns the number copied.  Borrowed from the walker.
  */
@@ -75,7 +96,9 @@ size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_
  * To and Cc headers, as address_canonical() writes it with the policy's
  * delimiters, distinct, in the order seen, at most MIME_PARTIES_MAX (later
  * ones are dropped).  Delivered-To, X-Original-To and Received name where a
- * copy went, not who took part: they are not parties.  Returns the number
+ * copy went, not who took part: they are not parties.  An Outlook or TNEF
+ * file gives none (who sent and who received cannot be told apart there),
+ * nor does a body that was not examined whole.  Returns the number
  * copied.  Borrowed from the walker, valid until it is freed.
  */
 size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max);
@@ -87,10 +110,11 @@ size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max
  */
 bool mime_walk_is_dsn(const struct mime_walk *w);
 
-/* A message/rfc822 part was base64/quoted-printable encoded and skipped. */
-bool mime_walk_encoded(const struct mime_walk *w);
-
-/* A limit was reached: some of the body was not examined. */
+/*
+ * Some of the body could not be examined (see above), so it may hold a
+ * forwarded message nobody saw.  The caller fails closed on it for mail
+ * that involves a protected mailbox, and only for that mail.
+ */
 bool mime_walk_truncated(const struct mime_walk *w);
 
 #endif

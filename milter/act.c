@@ -250,45 +250,80 @@ act_tryagain(const struct act_job *j, const char *what)
 	    act_queue_id(j, q, sizeof(q)), what);
 }
 
+/* The protected mailbox whose mail this is: named by the evidence, or sending it. */
+static const char *
+act_involved(const struct decide_message *m)
+{
+	const char *mailbox = evidence_mailbox(m->ev);
+
+	if (mailbox == NULL)
+		mailbox = evidence_from_protected(m->ev);
+	if (mailbox == NULL && m->sender_status == ADDRESS_OK)
+		mailbox = policy_protected(m->policy, &m->sender);
+	return mailbox;
+}
+
 /*
- * attached-message, from the body's MIME walk, for recipients outside.  A
- * DSN or auto-reply returning the enclosed message to one of its own
- * parties gives none for that recipient; it stays in the audit scope with
- * the mailbox the enclosed message concerns, and the reason says why.
+ * attached-message for one outside recipient, unless the message is a DSN
+ * or auto-reply returning what it encloses to one of its own parties
+ * (then r->own_party says what was dropped).  The recipient is compared
+ * whole, and in the form the walker may have written its parties in (cut
+ * with our delimiters): whoever can make a DSN names any party it likes,
+ * so the cut form opens nothing.
  */
 static void
-act_attached(struct act_job *j, const struct policy *p)
+act_attached_rcpt(struct decide_rcpt *r, const struct policy *p, signal_set sig,
+    bool automatic, const char *const *parties, size_t np, const char *mailbox)
+{
+	char rcpt[ADDRESS_CANONICAL_MAX + 1];
+	signal_set kept;
+
+	if (address_canonical(&r->addr, NULL, rcpt, sizeof(rcpt)) != 0)
+		rcpt[0] = '\0';
+	kept = leak_attached_message(sig, automatic, rcpt, parties, np);
+	if (kept == sig && address_canonical(&r->addr, p->delimiters, rcpt, sizeof(rcpt)) == 0)
+		kept = leak_attached_message(sig, automatic, rcpt, parties, np);
+	r->own_party |= sig & ~kept;
+	act_add_extra(r, kept, mailbox, NULL);
+}
+
+/*
+ * attached-message, from the body's MIME walk, for recipients outside.  A
+ * body the walker could not examine whole may hide a forward: for the mail
+ * of a protected mailbox that counts as one; other mail is not held back.
+ * A DSN or auto-reply returning the enclosed message to one of its own
+ * parties gives none for that recipient, unless the body was not examined
+ * whole (what was not read may enclose another message); the recipient
+ * stays in the audit scope with the mailbox, and the reason says why.
+ */
+static void
+act_attached(struct act_job *j, const struct decide_message *m)
 {
 	const struct mime_walk *w = j->c->mime;
-	const char *parties[MIME_PARTIES_MAX];
-	char rcpt[ADDRESS_CANONICAL_MAX + 1];
-	signal_set sig, kept;
+	const char *mailbox, *parties[MIME_PARTIES_MAX];
+	signal_set sig;
 	size_t i, np;
 	bool automatic;
+	char q[64];
 
-	if (w == NULL || (sig = mime_walk_signals(w)) == 0)
+	if (w == NULL)
+		return;
+	sig = mime_walk_signals(w);
+	mailbox = mime_walk_mailbox(w);
+	if (sig == 0 && mime_walk_truncated(w) && (mailbox = act_involved(m)) != NULL) {
+		sig = SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE);
+		log_info("%s: body not examined whole: attached-message assumed for %s's mail",
+		    act_queue_id(j, q, sizeof(q)), mailbox);
+	}
+	if (sig == 0)
 		return;
 	np = mime_walk_parties(w, parties, MIME_PARTIES_MAX);
-	automatic = mime_walk_is_dsn(w) || evidence_is_autoreply(j->c->ev);
-	for (i = 0; i < j->n; i++) {
-		struct decide_rcpt *r = &j->rcpts[i];
-
-		if (!act_rcpt_external(p, r))
-			continue;
-		/*
-		 * The whole address, and the form the walker may have written
-		 * its parties in (cut with our delimiters): whoever can make a
-		 * DSN names any party it likes, so the cut form opens nothing.
-		 */
-		if (address_canonical(&r->addr, NULL, rcpt, sizeof(rcpt)) != 0)
-			rcpt[0] = '\0';
-		kept = leak_attached_message(sig, automatic, rcpt, parties, np);
-		if (kept == sig &&
-		    address_canonical(&r->addr, p->delimiters, rcpt, sizeof(rcpt)) == 0)
-			kept = leak_attached_message(sig, automatic, rcpt, parties, np);
-		r->own_party |= sig & ~kept;
-		act_add_extra(r, kept, mime_walk_mailbox(w), NULL);
-	}
+	automatic = !mime_walk_truncated(w) &&
+	    (mime_walk_is_dsn(w) || evidence_is_autoreply(j->c->ev));
+	for (i = 0; i < j->n; i++)
+		if (act_rcpt_external(m->policy, &j->rcpts[i]))
+			act_attached_rcpt(&j->rcpts[i], m->policy, sig, automatic, parties, np,
+			    mailbox);
 }
 
 /* known-message-id: the message's own id was received by a protected mailbox. */
@@ -390,7 +425,7 @@ act_leak_evidence(struct act_job *j, const struct decide_message *m)
 {
 	struct correlate *k = correlate_current();
 
-	act_attached(j, m->policy);
+	act_attached(j, m);
 	if (k == NULL || j->corr == NULL)
 		return;
 	act_known_id(j, m->policy, k);

@@ -166,8 +166,10 @@ callbacks_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = callbacks_conn(ctx);
 
-	if (c != NULL && c->in_message)
-		evidence_header(c->ev, &c->cfg->policy, name, value);
+	if (c == NULL || !c->in_message)
+		return SMFIS_CONTINUE;
+	evidence_header(c->ev, &c->cfg->policy, name, value);
+	conn_mime_header(c, name, value);
 	return SMFIS_CONTINUE;
 }
 

@@ -64,6 +64,9 @@ conn_reset_message(struct conn *c)
 	c->sender_raw = NULL;
 	c->auth[0] = '\0';
 	c->queue_id[0] = '\0';
+	c->top_cte[0] = '\0';
+	free(c->top_ctype);
+	c->top_ctype = NULL;
 	c->in_message = false;
 	mime_walk_free(c->mime);
 	c->mime = NULL;
@@ -105,8 +108,19 @@ conn_begin_body(struct conn *c)
 	c->mime = NULL;
 	if (!c->in_message || !conn_body_useful(c))
 		return false;
-	c->mime = mime_walk_new(&c->cfg->policy, evidence_content_type(c->ev));
+	c->mime = mime_walk_new(&c->cfg->policy,
+	    c->top_ctype != NULL ? c->top_ctype : evidence_content_type(c->ev));
+	mime_walk_set_encoding(c->mime, c->top_cte);
 	return c->mime != NULL;
+}
+
+void
+conn_mime_header(struct conn *c, const char *name, const char *value)
+{
+	if (c->top_ctype == NULL && strcasecmp(name, "Content-Type") == 0)
+		c->top_ctype = strndup(value, MIME_HEADER_MAX);
+	else if (c->top_cte[0] == '\0' && strcasecmp(name, "Content-Transfer-Encoding") == 0)
+		conn_copy(c->top_cte, sizeof(c->top_cte), value);
 }
 
 void

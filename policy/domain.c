@@ -142,6 +142,59 @@ domain_literal(const char *in, size_t len, char *out, size_t outsize)
 	return DOMAIN_LITERAL;
 }
 
+/* Length of the label starting at s (up to '.' or the end). */
+static size_t
+domain_label_len(const char *s)
+{
+	const char *dot = strchr(s, '.');
+
+	return dot != NULL ? (size_t)(dot - s) : strlen(s);
+}
+
+static int
+domain_label_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether the name was written as IDNA2008 registers it: every label is
+ * ASCII, or is exactly the U-label of its A-label (lower case, NFC).  UTS 46
+ * maps many other spellings onto a domain (full-width letters, ideographic
+ * full stops, decomposed accents, soft hyphens and zero-width characters
+ * dropped, upper case), but an MTA's tables compare strings: Postfix sends
+ * "corp\u3002example" to its default route, not to corp.example's.  Such a
+ * spelling is refused rather than taken for the domain it resembles.
+ */
+static int
+domain_idna_canonical(const char *in, const char *ascii)
+{
+	char *uni = NULL;
+	const char *u;
+	int ok = 1;
+
+	if (idn2_to_unicode_8z8z(ascii, &uni, 0) != IDN2_OK)
+		return 0;
+	u = uni;
+	for (;;) {
+		size_t n = domain_label_len(in), un = domain_label_len(u), an = domain_label_len(ascii);
+		if (domain_label_ascii(in, n))
+			ok = n == an && memcmp(in, ascii, n) == 0;
+		else
+			ok = n == un && memcmp(in, u, n) == 0;
+		if (!ok || in[n] == '\0' || u[un] == '\0' || ascii[an] == '\0') {
+			ok = ok && in[n] == '\0' && u[un] == '\0' && ascii[an] == '\0';
+			break;
+		}
+		in += n + 1, u += un + 1, ascii += an + 1;
+	}
+	idn2_free(uni);
+	return ok;
+}
+
 /* Non-ASCII, or an ASCII name with A-labels that must be checked. */
 static enum domain_status
 domain_idna(const char *in, size_t len, char *out, size_t outsize)
@@ -158,10 +211,11 @@ domain_idna(const char *in, size_t len, char *out, size_t outsize)
 	if (idn2_to_ascii_8z(buf, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK)
 		return DOMAIN_IDN_INVALID;
 	size_t n = strlen(ascii);
-	/* UTS 46 maps ideographic full stops to '.', so check labels again. */
 	for (size_t i = 0; i < n; i++)
 		ascii[i] = domain_lower(ascii[i]);
 	st = domain_check_ldh(ascii, n);
+	if (st == DOMAIN_OK && !domain_idna_canonical(buf, ascii))
+		st = DOMAIN_IDN_INVALID;
 	if (st == DOMAIN_OK && n >= outsize)
 		st = DOMAIN_TOO_LONG;
 	if (st == DOMAIN_OK)

@@ -7,44 +7,58 @@
  * RFC 2046 caps at 70 characters) and, while a header block is read, the
  * header field it belongs to (up to MIME_HEADER_MAX bytes).  Each header
  * field is handled as soon as the next one starts, so nothing waits for
- * the end of the input.  Nesting is a stack of at most MIME_DEPTH_MAX
- * frames; a boundary of an outer multipart closes every frame inside it,
- * as RFC 2046 5.1.2 requires.  Pure code.
+ * the end of the input.  A boundary of an outer multipart closes every
+ * part inside it, as RFC 2046 5.1.2 requires.
+ *
+ * The body of every leaf part is decoded as it streams (mime_decode.h)
+ * into a walker of its own, one level deeper, which reads it as what it
+ * may be: an enclosed message, a header block, a multipart sent encoded,
+ * or any other content that could be one (an .eml under any type, an
+ * Outlook .msg or TNEF file, mime_blob.h).  The walkers of one body share
+ * a struct mime_tree: the results, the limits, and the buffers only the
+ * innermost walker uses (only it reads headers: its parent is in the part
+ * body it was made for).  Pure code.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "mime.h"
-#include "evidence.h"
+#include "mime_blob.h"
+#include "mime_decode.h"
+#include "mime_param.h"
+#include "mime_tree.h"
 
 #define MIME_LINE_KEEP	80
-#define MIME_CTYPE_MAX	EVIDENCE_CTYPE_MAX
 #define MIME_CTE_MAX	32
-#define MIME_RCPT_SCAN	1024	/* To/Cc addresses looked at per enclosed message */
-
-typedef char mime_party[ADDRESS_CANONICAL_MAX + 1];
 
 enum mime_mode {
-	MIME_SKIP,		/* a body, preamble or epilogue: look for boundaries only */
+	MIME_SKIP,		/* a preamble, epilogue, or a part with nothing to read: boundaries only */
 	MIME_HEADERS,		/* a header block */
+	MIME_LEAF,		/* a leaf part's body: decoded into the child walker */
+	MIME_MAGIC,		/* the first bytes of a leaf's content say what it is */
+	MIME_BLOB,		/* an Outlook .msg or TNEF file */
 	MIME_STOP		/* a limit was reached: nothing more is examined */
 };
 
-enum mime_block {
-	MIME_BLOCK_PART,	/* MIME headers of a part */
-	MIME_BLOCK_MESSAGE,	/* headers of an enclosed message/rfc822 */
-	MIME_BLOCK_RFC822_HEADERS	/* a text/rfc822-headers body */
+/* What a child walker reads the decoded content of a leaf part as. */
+enum mime_kind {
+	MIME_KIND_MESSAGE,	/* message/rfc822, message/global, a .eml */
+	MIME_KIND_HEADERS,	/* text/rfc822-headers, message/global-headers */
+	MIME_KIND_ENTITY,	/* a multipart sent encoded: its Content-Type as given */
+	MIME_KIND_SNIFF,	/* anything else: a message only if it looks like one */
+	MIME_KIND_BLOB		/* declared an Outlook or TNEF file */
 };
 
 struct mime_frame {
 	char boundary[MIME_BOUNDARY_MAX + 1];
-	size_t blen;		/* 0: an enclosed message, which no boundary of its own ends */
+	size_t blen;
 	bool digest;		/* multipart/digest: parts default to message/rfc822 */
 };
 
 struct mime_walk {
-	const struct policy *p;
-	struct evidence *scratch;	/* reads the delivery headers of enclosed messages */
+	struct mime_tree *t;
+	bool owns_tree;
+	size_t base;			/* nesting of the walkers around this one */
 	enum mime_mode mode;
 	enum mime_block block;
 	bool default_rfc822;
@@ -53,289 +67,241 @@ struct mime_walk {
 	char line[MIME_LINE_KEEP];
 	size_t linelen;			/* bytes of the current line so far, all of them */
 	bool tail_blank;		/* every byte past MIME_LINE_KEEP was blank */
-	char field[MIME_HEADER_MAX + 1];
-	size_t fieldlen;
-	size_t line_start;		/* where the current line begins in field */
+	bool line_passed;		/* the kept bytes went to the leaf already */
+	size_t fieldlen;		/* in t->field */
+	size_t line_start;		/* where the current line begins in t->field */
 	bool field_full;
-	char ctype[MIME_CTYPE_MAX + 1];
+	struct mime_ctype ct;		/* of the entity whose headers are read */
 	bool ctype_seen;
+	char filename[MIME_NAME_MAX + 1];
 	char cte[MIME_CTE_MAX + 1];
-	size_t parts;
-	size_t bytes;
-	signal_set signals;
-	const char *mailbox;
-	char ids[MIME_IDS_MAX][EVIDENCE_MSGID_MAX + 1];
-	size_t nids;
-	mime_party block_parties[MIME_PARTIES_MAX];	/* of the enclosed message being read */
-	size_t nblock_parties;
-	bool block_found;		/* that message gave attached-message */
-	mime_party parties[MIME_PARTIES_MAX];	/* of the messages that gave it */
-	size_t nparties;
-	bool dsn;
-	bool encoded;
-	bool truncated;
+	size_t sniff_fields;		/* MIME_BLOCK_SNIFF: fields read */
+	size_t sniff_known;		/* ... of them, message header fields */
+	struct mime_decoder dec;	/* MIME_LEAF: the part's transfer encoding */
+	struct mime_walk *child;	/* MIME_LEAF: reads the decoded body */
+	char magic[MIME_BLOB_MAGIC_LEN];
+	size_t nmagic;
+	struct mime_blob blob;
 };
+
+static void mime_feed(struct mime_walk *w, const char *s, size_t len);
 
 static bool mime_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-static void mime_copy(char *dst, size_t size, const char *src, size_t len)
+
+/* Nothing more can be learnt from this walker, whatever follows. */
+static bool mime_idle(const struct mime_walk *w)
 {
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
+	if (w->mode == MIME_STOP || mime_tree_stopped(w->t))
+		return true;
+	if (w->nframes > 0)
+		return false;
+	if (w->mode == MIME_SKIP)
+		return true;
+	if (w->mode == MIME_BLOB)
+		return mime_blob_found(&w->blob) != NULL;
+	return w->mode == MIME_LEAF && (w->child == NULL || mime_idle(w->child));
 }
 
-static void mime_stop(struct mime_walk *w)
+/* --- child walkers ------------------------------------------------------------------- */
+
+static void mime_block_begin(struct mime_walk *w, enum mime_block block, bool default_rfc822);
+static void mime_body_begin(struct mime_walk *w);
+static void mime_field(struct mime_walk *w, size_t len);
+
+static struct mime_walk *mime_child_new(struct mime_walk *parent, enum mime_kind kind)
 {
-	w->truncated = true;
-	w->mode = MIME_STOP;
-}
+	struct mime_walk *c;
 
-/* --- Content-Type ------------------------------------------------------------------ */
-
-struct mime_ctype {
-	char type[64];			/* "multipart/mixed", lower-case */
-	char boundary[MIME_BOUNDARY_MAX + 1];
-	size_t blen;
-	bool boundary_bad;		/* present but empty or too long */
-	bool report_dsn;		/* report-type=delivery-status */
-};
-
-/* Reads a parameter value (token or quoted-string) at s; returns its end. */
-static const char *mime_param_value(const char *s, char *out, size_t size, size_t *outlen)
-{
-	size_t n = 0;
-	bool over = false;
-
-	if (*s == '"') {
-		for (s++; *s != '\0' && *s != '"'; s++) {
-			if (*s == '\\' && s[1] != '\0')
-				s++;
-			if (n + 1 < size)
-				out[n++] = *s;
-			else
-				over = true;
-		}
-		if (*s == '"')
-			s++;
-	} else {
-		for (; *s != '\0' && *s != ';' && !mime_blank(*s) && *s != '\n' && *s != '('; s++) {
-			if (n + 1 < size)
-				out[n++] = *s;
-			else
-				over = true;
-		}
+	if (parent->base + parent->nframes + 1 > MIME_DEPTH_MAX + 1 ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		mime_tree_truncated(parent->t);
+		return NULL;
 	}
-	out[n] = '\0';
-	*outlen = over ? size : n;
-	return s;
-}
-
-static void mime_param(struct mime_ctype *ct, const char *name, size_t nlen, const char **s)
-{
-	char val[MIME_BOUNDARY_MAX + 2];
-	size_t vlen;
-
-	*s = mime_param_value(*s, val, sizeof(val), &vlen);
-	if (nlen == 8 && strncasecmp(name, "boundary", 8) == 0) {
-		/* Trailing blanks are not part of a boundary (RFC 2046 5.1.1). */
-		while (vlen > 0 && vlen <= MIME_BOUNDARY_MAX && val[vlen - 1] == ' ')
-			vlen--;
-		if (vlen == 0 || vlen > MIME_BOUNDARY_MAX) {
-			ct->boundary_bad = true;
-			return;
-		}
-		memcpy(ct->boundary, val, vlen);
-		ct->boundary[vlen] = '\0';
-		ct->blen = vlen;
-	} else if (nlen == 11 && strncasecmp(name, "report-type", 11) == 0) {
-		ct->report_dsn = strcasecmp(val, "delivery-status") == 0 ||
-		    strcasecmp(val, "global-delivery-status") == 0;
+	c->t = parent->t;
+	c->base = parent->base + parent->nframes + 1;
+	c->tail_blank = true;
+	switch (kind) {
+	case MIME_KIND_MESSAGE:
+		mime_block_begin(c, MIME_BLOCK_MESSAGE, false);
+		break;
+	case MIME_KIND_HEADERS:
+		mime_block_begin(c, MIME_BLOCK_RFC822_HEADERS, false);
+		break;
+	case MIME_KIND_ENTITY:
+		c->ct = parent->ct;
+		mime_body_begin(c);
+		break;
+	case MIME_KIND_SNIFF:
+		c->mode = MIME_MAGIC;
+		break;
+	case MIME_KIND_BLOB:
+		c->mode = MIME_BLOB;
+		mime_blob_init(&c->blob, mime_tree_policy(c->t));
+		break;
 	}
+	return c;
 }
 
-static void mime_ctype_parse(const char *v, struct mime_ctype *ct)
+/* The walker is done with: what it still holds is read, then it is freed. */
+static void mime_child_end(struct mime_walk *c)
 {
-	size_t n = 0;
-
-	memset(ct, 0, sizeof(*ct));
-	while (mime_blank(*v) || *v == '\n')
-		v++;
-	for (; *v != '\0' && *v != ';' && !mime_blank(*v) && *v != '\n' && *v != '('; v++)
-		if (n + 1 < sizeof(ct->type))
-			ct->type[n++] = (*v >= 'A' && *v <= 'Z') ? (char)(*v - 'A' + 'a') : *v;
-	ct->type[n] = '\0';
-	while (*v != '\0') {
-		const char *name;
-
-		if (*v++ != ';')
-			continue;
-		while (mime_blank(*v) || *v == '\n')
-			v++;
-		name = v;
-		while (*v != '\0' && *v != '=' && *v != ';' && !mime_blank(*v) && *v != '\n')
-			v++;
-		if (*v == '=') {
-			size_t nlen = (size_t)(v - name);
-
-			v++;
-			mime_param(ct, name, nlen, &v);
-		}
-	}
-}
-
-/* --- what the walker keeps ---------------------------------------------------------- */
-
-static void mime_add_id(struct mime_walk *w, const char *id)
-{
-	size_t i;
-
-	if (id[0] == '\0')
+	if (c == NULL)
 		return;
-	for (i = 0; i < w->nids; i++)
-		if (strcmp(w->ids[i], id) == 0)
-			return;
-	if (w->nids == MIME_IDS_MAX) {
-		w->truncated = true;
+	/* The part ended: so did its header block, blank line or not. */
+	if (c->mode == MIME_HEADERS && c->fieldlen > 0)
+		mime_field(c, c->fieldlen);
+	if (c->mode == MIME_HEADERS)
+		mime_tree_block_end(c->t, c->block);
+	mime_child_end(c->child);
+	if (c->mode == MIME_BLOB && mime_blob_end(&c->blob) != NULL)
+		mime_tree_found(c->t, mime_blob_found(&c->blob));
+	free(c);
+}
+
+static void mime_leaf_out(void *ctx, const char *buf, size_t len)
+{
+	struct mime_walk *w = ctx;
+
+	if (w->child != NULL)
+		mime_feed(w->child, buf, len);
+}
+
+/* Bytes of a leaf part's body, as written: decoded into the child. */
+static void mime_leaf_pass(struct mime_walk *w, const char *s, size_t len)
+{
+	if (w->child != NULL && !mime_idle(w->child))
+		mime_decode(&w->dec, s, len, mime_leaf_out, w);
+}
+
+static void mime_leaf_begin(struct mime_walk *w, enum mime_kind kind)
+{
+	w->mode = MIME_LEAF;
+	w->line_passed = false;
+	mime_decoder_init(&w->dec, mime_cte_lookup(w->cte));
+	w->child = mime_child_new(w, kind);
+}
+
+static void mime_leaf_end(struct mime_walk *w)
+{
+	mime_child_end(w->child);
+	w->child = NULL;
+	w->mode = MIME_SKIP;
+}
+
+/* The first bytes of a leaf that may be anything: a file format, or headers. */
+static void mime_magic(struct mime_walk *w, const char **s, size_t *len)
+{
+	size_t take = MIME_BLOB_MAGIC_LEN - w->nmagic;
+
+	if (take > *len)
+		take = *len;
+	memcpy(w->magic + w->nmagic, *s, take);
+	w->nmagic += take;
+	*s += take;
+	*len -= take;
+	if (w->nmagic < MIME_BLOB_MAGIC_LEN)
+		return;
+	if (mime_blob_magic(w->magic, w->nmagic) != MIME_BLOB_NONE) {
+		w->mode = MIME_BLOB;
+		mime_blob_init(&w->blob, mime_tree_policy(w->t));
+		mime_blob_feed(&w->blob, w->magic, w->nmagic);
 		return;
 	}
-	mime_copy(w->ids[w->nids++], sizeof(w->ids[0]), id, strlen(id));
+	mime_block_begin(w, MIME_BLOCK_SNIFF, false);
+	mime_feed(w, w->magic, w->nmagic);
 }
 
-/*
- * Adds a canonical address to a bounded, distinct list.  Past
- * MIME_PARTIES_MAX it is dropped: fewer parties only ever means fewer
- * messages are taken for a return to their own parties.
- */
-static void mime_party_add(mime_party *list, size_t *n, const char *canonical)
-{
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (strcmp(list[i], canonical) == 0)
-			return;
-	if (*n < MIME_PARTIES_MAX)
-		mime_copy(list[(*n)++], sizeof(list[0]), canonical, strlen(canonical));
-}
-
-/*
- * A party of the enclosed message being read.  Its parties count only once
- * it gave the signal, which may be decided before or after they are seen.
- */
-static void mime_party_note(struct mime_walk *w, const char *canonical)
-{
-	mime_party_add(w->block_parties, &w->nblock_parties, canonical);
-	if (w->block_found)
-		mime_party_add(w->parties, &w->nparties, canonical);
-}
-
-static void mime_found(struct mime_walk *w, const char *mailbox)
-{
-	size_t i;
-
-	w->signals |= SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE);
-	if (w->mailbox == NULL)
-		w->mailbox = mailbox;
-	if (w->block_found)
-		return;
-	w->block_found = true;
-	for (i = 0; i < w->nblock_parties; i++)
-		mime_party_add(w->parties, &w->nparties, w->block_parties[i]);
-}
-
-struct mime_rcpt_scan {
-	struct mime_walk *w;
-	bool recipients;		/* To/Cc: a protected one gives the signal */
-	const char *found;
-};
-
-/* One address of a party header: kept as a party, and checked when a recipient. */
-static int mime_rcpt_cb(void *ctx, const char *addr, size_t len)
-{
-	struct mime_rcpt_scan *r = ctx;
-	struct mime_walk *w = r->w;
-	char canonical[ADDRESS_CANONICAL_MAX + 1];
-	const char *found;
-	struct address a;
-
-	if (address_parse(addr, len, &a) != ADDRESS_OK)
-		return 0;
-	if (address_canonical(&a, w->p->delimiters, canonical, sizeof(canonical)) == 0)
-		mime_party_note(w, canonical);
-	if (r->recipients && r->found == NULL && (found = policy_protected(w->p, &a)) != NULL)
-		r->found = found;
-	return 0;
-}
-
-/* --- header blocks ---------------------------------------------------------------- */
+/* --- header blocks ------------------------------------------------------------------- */
 
 static bool mime_name_is(const char *name, size_t nlen, const char *want)
 {
 	return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
 }
 
-/* One header of an enclosed message: delivery and recipient evidence, Message-ID. */
-static void mime_enclosed_header(struct mime_walk *w, const char *name, size_t nlen,
-    const char *value)
+/* name[0 .. nlen) is a field name: printable ASCII but ':' (RFC 5322 2.2). */
+static bool mime_name_ok(const char *name, size_t nlen)
 {
-	static const char *const delivery[] = {
-		"Delivered-To", "X-Original-To", "Received", "Message-ID"
+	size_t i;
+
+	for (i = 0; i < nlen; i++)
+		if (name[i] < 33 || name[i] > 126)
+			return false;
+	return nlen > 0;
+}
+
+/*
+ * One field of content that may be a message.  False: it is not a header
+ * field, so the content is no message.  An mbox "From " line may come first.
+ */
+static bool mime_sniff_field(struct mime_walk *w, const char *f, size_t len, const char *colon,
+    size_t nlen)
+{
+	static const char *const known[] = {
+		"From", "To", "Cc", "Date", "Subject", "Message-ID", "Received", "Delivered-To",
+		"X-Original-To", "Return-Path", "Sender", "Reply-To", "MIME-Version", "In-Reply-To",
+		"References"
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(delivery) / sizeof(delivery[0]); i++) {
-		if (mime_name_is(name, nlen, delivery[i])) {
-			evidence_header(w->scratch, w->p, delivery[i], value);
-			return;
-		}
-	}
-	if (w->block == MIME_BLOCK_MESSAGE) {
-		static const char *const parties[] = { "To", "Cc", "From", "Sender", "Reply-To" };
-		struct mime_rcpt_scan r = { .w = w };
-
-		for (i = 0; i < sizeof(parties) / sizeof(parties[0]); i++)
-			if (mime_name_is(name, nlen, parties[i]))
-				break;
-		if (i == sizeof(parties) / sizeof(parties[0]))
-			return;
-		r.recipients = i < 2;
-		address_list_scan(value, strlen(value), MIME_RCPT_SCAN, mime_rcpt_cb, &r);
-		if (r.found != NULL)
-			mime_found(w, r.found);
-	}
+	if (w->sniff_fields++ == 0 && len >= 5 && memcmp(f, "From ", 5) == 0)
+		return true;
+	if (colon == NULL || !mime_name_ok(f, nlen))
+		return false;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (mime_name_is(f, nlen, known[i]))
+			w->sniff_known++;
+	return true;
 }
 
-/* Handles field[0 .. len): one whole header field, folded. */
+/* The MIME headers of an entity (a part, or an enclosed message itself). */
+static bool mime_entity_header(struct mime_walk *w, const char *name, size_t nlen,
+    const char *value)
+{
+	if (mime_name_is(name, nlen, "Content-Type")) {
+		if (!w->ctype_seen)
+			mime_ctype_parse(value, &w->ct);
+		w->ctype_seen = true;
+	} else if (mime_name_is(name, nlen, "Content-Transfer-Encoding")) {
+		mime_value_token(value, w->cte, sizeof(w->cte));
+	} else if (mime_name_is(name, nlen, "Content-Disposition")) {
+		mime_disposition_filename(value, w->filename, sizeof(w->filename));
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* Handles t->field[0 .. len): one whole header field, folded. */
 static void mime_field(struct mime_walk *w, size_t len)
 {
-	char *f = w->field, saved;
+	char *f = mime_tree_field(w->t), saved;
 	char *colon = memchr(f, ':', len);
-	size_t nlen;
+	size_t nlen = colon != NULL ? (size_t)(colon - f) : 0;
 
-	if (colon == NULL)
-		return;
-	nlen = (size_t)(colon - f);
 	while (nlen > 0 && mime_blank(f[nlen - 1]))
 		nlen--;
+	if (w->block == MIME_BLOCK_SNIFF && !mime_sniff_field(w, f, len, colon, nlen)) {
+		/* Not a header block: nothing in this content is read. */
+		w->mode = MIME_SKIP;
+		return;
+	}
+	if (colon == NULL)
+		return;
 	/* Values are read as C strings; the buffer has room for the NUL. */
 	saved = f[len];
 	f[len] = '\0';
-	if (mime_name_is(f, nlen, "Content-Type") && !w->ctype_seen) {
-		w->ctype_seen = true;
-		mime_copy(w->ctype, sizeof(w->ctype), colon + 1, strlen(colon + 1));
-	} else if (mime_name_is(f, nlen, "Content-Transfer-Encoding")) {
-		struct mime_ctype tok;
-
-		mime_ctype_parse(colon + 1, &tok);
-		mime_copy(w->cte, sizeof(w->cte), tok.type, strlen(tok.type));
-	} else if (w->block != MIME_BLOCK_PART) {
-		mime_enclosed_header(w, f, nlen, colon + 1);
-	}
+	if (!mime_entity_header(w, f, nlen, colon + 1) && w->block != MIME_BLOCK_PART)
+		mime_tree_enclosed_header(w->t, w->block, f, nlen, colon + 1);
 	f[len] = saved;
+	/* Two message header fields in a row of header fields: an .eml. */
+	if (w->block == MIME_BLOCK_SNIFF && w->sniff_known >= 2) {
+		w->block = MIME_BLOCK_MESSAGE;
+		mime_tree_qualified(w->t);
+	}
 }
 
 static void mime_block_begin(struct mime_walk *w, enum mime_block block, bool default_rfc822)
@@ -344,24 +310,24 @@ static void mime_block_begin(struct mime_walk *w, enum mime_block block, bool de
 	w->block = block;
 	w->default_rfc822 = default_rfc822;
 	w->fieldlen = 0;
+	w->line_start = 0;
 	w->field_full = false;
 	w->ctype_seen = false;
-	w->ctype[0] = '\0';
+	memset(&w->ct, 0, sizeof(w->ct));
+	w->filename[0] = '\0';
 	w->cte[0] = '\0';
-	if (block != MIME_BLOCK_PART)
-		evidence_reset(w->scratch);
-	w->nblock_parties = 0;
-	w->block_found = false;
-	if (++w->parts > MIME_PARTS_MAX)
-		mime_stop(w);
+	w->sniff_fields = 0;
+	w->sniff_known = 0;
+	if (!mime_tree_block_begin(w->t, block))
+		w->mode = MIME_STOP;
 }
 
 static bool mime_push(struct mime_walk *w, const char *boundary, size_t blen, bool digest)
 {
 	struct mime_frame *fr;
 
-	if (w->nframes == MIME_DEPTH_MAX) {
-		w->truncated = true;
+	if (w->base + w->nframes >= MIME_DEPTH_MAX) {
+		mime_tree_truncated(w->t);
 		return false;
 	}
 	fr = &w->frames[w->nframes++];
@@ -372,42 +338,57 @@ static bool mime_push(struct mime_walk *w, const char *boundary, size_t blen, bo
 	return true;
 }
 
+static bool mime_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* How a leaf part's content is read: by its type, and by its file name. */
+static enum mime_kind mime_leaf_kind(const struct mime_walk *w, const char *t)
+{
+	const char *name = w->filename[0] != '\0' ? w->filename : w->ct.name;
+
+	if (strcmp(t, "message/rfc822") == 0 || strcmp(t, "message/global") == 0 ||
+	    mime_ends_with(name, ".eml"))
+		return MIME_KIND_MESSAGE;
+	if (strcmp(t, "text/rfc822-headers") == 0 || strcmp(t, "message/global-headers") == 0)
+		return MIME_KIND_HEADERS;
+	if (strcmp(t, "application/vnd.ms-outlook") == 0 || strcmp(t, "application/ms-tnef") == 0 ||
+	    mime_ends_with(name, ".msg") || mime_ends_with(name, "winmail.dat"))
+		return MIME_KIND_BLOB;
+	return MIME_KIND_SNIFF;
+}
+
 /* The body of the entity whose headers were just read starts: how to read it. */
 static void mime_body_begin(struct mime_walk *w)
 {
-	struct mime_ctype ct;
-	const char *t;
+	const char *t = w->ct.type;
 
-	if (w->ctype[0] != '\0')
-		mime_ctype_parse(w->ctype, &ct);
-	else
-		memset(&ct, 0, sizeof(ct));
-	if (ct.type[0] == '\0')
-		strcpy(ct.type, w->default_rfc822 ? "message/rfc822" : "text/plain");
-	t = ct.type;
+	if (t[0] == '\0')
+		t = w->default_rfc822 ? "message/rfc822" : "text/plain";
 	w->mode = MIME_SKIP;
 	if (strncmp(t, "multipart/", 10) == 0) {
-		if (strcmp(t, "multipart/report") == 0 && ct.report_dsn)
-			w->dsn = true;
-		if (ct.blen == 0) {
-			/* A multipart without a usable boundary hides its parts. */
-			w->truncated = w->truncated || ct.boundary_bad;
-			return;
+		if (strcmp(t, "multipart/report") == 0 && w->ct.report_dsn)
+			mime_tree_dsn(w->t);
+		if (mime_cte_lookup(w->cte) != MIME_CTE_IDENTITY) {
+			/* RFC 2046 forbids it; a client may still decode it. */
+			mime_leaf_begin(w, MIME_KIND_ENTITY);
+		} else if (w->ct.blen == 0) {
+			/* A multipart whose boundary cannot be read hides its parts. */
+			mime_tree_truncated(w->t);
+		} else {
+			mime_push(w, w->ct.boundary, w->ct.blen, strcmp(t, "multipart/digest") == 0);
 		}
-		mime_push(w, ct.boundary, ct.blen, strcmp(t, "multipart/digest") == 0);
-	} else if (strcmp(t, "message/rfc822") == 0 || strcmp(t, "message/global") == 0) {
-		if (strcasecmp(w->cte, "base64") == 0 || strcasecmp(w->cte, "quoted-printable") == 0) {
-			w->encoded = true;
-			return;
-		}
-		if (mime_push(w, "", 0, false))
-			mime_block_begin(w, MIME_BLOCK_MESSAGE, false);
-	} else if (strcmp(t, "text/rfc822-headers") == 0 ||
-	    strcmp(t, "message/global-headers") == 0) {
-		mime_block_begin(w, MIME_BLOCK_RFC822_HEADERS, false);
+	} else if (strcmp(t, "message/partial") == 0) {
+		/* A fragment cannot be read alone: RFC 2046 5.2.2. */
+		mime_tree_truncated(w->t);
 	} else if (strcmp(t, "message/delivery-status") == 0 ||
 	    strcmp(t, "message/global-delivery-status") == 0) {
-		w->dsn = true;
+		mime_tree_dsn(w->t);
+	} else if (strcmp(t, "message/external-body") != 0) {
+		mime_leaf_begin(w, mime_leaf_kind(w, t));
 	}
 }
 
@@ -417,13 +398,9 @@ static void mime_block_end(struct mime_walk *w)
 	if (w->fieldlen > 0)
 		mime_field(w, w->fieldlen);
 	w->fieldlen = 0;
-	if (w->block != MIME_BLOCK_PART)
-		mime_add_id(w, evidence_message_id(w->scratch));
-	/* A DSN quotes the headers of mail we sent: only a message attached
-	 * whole says somebody passed a protected mailbox's copy on. */
-	if (w->block == MIME_BLOCK_MESSAGE && evidence_mailbox(w->scratch) != NULL)
-		mime_found(w, evidence_mailbox(w->scratch));
-	if (w->block == MIME_BLOCK_RFC822_HEADERS)
+	if (w->mode != MIME_HEADERS)
+		return;
+	if (!mime_tree_block_end(w->t, w->block) || w->block == MIME_BLOCK_RFC822_HEADERS)
 		w->mode = MIME_SKIP;
 	else
 		mime_body_begin(w);
@@ -445,8 +422,7 @@ static int mime_boundary(const struct mime_walk *w, bool *close)
 	for (k = w->nframes; k-- > 0;) {
 		const struct mime_frame *fr = &w->frames[k];
 
-		if (fr->blen == 0 || kept < 2 + fr->blen ||
-		    memcmp(w->line + 2, fr->boundary, fr->blen) != 0)
+		if (kept < 2 + fr->blen || memcmp(w->line + 2, fr->boundary, fr->blen) != 0)
 			continue;
 		j = 2 + fr->blen;
 		*close = kept >= j + 2 && w->line[j] == '-' && w->line[j + 1] == '-';
@@ -464,6 +440,10 @@ static void mime_on_boundary(struct mime_walk *w, size_t k, bool close)
 		w->fieldlen = w->line_start;
 		mime_block_end(w);
 	}
+	if (w->mode == MIME_LEAF)
+		mime_leaf_end(w);
+	if (w->mode == MIME_STOP)
+		return;
 	w->nframes = k + 1;
 	if (close) {
 		w->nframes = k;
@@ -492,19 +472,65 @@ static void mime_line_end(struct mime_walk *w)
 
 	/* An empty line may be "\r": tail_blank already says the rest is blank. */
 	k = w->nframes > 0 ? mime_boundary(w, &close) : -1;
-	if (k >= 0)
+	if (k >= 0) {
 		mime_on_boundary(w, (size_t)k, close);
-	else if (w->mode == MIME_HEADERS)
+	} else if (w->mode == MIME_HEADERS) {
 		mime_header_line(w);
+	} else if (w->mode == MIME_LEAF) {
+		if (!w->line_passed)
+			mime_leaf_pass(w, w->line, w->linelen);
+		mime_leaf_pass(w, "\n", 1);
+	}
 	w->linelen = 0;
 	w->tail_blank = true;
+	w->line_passed = false;
 	w->line_start = w->fieldlen;
+}
+
+/* Part of a leaf's line: held while it may be a boundary, passed on once it cannot. */
+static void mime_leaf_line(struct mime_walk *w, const char *s, size_t n, size_t before)
+{
+	if (w->linelen <= MIME_LINE_KEEP)
+		return;
+	if (!w->line_passed) {
+		mime_leaf_pass(w, w->line, MIME_LINE_KEEP);
+		w->line_passed = true;
+		if (before < MIME_LINE_KEEP) {
+			s += MIME_LINE_KEEP - before;
+			n -= MIME_LINE_KEEP - before;
+		}
+	}
+	mime_leaf_pass(w, s, n);
+}
+
+/* A line that does not continue the field ends it: handle it now, so the buffer holds one. */
+static void mime_field_next(struct mime_walk *w, const char *s, size_t n)
+{
+	if (w->linelen == 0 && n > 0 && s[0] != ' ' && s[0] != '\t' && w->fieldlen > 0) {
+		mime_field(w, w->fieldlen);
+		w->fieldlen = 0;
+		w->line_start = 0;
+		w->field_full = false;
+	}
+}
+
+/* A field too long to keep, in content that may be a message: a header field so far? */
+static bool mime_sniff_long_ok(struct mime_walk *w)
+{
+	const char *f = mime_tree_field(w->t);
+	const char *colon = memchr(f, ':', w->fieldlen);
+	size_t nlen = colon != NULL ? (size_t)(colon - f) : 0;
+
+	while (nlen > 0 && mime_blank(f[nlen - 1]))
+		nlen--;
+	return colon != NULL && mime_name_ok(f, nlen);
 }
 
 /* Bytes of one line (no '\n' among them). */
 static void mime_line_bytes(struct mime_walk *w, const char *s, size_t n)
 {
-	size_t i;
+	struct mime_tree *t = w->t;
+	size_t i, before = w->linelen;
 
 	if (w->linelen < MIME_LINE_KEEP) {
 		size_t take = MIME_LINE_KEEP - w->linelen < n ? MIME_LINE_KEEP - w->linelen : n;
@@ -516,27 +542,64 @@ static void mime_line_bytes(struct mime_walk *w, const char *s, size_t n)
 		for (i = 0; i < n && w->tail_blank; i++)
 			w->tail_blank = mime_blank(s[i]);
 	}
-	if (w->mode == MIME_HEADERS && w->linelen == 0 && n > 0 && s[0] != ' ' && s[0] != '\t' &&
-	    w->fieldlen > 0) {
-		/* A line that does not continue the field ends it: handle it now,
-		 * so that the buffer holds one field only. */
-		mime_field(w, w->fieldlen);
-		w->fieldlen = 0;
-		w->line_start = 0;
-		w->field_full = false;
-	}
+	if (w->mode == MIME_HEADERS)
+		mime_field_next(w, s, n);
 	w->linelen += n;
+	if (w->mode == MIME_LEAF)
+		mime_leaf_line(w, s, n, before);
 	if (w->mode != MIME_HEADERS)
 		return;
 	if (w->fieldlen + n > MIME_HEADER_MAX) {
+		/* Content that may be a message and whose first line is no
+		 * header field (a binary file) is simply not one. */
+		if (w->block == MIME_BLOCK_SNIFF && !mime_sniff_long_ok(w)) {
+			w->mode = MIME_SKIP;
+			return;
+		}
 		/* The field is cut: what was kept is still read. */
 		if (!w->field_full)
-			w->truncated = true;
+			mime_tree_truncated(t);
 		w->field_full = true;
 		n = MIME_HEADER_MAX - w->fieldlen;
 	}
-	memcpy(w->field + w->fieldlen, s, n);
+	memcpy(mime_tree_field(t) + w->fieldlen, s, n);
 	w->fieldlen += n;
+}
+
+static void mime_feed(struct mime_walk *w, const char *s, size_t len)
+{
+	while (len > 0 && w->mode != MIME_STOP && !mime_tree_stopped(w->t)) {
+		const char *nl;
+		size_t n;
+
+		if (w->mode == MIME_MAGIC) {
+			mime_magic(w, &s, &len);
+			continue;
+		}
+		if (w->mode == MIME_BLOB) {
+			mime_blob_feed(&w->blob, s, len);
+			if (mime_blob_found(&w->blob) != NULL)
+				mime_tree_found(w->t, mime_blob_found(&w->blob));
+			return;
+		}
+		/* With no boundary open, only headers need lines. */
+		if (w->nframes == 0 && w->mode == MIME_SKIP)
+			return;
+		if (w->nframes == 0 && w->mode == MIME_LEAF) {
+			mime_leaf_pass(w, s, len);
+			return;
+		}
+		nl = memchr(s, '\n', len);
+		n = nl != NULL ? (size_t)(nl - s) : len;
+		mime_line_bytes(w, s, n);
+		if (nl == NULL)
+			return;
+		if (w->mode == MIME_HEADERS && w->fieldlen < MIME_HEADER_MAX)
+			mime_tree_field(w->t)[w->fieldlen++] = '\n';
+		mime_line_end(w);
+		s += n + 1;
+		len -= n + 1;
+	}
 }
 
 /* --- front door ----------------------------------------------------------------------- */
@@ -547,92 +610,53 @@ struct mime_walk *mime_walk_new(const struct policy *p, const char *top_content_
 
 	if (w == NULL)
 		return NULL;
-	if ((w->scratch = evidence_new()) == NULL) {
+	if ((w->t = mime_tree_new(p)) == NULL) {
 		free(w);
 		return NULL;
 	}
-	w->p = p;
+	w->owns_tree = true;
 	w->tail_blank = true;
-	if (top_content_type != NULL)
-		mime_copy(w->ctype, sizeof(w->ctype), top_content_type, strlen(top_content_type));
+	mime_ctype_parse(top_content_type, &w->ct);
 	mime_body_begin(w);
 	return w;
 }
 
+void mime_walk_set_encoding(struct mime_walk *w, const char *cte)
+{
+	if (w == NULL || cte == NULL)
+		return;
+	mime_value_token(cte, w->cte, sizeof(w->cte));
+	if (mime_cte_lookup(w->cte) == MIME_CTE_IDENTITY)
+		return;
+	mime_child_end(w->child);
+	w->child = NULL;
+	w->nframes = 0;
+	mime_body_begin(w);
+}
+
 void mime_walk_feed(struct mime_walk *w, const char *chunk, size_t len)
 {
-	if (w == NULL || chunk == NULL || w->mode == MIME_STOP)
-		return;
-	if (len > MIME_BYTES_MAX - w->bytes) {
-		len = MIME_BYTES_MAX - w->bytes;
-		w->truncated = true;
-	}
-	w->bytes += len;
-	while (len > 0 && w->mode != MIME_STOP) {
-		const char *nl = memchr(chunk, '\n', len);
-		size_t n = nl != NULL ? (size_t)(nl - chunk) : len;
+	bool over;
 
-		/* With no boundary open and no headers to read, nothing can change. */
-		if (w->nframes == 0 && w->mode == MIME_SKIP)
-			return;
-		mime_line_bytes(w, chunk, n);
-		if (nl == NULL)
-			return;
-		if (w->mode == MIME_HEADERS && w->fieldlen < MIME_HEADER_MAX)
-			w->field[w->fieldlen++] = '\n';
-		mime_line_end(w);
-		chunk += n + 1;
-		len -= n + 1;
-	}
+	if (w == NULL || chunk == NULL || mime_idle(w))
+		return;
+	over = !mime_tree_count(w->t, &len);
+	mime_feed(w, chunk, len);
+	if (over)
+		mime_tree_stop(w->t);
 }
 
 void mime_walk_free(struct mime_walk *w)
 {
 	if (w == NULL)
 		return;
-	evidence_free(w->scratch);
+	mime_child_end(w->child);
+	if (w->owns_tree)
+		mime_tree_free(w->t);
 	free(w);
 }
 
-signal_set mime_walk_signals(const struct mime_walk *w)
+const struct mime_tree *mime_walk_tree(const struct mime_walk *w)
 {
-	return w->signals;
-}
-
-const char *mime_walk_mailbox(const struct mime_walk *w)
-{
-	return w->mailbox;
-}
-
-size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_t max)
-{
-	size_t i;
-
-	for (i = 0; i < w->nids && i < max; i++)
-		ids[i] = w->ids[i];
-	return i;
-}
-
-size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max)
-{
-	size_t i;
-
-	for (i = 0; i < w->nparties && i < max; i++)
-		out[i] = w->parties[i];
-	return i;
-}
-
-bool mime_walk_is_dsn(const struct mime_walk *w)
-{
-	return w->dsn;
-}
-
-bool mime_walk_encoded(const struct mime_walk *w)
-{
-	return w->encoded;
-}
-
-bool mime_walk_truncated(const struct mime_walk *w)
-{
-	return w->truncated;
+	return w->t;
 }

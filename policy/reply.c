@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include "reply.h"
+#include "b64.h"
 #include "hex.h"
 
 static bool reply_blank(char c)
@@ -34,21 +35,6 @@ static void reply_token(const char *v, size_t len, char *out, size_t size)
 }
 
 /* --- RFC 2047 ---------------------------------------------------------------------- */
-
-static int reply_b64(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 struct reply_out {
 	char *buf;
@@ -101,7 +87,7 @@ static bool reply_word_text(struct reply_out *o, char enc, const char *t, size_t
 		int bits = 0, v;
 
 		for (i = 0; i < len && t[i] != '='; i++) {
-			if ((v = reply_b64(t[i])) < 0)
+			if ((v = b64_value(t[i])) < 0)
 				return false;
 			acc = (acc << 6) | (unsigned long)v;
 			bits += 6;

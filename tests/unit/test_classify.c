@@ -333,6 +333,40 @@ classifies_destinations(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/*
+ * Spellings UTS 46 maps onto an internal domain but an MTA's tables do not:
+ * Postfix sent each of them to its default route (tests/e2e/differential.sh).
+ * Whatever the parser says of them, they are never internal.
+ */
+static void
+lookalike_spellings_are_never_internal(void **state)
+{
+	static const char *const raws[] = {
+		"a@corp\xe3\x80\x82" "example",
+		"a@corp\xef\xbc\x8e" "example",
+		"a@\xef\xbd\x83\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x90.example",
+		"a@co\xc2\xad" "rp.example",
+		"a@corp.example\xe2\x80\x8b",
+		"u%corp.example\xe2\x80\x8b@corp.example",
+		"corp\xef\xbd\xa1" "example!u@corp.example",
+		"@corp\xe3\x80\x82" "example:u@corp.example",
+	};
+	int failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < NCASES(raws); i++) {
+		struct address a;
+		address_parse(raws[i], strlen(raws[i]), &a);
+		enum destination d = policy_destination(&pol, &a, "support@corp.example", NOW, NULL, NULL);
+		if (policy_is_internal(&pol, &a) || d != DEST_EXTERNAL) {
+			print_error("%s: internal %d, destination %s\n", raws[i],
+			    policy_is_internal(&pol, &a), dest_names[d]);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
 static void
 unreadable_address_is_external(void **state)
 {
@@ -487,6 +521,7 @@ main(void)
 		cmocka_unit_test(compares_exceptions_whole),
 		cmocka_unit_test(classifies_destinations),
 		cmocka_unit_test(unreadable_address_is_external),
+		cmocka_unit_test(lookalike_spellings_are_never_internal),
 		cmocka_unit_test(allow_entry_applies_until_it_expires),
 		cmocka_unit_test(crosschecks_with_the_mta_routing),
 		cmocka_unit_test(signal_names_round_trip),

@@ -162,6 +162,180 @@ static const char outer_boundary_closes[] =
 	"\n"
 	"--o--\n";
 
+/* --- encoded and disguised forwards -------------------------------------------------- */
+
+static const char b64_message[] =
+	"--e\n"
+	"Content-Type: message/rfc822\n"
+	"Content-Transfer-Encoding: BASE64\n"
+	"\n"
+	"UmVjZWl2ZWQ6IGZyb20gbXguY3VzdG9tZXIuZXhhbXBsZSBieSBtYWlsLmNvcnAuZXhhbXBsZQoJ\n"
+	"Zm9yIDxzdXBwb3J0QGNvcnAuZXhhbXBsZT47IE1vbiwgMSBKYW4gMjAyNCAwMDowMDowMCArMDAw\n"
+	"MApNZXNzYWdlLUlEOiA8YjY0LTFAY3VzdG9tZXIuZXhhbXBsZT4KRnJvbTogQ3VzdG9tZXIgPGNA\n"
+	"Y3VzdG9tZXIuZXhhbXBsZT4KVG86IEN1c3RvbWVyIFNlcnZpY2UgPHN1cHBvcnRAY29ycC5leGFt\n"
+	"cGxlPgpTdWJqZWN0OiBpbnZvaWNlCgpteSBhY2NvdW50IG51bWJlciBpcyAxMjMK\n"
+	"--e--\n";
+
+/* Soft line breaks inside the header that names the mailbox, and =XX escapes. */
+static const char qp_message[] =
+	"--q\n"
+	"Content-Type: message/rfc822\n"
+	"Content-Transfer-Encoding: quoted-printable\n"
+	"\n"
+	"Message-ID: <qp-1@customer.example>\n"
+	"From: =?utf-8?q?J=C3=BCrgen?= <j@customer.example>\n"
+	"To: Customer Service <supp=\n"
+	"ort@corp=2Eexample>, other@customer.example  =  \n"
+	"\n"
+	"Subject: ok\n"
+	"\n"
+	"body =3D text\n"
+	"--q--\n";
+
+static const char octet_eml[] =
+	"--o\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"see attached\n"
+	"--o\n"
+	"Content-Type: application/octet-stream\n"
+	"Content-Disposition: attachment\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"RnJvbTogQ3VzdG9tZXIgPGNAY3VzdG9tZXIuZXhhbXBsZT4KVG86IHN1cHBv\n"
+	"cnRAY29ycC5leGFtcGxlClN1YmplY3Q6IGludm9pY2UKTWVzc2FnZS1JRDog\n"
+	"PG9jdC0xQGN1c3RvbWVyLmV4YW1wbGU+Cgpib2R5Cg==\n"
+	"--o--\n";
+
+static const char text_eml[] =
+	"--t\n"
+	"Content-Type: text/plain; charset=utf-8\n"
+	"Content-Transfer-Encoding: 8bit\n"
+	"\n"
+	"From sender@customer.example Mon Jan  1 00:00:00 2024\n"
+	"Return-Path: <c@customer.example>\n"
+	"Delivered-To: support@corp.example\n"
+	"Subject: =?utf-8?q?facture?=\n"
+	"\n"
+	"body\n"
+	"--t--\n";
+
+static const char global_message[] =
+	"--g\n"
+	"Content-Type: message/global\n"
+	"Content-Transfer-Encoding: 8bit\n"
+	"\n"
+	"From: J\xc3\xbcrgen <j@customer.example>\n"
+	"Cc: support@corp.example\n"
+	"\n"
+	"x\n"
+	"--g--\n";
+
+/* Named .eml (RFC 2231, split and encoded): read as a message whatever it starts with. */
+static const char named_eml[] =
+	"--n\n"
+	"Content-Type: application/octet-stream; name*=utf-8''Fwd%20invoice%2Eeml\n"
+	"\n"
+	"X-Original-To: support@corp.example\n"
+	"\n"
+	"x\n"
+	"--n\n"
+	"Content-Type: application/octet-stream\n"
+	"Content-Disposition: attachment;\n"
+	" filename*0*=utf-8''second%20copy; filename*1=\".EML\"\n"
+	"\n"
+	"X-Original-To: support@corp.example\n"
+	"\n"
+	"--n--\n";
+
+/* A base64 .eml whose own body is a multipart holding a message/rfc822. */
+static const char nested_b64[] =
+	"--x\n"
+	"Content-Type: application/octet-stream\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"RnJvbTogeEBjdXN0b21lci5leGFtcGxlClRvOiBib3NzQGN1c3RvbWVyLmV4YW1wbGUKU3ViamVj\n"
+	"dDogZncKTUlNRS1WZXJzaW9uOiAxLjAKQ29udGVudC1UeXBlOiBtdWx0aXBhcnQvbWl4ZWQ7IGJv\n"
+	"dW5kYXJ5PSJpbiIKCi0taW4KQ29udGVudC1UeXBlOiB0ZXh0L3BsYWluCgpzZWUgYmVsb3cKLS1p\n"
+	"bgpDb250ZW50LVR5cGU6IG1lc3NhZ2UvcmZjODIyCgpEZWxpdmVyZWQtVG86IHN1cHBvcnRAY29y\n"
+	"cC5leGFtcGxlCkZyb206IGNAY3VzdG9tZXIuZXhhbXBsZQoKc2VjcmV0Ci0taW4tLQo=\n"
+	"--x--\n";
+
+/* A multipart sent base64 (RFC 2046 forbids it; clients may decode it). */
+static const char b64_multipart[] =
+	"LS16CkNvbnRlbnQtVHlwZTogbWVzc2FnZS9yZmM4MjIKClgtT3JpZ2luYWwtVG86IHN1cHBvcnRA\n"
+	"Y29ycC5leGFtcGxlCgp4Ci0tei0tCg==\n";
+
+static const char tnef_part[] =
+	"--w\n"
+	"Content-Type: application/octet-stream; name=\"data.bin\"\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"eJ8+IgEAAZAIABUAAABTAE0AVABQADoAcwB1AHAAcABvAHIAdABAAGMAbwByAHAALgBlAHgAYQBt\n"
+	"AHAAbABlAAAAAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJw==\n"
+	"--w--\n";
+
+static const char ole_part[] =
+	"--m\n"
+	"Content-Type: application/vnd.ms-outlook; name=\"Re: invoice.msg\"\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"0M8R4KGxGuEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABEZWxpdmVy\n"
+	"ZWQtVG86IHN1cHBvcnRAY29ycC5leGFtcGxlDQoAAAAAAAAAAAAAAA==\n"
+	"--m--\n";
+
+static const char ole_lookalike[] =
+	"--m\n"
+	"Content-Type: application/octet-stream\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"0M8R4KGxGuEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAeABzAHUAcABw\n"
+	"AG8AcgB0AEAAYwBvAHIAcAAuAGUAeABhAG0AcABsAGUAAHN1cHBvcnRAY29ycC5leGFtcGxlLmV2\n"
+	"aWwudGVzdAAAAAAAAAAAAAAA\n"
+	"--m--\n";
+
+/* Text that mentions headers is not a message. */
+static const char lookalikes[] =
+	"--l\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"Please write to support@corp.example.\n"
+	"Delivered-To: support@corp.example\n"
+	"To: support@corp.example\n"
+	"\n"
+	"--l\n"
+	"Content-Type: text/csv\n"
+	"\n"
+	"To: support@corp.example\n"
+	"name,mail\n"
+	"Delivered-To: support@corp.example\n"
+	"\n"
+	"--l\n"
+	"Content-Type: application/octet-stream\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"VG86IHN1cHBvcnRAY29ycC5leGFtcGxlCg==\n"
+	"--l\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"From: a@customer.example\n"
+	"To: xsupport@corp.example, support@corp.example.evil.test\n"
+	"\n"
+	"--l\n"
+	"Content-Type: image/png\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==\n"
+	"--l--\n";
+
+static const char partial[] =
+	"--p\n"
+	"Content-Type: message/partial; id=\"abc@x.example\"; number=1; total=2\n"
+	"\n"
+	"Delivered-To: somebody@customer.example\n"
+	"\n"
+	"--p--\n";
+
 static const struct {
 	const char *name;
 	const char *ctype;
@@ -170,7 +344,7 @@ static const struct {
 	const char *want_mailbox;
 	const char *want_id;		/* first original id, or NULL for none */
 	bool want_dsn;
-	bool want_encoded;
+	bool want_truncated;
 } walk_cases[] = {
 	{ "forward as attachment of protected mail", "multipart/mixed; boundary=outer",
 	  forward_attached, ATT, "support@corp.example", "cust-1@customer.example", false, false },
@@ -181,8 +355,8 @@ static const struct {
 	  "orig-7@customer.example", true, false },
 	{ "nested enclosed message found", "multipart/mixed; boundary=a", nested, ATT,
 	  "support@corp.example", "outer@x.example", false, false },
-	{ "encoded message/rfc822 is skipped and noted", "multipart/mixed; boundary=e",
-	  encoded_message, 0, NULL, NULL, false, true },
+	{ "base64 message/rfc822 is read", "multipart/mixed; boundary=e",
+	  encoded_message, ATT, "support@corp.example", NULL, false, false },
 	{ "colleague and lookalike are not protected", "multipart/mixed; boundary=c",
 	  colleague_attached, 0, NULL, NULL, false, false },
 	{ "outer boundary closes inner multipart", "multipart/mixed; boundary=o",
@@ -192,8 +366,44 @@ static const struct {
 	  false, false },
 	{ "plain text body is nothing", NULL, "--x\nDelivered-To: support@corp.example\n\n",
 	  0, NULL, NULL, false, false },
-	{ "multipart without boundary is nothing", "multipart/mixed",
-	  forward_attached, 0, NULL, NULL, false, false },
+	{ "base64 message/rfc822 with its body", "multipart/mixed; boundary=e", b64_message, ATT,
+	  "support@corp.example", "b64-1@customer.example", false, false },
+	{ "quoted-printable message/rfc822, soft breaks", "multipart/mixed; boundary=q", qp_message,
+	  ATT, "support@corp.example", "qp-1@customer.example", false, false },
+	{ ".eml as base64 application/octet-stream", "multipart/mixed; boundary=o", octet_eml, ATT,
+	  "support@corp.example", "oct-1@customer.example", false, false },
+	{ ".eml as 8bit text/plain after an mbox line", "multipart/mixed; boundary=t", text_eml,
+	  ATT, "support@corp.example", NULL, false, false },
+	{ "message/global", "multipart/mixed; boundary=g", global_message, ATT,
+	  "support@corp.example", NULL, false, false },
+	{ "file named .eml (RFC 2231 name*= and filename*0*=)", "multipart/mixed; boundary=n",
+	  named_eml, ATT, "support@corp.example", NULL, false, false },
+	{ "multipart inside a base64 .eml is walked", "multipart/mixed; boundary=x", nested_b64,
+	  ATT, "support@corp.example", NULL, false, false },
+	{ "RFC 2231 boundary*0= outer boundary", "multipart/mixed;\n boundary*0=\"out\"; boundary*1=er",
+	  forward_attached, ATT, "support@corp.example", "cust-1@customer.example", false, false },
+	{ "RFC 2231 boundary*0*= encoded", "multipart/mixed; boundary*1=r;"
+	  " boundary*0*=us-ascii'en'out%65", forward_attached, ATT, "support@corp.example",
+	  "cust-1@customer.example", false, false },
+	{ "TNEF winmail.dat, UTF-16LE address", "multipart/mixed; boundary=w", tnef_part, ATT,
+	  "support@corp.example", NULL, false, false },
+	{ "Outlook .msg, ASCII transport headers", "multipart/mixed; boundary=m", ole_part, ATT,
+	  "support@corp.example", NULL, false, false },
+	{ "Outlook file with look-alike addresses", "multipart/mixed; boundary=m", ole_lookalike, 0,
+	  NULL, NULL, false, false },
+	{ "text that mentions headers, csv, look-alikes, an image", "multipart/mixed; boundary=l",
+	  lookalikes, 0, NULL, NULL, false, false },
+	{ "display names and encoded words are not addresses", "message/rfc822",
+	  "From: \"support@corp.example\" <x@evil.test>\n"
+	  "To: =?utf-8?q?support=40corp=2Eexample?= <y@evil.test>, support (at) corp.example\n"
+	  "Cc: \"Support\"@corp.example.evil.test\n\nx\n", 0, NULL, NULL, false, false },
+	{ "message/partial cannot be read", "multipart/mixed; boundary=p", partial, 0, NULL, NULL,
+	  false, true },
+	{ "top-level text/plain .eml", "text/plain",
+	  "Received: by mx\n\tfor <support@corp.example>; Mon, 1 Jan 2024 00:00:00 +0000\n"
+	  "Subject: x\n\nbody\n", ATT, "support@corp.example", NULL, false, false },
+	{ "multipart without boundary cannot be read", "multipart/mixed",
+	  forward_attached, 0, NULL, NULL, false, true },
 };
 
 /* Feeds body in chunks of step bytes (0: all at once). */
@@ -236,11 +446,9 @@ static void check_walk(size_t i, bool crlf, size_t step)
 	if (mime_walk_is_dsn(w) != walk_cases[i].want_dsn)
 		fail_msg("%s: dsn got %d want %d", walk_cases[i].name, mime_walk_is_dsn(w),
 		    walk_cases[i].want_dsn);
-	if (mime_walk_encoded(w) != walk_cases[i].want_encoded)
-		fail_msg("%s: encoded got %d want %d", walk_cases[i].name, mime_walk_encoded(w),
-		    walk_cases[i].want_encoded);
-	if (mime_walk_truncated(w))
-		fail_msg("%s: truncated unexpectedly", walk_cases[i].name);
+	if (mime_walk_truncated(w) != walk_cases[i].want_truncated)
+		fail_msg("%s: truncated got %d want %d", walk_cases[i].name, mime_walk_truncated(w),
+		    walk_cases[i].want_truncated);
 	mime_walk_free(w);
 	free(body);
 }
@@ -269,6 +477,51 @@ static void test_nested_ids_in_order(void **state)
 	    strcmp(ids[1], "inner@customer.example") != 0)
 		fail_msg("ids got %zu (%s, %s) want 2 (outer@x.example, inner@customer.example)",
 		    n, n > 0 ? ids[0] : "", n > 1 ? ids[1] : "");
+	mime_walk_free(w);
+}
+
+/* The top-level Content-Transfer-Encoding, given apart: a multipart sent base64. */
+static void test_top_level_encoding(void **state)
+{
+	static const size_t steps[] = { 0, 1, 3, 7 };
+	size_t i, off, len = strlen(b64_multipart);
+
+	(void)state;
+	for (i = 0; i < NCASES(steps); i++) {
+		struct mime_walk *w = mime_walk_new(&test_policy, "multipart/mixed; boundary=z");
+		size_t step = steps[i] == 0 ? len : steps[i];
+
+		assert_non_null(w);
+		mime_walk_set_encoding(w, " Base64 ");
+		for (off = 0; off < len; off += step)
+			mime_walk_feed(w, b64_multipart + off, len - off < step ? len - off : step);
+		if (mime_walk_signals(w) != ATT || mime_walk_truncated(w))
+			fail_msg("step %zu: signals %#x truncated %d, want attached-message", steps[i],
+			    mime_walk_signals(w), mime_walk_truncated(w));
+		mime_walk_free(w);
+	}
+}
+
+/* A digest of many messages: ids past MIME_IDS_MAX are dropped, nothing is distrusted. */
+static void test_many_ids_are_no_truncation(void **state)
+{
+	char body[4096];
+	const char *ids[MIME_IDS_MAX];
+	size_t o = 0, i;
+	struct mime_walk *w;
+
+	(void)state;
+	for (i = 0; i < 12; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o,
+		    "--d\n\nMessage-ID: <m%zu@customer.example>\nTo: x@customer.example\n\nx\n", i);
+	snprintf(body + o, sizeof(body) - o, "--d--\n");
+	w = walk("multipart/digest; boundary=d", body, 0);
+	if (mime_walk_signals(w) != 0 || mime_walk_truncated(w) ||
+	    mime_walk_original_ids(w, ids, MIME_IDS_MAX) != MIME_IDS_MAX)
+		fail_msg("signals %#x truncated %d ids %zu, want 0, 0, %d", mime_walk_signals(w),
+		    mime_walk_truncated(w), mime_walk_original_ids(w, ids, MIME_IDS_MAX),
+		    MIME_IDS_MAX);
+	assert_string_equal(ids[0], "m0@customer.example");
 	mime_walk_free(w);
 }
 
@@ -522,6 +775,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walk_table),
 		cmocka_unit_test(test_nested_ids_in_order),
+		cmocka_unit_test(test_top_level_encoding),
+		cmocka_unit_test(test_many_ids_are_no_truncation),
 		cmocka_unit_test(test_parties_of_signalling_message_only),
 		cmocka_unit_test(test_parties_none_without_signal),
 		cmocka_unit_test(test_parties_of_unended_block_and_bounded),

@@ -1,0 +1,313 @@
+/*
+ * mime_tree.c - the results of a MIME walk and the enclosed header blocks
+ * that make them (see mime_tree.h; the accessors of mime.h are here).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "evidence.h"
+#include "mime_tree.h"
+
+#define MIME_RCPT_SCAN	1024	/* party addresses looked at per header */
+
+typedef char mime_party[ADDRESS_CANONICAL_MAX + 1];
+
+struct mime_tree {
+	const struct policy *p;
+	char field[MIME_HEADER_MAX + 1];
+	struct evidence *scratch;	/* delivery headers of the enclosed block */
+	size_t parts;
+	size_t bytes;
+	bool stopped;
+	/* results */
+	signal_set signals;
+	const char *mailbox;
+	char ids[MIME_IDS_MAX][EVIDENCE_MSGID_MAX + 1];
+	size_t nids;
+	mime_party parties[MIME_PARTIES_MAX];	/* of the messages that gave the signal */
+	size_t nparties;
+	bool dsn;
+	bool truncated;
+	/* the enclosed block being read */
+	mime_party block_parties[MIME_PARTIES_MAX];
+	size_t nblock_parties;
+	bool block_found;		/* it gave attached-message */
+	const char *block_rcpt;		/* protected mailbox its To/Cc name */
+};
+
+struct mime_tree *mime_tree_new(const struct policy *p)
+{
+	struct mime_tree *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	if ((t->scratch = evidence_new()) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->p = p;
+	return t;
+}
+
+void mime_tree_free(struct mime_tree *t)
+{
+	if (t == NULL)
+		return;
+	evidence_free(t->scratch);
+	free(t);
+}
+
+const struct policy *mime_tree_policy(const struct mime_tree *t)
+{
+	return t->p;
+}
+
+char *mime_tree_field(struct mime_tree *t)
+{
+	return t->field;
+}
+
+bool mime_tree_stopped(const struct mime_tree *t)
+{
+	return t->stopped;
+}
+
+bool mime_tree_count(struct mime_tree *t, size_t *len)
+{
+	if (*len <= MIME_BYTES_MAX - t->bytes) {
+		t->bytes += *len;
+		return true;
+	}
+	*len = MIME_BYTES_MAX - t->bytes;
+	t->bytes = MIME_BYTES_MAX;
+	t->truncated = true;
+	return false;
+}
+
+void mime_tree_truncated(struct mime_tree *t)
+{
+	t->truncated = true;
+}
+
+void mime_tree_stop(struct mime_tree *t)
+{
+	t->truncated = true;
+	t->stopped = true;
+}
+
+void mime_tree_dsn(struct mime_tree *t)
+{
+	t->dsn = true;
+}
+
+static void mime_copy(char *dst, size_t size, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/*
+ * Adds a canonical address to a bounded, distinct list.  Past
+ * MIME_PARTIES_MAX it is dropped: fewer parties only ever means fewer
+ * messages are taken for a return to their own parties.
+ */
+static void mime_party_add(mime_party *list, size_t *n, const char *canonical)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(list[i], canonical) == 0)
+			return;
+	if (*n < MIME_PARTIES_MAX)
+		mime_copy(list[(*n)++], sizeof(list[0]), canonical);
+}
+
+/*
+ * A party of the enclosed message being read.  Its parties count only once
+ * it gave the signal, which may be decided before or after they are seen.
+ */
+static void mime_party_note(struct mime_tree *t, const char *canonical)
+{
+	mime_party_add(t->block_parties, &t->nblock_parties, canonical);
+	if (t->block_found)
+		mime_party_add(t->parties, &t->nparties, canonical);
+}
+
+void mime_tree_found(struct mime_tree *t, const char *mailbox)
+{
+	t->signals |= SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE);
+	if (t->mailbox == NULL)
+		t->mailbox = mailbox;
+}
+
+/* The enclosed message being read is a protected mailbox's mail. */
+static void mime_block_found(struct mime_tree *t, const char *mailbox)
+{
+	size_t i;
+
+	mime_tree_found(t, mailbox);
+	if (t->block_found)
+		return;
+	t->block_found = true;
+	for (i = 0; i < t->nblock_parties; i++)
+		mime_party_add(t->parties, &t->nparties, t->block_parties[i]);
+}
+
+/* What the block's headers so far say, for a block known to be a message. */
+static void mime_block_check(struct mime_tree *t)
+{
+	if (t->block_rcpt != NULL)
+		mime_block_found(t, t->block_rcpt);
+	else if (evidence_mailbox(t->scratch) != NULL)
+		mime_block_found(t, evidence_mailbox(t->scratch));
+}
+
+bool mime_tree_block_begin(struct mime_tree *t, enum mime_block block)
+{
+	if (block != MIME_BLOCK_PART)
+		evidence_reset(t->scratch);
+	t->nblock_parties = 0;
+	t->block_found = false;
+	t->block_rcpt = NULL;
+	if (block != MIME_BLOCK_SNIFF && ++t->parts > MIME_PARTS_MAX) {
+		mime_tree_stop(t);
+		return false;
+	}
+	return true;
+}
+
+static void mime_add_id(struct mime_tree *t, const char *id)
+{
+	size_t i;
+
+	if (id[0] == '\0')
+		return;
+	for (i = 0; i < t->nids; i++)
+		if (strcmp(t->ids[i], id) == 0)
+			return;
+	/* Ids past the first are context for leak lookups, and hide no
+	 * forward: dropping them is no reason to distrust the body. */
+	if (t->nids == MIME_IDS_MAX)
+		return;
+	mime_copy(t->ids[t->nids++], sizeof(t->ids[0]), id);
+}
+
+struct mime_party_scan {
+	struct mime_tree *t;
+	bool recipients;		/* To/Cc: a protected one is evidence */
+};
+
+/* One address of a party header: kept as a party, and checked when a recipient. */
+static int mime_party_cb(void *ctx, const char *addr, size_t len)
+{
+	struct mime_party_scan *r = ctx;
+	struct mime_tree *t = r->t;
+	char canonical[ADDRESS_CANONICAL_MAX + 1];
+	const char *found;
+	struct address a;
+
+	if (address_parse(addr, len, &a) != ADDRESS_OK)
+		return 0;
+	if (address_canonical(&a, t->p->delimiters, canonical, sizeof(canonical)) == 0)
+		mime_party_note(t, canonical);
+	if (r->recipients && t->block_rcpt == NULL && (found = policy_protected(t->p, &a)) != NULL)
+		t->block_rcpt = found;
+	return 0;
+}
+
+static bool mime_name_is(const char *name, size_t nlen, const char *want)
+{
+	return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
+}
+
+void mime_tree_enclosed_header(struct mime_tree *t, enum mime_block block, const char *name,
+    size_t nlen, const char *value)
+{
+	static const char *const delivery[] = {
+		"Delivered-To", "X-Original-To", "Received", "Message-ID"
+	};
+	static const char *const parties[] = { "To", "Cc", "From", "Sender", "Reply-To" };
+	struct mime_party_scan r = { .t = t };
+	size_t i;
+
+	for (i = 0; i < sizeof(delivery) / sizeof(delivery[0]); i++)
+		if (mime_name_is(name, nlen, delivery[i]))
+			evidence_header(t->scratch, t->p, delivery[i], value);
+	/* A DSN quotes the headers of mail we sent: only a message attached
+	 * whole says somebody passed a protected mailbox's copy on. */
+	if (block == MIME_BLOCK_RFC822_HEADERS)
+		return;
+	for (i = 0; i < sizeof(parties) / sizeof(parties[0]); i++)
+		if (mime_name_is(name, nlen, parties[i]))
+			break;
+	if (i < sizeof(parties) / sizeof(parties[0])) {
+		r.recipients = i < 2;
+		address_list_scan(value, strlen(value), MIME_RCPT_SCAN, mime_party_cb, &r);
+	}
+	if (block == MIME_BLOCK_MESSAGE)
+		mime_block_check(t);
+}
+
+void mime_tree_qualified(struct mime_tree *t)
+{
+	if (++t->parts > MIME_PARTS_MAX)
+		mime_tree_stop(t);
+	mime_block_check(t);
+}
+
+bool mime_tree_block_end(struct mime_tree *t, enum mime_block block)
+{
+	if (block == MIME_BLOCK_SNIFF)
+		return false;
+	if (block != MIME_BLOCK_PART)
+		mime_add_id(t, evidence_message_id(t->scratch));
+	if (block == MIME_BLOCK_MESSAGE)
+		mime_block_check(t);
+	return true;
+}
+
+/* --- the results (mime.h) ------------------------------------------------------------ */
+
+signal_set mime_walk_signals(const struct mime_walk *w)
+{
+	return mime_walk_tree(w)->signals;
+}
+
+const char *mime_walk_mailbox(const struct mime_walk *w)
+{
+	return mime_walk_tree(w)->mailbox;
+}
+
+size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_t max)
+{
+	const struct mime_tree *t = mime_walk_tree(w);
+	size_t i;
+
+	for (i = 0; i < t->nids && i < max; i++)
+		ids[i] = t->ids[i];
+	return i;
+}
+
+size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max)
+{
+	const struct mime_tree *t = mime_walk_tree(w);
+	size_t i;
+
+	for (i = 0; i < t->nparties && i < max; i++)
+		out[i] = t->parties[i];
+	return i;
+}
+
+bool mime_walk_is_dsn(const struct mime_walk *w)
+{
+	return mime_walk_tree(w)->dsn;
+}
+
+bool mime_walk_truncated(const struct mime_walk *w)
+{
+	return mime_walk_tree(w)->truncated;
+}

@@ -1,0 +1,140 @@
+#!/bin/bash
+# A forward as attachment, disguised the ways clients and insiders send it,
+# through a real Postfix.  A colleague (not protected) passes on a message
+# support@ received (its headers say Delivered-To: support@corp.example):
+#   (a) as message/rfc822 in base64, (b) as an .eml under
+#   application/octet-stream with another name, (c) as quoted-printable
+#   text/plain, (d) under an outer RFC 2231 boundary*0= boundary, or one
+#   given after 1.5 KiB of other parameters: each refused with
+#   attached-message and recorded for support@.
+#   (e) an ordinary PDF-like attachment and (f) an attached message that
+#   is a colleague's own mail go out to the same external recipient.
+#   (g) a message/partial cannot be read: from support@ it is refused with
+#   attached-message; from the colleague it goes out.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_leak.sh"
+
+leak_world enforce reject
+
+# The message support@ received, as a client saves it (.eml).
+inner="$FG_WORK/inner.eml"
+printf '%s\n' \
+    "Return-Path: <customer@example.net>" \
+    "Delivered-To: support@corp.example" \
+    "From: Jane Customer <customer@example.net>" \
+    "To: Customer Service <support@corp.example>" \
+    "Subject: my invoice" \
+    "Message-ID: <inner.$RANDOM@example.net>" \
+    "" "My account number is 0000." >"$inner"
+
+# forward FILE SUBJECT TOP-CONTENT-TYPE BOUNDARY PART-HEADERS PART-BODY
+forward() {
+	cat >"$1" <<MSG
+From: A Colleague <colleague@corp.example>
+To: partner@fti.example
+Subject: $2
+Date: $(LC_ALL=C date -R)
+Message-ID: <$(date +%s%N).$RANDOM@corp.example>
+MIME-Version: 1.0
+Content-Type: $3
+
+--$4
+Content-Type: text/plain; charset=us-ascii
+
+See the attachment.
+--$4
+$5
+
+$6
+--$4--
+MSG
+}
+
+# refused NAME FILE: sent from the colleague to partner@fti.example, it is
+# refused, and the decision says attached-message for support@.
+refused() {
+	local rec ref
+	send_smtp "$MTA_PORT" colleague@corp.example partner@fti.example "$2"
+	check "$1: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+	ref=$(smtp_ref)
+	wait_for 10 "decision on $1" audit_has id="$ref"
+	rec=$(audit_find id="$ref" | head -n 1)
+	check "$1: signals has attached-message" \
+	    list_has "$(audit_field "$rec" signals)" attached-message
+	check "$1: mailbox is support@" \
+	    expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+}
+
+b=fwd-b0undary
+forward "$FG_WORK/b64.eml" "Fwd: my invoice" "multipart/mixed; boundary=\"$b\"" "$b" \
+    "$(printf '%s\n' "Content-Type: message/rfc822" "Content-Transfer-Encoding: base64")" \
+    "$(base64 -w 76 "$inner")"
+refused "base64 message/rfc822" "$FG_WORK/b64.eml"
+
+forward "$FG_WORK/octet.eml" "Fwd: my invoice" "multipart/mixed; boundary=\"$b\"" "$b" \
+    "$(printf '%s\n' "Content-Type: application/octet-stream; name=\"notes.dat\"" \
+        "Content-Disposition: attachment; filename=\"notes.dat\"" \
+        "Content-Transfer-Encoding: base64")" \
+    "$(base64 -w 60 "$inner")"
+refused ".eml as application/octet-stream" "$FG_WORK/octet.eml"
+
+forward "$FG_WORK/qp.eml" "Fwd: my invoice" "multipart/mixed; boundary=\"$b\"" "$b" \
+    "$(printf '%s\n' "Content-Type: text/plain; charset=utf-8" \
+        "Content-Transfer-Encoding: quoted-printable")" \
+    "$(sed -e 's/=/=3D/g' -e 's/^Delivered-To: support@/Delivered-To: supp=\nort=40/' "$inner")"
+refused "quoted-printable text/plain .eml" "$FG_WORK/qp.eml"
+
+forward "$FG_WORK/rfc2231.eml" "Fwd: my invoice" \
+    "multipart/mixed; boundary*0=\"fwd-b0\"; boundary*1=\"undary\"" "$b" \
+    "Content-Type: message/rfc822" "$(cat "$inner")"
+refused "outer boundary*0= boundary" "$FG_WORK/rfc2231.eml"
+
+# A top-level Content-Type longer than the evidence keeps (1 KiB): the
+# boundary comes after 1.5 KiB of other parameters.
+long_ctype="multipart/mixed"
+for i in $(seq 1 20); do
+	long_ctype="$long_ctype;
+ x-pad-$i=\"$(printf '%070d' "$i")\""
+done
+forward "$FG_WORK/long-ctype.eml" "Fwd: my invoice" "$long_ctype; boundary=\"$b\"" "$b" \
+    "Content-Type: message/rfc822" "$(cat "$inner")"
+refused "boundary after 1.5 KiB of parameters" "$FG_WORK/long-ctype.eml"
+
+before=$(sink_rcpt_count partner@fti.example)
+forward "$FG_WORK/pdf.eml" "our offer" "multipart/mixed; boundary=\"$b\"" "$b" \
+    "$(printf '%s\n' "Content-Type: application/pdf; name=offer.pdf" \
+        "Content-Transfer-Encoding: base64")" \
+    "$(printf '%%PDF-1.4\n%%\xc7\xec\x8f\xa2\n1 0 obj\n<</Type/Catalog>>\nendobj\n%%%%EOF\n' |
+        base64 -w 76)"
+send_smtp "$MTA_PORT" colleague@corp.example partner@fti.example "$FG_WORK/pdf.eml"
+check "pdf attachment: accepted" expect_match '^250 ' "$SMTP_REPLY"
+check "pdf attachment: delivered outside" \
+    wait_for 15 "the offer at the partner" sink_rcpt_is partner@fti.example "$((before + 1))"
+
+sed -e 's/support@corp.example/colleague@corp.example/g' "$inner" >"$FG_WORK/own.eml"
+forward "$FG_WORK/own-fwd.eml" "Fwd: my own mail" "multipart/mixed; boundary=\"$b\"" "$b" \
+    "$(printf '%s\n' "Content-Type: message/rfc822" "Content-Transfer-Encoding: base64")" \
+    "$(base64 -w 76 "$FG_WORK/own.eml")"
+send_smtp "$MTA_PORT" colleague@corp.example partner@fti.example "$FG_WORK/own-fwd.eml"
+check "a colleague's own mail attached: accepted" expect_match '^250 ' "$SMTP_REPLY"
+check "a colleague's own mail attached: delivered outside" \
+    wait_for 15 "the copy at the partner" sink_rcpt_is partner@fti.example "$((before + 2))"
+partial_part="$(printf '%s\n' "Content-Type: message/partial; id=\"p1@corp.example\"; number=1; total=2")"
+forward "$FG_WORK/partial.eml" "part 1" "multipart/mixed; boundary=\"$b\"" "$b" \
+    "$partial_part" "$(head -n 3 "$inner")"
+send_smtp "$MTA_PORT" colleague@corp.example partner@fti.example "$FG_WORK/partial.eml"
+check "message/partial from the colleague: accepted" expect_match '^250 ' "$SMTP_REPLY"
+sed -e 's/^From: A Colleague <colleague@corp.example>/From: Customer Service <support@corp.example>/' \
+    "$FG_WORK/partial.eml" >"$FG_WORK/partial-support.eml"
+send_smtp "$MTA_PORT" support@corp.example partner@fti.example "$FG_WORK/partial-support.eml"
+check "message/partial from support@: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+ref=$(smtp_ref)
+wait_for 10 "decision on the partial" audit_has id="$ref"
+check "message/partial from support@: signals has attached-message" \
+    list_has "$(audit_field "$(audit_find id="$ref" | head -n 1)" signals)" attached-message
+check "message/partial from support@: logged as a body not examined whole" \
+    grep -q "body not examined whole: attached-message assumed for support@corp.example" \
+    "$FWDGUARD_LOG"
+check "fwdguard still running" fwdguard_alive
+
+fg_summary
