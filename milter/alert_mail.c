@@ -4,6 +4,7 @@
  * or body), so no caller can forget it.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +54,15 @@ static bool mail_is_blocked(const struct alert_mail *m)
 	return false;
 }
 
+/*
+ * Both counts come from Redis: a damaged or hostile counter must not
+ * overflow the sum (undefined in C), so negative ones count as none and
+ * the sum saturates.
+ */
 static long mail_total(const struct alert_mail *m)
 {
-	return m->count + m->pending;
+	long count = m->count > 0 ? m->count : 0, pending = m->pending > 0 ? m->pending : 0;
+	return count > LONG_MAX - pending ? LONG_MAX : count + pending;
 }
 
 void alert_mail_subject(const struct alert_mail *m, char *buf, size_t size)

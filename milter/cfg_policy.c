@@ -450,16 +450,19 @@ cfg_set_reply(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_no
 {
 	const struct policy_rule *r = base;
 	const char *s = cfg_text(l, n, path, "a reply text"), *p;
-	size_t sub, det;
+	size_t sub = 0, det = 0;
 	char want;
 
 	if (s == NULL)
 		return;
-	sub = strspn(s + 2, "0123456789");
-	det = s[1] == '.' && s[2 + sub] == '.' ? strspn(s + 3 + sub, "0123456789") : 0;
-	p = s + 3 + sub + det;
-	if ((s[0] != '4' && s[0] != '5') || s[1] != '.' || sub < 1 || sub > 3 || det < 1 ||
-	    det > 3 || (*p != ' ' && *p != '\0')) {
+	/* Each part is scanned only once the text is known to reach it. */
+	bool class = (s[0] == '4' || s[0] == '5') && s[1] == '.';
+	if (class)
+		sub = strspn(s + 2, "0123456789");
+	if (sub > 0 && s[2 + sub] == '.')
+		det = strspn(s + 3 + sub, "0123456789");
+	if (!class || sub < 1 || sub > 3 || det < 1 || det > 3 ||
+	    (s[3 + sub + det] != ' ' && s[3 + sub + det] != '\0')) {
 		cfg_report(l, n, path, "must start with an enhanced status code like 5.7.1 or 4.7.1");
 		return;
 	}
