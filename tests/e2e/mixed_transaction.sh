@@ -41,13 +41,21 @@ bounces_to() {	# ADDR: captured transactions from <> to ADDR (file names)
 
 has_bounce_to() { [ -n "$(bounces_to "$1")" ]; }
 
+# customer_writes INSTANCE "NAME <ADDR>" SUBJECT RCPT...: a customer's
+# message to RCPT... (also its To:), sent to INSTANCE's smtpd.
+customer_writes() {
+	local port=${PF_PORT[$1]} from=$2 subject=$3 msg to addr
+	shift 3
+	msg="$FG_WORK/$(printf '%s' "$subject" | tr -c 'a-z' '-').eml"
+	to=$(IFS=,; echo "$*")
+	addr=${from##*<}
+	make_message "$msg" "From: $from" "To: ${to//,/, }" "Subject: $subject"
+	send_smtp "$port" "${addr%>}" "$to" "$msg"
+}
+
 # --- 1. the archive Bcc ------------------------------------------------------
-msg="$FG_WORK/customer.eml"
-make_message "$msg" \
-    "From: Jane Customer <jane@customer.example>" \
-    "To: support@corp.example" \
-    "Subject: my new address"
-send_smtp "${PF_PORT[in]}" jane@customer.example support@corp.example "$msg"
+customer_writes in "Jane Customer <jane@customer.example>" "my new address" \
+    support@corp.example
 check "bcc: in accepted the customer's message" expect_match '^250 ' "$SMTP_REPLY"
 wait_for 15 "support@'s copy at the sink" sink_has_rcpt support@corp.example
 wait_for 10 "a record for the archive copy" audit_has recipient=archive@archive.example
@@ -73,12 +81,8 @@ check "bcc: no bounce to the customer" expect_eq 0 "$(sink_rcpt_count jane@custo
 check "bcc: in bounced nothing" fg_not maillog_has in 'status=bounced'
 
 # --- 2. a bounce that returns the customer's message to her -----------------
-msg="$FG_WORK/customer2.eml"
-make_message "$msg" \
-    "From: Bob Customer <bob@customer.example>" \
-    "To: support@corp.example, gone@corp.example" \
-    "Subject: please call me back"
-send_smtp "${PF_PORT[in]}" bob@customer.example support@corp.example,gone@corp.example "$msg"
+customer_writes in "Bob Customer <bob@customer.example>" "please call me back" \
+    support@corp.example gone@corp.example
 check "bounce: in accepted the message" expect_match '^250 ' "$SMTP_REPLY"
 wait_for 15 "in bounced gone@'s copy" maillog_has in 'to=<gone@corp.example>.*status=bounced'
 wait_for 15 "the bounce at the sink" has_bounce_to bob@customer.example
@@ -126,12 +130,8 @@ printf 'support@corp.example support@corp.example, consultant@fti.example\n' \
     >"$FG_WORK/keep-virtual"
 start_postfix in2 --relay "127.0.0.1:${PF_PORT[out]}" --virtual "$FG_WORK/keep-virtual" ||
     fg_die "start postfix in2"
-msg="$FG_WORK/kept.eml"
-make_message "$msg" \
-    "From: Carol Customer <carol@customer.example>" \
-    "To: support@corp.example" \
-    "Subject: kept copy"
-send_smtp "${PF_PORT[in2]}" carol@customer.example support@corp.example "$msg"
+customer_writes in2 "Carol Customer <carol@customer.example>" "kept copy" \
+    support@corp.example
 check "alias: in2 accepted the message" expect_match '^250 ' "$SMTP_REPLY"
 kept_copies() {	# captured transactions to support@ with the subject "kept copy"
 	local f
