@@ -95,8 +95,10 @@ size_t address_extension(const char *local, const char *delimiters);
  * Scans an RFC 5322 address-list header value (display names, quoted
  * strings, nested comments, groups, angle-addrs, folded lines) and calls fn
  * for each addr-spec found, with the text between the angle brackets or the
- * bare addr-spec, not NUL-terminated.  fn returns 0 to go on, non-zero to
- * stop.  At most max addresses are delivered.  Returns the number delivered,
+ * bare addr-spec, not NUL-terminated.  Control bytes and DEL between
+ * tokens are read as folding white space, and the text handed over starts
+ * and ends with neither (inside an address they stay, and address_parse()
+ * refuses it).  fn returns 0 to go on, non-zero to stop.  At most max addresses are delivered.  Returns the number delivered,
  * or -1 when the value is unparseable or holds more than max addresses
  * (the ones before the fault were still delivered).  Memory use is bounded:
  * no copy of the value is made.

@@ -401,10 +401,18 @@ address_scan_comment(struct address_scanner *s)
 	return -1;
 }
 
+/*
+ * Folding white space, and the control bytes and DEL that mail software
+ * lets into header values: between tokens they separate like a blank (a
+ * reader that stopped at them would drop the rest of the value); inside an
+ * address they stay, and address_parse() refuses it.
+ */
 static int
 address_is_fws(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	unsigned char u = (unsigned char)c;
+
+	return u <= 0x20 || u == 0x7f;
 }
 
 static int

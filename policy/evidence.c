@@ -21,6 +21,8 @@
 /* Bytes of one value read; Postfix's header_size_limit is 100 KiB. */
 #define EVIDENCE_VALUE_MAX	(256 * 1024)
 #define EVIDENCE_CANON_SIZE	(ADDRESS_CANONICAL_MAX + 1)
+/* Longer header names are none of those in the table. */
+#define EVIDENCE_NAME_MAX	64
 /* In-Reply-To ids kept; the rest of EVIDENCE_REFS_MAX goes to References. */
 #define EVIDENCE_IRT_MAX	4
 
@@ -154,12 +156,36 @@ static const char *evidence_protected_text(const struct policy *p, const char *s
 	return policy_protected(p, &a);
 }
 
+/* One value being read for the protected mailbox it names. */
 struct evidence_names {
+	struct evidence *ev;
 	const struct policy *p;
 	const char *found;
-	size_t seen;
-	size_t unreadable;
+	size_t seen;		/* addresses the list reader handed over */
+	bool keep;		/* To/Cc: keep every address read, read them all */
 };
+
+static void evidence_rcpt_keep(struct evidence *ev, const struct policy *p,
+    const struct address *a);
+
+static int evidence_loose_cb(void *ctx, const char *addr, size_t len)
+{
+	struct evidence_names *n = ctx;
+
+	n->found = evidence_protected_text(n->p, addr, len);
+	return n->found != NULL;
+}
+
+/*
+ * Text a parser refused is read once more, fail closed: each address-like
+ * word in it is tried whole (trace_words()), so stray bytes cannot make a
+ * protected mailbox vanish, and a look-alike stays a look-alike.
+ */
+static void evidence_loose(struct evidence_names *n, const char *v, size_t len)
+{
+	if (n->found == NULL && trace_words(v, len, EVIDENCE_SCAN_ADDRS, evidence_loose_cb, n) < 0)
+		n->ev->truncated = true;
+}
 
 static int evidence_names_cb(void *ctx, const char *addr, size_t len)
 {
@@ -168,50 +194,27 @@ static int evidence_names_cb(void *ctx, const char *addr, size_t len)
 
 	n->seen++;
 	if (address_parse(addr, len, &a) != ADDRESS_OK) {
-		n->unreadable++;
-		return 0;
+		/* Fail closed; X-Forwarded-For puts two addresses in one item. */
+		evidence_loose(n, addr, len);
+	} else {
+		if (n->keep)
+			evidence_rcpt_keep(n->ev, n->p, &a);
+		if (n->found == NULL)
+			n->found = policy_protected(n->p, &a);
 	}
-	n->found = policy_protected(n->p, &a);
-	return n->found != NULL;
+	return n->found != NULL && !n->keep;
 }
 
 /*
- * Some of these headers are not RFC 5322 address lists (X-Forwarded-For
- * holds two blank-separated addresses), so when the list reader refuses a
- * value or an address in it, each blank-, comma- or semicolon-separated
- * word is tried instead.
+ * The first protected mailbox an address-bearing value names, or NULL.
+ * The list reader decides what is an address and what a display name or
+ * comment; when it cannot read the value at all, or finds no address in
+ * a value with an '@', the whole value is read fail closed.
  */
-static const char *evidence_names_words(struct evidence_names *n, const char *v, size_t len)
-{
-	size_t i = 0, start, count = 0;
-
-	while (i < len && count < EVIDENCE_SCAN_ADDRS) {
-		while (i < len && (evidence_is_blank(v[i]) || v[i] == ',' || v[i] == ';'))
-			i++;
-		start = i;
-		while (i < len && !evidence_is_blank(v[i]) && v[i] != ',' && v[i] != ';')
-			i++;
-		if (i > start) {
-			const char *w = v + start;
-			size_t wl = i - start;
-
-			count++;
-			if (wl >= 2 && w[0] == '<' && w[wl - 1] == '>') {
-				w++;
-				wl -= 2;
-			}
-			if (wl > 0 && (n->found = evidence_protected_text(n->p, w, wl)) != NULL)
-				return n->found;
-		}
-	}
-	return NULL;
-}
-
-/* The first protected mailbox an address-bearing value names, or NULL. */
 static const char *evidence_names(struct evidence *ev, const struct policy *p,
-    const char *v, size_t len)
+    const char *v, size_t len, bool keep)
 {
-	struct evidence_names n = { .p = p };
+	struct evidence_names n = { .ev = ev, .p = p, .keep = keep };
 	int rc;
 
 	rc = address_list_scan(v, len, EVIDENCE_SCAN_ADDRS, evidence_names_cb, &n);
@@ -221,9 +224,27 @@ static const char *evidence_names(struct evidence *ev, const struct policy *p,
 		ev->truncated = true;
 		return NULL;
 	}
-	if (rc >= 0 && n.unreadable == 0)
-		return NULL;
-	return evidence_names_words(&n, v, len);
+	if (rc < 0 || (rc == 0 && memchr(v, '@', len) != NULL))
+		evidence_loose(&n, v, len);
+	return n.found;
+}
+
+/*
+ * Exchange writes "address;tenant-or-rule-id"; each ';'-separated part is
+ * read on its own, so that a second pair hides nothing.
+ */
+static const char *evidence_names_semi(struct evidence *ev, const struct policy *p,
+    const char *v, size_t len)
+{
+	const char *end = v + len, *semi, *m = NULL;
+
+	while (m == NULL && v < end) {
+		if ((semi = memchr(v, ';', (size_t)(end - v))) == NULL)
+			semi = end;
+		m = evidence_names(ev, p, v, (size_t)(semi - v), false);
+		v = semi + 1;
+	}
+	return m;
 }
 
 /*
@@ -250,47 +271,30 @@ static void evidence_signal(struct evidence *ev, enum fg_signal sig, const char 
 
 /* --- Received: ... for <address> ---------------------------------------------- */
 
-/* The protected mailbox a Received "for" clause outside comments names, or NULL. */
-static const char *evidence_received_for(const struct policy *p, const char *v, size_t len)
+static int evidence_for_cb(void *ctx, const char *addr, size_t len)
 {
-	size_t i = 0;
+	struct evidence_names *n = ctx;
+	struct address a;
 
-	while (i < len) {
-		if (v[i] == '(') {
-			i = trace_skip_comment(v, len, i);
-			continue;
-		}
-		if ((i == 0 || evidence_is_blank(v[i - 1])) && i + 3 < len &&
-		    strncasecmp(v + i, "for", 3) == 0 && evidence_is_blank(v[i + 3])) {
-			size_t alen;
-			const char *a = trace_for_address(v, len, i + 3, &alen);
-			const char *m = alen ? evidence_protected_text(p, a, alen) : NULL;
+	if (address_parse(addr, len, &a) == ADDRESS_OK)
+		n->found = policy_protected(n->p, &a);
+	else
+		evidence_loose(n, addr, len);
+	return n->found != NULL;
+}
 
-			if (m != NULL)
-				return m;
-			i += 3;
-			continue;
-		}
-		i++;
-	}
-	return NULL;
+/* The protected mailbox a Received "for" clause outside comments names, or NULL. */
+static const char *evidence_received_for(struct evidence *ev, const struct policy *p,
+    const char *v, size_t len)
+{
+	struct evidence_names n = { .ev = ev, .p = p };
+
+	if (trace_received_for(v, len, EVIDENCE_SCAN_ADDRS, evidence_for_cb, &n) < 0)
+		ev->truncated = true;
+	return n.found;
 }
 
 /* --- context headers ------------------------------------------------------------ */
-
-/* value[0..len) equals want, ignoring case and surrounding blanks. */
-static int evidence_value_is(const char *v, size_t len, const char *want)
-{
-	size_t wl = strlen(want);
-
-	while (len > 0 && evidence_is_blank(*v)) {
-		v++;
-		len--;
-	}
-	while (len > 0 && evidence_is_blank(v[len - 1]))
-		len--;
-	return len == wl && strncasecmp(v, want, wl) == 0;
-}
 
 struct evidence_first {
 	struct address a;
@@ -364,45 +368,35 @@ static void evidence_message_id_header(struct evidence *ev, const char *v, size_
 	evidence_id_copy(v, len, ev->msgid);
 }
 
-struct evidence_rcpts {
-	struct evidence *ev;
-	const struct policy *p;
-	size_t seen;
-};
-
-static int evidence_rcpts_cb(void *ctx, const char *addr, size_t len)
+/* Keeps one To/Cc address, canonical, for header-recipient. */
+static void evidence_rcpt_keep(struct evidence *ev, const struct policy *p,
+    const struct address *a)
 {
-	struct evidence_rcpts *r = ctx;
-	struct evidence *ev = r->ev;
 	char canon[EVIDENCE_CANON_SIZE];
-	struct address a;
 
-	r->seen++;
-	if (address_parse(addr, len, &a) != ADDRESS_OK)
-		return 0;
-	if (ev->rcpt_mailbox == NULL)
-		ev->rcpt_mailbox = policy_protected(r->p, &a);
-	if (address_canonical(&a, NULL, canon, sizeof(canon)) < 0)
-		return 0;
+	if (address_canonical(a, NULL, canon, sizeof(canon)) < 0)
+		return;
 	if (ev->naddrs == EVIDENCE_ADDRS_MAX) {
 		ev->truncated = true;
-		return 0;
+		return;
 	}
 	if ((ev->addrs[ev->naddrs] = strdup(canon)) == NULL)
 		ev->truncated = true;
 	else
 		ev->naddrs++;
-	return 0;
 }
 
+/*
+ * Only addresses read whole are kept: one that took the fail-closed
+ * reading may name the mailbox (rcpt_mailbox), never excuse a recipient.
+ */
 static void evidence_recipients_header(struct evidence *ev, const struct policy *p,
     const char *v, size_t len)
 {
-	struct evidence_rcpts r = { .ev = ev, .p = p };
+	const char *m = evidence_names(ev, p, v, len, true);
 
-	if (address_list_scan(v, len, EVIDENCE_SCAN_ADDRS, evidence_rcpts_cb, &r) < 0 &&
-	    r.seen >= EVIDENCE_SCAN_ADDRS)
-		ev->truncated = true;
+	if (ev->rcpt_mailbox == NULL)
+		ev->rcpt_mailbox = m;
 }
 
 /* SRS rewrites the envelope sender to "SRS0=hash=tt=domain=local@forwarder". */
@@ -418,8 +412,9 @@ static int evidence_is_srs(const char *v, size_t len)
 /* --- front door ---------------------------------------------------------------- */
 
 /*
- * Caps the value read; the cut goes back to a separator so that a long
- * lookalike ("support@corp.example.evil.test...") is not read as a prefix.
+ * Caps the value read; the cut goes back to a byte that ends an address,
+ * so that a long look-alike ("support@corp.example.evil.test...", with
+ * 8-bit bytes too) is not read as a prefix.
  */
 static size_t evidence_value_len(struct evidence *ev, const char *value)
 {
@@ -429,7 +424,8 @@ static size_t evidence_value_len(struct evidence *ev, const char *value)
 		return len;
 	ev->truncated = true;
 	len = EVIDENCE_VALUE_MAX;
-	while (len > 0 && !evidence_is_blank(value[len - 1]) && value[len - 1] != ',')
+	while (len > 0 && (trace_is_atext((unsigned char)value[len - 1]) ||
+	    (unsigned char)value[len - 1] >= 0x80))
 		len--;
 	return len;
 }
@@ -570,23 +566,20 @@ static void evidence_dispatch(struct evidence *ev, const struct policy *p,
 	const char *m;
 
 	switch (k->kind) {
-	case EVK_NAMES_SEMI: {
-		const char *semi = memchr(v, ';', len);
-
-		if (semi != NULL)
-			len = (size_t)(semi - v);
-	}
-		/* FALLTHROUGH */
+	case EVK_NAMES_SEMI:
+		if ((m = evidence_names_semi(ev, p, v, len)) != NULL)
+			evidence_signal(ev, k->signal, m);
+		break;
 	case EVK_NAMES:
-		if ((m = evidence_names(ev, p, v, len)) != NULL)
+		if ((m = evidence_names(ev, p, v, len, false)) != NULL)
 			evidence_signal(ev, k->signal, m);
 		break;
 	case EVK_RECEIVED:
-		if ((m = evidence_received_for(p, v, len)) != NULL)
+		if ((m = evidence_received_for(ev, p, v, len)) != NULL)
 			evidence_signal(ev, k->signal, m);
 		break;
 	case EVK_VALUE:
-		if (evidence_value_is(v, len, k->value))
+		if (trace_value_is(v, len, k->value))
 			evidence_signal(ev, k->signal, NULL);
 		break;
 	case EVK_FROM:
@@ -625,7 +618,7 @@ static void evidence_dispatch(struct evidence *ev, const struct policy *p,
 void evidence_header(struct evidence *ev, const struct policy *p, const char *name,
     const char *value)
 {
-	size_t i;
+	size_t i, nlen;
 
 	if (ev == NULL || p == NULL || name == NULL || value == NULL)
 		return;
@@ -633,14 +626,26 @@ void evidence_header(struct evidence *ev, const struct policy *p, const char *na
 		ev->arc_srs = true;
 		return;
 	}
+	/* RFC 822 let blanks stand before the colon ("Delivered-To :"). */
+	nlen = strnlen(name, EVIDENCE_NAME_MAX + 1);
+	while (nlen > 0 && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+		nlen--;
 	for (i = 0; i < sizeof(evidence_headers) / sizeof(evidence_headers[0]); i++) {
-		if (strcasecmp(name, evidence_headers[i].name) == 0) {
+		if (strlen(evidence_headers[i].name) == nlen &&
+		    strncasecmp(name, evidence_headers[i].name, nlen) == 0) {
 			size_t len = evidence_value_len(ev, value);
 
 			evidence_dispatch(ev, p, &evidence_headers[i], value, len);
 			return;
 		}
 	}
+}
+
+const char *evidence_header_name(size_t i)
+{
+	if (i >= sizeof(evidence_headers) / sizeof(evidence_headers[0]))
+		return NULL;
+	return evidence_headers[i].name;
 }
 
 /* --- accessors --------------------------------------------------------------------- */

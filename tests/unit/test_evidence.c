@@ -10,39 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include "evidence.h"
+#include "evidence_fixture.h"
 
 #define S(x)	SIGNAL_BIT(SIGNAL_##x)
 #define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
-
-static char *test_protected[] = { "support@corp.example", "contactfr@corp.example" };
-
-static struct policy test_policy = {
-	.protected = test_protected,
-	.nprotected = 2,
-	.delimiters = "+",
-	.mode = MODE_ENFORCE,
-};
-
-static int setup_policy(void **state)
-{
-	char err[128];
-
-	(void)state;
-	test_policy.internal = domain_list_new();
-	if (test_policy.internal == NULL ||
-	    domain_list_add(test_policy.internal, "corp.example", err, sizeof(err)) < 0 ||
-	    domain_list_add(test_policy.internal, "*.corp.example", err, sizeof(err)) < 0)
-		return -1;
-	return 0;
-}
-
-static int teardown_policy(void **state)
-{
-	(void)state;
-	domain_list_free(test_policy.internal);
-	test_policy.internal = NULL;
-	return 0;
-}
 
 static const char *show(const char *s)
 {
