@@ -1,7 +1,9 @@
 /*
  * act.h - the end of a message: decide for every recipient, make the audit
  * records durable, log one line per decision, then act (reply, quarantine,
- * strip, flag) through the small set of MTA operations in struct act_ops.
+ * remove recipients, flag) through the small set of MTA operations in
+ * struct act_ops.  An action decided for some recipients removes them and
+ * leaves the others' copy untouched (decide_outcome()).
  *
  * The operations are function pointers so the same code runs against
  * libmilter in the daemon and against a recorder in tests.

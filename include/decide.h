@@ -29,6 +29,8 @@ struct decide_rcpt {
 	const char *extra_target;	/* forward target they name, or NULL */
 	bool extra_is_rcpt;		/* extra_mailbox is this recipient's own (directory) */
 	bool directory_error;		/* protected, and the directory could not answer */
+	signal_set own_party;		/* not raised: the message they name is this
+					 * recipient's own (leak_attached_message()) */
 };
 
 struct decide_message {
@@ -43,6 +45,17 @@ struct decide_message {
 	enum action directory_on_error;	/* ldap.on_error, for directory_error recipients */
 	bool scope_all;			/* audit.scope: all */
 };
+
+/* What becomes of one recipient's copy (the audit field "outcome"). */
+enum decide_fate {
+	FATE_DELIVERED,		/* delivered (flagged or not) */
+	FATE_REMOVED,		/* removed from the message; the others are delivered */
+	FATE_HELD,		/* the whole message is held (quarantine) */
+	FATE_TEMPFAILED,	/* the whole message is tempfailed */
+	FATE_REJECTED		/* the whole message is rejected */
+};
+
+const char *decide_fate_name(enum decide_fate f);
 
 struct decision {
 	signal_set signals;
@@ -59,6 +72,16 @@ struct decision {
 	char target[DECIDE_TARGET_MAX];	/* forward target or recipient domain */
 	char reason[DECIDE_REASON_MAX];
 	bool record;			/* in audit scope: write an audit record */
+	/*
+	 * The action can only be applied to the message as a whole: it comes
+	 * from a failure (milter.on_error, ldap.on_error), where a retry or
+	 * the sender must learn of it, or removing the recipient would also
+	 * remove its own mailbox's copy (a directory forward: the MTA
+	 * expands the recipient after fwdguard, and removing it removes its
+	 * expansions with it).
+	 */
+	bool whole;
+	enum decide_fate fate;		/* set by decide_outcome() */
 };
 
 /*
@@ -69,10 +92,19 @@ struct decision {
 int decide_message(const struct decide_message *m, struct decision *out);
 
 /*
- * What happens to the message: the most severe action among decisions in
- * enforce mode; ACTION_STRIP when every stripped recipient can go and some
- * recipient remains, ACTION_QUARANTINE when strip would leave none.
+ * What happens to the message, and to each recipient (d[i].fate).
+ * A recipient offends when its decision is enforced with strip,
+ * quarantine, tempfail or reject.  An action never harms the recipients
+ * that do not offend: while one remains, every offending recipient is
+ * removed and ACTION_STRIP is returned (ACTION_FLAG or ACTION_ACCEPT when
+ * none offends).  When every recipient offends, the message gets the most
+ * severe action, ACTION_QUARANTINE for a message every recipient of which
+ * is stripped.  A whole decision beside recipients that do not offend
+ * gives the message the most severe whole action; with ACTION_QUARANTINE
+ * the other offending recipients are removed first (FATE_REMOVED), so
+ * releasing the message delivers none of them.  Monitor-mode decisions
+ * are recorded, never applied.
  */
-enum action decide_outcome(const struct decision *d, size_t n);
+enum action decide_outcome(struct decision *d, size_t n);
 
 #endif

@@ -68,6 +68,22 @@ signal_set leak_known_message_id(const struct policy *p, const struct leak_ref *
     const char *recipient_domain);
 
 /*
+ * attached-message for one recipient of a message that encloses others:
+ * sig (the walker's signals) without SIGNAL_ATTACHED_MESSAGE when the
+ * message is automatic (a DSN or an auto-reply) and returns the enclosed
+ * messages to one of their own parties: rcpt (canonical, as
+ * address_canonical() writes it) is among parties[0 .. n)
+ * (mime_walk_parties(), compared without regard to case).  A bounce
+ * carrying a customer's message to support@ back to that customer is not
+ * a leak; the same message to anyone else is.  A person's forward gets
+ * no such exemption: whoever sends it writes the headers of what it
+ * encloses, while a DSN or auto-reply returns a message unasked.
+ * Returns sig otherwise.
+ */
+signal_set leak_attached_message(signal_set sig, bool automatic, const char *rcpt,
+    const char *const *parties, size_t n);
+
+/*
  * Writes the comma list ("customer.example,corp.example") of the domains
  * of a message's parties, for its correlation record (rcpt_domains): the
  * effective domain (last hop) of each envelope recipient rcpts[0 .. n),

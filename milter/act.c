@@ -271,17 +271,46 @@ act_involved(const struct decide_message *m)
 }
 
 /*
+ * attached-message for one outside recipient, unless the message is a DSN
+ * or auto-reply returning what it encloses to one of its own parties
+ * (then r->own_party says what was dropped).  The recipient is compared
+ * whole, and in the form the walker may have written its parties in (cut
+ * with our delimiters): whoever can make a DSN names any party it likes,
+ * so the cut form opens nothing.
+ */
+static void
+act_attached_rcpt(struct decide_rcpt *r, const struct policy *p, signal_set sig,
+    bool automatic, const char *const *parties, size_t np, const char *mailbox)
+{
+	char rcpt[ADDRESS_CANONICAL_MAX + 1];
+	signal_set kept;
+
+	if (address_canonical(&r->addr, NULL, rcpt, sizeof(rcpt)) != 0)
+		rcpt[0] = '\0';
+	kept = leak_attached_message(sig, automatic, rcpt, parties, np);
+	if (kept == sig && address_canonical(&r->addr, p->delimiters, rcpt, sizeof(rcpt)) == 0)
+		kept = leak_attached_message(sig, automatic, rcpt, parties, np);
+	r->own_party |= sig & ~kept;
+	act_add_extra(r, kept, mailbox, NULL);
+}
+
+/*
  * attached-message, from the body's MIME walk, for recipients outside.  A
  * body the walker could not examine whole may hide a forward: for the mail
  * of a protected mailbox that counts as one; other mail is not held back.
+ * A DSN or auto-reply returning the enclosed message to one of its own
+ * parties gives none for that recipient, unless the body was not examined
+ * whole (what was not read may enclose another message); the recipient
+ * stays in the audit scope with the mailbox, and the reason says why.
  */
 static void
 act_attached(struct act_job *j, const struct decide_message *m)
 {
 	const struct mime_walk *w = j->c->mime;
-	const char *mailbox;
+	const char *mailbox, *parties[MIME_PARTIES_MAX];
 	signal_set sig;
-	size_t i;
+	size_t i, np;
+	bool automatic;
 	char q[64];
 
 	if (w == NULL)
@@ -295,9 +324,13 @@ act_attached(struct act_job *j, const struct decide_message *m)
 	}
 	if (sig == 0)
 		return;
+	np = mime_walk_parties(w, parties, MIME_PARTIES_MAX);
+	automatic = !mime_walk_truncated(w) &&
+	    (mime_walk_is_dsn(w) || evidence_is_autoreply(j->c->ev));
 	for (i = 0; i < j->n; i++)
 		if (act_rcpt_external(m->policy, &j->rcpts[i]))
-			act_add_extra(&j->rcpts[i], sig, mailbox, NULL);
+			act_attached_rcpt(&j->rcpts[i], m->policy, sig, automatic, parties, np,
+			    mailbox);
 }
 
 /* known-message-id: the message's own id was received by a protected mailbox. */
@@ -507,12 +540,14 @@ act_plan_correlation(struct act_job *j)
 	if (msgid[0] == '\0' || j->outcome == ACTION_REJECT || j->outcome == ACTION_TEMPFAIL)
 		return;
 	for (i = 0; i < j->n && mailbox == NULL; i++)
-		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].destination == DEST_INTERNAL)
+		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].destination == DEST_INTERNAL &&
+		    j->dec[i].fate != FATE_REMOVED)
 			mailbox = policy_protected(p, &j->rcpts[i].addr);
 	if (mailbox == NULL || (addrs = calloc(j->n, sizeof(*addrs))) == NULL)
 		return;
+	/* A removed recipient never got it: its domain is no party to it. */
 	for (i = 0; i < j->n; i++)
-		if (j->rcpts[i].status == ADDRESS_OK)
+		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].fate != FATE_REMOVED)
 			addrs[na++] = j->rcpts[i].addr;
 	memset(e, 0, sizeof(*e));
 	snprintf(e->message_id, sizeof(e->message_id), "%s", msgid);
@@ -602,6 +637,7 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 	rc |= record_set(r, "action", action_name(d->action));
 	rc |= record_set(r, "mode", mode_name(d->mode));
 	rc |= record_set(r, "reason", d->reason);
+	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
 	rc |= record_set(r, "client", c->client_addr);
 	rc |= record_set(r, "auth", c->auth);
 	rc |= record_set(r, "policy", j->cfg->digest);
@@ -623,17 +659,18 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 {
 	const struct decision *d = &j->dec[i];
 	struct record *r;
-	char id[IDS_LEN + 1], summary[600], signals[512], rcpt[MESSAGE_FIELD_MAX + 2];
+	char id[IDS_LEN + 1], summary[800], signals[512], rcpt[MESSAGE_FIELD_MAX + 2];
 	int rc = 0;
 
 	ids_new(id);
 	signal_set_format(d->signals, signals, sizeof(signals));
-	snprintf(summary, sizeof(summary), "%s mail %s %s: %s%s (rule %s)",
+	snprintf(summary, sizeof(summary), "%s mail %s %s: %s%s%s (rule %s)",
 	    d->mailbox != NULL ? d->mailbox : "protected",
 	    (d->signals & (SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER) | SIGNAL_BIT(SIGNAL_LEAK_PROBE))) ?
 	    "reached, by an answer from" : d->destination == DEST_ALLOWED ? "going to" :
 	    "forwarded to", d->target,
 	    action_name(d->action), d->mode == MODE_MONITOR ? " in monitor mode" : "",
+	    d->fate == FATE_REMOVED ? ", recipient removed, the others delivered" : "",
 	    d->rule->name);
 	if ((r = record_new("alert")) == NULL)
 		return -1;
@@ -652,6 +689,7 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	rc |= record_set(r, "rule", d->rule->name);
 	rc |= record_set(r, "action", action_name(d->action));
 	rc |= record_set(r, "mode", mode_name(d->mode));
+	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
 	rc |= record_set(r, "summary", summary);
 	rc |= act_original_fields(j, i, r);
 	*out = r;
@@ -706,30 +744,52 @@ act_log(const struct act_job *j)
 			continue;
 		signal_set_format(d->signals, signals, sizeof(signals));
 		log_info("%s: decision id=%s rcpt=%s mailbox=%s destination=%s target=%s "
-		    "signals=%s rule=%s action=%s mode=%s",
+		    "signals=%s rule=%s action=%s mode=%s outcome=%s",
 		    q, j->ids[i], act_clean(rcpt, sizeof(rcpt), j->c->rcpts[i].raw),
 		    d->mailbox != NULL ? d->mailbox : "-", destination_name(d->destination),
 		    d->target[0] != '\0' ? d->target : "-", signals[0] != '\0' ? signals : "-",
 		    d->rule != NULL ? d->rule->name : "-", action_name(d->action),
-		    mode_name(d->mode));
+		    mode_name(d->mode), decide_fate_name(d->fate));
 		if (d->rule != NULL && d->rule->alert != ALERT_NONE && j->cfg->alerts.syslog)
-			log_warnx("%s: ALERT %s: %s mail to %s, rule %s, action %s%s (id %s)",
+			log_warnx("%s: ALERT %s: %s mail to %s, rule %s, action %s%s%s (id %s)",
 			    q, alert_level_name(d->rule->alert),
 			    d->mailbox != NULL ? d->mailbox : "protected", d->target,
 			    d->rule->name, action_name(d->action),
-			    d->mode == MODE_MONITOR ? " (monitor)" : "", j->ids[i]);
+			    d->mode == MODE_MONITOR ? " (monitor)" : "",
+			    d->fate == FATE_REMOVED ? ", recipient removed" : "", j->ids[i]);
 	}
 }
 
-/* The first enforced decision with this action (the one the reply names). */
+/*
+ * The decision a whole-message reply or hold names: the first enforced one
+ * with the message's action that was not removed from it, else (every
+ * recipient stripped, so the message is held) the first stripped one.
+ */
 static size_t
 act_first(const struct act_job *j, enum action a)
 {
 	size_t i;
 
 	for (i = 0; i < j->n; i++)
-		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == a)
+		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == a &&
+		    j->dec[i].fate != FATE_REMOVED)
 			return i;
+	for (i = 0; i < j->n; i++)
+		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == ACTION_STRIP)
+			return i;
+	return 0;
+}
+
+/* Removes every recipient decide_outcome() removed; -1 when one cannot be. */
+static int
+act_remove(const struct act_job *j, const struct act_ops *ops)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		if (j->dec[i].fate == FATE_REMOVED &&
+		    ops->delrcpt(ops->ctx, j->c->rcpts[i].raw) != 0)
+			return -1;
 	return 0;
 }
 
@@ -777,6 +837,12 @@ act_quarantine(const struct act_job *j, const struct act_ops *ops, size_t i)
 	return VERDICT_ACCEPT;
 }
 
+/*
+ * Carries out decide_outcome(): a whole-message reply or hold only when
+ * every recipient offends (or a decision can only be whole); otherwise the
+ * offending recipients are removed and the rest is delivered untouched.
+ * Whatever cannot be carried out tempfails the message (act_fail_action).
+ */
 static enum act_verdict
 act_apply(const struct act_job *j, const struct act_ops *ops)
 {
@@ -794,15 +860,12 @@ act_apply(const struct act_job *j, const struct act_ops *ops)
 		return act_reply(ops, "451", ACT_DEFAULT_TEMPFAIL,
 		    j->dec[i].rule != NULL ? j->dec[i].rule->reply : NULL, j->ids[i]);
 	case ACTION_QUARANTINE:
-		i = act_first(j, ACTION_QUARANTINE);
-		if (j->dec[i].action != ACTION_QUARANTINE)
-			i = act_first(j, ACTION_STRIP);	/* strip that would leave no one */
-		return act_quarantine(j, ops, i);
+		if (act_remove(j, ops) != 0)
+			return act_fail_action(j, ops, "could not remove a recipient");
+		return act_quarantine(j, ops, act_first(j, ACTION_QUARANTINE));
 	case ACTION_STRIP:
-		for (i = 0; i < j->n; i++)
-			if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == ACTION_STRIP &&
-			    ops->delrcpt(ops->ctx, j->c->rcpts[i].raw) != 0)
-				return act_fail_action(j, ops, "could not remove a recipient");
+		if (act_remove(j, ops) != 0)
+			return act_fail_action(j, ops, "could not remove a recipient");
 		return VERDICT_ACCEPT;
 	case ACTION_FLAG:
 	case ACTION_ACCEPT:

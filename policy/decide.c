@@ -166,8 +166,10 @@ static void decide_classify(const struct decide_message *m, const struct decide_
 		target = r->host;
 	/* The directory raises directory-forward only for an external, not
 	 * allowed target: that is where this recipient's mail really goes. */
-	if (r->extra & SIGNAL_BIT(SIGNAL_DIRECTORY_FORWARD))
+	if (r->extra & SIGNAL_BIT(SIGNAL_DIRECTORY_FORWARD)) {
 		d->destination = DEST_EXTERNAL;
+		d->whole = true;
+	}
 	if (d->destination != DEST_ALLOWED)
 		d->allow = NULL;
 	d->direction = decide_direction(f, d->destination);
@@ -211,6 +213,25 @@ static void decide_rule_reason(const struct decision *d, bool fwd_subject, char 
 	decide_mark_cut(buf, size, n);
 }
 
+/*
+ * Evidence that was not raised because it names the recipient's own
+ * message is said in the reason: the trail shows the mailbox's mail went
+ * back to a party, and why that was no leak.
+ */
+static void decide_own_party(const struct decide_rcpt *r, struct decision *d)
+{
+	char sigs[DECIDE_SIGNALS_MAX];
+	size_t len = strlen(d->reason);
+	int n;
+
+	if (r->own_party == 0)
+		return;
+	signal_set_format(r->own_party, sigs, sizeof(sigs));
+	n = snprintf(d->reason + len, sizeof(d->reason) - len,
+	    "; %s names the recipient's own message, not a leak", sigs);
+	decide_mark_cut(d->reason + len, sizeof(d->reason) - len, n);
+}
+
 /* Second pass: rule, action, mode and reason for a classified recipient. */
 static void decide_act(const struct decide_message *m, struct decision *d)
 {
@@ -245,6 +266,7 @@ static void decide_directory_error(const struct decide_message *m, struct decisi
 	d->rule = NULL;
 	d->action = m->directory_on_error;
 	d->mode = m->policy->mode;
+	d->whole = true;
 	decide_copy(d->reason, sizeof(d->reason), "directory unavailable");
 }
 
@@ -280,29 +302,108 @@ int decide_message(const struct decide_message *m, struct decision *out)
 		} else if (m->rcpts[i].status != ADDRESS_OK) {
 			d->action = m->on_error;
 			d->mode = m->policy->mode;
+			d->whole = true;
 		} else {
 			decide_act(m, d);
 			if (m->rcpts[i].directory_error)
 				decide_directory_error(m, d);
+			decide_own_party(&m->rcpts[i], d);
 		}
 	}
 	return in_scope ? 1 : 0;
 }
 
-enum action decide_outcome(const struct decision *d, size_t n)
+const char *decide_fate_name(enum decide_fate f)
 {
-	enum action worst = ACTION_ACCEPT;
+	switch (f) {
+	case FATE_DELIVERED: return "delivered";
+	case FATE_REMOVED: return "removed";
+	case FATE_HELD: return "held";
+	case FATE_TEMPFAILED: return "tempfailed";
+	case FATE_REJECTED: return "rejected";
+	}
+	return "?";
+}
+
+static bool decide_offends(const struct decision *d)
+{
+	return d->mode == MODE_ENFORCE && d->action >= ACTION_STRIP;
+}
+
+/* Says in the reason what became of a removed recipient; the base reason is cut to fit. */
+static void decide_note_removed(struct decision *d)
+{
+	static const char note[] = "; recipient removed, the others delivered";
+	size_t room = sizeof(d->reason) - sizeof(note);
+
+	if (strlen(d->reason) > room)
+		memcpy(d->reason + room - 3, "...", 4);
+	memcpy(d->reason + strlen(d->reason), note, sizeof(note));
+}
+
+static enum decide_fate decide_fate_of(enum action a)
+{
+	return a == ACTION_REJECT ? FATE_REJECTED : a == ACTION_TEMPFAIL ? FATE_TEMPFAILED :
+	    a == ACTION_QUARANTINE ? FATE_HELD : FATE_DELIVERED;
+}
+
+/* An offending decision that can only be carried out on the whole message. */
+static bool decide_whole(const struct decision *d)
+{
+	return decide_offends(d) && d->whole && d->action > ACTION_STRIP;
+}
+
+/*
+ * A whole decision beside recipients that do not offend: a tempfail or
+ * reject refuses the message (its retry is decided again, so nothing goes
+ * out meanwhile); a hold removes the other offending recipients first, so
+ * that releasing the message never delivers what was refused.
+ */
+static enum action decide_outcome_whole(struct decision *d, size_t n, enum action a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		d[i].fate = decide_fate_of(a);
+		if (a == ACTION_QUARANTINE && decide_offends(&d[i]) && !decide_whole(&d[i])) {
+			d[i].fate = FATE_REMOVED;
+			decide_note_removed(&d[i]);
+		}
+	}
+	return a;
+}
+
+enum action decide_outcome(struct decision *d, size_t n)
+{
+	enum action worst = ACTION_ACCEPT, whole = ACTION_ACCEPT, kept_worst = ACTION_ACCEPT;
 	size_t i, kept = 0;
 
 	for (i = 0; i < n; i++) {
-		bool enforced = d[i].mode == MODE_ENFORCE;
-
-		if (enforced && d[i].action > worst)
-			worst = d[i].action;
-		if (!enforced || d[i].action != ACTION_STRIP)
+		if (!decide_offends(&d[i])) {
 			kept++;
+			if (d[i].mode == MODE_ENFORCE && d[i].action == ACTION_FLAG)
+				kept_worst = ACTION_FLAG;
+			continue;
+		}
+		if (d[i].action > worst)
+			worst = d[i].action;
+		if (decide_whole(&d[i]) && d[i].action > whole)
+			whole = d[i].action;
 	}
-	if (worst == ACTION_STRIP && kept == 0)
-		return ACTION_QUARANTINE;
-	return worst;
+	if (kept == 0) {
+		if (worst == ACTION_STRIP)
+			worst = ACTION_QUARANTINE;
+		for (i = 0; i < n; i++)
+			d[i].fate = decide_fate_of(worst);
+		return worst;
+	}
+	if (whole != ACTION_ACCEPT)
+		return decide_outcome_whole(d, n, whole);
+	/* Someone is left to deliver to: the offending copies go, the rest is untouched. */
+	for (i = 0; i < n; i++) {
+		d[i].fate = decide_offends(&d[i]) ? FATE_REMOVED : FATE_DELIVERED;
+		if (d[i].fate == FATE_REMOVED)
+			decide_note_removed(&d[i]);
+	}
+	return worst != ACTION_ACCEPT ? ACTION_STRIP : kept_worst;
 }

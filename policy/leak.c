@@ -107,6 +107,20 @@ signal_set leak_known_message_id(const struct policy *p, const struct leak_ref *
 	return leak_is_party(ref, recipient_domain) ? 0 : SIGNAL_BIT(SIGNAL_KNOWN_MESSAGE_ID);
 }
 
+signal_set leak_attached_message(signal_set sig, bool automatic, const char *rcpt,
+    const char *const *parties, size_t n)
+{
+	size_t i;
+
+	if (!automatic || rcpt == NULL || rcpt[0] == '\0' || parties == NULL ||
+	    (sig & SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE)) == 0)
+		return sig;
+	for (i = 0; i < n; i++)
+		if (parties[i] != NULL && strcasecmp(parties[i], rcpt) == 0)
+			return sig & ~SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE);
+	return sig;
+}
+
 struct leak_list {
 	char *out;
 	size_t size;

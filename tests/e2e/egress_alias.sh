@@ -7,12 +7,7 @@
 # consultant.
 . "$(dirname "$0")/lib.sh"
 
-fg_init
-start_redis || fg_die "start redis-server"
-start_sink || fg_die "start smtp-sink"
-fwdguard_config "$FG_WORK/fwdguard.yaml" enforce reject
-start_fwdguard "$FG_WORK/fwdguard.yaml" || fg_die "start fwdguard"
-start_postfix out --smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix out"
+fg_egress_world enforce reject
 printf 'support@corp.example consultant@fti.example\n' >"$FG_WORK/virtual"
 start_postfix in --relay "127.0.0.1:${PF_PORT[out]}" --virtual "$FG_WORK/virtual" ||
     fg_die "start postfix in"

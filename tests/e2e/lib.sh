@@ -660,6 +660,18 @@ fg_world() {
 	MTA_PORT=${PF_PORT[mta]}
 }
 
+# fg_egress_world [MODE] [ACTION]: Redis, the sink, fwdguard and Postfix
+# "out" (the egress, fwdguard in smtpd_milters, relaying to the sink); the
+# scenario adds the instance that relays to it (port ${PF_PORT[out]}).
+fg_egress_world() {
+	fg_init
+	start_redis || fg_die "start redis-server"
+	start_sink || fg_die "start smtp-sink"
+	fwdguard_config "$FG_WORK/fwdguard.yaml" "${1:-enforce}" "${2:-reject}"
+	start_fwdguard "$FG_WORK/fwdguard.yaml" || fg_die "start fwdguard"
+	start_postfix out --smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix out"
+}
+
 # ---------------------------------------------------------------------------
 # Checks and summary
 

@@ -31,6 +31,7 @@
 #define MAX_RCPTS	4
 #define MAX_HEADERS	6
 #define MAX_CALLS	8
+#define MAX_WANT	3
 
 #define CHECK(cond, ...)	do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)
 
@@ -43,10 +44,19 @@ static const char test_yaml[] =
 	"  internal: [corp.example]\n"
 	"mailboxes:\n"
 	"  protected: [support@corp.example]\n"
+	"  recipient_delimiter: \"+\"\n"
 	"rules:\n"
 	"  - name: forwarded-copy\n"
-	"    match: { signals: [delivered-to], destination: external }\n"
+	"    match: { signals: [delivered-to, attached-message], destination: external }\n"
 	"    action: reject\n"
+	"    alert: critical\n"
+	"  - name: later-exchange\n"
+	"    match: { signals: [exchange-rule], destination: external }\n"
+	"    action: tempfail\n"
+	"  - name: watch-original-to\n"
+	"    match: { signals: [original-to], destination: external }\n"
+	"    action: reject\n"
+	"    mode: monitor\n"
 	"  - name: flag-gmail\n"
 	"    match: { signals: [gmail-forward], destination: external }\n"
 	"    action: flag\n"
@@ -225,6 +235,7 @@ struct act_case {
 	const char *sender;
 	struct rcpt rcpts[MAX_RCPTS];
 	struct hdr headers[MAX_HEADERS];
+	const char *body;		/* NULL: the body is not read */
 	enum op fail;			/* OP_COUNT: nothing fails */
 	bool no_audit;			/* act_set_audit(NULL) for this case */
 
@@ -233,7 +244,8 @@ struct act_case {
 	const char *want_xcode;
 	bool want_ref;			/* setreply's text carries "ref <id>" */
 	bool want_quarantine;
-	const char *want_delrcpt;	/* the one recipient removed, NULL: none */
+	const char *want_delrcpt[MAX_WANT];	/* the recipients removed, in order */
+	const char *want_journal[MAX_WANT];	/* text the new records hold */
 	const char *want_header;	/* X-Fwdguard value prefix, NULL: no header */
 	bool want_no_ops;
 	enum records want_records;
@@ -243,9 +255,85 @@ struct act_case {
 			  { "To", "support@corp.example" }, \
 			  { "Message-ID", "<a1@example.net>" }, __VA_ARGS__ }
 #define EXT		{ "<consultant@fti.example>", NULL, NULL }
+#define EXT2		{ "<partner@other.example>", NULL, NULL }
 #define COLLEAGUE	{ "<colleague@corp.example>", "local", "corp.example" }
 
+/* Postfix's bounce of a customer's message to support@, and a person's forward of it. */
+#define ENCLOSED \
+	"Content-Type: message/rfc822\n\n" \
+	"From: Jane Customer <jane@example.net>\n" \
+	"To: support@corp.example\n" \
+	"Message-ID: <a1@example.net>\n" \
+	"Subject: my new address\n\n" \
+	"Account 0000.\n" \
+	"--b--\n"
+#define DSN_HDRS { { "From", "MAILER-DAEMON@mx.corp.example (Mail Delivery System)" }, \
+		   { "To", "jane@example.net" }, { "Message-ID", "<bounce1@mx.corp.example>" }, \
+		   { "Content-Type", "multipart/report; report-type=delivery-status; boundary=\"b\"" } }
+static const char dsn_body[] =
+	"--b\n"
+	"Content-Type: text/plain\n\n"
+	"Your message could not be delivered.\n"
+	"--b\n"
+	"Content-Type: message/delivery-status\n\n"
+	"Reporting-MTA: dns; mx.corp.example\n\n"
+	"Final-Recipient: rfc822; gone@corp.example\n"
+	"Action: failed\n"
+	"Status: 5.1.1\n\n"
+	"--b\n"
+	ENCLOSED;
+static const char dsn_tagged_body[] =
+	"--b\n"
+	"Content-Type: message/rfc822\n\n"
+	"From: Jane Customer <jane+shop@example.net>\n"
+	"To: support@corp.example\n"
+	"Message-ID: <a2@example.net>\n\n"
+	"Account 0000.\n"
+	"--b--\n";
+static const char forward_body[] =
+	"--b\n"
+	"Content-Type: text/plain\n\n"
+	"See below.\n"
+	"--b\n"
+	ENCLOSED;
+#define JANE		{ "<jane@example.net>", NULL, NULL }
+
 static const struct act_case cases[] = {
+	{ .name = "bounce returning a customer's message to her is delivered",
+	  .sender = "<>", .rcpts = { JANE }, .headers = DSN_HDRS, .body = dsn_body,
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "outcome=delivered", "recipient's own message, not a leak",
+			    "mailbox=support@corp.example" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "bounce to a tagged sender returns her message to her",
+	  .sender = "<>", .rcpts = { { "<Jane+Shop@example.net>", NULL, NULL } },
+	  .headers = DSN_HDRS, .body = dsn_tagged_body, .fail = OP_COUNT,
+	  .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "outcome=delivered" }, .want_records = RECORDS_SOME },
+	{ .name = "the same bounce to a non-party is rejected",
+	  .sender = "<>", .rcpts = { EXT }, .headers = DSN_HDRS, .body = dsn_body,
+	  .fail = OP_COUNT, .want = VERDICT_REJECT, .want_rcode = "550", .want_xcode = "5.7.1",
+	  .want_ref = true, .want_journal = { "signals=attached-message" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "a bounce to its party and to a non-party removes the non-party only",
+	  .sender = "<>", .rcpts = { JANE, EXT }, .headers = DSN_HDRS, .body = dsn_body,
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_delrcpt = { "<consultant@fti.example>" },
+	  .want_journal = { "outcome=removed", "outcome=delivered" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "auto-reply enclosing the message to its author is delivered",
+	  .sender = "<>", .rcpts = { JANE },
+	  .headers = { { "From", "support@corp.example" }, { "To", "jane@example.net" },
+		       { "Auto-Submitted", "auto-replied" },
+		       { "Content-Type", "multipart/mixed; boundary=\"b\"" } },
+	  .body = forward_body, .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "outcome=delivered" }, .want_records = RECORDS_SOME },
+	{ .name = "a person's forward enclosing the message to its author is still a signal",
+	  .sender = "<colleague@corp.example>", .rcpts = { JANE },
+	  .headers = { { "From", "colleague@corp.example" }, { "To", "jane@example.net" },
+		       { "Content-Type", "multipart/mixed; boundary=\"b\"" } },
+	  .body = forward_body, .fail = OP_COUNT, .want = VERDICT_REJECT, .want_rcode = "550",
+	  .want_xcode = "5.7.1", .want_ref = true,
+	  .want_journal = { "signals=attached-message" }, .want_records = RECORDS_SOME },
 	{ .name = "forwarded copy is rejected with a reference",
 	  .sender = "<support@corp.example>", .rcpts = { EXT },
 	  .headers = HDRS({ "Delivered-To", "support@corp.example" }), .fail = OP_COUNT,
@@ -261,7 +349,7 @@ static const struct act_case cases[] = {
 	{ .name = "resent copy strips only the external recipient",
 	  .sender = "<support@corp.example>", .rcpts = { COLLEAGUE, EXT },
 	  .headers = HDRS({ "Resent-From", "support@corp.example" }), .fail = OP_COUNT,
-	  .want = VERDICT_ACCEPT, .want_delrcpt = "<consultant@fti.example>",
+	  .want = VERDICT_ACCEPT, .want_delrcpt = { "<consultant@fti.example>" },
 	  .want_records = RECORDS_SOME },
 	{ .name = "gmail forward is flagged with an X-Fwdguard header",
 	  .sender = "<support@corp.example>", .rcpts = { EXT },
@@ -289,7 +377,61 @@ static const struct act_case cases[] = {
 	  .sender = "<support@corp.example>", .rcpts = { COLLEAGUE, EXT },
 	  .headers = HDRS({ "Resent-From", "support@corp.example" }), .fail = OP_DELRCPT,
 	  .want = VERDICT_TEMPFAIL, .want_rcode = "451", .want_xcode = "4.3.0", .want_ref = true,
-	  .want_delrcpt = "<consultant@fti.example>", .want_records = RECORDS_SOME },
+	  .want_delrcpt = { "<consultant@fti.example>" }, .want_records = RECORDS_SOME },
+	{ .name = "mixed reject removes the outside copy and delivers the inside one",
+	  .sender = "<support@corp.example>", .rcpts = { COLLEAGUE, EXT, EXT2 },
+	  .headers = HDRS({ "Delivered-To", "support@corp.example" }), .fail = OP_COUNT,
+	  .want = VERDICT_ACCEPT,
+	  .want_delrcpt = { "<consultant@fti.example>", "<partner@other.example>" },
+	  .want_journal = { "action=reject", "outcome=removed",
+			    "recipient removed, the others delivered" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "mixed reject is alerted as a removal",
+	  .sender = "<support@corp.example>", .rcpts = { EXT, COLLEAGUE },
+	  .headers = HDRS({ "Delivered-To", "support@corp.example" }), .fail = OP_COUNT,
+	  .want = VERDICT_ACCEPT, .want_delrcpt = { "<consultant@fti.example>" },
+	  .want_journal = { "kind=alert", "reject, recipient removed, the others delivered "
+			    "(rule forwarded-copy)", "outcome=delivered" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "mixed tempfail removes the outside copy, nothing is tempfailed",
+	  .sender = "<support@corp.example>", .rcpts = { EXT, COLLEAGUE },
+	  .headers = HDRS({ "X-MS-Exchange-Inbox-Rules-Loop", "support@corp.example" }),
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_delrcpt = { "<consultant@fti.example>" },
+	  .want_journal = { "action=tempfail", "outcome=removed" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "mixed quarantine removes the outside copy, nothing is held",
+	  .sender = "<support@corp.example>", .rcpts = { COLLEAGUE, EXT },
+	  .headers = HDRS({ "X-Sieve-Redirected-From", "support@corp.example" }),
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_delrcpt = { "<consultant@fti.example>" },
+	  .want_journal = { "action=quarantine", "outcome=removed" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "every recipient outside: the whole message is rejected",
+	  .sender = "<support@corp.example>", .rcpts = { EXT, EXT2 },
+	  .headers = HDRS({ "Delivered-To", "support@corp.example" }), .fail = OP_COUNT,
+	  .want = VERDICT_REJECT, .want_rcode = "550", .want_xcode = "5.7.1", .want_ref = true,
+	  .want_journal = { "outcome=rejected" }, .want_records = RECORDS_SOME },
+	{ .name = "every recipient outside: the whole message is tempfailed",
+	  .sender = "<support@corp.example>", .rcpts = { EXT, EXT2 },
+	  .headers = HDRS({ "X-MS-Exchange-Inbox-Rules-Loop", "support@corp.example" }),
+	  .fail = OP_COUNT, .want = VERDICT_TEMPFAIL, .want_rcode = "451", .want_xcode = "4.7.1",
+	  .want_ref = true, .want_journal = { "outcome=tempfailed" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "every recipient outside: the whole message is held",
+	  .sender = "<support@corp.example>", .rcpts = { EXT, EXT2 },
+	  .headers = HDRS({ "X-Sieve-Redirected-From", "support@corp.example" }),
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_quarantine = true,
+	  .want_journal = { "outcome=held" }, .want_records = RECORDS_SOME },
+	{ .name = "monitor-mode reject of a mixed transaction touches nothing",
+	  .sender = "<support@corp.example>", .rcpts = { COLLEAGUE, EXT },
+	  .headers = HDRS({ "X-Original-To", "support@corp.example" }), .fail = OP_COUNT,
+	  .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "action=reject", "mode=monitor", "outcome=delivered" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "failed delrcpt of a mixed reject tempfails the message",
+	  .sender = "<support@corp.example>", .rcpts = { COLLEAGUE, EXT },
+	  .headers = HDRS({ "Delivered-To", "support@corp.example" }), .fail = OP_DELRCPT,
+	  .want = VERDICT_TEMPFAIL, .want_rcode = "451", .want_xcode = "4.3.0", .want_ref = true,
+	  .want_delrcpt = { "<consultant@fti.example>" }, .want_records = RECORDS_SOME },
 	{ .name = "out-of-scope message writes no record",
 	  .sender = "<alice@corp.example>", .rcpts = { { "<bob@corp.example>", "local", "corp.example" } },
 	  .headers = { { "From", "Alice <alice@corp.example>" }, { "To", "bob@corp.example" },
@@ -330,6 +472,10 @@ case_conn(const struct act_case *tc)
 		    tc->rcpts[i].host), 0);
 	for (i = 0; i < MAX_HEADERS && tc->headers[i].name != NULL; i++)
 		evidence_header(c->ev, &c->cfg->policy, tc->headers[i].name, tc->headers[i].value);
+	if (tc->body != NULL) {
+		assert_true(conn_begin_body(c));
+		conn_feed_body(c, (const unsigned char *)tc->body, strlen(tc->body));
+	}
 	return c;
 }
 
@@ -359,6 +505,7 @@ check_actions(const struct act_case *tc, const struct recorder *r, const char *c
     char ids[][IDS_LEN + 1], size_t *nids)
 {
 	const struct call *k;
+	size_t i, n;
 
 	if (tc->want_no_ops)
 		CHECK(r->ncalls == 0, "%s: got calls %s, want none", tc->name, calls);
@@ -370,14 +517,15 @@ check_actions(const struct act_case *tc, const struct recorder *r, const char *c
 		CHECK(find_id(k->a, " id ", ids[(*nids)++]),
 		    "%s: quarantine reason got \"%s\", want \" id <id>\"", tc->name, k->a);
 	}
-	CHECK(rec_count(r, OP_DELRCPT) == (tc->want_delrcpt != NULL ? 1u : 0u),
-	    "%s: delrcpt called %zu times, want %d; calls: %s", tc->name,
-	    rec_count(r, OP_DELRCPT), tc->want_delrcpt != NULL, calls);
-	if (tc->want_delrcpt != NULL) {
-		k = rec_first(r, OP_DELRCPT);
-		CHECK(strcmp(k->a, tc->want_delrcpt) == 0, "%s: delrcpt got %s, want %s",
-		    tc->name, k->a, tc->want_delrcpt);
+	for (i = 0, n = 0; i < MAX_WANT && tc->want_delrcpt[i] != NULL; i++) {
+		for (; n < r->ncalls && r->calls[n].op != OP_DELRCPT; n++)
+			;
+		CHECK(n < r->ncalls && strcmp(r->calls[n].a, tc->want_delrcpt[i]) == 0,
+		    "%s: delrcpt %zu: want %s; calls: %s", tc->name, i, tc->want_delrcpt[i], calls);
+		n++;
 	}
+	CHECK(rec_count(r, OP_DELRCPT) == i, "%s: delrcpt called %zu times, want %zu; calls: %s",
+	    tc->name, rec_count(r, OP_DELRCPT), i, calls);
 	CHECK(rec_count(r, OP_ADDHEADER) == (tc->want_header != NULL ? 1u : 0u),
 	    "%s: addheader called %zu times, want %d; calls: %s", tc->name,
 	    rec_count(r, OP_ADDHEADER), tc->want_header != NULL, calls);
@@ -413,6 +561,10 @@ check_records(const struct act_case *tc, size_t before, char ids[][IDS_LEN + 1],
 		    "%s: decision id %s not in the spool when act_end_of_message returned",
 		    tc->name, ids[i]);
 	}
+	for (i = 0; i < MAX_WANT && tc->want_journal[i] != NULL; i++)
+		CHECK(strstr(journal + before, tc->want_journal[i]) != NULL,
+		    "%s: the records lack \"%s\"; they are:\n%s", tc->name, tc->want_journal[i],
+		    journal + before);
 	free(journal);
 }
 

@@ -82,6 +82,7 @@ struct rcpt_case {
 	const char *mailer, *host;
 	signal_set extra;
 	const char *extra_mailbox, *extra_target;
+	signal_set own_party;
 	/* wanted */
 	enum action action;
 	enum destination dest;
@@ -90,6 +91,7 @@ struct rcpt_case {
 	const char *reason;	/* a prefix of the reason */
 	const char *target;	/* NULL: not checked */
 	const char *mailbox;	/* NULL: none */
+	enum decide_fate fate;	/* 0 (delivered): not checked */
 };
 
 struct msg_case {
@@ -177,6 +179,80 @@ static const struct msg_case msg_cases[] = {
 		       .dest = DEST_EXTERNAL, .dir = DIR_OUTBOUND, .rule = "forwarded-copy",
 		       .reason = "forwarded copy" } },
 	  .nrcpts = 2, .want_ret = 1, .want_outcome = ACTION_STRIP },
+	{ .name = "archive bcc of a customer's message: only the archive copy is removed",
+	  .headers = { { "From", "Jane Customer <jane@customer.example>" }, { "To", SUPPORT },
+		       { "Message-ID", "<c1@customer.example>" } },
+	  .sender = "<jane@customer.example>",
+	  .rcpts = { { .raw = "<support@corp.example>", .action = ACTION_ACCEPT,
+		       .dest = DEST_INTERNAL, .dir = DIR_INBOUND, .reason = "no rule matched",
+		       .mailbox = SUPPORT },
+		     { .raw = "<archive@archive.example>", .action = ACTION_REJECT,
+		       .dest = DEST_EXTERNAL, .dir = DIR_OUTBOUND, .rule = "forwarded-copy",
+		       .reason = "forwarded copy of support@corp.example to archive.example "
+				 "(signals header-recipient); recipient removed, the others delivered",
+		       .fate = FATE_REMOVED } },
+	  .nrcpts = 2, .want_ret = 1, .want_outcome = ACTION_STRIP },
+	{ .name = "alias keeping a copy and forwarding one: only the forward is removed",
+	  .headers = { { "From", "Jane Customer <jane@customer.example>" }, { "To", SUPPORT } },
+	  .sender = "<jane@customer.example>",
+	  .rcpts = { { .raw = "<support@corp.example>", .orcpt = "rfc822;support@corp.example",
+		       .action = ACTION_ACCEPT, .dest = DEST_INTERNAL, .dir = DIR_INBOUND,
+		       .mailbox = SUPPORT },
+		     { .raw = "<consultant@fti.example>", .orcpt = "rfc822;support@corp.example",
+		       .action = ACTION_REJECT, .dest = DEST_EXTERNAL, .dir = DIR_OUTBOUND,
+		       .rule = "forwarded-copy", .fate = FATE_REMOVED } },
+	  .nrcpts = 2, .want_ret = 1, .want_outcome = ACTION_STRIP },
+	{ .name = "forwarded copy to two outside and one inside delivers the inside one",
+	  .headers = { { "Delivered-To", SUPPORT } },
+	  .sender = "<jane@customer.example>", .rule_action = ACTION_QUARANTINE,
+	  .rcpts = { { .raw = "<consultant@fti.example>", .action = ACTION_QUARANTINE,
+		       .dest = DEST_EXTERNAL, .dir = DIR_OUTBOUND, .rule = "forwarded-copy",
+		       .fate = FATE_REMOVED },
+		     { .raw = "<colleague@corp.example>", .action = ACTION_ACCEPT,
+		       .dest = DEST_INTERNAL, .dir = DIR_INBOUND, .reason = "no rule matched" },
+		     { .raw = "<partner@other.example>", .action = ACTION_QUARANTINE,
+		       .dest = DEST_EXTERNAL, .dir = DIR_OUTBOUND, .rule = "forwarded-copy",
+		       .fate = FATE_REMOVED } },
+	  .nrcpts = 3, .want_ret = 1, .want_outcome = ACTION_STRIP },
+	{ .name = "forwarded copy to outside recipients only is rejected as a whole",
+	  .headers = { { "Delivered-To", SUPPORT } },
+	  .sender = "<jane@customer.example>",
+	  .rcpts = { { .raw = "<consultant@fti.example>", .action = ACTION_REJECT,
+		       .dest = DEST_EXTERNAL, .dir = DIR_OUTBOUND, .rule = "forwarded-copy",
+		       .fate = FATE_REJECTED },
+		     { .raw = "<partner@other.example>", .action = ACTION_REJECT,
+		       .dest = DEST_EXTERNAL, .dir = DIR_OUTBOUND, .rule = "forwarded-copy",
+		       .fate = FATE_REJECTED } },
+	  .nrcpts = 2, .want_ret = 1, .want_outcome = ACTION_REJECT },
+	{ .name = "directory forward beside a colleague holds the whole message",
+	  .sender = "<jane@customer.example>",
+	  .rcpts = { { .raw = "<support@corp.example>", .extra = S(DIRECTORY_FORWARD),
+		       .extra_mailbox = SUPPORT, .extra_target = "consultant@fti.example",
+		       .action = ACTION_QUARANTINE, .dest = DEST_EXTERNAL, .dir = DIR_OUTBOUND,
+		       .rule = "directory-forward", .fate = FATE_HELD },
+		     { .raw = "<colleague@corp.example>", .action = ACTION_ACCEPT,
+		       .dest = DEST_INTERNAL, .dir = DIR_INBOUND, .fate = FATE_HELD } },
+	  .nrcpts = 2, .want_ret = 1, .want_outcome = ACTION_QUARANTINE },
+	{ .name = "bounce returning a customer's message to her is delivered and recorded",
+	  .headers = { { "From", "MAILER-DAEMON@mx.corp.example" },
+		       { "To", "jane@customer.example" } },
+	  .sender = "<>",
+	  .rcpts = { { .raw = "<jane@customer.example>", .own_party = S(ATTACHED_MESSAGE),
+		       .extra_mailbox = SUPPORT, .action = ACTION_ACCEPT, .dest = DEST_EXTERNAL,
+		       .dir = DIR_OUTBOUND, .mailbox = SUPPORT,
+		       .reason = "no rule matched; attached-message names the recipient's own "
+				 "message, not a leak" } },
+	  .nrcpts = 1, .want_ret = 1, .want_outcome = ACTION_ACCEPT },
+	{ .name = "bounce carrying support's mail to a non-party is rejected",
+	  .headers = { { "From", "MAILER-DAEMON@mx.corp.example" },
+		       { "To", "consultant@fti.example" } },
+	  .sender = "<>",
+	  .rcpts = { { .raw = "<consultant@fti.example>", .extra = S(ATTACHED_MESSAGE),
+		       .extra_mailbox = SUPPORT, .action = ACTION_REJECT, .dest = DEST_EXTERNAL,
+		       .dir = DIR_OUTBOUND, .rule = "forwarded-copy", .mailbox = SUPPORT,
+		       .reason = "forwarded copy of support@corp.example to fti.example (signals "
+				 "attached-message)" } },
+	  .nrcpts = 1, .want_ret = 1, .want_outcome = ACTION_REJECT },
 	{ .name = "strip of every recipient quarantines",
 	  .headers = { { "Delivered-To", SUPPORT } },
 	  .sender = "<customer@gmail.example>", .rule_action = ACTION_STRIP,
@@ -380,6 +456,7 @@ static void run_case(const struct msg_case *c)
 	    .now = c->now ? c->now : NOW_2026, .on_error = ACTION_TEMPFAIL,
 	    .scope_all = c->scope_all, .rcpts = rcpts };
 	struct evidence *ev = evidence_new();
+	enum action outcome;
 	size_t i;
 	int ret;
 
@@ -402,15 +479,21 @@ static void run_case(const struct msg_case *c)
 		rcpts[i].extra = w->extra;
 		rcpts[i].extra_mailbox = w->extra_mailbox;
 		rcpts[i].extra_target = w->extra_target;
+		rcpts[i].own_party = w->own_party;
 	}
 	ret = decide_message(&m, out);
 	if (ret != c->want_ret)
 		fail_msg("%s: in scope: got %d, want %d", c->name, ret, c->want_ret);
+	outcome = decide_outcome(out, c->nrcpts);
 	for (i = 0; i < c->nrcpts; i++)
 		check_decision(c, i, &c->rcpts[i], &out[i]);
-	if (decide_outcome(out, c->nrcpts) != c->want_outcome)
-		fail_msg("%s: outcome: got %s, want %s", c->name,
-		    action_name(decide_outcome(out, c->nrcpts)), action_name(c->want_outcome));
+	if (outcome != c->want_outcome)
+		fail_msg("%s: outcome: got %s, want %s", c->name, action_name(outcome),
+		    action_name(c->want_outcome));
+	for (i = 0; i < c->nrcpts; i++)
+		if (c->rcpts[i].fate != 0 && out[i].fate != c->rcpts[i].fate)
+			fail_msg("%s: rcpt %zu fate: got %s, want %s", c->name, i,
+			    decide_fate_name(out[i].fate), decide_fate_name(c->rcpts[i].fate));
 	evidence_free(ev);
 	test_policy.mode = MODE_ENFORCE;
 	test_rules[0].mode = -1;
@@ -447,6 +530,75 @@ static void test_reply_to_customer_is_sender_protected(void **state)
 }
 
 /* --- decide_outcome ------------------------------------------------------------------ */
+
+static void decide_copy_reason(struct decision *d, const char *text)
+{
+	snprintf(d->reason, sizeof(d->reason), "%s", text);
+}
+
+#define E	MODE_ENFORCE
+#define M	MODE_MONITOR
+#define DLV	FATE_DELIVERED
+#define RMV	FATE_REMOVED
+
+struct outcome_case {
+	const char *name;
+	enum action actions[3];
+	enum mode modes[3];
+	bool whole[3];
+	size_t n;
+	enum action want;
+	enum decide_fate fates[3];
+};
+
+static const struct outcome_case outcome_cases[] = {
+	{ "no recipients accepts", { 0 }, { 0 }, { 0 }, 0, ACTION_ACCEPT, { 0 } },
+	{ "every recipient offends: the most severe wins",
+	  { ACTION_STRIP, ACTION_REJECT, ACTION_QUARANTINE }, { E, E, E }, { 0 }, 3,
+	  ACTION_REJECT, { FATE_REJECTED, FATE_REJECTED, FATE_REJECTED } },
+	{ "mixed reject removes the offending recipient only",
+	  { ACTION_ACCEPT, ACTION_REJECT }, { E, E }, { 0 }, 2, ACTION_STRIP, { DLV, RMV } },
+	{ "mixed tempfail removes the offending recipient only",
+	  { ACTION_TEMPFAIL, ACTION_ACCEPT }, { E, E }, { 0 }, 2, ACTION_STRIP, { RMV, DLV } },
+	{ "mixed quarantine removes the offending recipient, holds nobody",
+	  { ACTION_ACCEPT, ACTION_QUARANTINE, ACTION_ACCEPT }, { E, E, E }, { 0 }, 3,
+	  ACTION_STRIP, { DLV, RMV, DLV } },
+	{ "mixed actions remove every offending recipient and flag the rest",
+	  { ACTION_FLAG, ACTION_REJECT, ACTION_QUARANTINE }, { E, E, E }, { 0 }, 3,
+	  ACTION_STRIP, { DLV, RMV, RMV } },
+	{ "monitor decisions are not applied", { ACTION_FLAG, ACTION_REJECT }, { E, M }, { 0 }, 2,
+	  ACTION_FLAG, { DLV, DLV } },
+	{ "monitored reject keeps its recipient, the enforced one is removed",
+	  { ACTION_REJECT, ACTION_REJECT }, { E, M }, { 0 }, 2, ACTION_STRIP, { RMV, DLV } },
+	{ "all in monitor mode accepts", { ACTION_REJECT, ACTION_QUARANTINE }, { M, M }, { 0 }, 2,
+	  ACTION_ACCEPT, { DLV, DLV } },
+	{ "strip with a remaining recipient strips", { ACTION_STRIP, ACTION_ACCEPT }, { E, E },
+	  { 0 }, 2, ACTION_STRIP, { RMV, DLV } },
+	{ "strip with a flagged remaining recipient strips", { ACTION_FLAG, ACTION_STRIP },
+	  { E, E }, { 0 }, 2, ACTION_STRIP, { DLV, RMV } },
+	{ "strip of every recipient quarantines", { ACTION_STRIP, ACTION_STRIP }, { E, E }, { 0 }, 2,
+	  ACTION_QUARANTINE, { FATE_HELD, FATE_HELD } },
+	{ "monitored strip keeps its recipient", { ACTION_STRIP, ACTION_STRIP }, { E, M }, { 0 }, 2,
+	  ACTION_STRIP, { RMV, DLV } },
+	{ "tempfail and strip of every recipient tempfails", { ACTION_STRIP, ACTION_TEMPFAIL },
+	  { E, E }, { 0 }, 2, ACTION_TEMPFAIL, { FATE_TEMPFAILED, FATE_TEMPFAILED } },
+	{ "a whole tempfail (failure) holds the message back for a retry",
+	  { ACTION_ACCEPT, ACTION_TEMPFAIL }, { E, E }, { false, true }, 2, ACTION_TEMPFAIL,
+	  { FATE_TEMPFAILED, FATE_TEMPFAILED } },
+	{ "a whole quarantine (directory forward) holds the message",
+	  { ACTION_QUARANTINE, ACTION_ACCEPT }, { E, E }, { true, false }, 2, ACTION_QUARANTINE,
+	  { FATE_HELD, FATE_HELD } },
+	{ "a whole tempfail beside a reject tempfails: the retry removes the reject",
+	  { ACTION_ACCEPT, ACTION_TEMPFAIL, ACTION_REJECT }, { E, E, E }, { false, true, false }, 3,
+	  ACTION_TEMPFAIL, { FATE_TEMPFAILED, FATE_TEMPFAILED, FATE_TEMPFAILED } },
+	{ "a whole hold removes the other offenders first",
+	  { ACTION_QUARANTINE, ACTION_ACCEPT, ACTION_REJECT }, { E, E, E }, { true, false, false },
+	  3, ACTION_QUARANTINE, { FATE_HELD, FATE_HELD, RMV } },
+	{ "a whole strip still only removes", { ACTION_STRIP, ACTION_ACCEPT }, { E, E },
+	  { true, false }, 2, ACTION_STRIP, { RMV, DLV } },
+	{ "a monitored whole decision is not applied", { ACTION_TEMPFAIL, ACTION_REJECT },
+	  { M, E }, { true, false }, 2, ACTION_STRIP, { DLV, RMV } },
+};
 
 /* mailbox_address: the recipient's own address when it names the mailbox, else "". */
 struct address_case {
@@ -499,46 +651,52 @@ static void test_mailbox_address(void **state)
 
 static void test_outcome_table(void **state)
 {
-	static const struct {
-		const char *name;
-		enum action actions[3];
-		enum mode modes[3];
-		size_t n;
-		enum action want;
-	} cases[] = {
-		{ "no recipients accepts", { 0 }, { 0 }, 0, ACTION_ACCEPT },
-		{ "most severe wins", { ACTION_FLAG, ACTION_REJECT, ACTION_QUARANTINE },
-		  { MODE_ENFORCE, MODE_ENFORCE, MODE_ENFORCE }, 3, ACTION_REJECT },
-		{ "monitor decisions are not applied", { ACTION_FLAG, ACTION_REJECT },
-		  { MODE_ENFORCE, MODE_MONITOR }, 2, ACTION_FLAG },
-		{ "strip with a remaining recipient strips", { ACTION_STRIP, ACTION_ACCEPT },
-		  { MODE_ENFORCE, MODE_ENFORCE }, 2, ACTION_STRIP },
-		{ "strip with a flagged remaining recipient strips", { ACTION_FLAG, ACTION_STRIP },
-		  { MODE_ENFORCE, MODE_ENFORCE }, 2, ACTION_STRIP },
-		{ "strip of every recipient quarantines", { ACTION_STRIP, ACTION_STRIP },
-		  { MODE_ENFORCE, MODE_ENFORCE }, 2, ACTION_QUARANTINE },
-		{ "monitored strip keeps its recipient", { ACTION_STRIP, ACTION_STRIP },
-		  { MODE_ENFORCE, MODE_MONITOR }, 2, ACTION_STRIP },
-		{ "tempfail beats strip", { ACTION_STRIP, ACTION_TEMPFAIL },
-		  { MODE_ENFORCE, MODE_ENFORCE }, 2, ACTION_TEMPFAIL },
-	};
 	size_t i, k;
 
 	(void)state;
-	for (i = 0; i < NCASES(cases); i++) {
+	for (i = 0; i < NCASES(outcome_cases); i++) {
+		const struct outcome_case *c = &outcome_cases[i];
 		struct decision d[3];
 		enum action got;
 
 		memset(d, 0, sizeof(d));
-		for (k = 0; k < cases[i].n; k++) {
-			d[k].action = cases[i].actions[k];
-			d[k].mode = cases[i].modes[k];
+		for (k = 0; k < c->n; k++) {
+			d[k].action = c->actions[k];
+			d[k].mode = c->modes[k];
+			d[k].whole = c->whole[k];
+			decide_copy_reason(&d[k], "forwarded copy");
 		}
-		got = decide_outcome(d, cases[i].n);
-		if (got != cases[i].want)
-			fail_msg("%s: got %s, want %s", cases[i].name, action_name(got),
-			    action_name(cases[i].want));
+		got = decide_outcome(d, c->n);
+		if (got != c->want)
+			fail_msg("%s: got %s, want %s", c->name, action_name(got),
+			    action_name(c->want));
+		for (k = 0; k < c->n; k++) {
+			bool noted = strstr(d[k].reason, "; recipient removed") != NULL;
+
+			if (d[k].fate != c->fates[k])
+				fail_msg("%s: rcpt %zu fate: got %s, want %s", c->name, k,
+				    decide_fate_name(d[k].fate), decide_fate_name(c->fates[k]));
+			if (noted != (c->fates[k] == RMV))
+				fail_msg("%s: rcpt %zu reason \"%s\": want the removal %s", c->name, k,
+				    d[k].reason, c->fates[k] == RMV ? "noted" : "not noted");
+		}
 	}
+}
+
+/* A long reason keeps the removal note, and says where it was cut. */
+static void test_outcome_note_fits(void **state)
+{
+	struct decision d[2];
+
+	(void)state;
+	memset(d, 0, sizeof(d));
+	memset(d[1].reason, 'x', sizeof(d[1].reason) - 1);
+	d[1].mode = MODE_ENFORCE;
+	d[1].action = ACTION_REJECT;
+	assert_int_equal(decide_outcome(d, 2), ACTION_STRIP);
+	assert_int_equal(strlen(d[1].reason), sizeof(d[1].reason) - 1);
+	if (strstr(d[1].reason, "...; recipient removed, the others delivered") == NULL)
+		fail_msg("long reason: got \"%s\"", d[1].reason);
 }
 
 int main(void)
@@ -547,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_decide_messages),
 		cmocka_unit_test(test_reply_to_customer_is_sender_protected),
 		cmocka_unit_test(test_outcome_table),
+		cmocka_unit_test(test_outcome_note_fits),
 		cmocka_unit_test(test_mailbox_address),
 	};
 

@@ -125,6 +125,12 @@ static const struct {
 } known_cases[] = {
 	{ "redirect to new external domain", "fti.example", S(KNOWN_MESSAGE_ID) },
 	{ "reply to the original sender's domain", "customer.example", 0 },
+	{ "auto-reply to the original sender's mail host", "mail.customer.example", 0 },
+	{ "bounce to the original sender's domain, any case", "Customer.Example", 0 },
+	{ "look-alike of the sender's domain is no party", "evilcustomer.example",
+	  S(KNOWN_MESSAGE_ID) },
+	{ "a party's name inside another domain is no party", "customer.example.evil.test",
+	  S(KNOWN_MESSAGE_ID) },
 	{ "to a domain that was a recipient", "partner.example", 0 },
 	{ "to an internal domain", "corp.example", 0 },
 	{ "empty recipient domain", "", 0 },
@@ -154,6 +160,56 @@ static void test_known_message_id_null_sender_ref(void **state)
 	ref.rcpt_domains = "";
 	assert_int_equal(leak_known_message_id(&test_policy, &ref, "customer.example"),
 	    S(KNOWN_MESSAGE_ID));
+}
+
+/* --- attached-message returned to its own parties ------------------------------------ */
+
+static const char *const bounce_parties[] = {
+	"jane@customer.example", "support@corp.example", "partner@partner.example",
+};
+
+static const struct {
+	const char *name;
+	bool automatic;
+	const char *rcpt;
+	signal_set sig;
+	signal_set want;
+} attached_cases[] = {
+	{ "bounce back to the customer who wrote", true, "jane@customer.example",
+	  S(ATTACHED_MESSAGE), 0 },
+	{ "auto-reply to a recipient of the original, any case", true, "Partner@Partner.Example",
+	  S(ATTACHED_MESSAGE), 0 },
+	{ "bounce to a non-party is still a signal", true, "consultant@fti.example",
+	  S(ATTACHED_MESSAGE), S(ATTACHED_MESSAGE) },
+	{ "a party's domain is not the party", true, "bob@customer.example",
+	  S(ATTACHED_MESSAGE), S(ATTACHED_MESSAGE) },
+	{ "a look-alike of a party is not the party", true, "jane@customer.example.evil.test",
+	  S(ATTACHED_MESSAGE), S(ATTACHED_MESSAGE) },
+	{ "a person's forward to a party is still a signal", false, "jane@customer.example",
+	  S(ATTACHED_MESSAGE), S(ATTACHED_MESSAGE) },
+	{ "other signals stay", true, "jane@customer.example",
+	  S(ATTACHED_MESSAGE) | S(DELIVERED_TO), S(DELIVERED_TO) },
+	{ "no signal stays none", true, "jane@customer.example", 0, 0 },
+	{ "an unknown recipient is no party", true, "", S(ATTACHED_MESSAGE), S(ATTACHED_MESSAGE) },
+};
+
+static void test_attached_message_parties(void **state)
+{
+	size_t i;
+	signal_set got;
+
+	(void)state;
+	for (i = 0; i < NCASES(attached_cases); i++) {
+		got = leak_attached_message(attached_cases[i].sig, attached_cases[i].automatic,
+		    attached_cases[i].rcpt, bounce_parties, NCASES(bounce_parties));
+		if (got != attached_cases[i].want)
+			fail_msg("%s: got %#x want %#x", attached_cases[i].name, got,
+			    attached_cases[i].want);
+	}
+	assert_int_equal(leak_attached_message(S(ATTACHED_MESSAGE), true, "jane@customer.example",
+	    NULL, 0), S(ATTACHED_MESSAGE));
+	assert_int_equal(leak_attached_message(S(ATTACHED_MESSAGE), true, "jane@customer.example",
+	    bounce_parties, 0), S(ATTACHED_MESSAGE));
 }
 
 static void parse_or_fail(const char *raw, struct address *a)
@@ -301,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_inbound_probe_ref_wins),
 		cmocka_unit_test(test_known_message_id_table),
 		cmocka_unit_test(test_known_message_id_null_sender_ref),
+		cmocka_unit_test(test_attached_message_parties),
 		cmocka_unit_test(test_rcpt_domains_dedup_and_header_domains),
 		cmocka_unit_test(test_rcpt_domains_from_and_reply_to),
 		cmocka_unit_test(test_rcpt_domains_bounded_whole_domains),
