@@ -16,7 +16,8 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(SAN) -Wall -Wextra -Wno-unused-pa
 POLICY_SRCS = $(wildcard $(SRC)/policy/*.c)
 # Everything of milter/ but the daemon's and the audit tool's main, and
 # the libmilter-bound code (the harnesses do not link libmilter).
-CORE_EXCLUDE = main.c audit_tool.c callbacks.c message.c act.c reload.c
+CORE_EXCLUDE = main.c audit_tool.c callbacks.c message.c act.c act_evidence.c act_records.c \
+	reload.c
 CORE_SRCS = $(filter-out $(addprefix $(SRC)/milter/,$(CORE_EXCLUDE)),$(wildcard $(SRC)/milter/*.c))
 
 TARGETS = address evidence mime rfc2047 autoreply cfg spool dirfilter audit_query alert_mail

@@ -1,0 +1,256 @@
+/*
+ * act_records.c - what one message's end writes down: the correlation
+ * record of a message a protected mailbox receives (correlate.h), and the
+ * audit records, one decision per recipient that is recorded and one
+ * alert per decision whose rule alerts (record.h; the fields are listed
+ * in README.md and fwdguard-audit(1)).  Nothing here is committed: act.c
+ * makes the records durable (audit_commit()) before any verdict.
+ *
+ * The records own their strings; the job owns the records (j->recs,
+ * freed by act_job_free()).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "act_job.h"
+#include "correlate.h"
+#include "leak.h"
+
+static const char *
+act_host(void)
+{
+	static char host[256];
+
+	if (host[0] == '\0' && gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	return host;
+}
+
+/*
+ * An envelope address as recorded: the SMTP angle brackets go (Postfix's
+ * smtpd passes "<a@b>", its sendmail path "a@b"), the spelling inside
+ * stays; the null sender stays "<>".
+ */
+static const char *
+act_envelope(char *buf, size_t size, const char *raw)
+{
+	size_t n = strlen(raw);
+
+	if (n > 2 && raw[0] == '<' && raw[n - 1] == '>') {
+		snprintf(buf, size, "%.*s", (int)(n - 2), raw + 1);
+		return buf;
+	}
+	return raw;
+}
+
+/*
+ * The correlation record of a message a protected mailbox receives (a
+ * recipient that is protected and stays inside).  Not for a message that
+ * is refused: it was never received.
+ */
+void
+act_records_plan_correlation(struct act_job *j)
+{
+	const struct policy *p = &j->cfg->policy;
+	struct correlate_entry *e = &j->corr->mine;
+	const char *mailbox = NULL, *msgid = evidence_message_id(j->c->ev);
+	struct address *addrs;
+	struct timespec now;
+	char sender[MESSAGE_FIELD_MAX + 2];
+	size_t i, na = 0;
+
+	if (msgid[0] == '\0' || j->outcome == ACTION_REJECT || j->outcome == ACTION_TEMPFAIL)
+		return;
+	for (i = 0; i < j->n && mailbox == NULL; i++)
+		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].destination == DEST_INTERNAL &&
+		    j->dec[i].fate != FATE_REMOVED)
+			mailbox = policy_protected(p, &j->rcpts[i].addr);
+	if (mailbox == NULL || (addrs = calloc(j->n, sizeof(*addrs))) == NULL)
+		return;
+	/* A removed recipient never got it: its domain is no party to it. */
+	for (i = 0; i < j->n; i++)
+		if (j->rcpts[i].status == ADDRESS_OK && j->dec[i].fate != FATE_REMOVED)
+			addrs[na++] = j->rcpts[i].addr;
+	memset(e, 0, sizeof(*e));
+	snprintf(e->message_id, sizeof(e->message_id), "%s", msgid);
+	snprintf(e->mailbox, sizeof(e->mailbox), "%s", mailbox);
+	snprintf(e->sender, sizeof(e->sender), "%s",
+	    act_envelope(sender, sizeof(sender), j->c->sender_raw));
+	leak_rcpt_domains(j->c->ev, addrs, na, e->rcpt_domains, sizeof(e->rcpt_domains));
+	snprintf(e->conversation, sizeof(e->conversation), "%s",
+	    evidence_conversation(j->c->ev));
+	free(addrs);
+	clock_gettime(CLOCK_REALTIME, &now);
+	e->ts = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	/*
+	 * Never a probe from what arrives by SMTP: anyone can write the
+	 * headers of one.  Only "fwdguard-audit probe" marks probes, in Redis.
+	 */
+	e->probe = false;
+	j->corr->write = true;
+}
+
+/* The header that named o, when o is one of the messages this one names. */
+static const char *
+act_named_via(const struct act_job *j, const struct correlate_entry *o)
+{
+	size_t k;
+
+	for (k = 0; j->corr != NULL && k < j->corr->nnamed; k++)
+		if (o == &j->corr->named[k])
+			return j->corr->named_via[k];
+	return NULL;
+}
+
+/*
+ * The original a leak, known-message-id or referenced-message decision
+ * refers to (the original_* fields); for referenced-message also how it
+ * was named and, as corroboration only, a forward's subject prefix.
+ */
+static int
+act_original_fields(const struct act_job *j, size_t i, struct record *r)
+{
+	const struct correlate_entry *o = j->orig != NULL ? j->orig[i] : NULL;
+	const char *via;
+	char ts[32];
+	int rc = 0;
+
+	if (o == NULL || (j->dec[i].signals & (SIGNAL_BIT(SIGNAL_KNOWN_MESSAGE_ID) |
+	    SIGNAL_BIT(SIGNAL_REFERENCED_MESSAGE) |
+	    SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER) | SIGNAL_BIT(SIGNAL_LEAK_PROBE))) == 0)
+		return 0;
+	snprintf(ts, sizeof(ts), "%lld", o->ts);
+	rc |= record_set(r, "original_message_id", o->message_id);
+	rc |= record_set(r, "original_ts", ts);
+	if ((via = act_named_via(j, o)) != NULL)
+		rc |= record_set(r, "original_via", via);
+	if ((j->dec[i].signals & SIGNAL_BIT(SIGNAL_REFERENCED_MESSAGE)) &&
+	    evidence_forward_subject(j->c->ev))
+		rc |= record_set(r, "corroboration", "forward-subject");
+	return rc;
+}
+
+static int
+act_decision_record(struct act_job *j, size_t i, const char *ts, struct record **out)
+{
+	const struct decision *d = &j->dec[i];
+	struct conn *c = j->c;
+	struct record *r;
+	char signals[512], sender[MESSAGE_FIELD_MAX + 2], rcpt[MESSAGE_FIELD_MAX + 2];
+	int rc = 0;
+
+	signal_set_format(d->signals, signals, sizeof(signals));
+	if ((r = record_new("decision")) == NULL)
+		return -1;
+	rc |= record_set(r, "id", j->ids[i]);
+	rc |= record_set(r, "ts", ts);
+	rc |= record_set(r, "host", act_host());
+	rc |= record_set(r, "queue_id", c->queue_id);
+	rc |= record_set(r, "message_id", evidence_message_id(c->ev));
+	rc |= record_set(r, "direction", direction_name(d->direction));
+	rc |= record_set(r, "sender", act_envelope(sender, sizeof(sender), c->sender_raw));
+	rc |= record_set(r, "from", evidence_from(c->ev));
+	rc |= record_set(r, "recipient", act_envelope(rcpt, sizeof(rcpt), c->rcpts[i].raw));
+	rc |= record_set(r, "mailbox", d->mailbox);
+	rc |= record_set(r, "destination", destination_name(d->destination));
+	rc |= record_set(r, "target", d->target);
+	rc |= record_set(r, "signals", signals);
+	rc |= record_set(r, "rule", d->rule != NULL ? d->rule->name : "");
+	rc |= record_set(r, "action", action_name(d->action));
+	rc |= record_set(r, "mode", mode_name(d->mode));
+	rc |= record_set(r, "reason", d->reason);
+	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
+	rc |= record_set(r, "client", c->client_addr);
+	rc |= record_set(r, "auth", c->auth);
+	rc |= record_set(r, "policy", j->cfg->digest);
+	rc |= record_set(r, "sender_protected", d->sender_protected ? "yes" : "no");
+	rc |= record_set(r, "daemon", c->daemon_name);
+	rc |= record_set(r, "mailbox_address", d->mailbox_address);
+	if (d->destination == DEST_ALLOWED && d->allow != NULL) {
+		rc |= record_set(r, "allow_reason", d->allow->reason);
+		rc |= record_set(r, "allow_owner", d->allow->owner);
+		rc |= record_set(r, "allow_expires", d->allow->expires);
+	}
+	rc |= act_original_fields(j, i, r);
+	*out = r;
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **out)
+{
+	const struct decision *d = &j->dec[i];
+	struct record *r;
+	char id[IDS_LEN + 1], summary[800], signals[512], rcpt[MESSAGE_FIELD_MAX + 2];
+	int rc = 0;
+
+	ids_new(id);
+	signal_set_format(d->signals, signals, sizeof(signals));
+	snprintf(summary, sizeof(summary), "%s mail %s %s: %s%s%s (rule %s)",
+	    d->mailbox != NULL ? d->mailbox : "protected",
+	    (d->signals & (SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER) | SIGNAL_BIT(SIGNAL_LEAK_PROBE))) ?
+	    "reached, by an answer from" : d->destination == DEST_ALLOWED ? "going to" :
+	    "forwarded to", d->target,
+	    action_name(d->action), d->mode == MODE_MONITOR ? " in monitor mode" : "",
+	    d->fate == FATE_REMOVED ? ", recipient removed, the others delivered" : "",
+	    d->rule->name);
+	if ((r = record_new("alert")) == NULL)
+		return -1;
+	rc |= record_set(r, "id", id);
+	rc |= record_set(r, "ts", ts);
+	rc |= record_set(r, "level", alert_level_name(d->rule->alert));
+	rc |= record_set(r, "decision_id", j->ids[i]);
+	rc |= record_set(r, "host", act_host());
+	rc |= record_set(r, "queue_id", j->c->queue_id);
+	rc |= record_set(r, "mailbox", d->mailbox);
+	rc |= record_set(r, "mailbox_address", d->mailbox_address);
+	rc |= record_set(r, "recipient", act_envelope(rcpt, sizeof(rcpt), j->c->rcpts[i].raw));
+	rc |= record_set(r, "target", d->target);
+	rc |= record_set(r, "destination", destination_name(d->destination));
+	rc |= record_set(r, "signals", signals);
+	rc |= record_set(r, "rule", d->rule->name);
+	rc |= record_set(r, "action", action_name(d->action));
+	rc |= record_set(r, "mode", mode_name(d->mode));
+	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
+	rc |= record_set(r, "summary", summary);
+	rc |= act_original_fields(j, i, r);
+	*out = r;
+	return rc == 0 ? 0 : -1;
+}
+
+/* Builds every record of the message; -1 on ENOMEM (records built so far stay in j). */
+int
+act_records_build(struct act_job *j)
+{
+	struct timespec now;
+	char ts[32];
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(ts, sizeof(ts), "%lld",
+	    (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+	if ((j->recs = calloc(j->n * 2 + 2, sizeof(*j->recs))) == NULL)
+		return -1;
+	if (j->corr != NULL && j->corr->write &&
+	    (j->recs[j->nrecs++] = correlate_record(&j->corr->mine,
+	    j->cfg->audit.correlation_ttl)) == NULL)
+		return -1;
+	if (j->corr != NULL && j->corr->write && j->corr->mine.conversation[0] != '\0' &&
+	    (j->recs[j->nrecs++] = correlate_conversation_record(&j->corr->mine,
+	    j->cfg->audit.correlation_ttl)) == NULL)
+		return -1;
+	for (i = 0; i < j->n; i++) {
+		if (!j->dec[i].record)
+			continue;
+		if (act_decision_record(j, i, ts, &j->recs[j->nrecs++]) != 0)
+			return -1;
+		if (j->dec[i].rule == NULL || j->dec[i].rule->alert == ALERT_NONE)
+			continue;
+		if (act_alert_record(j, i, ts, &j->recs[j->nrecs++]) != 0)
+			return -1;
+	}
+	return 0;
+}
