@@ -1,9 +1,10 @@
 /*
  * cfg_keys.h - private to the config loader: the table of keys and its
- * generic setters (milter/cfg_keys.c) and the policy setters
- * (milter/cfg_policy.c) fill a struct cfg from a node tree, and report
- * through the loader (milter/cfg.c), which collects, sorts and prints
- * every error once the whole file has been checked.
+ * generic setters (milter/cfg_keys.c), the policy setters
+ * (milter/cfg_policy.c) and the endpoint setters (milter/cfg_endpoints.c)
+ * fill a struct cfg from a node tree, and report through the loader
+ * (milter/cfg.c), which collects, sorts and prints every error once the
+ * whole file has been checked.
  */
 #ifndef FWDGUARD_CFG_KEYS_H
 #define FWDGUARD_CFG_KEYS_H
@@ -82,6 +83,8 @@ int cfg_items(struct cfg_loader *l, const struct cfg_node *const *np, const char
     bool one_ok, struct cfg_node *const **items, size_t *count);
 void cfg_strv_free(char **v, size_t n);
 void cfg_strv_store(const struct cfg_key *k, void *base, char **v, size_t n);
+/* "host:port" or "[v6]:port" (milter/cfg_endpoints.c). */
+bool cfg_hostport_ok(const char *s);
 
 /* The policy setters (milter/cfg_policy.c). */
 #define CFG_SETTER(name) void name(struct cfg_loader *l, const struct cfg_key *k, \
@@ -99,6 +102,11 @@ CFG_SETTER(cfg_set_signals);
 CFG_SETTER(cfg_set_dests);
 CFG_SETTER(cfg_set_dirs);
 CFG_SETTER(cfg_set_reply);
+/* The endpoint setters (milter/cfg_endpoints.c). */
+CFG_SETTER(cfg_set_socket);
+CFG_SETTER(cfg_set_endpoint);
+CFG_SETTER(cfg_set_ldap_uri);
+CFG_SETTER(cfg_set_filter);
 #undef CFG_SETTER
 
 #endif
