@@ -120,11 +120,18 @@ static void evidence_refs_add(struct evidence *ev, size_t i, const char *v, size
 		ev->nrefs++;
 }
 
+/* Reads the ids of the first header of a kind (*seen) with fn; later ones are ignored. */
+static void evidence_ids_first(struct evidence *ev, bool *seen, const char *v, size_t len,
+    void (*fn)(struct evidence *, size_t, const char *, size_t))
+{
+	if (!*seen)
+		evidence_ids_each(v, len, fn, ev);
+	*seen = true;
+}
+
 void evidence_ids_in_reply_to(struct evidence *ev, const char *v, size_t len)
 {
-	if (!ev->irt_seen)
-		evidence_ids_each(v, len, evidence_irt_add, ev);
-	ev->irt_seen = true;
+	evidence_ids_first(ev, &ev->irt_seen, v, len, evidence_irt_add);
 }
 
 void evidence_ids_references(struct evidence *ev, const char *v, size_t len)
@@ -158,9 +165,7 @@ static void evidence_fwdids_add(struct evidence *ev, size_t i, const char *v, si
 
 void evidence_ids_forwarded(struct evidence *ev, const char *v, size_t len)
 {
-	if (!ev->fwdids_seen)
-		evidence_ids_each(v, len, evidence_fwdids_add, ev);
-	ev->fwdids_seen = true;
+	evidence_ids_first(ev, &ev->fwdids_seen, v, len, evidence_fwdids_add);
 }
 
 /* The first Thread-Index that names a conversation wins, as for Message-ID. */
