@@ -49,6 +49,7 @@ act_clean(char *buf, size_t size, const char *text)
 	buf[i] = '\0';
 	return buf;
 }
+
 static enum act_verdict
 act_reply(const struct act_ops *ops, const char *rcode, const char *fallback,
     const char *reply, const char *id)

@@ -515,6 +515,7 @@ cfg_set_strlist(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_
 	}
 	cfg_strv_store(k, base, v, nv);
 }
+
 static void
 cfg_set_section(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)

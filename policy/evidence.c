@@ -355,7 +355,6 @@ bool evidence_is_arc_or_srs(const struct evidence *ev)
 	return ev->arc_srs;
 }
 
-
 bool evidence_is_autoreply(const struct evidence *ev)
 {
 	return ev->autoreply;

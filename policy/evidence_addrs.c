@@ -122,7 +122,6 @@ const char *evidence_addrs_names_semi(struct evidence *ev, const struct policy *
 	return m;
 }
 
-
 /* --- Received: ... for <address> ---------------------------------------------- */
 
 static int evidence_for_cb(void *ctx, const char *addr, size_t len)
