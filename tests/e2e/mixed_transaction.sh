@@ -160,7 +160,7 @@ msg="$FG_WORK/decoy-bounce.eml"
 cat >"$msg" <<'EOF_MSG'
 From: MAILER-DAEMON@corp.example (Mail Delivery System)
 To: consultant@fti.example
-Subject: Undelivered Mail Returned to Sender
+Subject: forged bounce with a decoy
 Message-ID: <decoy-bounce@corp.example>
 Date: Mon, 1 Jan 2024 00:00:00 +0000
 MIME-Version: 1.0
@@ -202,7 +202,7 @@ check "decoy: the transaction was accepted" expect_match '^250 ' "$SMTP_REPLY"
 decoy_copies() {	# captured transactions with the forged bounce's subject
 	local f
 	while IFS= read -r f; do
-		grep -q '^Subject: Undelivered Mail Returned to Sender' "$f" && echo "$f"
+		grep -q "^Subject: forged bounce with a decoy" "$f" && echo "$f"
 	done < <(sink_files)
 }
 has_decoy_copy() { [ -n "$(decoy_copies)" ]; }
