@@ -270,17 +270,20 @@ struct act_case {
 #define DSN_HDRS { { "From", "MAILER-DAEMON@mx.corp.example (Mail Delivery System)" }, \
 		   { "To", "jane@example.net" }, { "Message-ID", "<bounce1@mx.corp.example>" }, \
 		   { "Content-Type", "multipart/report; report-type=delivery-status; boundary=\"b\"" } }
+/* A DSN's status part and the boundary after it. */
+#define DSN_STATUS \
+	"Content-Type: message/delivery-status\n\n" \
+	"Reporting-MTA: dns; mx.corp.example\n\n" \
+	"Final-Recipient: rfc822; gone@corp.example\n" \
+	"Action: failed\n" \
+	"Status: 5.1.1\n\n" \
+	"--b\n"
 static const char dsn_body[] =
 	"--b\n"
 	"Content-Type: text/plain\n\n"
 	"Your message could not be delivered.\n"
 	"--b\n"
-	"Content-Type: message/delivery-status\n\n"
-	"Reporting-MTA: dns; mx.corp.example\n\n"
-	"Final-Recipient: rfc822; gone@corp.example\n"
-	"Action: failed\n"
-	"Status: 5.1.1\n\n"
-	"--b\n"
+	DSN_STATUS
 	ENCLOSED;
 static const char dsn_tagged_body[] =
 	"--b\n"
@@ -306,12 +309,7 @@ static const char forward_body[] =
 		     { "Content-Type", "multipart/report; report-type=delivery-status; boundary=\"b\"" } }
 static const char decoy_dsn_body[] =
 	"--b\n"
-	"Content-Type: message/delivery-status\n\n"
-	"Reporting-MTA: dns; mx.corp.example\n\n"
-	"Final-Recipient: rfc822; gone@corp.example\n"
-	"Action: failed\n"
-	"Status: 5.1.1\n\n"
-	"--b\n"
+	DSN_STATUS
 	"Content-Type: message/rfc822\n\n"
 	"From: insider@corp.example\n"
 	"To: consultant@fti.example\n"

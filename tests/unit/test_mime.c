@@ -266,14 +266,16 @@ static const char b64_multipart[] =
 	"LS16CkNvbnRlbnQtVHlwZTogbWVzc2FnZS9yZmM4MjIKClgtT3JpZ2luYWwtVG86IHN1cHBvcnRA\n"
 	"Y29ycC5leGFtcGxlCgp4Ci0tei0tCg==\n";
 
-static const char tnef_part[] =
-	"--w\n"
-	"Content-Type: application/octet-stream; name=\"data.bin\"\n"
-	"Content-Transfer-Encoding: base64\n"
-	"\n"
-	"eJ8+IgEAAZAIABUAAABTAE0AVABQADoAcwB1AHAAcABvAHIAdABAAGMAbwByAHAALgBlAHgAYQBt\n"
-	"AHAAbABlAAAAAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJw==\n"
-	"--w--\n";
+/* A TNEF file naming support@ (UTF-16LE) under a neutral name, and the last boundary. */
+#define TNEF_PART \
+	"--w\n" \
+	"Content-Type: application/octet-stream; name=\"data.bin\"\n" \
+	"Content-Transfer-Encoding: base64\n" \
+	"\n" \
+	"eJ8+IgEAAZAIABUAAABTAE0AVABQADoAcwB1AHAAcABvAHIAdABAAGMAbwByAHAALgBlAHgAYQBt\n" \
+	"AHAAbABlAAAAAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJw==\n" \
+	"--w--\n"
+static const char tnef_part[] = TNEF_PART;
 
 static const char ole_part[] =
 	"--m\n"
@@ -666,13 +668,7 @@ static const char tnef_and_message[] =
 	"To: support@corp.example\n"
 	"\n"
 	"x\n"
-	"--w\n"
-	"Content-Type: application/octet-stream; name=\"data.bin\"\n"
-	"Content-Transfer-Encoding: base64\n"
-	"\n"
-	"eJ8+IgEAAZAIABUAAABTAE0AVABQADoAcwB1AHAAcABvAHIAdABAAGMAbwByAHAALgBlAHgAYQBt\n"
-	"AHAAbABlAAAAAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJw==\n"
-	"--w--\n";
+	TNEF_PART;
 
 static bool parties_hold(const char *const *got, size_t n, const char *addr)
 {
