@@ -71,9 +71,10 @@ signal_set leak_known_message_id(const struct policy *p, const struct leak_ref *
  * attached-message for one recipient of a message that encloses others:
  * sig (the walker's signals) without SIGNAL_ATTACHED_MESSAGE when the
  * message is automatic (a DSN or an auto-reply) and returns the enclosed
- * messages to one of their own parties: rcpt (canonical, as
- * address_canonical() writes it) is among parties[0 .. n)
- * (mime_walk_parties(), compared without regard to case).  A bounce
+ * messages to one of their own parties: rcpt (the whole address, as
+ * address_canonical() writes it with no delimiters) is among
+ * parties[0 .. n) (mime_walk_parties(): a party of every enclosed message
+ * that gave the signal; compared without regard to case).  A bounce
  * carrying a customer's message to support@ back to that customer is not
  * a leak; the same message to anyone else is.  A person's forward gets
  * no such exemption: whoever sends it writes the headers of what it

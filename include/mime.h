@@ -91,15 +91,23 @@ const char *mime_walk_mailbox(const struct mime_walk *w);
 size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_t max);
 
 /*
- * Copies into out[0 .. max) the parties of the enclosed messages that gave
- * SIGNAL_ATTACHED_MESSAGE: every address of their From, Sender, Reply-To,
- * To and Cc headers, as address_canonical() writes it with the policy's
- * delimiters, distinct, in the order seen, at most MIME_PARTIES_MAX (later
- * ones are dropped).  Delivered-To, X-Original-To and Received name where a
- * copy went, not who took part: they are not parties.  An Outlook or TNEF
- * file gives none (who sent and who received cannot be told apart there),
- * nor does a body that was not examined whole.  Returns the number
- * copied.  Borrowed from the walker, valid until it is freed.
+ * Copies into out[0 .. max) the addresses a DSN or auto-reply may return
+ * this body to without a leak: those that are a party of EVERY enclosed
+ * message that gave SIGNAL_ATTACHED_MESSAGE (the intersection, not the
+ * union: a decoy message written to the recipient does not open the way
+ * for another message).  A message's parties are the addresses of its
+ * From, Sender, Reply-To, To and Cc headers, as address_canonical() writes
+ * them with no delimiters (the whole address, as the recipient compared
+ * with them is written), distinct, in the order the first such message
+ * names them, at most MIME_PARTIES_MAX (the rest of a message's are not
+ * kept: fewer, never more, are exempt).  Delivered-To, X-Original-To and
+ * Received name where a copy went, not who took part: they are not
+ * parties.  None at all when a message that gave the signal has no
+ * parties to name (an Outlook or TNEF file: who sent and who received
+ * cannot be told apart there) or when the body was not examined whole
+ * (mime_walk_truncated(): a cut header, a message/partial, a limit).
+ * Returns the number copied.  Borrowed from the walker, valid until it
+ * is freed.
  */
 size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max);
 

@@ -71,13 +71,13 @@ act_involved(const struct decide_message *m)
  * attached-message for one outside recipient, unless the message is a DSN
  * or auto-reply returning what it encloses to one of its own parties
  * (then r->own_party says what was dropped).  The recipient is compared
- * whole, and in the form the walker may have written its parties in (cut
- * with our delimiters): whoever can make a DSN names any party it likes,
- * so the cut form opens nothing.
+ * whole, the form the walker writes the parties in: it is outside, where
+ * our delimiters say nothing, and a cut form would exempt addresses no
+ * enclosed message names.
  */
 static void
-act_attached_rcpt(struct decide_rcpt *r, const struct policy *p, signal_set sig,
-    bool automatic, const char *const *parties, size_t np, const char *mailbox)
+act_attached_rcpt(struct decide_rcpt *r, signal_set sig, bool automatic,
+    const char *const *parties, size_t np, const char *mailbox)
 {
 	char rcpt[ADDRESS_CANONICAL_MAX + 1];
 	signal_set kept;
@@ -85,8 +85,6 @@ act_attached_rcpt(struct decide_rcpt *r, const struct policy *p, signal_set sig,
 	if (address_canonical(&r->addr, NULL, rcpt, sizeof(rcpt)) != 0)
 		rcpt[0] = '\0';
 	kept = leak_attached_message(sig, automatic, rcpt, parties, np);
-	if (kept == sig && address_canonical(&r->addr, p->delimiters, rcpt, sizeof(rcpt)) == 0)
-		kept = leak_attached_message(sig, automatic, rcpt, parties, np);
 	r->own_party |= sig & ~kept;
 	act_add_extra(r, kept, mailbox, NULL);
 }
@@ -95,9 +93,9 @@ act_attached_rcpt(struct decide_rcpt *r, const struct policy *p, signal_set sig,
  * attached-message, from the body's MIME walk, for recipients outside.  A
  * body the walker could not examine whole may hide a forward: for the mail
  * of a protected mailbox that counts as one; other mail is not held back.
- * A DSN or auto-reply returning the enclosed message to one of its own
- * parties gives none for that recipient, unless the body was not examined
- * whole (what was not read may enclose another message); the recipient
+ * A DSN or auto-reply returning the enclosed messages to a party of every
+ * one of them gives none for that recipient, unless the body was not
+ * examined whole (what was not read may enclose another message); the recipient
  * stays in the audit scope with the mailbox, and the reason says why.
  */
 static void
@@ -126,8 +124,7 @@ act_attached(struct act_job *j, const struct decide_message *m)
 	    (mime_walk_is_dsn(w) || evidence_is_autoreply(j->c->ev));
 	for (i = 0; i < j->n; i++)
 		if (act_rcpt_external(m->policy, &j->rcpts[i]))
-			act_attached_rcpt(&j->rcpts[i], m->policy, sig, automatic, parties, np,
-			    mailbox);
+			act_attached_rcpt(&j->rcpts[i], sig, automatic, parties, np, mailbox);
 }
 
 /* known-message-id: the message's own id was received by a protected mailbox. */

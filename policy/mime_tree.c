@@ -24,8 +24,12 @@ struct mime_tree {
 	const char *mailbox;
 	char ids[MIME_IDS_MAX][EVIDENCE_MSGID_MAX + 1];
 	size_t nids;
-	mime_party parties[MIME_PARTIES_MAX];	/* of the messages that gave the signal */
+	/* Parties common to every enclosed message that gave the signal
+	 * and whose block is done (mime_block_commit()). */
+	mime_party parties[MIME_PARTIES_MAX];
 	size_t nparties;
+	bool committed;			/* one such message was seen */
+	bool partyless;			/* a signal came with no parties to name */
 	bool dsn;
 	bool truncated;
 	/* the enclosed block being read */
@@ -110,6 +114,16 @@ static void mime_copy(char *dst, size_t size, const char *src)
 	dst[len] = '\0';
 }
 
+static bool mime_party_has(const mime_party *list, size_t n, const char *canonical)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], canonical) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Adds a canonical address to a bounded, distinct list.  Past
  * MIME_PARTIES_MAX it is dropped: fewer parties only ever means fewer
@@ -117,44 +131,58 @@ static void mime_copy(char *dst, size_t size, const char *src)
  */
 static void mime_party_add(mime_party *list, size_t *n, const char *canonical)
 {
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (strcmp(list[i], canonical) == 0)
-			return;
-	if (*n < MIME_PARTIES_MAX)
+	if (!mime_party_has(list, *n, canonical) && *n < MIME_PARTIES_MAX)
 		mime_copy(list[(*n)++], sizeof(list[0]), canonical);
 }
 
 /*
- * A party of the enclosed message being read.  Its parties count only once
- * it gave the signal, which may be decided before or after they are seen.
+ * The enclosed message being read is done, or as done as it will get: when
+ * it gave the signal, only its parties that every earlier such message
+ * named stay exemptable.  Keeping the union would let one decoy message,
+ * written to the bounce's recipient, open the way for the real one.
+ * Committing the same block twice changes nothing.
  */
-static void mime_party_note(struct mime_tree *t, const char *canonical)
+static void mime_block_commit(struct mime_tree *t)
 {
-	mime_party_add(t->block_parties, &t->nblock_parties, canonical);
-	if (t->block_found)
-		mime_party_add(t->parties, &t->nparties, canonical);
+	size_t i, n = 0;
+
+	if (!t->block_found)
+		return;
+	if (!t->committed) {
+		for (i = 0; i < t->nblock_parties; i++)
+			mime_copy(t->parties[i], sizeof(t->parties[0]), t->block_parties[i]);
+		t->nparties = t->nblock_parties;
+		t->committed = true;
+		return;
+	}
+	for (i = 0; i < t->nparties; i++)
+		if (mime_party_has(t->block_parties, t->nblock_parties, t->parties[i]))
+			memmove(t->parties[n++], t->parties[i], sizeof(t->parties[0]));
+	t->nparties = n;
 }
 
-void mime_tree_found(struct mime_tree *t, const char *mailbox)
+static void mime_signal(struct mime_tree *t, const char *mailbox)
 {
 	t->signals |= SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE);
 	if (t->mailbox == NULL)
 		t->mailbox = mailbox;
 }
 
-/* The enclosed message being read is a protected mailbox's mail. */
+/* An Outlook or TNEF file: no parties can be told from it, so none are exempt. */
+void mime_tree_found(struct mime_tree *t, const char *mailbox)
+{
+	mime_signal(t, mailbox);
+	t->partyless = true;
+}
+
+/*
+ * The enclosed message being read is a protected mailbox's mail.  Its
+ * parties count once its block is done (they may come after the signal).
+ */
 static void mime_block_found(struct mime_tree *t, const char *mailbox)
 {
-	size_t i;
-
-	mime_tree_found(t, mailbox);
-	if (t->block_found)
-		return;
+	mime_signal(t, mailbox);
 	t->block_found = true;
-	for (i = 0; i < t->nblock_parties; i++)
-		mime_party_add(t->parties, &t->nparties, t->block_parties[i]);
 }
 
 /* What the block's headers so far say, for a block known to be a message. */
@@ -168,6 +196,7 @@ static void mime_block_check(struct mime_tree *t)
 
 bool mime_tree_block_begin(struct mime_tree *t, enum mime_block block)
 {
+	mime_block_commit(t);
 	if (block != MIME_BLOCK_PART)
 		evidence_reset(t->scratch);
 	t->nblock_parties = 0;
@@ -212,8 +241,10 @@ static int mime_party_cb(void *ctx, const char *addr, size_t len)
 
 	if (address_parse(addr, len, &a) != ADDRESS_OK)
 		return 0;
-	if (address_canonical(&a, t->p->delimiters, canonical, sizeof(canonical)) == 0)
-		mime_party_note(t, canonical);
+	/* Whole, as act.c writes the recipient it compares: the parties are
+	 * often outside, where our delimiters say nothing. */
+	if (address_canonical(&a, NULL, canonical, sizeof(canonical)) == 0)
+		mime_party_add(t->block_parties, &t->nblock_parties, canonical);
 	if (r->recipients && t->block_rcpt == NULL && (found = policy_protected(t->p, &a)) != NULL)
 		t->block_rcpt = found;
 	return 0;
@@ -267,6 +298,7 @@ bool mime_tree_block_end(struct mime_tree *t, enum mime_block block)
 		mime_add_id(t, evidence_message_id(t->scratch));
 	if (block == MIME_BLOCK_MESSAGE)
 		mime_block_check(t);
+	mime_block_commit(t);
 	return true;
 }
 
@@ -292,14 +324,26 @@ size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_
 	return i;
 }
 
+/*
+ * The committed parties, narrowed by the block still being read when it
+ * gave the signal (a body may end inside an enclosed header block).
+ */
 size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max)
 {
 	const struct mime_tree *t = mime_walk_tree(w);
-	size_t i;
+	const mime_party *list = t->parties;
+	size_t i, n = 0, count = t->nparties;
 
-	for (i = 0; i < t->nparties && i < max; i++)
-		out[i] = t->parties[i];
-	return i;
+	if (t->truncated || t->partyless)
+		return 0;
+	if (t->block_found && !t->committed) {
+		list = t->block_parties;
+		count = t->nblock_parties;
+	}
+	for (i = 0; i < count && n < max; i++)
+		if (!t->block_found || mime_party_has(t->block_parties, t->nblock_parties, list[i]))
+			out[n++] = list[i];
+	return n;
 }
 
 bool mime_walk_is_dsn(const struct mime_walk *w)

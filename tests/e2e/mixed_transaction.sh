@@ -18,6 +18,10 @@
 #   4. Instance in2's virtual alias keeps support@'s copy and forwards one
 #      outside: the egress sees both in one transaction and removes the
 #      forward only.
+#   5. A forged bounce (null sender) to the consultant and a colleague that
+#      encloses a decoy written to the consultant (Delivered-To: support@)
+#      beside a customer's real message to support@: the consultant is a
+#      party of the decoy only, so his copy is removed; the colleague's goes on.
 . "$(dirname "$0")/lib.sh"
 
 fg_egress_world enforce reject
@@ -150,5 +154,69 @@ check "alias: consultant@fti.example got nothing" \
 rec=$(audit_find recipient=consultant@fti.example | tail -n 1)
 check "alias: the forward recorded as removed" expect_eq removed "$(audit_field "$rec" outcome)"
 check "alias: in2 bounced nothing" fg_not maillog_has in2 'status=bounced'
+
+# --- 5. a forged bounce with a decoy written to its recipient ------------------
+msg="$FG_WORK/decoy-bounce.eml"
+cat >"$msg" <<'EOF_MSG'
+From: MAILER-DAEMON@corp.example (Mail Delivery System)
+To: consultant@fti.example
+Subject: forged bounce with a decoy
+Message-ID: <decoy-bounce@corp.example>
+Date: Mon, 1 Jan 2024 00:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="d0"
+
+--d0
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.corp.example
+
+Final-Recipient: rfc822; gone@corp.example
+Action: failed
+Status: 5.1.1
+
+--d0
+Content-Type: message/rfc822
+
+Delivered-To: support@corp.example
+From: insider@corp.example
+To: consultant@fti.example
+Subject: decoy
+Message-ID: <decoy@corp.example>
+
+nothing here
+--d0
+Content-Type: message/rfc822
+
+Delivered-To: support@corp.example
+From: Dora Customer <dora@customer.example>
+To: support@corp.example
+Subject: my account 4711
+Message-ID: <real@customer.example>
+
+My account number is 4711.
+--d0--
+EOF_MSG
+send_smtp "${PF_PORT[out]}" '<>' consultant@fti.example,colleague@corp.example "$msg"
+check "decoy: the transaction was accepted" expect_match '^250 ' "$SMTP_REPLY"
+decoy_copies() {	# captured transactions with the forged bounce's subject
+	local f
+	while IFS= read -r f; do
+		grep -q "^Subject: forged bounce with a decoy" "$f" && echo "$f"
+	done < <(sink_files)
+}
+has_decoy_copy() { [ -n "$(decoy_copies)" ]; }
+wait_for 15 "the colleague's copy of the forged bounce" has_decoy_copy
+wait_delivered out
+check "decoy: the colleague got it" \
+    sink_file_has_rcpt "$(decoy_copies | head -n 1)" colleague@corp.example
+check "decoy: consultant@fti.example got nothing" \
+    expect_eq 0 "$(sink_rcpt_count consultant@fti.example)"
+rec=$(audit_find recipient=consultant@fti.example message_id=decoy-bounce@corp.example |
+    head -n 1)
+check "decoy: the consultant's copy recorded as removed" \
+    expect_eq removed "$(audit_field "$rec" outcome)"
+check "decoy: with attached-message" \
+    list_has "$(audit_field "$rec" signals)" attached-message
 
 fg_summary

@@ -2,7 +2,10 @@
 -- attached-message: support@ forwards a customer's message as an attachment
 -- (message/rfc822 whose headers show delivery to support@) to an outside
 -- address: rejected.  The same outside address gets an ordinary PDF
--- attachment from support@: accepted.
+-- attachment from support@: accepted.  A forged bounce (null sender) to
+-- the consultant enclosing a decoy written to him beside the customer's
+-- real message: rejected (he is a party of the decoy only); the genuine
+-- bounce of two of the customer's messages back to her: accepted.
 
 local conn = lib.open(lib.start())
 local forwarded = table.concat({
@@ -68,4 +71,40 @@ lib.message(conn, {
 	body = ordinary,
 })
 lib.expect_reply(conn, SMFIR_ACCEPT, "ordinary attachment")
+local function enclosed(from, to, id)
+	return table.concat({
+		"--r",
+		"Content-Type: message/rfc822",
+		"",
+		"Delivered-To: support@corp.example",
+		"From: " .. from,
+		"To: " .. to,
+		"Message-ID: <" .. id .. ">",
+		"",
+		"Account 12345.",
+	}, "\r\n")
+end
+local function bounce(to, id, body)
+	return {
+		from = "<>",
+		rcpts = { { addr = to } },
+		headers = {
+			{ "From", "MAILER-DAEMON@mx.corp.example (Mail Delivery System)" },
+			{ "To", to },
+			{ "Message-ID", "<" .. id .. ">" },
+			{ "MIME-Version", "1.0" },
+			{ "Content-Type", "multipart/report; report-type=delivery-status; boundary=r" },
+		},
+		body = body .. "\r\n--r--\r\n",
+	}
+end
+lib.message(conn, bounce("consultant@fti.example", "decoy-bounce@corp.example",
+	enclosed("insider@corp.example", "consultant@fti.example", "decoy@corp.example") .. "\r\n" ..
+	enclosed("Jane Customer <jane@example.net>", "support@corp.example", "a7@example.net")))
+lib.expect_reply(conn, SMFIR_REPLYCODE, "forged bounce with a decoy")
+lib.message(conn, bounce("jane@example.net", "real-bounce@corp.example",
+	enclosed("Jane Customer <jane@example.net>", "support@corp.example", "a8@example.net") ..
+	"\r\n" ..
+	enclosed("jane@example.net", "support@corp.example", "a9@example.net")))
+lib.expect_reply(conn, SMFIR_ACCEPT, "genuine bounce of two messages")
 mt.disconnect(conn)

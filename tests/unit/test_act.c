@@ -270,17 +270,20 @@ struct act_case {
 #define DSN_HDRS { { "From", "MAILER-DAEMON@mx.corp.example (Mail Delivery System)" }, \
 		   { "To", "jane@example.net" }, { "Message-ID", "<bounce1@mx.corp.example>" }, \
 		   { "Content-Type", "multipart/report; report-type=delivery-status; boundary=\"b\"" } }
+/* A DSN's status part and the boundary after it. */
+#define DSN_STATUS \
+	"Content-Type: message/delivery-status\n\n" \
+	"Reporting-MTA: dns; mx.corp.example\n\n" \
+	"Final-Recipient: rfc822; gone@corp.example\n" \
+	"Action: failed\n" \
+	"Status: 5.1.1\n\n" \
+	"--b\n"
 static const char dsn_body[] =
 	"--b\n"
 	"Content-Type: text/plain\n\n"
 	"Your message could not be delivered.\n"
 	"--b\n"
-	"Content-Type: message/delivery-status\n\n"
-	"Reporting-MTA: dns; mx.corp.example\n\n"
-	"Final-Recipient: rfc822; gone@corp.example\n"
-	"Action: failed\n"
-	"Status: 5.1.1\n\n"
-	"--b\n"
+	DSN_STATUS
 	ENCLOSED;
 static const char dsn_tagged_body[] =
 	"--b\n"
@@ -297,6 +300,34 @@ static const char forward_body[] =
 	"--b\n"
 	ENCLOSED;
 #define JANE		{ "<jane@example.net>", NULL, NULL }
+/*
+ * A forged bounce to the consultant: a decoy written to him (Delivered-To
+ * support@, so it gives the signal) next to the customer's real message.
+ */
+#define DECOY_HDRS { { "From", "MAILER-DAEMON@mx.corp.example (Mail Delivery System)" }, \
+		     { "To", "consultant@fti.example" }, \
+		     { "Content-Type", "multipart/report; report-type=delivery-status; boundary=\"b\"" } }
+static const char decoy_dsn_body[] =
+	"--b\n"
+	DSN_STATUS
+	"Content-Type: message/rfc822\n\n"
+	"From: insider@corp.example\n"
+	"To: consultant@fti.example\n"
+	"Delivered-To: support@corp.example\n"
+	"Message-ID: <decoy@corp.example>\n\n"
+	"hello\n"
+	"--b\n"
+	ENCLOSED;
+/* A genuine bounce returning two of the customer's messages to her. */
+static const char dsn_two_body[] =
+	"--b\n"
+	"Content-Type: message/rfc822\n\n"
+	"From: Jane Customer <jane@example.net>\n"
+	"To: support@corp.example\n"
+	"Message-ID: <a0@example.net>\n\n"
+	"First.\n"
+	"--b\n"
+	ENCLOSED;
 
 static const struct act_case cases[] = {
 	{ .name = "bounce returning a customer's message to her is delivered",
@@ -319,6 +350,16 @@ static const struct act_case cases[] = {
 	  .sender = "<>", .rcpts = { JANE, EXT }, .headers = DSN_HDRS, .body = dsn_body,
 	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_delrcpt = { "<consultant@fti.example>" },
 	  .want_journal = { "outcome=removed", "outcome=delivered" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "forged bounce with a decoy written to the consultant is rejected",
+	  .sender = "<>", .rcpts = { EXT }, .headers = DECOY_HDRS, .body = decoy_dsn_body,
+	  .fail = OP_COUNT, .want = VERDICT_REJECT, .want_rcode = "550", .want_xcode = "5.7.1",
+	  .want_ref = true, .want_journal = { "signals=attached-message" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "bounce returning two of a customer's messages to her is delivered",
+	  .sender = "<>", .rcpts = { JANE }, .headers = DSN_HDRS, .body = dsn_two_body,
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "outcome=delivered", "recipient's own message, not a leak" },
 	  .want_records = RECORDS_SOME },
 	{ .name = "auto-reply enclosing the message to its author is delivered",
 	  .sender = "<>", .rcpts = { JANE },

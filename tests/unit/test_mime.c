@@ -266,14 +266,16 @@ static const char b64_multipart[] =
 	"LS16CkNvbnRlbnQtVHlwZTogbWVzc2FnZS9yZmM4MjIKClgtT3JpZ2luYWwtVG86IHN1cHBvcnRA\n"
 	"Y29ycC5leGFtcGxlCgp4Ci0tei0tCg==\n";
 
-static const char tnef_part[] =
-	"--w\n"
-	"Content-Type: application/octet-stream; name=\"data.bin\"\n"
-	"Content-Transfer-Encoding: base64\n"
-	"\n"
-	"eJ8+IgEAAZAIABUAAABTAE0AVABQADoAcwB1AHAAcABvAHIAdABAAGMAbwByAHAALgBlAHgAYQBt\n"
-	"AHAAbABlAAAAAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJw==\n"
-	"--w--\n";
+/* A TNEF file naming support@ (UTF-16LE) under a neutral name, and the last boundary. */
+#define TNEF_PART \
+	"--w\n" \
+	"Content-Type: application/octet-stream; name=\"data.bin\"\n" \
+	"Content-Transfer-Encoding: base64\n" \
+	"\n" \
+	"eJ8+IgEAAZAIABUAAABTAE0AVABQADoAcwB1AHAAcABvAHIAdABAAGMAbwByAHAALgBlAHgAYQBt\n" \
+	"AHAAbABlAAAAAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJw==\n" \
+	"--w--\n"
+static const char tnef_part[] = TNEF_PART;
 
 static const char ole_part[] =
 	"--m\n"
@@ -527,7 +529,10 @@ static void test_many_ids_are_no_truncation(void **state)
 
 /* --- parties of the attached messages ------------------------------------------------- */
 
-/* Two enclosed messages: only the one that names a protected mailbox lends its parties. */
+/*
+ * Two enclosed messages: only the one that names a protected mailbox lends
+ * its parties, whole (Bob+Tickets is not cut with the policy's "+").
+ */
 static const char two_enclosed[] =
 	"--p\n"
 	"Content-Type: message/rfc822\n"
@@ -554,7 +559,7 @@ static const char two_enclosed[] =
 static void test_parties_of_signalling_message_only(void **state)
 {
 	static const char *const want[] = {
-		"c@customer.example", "agent@customer.example", "bob@customer.example",
+		"c@customer.example", "agent@customer.example", "bob+tickets@customer.example",
 		"helpdesk@corp.example", "lawyer@firm.example"
 	};
 	static const size_t steps[] = { 0, 1, 3, 7 };
@@ -609,6 +614,104 @@ static void test_parties_of_unended_block_and_bounded(void **state)
 		    mime_walk_parties(w, got, MIME_PARTIES_MAX + 1), MIME_PARTIES_MAX);
 	assert_string_equal(got[0], "p0@firm.example");
 	mime_walk_free(w);
+}
+
+/*
+ * A forged bounce: a decoy written to the bounce's recipient and the real
+ * message to support@, both giving the signal.  Only what both name is
+ * exempt: nobody.
+ */
+static const char decoy_and_real[] =
+	"--d\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: insider@corp.example\n"
+	"To: consultant@fti.example\n"
+	"Delivered-To: support@corp.example\n"
+	"\n"
+	"decoy\n"
+	"--d\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: Customer <c@customer.example>\n"
+	"To: support@corp.example\n"
+	"Delivered-To: support@corp.example\n"
+	"\n"
+	"the real thing\n"
+	"--d--\n";
+
+/* The same two, each also naming the customer: she stays a party of both. */
+static const char two_same_party[] =
+	"--d\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: c@customer.example\n"
+	"To: support@corp.example\n"
+	"\n"
+	"first\n"
+	"--d\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"Delivered-To: support@corp.example\n"
+	"Cc: other@customer.example, C@Customer.Example\n"
+	"To: support@corp.example\n"
+	"\n"
+	"second\n"
+	"--d--\n";
+
+/* A signalling TNEF file next to an ordinary returned message. */
+static const char tnef_and_message[] =
+	"--w\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: c@customer.example\n"
+	"To: support@corp.example\n"
+	"\n"
+	"x\n"
+	TNEF_PART;
+
+static bool parties_hold(const char *const *got, size_t n, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(got[i], addr) == 0)
+			return true;
+	return false;
+}
+
+static void test_parties_intersect(void **state)
+{
+	static const struct {
+		const char *ctype;
+		const char *body;
+		const char *in;		/* must be among the parties, or NULL */
+		const char *out;	/* must not be */
+		size_t n;
+	} cases[] = {
+		{ "multipart/mixed; boundary=d", decoy_and_real, NULL, "consultant@fti.example", 0 },
+		{ "multipart/mixed; boundary=d", two_same_party, "c@customer.example",
+		    "other@customer.example", 2 },
+		{ "multipart/mixed; boundary=w", tnef_and_message, NULL, "c@customer.example", 0 },
+	};
+	static const size_t steps[] = { 0, 1, 5 };
+	const char *got[MIME_PARTIES_MAX];
+	size_t c, s, n;
+
+	(void)state;
+	for (c = 0; c < NCASES(cases); c++)
+		for (s = 0; s < NCASES(steps); s++) {
+			struct mime_walk *w = walk(cases[c].ctype, cases[c].body, steps[s]);
+
+			n = mime_walk_parties(w, got, MIME_PARTIES_MAX);
+			if (mime_walk_signals(w) != ATT || n != cases[c].n ||
+			    (cases[c].in != NULL && !parties_hold(got, n, cases[c].in)) ||
+			    parties_hold(got, n, cases[c].out))
+				fail_msg("case %zu step %zu: signals %#x, %zu parties (want %zu), "
+				    "%s in, %s out", c, steps[s], mime_walk_signals(w), n,
+				    cases[c].n, show(cases[c].in), cases[c].out);
+			mime_walk_free(w);
+		}
 }
 
 /* --- limits ----------------------------------------------------------------------- */
@@ -779,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_many_ids_are_no_truncation),
 		cmocka_unit_test(test_parties_of_signalling_message_only),
 		cmocka_unit_test(test_parties_none_without_signal),
+		cmocka_unit_test(test_parties_intersect),
 		cmocka_unit_test(test_parties_of_unended_block_and_bounded),
 		cmocka_unit_test(test_depth_50_is_bounded_and_truncated),
 		cmocka_unit_test(test_depth_within_limit_is_read),
