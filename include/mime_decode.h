@@ -18,6 +18,7 @@
 #ifndef FWDGUARD_MIME_DECODE_H
 #define FWDGUARD_MIME_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define MIME_DECODE_OUT	1024
@@ -30,6 +31,13 @@ enum mime_cte {
 
 /* The encoding a Content-Transfer-Encoding token names (case-insensitive). */
 enum mime_cte mime_cte_lookup(const char *token);
+
+/*
+ * False for a token that is none of RFC 2045's encodings (7bit, 8bit,
+ * binary, base64, quoted-printable) and not absent: x-uuencode and the
+ * like, which a mail client may decode and we would read as they are.
+ */
+bool mime_cte_known(const char *token);
 
 struct mime_decoder {
 	enum mime_cte cte;

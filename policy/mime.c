@@ -73,6 +73,8 @@ struct mime_walk {
 	bool field_full;
 	struct mime_ctype ct;		/* of the entity whose headers are read */
 	bool ctype_seen;
+	bool cte_seen;		/* the first of each MIME header wins, as for Content-Type */
+	bool disp_seen;
 	char filename[MIME_NAME_MAX + 1];
 	char cte[MIME_CTE_MAX + 1];
 	size_t sniff_fields;		/* MIME_BLOCK_SNIFF: fields read */
@@ -181,6 +183,9 @@ static void mime_leaf_begin(struct mime_walk *w, enum mime_kind kind)
 {
 	w->mode = MIME_LEAF;
 	w->line_passed = false;
+	/* What we cannot decode may be what a client shows: not examined. */
+	if (!mime_cte_known(w->cte))
+		mime_tree_truncated(w->t);
 	mime_decoder_init(&w->dec, mime_cte_lookup(w->cte));
 	w->child = mime_child_new(w, kind);
 }
@@ -266,9 +271,15 @@ static bool mime_entity_header(struct mime_walk *w, const char *name, size_t nle
 			mime_ctype_parse(value, &w->ct);
 		w->ctype_seen = true;
 	} else if (mime_name_is(name, nlen, "Content-Transfer-Encoding")) {
-		mime_value_token(value, w->cte, sizeof(w->cte));
+		/* A second one must not make us read as 7bit what a reader
+		 * decodes as base64: every MIME header is taken first-wins. */
+		if (!w->cte_seen)
+			mime_value_token(value, w->cte, sizeof(w->cte));
+		w->cte_seen = true;
 	} else if (mime_name_is(name, nlen, "Content-Disposition")) {
-		mime_disposition_filename(value, w->filename, sizeof(w->filename));
+		if (!w->disp_seen)
+			mime_disposition_filename(value, w->filename, sizeof(w->filename));
+		w->disp_seen = true;
 	} else {
 		return false;
 	}
@@ -313,6 +324,8 @@ static void mime_block_begin(struct mime_walk *w, enum mime_block block, bool de
 	w->line_start = 0;
 	w->field_full = false;
 	w->ctype_seen = false;
+	w->cte_seen = false;
+	w->disp_seen = false;
 	memset(&w->ct, 0, sizeof(w->ct));
 	w->filename[0] = '\0';
 	w->cte[0] = '\0';
@@ -551,8 +564,10 @@ static void mime_line_bytes(struct mime_walk *w, const char *s, size_t n)
 		return;
 	if (w->fieldlen + n > MIME_HEADER_MAX) {
 		/* Content that may be a message and whose first line is no
-		 * header field (a binary file) is simply not one. */
-		if (w->block == MIME_BLOCK_SNIFF && !mime_sniff_long_ok(w)) {
+		 * header field (a binary file) is simply not one.  Judged once,
+		 * when the field fills: the kept bytes do not change after, and
+		 * judging on every further line would cost lines x 16 KiB. */
+		if (w->block == MIME_BLOCK_SNIFF && !w->field_full && !mime_sniff_long_ok(w)) {
 			w->mode = MIME_SKIP;
 			return;
 		}

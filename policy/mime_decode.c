@@ -40,6 +40,18 @@ enum mime_cte mime_cte_lookup(const char *token)
 	return MIME_CTE_IDENTITY;
 }
 
+bool mime_cte_known(const char *token)
+{
+	static const char *const known[] = { "", "7bit", "8bit", "binary", "base64",
+	    "quoted-printable" };
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcasecmp(token, known[i]) == 0)
+			return true;
+	return false;
+}
+
 void mime_decoder_init(struct mime_decoder *d, enum mime_cte cte)
 {
 	d->cte = cte;

@@ -338,6 +338,27 @@ static const char partial[] =
 	"\n"
 	"--p--\n";
 
+/* A second Content-Transfer-Encoding must not turn base64 back into 7bit. */
+static const char duplicate_cte[] =
+	"--e\n"
+	"Content-Type: message/rfc822\n"
+	"Content-Transfer-Encoding: base64\n"
+	"Content-Transfer-Encoding: 7bit\n"
+	"\n"
+	"RGVsaXZlcmVkLVRvOiBzdXBwb3J0QGNvcnAuZXhhbXBsZQo=\n"
+	"--e--\n";
+
+/* An encoding nobody here decodes: a client may, so it is not examined. */
+static const char uuencoded[] =
+	"--u\n"
+	"Content-Type: message/rfc822\n"
+	"Content-Transfer-Encoding: x-uuencode\n"
+	"\n"
+	"begin 644 fwd.eml\n"
+	"M1&5L:79E<F5D+51O.B!S=7!P;W)T0&-O<G`N97AA;7!L90H`\n"
+	"end\n"
+	"--u--\n";
+
 static const struct {
 	const char *name;
 	const char *ctype;
@@ -401,6 +422,10 @@ static const struct {
 	  "Cc: \"Support\"@corp.example.evil.test\n\nx\n", 0, NULL, NULL, false, false },
 	{ "message/partial cannot be read", "multipart/mixed; boundary=p", partial, 0, NULL, NULL,
 	  false, true },
+	{ "the first Content-Transfer-Encoding wins", "multipart/mixed; boundary=e", duplicate_cte,
+	  ATT, "support@corp.example", NULL, false, false },
+	{ "an unknown encoding is not examined", "multipart/mixed; boundary=u", uuencoded, 0, NULL,
+	  NULL, false, true },
 	{ "top-level text/plain .eml", "text/plain",
 	  "Received: by mx\n\tfor <support@corp.example>; Mon, 1 Jan 2024 00:00:00 +0000\n"
 	  "Subject: x\n\nbody\n", ATT, "support@corp.example", NULL, false, false },

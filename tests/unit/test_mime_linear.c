@@ -162,10 +162,48 @@ static void test_linear(void **state)
 	}
 }
 
+/*
+ * Linear is not enough when the constant is a header field: a sniffed part
+ * (text that may be an .eml) whose first field filled the 16 KiB buffer
+ * must not judge that field again on every following line.  Such a body
+ * may cost at most LINEAR_RATIO times a header block of its size (what a
+ * sniffed part that is a message costs).
+ */
+static void test_full_field_is_judged_once(void **state)
+{
+	static const struct shape text = { "a header block", "text/plain", NULL,
+	    "From: a@customer.example\r\n", "X-A: b\r\n", false };
+	static const struct shape full = { "full field, then blank lines", "text/plain", NULL,
+	    NULL, " \r\n", false };
+	size_t n, hl = MIME_HEADER_MAX - 4;
+	char *head = malloc(hl + 2);
+	char *plain;
+	struct shape sh = full;
+	double tt, tf;
+
+	(void)state;
+	assert_non_null(head);
+	memset(head, 'A', hl);
+	head[hl] = ':';
+	head[hl + 1] = '\0';
+	sh.head = head;
+	plain = build(&text, 8 * LINEAR_N, &n);
+	tt = walk_time(&text, plain, n);
+	free(plain);
+	plain = build(&sh, 8 * LINEAR_N, &n);
+	tf = walk_time(&sh, plain, n);
+	free(plain);
+	free(head);
+	print_message("header block %.4fs  full field then blank lines %.4fs\n", tt, tf);
+	if (tf > LINEAR_FLOOR && tf > LINEAR_RATIO * (tt > 1e-9 ? tt : 1e-9))
+		fail_msg("a full header field made the walk %.0fx slower than a header block", tf / tt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_linear),
+		cmocka_unit_test(test_full_field_is_judged_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);
