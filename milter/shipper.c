@@ -329,8 +329,8 @@ static int shipper_confirm(struct audit_shipper *sh, const struct cfg_redis *rc,
 	long long got = r->integer;
 	redis_conn_reply_free(r);
 	if (got < rc->min_replicas) {
-		snprintf(err, errsize, "redis WAIT: %lld of %ld replicas have the records after "
-		    "%s ms; they stay in the spool", got, rc->min_replicas, msbuf);
+		snprintf(err, errsize, "redis WAIT: %lld of %ld replicas have the records after %s ms",
+		    got, rc->min_replicas, msbuf);
 		return -1;
 	}
 	return 0;
