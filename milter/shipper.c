@@ -390,6 +390,11 @@ long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct c
 	return shipped;
 }
 
+const char *audit_shipper_address(const struct audit_shipper *sh)
+{
+	return sh != NULL && sh->conn != NULL ? redis_conn_address(sh->conn) : NULL;
+}
+
 long audit_ship_pending(struct spool *s, const struct cfg_redis *rc, long long maxlen,
     char *err, size_t errsize)
 {

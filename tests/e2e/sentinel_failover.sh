@@ -147,6 +147,9 @@ sleep 1.5
 check "the spool is drained" spool_drained
 check "fwdguard survived the failover" fwdguard_alive
 check "fwdguard logged shipping again" grep -q 'audit: Redis is back' "$FWDGUARD_LOG"
+check "fwdguard logged the new master" \
+    grep -q "audit: shipping to Redis master 127.0.0.1:$SEN_R (\"$SEN_MASTER_NAME\", from the sentinels)" \
+    "$FWDGUARD_LOG"
 
 # --- every decision exactly once in the new master ------------------------------------
 "$AUDIT" -c "$CONF" search --json --limit 0 >"$FG_WORK/trail.json" 2>"$FG_WORK/search.err"

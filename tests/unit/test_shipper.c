@@ -128,6 +128,12 @@ void redis_conn_reply_free(void *reply)
 	free(r);
 }
 
+const char *redis_conn_address(const struct redis_conn *c)
+{
+	(void)c;
+	return "127.0.0.1:6379";
+}
+
 const char *redis_conn_error(const struct redis_conn *c)
 {
 	(void)c;
@@ -228,8 +234,10 @@ static unsigned long long acked(struct fixture *f)
 static void test_no_wait_without_min_replicas(void **state)
 {
 	struct fixture *f = *state;
+	assert_null(audit_shipper_address(f->sh));
 	commit(f, 0, 3);
 	assert_int_equal(ship(f), 3);
+	assert_string_equal(audit_shipper_address(f->sh), "127.0.0.1:6379");
 	assert_int_equal(acked(f), 3);
 	assert_int_equal(fake_count("WAIT"), 0);
 	assert_int_equal(fake_count("EXPIRE"), 0);
