@@ -10,10 +10,13 @@
 #   2. the master is killed with -9 and the sentinels promote the replica,
 #      which lacks those decisions;
 #   3. the dead master comes back as a replica of the new one.
+# Forwards of the mailbox's mail (flagged, so Postfix accepts them too)
+# raise alerts before and after the failover, and the alert relay
+# ("fwdguard-audit alerts") follows the master through the sentinels.
 # Postfix must accept every message, and in the end the new master must
 # hold one decision per accepted queue id, no id twice, including every
-# decision the dead master had not passed on.  fwdguard-audit reads the
-# trail through the sentinels too.
+# decision the dead master had not passed on, and every alert once, all
+# read by the relay.  fwdguard-audit search reads the trail the same way.
 #
 # MIN_REPLICAS=0 runs the same world without WAIT: the decisions the dead
 # master had not replicated are then lost, and the checks on them fail,
@@ -27,6 +30,7 @@ SESSIONS=4		# client sessions in parallel
 CHUNKS=10		# connections per session, one after another
 PER_CHUNK=5		# messages per connection
 TOTAL=$((SESSIONS * CHUNKS * PER_CHUNK))
+FORWARDS=5		# flagged forwards before and again after the failover
 STREAM="fwdguard:audit"
 AUDIT="$BUILD/fwdguard-audit"
 
@@ -36,7 +40,14 @@ sentinel_world || fg_die "start a Redis master, its replica and three sentinels"
 check "sentinels agree on the master" sen_all_say "$SEN_M"
 
 CONF="$FG_WORK/fwdguard.yaml"
-fwdguard_config "$CONF" enforce reject
+fwdguard_config "$CONF" enforce flag
+# fwdguard.yaml.in ends with the alerts: section.
+cat >>"$CONF" <<END_CONF
+  mail:
+    to: security@corp.example
+    from: fwdguard@corp.example
+    sendmail: /usr/sbin/sendmail -C $FG_WORK/postfix-mta
+END_CONF
 sed -i "s|^  address: .*|  sentinels: $(sentinel_list)\n  master_name: $SEN_MASTER_NAME\n  \
 password_file: \"$SEN_PASSFILE\"\n  min_replicas: $MIN_REPLICAS\n  replica_timeout: 0.3|" "$CONF"
 SPOOL="$FG_WORK/fwdguard/spool"
@@ -45,6 +56,10 @@ check "fwdguard -n accepts sentinels with min_replicas" config_valid
 start_fwdguard "$CONF" || fg_die "start fwdguard"
 start_postfix mta --smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix"
 MTA_PORT=${PF_PORT[mta]}
+"$AUDIT" -c "$CONF" alerts </dev/null >"$FG_WORK/relay.log" 2>&1 &
+RELAY_PID=$!
+FG_PIDS+=("$RELAY_PID")
+FG_LOGS+=("$FG_WORK/relay.log")
 
 xlen() { sen_cli "$1" XLEN "$STREAM"; }
 xlen_atleast() { [ "$(xlen "$1")" -ge "$2" ] 2>/dev/null; }
@@ -66,8 +81,28 @@ sender() {
 		smtp-source -s 1 -m "$PER_CHUNK" -l 300 -f "customer$1@example.net" \
 		    -t support@corp.example "127.0.0.1:$MTA_PORT" >>"$FG_WORK/sender-$1.log" 2>&1 ||
 		    echo "chunk $c failed" >>"$FG_WORK/sender-$1.log"
-		sleep 0.5
+		sleep 0.8
 	done
+}
+
+# forwards: FORWARDS copies of support@'s mail to the consultant, in one session.
+make_message "$FG_WORK/forward.eml" "Delivered-To: support@corp.example" \
+    "From: A Customer <customer@example.net>" "To: support@corp.example" "Subject: a question"
+forwards() {
+	smtp-source -s 1 -m "$FORWARDS" -F "$FG_WORK/forward.eml" -f customer-fwd@example.net \
+	    -t consultant@fti.example "127.0.0.1:$MTA_PORT" >>"$FG_WORK/sender-fwd.log" 2>&1 ||
+	    echo "forwards failed" >>"$FG_WORK/sender-fwd.log"
+}
+
+# relay_done: on the new master the relay's group has read every alert and
+# has nothing pending.
+relay_done() {
+	local last read
+	last=$(sen_cli "$SEN_R" XREVRANGE fwdguard:alerts + - COUNT 1 | head -n 1)
+	read=$(sen_cli "$SEN_R" XINFO GROUPS fwdguard:alerts |
+	    awk 'prev == "last-delivered-id" { print } { prev = $0 }')
+	[ -n "$last" ] && [ "$last" = "$read" ] &&
+	    [ "$(sen_cli "$SEN_R" XPENDING fwdguard:alerts relay | head -n 1)" = 0 ]
 }
 
 # spool_drained: the cursor sits at the end of the newest journal.
@@ -89,6 +124,7 @@ for ((i = 1; i <= SESSIONS; i++)); do
 done
 wait_for 30 "40 decisions in the master" xlen_atleast "$SEN_M" 40 ||
     fg_die "decisions do not reach the master"
+forwards
 
 sen_cli "$SEN_R" CONFIG SET masterauth wrong-password >/dev/null
 sen_cli "$SEN_M" CLIENT KILL TYPE replica >/dev/null
@@ -111,6 +147,7 @@ wait_for 30 "the sentinels to promote $SEN_R" sen_all_say "$SEN_R"
 t_failover=$(now)
 check "sentinels promoted the replica" sen_all_say "$SEN_R"
 check "the promoted replica is a master" expect_eq master "$(sen_role "$SEN_R")"
+forwards
 if [ "$MIN_REPLICAS" -ge 1 ]; then
 	check "fwdguard logged that WAIT found no replica" \
 	    grep -q 'cannot ship to Redis.*redis WAIT: 0 of 1 replicas' "$FWDGUARD_LOG"
@@ -131,13 +168,19 @@ for pid in "${senders[@]}"; do
 done
 t_sent=$(now)
 wait_delivered mta 30
-accepted_ids=$(sed -nE 's/.*postfix-mta\/qmgr\[[0-9]+\]: ([0-9A-F]+): from=<customer[0-9]+@example\.net>.*/\1/p' \
+# Every client message (not the relay's alert mail, which no milter sees).
+accepted_ids=$(sed -nE 's/.*postfix-mta\/qmgr\[[0-9]+\]: ([0-9A-F]+): from=<customer[^>]*@example\.net>.*/\1/p' \
     "${PF_DIR[mta]}/maillog" | sort -u)
 accepted=$(printf '%s\n' "$accepted_ids" | grep -c .)
-check "all $TOTAL messages sent without an SMTP error" \
+sent=$((TOTAL + 2 * FORWARDS))
+check "all $sent messages sent without an SMTP error" \
     expect_eq "" "$(cat "$FG_WORK"/sender-*.log | head -n 3)"
-check "Postfix accepted all $TOTAL messages" expect_eq "$TOTAL" "$accepted"
+check "all $((2 * FORWARDS)) forwards accepted (flagged)" expect_eq "$((2 * FORWARDS))" \
+    "$(grep -c 'qmgr.*from=<customer-fwd@example\.net>' "${PF_DIR[mta]}/maillog")"
+check "Postfix accepted all $sent messages" expect_eq "$sent" "$accepted"
 check "all $TOTAL reached the mailbox (the sink)" expect_eq "$TOTAL" "$(sink_rcpt_count support@corp.example)"
+check "all $((2 * FORWARDS)) forwards reached the consultant, flagged" expect_eq "$((2 * FORWARDS))" \
+    "$(sink_grep '^X-Fwdguard: flag; rule=forwarded-copy' | grep -c .)"
 
 wait_for 30 "$accepted decisions in the new master" xlen_atleast "$SEN_R" "$accepted"
 wait_for 15 "the spool to drain" spool_drained
@@ -171,8 +214,19 @@ lost=$(comm -23 "$FG_WORK/ids-unreplicated" <(json_field id) | grep -c .)
 check "every decision the dead master had not replicated is in the new master" expect_eq 0 "$lost"
 check "XLEN agrees with the reader" expect_eq "$records" "$(xlen "$SEN_R")"
 
+# --- alerts: each once in the new master, all read by the relay ------------------------
+alert_ids=$(sen_cli "$SEN_R" XRANGE fwdguard:alerts - + | awk 'prev == "id" { print } { prev = $0 }' | sort)
+check "the new master holds one alert per forward" expect_eq "$((2 * FORWARDS))" \
+    "$(printf '%s\n' "$alert_ids" | sort -u | grep -c .)"
+check "no alert id twice" expect_eq "" "$(printf '%s\n' "$alert_ids" | uniq -d)"
+wait_for 15 "the relay to read every alert on the new master" relay_done
+check "the relay read every alert on the new master, none pending" relay_done
+check "the relay is still running" kill -0 "$RELAY_PID"
+wait_for 15 "an alert mail at the sink" sink_has_rcpt security@corp.example
+check "the security team got the alert by mail" sink_has_rcpt security@corp.example
+
 printf '# figures: min_replicas %s, sent %s, accepted %s, records in the new master %s, ' \
-    "$MIN_REPLICAS" "$TOTAL" "$accepted" "$records"
+    "$MIN_REPLICAS" "$sent" "$accepted" "$records"
 printf 'duplicates %s, missing %s, unreplicated at the kill %s (lost %s)\n' \
     "$((dup_ids + dup_qids))" "$missing" "$unreplicated" "$lost"
 printf '# figures: kill -9 at %s s, sentinels switched %s s after it, mail done at %s s, ' \
