@@ -185,6 +185,25 @@ static int shipper_keys(const struct record *r, const char *prefix, struct ship_
 	return k->seen != NULL && k->stream != NULL ? 0 : -1;
 }
 
+/* Runs a three-word command that answers a number: 0 and *out, or -1 with err set. */
+static int shipper_integer(struct audit_shipper *sh, const char *argv[3], long long *out,
+    char *err, size_t errsize)
+{
+	size_t len[] = { strlen(argv[0]), strlen(argv[1]), strlen(argv[2]) };
+	redisReply *r = redis_conn_command(sh->conn, 3, argv, len);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+		snprintf(err, errsize, "redis %s: %s", argv[0], r == NULL ? redis_conn_error(sh->conn) :
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		redis_conn_reply_free(r);
+		if (r == NULL)
+			audit_shipper_disconnect(sh);
+		return -1;
+	}
+	*out = r->integer;
+	redis_conn_reply_free(r);
+	return 0;
+}
+
 /*
  * WAIT counts the replicas that have this connection's last write.  A
  * record already in Redis (sent again after a reconnect) writes nothing, so
@@ -198,17 +217,9 @@ static int shipper_fence(struct audit_shipper *sh, const char *seen, char *err, 
 	if (!sh->confirm || sh->wrote)
 		return 0;
 	const char *argv[] = { "EXPIRE", seen, SEEN_TTL };
-	size_t len[] = { 6, strlen(seen), strlen(SEEN_TTL) };
-	redisReply *r = redis_conn_command(sh->conn, 3, argv, len);
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
-		snprintf(err, errsize, "redis EXPIRE: %s", r == NULL ? redis_conn_error(sh->conn) :
-		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-		redis_conn_reply_free(r);
-		if (r == NULL)
-			audit_shipper_disconnect(sh);
+	long long ignored;
+	if (shipper_integer(sh, argv, &ignored, err, errsize) != 0)
 		return -1;
-	}
-	redis_conn_reply_free(r);
 	sh->wrote = true;
 	return 0;
 }
@@ -316,18 +327,9 @@ static int shipper_confirm(struct audit_shipper *sh, const struct cfg_redis *rc,
 	/* WAIT with 0 ms would block until the replicas come, however long. */
 	snprintf(msbuf, sizeof(msbuf), "%ld", ms > 0 ? ms : 1);
 	const char *argv[] = { "WAIT", nbuf, msbuf };
-	size_t len[] = { 4, strlen(nbuf), strlen(msbuf) };
-	redisReply *r = redis_conn_command(sh->conn, 3, argv, len);
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
-		snprintf(err, errsize, "redis WAIT: %s", r == NULL ? redis_conn_error(sh->conn) :
-		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-		redis_conn_reply_free(r);
-		if (r == NULL)
-			audit_shipper_disconnect(sh);
+	long long got;
+	if (shipper_integer(sh, argv, &got, err, errsize) != 0)
 		return -1;
-	}
-	long long got = r->integer;
-	redis_conn_reply_free(r);
 	if (got < rc->min_replicas) {
 		snprintf(err, errsize, "redis WAIT: %lld of %ld replicas have the records after %s ms",
 		    got, rc->min_replicas, msbuf);

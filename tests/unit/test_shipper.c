@@ -6,9 +6,8 @@
  * Redis is a fake behind the redis_conn functions (include/redis_conn.h):
  * it stores record ids, answers WAIT as the test says, and logs every
  * command, so a test can see what was sent and in which order.  The spool
- * is the real one, in a temporary directory under the build tree.
+ * is the real one, in a spool_dir.h directory.
  */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,6 +23,7 @@
 #include "audit.h"
 #include "redis_conn.h"
 #include "spool.h"
+#include "spool_dir.h"
 
 #define LOG_MAX		1024
 #define STORED_MAX	1024
@@ -161,18 +161,12 @@ static int fake_find(const char *prefix, int from)
 /* ---- fixture: a spool with records, a shipper, settings -------------------------- */
 
 struct fixture {
-	char dir[64];
+	char dir[SPOOL_DIR_MAX];
 	struct spool *spool;
 	struct audit_shipper *sh;
 	struct cfg_redis rc;
 	char err[512];
 };
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -181,8 +175,7 @@ static int setup(void **state)
 	if (f == NULL)
 		return -1;
 	memset(&fake, 0, sizeof(fake));
-	strcpy(f->dir, "./shiptest.XXXXXX");
-	if (mkdtemp(f->dir) == NULL || (f->spool = spool_open(f->dir, err, sizeof(err))) == NULL ||
+	if (spool_dir_make(f->dir) != 0 || (f->spool = spool_open(f->dir, err, sizeof(err))) == NULL ||
 	    (f->sh = audit_shipper_new()) == NULL)
 		return -1;
 	f->rc.prefix = (char *)"fwdguard:";
@@ -197,7 +190,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	audit_shipper_free(f->sh);
 	spool_close(f->spool);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	spool_dir_remove(f->dir);
 	free(f);
 	return 0;
 }
