@@ -71,6 +71,9 @@ conn_reset_message(struct conn *c)
 	mime_walk_free(c->mime);
 	c->mime = NULL;
 	evidence_reset(c->ev);
+	/* Last: the evidence and the decisions borrowed the directory's names. */
+	directory_unpin(c->pinned, c->pin);
+	c->pinned = NULL;
 }
 
 /* A recipient whose mail may leave: not every hop internal, or unreadable. */
@@ -154,6 +157,8 @@ conn_begin_message(struct conn *c, const char *sender, const char *auth)
 
 	conn_reset_message(c);
 	c->in_message = true;
+	c->pinned = directory_current();
+	c->pin = directory_pin(c->pinned);
 	c->sender_raw = conn_dup(sender != NULL ? sender : "", &oom);
 	conn_copy(c->auth, sizeof(c->auth), auth);
 	return oom ? -1 : 0;
