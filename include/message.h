@@ -66,9 +66,6 @@ void conn_mime_header(struct conn *c, const char *name, const char *value);
 /* Forgets the message in progress (new MAIL FROM, abort, end of message). */
 void conn_reset_message(struct conn *c);
 
-/* Copies text into buf bounded by size, "" for NULL. */
-void conn_copy(char *buf, size_t size, const char *text);
-
 /* Starts a message from the sender given in MAIL FROM. -1 on ENOMEM. */
 int conn_begin_message(struct conn *c, const char *sender, const char *auth);
 
