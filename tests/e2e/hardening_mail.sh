@@ -106,6 +106,8 @@ check "search --json: the recipient's controls are \\u escapes" \
     expect_match 'con\\u202etnatlus\\u2066x\\u009b0m@fti\.example' "$out"
 check "search --json: the sender's C1 control is a \\u escape" \
     expect_match 'cust\\u009b2Jomer@example\.net' "$out"
+check "search --json: the From: address's bidi override is a \\u escape" \
+    expect_match '"from":"cu\\u202estomer' "$out"
 out=$(timeout 20 "$AUDIT" -c "$CONF" tail --since -1h --count 1 2>&1)
 check "tail (table): no raw C1/bidi byte" no_raw_controls tail "$out"
 check "tail (table): the record is shown" expect_match 'tnatlus' "$out"
@@ -120,14 +122,8 @@ check "report: no raw C1/bidi byte" no_raw_controls report "$out"
 VICTIM="$FG_WORK/victim"
 printf 'precious\n' >"$VICTIM"
 ln -s "$VICTIM" "$FG_WORK/fwdguard.pid"
-second_refuses() {
-	local log="$FG_WORK/second.log" rc
-	timeout 20 "$BUILD/fwdguard" -f -c "$CONF" -P "$FG_WORK/fwdguard.pid" </dev/null >"$log" 2>&1
-	rc=$?
-	FG_GOT="rc $rc: $(tr '\n' ' ' <"$log")"
-	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q 'pid file' "$log"
-}
-check "second fwdguard with a symlinked pid file: refused" second_refuses
+check "second fwdguard with a symlinked pid file: refused" \
+    fwdguard_refuses_pidfile "$CONF" "$FG_WORK/fwdguard.pid"
 check "... its target is untouched" expect_eq precious "$(cat "$VICTIM")"
 check "... the running filter is still up" fwdguard_alive
 
