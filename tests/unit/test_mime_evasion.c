@@ -15,35 +15,10 @@
 #include <cmocka.h>
 #include "mime.h"
 #include "mime_param.h"
+#include "evidence_fixture.h"
 
 #define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
 #define ATT		SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE)
-
-static char *test_protected[] = { "support@corp.example" };
-
-static struct policy test_policy = {
-	.protected = test_protected,
-	.nprotected = 1,
-	.delimiters = "+",
-};
-
-static int setup_policy(void **state)
-{
-	char err[128];
-
-	(void)state;
-	test_policy.internal = domain_list_new();
-	return test_policy.internal == NULL ||
-	    domain_list_add(test_policy.internal, "corp.example", err, sizeof(err)) < 0 ? -1 : 0;
-}
-
-static int teardown_policy(void **state)
-{
-	(void)state;
-	domain_list_free(test_policy.internal);
-	test_policy.internal = NULL;
-	return 0;
-}
 
 /* Walks body under ctype, fed in chunks of step bytes (0: at once). */
 static struct mime_walk *walk(const char *ctype, const char *body, size_t step)
