@@ -1,8 +1,9 @@
 /*
  * act_evidence.c - the leak evidence gathered at the end of a message,
  * before deciding: attached-message and body-unexamined from the body's
- * MIME walk (mime.h), and, from the correlation store (correlate.h), known-message-id,
- * referenced-message and the inbound leak-backscatter / leak-probe.  What
+ * MIME walk (mime.h), and, from the correlation store (correlate.h),
+ * known-message-id, referenced-message and the inbound leak-backscatter /
+ * leak-probe.  What
  * the signals mean is leak.h's; this file only looks facts up and adds
  * them to each recipient (decide_rcpt.extra, act_job.orig).
  *
@@ -142,23 +143,21 @@ act_unexamined(struct act_job *j, const struct decide_message *m)
 {
 	const struct mime_walk *w = j->c->mime;
 	char q[64];
-	size_t i;
-	bool logged = false;
+	size_t i, n = 0;
 
 	if (w == NULL || !mime_walk_truncated(w))
 		return;
 	if (!(m->sender_status == ADDRESS_OK && policy_is_internal(m->policy, &m->sender)) &&
 	    j->c->auth[0] == '\0')
 		return;
-	for (i = 0; i < j->n; i++) {
-		if (!act_rcpt_external(m->policy, &j->rcpts[i]))
-			continue;
-		act_add_extra(&j->rcpts[i], SIGNAL_BIT(SIGNAL_BODY_UNEXAMINED), NULL, NULL);
-		if (!logged)
-			log_info("%s: body not examined whole: body-unexamined for its outside "
-			    "recipients", act_queue_id(j, q, sizeof(q)));
-		logged = true;
-	}
+	for (i = 0; i < j->n; i++)
+		if (act_rcpt_external(m->policy, &j->rcpts[i])) {
+			act_add_extra(&j->rcpts[i], SIGNAL_BIT(SIGNAL_BODY_UNEXAMINED), NULL, NULL);
+			n++;
+		}
+	if (n > 0)
+		log_info("%s: body not examined whole: body-unexamined for %zu outside recipient(s)",
+		    act_queue_id(j, q, sizeof(q)), n);
 }
 
 /* known-message-id: the message's own id was received by a protected mailbox. */

@@ -5,8 +5,8 @@
  * Two passes: the first classifies every recipient and finds the
  * protected mailbox each one concerns; the message is in audit scope when
  * any recipient concerns one, or has body-unexamined (what nobody could
- * read may be a protected mailbox's mail), or scope is all.  The second picks the rule
- * and action.  Out of scope, every decision is accept: fwdguard never
+ * read may be a protected mailbox's mail), or scope is all.  The second
+ * picks the rule and action.  Out of scope, every decision is accept: fwdguard never
  * interferes with mail that touches no protected mailbox.  Pure code.
  */
 #include <stdio.h>
@@ -206,7 +206,7 @@ static void decide_rule_reason(const struct decision *d, bool fwd_subject, char 
 	else if (d->signals & leak)
 		n = snprintf(buf, size, "leak of %s mail reported from %s (signals %s)",
 		    mailbox, d->target, sigs);
-	else if (d->mailbox == NULL)
+	else if (d->mailbox == NULL && (d->signals & SIGNAL_BIT(SIGNAL_BODY_UNEXAMINED)))
 		n = snprintf(buf, size, "mail whose body could not be examined to %s (signals %s)",
 		    d->target, sigs);
 	else

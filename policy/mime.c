@@ -4,10 +4,10 @@
  * The body is read line by line as chunks arrive; a line is never kept
  * whole.  Only two things are remembered about a line: its first
  * MIME_LINE_KEEP bytes (enough to recognise a boundary delimiter of up
- * to MIME_BOUNDARY_MAX characters, mime_param.h) and, while a header block is read, the
- * header field it belongs to (up to MIME_HEADER_MAX bytes).  Each header
- * field is handled as soon as the next one starts, so nothing waits for
- * the end of the input.  A boundary of an outer multipart closes every
+ * to MIME_BOUNDARY_MAX characters, mime_param.h) and, while a header
+ * block is read, the header field it belongs to (up to MIME_HEADER_MAX
+ * bytes).  Each header field is handled as soon as the next one starts,
+ * so nothing waits for the end of the input.  A boundary of an outer multipart closes every
  * part inside it, as RFC 2046 5.1.2 requires.
  *
  * The body of every leaf part is decoded as it streams (mime_decode.h)
