@@ -611,12 +611,17 @@ fwdguard_alive() { [ -n "$FWDGUARD_PID" ] && kill -0 "$FWDGUARD_PID" 2>/dev/null
 
 # fwdguard_refuses_pidfile CONF PIDFILE: "fwdguard -f -c CONF -P PIDFILE"
 # exits non-zero, saying why ("pid file"), without starting to serve.
-fwdguard_refuses_pidfile() {
-	local log="$FG_WORK/pidfile-refused.log" rc
-	timeout 20 "$BUILD/fwdguard" -f -c "$1" -P "$2" </dev/null >"$log" 2>&1
+fwdguard_refuses_pidfile() { fwdguard_refuses "$1" 'pid file' -P "$2"; }
+
+# fwdguard_refuses CONF WHY [ARGS...]: "fwdguard -f -c CONF ARGS" exits
+# non-zero, saying WHY, without starting to serve.
+fwdguard_refuses() {
+	local log="$FG_WORK/start-refused.log" conf=$1 why=$2 rc
+	shift 2
+	timeout 20 "$BUILD/fwdguard" -f -c "$conf" "$@" </dev/null >"$log" 2>&1
 	rc=$?
 	FG_GOT="rc $rc: $(tr '\n' ' ' <"$log")"
-	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q 'pid file' "$log"
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "$why" "$log"
 }
 
 # reload_fwdguard: SIGUSR1, then waits until the log grew (the daemon says
