@@ -19,7 +19,8 @@
  *     MIME-Version, In-Reply-To, References), an mbox "From " line allowed
  *     first: an .eml under application/octet-stream, text/plain, anything;
  *   - an Outlook .msg (OLE compound file) or a TNEF winmail.dat, by their
- *     magic bytes, type or file name: mime_blob.h says what is read.
+ *     magic bytes, type or file name (an OLE file known by its bytes only
+ *     when its directory shows a .msg): mime_blob.h says what is read.
  * An enclosed message is walked like the body (its parts, their content),
  * one level deeper.  text/rfc822-headers and message/global-headers (what
  * a DSN returns) are read for their Message-ID only.  RFC 2231 parameters
@@ -31,7 +32,8 @@
  * What cannot be examined sets mime_walk_truncated(): nesting past
  * MIME_DEPTH_MAX, more than MIME_PARTS_MAX parts, more than MIME_BYTES_MAX
  * bytes, a header field cut at MIME_HEADER_MAX, a multipart whose boundary
- * cannot be read, a message/partial (a fragment cannot be read alone).
+ * cannot be read (none, or over MIME_BOUNDARY_MAX), a message/partial (a
+ * fragment cannot be read alone), a transfer encoding not decoded here.
  * CRLF and LF line ends are both read; a last line without a line end is
  * not read.  Pure code.
  */
@@ -120,8 +122,9 @@ bool mime_walk_is_dsn(const struct mime_walk *w);
 
 /*
  * Some of the body could not be examined (see above), so it may hold a
- * forwarded message nobody saw.  The caller fails closed on it for mail
- * that involves a protected mailbox, and only for that mail.
+ * forwarded message nobody saw.  The caller fails closed on it: for mail
+ * that involves a protected mailbox (attached-message), and for an
+ * insider's mail to outside recipients (body-unexamined).
  */
 bool mime_walk_truncated(const struct mime_walk *w);
 

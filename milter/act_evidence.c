@@ -1,8 +1,9 @@
 /*
  * act_evidence.c - the leak evidence gathered at the end of a message,
- * before deciding: attached-message from the body's MIME walk (mime.h),
- * and, from the correlation store (correlate.h), known-message-id,
- * referenced-message and the inbound leak-backscatter / leak-probe.  What
+ * before deciding: attached-message and body-unexamined from the body's
+ * MIME walk (mime.h), and, from the correlation store (correlate.h),
+ * known-message-id, referenced-message and the inbound leak-backscatter /
+ * leak-probe.  What
  * the signals mean is leak.h's; this file only looks facts up and adds
  * them to each recipient (decide_rcpt.extra, act_job.orig).
  *
@@ -125,6 +126,38 @@ act_attached(struct act_job *j, const struct decide_message *m)
 	for (i = 0; i < j->n; i++)
 		if (act_rcpt_external(m->policy, &j->rcpts[i]))
 			act_attached_rcpt(&j->rcpts[i], sig, automatic, parties, np, mailbox);
+}
+
+/*
+ * body-unexamined: an insider's message leaves with a body the walker could
+ * not examine whole (a limit, an unknown transfer encoding, a multipart it
+ * cannot read), so it may carry a protected mailbox's message that no
+ * other evidence names.  The sender is an insider when the envelope sender
+ * is internal or the client authenticated (submission).  The mail of a
+ * protected mailbox also gets attached-message (act_attached()); this
+ * signal makes the rest recorded (decide.h: it puts the message in audit
+ * scope) and lets a rule act on it.
+ */
+static void
+act_unexamined(struct act_job *j, const struct decide_message *m)
+{
+	const struct mime_walk *w = j->c->mime;
+	char q[64];
+	size_t i, n = 0;
+
+	if (w == NULL || !mime_walk_truncated(w))
+		return;
+	if (!(m->sender_status == ADDRESS_OK && policy_is_internal(m->policy, &m->sender)) &&
+	    j->c->auth[0] == '\0')
+		return;
+	for (i = 0; i < j->n; i++)
+		if (act_rcpt_external(m->policy, &j->rcpts[i])) {
+			act_add_extra(&j->rcpts[i], SIGNAL_BIT(SIGNAL_BODY_UNEXAMINED), NULL, NULL);
+			n++;
+		}
+	if (n > 0)
+		log_info("%s: body not examined whole: body-unexamined for %zu outside recipient(s)",
+		    act_queue_id(j, q, sizeof(q)), n);
 }
 
 /* known-message-id: the message's own id was received by a protected mailbox. */
@@ -308,6 +341,7 @@ act_evidence_gather(struct act_job *j, const struct decide_message *m)
 	struct correlate *k = correlate_current();
 
 	act_attached(j, m);
+	act_unexamined(j, m);
 	if (k == NULL || j->corr == NULL)
 		return;
 	act_known_id(j, m->policy, k);

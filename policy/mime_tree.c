@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "evidence.h"
 #include "mime_tree.h"
+#include "trace.h"
 
 #define MIME_RCPT_SCAN	1024	/* party addresses looked at per header */
 
@@ -219,7 +220,30 @@ static void mime_add_id(struct mime_tree *t, const char *id)
 struct mime_party_scan {
 	struct mime_tree *t;
 	bool recipients;		/* To/Cc: a protected one is evidence */
+	size_t seen;			/* addresses the list reader handed over */
 };
+
+static int mime_loose_cb(void *ctx, const char *addr, size_t len)
+{
+	struct mime_tree *t = ctx;
+	struct address a;
+
+	if (address_parse(addr, len, &a) == ADDRESS_OK)
+		t->block_rcpt = policy_protected(t->p, &a);
+	return t->block_rcpt != NULL;
+}
+
+/*
+ * Recipient text the parsers refused is read once more, fail closed, as
+ * the message's own trace headers are (trace_words()): stray bytes cannot
+ * hide a protected recipient, and a look-alike stays one.  What this
+ * reading finds is never a party: it may give the signal, never excuse.
+ */
+static void mime_loose(struct mime_tree *t, const char *v, size_t len)
+{
+	if (t->block_rcpt == NULL && trace_words(v, len, MIME_RCPT_SCAN, mime_loose_cb, t) < 0)
+		t->truncated = true;
+}
 
 /* One address of a party header: kept as a party, and checked when a recipient. */
 static int mime_party_cb(void *ctx, const char *addr, size_t len)
@@ -230,8 +254,12 @@ static int mime_party_cb(void *ctx, const char *addr, size_t len)
 	const char *found;
 	struct address a;
 
-	if (address_parse(addr, len, &a) != ADDRESS_OK)
+	r->seen++;
+	if (address_parse(addr, len, &a) != ADDRESS_OK) {
+		if (r->recipients)
+			mime_loose(t, addr, len);
 		return 0;
+	}
 	/* Whole, as act.c writes the recipient it compares: the parties are
 	 * often outside, where our delimiters say nothing. */
 	if (address_canonical(&a, NULL, canonical, sizeof(canonical)) == 0)
@@ -244,6 +272,28 @@ static int mime_party_cb(void *ctx, const char *addr, size_t len)
 static bool mime_name_is(const char *name, size_t nlen, const char *want)
 {
 	return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
+}
+
+/*
+ * The addresses of a party header.  A To/Cc value the list reader cannot
+ * read, or in which it finds no address although it holds an '@', is read
+ * fail closed as a whole; one with more addresses than are looked at is
+ * not examined whole.
+ */
+static void mime_parties(struct mime_tree *t, struct mime_party_scan *r, const char *value,
+    bool recipients)
+{
+	size_t len = strlen(value);
+	int rc;
+
+	r->recipients = recipients;
+	rc = address_list_scan(value, len, MIME_RCPT_SCAN, mime_party_cb, r);
+	if (!recipients || t->block_rcpt != NULL)
+		return;
+	if (rc < 0 && r->seen >= MIME_RCPT_SCAN)
+		t->truncated = true;
+	else if (rc < 0 || (rc == 0 && memchr(value, '@', len) != NULL))
+		mime_loose(t, value, len);
 }
 
 void mime_tree_enclosed_header(struct mime_tree *t, enum mime_block block, const char *name,
@@ -266,10 +316,8 @@ void mime_tree_enclosed_header(struct mime_tree *t, enum mime_block block, const
 	for (i = 0; i < sizeof(parties) / sizeof(parties[0]); i++)
 		if (mime_name_is(name, nlen, parties[i]))
 			break;
-	if (i < sizeof(parties) / sizeof(parties[0])) {
-		r.recipients = i < 2;
-		address_list_scan(value, strlen(value), MIME_RCPT_SCAN, mime_party_cb, &r);
-	}
+	if (i < sizeof(parties) / sizeof(parties[0]))
+		mime_parties(t, &r, value, i < 2);
 	if (block == MIME_BLOCK_MESSAGE)
 		mime_block_check(t);
 }
