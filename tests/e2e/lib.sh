@@ -155,6 +155,7 @@ fg_take_port() {
 REDIS_PORT=
 REDIS_PID=
 REDIS_STREAM="fwdguard:audit"
+REDIS_ARGS=()	# more redis-server options, e.g. persistence (tests/soak/run)
 
 # shellcheck disable=SC2120 # PORT is optional
 # start_redis [PORT]: a throw-away redis-server in the foreground of a
@@ -166,7 +167,7 @@ start_redis() {
 	mkdir -p "$FG_WORK/redis"
 	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
 	    --dir "$FG_WORK/redis" --logfile "$FG_WORK/redis/redis.log" \
-	    --daemonize no </dev/null >/dev/null 2>&1 &
+	    --daemonize no "${REDIS_ARGS[@]}" </dev/null >/dev/null 2>&1 &
 	REDIS_PID=$!
 	FG_PIDS+=("$REDIS_PID")
 	FG_LOGS+=("$FG_WORK/redis/redis.log")
@@ -720,6 +721,8 @@ show_logs() {
 		echo "# --- $f"
 		tail -n 40 "$f" | sed 's/^/#   /'
 	done
+	# A long run's trail and capture are too big to print (tests/soak/run).
+	[ -z "${FG_SHOW_LOGS_ONLY:-}" ] || return 0
 	echo "# --- audit stream"
 	audit_records 2>/dev/null | sed 's/^/#   /'
 	sink_show 2>/dev/null
