@@ -11,6 +11,11 @@
 #   is a colleague's own mail go out to the same external recipient.
 #   (g) a message/partial cannot be read: from support@ it is refused with
 #   attached-message; from the colleague it goes out.
+#   (h) a customer writes to sales@ with support@ in Bcc: her headers name
+#   no protected mailbox, and the copy a client saves has no Delivered-To.
+#   Attached whole by support@ for the outside firm, it is refused with
+#   known-message-id, naming her message (original_via=attached); attached
+#   for the customer herself, it goes out.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_leak.sh"
 
@@ -135,6 +140,39 @@ check "message/partial from support@: signals has attached-message" \
 check "message/partial from support@: logged as a body not examined whole" \
     grep -q "body not examined whole: attached-message assumed for support@corp.example" \
     "$FWDGUARD_LOG"
+
+# (h) support@ received it by Bcc; its correlation record names support@.
+bcc_id="bcc.$(date +%s).$RANDOM@example.net"
+make_message "$FG_WORK/bcc.eml" "From: Jane Customer <customer@example.net>" \
+    "To: Sales <sales@corp.example>" "Subject: my invoice" "Message-ID: <$bcc_id>"
+send_smtp "$MTA_PORT" customer@example.net support@corp.example "$FG_WORK/bcc.eml"
+check "Bcc to support@: accepted" expect_match '^250 ' "$SMTP_REPLY"
+check "Bcc to support@: its correlation record is in Redis" \
+    wait_for 10 "msg: record" corr_exists "$bcc_id"
+forward "$FG_WORK/bcc-fwd.eml" "for you" "multipart/mixed; boundary=\"$b\"" "$b" \
+    "Content-Type: message/rfc822" "$(cat "$FG_WORK/bcc.eml")"
+sed -i 's/^From: A Colleague <colleague@corp.example>/From: Customer Service <support@corp.example>/' \
+    "$FG_WORK/bcc-fwd.eml"
+send_smtp "$MTA_PORT" support@corp.example partner@fti.example "$FG_WORK/bcc-fwd.eml"
+check "Bcc copy attached for the firm: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+ref=$(smtp_ref)
+wait_for 10 "decision on the Bcc copy" audit_has id="$ref"
+rec=$(audit_find id="$ref" | head -n 1)
+check "Bcc copy attached: signals has known-message-id" \
+    list_has "$(audit_field "$rec" signals)" known-message-id
+check "Bcc copy attached: mailbox is support@" \
+    expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+check "Bcc copy attached: names her message" \
+    expect_eq "$bcc_id" "$(audit_field "$rec" original_message_id)"
+check "Bcc copy attached: original_via=attached" \
+    expect_eq attached "$(audit_field "$rec" original_via)"
+before=$(sink_rcpt_count customer@example.net)
+sed -e 's/^To: partner@fti.example/To: customer@example.net/' "$FG_WORK/bcc-fwd.eml" \
+    >"$FG_WORK/bcc-back.eml"
+send_smtp "$MTA_PORT" support@corp.example customer@example.net "$FG_WORK/bcc-back.eml"
+check "Bcc copy attached for the customer: accepted" expect_match '^250 ' "$SMTP_REPLY"
+check "Bcc copy attached for the customer: delivered" \
+    wait_for 15 "the copy at the customer" sink_rcpt_is customer@example.net "$((before + 1))"
 check "fwdguard still running" fwdguard_alive
 
 fg_summary
