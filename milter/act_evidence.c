@@ -323,13 +323,21 @@ act_named_refs(const struct act_job *j, struct leak_ref *refs)
 	return i;
 }
 
+/* leak.h's judgement of the found messages this one names, for one recipient domain. */
+typedef signal_set (*act_named_judge)(const struct policy *p, const struct leak_ref *refs,
+    size_t nrefs, const char *recipient_domain, size_t *which);
+
 /*
- * known-message-id for a message a protected mailbox received, enclosed
- * in this one (a forward as attachment, a bounce): the record names it,
- * with original_via "attached".
+ * Adds what judge says of the found messages this one names to each
+ * recipient outside, and the message it names to j->orig when that has
+ * none yet: leak_enclosed_message() (known-message-id for a message a
+ * protected mailbox received, enclosed in this one: a forward as
+ * attachment, a bounce; original_via "attached") and
+ * leak_referenced_message() (referenced-message: a client's Forward
+ * button, to a domain that was no party to the message forwarded).
  */
 static void
-act_enclosed(struct act_job *j, const struct policy *p)
+act_named(struct act_job *j, const struct policy *p, act_named_judge judge)
 {
 	struct leak_ref refs[ACT_NAMED_MAX];
 	size_t i, n = act_named_refs(j, refs), which;
@@ -341,34 +349,7 @@ act_enclosed(struct act_job *j, const struct policy *p)
 		which = 0;
 		if (!act_rcpt_external(p, r))
 			continue;
-		sig = leak_enclosed_message(p, refs, n, r->addr.hops[r->addr.nhops - 1], &which);
-		if (sig == 0 || which >= n)
-			continue;
-		act_add_extra(r, sig, act_mailbox(p, j->corr->named[which].mailbox), NULL);
-		if (j->orig[i] == NULL)
-			j->orig[i] = &j->corr->named[which];
-	}
-}
-
-/*
- * referenced-message: a new message that names one a protected mailbox
- * received (a client's Forward button) leaves for a domain that was no
- * party to the message it forwards or answers.
- */
-static void
-act_referenced(struct act_job *j, const struct policy *p)
-{
-	struct leak_ref refs[ACT_NAMED_MAX];
-	size_t i, n = act_named_refs(j, refs), which;
-
-	for (i = 0; i < j->n; i++) {
-		struct decide_rcpt *r = &j->rcpts[i];
-		signal_set sig;
-
-		which = 0;
-		if (!act_rcpt_external(p, r))
-			continue;
-		sig = leak_referenced_message(p, refs, n, r->addr.hops[r->addr.nhops - 1], &which);
+		sig = judge(p, refs, n, r->addr.hops[r->addr.nhops - 1], &which);
 		if (sig == 0 || which >= n)
 			continue;
 		act_add_extra(r, sig, act_mailbox(p, j->corr->named[which].mailbox), NULL);
@@ -452,7 +433,7 @@ act_evidence_gather(struct act_job *j, const struct decide_message *m)
 	if (!store)
 		return;
 	act_known_id(j, m->policy, k);
-	act_enclosed(j, m->policy);
-	act_referenced(j, m->policy);
+	act_named(j, m->policy, leak_enclosed_message);
+	act_named(j, m->policy, leak_referenced_message);
 	act_inbound(j, m, k);
 }

@@ -55,19 +55,20 @@ $6
 MSG
 }
 
-# refused NAME FILE: sent from the colleague to partner@fti.example, it is
-# refused, and the decision says attached-message for support@.
+# refused NAME FILE [SIGNAL] [SENDER]: sent from SENDER (default the
+# colleague) to partner@fti.example, it is refused, and the decision
+# ($REFUSED) says SIGNAL (default attached-message) for support@.
+REFUSED=
 refused() {
-	local rec ref
-	send_smtp "$MTA_PORT" colleague@corp.example partner@fti.example "$2"
+	local ref signal=${3:-attached-message}
+	send_smtp "$MTA_PORT" "${4:-colleague@corp.example}" partner@fti.example "$2"
 	check "$1: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
 	ref=$(smtp_ref)
 	wait_for 10 "decision on $1" audit_has id="$ref"
-	rec=$(audit_find id="$ref" | head -n 1)
-	check "$1: signals has attached-message" \
-	    list_has "$(audit_field "$rec" signals)" attached-message
+	REFUSED=$(audit_find id="$ref" | head -n 1)
+	check "$1: signals has $signal" list_has "$(audit_field "$REFUSED" signals)" "$signal"
 	check "$1: mailbox is support@" \
-	    expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+	    expect_eq support@corp.example "$(audit_field "$REFUSED" mailbox)"
 }
 
 b=fwd-b0undary
@@ -143,29 +144,19 @@ check "message/partial from support@: logged as a body not examined whole" \
 
 # (h) support@ received it by Bcc; its correlation record names support@.
 bcc_id="bcc.$(date +%s).$RANDOM@example.net"
-make_message "$FG_WORK/bcc.eml" "From: Jane Customer <customer@example.net>" \
-    "To: Sales <sales@corp.example>" "Subject: my invoice" "Message-ID: <$bcc_id>"
-send_smtp "$MTA_PORT" customer@example.net support@corp.example "$FG_WORK/bcc.eml"
-check "Bcc to support@: accepted" expect_match '^250 ' "$SMTP_REPLY"
-check "Bcc to support@: its correlation record is in Redis" \
-    wait_for 10 "msg: record" corr_exists "$bcc_id"
+support_receives "Bcc to support@" "$FG_WORK/bcc.eml" customer@example.net "$bcc_id" \
+    "From: Jane Customer <customer@example.net>" "To: Sales <sales@corp.example>" \
+    "Subject: my invoice"
 forward "$FG_WORK/bcc-fwd.eml" "for you" "multipart/mixed; boundary=\"$b\"" "$b" \
     "Content-Type: message/rfc822" "$(cat "$FG_WORK/bcc.eml")"
 sed -i 's/^From: A Colleague <colleague@corp.example>/From: Customer Service <support@corp.example>/' \
     "$FG_WORK/bcc-fwd.eml"
-send_smtp "$MTA_PORT" support@corp.example partner@fti.example "$FG_WORK/bcc-fwd.eml"
-check "Bcc copy attached for the firm: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
-ref=$(smtp_ref)
-wait_for 10 "decision on the Bcc copy" audit_has id="$ref"
-rec=$(audit_find id="$ref" | head -n 1)
-check "Bcc copy attached: signals has known-message-id" \
-    list_has "$(audit_field "$rec" signals)" known-message-id
-check "Bcc copy attached: mailbox is support@" \
-    expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+refused "Bcc copy attached for the firm" "$FG_WORK/bcc-fwd.eml" known-message-id \
+    support@corp.example
 check "Bcc copy attached: names her message" \
-    expect_eq "$bcc_id" "$(audit_field "$rec" original_message_id)"
+    expect_eq "$bcc_id" "$(audit_field "$REFUSED" original_message_id)"
 check "Bcc copy attached: original_via=attached" \
-    expect_eq attached "$(audit_field "$rec" original_via)"
+    expect_eq attached "$(audit_field "$REFUSED" original_via)"
 before=$(sink_rcpt_count customer@example.net)
 sed -e 's/^To: partner@fti.example/To: customer@example.net/' "$FG_WORK/bcc-fwd.eml" \
     >"$FG_WORK/bcc-back.eml"

@@ -95,13 +95,9 @@ check "correlation: the conversation expires like the message" \
 # The firm's own offer to support@: the firm is a party to it, not to the
 # customer's message.
 offer_id="offer.$run@fti.example"
-msg="$FG_WORK/offer.eml"
-make_message "$msg" "From: A Consultant <consultant@fti.example>" \
-    "To: support@corp.example" "Subject: our offer" "Message-ID: <$offer_id>"
-send_smtp "$MTA_PORT" consultant@fti.example support@corp.example "$msg"
-check "offer: mail to support@ accepted" expect_match '^250 ' "$SMTP_REPLY"
-check "correlation: the offer is in Redis" \
-    wait_for 10 "msg: record of the offer" redis_key "fwdguard:msg:$offer_id"
+support_receives "offer" "$FG_WORK/offer.eml" consultant@fti.example "$offer_id" \
+    "From: A Consultant <consultant@fti.example>" "To: support@corp.example" \
+    "Subject: our offer"
 
 # A fresh process knows only what Redis knows.
 stop_fwdguard

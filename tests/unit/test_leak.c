@@ -391,14 +391,37 @@ static const struct leak_ref firm_mail = {
 			  .ts = (ref).ts, .role = LEAK_ROLE_##r }
 #define REFS_MAX	4
 
-static const struct {
+/* One judgement of the messages an outbound message names or encloses. */
+struct named_case {
 	const char *name;
 	const char *rcpt_domain;
 	struct leak_ref refs[REFS_MAX];
 	size_t nrefs;
 	signal_set want;
 	size_t which;		/* the ref named, with a signal */
-} referenced_cases[] = {
+};
+
+typedef signal_set (*named_judge)(const struct policy *p, const struct leak_ref *refs,
+    size_t nrefs, const char *recipient_domain, size_t *which);
+
+static void run_named_cases(const struct named_case *cases, size_t n, named_judge judge)
+{
+	size_t i, which;
+	signal_set got;
+
+	for (i = 0; i < n; i++) {
+		which = 99;
+		got = judge(&test_policy, cases[i].refs, cases[i].nrefs, cases[i].rcpt_domain, &which);
+		if (got != cases[i].want)
+			fail_msg("%s: got %#x want %#x", cases[i].name, got, cases[i].want);
+		if (got != 0 && which != cases[i].which)
+			fail_msg("%s: names ref %zu, want %zu", cases[i].name, which, cases[i].which);
+		if (got == 0 && which != 99)
+			fail_msg("%s: which set without a signal", cases[i].name);
+	}
+}
+
+static const struct named_case referenced_cases[] = {
 	{ "forward to an outside firm", "fti.example",
 	  { AS(customer_mail, PARENT) }, 1, S(REFERENCED_MESSAGE), 0 },
 	{ "forward of the thread to an outside firm", "fti.example",
@@ -449,35 +472,14 @@ static const struct {
 static void test_referenced_message_table(void **state)
 {
 	const struct leak_ref refs[] = { customer_mail, lawyer_mail };
-	size_t i, which;
-	signal_set got;
 
 	(void)state;
-	for (i = 0; i < NCASES(referenced_cases); i++) {
-		which = 99;
-		got = leak_referenced_message(&test_policy, referenced_cases[i].refs,
-		    referenced_cases[i].nrefs, referenced_cases[i].rcpt_domain, &which);
-		if (got != referenced_cases[i].want)
-			fail_msg("%s: got %#x want %#x", referenced_cases[i].name, got,
-			    referenced_cases[i].want);
-		if (got != 0 && which != referenced_cases[i].which)
-			fail_msg("%s: names ref %zu, want %zu", referenced_cases[i].name, which,
-			    referenced_cases[i].which);
-		if (got == 0 && which != 99)
-			fail_msg("%s: which set without a signal", referenced_cases[i].name);
-	}
+	run_named_cases(referenced_cases, NCASES(referenced_cases), leak_referenced_message);
 	assert_int_equal(leak_referenced_message(&test_policy, NULL, 1, "fti.example", NULL), 0);
 	assert_int_equal(leak_referenced_message(NULL, refs, 1, "fti.example", NULL), 0);
 }
 
-static const struct {
-	const char *name;
-	const char *rcpt_domain;
-	struct leak_ref refs[REFS_MAX];
-	size_t nrefs;
-	signal_set want;
-	size_t which;
-} enclosed_cases[] = {
+static const struct named_case enclosed_cases[] = {
 	{ "the customer's message attached for an outside firm", "fti.example",
 	  { AS(customer_mail, ENCLOSED) }, 1, S(KNOWN_MESSAGE_ID), 0 },
 	{ "attached for the customer", "customer.example",
@@ -496,23 +498,8 @@ static const struct {
 
 static void test_enclosed_message_table(void **state)
 {
-	size_t i, which;
-	signal_set got;
-
 	(void)state;
-	for (i = 0; i < NCASES(enclosed_cases); i++) {
-		which = 99;
-		got = leak_enclosed_message(&test_policy, enclosed_cases[i].refs,
-		    enclosed_cases[i].nrefs, enclosed_cases[i].rcpt_domain, &which);
-		if (got != enclosed_cases[i].want)
-			fail_msg("%s: got %#x want %#x", enclosed_cases[i].name, got,
-			    enclosed_cases[i].want);
-		if (got != 0 && which != enclosed_cases[i].which)
-			fail_msg("%s: names ref %zu, want %zu", enclosed_cases[i].name, which,
-			    enclosed_cases[i].which);
-		if (got == 0 && which != 99)
-			fail_msg("%s: which set without a signal", enclosed_cases[i].name);
-	}
+	run_named_cases(enclosed_cases, NCASES(enclosed_cases), leak_enclosed_message);
 	assert_int_equal(leak_enclosed_message(NULL, &customer_mail, 1, "fti.example", NULL), 0);
 }
 

@@ -12,37 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "mime.h"
+#include "evidence_fixture.h"
+#include "mime_fixture.h"
 
 #define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
 #define ATT		SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE)
 #define WANT_MAX	3
-
-static char *test_protected[] = { "support@corp.example" };
-
-static struct policy test_policy = {
-	.protected = test_protected,
-	.nprotected = 1,
-	.delimiters = "+",
-};
-
-static int setup_policy(void **state)
-{
-	char err[128];
-
-	(void)state;
-	test_policy.internal = domain_list_new();
-	return test_policy.internal == NULL ||
-	    domain_list_add(test_policy.internal, "corp.example", err, sizeof(err)) < 0 ? -1 : 0;
-}
-
-static int teardown_policy(void **state)
-{
-	(void)state;
-	domain_list_free(test_policy.internal);
-	test_policy.internal = NULL;
-	return 0;
-}
 
 #define PART_RFC822	"--b\nContent-Type: message/rfc822\n\n"
 #define CUSTOMER(id) \
@@ -105,23 +80,6 @@ static const struct {
 	  "From: jane@customer.example\nTo: support@corp.example\nMessage-ID: <c8@customer.example>\n",
 	  { NULL } },
 };
-
-static struct mime_walk *walk(const char *ctype, const char *body, size_t step)
-{
-	struct mime_walk *w = mime_walk_new(&test_policy, ctype);
-	size_t len = strlen(body), off = 0;
-
-	assert_non_null(w);
-	if (step == 0)
-		step = len;
-	while (off < len) {
-		size_t n = len - off < step ? len - off : step;
-
-		mime_walk_feed(w, body + off, n);
-		off += n;
-	}
-	return w;
-}
 
 static void test_signal_ids_table(void **state)
 {
