@@ -114,6 +114,18 @@ size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_
 size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max);
 
 /*
+ * Copies into ids[0 .. max) the Message-IDs (as mime_walk_original_ids()
+ * gives them) of the enclosed messages that gave SIGNAL_ATTACHED_MESSAGE,
+ * in the order seen.  Returns their number, or 0 when one of them cannot
+ * be named: it has no Message-ID or its id is not among those kept, it is
+ * an Outlook or TNEF file, more than max gave the signal, or the body was
+ * not examined whole.  So a non-zero answer names every one of them (a
+ * caller may judge all of them by their correlation records).  Borrowed
+ * from the walker, valid until it is freed.
+ */
+size_t mime_walk_signal_ids(const struct mime_walk *w, const char **ids, size_t max);
+
+/*
  * A delivery status notification: the top level (or a part) is
  * multipart/report; report-type=delivery-status, or a
  * message/delivery-status part was seen.

@@ -14,6 +14,8 @@
 
 typedef char mime_party[ADDRESS_CANONICAL_MAX + 1];
 
+_Static_assert(MIME_IDS_MAX <= 16, "sig_ids holds a bit per id kept");
+
 struct mime_tree {
 	const struct policy *p;
 	char field[MIME_HEADER_MAX + 1];
@@ -31,6 +33,8 @@ struct mime_tree {
 	mime_party parties[MIME_PARTIES_MAX];
 	size_t nparties;
 	bool committed;			/* one such message was seen */
+	unsigned sig_ids;		/* bit i: ids[i] is one such message's */
+	bool sig_unnamed;		/* one such message has no id in ids */
 	bool partyless;			/* a signal came with no parties to name */
 	bool dsn;
 	bool truncated;
@@ -127,6 +131,29 @@ static void mime_party_add(mime_party *list, size_t *n, const char *canonical)
 		buf_copy(list[(*n)++], sizeof(list[0]), canonical);
 }
 
+/* The index in t->ids of the Message-ID of the block being read, or MIME_IDS_MAX. */
+static size_t mime_block_id(const struct mime_tree *t)
+{
+	const char *id = evidence_message_id(t->scratch);
+	size_t i;
+
+	for (i = 0; id[0] != '\0' && i < t->nids; i++)
+		if (strcmp(t->ids[i], id) == 0)
+			return i;
+	return MIME_IDS_MAX;
+}
+
+/* The block being read gave the signal: its id names it, if it has one kept. */
+static void mime_sig_id(struct mime_tree *t)
+{
+	size_t i = mime_block_id(t);
+
+	if (i < MIME_IDS_MAX)
+		t->sig_ids |= 1u << i;
+	else
+		t->sig_unnamed = true;
+}
+
 /*
  * The enclosed message being read is done, or as done as it will get: when
  * it gave the signal, only its parties that every earlier such message
@@ -140,6 +167,7 @@ static void mime_block_commit(struct mime_tree *t)
 
 	if (!t->block_found)
 		return;
+	mime_sig_id(t);
 	if (!t->committed) {
 		for (i = 0; i < t->nblock_parties; i++)
 			buf_copy(t->parties[i], sizeof(t->parties[0]), t->block_parties[i]);
@@ -382,6 +410,29 @@ size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max
 	for (i = 0; i < count && n < max; i++)
 		if (!t->block_found || mime_party_has(t->block_parties, t->nblock_parties, list[i]))
 			out[n++] = list[i];
+	return n;
+}
+
+size_t mime_walk_signal_ids(const struct mime_walk *w, const char **ids, size_t max)
+{
+	const struct mime_tree *t = mime_walk_tree(w);
+	unsigned mask = t->sig_ids;
+	size_t i, n = 0;
+
+	if (t->truncated || t->partyless || t->sig_unnamed)
+		return 0;
+	/* A block that gave the signal and may not be committed yet. */
+	if (t->block_found) {
+		if ((i = mime_block_id(t)) == MIME_IDS_MAX)
+			return 0;
+		mask |= 1u << i;
+	}
+	for (i = 0; i < t->nids; i++)
+		if ((mask & (1u << i)) != 0) {
+			if (n == max)
+				return 0;
+			ids[n++] = t->ids[i];
+		}
 	return n;
 }
 

@@ -21,6 +21,11 @@
 #   refused.
 #   (l) an attached message whose To: names support@ through a control
 #   byte is refused; (m) a look-alike with the same junk goes out.
+#   (n) a customer writes to sales@ with support@ in Bcc: her headers name
+#   no protected mailbox, and the copy a client saves has no Delivered-To.
+#   Attached whole by support@ for the outside firm, it is refused with
+#   known-message-id, naming her message (original_via=attached); attached
+#   for the customer herself, it goes out.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_leak.sh"
 
@@ -60,19 +65,20 @@ $6
 MSG
 }
 
-# refused NAME FILE: sent from the colleague to partner@fti.example, it is
-# refused, and the decision says attached-message for support@.
+# refused NAME FILE [SIGNAL] [SENDER]: sent from SENDER (default the
+# colleague) to partner@fti.example, it is refused, and the decision
+# ($REFUSED) says SIGNAL (default attached-message) for support@.
+REFUSED=
 refused() {
-	local rec ref
-	send_smtp "$MTA_PORT" colleague@corp.example partner@fti.example "$2"
+	local ref signal=${3:-attached-message}
+	send_smtp "$MTA_PORT" "${4:-colleague@corp.example}" partner@fti.example "$2"
 	check "$1: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
 	ref=$(smtp_ref)
 	wait_for 10 "decision on $1" audit_has id="$ref"
-	rec=$(audit_find id="$ref" | head -n 1)
-	check "$1: signals has attached-message" \
-	    list_has "$(audit_field "$rec" signals)" attached-message
+	REFUSED=$(audit_find id="$ref" | head -n 1)
+	check "$1: signals has $signal" list_has "$(audit_field "$REFUSED" signals)" "$signal"
 	check "$1: mailbox is support@" \
-	    expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+	    expect_eq support@corp.example "$(audit_field "$REFUSED" mailbox)"
 }
 
 b=fwd-b0undary
@@ -215,6 +221,29 @@ sed -e "s/<support/<xsupport/" "$FG_WORK/junk-to.eml" >"$FG_WORK/junk-look.eml"
 forward "$FG_WORK/junk-look-fwd.eml" "Fwd: my invoice" "multipart/mixed; boundary=\"$b\"" "$b" \
     "Content-Type: message/rfc822" "$(cat "$FG_WORK/junk-look.eml")"
 sent_out "enclosed look-alike To: with a control byte" "$FG_WORK/junk-look-fwd.eml"
+
+# (n) support@ received it by Bcc; its correlation record names support@.
+bcc_id="bcc.$(date +%s).$RANDOM@example.net"
+support_receives "Bcc to support@" "$FG_WORK/bcc.eml" customer@example.net "$bcc_id" \
+    "From: Jane Customer <customer@example.net>" "To: Sales <sales@corp.example>" \
+    "Subject: my invoice"
+forward "$FG_WORK/bcc-fwd.eml" "for you" "multipart/mixed; boundary=\"$b\"" "$b" \
+    "Content-Type: message/rfc822" "$(cat "$FG_WORK/bcc.eml")"
+sed -i 's/^From: A Colleague <colleague@corp.example>/From: Customer Service <support@corp.example>/' \
+    "$FG_WORK/bcc-fwd.eml"
+refused "Bcc copy attached for the firm" "$FG_WORK/bcc-fwd.eml" known-message-id \
+    support@corp.example
+check "Bcc copy attached: names her message" \
+    expect_eq "$bcc_id" "$(audit_field "$REFUSED" original_message_id)"
+check "Bcc copy attached: original_via=attached" \
+    expect_eq attached "$(audit_field "$REFUSED" original_via)"
+before=$(sink_rcpt_count customer@example.net)
+sed -e 's/^To: partner@fti.example/To: customer@example.net/' "$FG_WORK/bcc-fwd.eml" \
+    >"$FG_WORK/bcc-back.eml"
+send_smtp "$MTA_PORT" support@corp.example customer@example.net "$FG_WORK/bcc-back.eml"
+check "Bcc copy attached for the customer: accepted" expect_match '^250 ' "$SMTP_REPLY"
+check "Bcc copy attached for the customer: delivered" \
+    wait_for 15 "the copy at the customer" sink_rcpt_is customer@example.net "$((before + 1))"
 check "fwdguard still running" fwdguard_alive
 
 fg_summary

@@ -545,6 +545,21 @@ make_message() {
 	} >"$file"
 }
 
+# support_receives NAME FILE FROM MESSAGE_ID HEADER...: FROM's message
+# (FILE, its headers HEADER... and Message-ID) goes to support@corp.example
+# through $MTA_PORT; checks that it was accepted and that its correlation
+# record reached Redis (fwdguard:msg:MESSAGE_ID).
+support_receives() {
+	local name=$1 file=$2 from=$3 id=$4
+	shift 4
+	make_message "$file" "$@" "Message-ID: <$id>"
+	send_smtp "$MTA_PORT" "$from" support@corp.example "$file"
+	check "$name: mail to support@ accepted" expect_match '^250 ' "$SMTP_REPLY"
+	check "$name: its correlation record is in Redis" \
+	    wait_for 10 "msg: record of $id" fg_corr_exists "$id"
+}
+fg_corr_exists() { [ "$(rcli_raw EXISTS "fwdguard:msg:$1")" = 1 ]; }
+
 # ---------------------------------------------------------------------------
 # fwdguard
 

@@ -24,6 +24,7 @@ static struct policy test_policy = {
 };
 
 #include "policy_fixture.h"
+#include "mime_fixture.h"
 
 static const char *show(const char *s)
 {
@@ -418,24 +419,6 @@ static const struct {
 	{ "multipart without boundary cannot be read", "multipart/mixed",
 	  forward_attached, 0, NULL, NULL, false, true },
 };
-
-/* Feeds body in chunks of step bytes (0: all at once). */
-static struct mime_walk *walk(const char *ctype, const char *body, size_t step)
-{
-	struct mime_walk *w = mime_walk_new(&test_policy, ctype);
-	size_t len = strlen(body), off = 0;
-
-	assert_non_null(w);
-	if (step == 0)
-		step = len;
-	while (off < len) {
-		size_t n = len - off < step ? len - off : step;
-
-		mime_walk_feed(w, body + off, n);
-		off += n;
-	}
-	return w;
-}
 
 static void check_walk(size_t i, bool crlf, size_t step)
 {
