@@ -53,5 +53,8 @@ long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct c
     long long maxlen, char *err, size_t errsize);
 /* The server it is connected to, or NULL (borrowed until the next call on sh). */
 const char *audit_shipper_address(const struct audit_shipper *sh);
+/* Records stored in Redis and the round trips they took (pipelined batches). */
+void audit_shipper_counts(const struct audit_shipper *sh, unsigned long long *records,
+    unsigned long long *round_trips);
 
 #endif

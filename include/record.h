@@ -42,6 +42,14 @@ void record_field(const struct record *r, size_t i, const char **field, const ch
  */
 char *record_encode(const struct record *r, size_t *len);
 
+/*
+ * The same line written into a caller's buffer, for encoding many records
+ * into one: record_encoded_size() bytes are enough (the line's length
+ * plus one); record_encode_to() writes no NUL and returns the length.
+ */
+size_t record_encoded_size(const struct record *r);
+size_t record_encode_to(const struct record *r, char *out);
+
 /* Parses one line (without its '\n'); NULL when it is not a valid record. */
 struct record *record_decode(const char *line, size_t len);
 

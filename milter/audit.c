@@ -209,6 +209,20 @@ void audit_reconfigure(struct audit *a, const struct cfg *c)
 	cfg_unref(old);
 }
 
+/* What group commit and pipelining saved, for the operator and tests/bench/run. */
+static void audit_log_counts(struct audit *a)
+{
+	struct spool_stat st;
+	unsigned long long shipped, trips;
+	spool_stat(a->spool, &st);
+	audit_shipper_counts(a->shipper, &shipped, &trips);
+	if (st.records == 0)
+		return;
+	log_info("audit: spool: %llu records in %llu syncs (%.3f syncs per record); "
+	    "%llu records shipped in %llu round trips", st.records, st.syncs,
+	    (double)st.syncs / (double)st.records, shipped, trips);
+}
+
 void audit_close(struct audit *a)
 {
 	if (a == NULL)
@@ -219,6 +233,7 @@ void audit_close(struct audit *a)
 		pthread_cond_signal(&a->cv);
 		pthread_mutex_unlock(&a->mu);
 		pthread_join(a->thread, NULL);
+		audit_log_counts(a);
 	}
 	audit_shipper_free(a->shipper);
 	spool_close(a->spool);

@@ -36,7 +36,7 @@
 #include "spool.h"
 
 #define SEEN_TTL	"604800"	/* a week: far longer than any outage we replay */
-#define ACK_EVERY	256
+#define BATCH_MAX	256	/* records per round trip, WAIT and cursor move */
 #define ARGV_MAX	(8 + 2 * RECORD_FIELDS_MAX)
 
 static const char ship_script[] =
@@ -69,6 +69,14 @@ struct audit_shipper {
 	char sha[41];		/* of ship_script once loaded on this connection */
 	bool confirm;		/* redis.min_replicas is set: WAIT before each ack */
 	bool wrote;		/* this connection wrote something WAIT can measure */
+	const char *prefix;	/* of the run in progress */
+	unsigned long long records, round_trips;
+};
+
+/* A record read from the spool for the batch being shipped. */
+struct ship_item {
+	struct record *r;
+	bool queued;
 };
 
 struct audit_shipper *audit_shipper_new(void)
@@ -162,6 +170,15 @@ static bool shipper_routing_field(const struct record *r, const char *f)
 	    (strcmp(f, "id") == 0 || strcmp(f, "message_id") == 0 || strcmp(f, "ttl") == 0);
 }
 
+/* Without an id (or a correlation without its message id) a record can never be shipped. */
+static bool shipper_can_ship(const struct record *r)
+{
+	const char *id = record_get(r, "id"), *msgid = record_get(r, "message_id");
+	if (id == NULL || id[0] == '\0')
+		return false;
+	return !shipper_is_correlation(r) || (msgid != NULL && msgid[0] != '\0');
+}
+
 static int shipper_keys(const struct record *r, const char *prefix, struct ship_keys *k)
 {
 	const char *kind = record_get(r, "kind"), *mailbox = record_get(r, "mailbox");
@@ -212,31 +229,38 @@ static int shipper_integer(struct audit_shipper *sh, const char *argv[3], long l
  * after the record in the replication stream: a replica that has it has
  * the record too.  0, or -1 with err set.
  */
-static int shipper_fence(struct audit_shipper *sh, const char *seen, char *err, size_t errsize)
+static int shipper_fence(struct audit_shipper *sh, const struct record *r, char *err,
+    size_t errsize)
 {
 	if (!sh->confirm || sh->wrote)
 		return 0;
+	char *seen;
+	if (asprintf(&seen, "%sseen:%s", sh->prefix, record_get(r, "id")) < 0) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
 	const char *argv[] = { "EXPIRE", seen, SEEN_TTL };
 	long long ignored;
-	if (shipper_integer(sh, argv, &ignored, err, errsize) != 0)
+	int rc = shipper_integer(sh, argv, &ignored, err, errsize);
+	free(seen);
+	if (rc != 0)
 		return -1;
 	sh->wrote = true;
 	return 0;
 }
 
 /*
- * Ships one record.  1 done (added or already there), 0 to skip (it can
- * never be shipped: no id), -1 failure with err set.
+ * Queues the script call of one record on the connection (no round trip).
+ * 1 queued, 0 to skip (it can never be shipped: no id), -1 failure with
+ * err set.
  */
-static int shipper_send(struct audit_shipper *sh, const struct record *r, const char *prefix,
+static int shipper_queue(struct audit_shipper *sh, const struct record *r, const char *prefix,
     long long maxlen, char *err, size_t errsize)
 {
-	const char *id = record_get(r, "id"), *msgid = record_get(r, "message_id");
-	if (id == NULL || id[0] == '\0')
+	if (!shipper_can_ship(r))
 		return 0;
+	const char *id = record_get(r, "id");
 	bool correlation = shipper_is_correlation(r);
-	if (correlation && (msgid == NULL || msgid[0] == '\0'))
-		return 0;
 	struct ship_keys k;
 	if (shipper_keys(r, prefix, &k) != 0) {
 		shipper_keys_free(&k);
@@ -277,39 +301,119 @@ static int shipper_send(struct audit_shipper *sh, const struct record *r, const 
 	size_t len[ARGV_MAX];
 	for (int i = 0; i < argc; i++)
 		len[i] = strlen(argv[i]);
-
-	int rc = -1;
-	for (int attempt = 0; attempt < 2 && rc < 0; attempt++) {
-		redisReply *rep = redis_conn_command(sh->conn, argc, argv, len);
-		if (rep == NULL) {
-			snprintf(err, errsize, "redis: %s", redis_conn_error(sh->conn));
-			audit_shipper_disconnect(sh);
-			break;
-		}
-		if (rep->type == REDIS_REPLY_INTEGER) {
-			rc = 1;
-			if (rep->integer == 1)
-				sh->wrote = true;
-		} else if (rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0 &&
-		    attempt == 0) {
-			/* Script cache flushed or failover to a fresh master. */
-			if (shipper_load_script(sh, err, errsize) != 0) {
-				redis_conn_reply_free(rep);
-				break;
-			}
-			argv[1] = sh->sha;
-		} else {
-			snprintf(err, errsize, "redis: record %s refused: %s", id,
-			    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
-			redis_conn_reply_free(rep);
-			break;
-		}
-		redis_conn_reply_free(rep);
-	}
-	if (rc == 1 && shipper_fence(sh, k.seen, err, errsize) != 0)
-		rc = -1;
+	int rc = redis_conn_send(sh->conn, argc, argv, len);
 	shipper_keys_free(&k);
+	if (rc != 0) {
+		snprintf(err, errsize, "redis: %s", redis_conn_error(sh->conn));
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Reads the reply of one queued record: 1 stored (added or already
+ * there), 2 the script is not loaded (NOSCRIPT), -1 failure with err set.
+ */
+static int shipper_answer(struct audit_shipper *sh, const struct record *r, char *err,
+    size_t errsize)
+{
+	redisReply *rep = redis_conn_reply(sh->conn);
+	if (rep == NULL) {
+		snprintf(err, errsize, "redis: %s", redis_conn_error(sh->conn));
+		return -1;
+	}
+	int rc = 1;
+	if (rep->type == REDIS_REPLY_INTEGER) {
+		if (rep->integer == 1)
+			sh->wrote = true;
+	} else if (rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+		rc = 2;
+	} else {
+		snprintf(err, errsize, "redis: record %s refused: %s", record_get(r, "id"),
+		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+		rc = -1;
+	}
+	redis_conn_reply_free(rep);
 	return rc;
+}
+
+/*
+ * One pass over recs[0..n): every call queued, then every reply read, so
+ * the batch costs one round trip.  Records whose reply was NOSCRIPT are
+ * moved to the front of recs and counted in *again.  The number stored,
+ * or -1 with err set (the connection is then closed: replies may be left
+ * unread on it).
+ */
+static long shipper_pass(struct audit_shipper *sh, struct ship_item *items, size_t n,
+    const char *prefix, long long maxlen, size_t *again, char *err, size_t errsize)
+{
+	size_t queued = 0;
+	long stored = 0;
+	*again = 0;
+	for (size_t i = 0; i < n; i++) {
+		int q = shipper_queue(sh, items[i].r, prefix, maxlen, err, errsize);
+		if (q < 0)
+			goto fail;
+		items[i].queued = q == 1;
+		queued += q == 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!items[i].queued)
+			continue;
+		int a = shipper_answer(sh, items[i].r, err, errsize);
+		if (a < 0)
+			goto fail;
+		if (a == 2) {
+			/* Swapped, not overwritten: the caller frees every record. */
+			struct ship_item t = items[*again];
+			items[(*again)++] = items[i];
+			items[i] = t;
+		} else {
+			stored++;
+		}
+	}
+	sh->round_trips += queued > 0;
+	return stored;
+fail:
+	audit_shipper_disconnect(sh);
+	return -1;
+}
+
+/*
+ * Ships a batch; when the script cache was flushed (or a failover brought
+ * a fresh master) the script is loaded again and the refused records sent
+ * once more.  The number stored, or -1 with err set.
+ */
+static long shipper_batch(struct audit_shipper *sh, struct ship_item *items, size_t n,
+    const char *prefix, long long maxlen, char *err, size_t errsize)
+{
+	long stored = 0;
+	const struct record *first = NULL;
+	for (size_t i = 0; i < n && first == NULL; i++)
+		if (shipper_can_ship(items[i].r))
+			first = items[i].r;
+	for (int attempt = 0; n > 0; attempt++) {
+		size_t again;
+		long got = shipper_pass(sh, items, n, prefix, maxlen, &again, err, errsize);
+		if (got < 0)
+			return -1;
+		stored += got;
+		n = again;
+		if (n == 0)
+			break;
+		if (attempt > 0) {
+			snprintf(err, errsize, "redis: NOSCRIPT right after SCRIPT LOAD");
+			audit_shipper_disconnect(sh);
+			return -1;
+		}
+		if (shipper_load_script(sh, err, errsize) != 0) {
+			audit_shipper_disconnect(sh);
+			return -1;
+		}
+	}
+	if (stored > 0 && first != NULL && shipper_fence(sh, first, err, errsize) != 0)
+		return -1;
+	return stored;
 }
 
 /*
@@ -355,41 +459,66 @@ static int shipper_ack(struct audit_shipper *sh, struct spool *s, const struct c
 	return 0;
 }
 
+/* Reads up to BATCH_MAX records; their count, or -1 with errno on a spool error. */
+static long shipper_fill(struct spool *s, struct ship_item *items)
+{
+	long n = 0;
+	while (n < BATCH_MAX) {
+		struct record *r = spool_next(s);
+		if (r == NULL) {
+			if (errno != 0) {
+				int e = errno;
+				while (n > 0)
+					record_free(items[--n].r);
+				errno = e;
+				return -1;
+			}
+			break;
+		}
+		items[n++].r = r;
+	}
+	return n;
+}
+
 long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct cfg_redis *rc,
     long long maxlen, char *err, size_t errsize)
 {
 	const char *prefix = rc->prefix != NULL ? rc->prefix : "fwdguard:";
-	long shipped = 0, pending = 0;
-	struct record *r;
+	struct ship_item items[BATCH_MAX];
+	long shipped = 0, n;
 
 	sh->confirm = rc->min_replicas > 0;
-	while ((r = spool_next(s)) != NULL) {
-		if (shipper_connect(sh, rc, err, errsize) != 0) {
-			record_free(r);
+	sh->prefix = prefix;
+	while ((n = shipper_fill(s, items)) > 0) {
+		long got = -1;
+		if (shipper_connect(sh, rc, err, errsize) == 0)
+			got = shipper_batch(sh, items, (size_t)n, prefix, maxlen, err, errsize);
+		/* shipper_batch reorders items: free all n of them. */
+		for (long i = 0; i < n; i++)
+			record_free(items[i].r);
+		if (got < 0) {
 			spool_rewind(s);
 			return -1;
 		}
-		int ok = shipper_send(sh, r, prefix, maxlen, err, errsize);
-		record_free(r);
-		if (ok < 0) {
-			spool_rewind(s);
+		shipped += got;
+		sh->records += got;
+		/* WAIT and the cursor come after the whole batch's replies. */
+		if (shipper_ack(sh, s, rc, err, errsize) != 0)
 			return -1;
-		}
-		shipped += ok;
-		if (++pending >= ACK_EVERY) {
-			if (shipper_ack(sh, s, rc, err, errsize) != 0)
-				return -1;
-			pending = 0;
-		}
 	}
-	if (errno != 0) {
+	if (n < 0) {
 		snprintf(err, errsize, "spool: %s", strerror(errno));
 		spool_rewind(s);
 		return -1;
 	}
-	if (pending > 0 && shipper_ack(sh, s, rc, err, errsize) != 0)
-		return -1;
 	return shipped;
+}
+
+void audit_shipper_counts(const struct audit_shipper *sh, unsigned long long *records,
+    unsigned long long *round_trips)
+{
+	*records = sh != NULL ? sh->records : 0;
+	*round_trips = sh != NULL ? sh->round_trips : 0;
 }
 
 const char *audit_shipper_address(const struct audit_shipper *sh)

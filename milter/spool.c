@@ -369,23 +369,25 @@ static int spool_batch_append(struct spool_batch *b, const char *line, size_t le
 	return 0;
 }
 
-/* Encodes recs into one buffer; NULL with errno on failure. */
+/* Encodes recs into one buffer, one allocation for all; NULL with errno on failure. */
 static char *spool_encode_all(struct record *const *recs, size_t n, size_t *total)
 {
-	struct spool_batch tmp = { 0 };
+	size_t need = 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t len;
-		char *line = recs[i] != NULL ? record_encode(recs[i], &len) : NULL;
-		if (line == NULL || spool_batch_append(&tmp, line, len) != 0) {
-			free(line);
-			free(tmp.buf);
-			errno = recs[i] != NULL ? ENOMEM : EINVAL;
+		if (recs[i] == NULL) {
+			errno = EINVAL;
 			return NULL;
 		}
-		free(line);
+		need += record_encoded_size(recs[i]);
 	}
-	*total = tmp.len;
-	return tmp.buf;
+	char *buf = malloc(need);
+	if (buf == NULL)
+		return NULL;
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += record_encode_to(recs[i], buf + len);
+	*total = len;
+	return buf;
 }
 
 /* Leader duty, entered and left with the mutex held. */

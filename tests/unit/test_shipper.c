@@ -42,6 +42,12 @@ static struct fake {
 	bool wait_error;		/* WAIT answers an error reply */
 	bool wait_drops;		/* the connection breaks during WAIT */
 	int opens;
+	bool noscript;			/* EVALSHA answers NOSCRIPT until SCRIPT LOAD */
+	bool refuse_r1;			/* the script refuses the record with id r1 */
+	redisReply *pending[STORED_MAX];	/* pipelined replies not read yet */
+	int npending, nread;
+	int round_trips;		/* first reply read after commands were queued */
+	bool sending;
 	char log[LOG_MAX][96];		/* "EVALSHA <seen key>", "WAIT 1 250", ... */
 	int nlog;
 	char stored[STORED_MAX][64];	/* seen keys: what Redis holds */
@@ -83,6 +89,8 @@ static long long fake_store(const char *seen)
 	return 1;
 }
 
+void redis_conn_reply_free(void *reply);
+
 struct redis_conn *redis_conn_open(const struct cfg_redis *rc, char *err, size_t errsize)
 {
 	(void)rc;
@@ -95,6 +103,10 @@ struct redis_conn *redis_conn_open(const struct cfg_redis *rc, char *err, size_t
 void redis_conn_close(struct redis_conn *c)
 {
 	(void)c;
+	/* Replies left unread on a closed connection are gone. */
+	for (int i = fake.nread; i < fake.npending; i++)
+		redis_conn_reply_free(fake.pending[i]);
+	fake.nread = fake.npending = 0;
 }
 
 void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, const size_t *argvlen)
@@ -102,10 +114,17 @@ void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, cons
 	(void)argvlen;
 	assert_ptr_equal(c, &fake.conn);
 	fake_log(argc, argv);
-	if (strcmp(argv[0], "SCRIPT") == 0)
+	if (strcmp(argv[0], "SCRIPT") == 0) {
+		fake.noscript = false;
 		return fake_reply(REDIS_REPLY_STRING, 0, SCRIPT_SHA);
-	if (strcmp(argv[0], "EVALSHA") == 0)
+	}
+	if (strcmp(argv[0], "EVALSHA") == 0) {
+		if (fake.noscript)
+			return fake_reply(REDIS_REPLY_ERROR, 0, "NOSCRIPT No matching script.");
+		if (fake.refuse_r1 && strcmp(argv[3], "fwdguard:seen:r1") == 0)
+			return fake_reply(REDIS_REPLY_ERROR, 0, "WRONGTYPE Operation against a key");
 		return fake_reply(REDIS_REPLY_INTEGER, fake_store(argv[3]), NULL);
+	}
 	if (strcmp(argv[0], "EXPIRE") == 0)
 		return fake_reply(REDIS_REPLY_INTEGER, 1, NULL);
 	if (strcmp(argv[0], "WAIT") == 0) {
@@ -118,6 +137,28 @@ void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, cons
 		    n < fake.nanswers ? fake.answers[n] : fake.replicas, NULL);
 	}
 	return fake_reply(REDIS_REPLY_ERROR, 0, "ERR unknown command");
+}
+
+/* Pipelining: the reply is computed when queued, handed out in order. */
+int redis_conn_send(struct redis_conn *c, int argc, const char **argv, const size_t *argvlen)
+{
+	assert_true(fake.npending < STORED_MAX);
+	fake.sending = true;
+	fake.pending[fake.npending++] = redis_conn_command(c, argc, argv, argvlen);
+	return 0;
+}
+
+void *redis_conn_reply(struct redis_conn *c)
+{
+	assert_ptr_equal(c, &fake.conn);
+	assert_true(fake.nread < fake.npending);
+	if (fake.sending)
+		fake.round_trips++;
+	fake.sending = false;
+	void *r = fake.pending[fake.nread++];
+	if (fake.nread == fake.npending)
+		fake.nread = fake.npending = 0;
+	return r;
 }
 
 void redis_conn_reply_free(void *reply)
@@ -346,6 +387,69 @@ static void test_wait_never_unbounded(void **state)
 	assert_true(fake_find("WAIT 1 1", 0) >= 0);
 }
 
+/* A batch is one round trip: every call queued before any reply is read. */
+static void test_batch_is_one_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	commit(f, 0, 100);
+	assert_int_equal(ship(f), 100);
+	assert_int_equal(fake_count("EVALSHA"), 100);
+	assert_int_equal(fake.round_trips, 1);
+	assert_int_equal(fake_count("SCRIPT"), 1);
+	assert_int_equal(acked(f), 100);
+	/* In spool order. */
+	for (int i = 0; i < 100; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "fwdguard:seen:r%d", i);
+		assert_string_equal(fake.stored[i], want);
+	}
+	unsigned long long recs, trips;
+	audit_shipper_counts(f->sh, &recs, &trips);
+	assert_int_equal(recs, 100);
+	assert_int_equal(trips, 1);
+
+	/* 300 records: two batches, one WAIT-free ack each. */
+	commit(f, 100, 400);
+	assert_int_equal(ship(f), 300);
+	assert_int_equal(fake.round_trips, 3);
+	assert_int_equal(acked(f), 400);
+	/* The script is loaded once per connection, not per record. */
+	assert_int_equal(fake_count("SCRIPT"), 1);
+}
+
+/* A flushed script cache: loaded again, the refused records sent again, each stored once. */
+static void test_noscript_reloads_and_resends(void **state)
+{
+	struct fixture *f = *state;
+	commit(f, 0, 2);
+	assert_int_equal(ship(f), 2);
+	fake.noscript = true;
+	commit(f, 2, 12);
+	assert_int_equal(ship(f), 10);
+	assert_int_equal(fake_count("SCRIPT"), 2);
+	assert_int_equal(fake_count("EVALSHA"), 2 + 10 + 10);
+	assert_int_equal(fake.nstored, 12);
+	assert_int_equal(acked(f), 12);
+	assert_int_equal(fake.opens, 1);
+}
+
+/* One refused record fails the batch: nothing of it is acknowledged, a retry stores each once. */
+static void test_refused_record_keeps_batch(void **state)
+{
+	struct fixture *f = *state;
+	fake.refuse_r1 = true;
+	commit(f, 0, 5);
+	assert_int_equal(ship(f), -1);
+	assert_non_null(strstr(f->err, "record r1 refused: WRONGTYPE"));
+	assert_int_equal(acked(f), 0);
+	assert_int_equal(spool_backlog(f->spool), 5);
+	fake.refuse_r1 = false;
+	assert_int_equal(ship(f), 5);
+	assert_int_equal(acked(f), 5);
+	assert_int_equal(fake.nstored, 5);
+	assert_int_equal(fake.opens, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +460,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fence_after_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_per_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_never_unbounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_is_one_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_noscript_reloads_and_resends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_record_keeps_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
