@@ -62,6 +62,13 @@ struct spool_stat {
 };
 void spool_stat(struct spool *s, struct spool_stat *out);
 
+/*
+ * For tests: hook(arg) runs in the leader before each batch's write and
+ * sync, outside the spool's lock, so a test can hold a batch back while
+ * other writers queue behind it.  NULL clears it.
+ */
+void spool_set_sync_hook(struct spool *s, void (*hook)(void *), void *arg);
+
 /* Journal size that starts a new journal file (default 16 MiB); for tests and tuning. */
 void spool_set_rotate_size(struct spool *s, size_t bytes);
 

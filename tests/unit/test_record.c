@@ -236,6 +236,50 @@ static void test_decode_accepts_lowercase_hex(void **state)
 	record_free(r);
 }
 
+/*
+ * Fields live in one buffer per record: replacing values (shorter, longer,
+ * taken from the record itself) keeps every other field intact, and the
+ * encoding says exactly what the fields say.
+ */
+static void test_replaced_values_keep_the_others(void **state)
+{
+	(void)state;
+	char big[RECORD_VALUE_MAX + 1];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	struct record *r = record_new("decision");
+	assert_non_null(r);
+	assert_int_equal(record_set(r, "id", "abc"), 0);
+	assert_int_equal(record_set(r, "mailbox", "support@corp.example"), 0);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(record_set(r, "note", i % 2 ? big : "short"), 0);
+		assert_int_equal(record_set(r, "copy", record_get(r, "mailbox")), 0);
+	}
+	assert_int_equal(record_set(r, "id", record_get(r, "note")), 0);
+	assert_int_equal(record_count(r), 5);
+	assert_string_equal(record_get(r, "mailbox"), "support@corp.example");
+	assert_string_equal(record_get(r, "copy"), "support@corp.example");
+	assert_int_equal(strlen(record_get(r, "note")), RECORD_VALUE_MAX);
+	assert_string_equal(record_get(r, "id"), record_get(r, "note"));
+
+	size_t len, need = record_encoded_size(r);
+	char *line = record_encode(r, &len);
+	assert_non_null(line);
+	assert_int_equal(len + 1, need);
+	struct record *back = record_decode(line, len - 1);
+	assert_non_null(back);
+	for (size_t i = 0; i < record_count(r); i++) {
+		const char *f1, *v1, *f2, *v2;
+		record_field(r, i, &f1, &v1);
+		record_field(back, i, &f2, &v2);
+		assert_string_equal(f1, f2);
+		assert_string_equal(v1, v2);
+	}
+	free(line);
+	record_free(back);
+	record_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines_refused),
 		cmocka_unit_test(test_overlong_encoded_value_refused),
 		cmocka_unit_test(test_decode_accepts_lowercase_hex),
+		cmocka_unit_test(test_replaced_values_keep_the_others),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -311,6 +312,98 @@ static void test_concurrent_commits_share_syncs(void **state)
 	spool_close(s);
 }
 
+/* Holds the first batch back until every writer has queued its records. */
+struct hold {
+	struct spool *s;
+	unsigned long long want;	/* commits queued before the first write */
+	int calls;
+	bool timed_out;
+};
+
+static void hold_first_batch(void *arg)
+{
+	struct hold *h = arg;
+	if (h->calls++ > 0)
+		return;
+	for (int i = 0; i < 10000; i++) {	/* bounded: 10 s at most */
+		struct spool_stat st;
+		spool_stat(h->s, &st);
+		if (st.commits >= h->want)
+			return;
+		usleep(1000);
+	}
+	h->timed_out = true;
+}
+
+struct batch_writer {
+	struct spool *s;
+	int tid;
+	int failures;
+};
+
+static void *batch_writer(void *p)
+{
+	struct batch_writer *a = p;
+	struct record *recs[3];
+	char id[32];
+	for (int i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "t%02d-%04d", a->tid, i);
+		recs[i] = make_rec(id);
+	}
+	if (spool_commit(a->s, recs, 3) != 0)
+		a->failures++;
+	for (int i = 0; i < 3; i++)
+		record_free(recs[i]);
+	return NULL;
+}
+
+/*
+ * Group commit, without relying on timing: the first leader is held until
+ * every other writer queued behind it, so all of those share one sync.
+ * N writers, two syncs; every record durable, each commit's in its order.
+ */
+static void test_queued_writers_share_one_sync(void **state)
+{
+	enum { THREADS = 8 };
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	struct hold h = { .s = s, .want = THREADS };
+	spool_set_sync_hook(s, hold_first_batch, &h);
+	pthread_t th[THREADS];
+	struct batch_writer args[THREADS];
+	for (int t = 0; t < THREADS; t++) {
+		args[t] = (struct batch_writer){ .s = s, .tid = t };
+		assert_int_equal(pthread_create(&th[t], NULL, batch_writer, &args[t]), 0);
+	}
+	for (int t = 0; t < THREADS; t++) {
+		pthread_join(th[t], NULL);
+		assert_int_equal(args[t].failures, 0);
+	}
+	assert_false(h.timed_out);
+	struct spool_stat st;
+	spool_stat(s, &st);
+	if (st.records != 3 * THREADS || st.syncs != 2 || h.calls != 2)
+		fail_msg("got %llu records in %llu syncs (%d batches), want %d in 2", st.records,
+		    st.syncs, h.calls, 3 * THREADS);
+	spool_set_sync_hook(s, NULL, NULL);
+
+	int seen[THREADS] = { 0 };
+	struct record *r;
+	while ((r = spool_next(s)) != NULL) {
+		int t, i;
+		if (sscanf(record_get(r, "id"), "t%d-%d", &t, &i) != 2 || t < 0 || t >= THREADS)
+			fail_msg("unexpected id %s", record_get(r, "id"));
+		if (i != seen[t])
+			fail_msg("thread %d: got record %d, want %d", t, i, seen[t]);
+		seen[t]++;
+		record_free(r);
+	}
+	for (int t = 0; t < THREADS; t++)
+		if (seen[t] != 3)
+			fail_msg("thread %d: got %d records back, want 3", t, seen[t]);
+	spool_close(s);
+}
+
 static void test_torn_last_line_is_ignored(void **state)
 {
 	struct fixture *f = *state;
@@ -495,6 +588,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_fails_where_nothing_can_be_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_fails_when_directory_vanishes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_fails_when_write_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queued_writers_share_one_sync, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
