@@ -59,6 +59,7 @@ struct correlate {
 	pthread_mutex_t cache_mu;	/* guards the ring */
 	struct correlate_cached *ring[CORRELATE_CACHE_SIZE];
 	size_t head;			/* next slot to (re)use */
+	size_t probes;			/* entries of the ring with a probe mark */
 };
 
 static struct correlate *correlate_process;
@@ -242,16 +243,21 @@ correlate_remember(struct correlate *k, const struct correlate_entry *e)
 		return;
 	h = correlate_hash(slot->data);
 	pthread_mutex_lock(&k->cache_mu);
+	if (k->ring[k->head] != NULL && k->ring[k->head]->probe)
+		k->probes--;
 	free(k->ring[k->head]);
 	k->ring[k->head] = slot;
-	/* A probe mark never goes away, as in Redis where HSET only adds. */
-	for (i = 0; i < CORRELATE_CACHE_SIZE; i++) {
+	/* A probe mark never goes away, as in Redis where HSET only adds.
+	 * Marks are rare: without one in the ring, every message would
+	 * still pay a scan of the whole ring under the lock. */
+	for (i = 0; k->probes > 0 && !slot->probe && i < CORRELATE_CACHE_SIZE; i++) {
 		const struct correlate_cached *o = k->ring[i];
 
 		if (o != NULL && o != slot && o->hash == h &&
 		    strcmp(o->data, slot->data) == 0 && o->probe)
 			slot->probe = true;
 	}
+	k->probes += slot->probe;
 	slot->hash = h;
 	slot->conv_hash = correlate_hash(slot->conversation);
 	slot->added = (time_t)(correlate_now_ms() / 1000);
@@ -447,13 +453,37 @@ correlate_deadline(struct timespec *ts, double seconds)
 	}
 }
 
+/*
+ * A pooled connection, locked for the caller: a free one if any, else the
+ * next in turn, waited for up to timeout.  A slot's lock is held across its
+ * round trip (a connection serves one thread at a time), so a lookup never
+ * queues behind a busy slot while another is idle.  NULL on timeout.
+ */
+static struct correlate_slot *
+correlate_slot_take(struct correlate *k, double timeout)
+{
+	unsigned first = __atomic_fetch_add(&k->next, 1, __ATOMIC_RELAXED);
+	struct timespec until;
+	unsigned i;
+
+	for (i = 0; i < CORRELATE_POOL; i++) {
+		struct correlate_slot *s = &k->pool[(first + i) % CORRELATE_POOL];
+
+		if (pthread_mutex_trylock(&s->mu) == 0)
+			return s;
+	}
+	correlate_deadline(&until, timeout);
+	if (pthread_mutex_timedlock(&k->pool[first % CORRELATE_POOL].mu, &until) != 0)
+		return NULL;
+	return &k->pool[first % CORRELATE_POOL];
+}
+
 /* The batch in Redis: one wait for a connection, one round trip. */
 static void
 correlate_redis(struct correlate *k, const struct correlate_ask *asks, size_t n,
     struct correlate_entry *out, enum correlate_status *st)
 {
 	struct correlate_slot *s;
-	struct timespec until;
 	struct cfg *c;
 	unsigned gen;
 	char err[256];
@@ -465,9 +495,8 @@ correlate_redis(struct correlate *k, const struct correlate_ask *asks, size_t n,
 	gen = k->gen;
 	pthread_mutex_unlock(&k->cfg_mu);
 
-	s = &k->pool[__atomic_fetch_add(&k->next, 1, __ATOMIC_RELAXED) % CORRELATE_POOL];
-	correlate_deadline(&until, c->redis.timeout);
-	if (pthread_mutex_timedlock(&s->mu, &until) != 0) {
+	s = correlate_slot_take(k, c->redis.timeout);
+	if (s == NULL) {
 		cfg_unref(c);
 		return;
 	}
