@@ -4,7 +4,7 @@
 # less trusted user planted, and what reaches a terminal cannot drive it:
 #   - fwdguard -P refuses a pid file that is a symbolic link or a hard link;
 #   - fwdguard-audit replay, run as root on a spool owned by the daemon's
-#     user, works as that user: a cursor.tmp symlink planted in the spool
+#     user, works as that user: a cursor symlink planted in the spool
 #     does not truncate its target, and the cursor stays the owner's;
 #   - fwdguard-audit search shows C1 controls, bidi overrides and bytes that
 #     are not UTF-8 as '?' in the table and as \u escapes in --json.
@@ -76,10 +76,10 @@ rm -rf "$SPOOL"
 "$WRITER" "$SPOOL" 0 5 1 >/dev/null
 chown -R "$USER_NAME:" "$SPOOL"
 chmod 750 "$SPOOL"
-ln -s "$VICTIM" "$SPOOL/cursor.tmp"
+ln -s "$VICTIM" "$SPOOL/cursor"
 out=$("$AUDIT" -c "$CONF" replay 2>&1)
 check "replay as root ships the records" expect_eq "replayed 5 records" "$out"
-check "... without truncating the target of a planted cursor.tmp link" victim_intact
+check "... without truncating the target of a planted cursor link" victim_intact
 owner=$(stat -c %U "$SPOOL/cursor" 2>/dev/null)
 check "... and the cursor belongs to the spool's owner" expect_eq "$USER_NAME" "$owner"
 

@@ -192,40 +192,58 @@ static void test_cursor_survives_reopen(void **state)
 	spool_close(s);
 }
 
-/*
- * A link planted as cursor.tmp (the spool directory belongs to the daemon's
- * user, a tool may run as root) is replaced, never written through.
- */
-static void test_planted_cursor_link_is_not_followed(void **state)
+static void write_victim(const char *victim)
 {
-	struct fixture *f = *state;
-	char victim[128], link[128], buf[16] = "";
-	snprintf(victim, sizeof(victim), "%s.victim", f->dir);
-	snprintf(link, sizeof(link), "%s/cursor.tmp", f->dir);
 	FILE *v = fopen(victim, "w");
 	assert_non_null(v);
 	fputs("precious", v);
 	fclose(v);
-	char *abs = realpath(victim, NULL);
-	assert_non_null(abs);
-	assert_int_equal(symlink(abs, link), 0);
-	free(abs);
+}
 
-	struct spool *s = open_ok(f->dir);
-	commit_ids(s, 0, 2);
-	expect_ids(s, 0, 2);
-	assert_int_equal(spool_ack(s), 0);
-	spool_close(s);
-
-	v = fopen(victim, "r");
+static void expect_victim_intact(const char *victim)
+{
+	char buf[16] = "";
+	FILE *v = fopen(victim, "r");
 	assert_non_null(v);
 	assert_non_null(fgets(buf, sizeof(buf), v));
 	fclose(v);
 	remove(victim);
 	assert_string_equal(buf, "precious");
-	s = open_ok(f->dir);
-	expect_ids(s, 2, 2);
-	spool_close(s);
+}
+
+/*
+ * A link planted as the cursor (the spool directory belongs to the
+ * daemon's user, a tool may run as root) is replaced, never written
+ * through: a symbolic link, or a hard link to a file elsewhere.
+ */
+static void test_planted_cursor_link_is_not_followed(void **state)
+{
+	struct fixture *f = *state;
+	char victim[128], planted[128];
+	snprintf(victim, sizeof(victim), "%s.victim", f->dir);
+	snprintf(planted, sizeof(planted), "%s/cursor", f->dir);
+	for (int hard = 0; hard < 2; hard++) {
+		write_victim(victim);
+		remove(planted);
+		if (hard) {
+			assert_int_equal(link(victim, planted), 0);
+		} else {
+			char *abs = realpath(victim, NULL);
+			assert_non_null(abs);
+			assert_int_equal(symlink(abs, planted), 0);
+			free(abs);
+		}
+		struct spool *s = open_ok(f->dir);
+		commit_ids(s, 2 * hard, 2 * hard + 2);
+		/* A link in the cursor's place is no cursor: reading starts over. */
+		expect_ids(s, 0, 2 * hard + 2);
+		assert_int_equal(spool_ack(s), 0);
+		spool_close(s);
+		expect_victim_intact(victim);
+		s = open_ok(f->dir);
+		expect_ids(s, 2 * hard + 2, 2 * hard + 2);
+		spool_close(s);
+	}
 }
 
 static void test_reopen_appends_to_the_last_journal(void **state)
