@@ -261,6 +261,26 @@ static void test_reopen_appends_to_the_last_journal(void **state)
 	spool_close(s);
 }
 
+/* Every record "tTT-IIII" is there once, each thread's in its own order. */
+static void expect_threads_in_order(struct spool *s, int threads, int each)
+{
+	int seen[64] = { 0 };
+	struct record *r;
+	assert_true(threads <= 64);
+	while ((r = spool_next(s)) != NULL) {
+		int t, i;
+		if (sscanf(record_get(r, "id"), "t%d-%d", &t, &i) != 2 || t < 0 || t >= threads)
+			fail_msg("unexpected id %s", record_get(r, "id"));
+		if (i != seen[t])
+			fail_msg("thread %d: got record %d, want %d", t, i, seen[t]);
+		seen[t]++;
+		record_free(r);
+	}
+	for (int t = 0; t < threads; t++)
+		if (seen[t] != each)
+			fail_msg("thread %d: got %d records back, want %d", t, seen[t], each);
+}
+
 struct worker_arg {
 	struct spool *s;
 	int tid;
@@ -312,21 +332,7 @@ static void test_concurrent_commits_share_syncs(void **state)
 		fail_msg("got %llu syncs for %llu records, want fewer syncs than records",
 		    st.syncs, st.records);
 
-	/* Every record is there once, each thread's in its own order. */
-	int seen[THREADS] = { 0 };
-	struct record *r;
-	while ((r = spool_next(s)) != NULL) {
-		int t, i;
-		if (sscanf(record_get(r, "id"), "t%d-%d", &t, &i) != 2 || t < 0 || t >= THREADS)
-			fail_msg("unexpected id %s", record_get(r, "id"));
-		if (i != seen[t])
-			fail_msg("thread %d: got record %d, want %d", t, i, seen[t]);
-		seen[t]++;
-		record_free(r);
-	}
-	for (int t = 0; t < THREADS; t++)
-		if (seen[t] != EACH)
-			fail_msg("thread %d: got %d records back, want %d", t, seen[t], EACH);
+	expect_threads_in_order(s, THREADS, EACH);
 	spool_close(s);
 }
 
@@ -405,20 +411,7 @@ static void test_queued_writers_share_one_sync(void **state)
 		    st.syncs, h.calls, 3 * THREADS);
 	spool_set_sync_hook(s, NULL, NULL);
 
-	int seen[THREADS] = { 0 };
-	struct record *r;
-	while ((r = spool_next(s)) != NULL) {
-		int t, i;
-		if (sscanf(record_get(r, "id"), "t%d-%d", &t, &i) != 2 || t < 0 || t >= THREADS)
-			fail_msg("unexpected id %s", record_get(r, "id"));
-		if (i != seen[t])
-			fail_msg("thread %d: got record %d, want %d", t, i, seen[t]);
-		seen[t]++;
-		record_free(r);
-	}
-	for (int t = 0; t < THREADS; t++)
-		if (seen[t] != 3)
-			fail_msg("thread %d: got %d records back, want 3", t, seen[t]);
+	expect_threads_in_order(s, THREADS, 3);
 	spool_close(s);
 }
 
