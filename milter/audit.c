@@ -9,11 +9,6 @@
  * kick, and logs only the transitions: one line when shipping starts to
  * fail, one when it works again.
  *
- * After a round that shipped something the thread lingers SHIP_LINGER_MS
- * before the next one, kicks or not: under load a round then ships the
- * records of many commits in one pipelined batch (one round trip, one
- * cursor move) instead of one record per kick.
- *
  * The thread holds its own reference to the config snapshot it ships with,
  * so audit_reconfigure() never frees settings in use.
  */
@@ -30,7 +25,13 @@
 #include "spool.h"
 
 #define SHIP_INTERVAL_MS	1000
-#define SHIP_LINGER_MS		10	/* after a round, let the next batch fill */
+/*
+ * After a round that shipped something the thread lingers this long before
+ * the next one, kicks or not: under load a round then ships the records of
+ * many commits in one pipelined batch (one round trip, one cursor move)
+ * instead of one record per kick.
+ */
+#define SHIP_LINGER_MS		10
 #define BACKOFF_FIRST_MS	250
 #define BACKOFF_MAX_MS		5000
 
@@ -46,6 +47,7 @@ struct audit {
 	bool kicked;
 	bool reconfigured;
 	bool stop;
+	bool linger;			/* the last round shipped something */
 };
 
 static struct timespec audit_deadline(long ms)
@@ -63,9 +65,9 @@ static struct timespec audit_deadline(long ms)
 
 /* Waits for a kick, a stop or the interval (mutex held).  A kick does not
  * cut a back-off short: commits keep coming while Redis is down. */
-static void audit_wait(struct audit *a, long ms, bool backing_off, bool linger)
+static void audit_wait(struct audit *a, long ms, bool backing_off)
 {
-	if (linger) {
+	if (a->linger && !backing_off) {
 		struct timespec until = audit_deadline(SHIP_LINGER_MS);
 		while (!a->stop)
 			if (pthread_cond_timedwait(&a->cv, &a->mu, &until) == ETIMEDOUT)
@@ -103,19 +105,19 @@ static void *audit_thread(void *arg)
 {
 	struct audit *a = arg;
 	bool down = false;
-	long backoff = 0, n = 0;
+	long backoff = 0;
 	char err[512], master[320] = "";
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
-		audit_wait(a, backoff > 0 ? backoff : SHIP_INTERVAL_MS, backoff > 0, n > 0);
+		audit_wait(a, backoff > 0 ? backoff : SHIP_INTERVAL_MS, backoff > 0);
 		bool stopping = a->stop, reconf = a->reconfigured;
 		struct cfg *c = cfg_ref(a->cfg);
 		a->reconfigured = false;
 		pthread_mutex_unlock(&a->mu);
 
 		err[0] = '\0';
-		n = audit_round(a, c, reconf, err, sizeof(err));
+		long n = audit_round(a, c, reconf, err, sizeof(err));
 		if (n >= 0)
 			audit_log_master(a->shipper, &c->redis, master, sizeof(master));
 		cfg_unref(c);
@@ -134,6 +136,7 @@ static void *audit_thread(void *arg)
 		}
 
 		pthread_mutex_lock(&a->mu);
+		a->linger = n > 0;
 		if (stopping)
 			break;
 	}
