@@ -40,6 +40,7 @@
 
 #define JOURNAL_PREFIX	"journal-"
 #define ROTATE_DEFAULT	(16 * 1024 * 1024)
+#define CURSOR_WIDTH	42	/* bytes of every cursor written, '\n' included */
 #define RBUF_CAP	(256 * 1024)	/* longer than any line the encoder makes */
 
 struct spool_batch {
@@ -535,7 +536,7 @@ static int spool_cursor_create(struct spool *s, const char *buf, size_t len)
 }
 
 /*
- * Records "<seq> <offset>" in fixed width, written over the old one in
+ * Records "<seq> <offset>" in a fixed width, written over the old one in
  * place: no new inode and no sync per shipping round (both showed in the
  * profile, competing with the journal's fdatasync).  The cursor is a hint:
  * a crash that loses or tears its last move only re-ships records that
@@ -543,8 +544,13 @@ static int spool_cursor_create(struct spool *s, const char *buf, size_t len)
  */
 static int spool_cursor_save(struct spool *s, uint64_t seq, off_t off)
 {
+	/* "<seq> <offset>", padded with spaces to a fixed width so that a
+	 * shorter cursor covers a longer one whole; readers split on blanks. */
 	char buf[64];
-	int len = snprintf(buf, sizeof(buf), "%020" PRIu64 " %020lld\n", seq, (long long)off);
+	int len = CURSOR_WIDTH;
+	int n = snprintf(buf, sizeof(buf), "%" PRIu64 " %lld", seq, (long long)off);
+	memset(buf + n, ' ', (size_t)(len - 1 - n));	/* n <= 40: 20 + 1 + 19 digits */
+	buf[len - 1] = '\n';
 	struct stat st;
 	int fd = openat(s->dirfd, "cursor", O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
@@ -552,8 +558,8 @@ static int spool_cursor_save(struct spool *s, uint64_t seq, off_t off)
 			close(fd);
 		return spool_cursor_create(s, buf, (size_t)len);
 	}
-	/* Every cursor this code writes is len bytes; an older, shorter
-	 * one is covered whole. */
+	/* Every cursor this code writes is len bytes; an older one (a line
+	 * of at most 41) is covered whole. */
 	if (pwrite(fd, buf, (size_t)len, 0) != len) {
 		int e = errno != 0 ? errno : EIO;
 		close(fd);

@@ -261,6 +261,41 @@ static void test_reopen_appends_to_the_last_journal(void **state)
 	spool_close(s);
 }
 
+/*
+ * The cursor file is "<seq> <offset>" padded to one fixed width, so that
+ * rewriting it in place never leaves a longer old one's tail behind; shell
+ * and Python readers split it on blanks.
+ */
+static void test_cursor_is_two_numbers_in_fixed_width(void **state)
+{
+	struct fixture *f = *state;
+	char path[512], journal[512], buf[128] = "";
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/cursor", f->dir);
+	struct spool *s = open_ok(f->dir);
+	for (int round = 0; round < 2; round++) {
+		commit_ids(s, 3 * round, 3 * round + 3);
+		expect_ids(s, 3 * round, 3 * round + 3);
+		assert_int_equal(spool_ack(s), 0);
+		newest_journal(f->dir, journal, sizeof(journal));
+		assert_int_equal(stat(journal, &st), 0);
+		FILE *c = fopen(path, "r");
+		assert_non_null(c);
+		size_t n = fread(buf, 1, sizeof(buf) - 1, c);
+		fclose(c);
+		buf[n] = '\0';
+		unsigned long long seq;
+		long long off;
+		char nl;
+		assert_int_equal(n, 42);
+		assert_int_equal(sscanf(buf, "%llu %lld %c", &seq, &off, &nl), 2);
+		assert_int_equal(seq, 1);
+		assert_int_equal(off, (long long)st.st_size);
+		assert_int_equal(buf[41], '\n');
+	}
+	spool_close(s);
+}
+
 /* Every record "tTT-IIII" is there once, each thread's in its own order. */
 static void expect_threads_in_order(struct spool *s, int threads, int each)
 {
@@ -600,6 +635,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_fails_when_directory_vanishes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_fails_when_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_writers_share_one_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_is_two_numbers_in_fixed_width, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
