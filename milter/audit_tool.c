@@ -36,7 +36,14 @@
 #include "spool.h"
 
 #define EXIT_USAGE	2
-#define PAGE		500
+/*
+ * XRANGE pages: the first is small, for a search that stops at its limit;
+ * each full page doubles the next one, up to PAGE_MAX, so that a walk over
+ * millions of entries costs few round trips while one reply (the only
+ * thing held besides the report's groups) stays a few tens of MB.
+ */
+#define PAGE_FIRST	500
+#define PAGE_MAX	10000
 
 static const char usage_text[] =
     "usage: fwdguard-audit [-c FILE] COMMAND [OPTIONS]\n"
@@ -215,12 +222,13 @@ static void tool_id_bound(char *buf, size_t size, long long ms, const char *open
 static int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bool reverse,
     bool (*fn)(void *ctx, const struct view_entry *e), void *ctx)
 {
-	char lo[64], hi[64], count[16];
+	char lo[64], hi[64], count[24];
+	long page = PAGE_FIRST;
 	tool_id_bound(lo, sizeof(lo), q->since_ms, "-", false);
 	tool_id_bound(hi, sizeof(hi), q->until_ms, "+", true);
-	snprintf(count, sizeof(count), "%d", PAGE);
 
 	for (;;) {
+		snprintf(count, sizeof(count), "%ld", page);
 		const char *argv[] = { reverse ? "XREVRANGE" : "XRANGE", key,
 		    reverse ? hi : lo, reverse ? lo : hi, "COUNT", count };
 		size_t len[6];
@@ -234,7 +242,7 @@ static int query_walk(struct redis_conn *rc, const char *key, const struct query
 			redis_conn_reply_free(r);
 			return -1;
 		}
-		bool more = r->elements == PAGE;
+		bool more = r->elements == (size_t)page;
 		for (size_t i = 0; i < r->elements; i++) {
 			struct view_entry e;
 			if (view_entry_from_reply(r->element[i], &e) != 0)
@@ -249,6 +257,8 @@ static int query_walk(struct redis_conn *rc, const char *key, const struct query
 		redis_conn_reply_free(r);
 		if (!more)
 			return 0;
+		if (page < PAGE_MAX)
+			page = page * 2 < PAGE_MAX ? page * 2 : PAGE_MAX;
 	}
 }
 

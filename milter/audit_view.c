@@ -355,10 +355,20 @@ void view_table_free(struct view_table *t)
 
 /* ---- report ------------------------------------------------------------- */
 
+/*
+ * The report is aggregated while the trail streams past, in a hash table of
+ * (mailbox, destination) groups: memory grows with the distinct pairs, not
+ * with the records, and each record costs one lookup.  Counters kept by the
+ * shipper at write time would save the read, but could answer only the
+ * windows they were bucketed for, would drift from the streams once these
+ * are trimmed, and would cost a write per record on the mail path; the
+ * streams stay the one source the report reads, exact to the millisecond.
+ */
 #define REPORT_ACTIONS	8
 
 struct report_group {
 	char *mailbox, *dest, *cls;	/* cells: terminal-safe copies */
+	uint64_t hash;
 	long count;
 	long long first, last;
 	char *action[REPORT_ACTIONS];
@@ -370,6 +380,8 @@ struct report_group {
 struct view_report {
 	struct report_group *g;
 	size_t n, cap;
+	size_t *slot;		/* open addressing: index + 1 into g, 0 when free */
+	size_t nslots;		/* a power of two, more than twice n */
 };
 
 struct view_report *view_report_new(void)
@@ -393,6 +405,7 @@ void view_report_free(struct view_report *r)
 	for (size_t i = 0; i < r->n; i++)
 		report_group_free(&r->g[i]);
 	free(r->g);
+	free(r->slot);
 	free(r);
 }
 
@@ -407,12 +420,55 @@ static const char *report_destination(const struct view_entry *e)
 	return rcpt;
 }
 
+/* FNV-1a of the mailbox as spelled and the destination ASCII-lower-cased:
+ * the same equality the groups use (strcmp, strcasecmp). */
+static uint64_t report_hash(const char *mailbox, const char *dest)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (const unsigned char *p = (const unsigned char *)mailbox; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;	/* no byte of a cell: keeps "a"+"bc" from "ab"+"c" */
+	for (const unsigned char *p = (const unsigned char *)dest; *p != '\0'; p++)
+		h = (h ^ (unsigned char)tolower(*p)) * 1099511628211ULL;
+	return h;
+}
+
+static int report_rehash(struct view_report *r)
+{
+	size_t nslots = r->nslots > 0 ? r->nslots * 2 : 1024;
+	size_t *slot = calloc(nslots, sizeof(*slot));
+	if (slot == NULL)
+		return -1;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t at = (size_t)r->g[i].hash & (nslots - 1);
+		while (slot[at] != 0)
+			at = (at + 1) & (nslots - 1);
+		slot[at] = i + 1;
+	}
+	free(r->slot);
+	r->slot = slot;
+	r->nslots = nslots;
+	return 0;
+}
+
+/* The group of (mailbox, dest), created empty if new; NULL on ENOMEM. */
 static struct report_group *report_group_find(struct view_report *r, const char *mailbox,
     const char *dest)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->g[i].mailbox, mailbox) == 0 && strcasecmp(r->g[i].dest, dest) == 0)
-			return &r->g[i];
+	uint64_t h = report_hash(mailbox, dest);
+	size_t at = r->nslots > 0 ? (size_t)h & (r->nslots - 1) : 0;
+	for (; r->nslots > 0 && r->slot[at] != 0; at = (at + 1) & (r->nslots - 1)) {
+		struct report_group *g = &r->g[r->slot[at] - 1];
+		if (g->hash == h && strcmp(g->mailbox, mailbox) == 0 && strcasecmp(g->dest, dest) == 0)
+			return g;
+	}
+	if ((r->n + 1) * 2 > r->nslots) {
+		if (report_rehash(r) != 0)
+			return NULL;
+		for (at = (size_t)h & (r->nslots - 1); r->slot[at] != 0;
+		    at = (at + 1) & (r->nslots - 1))
+			;
+	}
 	if (r->n == r->cap) {
 		size_t cap = r->cap > 0 ? r->cap * 2 : 32;
 		void *p = realloc(r->g, cap * sizeof(*r->g));
@@ -423,13 +479,14 @@ static struct report_group *report_group_find(struct view_report *r, const char 
 	}
 	struct report_group *g = &r->g[r->n];
 	memset(g, 0, sizeof(*g));
+	g->hash = h;
 	g->mailbox = strdup(mailbox);
 	g->dest = strdup(dest);
 	if (g->mailbox == NULL || g->dest == NULL) {
 		report_group_free(g);
 		return NULL;
 	}
-	r->n++;
+	r->slot[at] = ++r->n;
 	return g;
 }
 
@@ -446,32 +503,57 @@ static void report_count_action(struct report_group *g, const char *action)
 		g->other++;
 }
 
+/*
+ * The cell of v, borrowed when v is already fit for a terminal (plain
+ * printable ASCII, the usual case: no copy per record), else a copy in
+ * *owned (free it).  NULL on ENOMEM.
+ */
+static const char *report_cell(const char *v, char **owned)
+{
+	*owned = NULL;
+	if (v != NULL && *v != '\0') {
+		const unsigned char *p = (const unsigned char *)v;
+		while (*p >= 0x20 && *p < 0x7f)
+			p++;
+		if (*p == '\0')
+			return v;
+	}
+	return *owned = view_cell(v);
+}
+
 int view_report_add(struct view_report *r, const struct view_entry *e)
 {
-	char *mailbox = view_cell(view_get(e, "mailbox"));
-	char *dest = view_cell(report_destination(e));
-	char *action = view_cell(view_get(e, "action"));
-	char *cls = view_cell(view_get(e, "destination"));
+	char *own[4];
+	const char *mailbox = report_cell(view_get(e, "mailbox"), &own[0]);
+	const char *dest = report_cell(report_destination(e), &own[1]);
+	const char *action = report_cell(view_get(e, "action"), &own[2]);
+	const char *cls = report_cell(view_get(e, "destination"), &own[3]);
 	struct report_group *g = NULL;
 	if (mailbox != NULL && dest != NULL && action != NULL && cls != NULL)
 		g = report_group_find(r, mailbox, dest);
 	if (g != NULL) {
 		long long ms = view_entry_ms(e);
-		if (g->count == 0 || ms < g->first)
-			g->first = ms;
-		if (g->count == 0 || ms >= g->last) {
-			g->last = ms;
-			free(g->cls);
-			g->cls = cls;	/* the latest classification is the one in force */
-			cls = NULL;
+		bool latest = g->count == 0 || ms >= g->last;
+		char *copy = NULL;
+		/* The latest classification is the one in force. */
+		if (latest && (g->cls == NULL || strcmp(g->cls, cls) != 0) &&
+		    (copy = strdup(cls)) == NULL) {
+			g = NULL;
+		} else {
+			if (copy != NULL) {
+				free(g->cls);
+				g->cls = copy;
+			}
+			if (g->count == 0 || ms < g->first)
+				g->first = ms;
+			if (latest)
+				g->last = ms;
+			g->count++;
+			report_count_action(g, action);
 		}
-		g->count++;
-		report_count_action(g, action);
 	}
-	free(mailbox);
-	free(dest);
-	free(action);
-	free(cls);
+	for (int i = 0; i < 4; i++)
+		free(own[i]);
 	return g != NULL ? 0 : -1;
 }
 
