@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include "cfg.h"
 
+/* The hash where fwdguard-audit report keeps the groups of each closed
+ * day (field: days since the epoch); trimming drops the days it empties. */
+#define AUDIT_REPORT_DAYS	"report:days"
+
 /* Seconds between two trims: retention is counted in days, so once a
  * minute is exact enough and keeps the cost out of every shipping round. */
 #define AUDIT_TRIM_INTERVAL	60
