@@ -12,6 +12,8 @@
 /* The hash where fwdguard-audit report keeps the groups of each closed
  * day (field: days since the epoch); trimming drops the days it empties. */
 #define AUDIT_REPORT_DAYS	"report:days"
+/* The same for the domains each closed day saw (search --domain). */
+#define AUDIT_REPORT_DOMAINS	"report:domains"
 
 /* Seconds between two trims: retention is counted in days, so once a
  * minute is exact enough and keeps the cost out of every shipping round. */

@@ -28,7 +28,8 @@
 
 #include "alert_relay.h"
 #include "audit.h"
-#include "audit_trim.h"
+#include "audit_days.h"
+#include "audit_query.h"
 #include "audit_view.h"
 #include "cfg.h"
 #include "log.h"
@@ -37,15 +38,6 @@
 #include "spool.h"
 
 #define EXIT_USAGE	2
-/*
- * XRANGE pages: the first is small, for a search that stops at its limit;
- * each full page doubles the next one, up to PAGE_MAX, so that a walk over
- * millions of entries costs few round trips while one reply (the only
- * thing held besides the report's groups) stays a few tens of MB.
- */
-#define DAY_MS		86400000LL
-#define PAGE_FIRST	500
-#define PAGE_MAX	10000
 
 static const char usage_text[] =
     "usage: fwdguard-audit [-c FILE] COMMAND [OPTIONS]\n"
@@ -75,15 +67,6 @@ static void tool_cfg_error(void *ctx, const char *line)
 	(void)ctx;
 	fprintf(stderr, "%s\n", line);
 }
-
-/* The query options shared by search, report and tail. */
-struct query {
-	const char *mailbox, *sender, *recipient, *domain, *action, *rule;
-	long long since_ms, until_ms;	/* -1: open */
-	long limit;
-	long count;
-	bool json;
-};
 
 enum { OPT_MAILBOX = 256, OPT_SENDER, OPT_RECIPIENT, OPT_DOMAIN, OPT_ACTION, OPT_RULE,
 	OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_COUNT, OPT_JSON, OPT_HELP };
@@ -176,135 +159,6 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 	return 0;
 }
 
-/* The stream a query reads: <prefix>audit, or <prefix>mailbox:<a> (lower-cased). */
-static char *query_stream(const struct cfg *c, const struct query *q)
-{
-	const char *prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
-	char *key;
-	if (q->mailbox == NULL)
-		return asprintf(&key, "%saudit", prefix) < 0 ? NULL : key;
-	if (asprintf(&key, "%smailbox:%s", prefix, q->mailbox) < 0)
-		return NULL;
-	for (char *p = key + strlen(prefix) + 8; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return key;
-}
-
-static bool query_match(const struct query *q, const struct view_entry *e)
-{
-	const char *v;
-	if (q->sender != NULL && ((v = view_get(e, "sender")) == NULL || strcasecmp(v, q->sender) != 0))
-		return false;
-	if (q->recipient != NULL &&
-	    ((v = view_get(e, "recipient")) == NULL || strcasecmp(v, q->recipient) != 0))
-		return false;
-	if (q->action != NULL && ((v = view_get(e, "action")) == NULL || strcasecmp(v, q->action) != 0))
-		return false;
-	if (q->rule != NULL && ((v = view_get(e, "rule")) == NULL || strcmp(v, q->rule) != 0))
-		return false;
-	if (q->domain != NULL && !view_domain_match(view_get(e, "recipient"), q->domain) &&
-	    !view_domain_match(view_get(e, "target"), q->domain))
-		return false;
-	return true;
-}
-
-static void tool_id_bound(char *buf, size_t size, long long ms, const char *open, bool upper)
-{
-	if (ms < 0)
-		snprintf(buf, size, "%s", open);
-	else
-		snprintf(buf, size, "%lld-%s", ms, upper ? "18446744073709551615" : "0");
-}
-
-/* Queues XRANGE (or XREVRANGE) of up to page entries between lo and hi. */
-static int query_send(struct redis_conn *rc, const char *key, bool reverse, const char *lo,
-    const char *hi, long page)
-{
-	char count[24];
-	snprintf(count, sizeof(count), "%ld", page);
-	const char *argv[] = { reverse ? "XREVRANGE" : "XRANGE", key,
-	    reverse ? hi : lo, reverse ? lo : hi, "COUNT", count };
-	size_t len[6];
-	for (int i = 0; i < 6; i++)
-		len[i] = strlen(argv[i]);
-	return redis_conn_send(rc, 6, argv, len);
-}
-
-static int query_send_failed(struct redis_conn *rc, const char *key, bool reverse)
-{
-	fprintf(stderr, "fwdguard-audit: %s %s: %s\n", reverse ? "XREVRANGE" : "XRANGE", key,
-	    redis_conn_error(rc));
-	return -1;
-}
-
-/* A page's reply, or NULL after printing why there is none. */
-static redisReply *query_page(struct redis_conn *rc, const char *key, bool reverse)
-{
-	redisReply *r = redis_conn_reply(rc);
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
-		return r;
-	fprintf(stderr, "fwdguard-audit: %s %s: %s\n", reverse ? "XREVRANGE" : "XRANGE", key,
-	    r == NULL ? redis_conn_error(rc) :
-	    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-	redis_conn_reply_free(r);
-	return NULL;
-}
-
-/*
- * Pages through the stream between the query's bounds, newest first when
- * reverse, and calls fn on each entry that matches; fn returns false to
- * stop.  When whole (the caller reads everything, as report does), the
- * next page is asked for before this one is read, so that Redis prepares
- * it meanwhile.  0, or -1 after printing the Redis error.
- */
-static int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bool reverse,
-    bool whole, bool (*fn)(void *ctx, const struct view_entry *e), void *ctx)
-{
-	char lo[64], hi[64];
-	long page = PAGE_FIRST;
-	bool queued = false;	/* the next page is asked for already */
-	tool_id_bound(lo, sizeof(lo), q->since_ms, "-", false);
-	tool_id_bound(hi, sizeof(hi), q->until_ms, "+", true);
-
-	if (query_send(rc, key, reverse, lo, hi, page) != 0)
-		return query_send_failed(rc, key, reverse);
-	for (;;) {
-		redisReply *r = query_page(rc, key, reverse);
-		struct view_entry e;
-		if (r == NULL)
-			return -1;
-		bool more = r->elements == (size_t)page;
-		if (more) {
-			/* Continue after the last entry: "(" makes the bound exclusive. */
-			if (view_entry_from_reply(r->element[r->elements - 1], &e) != 0) {
-				fprintf(stderr, "fwdguard-audit: %s: unexpected reply\n", key);
-				redis_conn_reply_free(r);
-				return -1;
-			}
-			snprintf(reverse ? hi : lo, sizeof(hi), "(%s", e.stream_id);
-			page = page * 2 < PAGE_MAX ? page * 2 : PAGE_MAX;
-			queued = whole && query_send(rc, key, reverse, lo, hi, page) == 0;
-		}
-		for (size_t i = 0; i < r->elements; i++) {
-			if (view_entry_from_reply(r->element[i], &e) == 0 && query_match(q, &e) &&
-			    !fn(ctx, &e)) {
-				more = false;
-				break;
-			}
-		}
-		redis_conn_reply_free(r);
-		if (!more) {
-			/* A page asked for and not wanted is still read off the connection. */
-			if (queued)
-				redis_conn_reply_free(redis_conn_reply(rc));
-			return 0;
-		}
-		if (!queued && query_send(rc, key, reverse, lo, hi, page) != 0)
-			return query_send_failed(rc, key, reverse);
-		queued = false;
-	}
-}
-
 struct search_ctx {
 	const struct query *q;
 	struct view_table *table;
@@ -327,8 +181,10 @@ static int cmd_search(const struct cfg *c, struct redis_conn *rc, const struct q
 	char *key = query_stream(c, q);
 	struct search_ctx s = { .q = q, .table = q->json ? NULL : view_table_new() };
 	int rv = 1;
-	if (key != NULL && (q->json || s.table != NULL) &&
-	    query_walk(rc, key, q, true, false, search_one, &s) == 0) {
+	/* Without a mailbox, a domain is looked for only in the days that saw it. */
+	if (key != NULL && (q->json || s.table != NULL) && (q->domain != NULL && q->mailbox == NULL ?
+	    days_search(c, rc, key, q, search_one, &s) :
+	    query_walk(rc, key, q, true, false, search_one, &s)) == 0) {
 		if (!q->json)
 			view_table_print(stdout, s.table);
 		rv = 0;
@@ -344,112 +200,6 @@ static bool report_one(void *p, const struct view_entry *e)
 	return true;
 }
 
-/* Scans [lo, hi] (ms, inclusive) of key into rep; 0 or -1 (printed). */
-static int report_scan(struct redis_conn *rc, const char *key, long long lo, long long hi,
-    struct view_report *rep)
-{
-	struct query range = { .since_ms = lo, .until_ms = hi };
-	return query_walk(rc, key, &range, false, true, report_one, rep);
-}
-
-/* The time (ms) of the first or last entry of key; 0, 1 when empty, -1 on error. */
-static int report_edge(struct redis_conn *rc, const char *key, bool last, long long *ms)
-{
-	const char *argv[] = { last ? "XREVRANGE" : "XRANGE", key, last ? "+" : "-",
-	    last ? "-" : "+", "COUNT", "1" };
-	size_t len[6];
-	for (int i = 0; i < 6; i++)
-		len[i] = strlen(argv[i]);
-	redisReply *r = redis_conn_command(rc, 6, argv, len);
-	struct view_entry e;
-	int rv = r != NULL && r->type == REDIS_REPLY_ARRAY ? 1 : -1;
-	if (rv == 1 && r->elements == 1 && view_entry_from_reply(r->element[0], &e) == 0) {
-		*ms = strtoll(e.stream_id, NULL, 10);
-		rv = 0;
-	}
-	if (rv < 0)
-		fprintf(stderr, "fwdguard-audit: %s %s: %s\n", argv[0], key,
-		    r == NULL ? redis_conn_error(rc) :
-		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-	redis_conn_reply_free(r);
-	return rv;
-}
-
-/*
- * One closed day of the global stream, from the day cache or, the first
- * time, from the stream (then stored).  The cache is an optimisation only:
- * a value that does not decode, or a cache that cannot be written, falls
- * back to the stream.  0 or -1 (printed).
- */
-static int report_day(struct redis_conn *rc, const char *key, const char *cache, long long day,
-    struct view_report *rep)
-{
-	char field[24];
-	snprintf(field, sizeof(field), "%lld", day);
-	const char *get[] = { "HGET", cache, field };
-	size_t glen[] = { 4, strlen(cache), strlen(field) };
-	redisReply *r = redis_conn_command(rc, 3, get, glen);
-	struct view_report *d = r != NULL && r->type == REDIS_REPLY_STRING ?
-	    view_report_decode(r->str) : NULL;
-	redis_conn_reply_free(r);
-	if (d == NULL) {
-		if ((d = view_report_new()) == NULL ||
-		    report_scan(rc, key, day * DAY_MS, day * DAY_MS + DAY_MS - 1, d) != 0) {
-			view_report_free(d);
-			return -1;
-		}
-		char *text = view_report_encode(d);
-		const char *set[] = { "HSET", cache, field, text };
-		size_t slen[] = { 4, strlen(cache), strlen(field), text != NULL ? strlen(text) : 0 };
-		if (text != NULL)
-			redis_conn_reply_free(redis_conn_command(rc, 4, set, slen));
-		free(text);
-	}
-	int rv = view_report_absorb(rep, d);
-	view_report_free(d);
-	return rv;
-}
-
-/*
- * The global stream's report, day by day (UTC).  A stream id is the time
- * Redis added the entry and ids only grow, so once the stream holds an
- * entry after a day, that day can no longer change: its groups are kept in
- * <prefix>report:days (a hash, one field per day) and later reports read
- * them instead of the day's entries.  Partial days at the window's edges,
- * the current day and days that retention is about to trim are read from
- * the stream.  Days are absorbed oldest first, which gives what one pass
- * gives.
- */
-static int report_by_day(const struct cfg *c, struct redis_conn *rc, const char *key,
-    const struct query *q, struct view_report *rep)
-{
-	long long first, last;
-	int e = report_edge(rc, key, false, &first);
-	if (e == 0)
-		e = report_edge(rc, key, true, &last);
-	if (e != 0)
-		return e > 0 ? 0 : -1;
-	long long lo = q->since_ms >= 0 && q->since_ms > first ? q->since_ms : first / DAY_MS * DAY_MS;
-	long long hi = q->until_ms >= 0 && q->until_ms < last ? q->until_ms : last;
-	long long keep_from = c->audit.retention > 0 ?
-	    (long long)time(NULL) * 1000 - (c->audit.retention - 1) * DAY_MS : 0;
-	char *cache;
-	if (asprintf(&cache, "%s%s", c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:",
-	    AUDIT_REPORT_DAYS) < 0)
-		return -1;
-	int rv = 0;
-	for (long long day = lo / DAY_MS; rv == 0 && lo <= hi && day <= hi / DAY_MS; day++) {
-		long long from = day * DAY_MS, to = from + DAY_MS - 1;
-		bool whole = lo <= from && hi >= to, closed = last > to;
-		if (whole && closed && from >= keep_from)
-			rv = report_day(rc, key, cache, day, rep);
-		else
-			rv = report_scan(rc, key, lo > from ? lo : from, hi < to ? hi : to, rep);
-	}
-	free(cache);
-	return rv;
-}
-
 static int cmd_report(const struct cfg *c, struct redis_conn *rc, const struct query *q)
 {
 	char *key = query_stream(c, q);
@@ -458,7 +208,7 @@ static int cmd_report(const struct cfg *c, struct redis_conn *rc, const struct q
 	/* A mailbox's stream is short: read it whole. */
 	if (key != NULL && rep != NULL && (q->mailbox != NULL ?
 	    query_walk(rc, key, q, false, true, report_one, rep) :
-	    report_by_day(c, rc, key, q, rep)) == 0) {
+	    days_report(c, rc, key, q, rep)) == 0) {
 		view_report_print(stdout, rep);
 		rv = 0;
 	}

@@ -9,8 +9,8 @@
  * TYPE stream: the trail itself is the list of mailboxes that have one, so
  * a mailbox dropped from the configuration still loses its old entries.
  * Trimming is exact (no "~"): an operator who promised 90 days gets 90.
- * The report's cached days (fwdguard-audit report) that begin before the
- * trim point go with the entries they summed.
+ * The days fwdguard-audit keeps about the stream (report groups, domains)
+ * that begin before the trim point go with the entries they summed.
  * Needs Redis 6.2 or later (MINID).
  */
 #include <stdbool.h>
@@ -120,12 +120,13 @@ static int trim_mailboxes(struct trim *t, const char *prefix)
 	return rv;
 }
 
-/* Drops the report's cached days that begin before the trim point: what
- * they summed is (partly) gone from the stream. */
-static int trim_report_days(struct trim *t, const char *prefix, long long min_ms)
+/* Drops the days fwdguard-audit keeps (audit_days.c) that begin before the
+ * trim point: what they summed is (partly) gone from the stream. */
+static int trim_report_days(struct trim *t, const char *prefix, const char *name,
+    long long min_ms)
 {
 	char key[512];
-	snprintf(key, sizeof(key), "%s%s", prefix, AUDIT_REPORT_DAYS);
+	snprintf(key, sizeof(key), "%s%s", prefix, name);
 	const char *argv[] = { "HKEYS", key };
 	size_t len[] = { 5, strlen(key) };
 	redisReply *r = redis_conn_command(t->rc, 2, argv, len);
@@ -137,7 +138,10 @@ static int trim_report_days(struct trim *t, const char *prefix, long long min_ms
 	}
 	for (size_t i = 0; rv == 0 && i < r->elements; i++) {
 		const redisReply *f = r->element[i];
-		if (f->type != REDIS_REPLY_STRING || strtoll(f->str, NULL, 10) * 86400000LL >= min_ms)
+		/* "<day>" or "h<hour>" since the epoch: where the piece begins. */
+		bool hour = f->type == REDIS_REPLY_STRING && f->str[0] == 'h';
+		if (f->type != REDIS_REPLY_STRING ||
+		    strtoll(f->str + hour, NULL, 10) * (hour ? 3600000LL : 86400000LL) >= min_ms)
 			continue;
 		const char *del[] = { "HDEL", key, f->str };
 		size_t dlen[] = { 4, strlen(key), f->len };
@@ -169,7 +173,9 @@ long audit_trim(const struct cfg *c, long long now_ms, char *err, size_t errsize
 	if (rv == 0)
 		rv = trim_mailboxes(&t, prefix);
 	if (rv == 0)
-		rv = trim_report_days(&t, prefix, min_ms);
+		rv = trim_report_days(&t, prefix, AUDIT_REPORT_DAYS, min_ms);
+	if (rv == 0)
+		rv = trim_report_days(&t, prefix, AUDIT_REPORT_DOMAINS, min_ms);
 	redis_conn_close(t.rc);
 	return rv == 0 ? t.removed : -1;
 }

@@ -28,7 +28,10 @@ done
 # The report's cached days (fwdguard-audit report): one before the trim point, one after.
 old_day=$(((now_ms - 40 * day) / day))
 young_day=$(((now_ms - 2 * day) / day))
-rcli HSET fwdguard:report:days "$old_day" x "$young_day" y >/dev/null
+old_hour=h$(((now_ms - 40 * day) / 3600000))
+young_hour=h$(((now_ms - 2 * day) / 3600000))
+rcli HSET fwdguard:report:days "$old_day" x "$young_day" y "$old_hour" z "$young_hour" w >/dev/null
+rcli HSET fwdguard:report:domains "$old_day" x "$young_hour" w >/dev/null
 # A mailbox no longer configured: its stream still ages out.
 rcli XADD fwdguard:mailbox:former@corp.example "$old1" id former mailbox former@corp.example >/dev/null
 check "seeded: 4 entries in fwdguard:audit" expect_eq 4 "$(audit_count)"
@@ -54,8 +57,10 @@ for key in fwdguard:audit fwdguard:mailbox:support@corp.example fwdguard:alerts;
 done
 check "a former mailbox's old stream is trimmed too" \
     expect_eq 0 "$(rcli_raw XLEN fwdguard:mailbox:former@corp.example)"
-check "the report's cached day before the trim point is dropped, a later one kept" \
-    expect_eq "$young_day" "$(rcli_raw HKEYS fwdguard:report:days | tr -d '\n')"
+check "the report's kept days and hours before the trim point are dropped, later ones kept" \
+    expect_eq "$young_day $young_hour " "$(rcli_raw HKEYS fwdguard:report:days | tr '\n' ' ')"
+check "the kept domains likewise" \
+    expect_eq "$young_hour " "$(rcli_raw HKEYS fwdguard:report:domains | tr '\n' ' ')"
 check "fwdguard logs what it removed" \
     grep -q 'removed 7 stream entries older than 30 days' "$FWDGUARD_LOG"
 
