@@ -65,4 +65,7 @@ void act_records_plan_correlation(struct act_job *j);
 /* act_records.c: builds every record into j->recs; -1 on ENOMEM (those built stay in j). */
 int act_records_build(struct act_job *j);
 
+/* This host's name for the records ("unknown" if it has none); safe from any thread. */
+const char *act_records_host(void);
+
 #endif

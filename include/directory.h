@@ -158,9 +158,21 @@ int directory_internal_known(struct directory *d, const char *domain);
 
 /*
  * The protected mailbox canonical names in the last loaded protected set,
- * or NULL.  The pointer stays valid for the life of the process.
+ * or NULL.  The pointer stays valid while the caller holds a pin taken
+ * before the call (directory_pin), and always in a single-threaded test.
  */
 const char *directory_protected_known(struct directory *d, const char *canonical);
+
+/* canonical interned like the set's names (same lifetime), or NULL (ENOMEM, NULL d). */
+const char *directory_intern(struct directory *d, const char *canonical);
+
+/*
+ * A message pins the directory's strings from its first lookup to its end,
+ * so that a reload of the set cannot free a name it borrowed.  No lock is
+ * held in between; NULL d: nothing to pin.
+ */
+unsigned long directory_pin(struct directory *d);
+void directory_unpin(struct directory *d, unsigned long pin);
 
 /*
  * 1 when the directory said, in an answer it still holds, that the whole

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cfg.h"
+#include "directory.h"
 #include "decide.h"
 #include "evidence.h"
 #include "mime.h"
@@ -47,6 +48,8 @@ struct conn {
 	char top_cte[64];	/* the first top-level Content-Transfer-Encoding, or "" */
 	char *top_ctype;	/* the first top-level Content-Type (MIME_HEADER_MAX), or NULL */
 	bool skip_ok;		/* the MTA accepts SMFIS_SKIP (negotiated) */
+	struct directory *pinned;	/* the directory whose strings the message pins, or NULL */
+	unsigned long pin;
 };
 
 /* A connection with a reference to the current config; NULL on ENOMEM. */
@@ -62,9 +65,6 @@ void conn_mime_header(struct conn *c, const char *name, const char *value);
 
 /* Forgets the message in progress (new MAIL FROM, abort, end of message). */
 void conn_reset_message(struct conn *c);
-
-/* Copies text into buf bounded by size, "" for NULL. */
-void conn_copy(char *buf, size_t size, const char *text);
 
 /* Starts a message from the sender given in MAIL FROM. -1 on ENOMEM. */
 int conn_begin_message(struct conn *c, const char *sender, const char *auth);

@@ -9,6 +9,7 @@
  * The records own their strings; the job owns the records (j->recs,
  * freed by act_job_free()).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +20,27 @@
 #include "correlate.h"
 #include "leak.h"
 
-static const char *
-act_host(void)
-{
-	static char host[256];
+static pthread_once_t act_host_once = PTHREAD_ONCE_INIT;
+static char act_host_name[256];
 
-	if (host[0] == '\0' && gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "unknown");
-	return host;
+static void
+act_host_init(void)
+{
+	if (gethostname(act_host_name, sizeof(act_host_name) - 1) != 0 ||
+	    act_host_name[0] == '\0')
+		snprintf(act_host_name, sizeof(act_host_name), "unknown");
+}
+
+/*
+ * Every record names the host, from any milter worker thread: the name is
+ * written once (pthread_once, whose later calls only read a flag) and only
+ * read after that, so no thread ever sees it half written.
+ */
+const char *
+act_records_host(void)
+{
+	pthread_once(&act_host_once, act_host_init);
+	return act_host_name;
 }
 
 /*
@@ -147,7 +161,7 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 		return -1;
 	rc |= record_set(r, "id", j->ids[i]);
 	rc |= record_set(r, "ts", ts);
-	rc |= record_set(r, "host", act_host());
+	rc |= record_set(r, "host", act_records_host());
 	rc |= record_set(r, "queue_id", c->queue_id);
 	rc |= record_set(r, "message_id", evidence_message_id(c->ev));
 	rc |= record_set(r, "direction", direction_name(d->direction));
@@ -203,7 +217,7 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	rc |= record_set(r, "ts", ts);
 	rc |= record_set(r, "level", alert_level_name(d->rule->alert));
 	rc |= record_set(r, "decision_id", j->ids[i]);
-	rc |= record_set(r, "host", act_host());
+	rc |= record_set(r, "host", act_records_host());
 	rc |= record_set(r, "queue_id", j->c->queue_id);
 	rc |= record_set(r, "mailbox", d->mailbox);
 	rc |= record_set(r, "mailbox_address", d->mailbox_address);

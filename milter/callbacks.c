@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "act.h"
+#include "buf.h"
 #include "callbacks.h"
 #include "log.h"
 #include "message.h"
@@ -117,9 +118,9 @@ callbacks_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
 		smfi_setpriv(ctx, NULL);
 		return callbacks_error(ctx, NULL, "cannot set up a connection");
 	}
-	conn_copy(c->client_name, sizeof(c->client_name), hostname);
-	conn_copy(c->client_addr, sizeof(c->client_addr), callbacks_macro(ctx, "{client_addr}"));
-	conn_copy(c->daemon_name, sizeof(c->daemon_name), callbacks_macro(ctx, "{daemon_name}"));
+	buf_copy(c->client_name, sizeof(c->client_name), hostname);
+	buf_copy(c->client_addr, sizeof(c->client_addr), callbacks_macro(ctx, "{client_addr}"));
+	buf_copy(c->daemon_name, sizeof(c->daemon_name), callbacks_macro(ctx, "{daemon_name}"));
 	smfi_setpriv(ctx, c);
 	return SMFIS_CONTINUE;
 }
@@ -206,7 +207,7 @@ callbacks_eom(SMFICTX *ctx)
 	if (c == NULL || !c->in_message)
 		return callbacks_error(ctx, c != NULL ? c->cfg : NULL,
 		    "end of message without a message");
-	conn_copy(c->queue_id, sizeof(c->queue_id), callbacks_macro(ctx, "i"));
+	buf_copy(c->queue_id, sizeof(c->queue_id), callbacks_macro(ctx, "i"));
 	v = act_end_of_message(c, &ops);
 	conn_reset_message(c);
 	return callbacks_verdict(v);

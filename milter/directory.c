@@ -8,9 +8,10 @@
  * LDAP, only for a pointer swap.
  *
  * Strings handed to the policy (protected mailbox names) are interned
- * (diralias.c): the policy and the audit records borrow them for as long
- * as they like, so they are never freed.  Their number is bounded by the
- * directory's content, not by mail.
+ * (diralias.c): the policy and the audit records borrow them for the
+ * message, which pins them (directory_pin); each load frees those no set
+ * and no pin can reach any more, under the set's write lock so that the
+ * set it keeps is the one installed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +64,7 @@ struct directory {
 
 	pthread_rwlock_t setlock;	/* the protected set and the domains */
 	struct diralias *set;		/* protected addresses and their mailbox */
+	struct diralias_pool *pool;	/* the strings of the sets, pinned by messages */
 	struct domain_list *domains;	/* from domain_filter; NULL: none loaded */
 
 	bool thread_started, stop, refresh_now;
@@ -288,7 +290,7 @@ dir_new(const struct cfg *cfg)
 	pthread_rwlock_init(&d->setlock, NULL);
 	pthread_cond_init(&d->wake, NULL);
 	d->active = cfg->ldap.uri != NULL;
-	if ((d->cache = dircache_new(0)) == NULL ||
+	if ((d->cache = dircache_new(0)) == NULL || (d->pool = diralias_pool_new()) == NULL ||
 	    (d->settings = dir_settings_new(cfg)) == NULL) {
 		directory_close(d);
 		return NULL;
@@ -428,6 +430,11 @@ directory_close(struct directory *d)
 	dir_password_free(d->password);
 	free(d->password_file);
 	diralias_free(d->set);
+	/* A message still running when the milter stops keeps its strings. */
+	if (diralias_pool_pinned(d->pool) == 0)
+		diralias_pool_free(d->pool);
+	else
+		log_warnx("directory: messages still running at shutdown; their strings are kept");
 	domain_list_free(d->domains);
 	pthread_cond_destroy(&d->wake);
 	pthread_rwlock_destroy(&d->setlock);
@@ -492,8 +499,9 @@ static int
 dir_set_load(struct directory *d)
 {
 	struct dir_settings *s = dir_settings_get(d);
-	struct diralias_builder *b = diralias_builder_new();
+	struct diralias_builder *b = diralias_builder_new(d->pool);
 	struct diralias *set, *old;
+	size_t dropped, dropped_entries;
 	int rc = b != NULL ? 0 : -1;
 
 	if (s == NULL) {
@@ -517,9 +525,16 @@ dir_set_load(struct directory *d)
 	pthread_rwlock_wrlock(&d->setlock);
 	old = d->set;
 	d->set = set;
-	pthread_rwlock_unlock(&d->setlock);
 	diralias_free(old);
-	log_info("directory: %zu protected addresses loaded", diralias_count(set));
+	diralias_pool_sweep(d->pool, set);
+	pthread_rwlock_unlock(&d->setlock);
+	dropped = diralias_dropped(set, &dropped_entries);
+	if (dropped > 0)
+		log_errx("directory: %zu protected addresses loaded; %zu addresses of %zu entries "
+		    "NOT loaded (more than %d per entry)", diralias_count(set), dropped,
+		    dropped_entries, DIRALIAS_ENTRY_MAX);
+	else
+		log_info("directory: %zu protected addresses loaded", diralias_count(set));
 	return 0;
 }
 
@@ -696,6 +711,25 @@ directory_protected_known(struct directory *d, const char *canonical)
 	r = diralias_find(d->set, canonical);
 	pthread_rwlock_unlock(&d->setlock);
 	return r;
+}
+
+const char *
+directory_intern(struct directory *d, const char *canonical)
+{
+	return d != NULL ? diralias_intern(d->pool, canonical) : NULL;
+}
+
+unsigned long
+directory_pin(struct directory *d)
+{
+	return d != NULL ? diralias_pin(d->pool) : 0;
+}
+
+void
+directory_unpin(struct directory *d, unsigned long pin)
+{
+	if (d != NULL)
+		diralias_unpin(d->pool, pin);
 }
 
 int

@@ -275,15 +275,21 @@ dirldap_connection_error(int rc)
 	    rc == LDAP_LOCAL_ERROR || rc == LDAP_OTHER;
 }
 
-/* Appends a copy of "<tag>:<value>" (tag NULL: the value alone) to out. */
+/*
+ * Appends a copy of "<tag>:<value>" (tag NULL: the value alone) to out;
+ * past max the value is counted in *over instead (reported by the caller).
+ */
 static int
-dirldap_push(struct dir_values *out, const char *tag, const char *val, size_t len, size_t max)
+dirldap_push(struct dir_values *out, const char *tag, const char *val, size_t len, size_t max,
+    size_t *over)
 {
 	size_t tlen = tag != NULL ? strlen(tag) + 1 : 0;
 	char **nv, *s;
 
-	if (out->n >= max)
+	if (out->n >= max) {
+		(*over)++;
 		return 0;
+	}
 	if ((nv = realloc(out->v, (out->n + 1) * sizeof(char *))) == NULL)
 		return -1;
 	out->v = nv;
@@ -301,7 +307,7 @@ dirldap_push(struct dir_values *out, const char *tag, const char *val, size_t le
 
 static int
 dirldap_collect(LDAP *ld, LDAPMessage *res, char **attrs, size_t max_values, bool by_entry,
-    struct dir_values *out, size_t *nentries)
+    struct dir_values *out, size_t *nentries, size_t *over)
 {
 	LDAPMessage *e;
 	struct berval **vals;
@@ -320,12 +326,12 @@ dirldap_collect(LDAP *ld, LDAPMessage *res, char **attrs, size_t max_values, boo
 				    memchr(bv->bv_val, '\0', bv->bv_len) != NULL)
 					continue;
 				rc = dirldap_push(out, by_entry ? attrs[a] : NULL, bv->bv_val,
-				    bv->bv_len, max_values);
+				    bv->bv_len, max_values, over);
 			}
 			ldap_value_free_len(vals);
 		}
 		if (by_entry && rc == 0)
-			rc = dirldap_push(out, NULL, "", 0, max_values);
+			rc = dirldap_push(out, NULL, "", 0, max_values, over);
 	}
 	return rc;
 }
@@ -339,6 +345,7 @@ dirldap_query(LDAP *ld, const struct dirldap_conf *cf, const char *filter, char 
 	struct timeval tv = dirldap_tv(cf->timeout);
 	LDAPMessage *res = NULL;
 	int rc, limit = max_entries > 0 ? max_entries + 1 : 0;
+	size_t over = 0;
 
 	rc = ldap_search_ext_s(ld, cf->base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL,
 	    &tv, limit, &res);
@@ -349,12 +356,15 @@ dirldap_query(LDAP *ld, const struct dirldap_conf *cf, const char *filter, char 
 			log_warnx("directory search %s failed: %s", filter, ldap_err2string(rc));
 		return DIR_TRYAGAIN;
 	}
-	if (dirldap_collect(ld, res, attrs, max_values, by_entry, out, nentries) != 0) {
+	if (dirldap_collect(ld, res, attrs, max_values, by_entry, out, nentries, &over) != 0) {
 		ldap_msgfree(res);
 		dir_values_free(out);
 		return DIR_TRYAGAIN;
 	}
 	ldap_msgfree(res);
+	if (over > 0)
+		log_errx("directory search %s: more than %zu values, %zu NOT loaded", filter,
+		    max_values, over);
 	if (rc == LDAP_SIZELIMIT_EXCEEDED && max_entries == 0)
 		log_warnx("directory search %s: size limit reached, the answer is partial", filter);
 	if (max_entries > 0 && *nentries > (size_t)max_entries) {

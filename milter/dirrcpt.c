@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "diralias.h"
 #include "directory.h"
 
 static void
@@ -35,7 +34,7 @@ dirrcpt_entry_mailbox(struct directory *d, const char *canonical)
 {
 	const char *m = directory_protected_known(d, canonical);
 
-	return m != NULL ? m : diralias_intern(canonical);
+	return m != NULL ? m : directory_intern(d, canonical);
 }
 
 /*

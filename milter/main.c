@@ -186,17 +186,17 @@ main_drop_privileges(const struct passwd *pw)
 /*
  * Written as root, often in a directory others can write to: never through
  * a symbolic link, and never into anything but a plain file with one name
- * (a hard link to a system file would be truncated otherwise).
+ * (a hard link to a system file would be truncated otherwise).  Opened and
+ * checked before the milter socket is touched, so a start that refuses its
+ * pid file leaves a running instance's socket alone; written after the
+ * fork, with the pid that stays.  The descriptor, or -1 (logged).
  */
 static int
-main_pidfile(const char *path)
+main_pidfile_open(const char *path)
 {
 	struct stat st;
-	char buf[32];
-	int fd, len;
+	int fd;
 
-	if (path == NULL)
-		return 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0) {
 		log_err("cannot write pid file %s%s", path,
@@ -208,6 +208,15 @@ main_pidfile(const char *path)
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+static int
+main_pidfile_write(const char *path, int fd)
+{
+	char buf[32];
+	int len;
+
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || write(fd, buf, (size_t)len) != len) {
 		log_err("cannot write pid file %s", path);
@@ -223,7 +232,10 @@ main_setup(const struct main_opts *o, const struct cfg *c, const char *socket,
     const struct passwd *pw)
 {
 	const char *upath = main_unix_path(socket);
+	int pidfd = -1;
 
+	if (o->pidfile != NULL && (pidfd = main_pidfile_open(o->pidfile)) < 0)
+		return -1;
 	if (upath != NULL && main_socket_dir(upath, pw) != 0)
 		return -1;
 	if (main_ensure_dir(c->audit.spool, 0750, pw, true) != 0)
@@ -244,7 +256,7 @@ main_setup(const struct main_opts *o, const struct cfg *c, const char *socket,
 		log_err("cannot go into the background");
 		return -1;
 	}
-	if (main_pidfile(o->pidfile) != 0)
+	if (pidfd >= 0 && main_pidfile_write(o->pidfile, pidfd) != 0)
 		return -1;
 	return main_drop_privileges(pw);
 }

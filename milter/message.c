@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "message.h"
 
 struct conn *
@@ -35,19 +36,6 @@ conn_free(struct conn *c)
 }
 
 void
-conn_copy(char *buf, size_t size, const char *text)
-{
-	size_t n;
-
-	if (size == 0)
-		return;
-	n = text == NULL ? 0 : strnlen(text, size - 1);
-	if (n > 0)
-		memcpy(buf, text, n);
-	buf[n] = '\0';
-}
-
-void
 conn_reset_message(struct conn *c)
 {
 	size_t i;
@@ -71,6 +59,9 @@ conn_reset_message(struct conn *c)
 	mime_walk_free(c->mime);
 	c->mime = NULL;
 	evidence_reset(c->ev);
+	/* Last: the evidence and the decisions borrowed the directory's names. */
+	directory_unpin(c->pinned, c->pin);
+	c->pinned = NULL;
 }
 
 /* A recipient whose mail may leave: not every hop internal, or unreadable. */
@@ -120,7 +111,7 @@ conn_mime_header(struct conn *c, const char *name, const char *value)
 	if (c->top_ctype == NULL && strcasecmp(name, "Content-Type") == 0)
 		c->top_ctype = strndup(value, MIME_HEADER_MAX);
 	else if (c->top_cte[0] == '\0' && strcasecmp(name, "Content-Transfer-Encoding") == 0)
-		conn_copy(c->top_cte, sizeof(c->top_cte), value);
+		buf_copy(c->top_cte, sizeof(c->top_cte), value);
 }
 
 void
@@ -154,8 +145,10 @@ conn_begin_message(struct conn *c, const char *sender, const char *auth)
 
 	conn_reset_message(c);
 	c->in_message = true;
+	c->pinned = directory_current();
+	c->pin = directory_pin(c->pinned);
 	c->sender_raw = conn_dup(sender != NULL ? sender : "", &oom);
-	conn_copy(c->auth, sizeof(c->auth), auth);
+	buf_copy(c->auth, sizeof(c->auth), auth);
 	return oom ? -1 : 0;
 }
 

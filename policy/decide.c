@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "buf.h"
 #include "decide.h"
 
 #define DECIDE_SIGNALS_MAX	256
@@ -22,16 +23,6 @@ struct decide_facts {
 	const char *sender_mailbox;	/* protected envelope sender or From, or NULL */
 	bool sender_internal;
 };
-
-static void decide_copy(char *dst, size_t size, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 /* A reason is a summary: a cut one ends in "..." so that readers see it. */
 static void decide_mark_cut(char *buf, size_t size, int n)
@@ -84,7 +75,7 @@ static void decide_unclassifiable(const struct decide_message *m, const struct d
 	    ev_mailbox ? ev_mailbox : orcpt_mailbox ? orcpt_mailbox : f->sender_mailbox;
 	d->destination = DEST_EXTERNAL;
 	d->direction = DIR_OUTBOUND;
-	decide_copy(d->target, sizeof(d->target), r->extra_target ? r->extra_target : "");
+	buf_copy(d->target, sizeof(d->target), r->extra_target ? r->extra_target : "");
 	snprintf(d->reason, sizeof(d->reason), "unclassifiable recipient: %s",
 	    address_status_str(r->status));
 }
@@ -182,7 +173,7 @@ static void decide_classify(const struct decide_message *m, const struct decide_
 		d->destination = DEST_EXTERNAL;
 	if (r->extra_target != NULL)
 		target = r->extra_target;
-	decide_copy(d->target, sizeof(d->target), target ? target : "");
+	buf_copy(d->target, sizeof(d->target), target ? target : "");
 }
 
 /*
@@ -251,7 +242,7 @@ static void decide_act(const struct decide_message *m, struct decision *d)
 		snprintf(d->reason, sizeof(d->reason), "allowed: %s",
 		    d->allow->reason ? d->allow->reason : d->allow->destination);
 	else
-		decide_copy(d->reason, sizeof(d->reason), "no rule matched");
+		buf_copy(d->reason, sizeof(d->reason), "no rule matched");
 }
 
 /*
@@ -267,7 +258,7 @@ static void decide_directory_error(const struct decide_message *m, struct decisi
 	d->action = m->directory_on_error;
 	d->mode = m->policy->mode;
 	d->whole = true;
-	decide_copy(d->reason, sizeof(d->reason), "directory unavailable");
+	buf_copy(d->reason, sizeof(d->reason), "directory unavailable");
 }
 
 int decide_message(const struct decide_message *m, struct decision *out)
@@ -298,7 +289,7 @@ int decide_message(const struct decide_message *m, struct decision *out)
 			d->action = ACTION_ACCEPT;
 			d->mode = m->policy->mode;
 			if (m->rcpts[i].status == ADDRESS_OK)
-				decide_copy(d->reason, sizeof(d->reason), "no protected mailbox involved");
+				buf_copy(d->reason, sizeof(d->reason), "no protected mailbox involved");
 		} else if (m->rcpts[i].status != ADDRESS_OK) {
 			d->action = m->on_error;
 			d->mode = m->policy->mode;

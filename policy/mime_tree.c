@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "buf.h"
 #include "evidence.h"
 #include "mime_tree.h"
 
@@ -104,16 +105,6 @@ void mime_tree_dsn(struct mime_tree *t)
 	t->dsn = true;
 }
 
-static void mime_copy(char *dst, size_t size, const char *src)
-{
-	size_t len = strlen(src);
-
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
 static bool mime_party_has(const mime_party *list, size_t n, const char *canonical)
 {
 	size_t i;
@@ -132,7 +123,7 @@ static bool mime_party_has(const mime_party *list, size_t n, const char *canonic
 static void mime_party_add(mime_party *list, size_t *n, const char *canonical)
 {
 	if (!mime_party_has(list, *n, canonical) && *n < MIME_PARTIES_MAX)
-		mime_copy(list[(*n)++], sizeof(list[0]), canonical);
+		buf_copy(list[(*n)++], sizeof(list[0]), canonical);
 }
 
 /*
@@ -150,7 +141,7 @@ static void mime_block_commit(struct mime_tree *t)
 		return;
 	if (!t->committed) {
 		for (i = 0; i < t->nblock_parties; i++)
-			mime_copy(t->parties[i], sizeof(t->parties[0]), t->block_parties[i]);
+			buf_copy(t->parties[i], sizeof(t->parties[0]), t->block_parties[i]);
 		t->nparties = t->nblock_parties;
 		t->committed = true;
 		return;
@@ -222,7 +213,7 @@ static void mime_add_id(struct mime_tree *t, const char *id)
 	 * forward: dropping them is no reason to distrust the body. */
 	if (t->nids == MIME_IDS_MAX)
 		return;
-	mime_copy(t->ids[t->nids++], sizeof(t->ids[0]), id);
+	buf_copy(t->ids[t->nids++], sizeof(t->ids[0]), id);
 }
 
 struct mime_party_scan {

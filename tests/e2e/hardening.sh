@@ -50,21 +50,13 @@ VICTIM="$FG_WORK/victim"
 printf 'precious\n' >"$VICTIM"
 victim_intact() { FG_GOT="$(cat "$VICTIM")"; [ "$FG_GOT" = precious ]; }
 
-# --- 1. the pid file -------------------------------------------------------------
-# fwdguard_refuses_pidfile PATH: the daemon exits non-zero without serving.
-fwdguard_refuses_pidfile() {
-	local log="$FG_WORK/pid.log" rc
-	timeout 20 "$BUILD/fwdguard" -f -c "$CONF" -P "$1" </dev/null >"$log" 2>&1
-	rc=$?
-	FG_GOT="rc $rc: $(tr '\n' ' ' <"$log")"
-	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q 'pid file' "$log"
-}
+# --- 1. the pid file (fwdguard_refuses_pidfile: lib.sh) -------------------------------
 ln -s "$VICTIM" "$FG_WORK/fwdguard.pid"
-check "pid file that is a symlink: refused" fwdguard_refuses_pidfile "$FG_WORK/fwdguard.pid"
+check "pid file that is a symlink: refused" fwdguard_refuses_pidfile "$CONF" "$FG_WORK/fwdguard.pid"
 check "... and its target is untouched" victim_intact
 rm -f "$FG_WORK/fwdguard.pid"
 ln "$VICTIM" "$FG_WORK/fwdguard.pid"
-check "pid file that is a hard link: refused" fwdguard_refuses_pidfile "$FG_WORK/fwdguard.pid"
+check "pid file that is a hard link: refused" fwdguard_refuses_pidfile "$CONF" "$FG_WORK/fwdguard.pid"
 check "... and the linked file is untouched" victim_intact
 rm -f "$FG_WORK/fwdguard.pid"
 

@@ -609,6 +609,16 @@ stop_fwdguard() {
 
 fwdguard_alive() { [ -n "$FWDGUARD_PID" ] && kill -0 "$FWDGUARD_PID" 2>/dev/null; }
 
+# fwdguard_refuses_pidfile CONF PIDFILE: "fwdguard -f -c CONF -P PIDFILE"
+# exits non-zero, saying why ("pid file"), without starting to serve.
+fwdguard_refuses_pidfile() {
+	local log="$FG_WORK/pidfile-refused.log" rc
+	timeout 20 "$BUILD/fwdguard" -f -c "$1" -P "$2" </dev/null >"$log" 2>&1
+	rc=$?
+	FG_GOT="rc $rc: $(tr '\n' ' ' <"$log")"
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q 'pid file' "$log"
+}
+
 # reload_fwdguard: SIGUSR1, then waits until the log grew (the daemon says
 # something on every reload, success or failure) or 2 s passed.
 reload_fwdguard() {

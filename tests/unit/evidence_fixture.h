@@ -17,25 +17,6 @@ static struct policy test_policy = {
 	.mode = MODE_ENFORCE,
 };
 
-static int setup_policy(void **state)
-{
-	char err[128];
-
-	(void)state;
-	test_policy.internal = domain_list_new();
-	if (test_policy.internal == NULL ||
-	    domain_list_add(test_policy.internal, "corp.example", err, sizeof(err)) < 0 ||
-	    domain_list_add(test_policy.internal, "*.corp.example", err, sizeof(err)) < 0)
-		return -1;
-	return 0;
-}
-
-static int teardown_policy(void **state)
-{
-	(void)state;
-	domain_list_free(test_policy.internal);
-	test_policy.internal = NULL;
-	return 0;
-}
+#include "policy_fixture.h"
 
 #endif

@@ -2,10 +2,13 @@
  * fake_dir.h - a fake directory lookup backend for the unit tests of
  * milter/directory.c and milter/dirrcpt.c: answers from a table, counts
  * and records the questions ("F:key" for forwards, "P:key" for protected).
+ * fake_set_search answers the refresh's whole-set searches with one list
+ * of by-entry values (any length), whatever the filter.
  */
 #ifndef FWDGUARD_TEST_FAKE_DIR_H
 #define FWDGUARD_TEST_FAKE_DIR_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,32 @@ fake_lookup(void *ctx, enum dir_kind kind, const char *key, struct dir_values *o
 		return e->st;
 	}
 	return DIR_NOTFOUND;
+}
+
+struct fake_set {
+	enum dir_status st;
+	const char *const *values;	/* "attribute:value", "" ends an entry */
+	size_t n;
+};
+
+/* Not every includer searches the whole set. */
+__attribute__((unused)) static enum dir_status
+fake_set_search(void *ctx, const char *filter, char **attrs, size_t max_values, bool by_entry,
+    struct dir_values *out)
+{
+	const struct fake_set *f = ctx;
+
+	(void)filter;
+	(void)attrs;
+	(void)by_entry;
+	out->v = NULL;
+	out->n = 0;
+	if (f->st != DIR_FOUND || f->n == 0)
+		return f->st == DIR_FOUND ? DIR_NOTFOUND : f->st;
+	out->v = calloc(f->n, sizeof(char *));
+	for (out->n = 0; out->n < f->n && out->n < max_values; out->n++)
+		out->v[out->n] = strdup(f->values[out->n]);
+	return DIR_FOUND;
 }
 
 #endif

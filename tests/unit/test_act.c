@@ -8,6 +8,7 @@
  * shipper only fails and the spool's journals keep every record to read.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,6 +22,7 @@
 #include <cmocka.h>
 
 #include "act.h"
+#include "act_job.h"
 #include "audit.h"
 #include "cfg.h"
 #include "ids.h"
@@ -637,6 +639,50 @@ run_case(void **state)
 	check_records(tc, before, ids, nids);
 }
 
+/* ---- the host name, from several workers at once ------------------------------- */
+
+#define HOST_THREADS	4
+
+struct host_reader {
+	pthread_barrier_t *start;
+	char got[256];
+};
+
+static void *
+host_read(void *arg)
+{
+	struct host_reader *h = arg;
+
+	pthread_barrier_wait(h->start);
+	snprintf(h->got, sizeof(h->got), "%s", act_records_host());
+	return NULL;
+}
+
+/* Run under a thread sanitizer this is the race check; here, each sees the name whole. */
+static void
+test_host_threads(void **state)
+{
+	struct host_reader r[HOST_THREADS];
+	pthread_t t[HOST_THREADS];
+	pthread_barrier_t start;
+	char want[256] = "";
+
+	(void)state;
+	if (gethostname(want, sizeof(want) - 1) != 0 || want[0] == '\0')
+		snprintf(want, sizeof(want), "unknown");
+	pthread_barrier_init(&start, NULL, HOST_THREADS);
+	for (size_t i = 0; i < HOST_THREADS; i++) {
+		r[i].start = &start;
+		assert_int_equal(pthread_create(&t[i], NULL, host_read, &r[i]), 0);
+	}
+	for (size_t i = 0; i < HOST_THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (size_t i = 0; i < HOST_THREADS; i++)
+		CHECK(strcmp(r[i].got, want) == 0, "thread %zu: host \"%s\", want \"%s\"", i,
+		    r[i].got, want);
+}
+
 /* ---- fixture ------------------------------------------------------------------- */
 
 static int
@@ -658,5 +704,8 @@ main(void)
 		tests[i].test_func = run_case;
 		tests[i].initial_state = (void *)&cases[i];
 	}
-	return cmocka_run_group_tests_name("act", tests, group_setup, fixture_act_teardown);
+	const struct CMUnitTest host_tests[] = { cmocka_unit_test(test_host_threads) };
+
+	return cmocka_run_group_tests_name("act_host", host_tests, NULL, NULL) |
+	    cmocka_run_group_tests_name("act", tests, group_setup, fixture_act_teardown);
 }

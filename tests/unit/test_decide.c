@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "buf.h"
 #include "decide.h"
 
 #define S(x)	SIGNAL_BIT(SIGNAL_##x)
@@ -53,26 +54,7 @@ static struct policy test_policy = {
 	.mode = MODE_ENFORCE,
 };
 
-static int setup_policy(void **state)
-{
-	char err[128];
-
-	(void)state;
-	test_policy.internal = domain_list_new();
-	if (test_policy.internal == NULL ||
-	    domain_list_add(test_policy.internal, "corp.example", err, sizeof(err)) < 0 ||
-	    domain_list_add(test_policy.internal, "*.corp.example", err, sizeof(err)) < 0)
-		return -1;
-	return 0;
-}
-
-static int teardown_policy(void **state)
-{
-	(void)state;
-	domain_list_free(test_policy.internal);
-	test_policy.internal = NULL;
-	return 0;
-}
+#include "policy_fixture.h"
 
 /* --- one message, described as data ------------------------------------------------ */
 
@@ -699,6 +681,38 @@ static void test_outcome_note_fits(void **state)
 		fail_msg("long reason: got \"%s\"", d[1].reason);
 }
 
+/* The bounded copy decisions, MIME parties and connection macros share (buf.h). */
+static void test_buf_copy(void **state)
+{
+	static const struct {
+		const char *name, *text;
+		size_t size;
+		const char *want;
+	} cases[] = {
+		{ "fits", "abc", 8, "abc" },
+		{ "exactly fills", "abcdefg", 8, "abcdefg" },
+		{ "cut to size - 1", "abcdefghij", 8, "abcdefg" },
+		{ "NULL is empty", NULL, 8, "" },
+		{ "one byte holds only the terminator", "abc", 1, "" },
+	};
+	char buf[8], unterminated[4] = { 'w', 'x', 'y', 'z' };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(buf, '#', sizeof(buf));
+		buf_copy(buf, cases[i].size, cases[i].text);
+		if (strcmp(buf, cases[i].want) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].name, buf, cases[i].want);
+	}
+	memset(buf, '#', sizeof(buf));
+	buf_copy(buf, 0, "abc");
+	if (buf[0] != '#')
+		fail_msg("size 0: the buffer was written");
+	/* Reads no further than it copies: a source unterminated within size is fine (ASan). */
+	buf_copy(buf, sizeof(unterminated), unterminated);
+	assert_string_equal(buf, "wxy");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_outcome_table),
 		cmocka_unit_test(test_outcome_note_fits),
 		cmocka_unit_test(test_mailbox_address),
+		cmocka_unit_test(test_buf_copy),
 	};
 
 	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);

@@ -356,7 +356,8 @@ test_alias_set_names(void **state)
 	char *v2[] = { "mail:other@corp.example", "mailLocalAddress:LAW@corp.example",
 	    "proxyAddresses:x500:/o=corp", "mail", "" };
 	struct dir_values e1 = { v1, 3 }, e2 = { v2, 5 };
-	struct diralias_builder *b = diralias_builder_new();
+	struct diralias_pool *pool = diralias_pool_new();
+	struct diralias_builder *b = diralias_builder_new(pool);
 	struct diralias *s;
 
 	(void)state;
@@ -371,6 +372,7 @@ test_alias_set_names(void **state)
 	assert_string_equal(diralias_find(s, "other@corp.example"), "other@corp.example");
 	assert_null(diralias_find(s, "x500"));
 	diralias_free(s);
+	diralias_pool_free(pool);
 }
 
 int

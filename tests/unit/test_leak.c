@@ -21,24 +21,7 @@ static struct policy test_policy = {
 	.delimiters = "+",
 };
 
-static int setup_policy(void **state)
-{
-	char err[128];
-
-	(void)state;
-	test_policy.internal = domain_list_new();
-	return test_policy.internal == NULL ||
-	    domain_list_add(test_policy.internal, "corp.example", err, sizeof(err)) < 0 ||
-	    domain_list_add(test_policy.internal, "*.corp.example", err, sizeof(err)) < 0 ? -1 : 0;
-}
-
-static int teardown_policy(void **state)
-{
-	(void)state;
-	domain_list_free(test_policy.internal);
-	test_policy.internal = NULL;
-	return 0;
-}
+#include "policy_fixture.h"
 
 /* A customer wrote to support; the copy was silently forwarded to fti.example. */
 static const struct leak_ref customer_mail = {

@@ -1,0 +1,137 @@
+/*
+ * test_docs.c - every field fwdguard writes into a record (record_set()
+ * with a literal name in milter/act_records.c and milter/correlate.c) is
+ * named in README.md's field table (as `name`) and in fwdguard-audit(1)'s
+ * RECORD FIELDS section, so a new field cannot ship undocumented.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define FIELDS_MAX	128
+#define FIELD_LEN	64
+
+static const char *const writers[] = { "milter/act_records.c", "milter/correlate.c" };
+/* Fields that only route a record to its key (milter/shipper.c): never stored. */
+static const char *const routing[] = { "kind", "ttl", "conversation" };
+
+static char *
+slurp(const char *rel)
+{
+	char path[1024];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", SRCDIR, rel);
+	if ((f = fopen(path, "rb")) == NULL)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static bool
+is_routing(const char *name)
+{
+	for (size_t i = 0; i < sizeof(routing) / sizeof(routing[0]); i++)
+		if (strcmp(name, routing[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The literal field names given to record_set() in src, appended to names. */
+static size_t
+collect(const char *src, char names[][FIELD_LEN], size_t n)
+{
+	static const char call[] = "record_set(r, \"";
+	const char *p = src, *end;
+
+	while ((p = strstr(p, call)) != NULL && n < FIELDS_MAX) {
+		p += sizeof(call) - 1;
+		if ((end = strchr(p, '"')) == NULL || end - p >= FIELD_LEN)
+			continue;
+		snprintf(names[n], FIELD_LEN, "%.*s", (int)(end - p), p);
+		if (!is_routing(names[n]))
+			n++;
+	}
+	return n;
+}
+
+/* name as a whole word (letters, digits, '_' around it are not allowed). */
+static bool
+has_word(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = text; (p = strstr(p, name)) != NULL; p += len) {
+		char before = p == text ? ' ' : p[-1], after = p[len];
+		bool wb = !(before == '_' || (before >= 'a' && before <= 'z'));
+		bool wa = !(after == '_' || (after >= 'a' && after <= 'z'));
+
+		if (wb && wa)
+			return true;
+	}
+	return false;
+}
+
+static void
+test_fields_documented(void **state)
+{
+	char names[FIELDS_MAX][FIELD_LEN], tick[FIELD_LEN + 2];
+	char *readme = slurp("README.md"), *man = slurp("man/fwdguard-audit.1");
+	const char *section = strstr(man, ".SH RECORD FIELDS");
+	const char *section_end = section != NULL ? strstr(section + 1, "\n.SH ") : NULL;
+	size_t n = 0, missing = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
+		char *src = slurp(writers[i]);
+
+		n = collect(src, names, n);
+		free(src);
+	}
+	if (n < 20)
+		fail_msg("found only %zu field names in the writers: is the pattern stale?", n);
+	if (section == NULL)
+		fail_msg("man/fwdguard-audit.1 has no RECORD FIELDS section");
+	if (section_end != NULL)
+		man[section_end - man] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		snprintf(tick, sizeof(tick), "`%s`", names[i]);
+		if (strstr(readme, tick) == NULL) {
+			print_error("README.md does not name field %s\n", names[i]);
+			missing++;
+		}
+		if (!has_word(section, names[i])) {
+			print_error("fwdguard-audit(1) RECORD FIELDS does not name field %s\n", names[i]);
+			missing++;
+		}
+	}
+	free(readme);
+	free(man);
+	if (missing > 0)
+		fail_msg("%zu field(s) undocumented", missing);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields_documented),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
