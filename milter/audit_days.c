@@ -24,6 +24,10 @@
 #define DAY_MS		86400000LL
 #define HOUR_MS		3600000LL
 #define DOMAINS_MAGIC	"fwdguard-domains 1\n"
+/* A stream id can be written years ahead by anyone who can write to Redis:
+ * a window of more days than this is read in one walk, keeping nothing, so
+ * that the day loops stay bounded. */
+#define DAYS_MAX	36600
 
 /* ---- the days a window covers ------------------------------------------------ */
 
@@ -347,6 +351,10 @@ int days_report(const struct cfg *c, struct redis_conn *rc, const char *key,
 	int rv = days_span(c, rc, key, q, &s);
 	if (rv != 0)
 		return rv > 0 ? 0 : -1;
+	if (s.hi / DAY_MS - s.lo / DAY_MS > DAYS_MAX) {
+		struct days_reading rd = { .rep = rep };
+		return days_scan(rc, key, s.lo, s.hi, false, days_report_one, &rd);
+	}
 	char *kept[2] = { days_key(c, AUDIT_REPORT_DAYS), days_key(c, AUDIT_REPORT_DOMAINS) };
 	if (kept[0] == NULL || kept[1] == NULL)
 		rv = -1;
@@ -418,8 +426,10 @@ int days_search(const struct cfg *c, struct redis_conn *rc, const char *key,
 	int rv = days_span(c, rc, key, q, &s);
 	if (rv != 0)
 		return rv > 0 ? 0 : -1;
-	char *kept = days_key(c, AUDIT_REPORT_DOMAINS);
 	struct days_searching sr = { .q = q, .fn = fn, .ctx = ctx };
+	if (s.hi / DAY_MS - s.lo / DAY_MS > DAYS_MAX)
+		return days_scan(rc, key, s.lo, s.hi, true, days_search_one, &sr);
+	char *kept = days_key(c, AUDIT_REPORT_DOMAINS);
 	if (kept == NULL)
 		rv = -1;
 	for (long long day = s.hi / DAY_MS; rv == 0 && !sr.stopped && day >= s.lo / DAY_MS; day--) {

@@ -77,4 +77,14 @@ rcli HSET fwdguard:report:domains "$first_day" "garbage" >/dev/null
 check "a damaged kept domain list: the search still finds" \
     expect_match 'rare\.example' "$(audit search --domain rare.example)"
 
+# An entry dated far ahead (anyone who can write to Redis can): the
+# report still ends, reading that window in one walk.
+audit report >"$FG_WORK/want"
+rcli XADD fwdguard:audit 99999999999999-0 mailbox team0001@corp.example target future.example \
+    action flag >/dev/null
+check "an entry 3000 years ahead: the report ends and lists it" \
+    expect_match 'future\.example' "$(timeout 60 "$AUDIT" -c "$FG_WORK/c.yaml" report)"
+check "and search --domain ends too" \
+    expect_match 'future\.example' "$(timeout 60 "$AUDIT" -c "$FG_WORK/c.yaml" search --domain future.example)"
+
 fg_summary
