@@ -33,8 +33,8 @@ struct act_job {
 };
 
 #define ACT_REFS_MAX	(EVIDENCE_REFS_MAX + MIME_IDS_MAX)
-/* Forwarded ids, In-Reply-To and References, the conversation. */
-#define ACT_NAMED_MAX	(EVIDENCE_FWDIDS_MAX + EVIDENCE_REFS_MAX + 1)
+/* Forwarded ids, In-Reply-To and References, the conversation, the enclosed messages' ids. */
+#define ACT_NAMED_MAX	(EVIDENCE_FWDIDS_MAX + EVIDENCE_REFS_MAX + 1 + MIME_IDS_MAX)
 _Static_assert(ACT_NAMED_MAX <= CORRELATE_BATCH_MAX, "one batch holds every id named");
 
 /* What the correlation store said about this message. */
@@ -46,7 +46,8 @@ struct act_corr {
 	struct correlate_entry mine;		/* the record this message writes */
 	bool write;
 	struct correlate_entry named[ACT_NAMED_MAX];	/* messages it names, found */
-	const char *named_via[ACT_NAMED_MAX];	/* the header that named each */
+	const char *named_via[ACT_NAMED_MAX];	/* the header that named each, or "attached" */
+	enum leak_role named_role[ACT_NAMED_MAX];	/* how it named each */
 	size_t nnamed;
 };
 

@@ -51,5 +51,7 @@ void audit_shipper_free(struct audit_shipper *sh);	/* accepts NULL */
 void audit_shipper_disconnect(struct audit_shipper *sh);	/* e.g. after new settings */
 long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct cfg_redis *rc,
     long long maxlen, char *err, size_t errsize);
+/* The server it is connected to, or NULL (borrowed until the next call on sh). */
+const char *audit_shipper_address(const struct audit_shipper *sh);
 
 #endif

@@ -60,6 +60,9 @@ struct cfg_redis {
 	char *password_file;	/* NULL or "": no AUTH */
 	char *prefix;		/* default "fwdguard:" */
 	double timeout;		/* seconds, default 1 */
+	long min_replicas;	/* replicas that must hold a record before the spool
+				 * forgets it (WAIT); default 0: no waiting */
+	double replica_timeout;	/* seconds one WAIT may take, default 0.5 */
 };
 
 struct cfg_audit {

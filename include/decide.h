@@ -86,7 +86,8 @@ struct decision {
 
 /*
  * Fills out[0 .. m->nrcpts).  Returns 1 when the message touches a
- * protected mailbox (or scope is all): its decisions are to be recorded;
+ * protected mailbox, or a recipient has body-unexamined (among its extra
+ * signals), or scope is all: its decisions are to be recorded;
  * else 0, and every decision is accept.
  */
 int decide_message(const struct decide_message *m, struct decision *out);

@@ -88,6 +88,14 @@ bool evidence_is_arc_or_srs(const struct evidence *ev);
 size_t evidence_references(const struct evidence *ev, const char **ids, size_t max);
 
 /*
+ * id (as evidence_references() gives it) names this message's direct
+ * parent: an id of In-Reply-To, or the last id of References (RFC 5322
+ * 3.6.4: the parent is written last).  The others are earlier messages
+ * of the thread.
+ */
+bool evidence_names_parent(const struct evidence *ev, const char *id);
+
+/*
  * The message says it was sent automatically in answer to another
  * (RFC 3834 and the common vendor markers):
  *   Auto-Submitted with any value but "no" (auto-replied, auto-generated,

@@ -48,6 +48,7 @@ struct evidence {
 	char refs[EVIDENCE_REFS_MAX - EVIDENCE_IRT_MAX][EVIDENCE_MSGID_MAX + 1];
 	size_t nrefs;
 	size_t refs_skip_to;		/* References ids 1 .. refs_skip_to-1 are dropped */
+	char refs_last[EVIDENCE_MSGID_MAX + 1];	/* References' last id: the direct parent */
 	char ctype[EVIDENCE_CTYPE_MAX + 1];
 	char probe[EVIDENCE_PROBE_MAX + 1];
 	bool fwdids_seen;

@@ -11,8 +11,9 @@
  *     an external domain is a confirmed leak (leak-probe);
  *   - outbound: a message whose own Message-ID a protected mailbox
  *     received, leaving for an external domain that was not a party to it
- *     (known-message-id), or a new message that names one (a forward made
- *     with a client's Forward button: referenced-message).
+ *     (known-message-id, also for a message it encloses), or a new
+ *     message that names one (a forward made with a client's Forward
+ *     button: referenced-message).
  * "A party" is a domain in the record's recipient domains (which also
  * hold its From and Reply-To domains) or the original envelope sender's
  * domain, or a subdomain of one (the customer's
@@ -29,6 +30,17 @@
 
 #define LEAK_RCPT_DOMAINS_MAX	32	/* domains in one correlation record */
 
+/*
+ * How an outbound message names a message found in the store, for
+ * leak_referenced_message() and leak_enclosed_message().
+ */
+enum leak_role {
+	LEAK_ROLE_PARENT,	/* X-Forwarded-Message-Id, In-Reply-To, References' last id */
+	LEAK_ROLE_ANCESTOR,	/* an earlier id of References */
+	LEAK_ROLE_CONVERSATION,	/* its Outlook conversation (the first message of it) */
+	LEAK_ROLE_ENCLOSED	/* the Message-ID of a message enclosed in its body */
+};
+
 /* One referenced Message-ID that was found in the correlation store. */
 struct leak_ref {
 	const char *message_id;
@@ -37,6 +49,7 @@ struct leak_ref {
 	const char *rcpt_domains;	/* comma list of domains that were recipients of it */
 	long long ts;			/* when it was received, unix ms */
 	bool probe;			/* it was a canary probe */
+	enum leak_role role;		/* outbound only: how the message judged names it */
 };
 
 /*
@@ -74,15 +87,36 @@ signal_set leak_known_message_id(const struct policy *p, const struct leak_ref *
  * messages to one of their own parties: rcpt (the whole address, as
  * address_canonical() writes it with no delimiters) is among
  * parties[0 .. n) (mime_walk_parties(): a party of every enclosed message
- * that gave the signal; compared without regard to case).  A bounce
- * carrying a customer's message to support@ back to that customer is not
- * a leak; the same message to anyone else is.  A person's forward gets
- * no such exemption: whoever sends it writes the headers of what it
+ * that gave the signal; compared without regard to case), or is the
+ * envelope sender of every one of originals[0 .. norig) (norig > 0), the
+ * correlation records of ALL the enclosed messages that gave the signal
+ * (the caller passes none when one of them is not known): a bounce goes
+ * to the envelope sender, which need not be the From: the headers show
+ * (a bounce address, a mailing service's).  The sender is compared whole
+ * too; the record's domains are not used here: a whole domain (a
+ * webmail's) is far more than the one address the message came from.  A
+ * bounce carrying a customer's message to support@ back to that customer
+ * is not a leak; the same message to anyone else is.  A person's forward
+ * gets no such exemption: whoever sends it writes the headers of what it
  * encloses, while a DSN or auto-reply returns a message unasked.
  * Returns sig otherwise.
  */
 signal_set leak_attached_message(signal_set sig, bool automatic, const char *rcpt,
-    const char *const *parties, size_t n);
+    const char *const *parties, size_t n, const struct leak_ref *originals, size_t norig);
+
+/*
+ * known-message-id for one outbound recipient of a message that encloses
+ * messages a protected mailbox received (refs[0 .. nrefs) with role
+ * LEAK_ROLE_ENCLOSED; the others are skipped): recipient_domain
+ * (normalized, the effective destination) is external and not a party to
+ * one of them (as leak_known_message_id(): a bounce or a forward as
+ * attachment back to the customer's domain is none).  A forward as
+ * attachment whose headers were edited to name no protected mailbox still
+ * carries the received message out.  *which (may be NULL) receives the
+ * index of the first such ref, untouched when 0 is returned.
+ */
+signal_set leak_enclosed_message(const struct policy *p, const struct leak_ref *refs,
+    size_t nrefs, const char *recipient_domain, size_t *which);
 
 /*
  * Writes the comma list ("customer.example,corp.example") of the domains
@@ -109,11 +143,18 @@ const char *leak_answer_domain(const struct address *sender, const struct eviden
 
 /*
  * referenced-message for one outbound recipient of a message that names
- * other messages (X-Forwarded-Message-Id, In-Reply-To, References,
- * Outlook's conversation): refs[0 .. nrefs) are the ones found in the
- * store, most telling first.  Given when recipient_domain (normalized, the
- * effective destination) is external and a party to none of them: a party
- * to any one is answering its own thread.  *which (may be NULL) receives
+ * other messages: refs[0 .. nrefs) are the ones found in the store, each
+ * with its role, ancestors in the order References lists them.  It is
+ * judged against the message it forwards or answers, not its whole
+ * thread: the refs with role LEAK_ROLE_PARENT (every one of them); when
+ * none was found, the last ancestor found (the nearest earlier message
+ * the mailbox received); when none, the conversation.  Given when
+ * recipient_domain (normalized, the effective destination) is external
+ * and not a party to a ref judged.  A thread's References names every
+ * earlier message: being a party to an old one of them says nothing
+ * about the message sent on now, while a partner copied in later is a
+ * party to the message it answers.  LEAK_ROLE_ENCLOSED refs are not
+ * judged here (leak_enclosed_message()).  *which (may be NULL) receives
  * the index of the ref the decision names, untouched when 0 is returned.
  */
 signal_set leak_referenced_message(const struct policy *p, const struct leak_ref *refs,

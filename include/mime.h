@@ -19,7 +19,8 @@
  *     MIME-Version, In-Reply-To, References), an mbox "From " line allowed
  *     first: an .eml under application/octet-stream, text/plain, anything;
  *   - an Outlook .msg (OLE compound file) or a TNEF winmail.dat, by their
- *     magic bytes, type or file name: mime_blob.h says what is read.
+ *     magic bytes, type or file name (an OLE file known by its bytes only
+ *     when its directory shows a .msg): mime_blob.h says what is read.
  * An enclosed message is walked like the body (its parts, their content),
  * one level deeper.  text/rfc822-headers and message/global-headers (what
  * a DSN returns) are read for their Message-ID only.  RFC 2231 parameters
@@ -31,7 +32,8 @@
  * What cannot be examined sets mime_walk_truncated(): nesting past
  * MIME_DEPTH_MAX, more than MIME_PARTS_MAX parts, more than MIME_BYTES_MAX
  * bytes, a header field cut at MIME_HEADER_MAX, a multipart whose boundary
- * cannot be read, a message/partial (a fragment cannot be read alone).
+ * cannot be read (none, or over MIME_BOUNDARY_MAX), a message/partial (a
+ * fragment cannot be read alone), a transfer encoding not decoded here.
  * CRLF and LF line ends are both read; a last line without a line end is
  * not read.  Pure code.
  */
@@ -112,6 +114,18 @@ size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_
 size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max);
 
 /*
+ * Copies into ids[0 .. max) the Message-IDs (as mime_walk_original_ids()
+ * gives them) of the enclosed messages that gave SIGNAL_ATTACHED_MESSAGE,
+ * in the order seen.  Returns their number, or 0 when one of them cannot
+ * be named: it has no Message-ID or its id is not among those kept, it is
+ * an Outlook or TNEF file, more than max gave the signal, or the body was
+ * not examined whole.  So a non-zero answer names every one of them (a
+ * caller may judge all of them by their correlation records).  Borrowed
+ * from the walker, valid until it is freed.
+ */
+size_t mime_walk_signal_ids(const struct mime_walk *w, const char **ids, size_t max);
+
+/*
  * A delivery status notification: the top level (or a part) is
  * multipart/report; report-type=delivery-status, or a
  * message/delivery-status part was seen.
@@ -120,8 +134,9 @@ bool mime_walk_is_dsn(const struct mime_walk *w);
 
 /*
  * Some of the body could not be examined (see above), so it may hold a
- * forwarded message nobody saw.  The caller fails closed on it for mail
- * that involves a protected mailbox, and only for that mail.
+ * forwarded message nobody saw.  The caller fails closed on it: for mail
+ * that involves a protected mailbox (attached-message), and for an
+ * insider's mail to outside recipients (body-unexamined).
  */
 bool mime_walk_truncated(const struct mime_walk *w);
 

@@ -9,6 +9,13 @@
  * decoded bytes in both forms and asks the policy whether one is a
  * protected mailbox.  A token glued to other address characters ("xsupport@",
  * "support@corp.example.evil.test") is a different address, as in a header.
+ * An OLE compound file is also what .doc, .xls and .ppt files are: one is
+ * read as an Outlook message only when the part says it is one (the caller
+ * passes that: type application/vnd.ms-outlook or a name ending ".msg") or
+ * when its directory names the streams only a .msg has ("__substg1.0_..."
+ * and "__properties_version1.0", UTF-16LE names the token builders see
+ * anyway).  Until then a protected address found is held back, not
+ * reported: a Word document quoting support@ is no forwarded message.
  * What it does not see: strings compressed inside RTF bodies
  * (PR_RTF_COMPRESSED), other encodings (UTF-16BE, code pages other than
  * ASCII), and messages nested in a .msg's storages are read only as far as
@@ -47,10 +54,16 @@ struct mime_blob {
 	struct mime_blob_token ascii;
 	struct mime_blob_token wide[2];	/* UTF-16LE starting at even / odd offsets */
 	size_t off;
-	const char *found;
+	const char *found;	/* first protected address seen */
+	bool message;		/* known to be a message: found counts */
 };
 
-void mime_blob_init(struct mime_blob *b, const struct policy *p);
+/*
+ * message: the file is known to be a message (a TNEF file, or a part
+ * declared an Outlook message); false for an OLE file known by its bytes
+ * alone, which counts once its directory shows a .msg.
+ */
+void mime_blob_init(struct mime_blob *b, const struct policy *p, bool message);
 void mime_blob_feed(struct mime_blob *b, const char *buf, size_t len);
 
 /* Reads the tokens the last bytes left open; then the protected mailbox found, or NULL. */

@@ -19,7 +19,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define MIME_BOUNDARY_MAX	70	/* RFC 2046 5.1.1 */
+/*
+ * RFC 2046 5.1.1 caps a boundary at 70 characters; mail software writes
+ * longer ones (a prefix and 64 random hex digits: 76; a list server's
+ * boundary that embeds its host name, itself up to 253).  200 holds a
+ * prefix, 64 random digits and a long host name.  A longer one is no
+ * mailer's habit, and what it would hide is reported, not read
+ * (body-unexamined).  The cost is per nesting level: one kept boundary and
+ * one kept line start (policy/mime.c), 2 x 200 bytes; each line is compared
+ * with at most MIME_DEPTH_MAX of them, so the walk stays linear.
+ */
+#define MIME_BOUNDARY_MAX	200
 #define MIME_TYPE_MAX		63
 #define MIME_NAME_MAX		255	/* file name kept (longer: cut) */
 #define MIME_PARAM_SECTIONS	64	/* RFC 2231 continuations read per parameter */

@@ -25,6 +25,10 @@ void redis_conn_close(struct redis_conn *c);	/* accepts NULL */
 void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, const size_t *argvlen);
 void redis_conn_reply_free(void *reply);	/* accepts NULL */
 
+/* The server's host:port (or unix:/path), the master the sentinels named
+ * when they are used (borrowed, valid until redis_conn_close). */
+const char *redis_conn_address(const struct redis_conn *c);
+
 /* Why the last command failed (borrowed, valid until the next call on c). */
 const char *redis_conn_error(const struct redis_conn *c);
 

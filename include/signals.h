@@ -27,6 +27,7 @@ enum fg_signal {
 	SIGNAL_DIRECTORY_FORWARD,	/* "directory-forward" */
 	SIGNAL_LEAK_PROBE,		/* "leak-probe" */
 	SIGNAL_LEAK_BACKSCATTER,	/* "leak-backscatter" */
+	SIGNAL_BODY_UNEXAMINED,		/* "body-unexamined" */
 	SIGNAL_COUNT
 };
 

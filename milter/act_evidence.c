@@ -1,7 +1,8 @@
 /*
  * act_evidence.c - the leak evidence gathered at the end of a message,
- * before deciding: attached-message from the body's MIME walk (mime.h),
- * and, from the correlation store (correlate.h), known-message-id,
+ * before deciding: attached-message and body-unexamined from the body's
+ * MIME walk (mime.h), and, from the correlation store (correlate.h),
+ * known-message-id (the message's own id, or one it encloses),
  * referenced-message and the inbound leak-backscatter / leak-probe.  What
  * the signals mean is leak.h's; this file only looks facts up and adds
  * them to each recipient (decide_rcpt.extra, act_job.orig).
@@ -23,6 +24,18 @@ static bool
 act_rcpt_external(const struct policy *p, const struct decide_rcpt *r)
 {
 	return r->status == ADDRESS_OK && r->addr.nhops > 0 && policy_is_internal(p, &r->addr) == 0;
+}
+
+/* Some recipient's mail leaves: only then is what it names worth a lookup. */
+static bool
+act_some_external(const struct act_job *j, const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		if (act_rcpt_external(p, &j->rcpts[i]))
+			return true;
+	return false;
 }
 
 /* The policy's own string for a mailbox from the store, else the store's (lives in j). */
@@ -77,16 +90,43 @@ act_involved(const struct decide_message *m)
  */
 static void
 act_attached_rcpt(struct decide_rcpt *r, signal_set sig, bool automatic,
-    const char *const *parties, size_t np, const char *mailbox)
+    const char *const *parties, size_t np, const struct leak_ref *orig, size_t norig,
+    const char *mailbox)
 {
 	char rcpt[ADDRESS_CANONICAL_MAX + 1];
 	signal_set kept;
 
 	if (address_canonical(&r->addr, NULL, rcpt, sizeof(rcpt)) != 0)
 		rcpt[0] = '\0';
-	kept = leak_attached_message(sig, automatic, rcpt, parties, np);
+	kept = leak_attached_message(sig, automatic, rcpt, parties, np, orig, norig);
 	r->own_party |= sig & ~kept;
 	act_add_extra(r, kept, mailbox, NULL);
+}
+
+/*
+ * The correlation records of every enclosed message that gave the signal,
+ * into orig (room for MIME_IDS_MAX); 0 when one of them is not known: the
+ * records then stand for none of them.
+ */
+static size_t
+act_signal_originals(const struct act_job *j, struct leak_ref *orig)
+{
+	const char *ids[MIME_IDS_MAX];
+	size_t n, i, k;
+
+	if (j->corr == NULL)
+		return 0;
+	n = mime_walk_signal_ids(j->c->mime, ids, MIME_IDS_MAX);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < j->corr->nnamed; k++)
+			if (j->corr->named_role[k] == LEAK_ROLE_ENCLOSED &&
+			    strcmp(j->corr->named[k].message_id, ids[i]) == 0)
+				break;
+		if (k == j->corr->nnamed)
+			return 0;
+		orig[i] = correlate_ref(&j->corr->named[k]);
+	}
+	return n;
 }
 
 /*
@@ -94,17 +134,20 @@ act_attached_rcpt(struct decide_rcpt *r, signal_set sig, bool automatic,
  * body the walker could not examine whole may hide a forward: for the mail
  * of a protected mailbox that counts as one; other mail is not held back.
  * A DSN or auto-reply returning the enclosed messages to a party of every
- * one of them gives none for that recipient, unless the body was not
- * examined whole (what was not read may enclose another message); the recipient
- * stays in the audit scope with the mailbox, and the reason says why.
+ * one of them (by their headers, or by the envelope sender the store
+ * recorded for each) gives none for that recipient, unless the body was
+ * not examined whole (what was not read may enclose another message); the
+ * recipient stays in the audit scope with the mailbox, and the reason
+ * says why.
  */
 static void
 act_attached(struct act_job *j, const struct decide_message *m)
 {
 	const struct mime_walk *w = j->c->mime;
 	const char *mailbox, *parties[MIME_PARTIES_MAX];
+	struct leak_ref orig[MIME_IDS_MAX];
 	signal_set sig;
-	size_t i, np;
+	size_t i, np, norig = 0;
 	bool automatic;
 	char q[64];
 
@@ -122,9 +165,44 @@ act_attached(struct act_job *j, const struct decide_message *m)
 	np = mime_walk_parties(w, parties, MIME_PARTIES_MAX);
 	automatic = !mime_walk_truncated(w) &&
 	    (mime_walk_is_dsn(w) || evidence_is_autoreply(j->c->ev));
+	if (automatic)
+		norig = act_signal_originals(j, orig);
 	for (i = 0; i < j->n; i++)
 		if (act_rcpt_external(m->policy, &j->rcpts[i]))
-			act_attached_rcpt(&j->rcpts[i], sig, automatic, parties, np, mailbox);
+			act_attached_rcpt(&j->rcpts[i], sig, automatic, parties, np, orig, norig,
+			    mailbox);
+}
+
+/*
+ * body-unexamined: an insider's message leaves with a body the walker could
+ * not examine whole (a limit, an unknown transfer encoding, a multipart it
+ * cannot read), so it may carry a protected mailbox's message that no
+ * other evidence names.  The sender is an insider when the envelope sender
+ * is internal or the client authenticated (submission).  The mail of a
+ * protected mailbox also gets attached-message (act_attached()); this
+ * signal makes the rest recorded (decide.h: it puts the message in audit
+ * scope) and lets a rule act on it.
+ */
+static void
+act_unexamined(struct act_job *j, const struct decide_message *m)
+{
+	const struct mime_walk *w = j->c->mime;
+	char q[64];
+	size_t i, n = 0;
+
+	if (w == NULL || !mime_walk_truncated(w))
+		return;
+	if (!(m->sender_status == ADDRESS_OK && policy_is_internal(m->policy, &m->sender)) &&
+	    j->c->auth[0] == '\0')
+		return;
+	for (i = 0; i < j->n; i++)
+		if (act_rcpt_external(m->policy, &j->rcpts[i])) {
+			act_add_extra(&j->rcpts[i], SIGNAL_BIT(SIGNAL_BODY_UNEXAMINED), NULL, NULL);
+			n++;
+		}
+	if (n > 0)
+		log_info("%s: body not examined whole: body-unexamined for %zu outside recipient(s)",
+		    act_queue_id(j, q, sizeof(q)), n);
 }
 
 /* known-message-id: the message's own id was received by a protected mailbox. */
@@ -136,9 +214,7 @@ act_known_id(struct act_job *j, const struct policy *p, struct correlate *k)
 	struct leak_ref ref;
 	size_t i;
 
-	for (i = 0; i < j->n && !act_rcpt_external(p, &j->rcpts[i]); i++)
-		;
-	if (i == j->n || msgid[0] == '\0')
+	if (msgid[0] == '\0' || !act_some_external(j, p))
 		return;
 	if ((st = correlate_lookup(k, msgid, &j->corr->own)) == CORRELATE_TRYAGAIN)
 		act_tryagain(j, "the Message-ID");
@@ -159,39 +235,91 @@ act_known_id(struct act_job *j, const struct policy *p, struct correlate *k)
 	}
 }
 
+/* One id this message names, to look up: how it names it, and where. */
+struct act_ask {
+	struct correlate_ask ask;
+	enum leak_role role;
+	const char *via;
+	bool enclosed;		/* a header names it, and the body encloses it too */
+};
+
+/*
+ * Adds an id to asks (room for ACT_NAMED_MAX), once: an id named again
+ * keeps its first role, and an enclosed message's id that a header named
+ * is marked enclosed too (its two judgements differ).  The message's own
+ * id is known-message-id's.
+ */
+static void
+act_ask_add(struct act_ask *asks, size_t *na, const char *own, const char *id,
+    enum leak_role role, const char *via)
+{
+	size_t d;
+
+	if (strcmp(id, own) == 0)
+		return;
+	for (d = 0; d < *na; d++) {
+		if (asks[d].ask.conversation || strcmp(asks[d].ask.key, id) != 0)
+			continue;
+		if (role == LEAK_ROLE_ENCLOSED && asks[d].role != LEAK_ROLE_ENCLOSED)
+			asks[d].enclosed = true;
+		return;
+	}
+	if (*na == ACT_NAMED_MAX)
+		return;
+	asks[(*na)++] = (struct act_ask){ .ask = { .key = id, .conversation = false },
+	    .role = role, .via = via };
+}
+
+/*
+ * The ids this message names, in order: X-Forwarded-Message-Id, then
+ * In-Reply-To and References (the direct parent told from the earlier
+ * messages), the Outlook conversation, and the Message-IDs of the
+ * messages its body encloses.  Returns how many went into asks.
+ */
+static size_t
+act_asks(const struct act_job *j, struct act_ask *asks)
+{
+	const struct evidence *ev = j->c->ev;
+	const char *ids[EVIDENCE_FWDIDS_MAX + EVIDENCE_REFS_MAX + MIME_IDS_MAX];
+	const char *own = evidence_message_id(ev);
+	size_t n, i, na = 0;
+
+	n = evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX);
+	for (i = 0; i < n; i++)
+		act_ask_add(asks, &na, own, ids[i], LEAK_ROLE_PARENT, "x-forwarded-message-id");
+	n = evidence_references(ev, ids, EVIDENCE_REFS_MAX);
+	for (i = 0; i < n; i++)
+		act_ask_add(asks, &na, own, ids[i], evidence_names_parent(ev, ids[i]) ?
+		    LEAK_ROLE_PARENT : LEAK_ROLE_ANCESTOR, "references");
+	if (evidence_conversation(ev)[0] != '\0' && na < ACT_NAMED_MAX)
+		asks[na++] = (struct act_ask){ .ask = { .key = evidence_conversation(ev),
+		    .conversation = true }, .role = LEAK_ROLE_CONVERSATION, .via = "thread-index" };
+	n = j->c->mime != NULL ? mime_walk_original_ids(j->c->mime, ids, MIME_IDS_MAX) : 0;
+	for (i = 0; i < n; i++)
+		act_ask_add(asks, &na, own, ids[i], LEAK_ROLE_ENCLOSED, "attached");
+	return na;
+}
+
 /*
  * Looks the messages this one names up, all in one batch, into
- * j->corr->named (the found ones, in the order named); false when the
- * store could not answer for some.
+ * j->corr->named (the found ones, in the order named, then a second entry
+ * for each one a header named that the body also encloses); false when
+ * the store could not answer for some.
  */
 static bool
 act_lookup_named(struct act_job *j, struct correlate *k)
 {
-	const struct evidence *ev = j->c->ev;
-	const char *ids[ACT_NAMED_MAX], *via[ACT_NAMED_MAX], *own = evidence_message_id(ev);
-	struct correlate_ask asks[ACT_NAMED_MAX];
+	struct act_ask asks[ACT_NAMED_MAX];
+	struct correlate_ask keys[ACT_NAMED_MAX];
 	enum correlate_status st[ACT_NAMED_MAX];
 	struct act_corr *corr = j->corr;
-	size_t nfwd, n, na = 0, i, d;
-	bool answered = true;
+	bool answered = true, enclosed[ACT_NAMED_MAX];
+	size_t na, i, found;
 
-	nfwd = evidence_forwarded_ids(ev, ids, EVIDENCE_FWDIDS_MAX);
-	n = nfwd + evidence_references(ev, ids + nfwd, EVIDENCE_REFS_MAX);
-	for (i = 0; i < n; i++) {
-		/* Its own id is known-message-id's; one id named twice is one lookup. */
-		for (d = 0; d < i && strcmp(ids[d], ids[i]) != 0; d++)
-			;
-		if (d < i || strcmp(ids[i], own) == 0)
-			continue;
-		asks[na] = (struct correlate_ask){ .key = ids[i], .conversation = false };
-		via[na++] = i < nfwd ? "x-forwarded-message-id" : "references";
-	}
-	if (evidence_conversation(ev)[0] != '\0') {
-		asks[na] = (struct correlate_ask){ .key = evidence_conversation(ev),
-		    .conversation = true };
-		via[na++] = "thread-index";
-	}
-	correlate_lookup_batch(k, asks, na, corr->named, st);
+	na = act_asks(j, asks);
+	for (i = 0; i < na; i++)
+		keys[i] = asks[i].ask;
+	correlate_lookup_batch(k, keys, na, corr->named, st);
 	for (i = 0; i < na; i++) {
 		if (st[i] == CORRELATE_TRYAGAIN)
 			answered = false;
@@ -199,30 +327,53 @@ act_lookup_named(struct act_job *j, struct correlate *k)
 			continue;
 		if (corr->nnamed != i)
 			corr->named[corr->nnamed] = corr->named[i];
-		corr->named_via[corr->nnamed++] = via[i];
+		enclosed[corr->nnamed] = asks[i].enclosed;
+		corr->named_role[corr->nnamed] = asks[i].role;
+		corr->named_via[corr->nnamed++] = asks[i].via;
+	}
+	/* Each merged id took one ask for two names: there is room. */
+	for (i = 0, found = corr->nnamed; i < found; i++) {
+		if (!enclosed[i])
+			continue;
+		corr->named[corr->nnamed] = corr->named[i];
+		corr->named_role[corr->nnamed] = LEAK_ROLE_ENCLOSED;
+		corr->named_via[corr->nnamed++] = "attached";
 	}
 	return answered;
 }
 
+/* The found messages this one names, as leak.h judges them (room for ACT_NAMED_MAX). */
+static size_t
+act_named_refs(const struct act_job *j, struct leak_ref *refs)
+{
+	size_t i;
+
+	for (i = 0; i < j->corr->nnamed; i++) {
+		refs[i] = correlate_ref(&j->corr->named[i]);
+		refs[i].role = j->corr->named_role[i];
+	}
+	return i;
+}
+
+/* leak.h's judgement of the found messages this one names, for one recipient domain. */
+typedef signal_set (*act_named_judge)(const struct policy *p, const struct leak_ref *refs,
+    size_t nrefs, const char *recipient_domain, size_t *which);
+
 /*
- * referenced-message: a new message that names one a protected mailbox
- * received (a client's Forward button) leaves for a domain that was no
- * party to it.  Only a message with a recipient outside is looked at.
+ * Adds what judge says of the found messages this one names to each
+ * recipient outside, and the message it names to j->orig when that has
+ * none yet: leak_enclosed_message() (known-message-id for a message a
+ * protected mailbox received, enclosed in this one: a forward as
+ * attachment, a bounce; original_via "attached") and
+ * leak_referenced_message() (referenced-message: a client's Forward
+ * button, to a domain that was no party to the message forwarded).
  */
 static void
-act_referenced(struct act_job *j, const struct policy *p, struct correlate *k)
+act_named(struct act_job *j, const struct policy *p, act_named_judge judge)
 {
 	struct leak_ref refs[ACT_NAMED_MAX];
-	size_t i, which;
+	size_t i, n = act_named_refs(j, refs), which;
 
-	for (i = 0; i < j->n && !act_rcpt_external(p, &j->rcpts[i]); i++)
-		;
-	if (i == j->n)
-		return;
-	if (!act_lookup_named(j, k))
-		act_tryagain(j, "the messages it names");
-	for (i = 0; i < j->corr->nnamed; i++)
-		refs[i] = correlate_ref(&j->corr->named[i]);
 	for (i = 0; i < j->n; i++) {
 		struct decide_rcpt *r = &j->rcpts[i];
 		signal_set sig;
@@ -230,9 +381,8 @@ act_referenced(struct act_job *j, const struct policy *p, struct correlate *k)
 		which = 0;
 		if (!act_rcpt_external(p, r))
 			continue;
-		sig = leak_referenced_message(p, refs, j->corr->nnamed,
-		    r->addr.hops[r->addr.nhops - 1], &which);
-		if (sig == 0 || which >= j->corr->nnamed)
+		sig = judge(p, refs, n, r->addr.hops[r->addr.nhops - 1], &which);
+		if (sig == 0 || which >= n)
 			continue;
 		act_add_extra(r, sig, act_mailbox(p, j->corr->named[which].mailbox), NULL);
 		if (j->orig[i] == NULL)
@@ -306,11 +456,17 @@ void
 act_evidence_gather(struct act_job *j, const struct decide_message *m)
 {
 	struct correlate *k = correlate_current();
+	bool store = k != NULL && j->corr != NULL;
 
+	/* Before attached-message: the records of what it encloses say who sent it. */
+	if (store && act_some_external(j, m->policy) && !act_lookup_named(j, k))
+		act_tryagain(j, "the messages it names");
 	act_attached(j, m);
-	if (k == NULL || j->corr == NULL)
+	act_unexamined(j, m);
+	if (!store)
 		return;
 	act_known_id(j, m->policy, k);
-	act_referenced(j, m->policy, k);
+	act_named(j, m->policy, leak_enclosed_message);
+	act_named(j, m->policy, leak_referenced_message);
 	act_inbound(j, m, k);
 }

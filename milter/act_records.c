@@ -199,15 +199,18 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	const struct decision *d = &j->dec[i];
 	struct record *r;
 	char id[IDS_LEN + 1], summary[800], signals[512], rcpt[MESSAGE_FIELD_MAX + 2];
+	bool unexamined;
 	int rc = 0;
 
 	ids_new(id);
 	signal_set_format(d->signals, signals, sizeof(signals));
+	/* body-unexamined alone names no mailbox: nobody knows whose mail it is. */
+	unexamined = d->mailbox == NULL && (d->signals & SIGNAL_BIT(SIGNAL_BODY_UNEXAMINED));
 	snprintf(summary, sizeof(summary), "%s mail %s %s: %s%s%s (rule %s)",
-	    d->mailbox != NULL ? d->mailbox : "protected",
+	    d->mailbox != NULL ? d->mailbox : unexamined ? "unexamined" : "protected",
 	    (d->signals & (SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER) | SIGNAL_BIT(SIGNAL_LEAK_PROBE))) ?
 	    "reached, by an answer from" : d->destination == DEST_ALLOWED ? "going to" :
-	    "forwarded to", d->target,
+	    unexamined ? "sent to" : "forwarded to", d->target,
 	    action_name(d->action), d->mode == MODE_MONITOR ? " in monitor mode" : "",
 	    d->fate == FATE_REMOVED ? ", recipient removed, the others delivered" : "",
 	    d->rule->name);

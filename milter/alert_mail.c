@@ -43,6 +43,13 @@ static bool mail_is_leak(const struct alert_mail *m)
 	    (m->signals != NULL && strstr(m->signals, "leak-") != NULL);
 }
 
+/* body-unexamined with no mailbox named: nobody knows whose mail it was. */
+static bool mail_is_unexamined(const struct alert_mail *m)
+{
+	return (m->mailbox == NULL || m->mailbox[0] == '\0') && m->signals != NULL &&
+	    strstr(m->signals, "body-unexamined") != NULL;
+}
+
 static bool mail_is_blocked(const struct alert_mail *m)
 {
 	static const char *const blocking[] = { "reject", "tempfail", "quarantine", "strip" };
@@ -79,6 +86,8 @@ void alert_mail_subject(const struct alert_mail *m, char *buf, size_t size)
 		snprintf(more, sizeof(more), " (%ld messages)", mail_total(m));
 	if (mail_is_leak(m))
 		snprintf(buf, size, "%s: %s mail is reaching %s%s", level, mb, tg, more);
+	else if (mail_is_unexamined(m))
+		snprintf(buf, size, "%s: mail to %s could not be examined%s", level, tg, more);
 	else if (mail_is_blocked(m))
 		snprintf(buf, size, "%s: forwarding of %s mail to %s blocked%s", level, mb, tg, more);
 	else
@@ -138,6 +147,11 @@ static void mail_what(FILE *f, const struct alert_mail *m, const char *mb, const
 		fprintf(f, "  Someone at %s answered (reply, auto-reply or bounce) a message that\n"
 		    "  only %s received.  Its mail is reaching %s by a route\n"
 		    "  fwdguard does not see, e.g. an alias, a .forward or a mailbox rule.\n", tg, mb, tg);
+	else if (mail_is_unexamined(m))
+		fprintf(f, "  Mail from inside to %s had a body fwdguard could not examine whole\n"
+		    "  (a limit, an encoding it does not decode, a multipart it cannot read).\n"
+		    "  It may carry a protected mailbox's message (action %s, rule %s).\n",
+		    tg, action, rule);
 	else if (mail_is_blocked(m))
 		fprintf(f, "  Mail of the protected mailbox %s was being forwarded to %s.\n"
 		    "  fwdguard stopped it (action %s, rule %s).\n", mb, tg, action, rule);
@@ -178,7 +192,19 @@ static void mail_facts(FILE *f, const struct alert_mail *m, const char *mb, cons
 		fprintf(f, "    %s\n", dedupe_clean(v, sizeof(v), m->ids[i], false));
 }
 
-static void mail_next(FILE *f, const struct alert_mail *m, const char *mb, const char *tg)
+static void mail_next_unexamined(FILE *f, const struct alert_mail *m)
+{
+	char rule[VAL_MAX];
+
+	fprintf(f, "\nWhat to do next\n\n"
+	    "  1. Find the message by the decision ids (fwdguard-audit search --rule %s)\n"
+	    "     and ask its sender what it carried; the sender and queue id are there.\n"
+	    "  2. If such mail must wait for a person, give the rule the action quarantine.\n",
+	    dedupe_clean(rule, sizeof(rule), m->rule, false));
+}
+
+static void mail_next_forward(FILE *f, const struct alert_mail *m, const char *mb,
+    const char *tg)
 {
 	fprintf(f, "\nWhat to do next\n\n"
 	    "  1. Find the forward: the mailbox's inbox rules in the mail server, Sieve\n"
@@ -197,6 +223,14 @@ static void mail_next(FILE *f, const struct alert_mail *m, const char *mb, const
 	else
 		fprintf(f, "  3. If %s is an approved processor, add an allow entry\n"
 		    "     (reason, owner, expires) to fwdguard.yaml; otherwise remove the forward.\n", tg);
+}
+
+static void mail_next(FILE *f, const struct alert_mail *m, const char *mb, const char *tg)
+{
+	if (mail_is_unexamined(m))
+		mail_next_unexamined(f, m);
+	else
+		mail_next_forward(f, m, mb, tg);
 	fprintf(f, "\n-- \nfwdguard alerts relay; repeats of this alert are summed up for the\n"
 	    "dedupe window and then reported in one follow-up mail.\n");
 }

@@ -100,12 +100,24 @@ static void audit_retention(struct cfg *c, struct timespec *last, bool *trimmed)
 		    n, c->audit.retention);
 }
 
+/* With sentinels the master can change under the shipper: say where the trail goes now. */
+static void audit_log_master(const struct audit_shipper *sh, const struct cfg_redis *rc,
+    char *last, size_t size)
+{
+	const char *addr = audit_shipper_address(sh);
+	if (rc->nsentinels == 0 || addr == NULL || strcmp(addr, last) == 0)
+		return;
+	log_notice("audit: shipping to Redis master %s (\"%s\", from the sentinels)", addr,
+	    rc->master_name);
+	snprintf(last, size, "%s", addr);
+}
+
 static void *audit_thread(void *arg)
 {
 	struct audit *a = arg;
 	bool down = false, trimmed = false;
 	long backoff = 0;
-	char err[512];
+	char err[512], master[320] = "";
 	struct timespec trim_last = { 0, 0 };
 
 	pthread_mutex_lock(&a->mu);
@@ -118,6 +130,8 @@ static void *audit_thread(void *arg)
 
 		err[0] = '\0';
 		long n = audit_round(a, c, reconf, err, sizeof(err));
+		if (n >= 0)
+			audit_log_master(a->shipper, &c->redis, master, sizeof(master));
 		if (n >= 0 && !stopping)
 			audit_retention(c, &trim_last, &trimmed);
 		cfg_unref(c);

@@ -238,6 +238,7 @@ cfg_defaults(struct cfg_loader *l)
 	c->redis.master_name = cfg_strdup(l, "fwdguard");
 	c->redis.prefix = cfg_strdup(l, "fwdguard:");
 	c->redis.timeout = 1;
+	c->redis.replica_timeout = 0.5;
 	c->audit.scope = SCOPE_PROTECTED;
 	c->audit.spool = cfg_strdup(l, "/var/spool/fwdguard");
 	c->audit.stream_maxlen = 10000000;
@@ -259,6 +260,16 @@ cfg_cross_checks(struct cfg_loader *l, const struct cfg_node *root)
 	if (c->redis.nsentinels > 0 && (c->redis.master_name == NULL || *c->redis.master_name == '\0'))
 		cfg_report(l, cfg_yaml_get(redis, "sentinels"), "redis.sentinels",
 		    "sentinels need redis.master_name");
+	/* WAIT blocks the connection: a reply later than the command timeout
+	 * would read as a dead server and drop the connection. */
+	if (c->redis.min_replicas > 0 && c->redis.replica_timeout >= c->redis.timeout) {
+		const struct cfg_node *at = cfg_yaml_get(redis, "replica_timeout");
+
+		cfg_report(l, at != NULL ? at : cfg_yaml_get(redis, "min_replicas"),
+		    "redis.replica_timeout", "%g s is not shorter than redis.timeout (%g s): "
+		    "WAIT must answer before the command times out", c->redis.replica_timeout,
+		    c->redis.timeout);
+	}
 	if (c->ldap.uri != NULL && c->ldap.base == NULL)
 		cfg_report(l, cfg_yaml_get(ldap, "uri"), "ldap", "missing required key 'base' (ldap.uri is set)");
 	if (c->ldap.uri == NULL && (c->ldap.protected_filter != NULL || c->ldap.domain_filter != NULL))

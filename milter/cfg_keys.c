@@ -565,6 +565,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "redis", "password_file", cfg_set_path, C(redis.password_file), KEY_EMPTY_OK, 0, 0, 0 },
 	{ "redis", "prefix", cfg_set_string, C(redis.prefix), KEY_EMPTY_OK, 0, 0, 0 },
 	{ "redis", "timeout", cfg_set_seconds, C(redis.timeout), 0, 0, 60, 0 },
+	{ "redis", "min_replicas", cfg_set_long, C(redis.min_replicas), 0, 0, 100, 0 },
+	{ "redis", "replica_timeout", cfg_set_seconds, C(redis.replica_timeout), 0, 0, 60, 0 },
 	{ "", "audit", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "audit", "scope", cfg_set_scope, C(audit.scope), 0, 0, 0, 0 },
 	{ "audit", "spool", cfg_set_path, C(audit.spool), 0, 0, 0, 0 },

@@ -31,11 +31,19 @@ struct correlate_slot {
 	unsigned gen;		/* of the settings conn was opened with */
 };
 
+/*
+ * A remembered record holds its strings packed after it, NUL-terminated,
+ * in the order of correlate_packed_fields(): a struct correlate_entry is
+ * over 2 KiB of fixed fields, nearly all unused, and the ring keeps 4096.
+ */
 struct correlate_cached {
 	uint64_t hash;
-	uint64_t conv_hash;		/* of e.conversation, when it has one */
+	uint64_t conv_hash;		/* of the conversation, when it has one */
 	time_t added;		/* CLOCK_MONOTONIC seconds */
-	struct correlate_entry e;
+	long long ts;
+	bool probe;
+	const char *conversation;	/* into data[] */
+	char data[];			/* message_id first */
 };
 
 struct correlate {
@@ -165,6 +173,64 @@ correlate_status_name(enum correlate_status st)
 /* ------------------------------------------------------------------------- */
 /* The in-memory cache */
 
+#define CORRELATE_PACKED	5
+
+/* The string fields of e, in the order they are packed. */
+static void
+correlate_packed_fields(struct correlate_entry *e, char *f[CORRELATE_PACKED],
+    size_t size[CORRELATE_PACKED])
+{
+	f[0] = e->message_id;
+	size[0] = sizeof(e->message_id);
+	f[1] = e->mailbox;
+	size[1] = sizeof(e->mailbox);
+	f[2] = e->sender;
+	size[2] = sizeof(e->sender);
+	f[3] = e->rcpt_domains;
+	size[3] = sizeof(e->rcpt_domains);
+	f[4] = e->conversation;
+	size[4] = sizeof(e->conversation);
+}
+
+/* A packed copy of e (malloc'd), or NULL on ENOMEM. */
+static struct correlate_cached *
+correlate_pack(const struct correlate_entry *e)
+{
+	struct correlate_entry tmp = *e;
+	struct correlate_cached *c;
+	char *f[CORRELATE_PACKED], *p;
+	size_t size[CORRELATE_PACKED], len[CORRELATE_PACKED], total = 0, i;
+
+	correlate_packed_fields(&tmp, f, size);
+	for (i = 0; i < CORRELATE_PACKED; i++)
+		total += (len[i] = strnlen(f[i], size[i] - 1)) + 1;
+	if ((c = malloc(sizeof(*c) + total)) == NULL)
+		return NULL;
+	for (i = 0, p = c->data; i < CORRELATE_PACKED; p += len[i++] + 1) {
+		memcpy(p, f[i], len[i]);
+		p[len[i]] = '\0';
+		if (i == CORRELATE_PACKED - 1)
+			c->conversation = p;
+	}
+	c->ts = e->ts;
+	c->probe = e->probe;
+	return c;
+}
+
+static void
+correlate_unpack(const struct correlate_cached *c, struct correlate_entry *out)
+{
+	char *f[CORRELATE_PACKED];
+	size_t size[CORRELATE_PACKED], i;
+	const char *p = c->data;
+
+	correlate_packed_fields(out, f, size);
+	for (i = 0; i < CORRELATE_PACKED; p += strlen(p) + 1, i++)
+		snprintf(f[i], size[i], "%s", p);
+	out->ts = c->ts;
+	out->probe = c->probe;
+}
+
 void
 correlate_remember(struct correlate *k, const struct correlate_entry *e)
 {
@@ -172,27 +238,22 @@ correlate_remember(struct correlate *k, const struct correlate_entry *e)
 	uint64_t h;
 	size_t i;
 
-	if (k == NULL || e->message_id[0] == '\0')
+	if (k == NULL || e->message_id[0] == '\0' || (slot = correlate_pack(e)) == NULL)
 		return;
-	h = correlate_hash(e->message_id);
+	h = correlate_hash(slot->data);
 	pthread_mutex_lock(&k->cache_mu);
-	slot = k->ring[k->head];
-	if (slot == NULL && (slot = malloc(sizeof(*slot))) == NULL) {
-		pthread_mutex_unlock(&k->cache_mu);
-		return;
-	}
+	free(k->ring[k->head]);
 	k->ring[k->head] = slot;
-	slot->e = *e;
 	/* A probe mark never goes away, as in Redis where HSET only adds. */
 	for (i = 0; i < CORRELATE_CACHE_SIZE; i++) {
 		const struct correlate_cached *o = k->ring[i];
 
 		if (o != NULL && o != slot && o->hash == h &&
-		    strcmp(o->e.message_id, e->message_id) == 0 && o->e.probe)
-			slot->e.probe = true;
+		    strcmp(o->data, slot->data) == 0 && o->probe)
+			slot->probe = true;
 	}
 	slot->hash = h;
-	slot->conv_hash = correlate_hash(e->conversation);
+	slot->conv_hash = correlate_hash(slot->conversation);
 	slot->added = (time_t)(correlate_now_ms() / 1000);
 	k->head = (k->head + 1) % CORRELATE_CACHE_SIZE;
 	pthread_mutex_unlock(&k->cache_mu);
@@ -218,9 +279,9 @@ correlate_cache_get(struct correlate *k, bool conv, const char *key, struct corr
 		i = (k->head + CORRELATE_CACHE_SIZE - n) % CORRELATE_CACHE_SIZE;
 		if ((c = k->ring[i]) == NULL || c->added < oldest)
 			break;	/* older ones are older still */
-		if (conv ? c->conv_hash == h && strcmp(c->e.conversation, key) == 0 :
-		    c->hash == h && strcmp(c->e.message_id, key) == 0) {
-			*out = c->e;
+		if (conv ? c->conv_hash == h && strcmp(c->conversation, key) == 0 :
+		    c->hash == h && strcmp(c->data, key) == 0) {
+			correlate_unpack(c, out);
 			found = true;
 		}
 	}

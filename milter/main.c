@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -151,6 +154,30 @@ main_socket_dir(const char *path, const struct passwd *pw)
 	return main_ensure_dir(dir, 0755, pw, false);
 }
 
+/*
+ * libmilter removes the unix socket it is told to open, whoever listens on
+ * it: a second start (an admin trying the command by hand beside the
+ * service) would cut the running filter off from Postfix, which then
+ * answers 451 to all mail.  A socket that accepts a connection belongs to
+ * a running filter and is left alone; one that refuses it is stale.
+ */
+static bool
+main_socket_in_use(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	bool in_use;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;	/* libmilter refuses it with its own error */
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return false;
+	in_use = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return in_use;
+}
+
 /* Unix socket: group read-write so Postfix (in the user's group) can connect. */
 static int
 main_socket_owner(const char *path, const struct passwd *pw)
@@ -189,7 +216,9 @@ main_drop_privileges(const struct passwd *pw)
  * (a hard link to a system file would be truncated otherwise).  Opened and
  * checked before the milter socket is touched, so a start that refuses its
  * pid file leaves a running instance's socket alone; written after the
- * fork, with the pid that stays.  The descriptor, or -1 (logged).
+ * fork, with the pid that stays.  Locked (flock) for the life of the
+ * process, so a second start with the same pid file is refused instead of
+ * taking over.  The descriptor, or -1 (logged).
  */
 static int
 main_pidfile_open(const char *path)
@@ -208,6 +237,14 @@ main_pidfile_open(const char *path)
 		close(fd);
 		return -1;
 	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			log_errx("pid file %s is held by a running fwdguard: not starting", path);
+		else
+			log_err("cannot lock pid file %s", path);
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -223,7 +260,7 @@ main_pidfile_write(const char *path, int fd)
 		close(fd);
 		return -1;
 	}
-	return close(fd) == 0 ? 0 : -1;
+	return 0;	/* fd stays open: it holds the lock */
 }
 
 /* Socket, spool directory, fork, pid file, privilege drop: the root part. */
@@ -238,6 +275,10 @@ main_setup(const struct main_opts *o, const struct cfg *c, const char *socket,
 		return -1;
 	if (upath != NULL && main_socket_dir(upath, pw) != 0)
 		return -1;
+	if (upath != NULL && main_socket_in_use(upath)) {
+		log_errx("milter socket %s is in use by a running filter: not starting", upath);
+		return -1;
+	}
 	if (main_ensure_dir(c->audit.spool, 0750, pw, true) != 0)
 		return -1;
 	if (smfi_setconn((char *)socket) != MI_SUCCESS ||

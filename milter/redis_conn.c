@@ -20,8 +20,11 @@
 
 #define PASSWORD_MAX	512
 
+#define ADDR_MAX	300
+
 struct redis_conn {
 	redisContext *ctx;
+	char addr[ADDR_MAX];	/* where it is connected, for logs */
 };
 
 static struct timeval redis_conn_tv(double seconds)
@@ -173,11 +176,12 @@ static int redis_conn_is_master(redisContext *ctx)
 	return ok;
 }
 
-static redisContext *redis_conn_via_sentinels(const struct cfg_redis *rc, char *err, size_t errsize)
+/* Connects to the master the sentinels name; its address goes to addr (ADDR_MAX). */
+static redisContext *redis_conn_via_sentinels(const struct cfg_redis *rc, char *addr,
+    char *err, size_t errsize)
 {
-	char addr[300];
 	for (size_t i = 0; i < rc->nsentinels; i++) {
-		if (redis_conn_ask_sentinel(rc->sentinels[i], rc, addr, sizeof(addr), err, errsize) != 0)
+		if (redis_conn_ask_sentinel(rc->sentinels[i], rc, addr, ADDR_MAX, err, errsize) != 0)
 			continue;
 		redisContext *ctx = redis_conn_dial(addr, rc->timeout, err, errsize);
 		if (ctx == NULL)
@@ -199,13 +203,15 @@ static redisContext *redis_conn_via_sentinels(const struct cfg_redis *rc, char *
 struct redis_conn *redis_conn_open(const struct cfg_redis *rc, char *err, size_t errsize)
 {
 	redisContext *ctx;
+	char addr[ADDR_MAX];
 	if (rc->nsentinels > 0) {
-		ctx = redis_conn_via_sentinels(rc, err, errsize);
+		ctx = redis_conn_via_sentinels(rc, addr, err, errsize);
 	} else {
-		const char *addr = rc->address != NULL ? rc->address : "127.0.0.1:6379";
-		ctx = redis_conn_dial(addr, rc->timeout, err, errsize);
+		const char *direct = rc->address != NULL ? rc->address : "127.0.0.1:6379";
+		snprintf(addr, sizeof(addr), "%s", direct);
+		ctx = redis_conn_dial(direct, rc->timeout, err, errsize);
 		if (ctx != NULL && rc->password_file != NULL && rc->password_file[0] != '\0' &&
-		    redis_conn_auth(ctx, rc->password_file, addr, err, errsize) != 0) {
+		    redis_conn_auth(ctx, rc->password_file, direct, err, errsize) != 0) {
 			redisFree(ctx);
 			ctx = NULL;
 		}
@@ -219,6 +225,7 @@ struct redis_conn *redis_conn_open(const struct cfg_redis *rc, char *err, size_t
 		return NULL;
 	}
 	c->ctx = ctx;
+	memcpy(c->addr, addr, sizeof(c->addr));
 	return c;
 }
 
@@ -245,6 +252,11 @@ void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, cons
 void redis_conn_reply_free(void *reply)
 {
 	freeReplyObject(reply);
+}
+
+const char *redis_conn_address(const struct redis_conn *c)
+{
+	return c->addr;
 }
 
 const char *redis_conn_error(const struct redis_conn *c)

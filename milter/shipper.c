@@ -17,7 +17,10 @@
  *
  * The spool cursor only moves (spool_ack) after Redis accepted everything
  * up to it; after a failure the reader is rewound and the unacknowledged
- * records are sent again later, which the marker makes harmless.
+ * records are sent again later, which the marker makes harmless.  With
+ * redis.min_replicas, "accepted" also means that WAIT counted that many
+ * replicas holding the records: replication is asynchronous, and a master
+ * that dies before passing them on would take them along in a failover.
  * This file does not log: callers decide how loud a failure is.
  */
 #include <errno.h>
@@ -64,6 +67,8 @@ static const char ship_script[] =
 struct audit_shipper {
 	struct redis_conn *conn;
 	char sha[41];		/* of ship_script once loaded on this connection */
+	bool confirm;		/* redis.min_replicas is set: WAIT before each ack */
+	bool wrote;		/* this connection wrote something WAIT can measure */
 };
 
 struct audit_shipper *audit_shipper_new(void)
@@ -78,6 +83,7 @@ void audit_shipper_disconnect(struct audit_shipper *sh)
 	redis_conn_close(sh->conn);
 	sh->conn = NULL;
 	sh->sha[0] = '\0';
+	sh->wrote = false;
 }
 
 void audit_shipper_free(struct audit_shipper *sh)
@@ -179,6 +185,45 @@ static int shipper_keys(const struct record *r, const char *prefix, struct ship_
 	return k->seen != NULL && k->stream != NULL ? 0 : -1;
 }
 
+/* Runs a three-word command that answers a number: 0 and *out, or -1 with err set. */
+static int shipper_integer(struct audit_shipper *sh, const char *argv[3], long long *out,
+    char *err, size_t errsize)
+{
+	size_t len[] = { strlen(argv[0]), strlen(argv[1]), strlen(argv[2]) };
+	redisReply *r = redis_conn_command(sh->conn, 3, argv, len);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+		snprintf(err, errsize, "redis %s: %s", argv[0], r == NULL ? redis_conn_error(sh->conn) :
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		redis_conn_reply_free(r);
+		if (r == NULL)
+			audit_shipper_disconnect(sh);
+		return -1;
+	}
+	*out = r->integer;
+	redis_conn_reply_free(r);
+	return 0;
+}
+
+/*
+ * WAIT counts the replicas that have this connection's last write.  A
+ * record already in Redis (sent again after a reconnect) writes nothing, so
+ * on a connection that has written nothing yet WAIT would measure nothing
+ * and answer at once.  Refreshing the record's marker is a write that comes
+ * after the record in the replication stream: a replica that has it has
+ * the record too.  0, or -1 with err set.
+ */
+static int shipper_fence(struct audit_shipper *sh, const char *seen, char *err, size_t errsize)
+{
+	if (!sh->confirm || sh->wrote)
+		return 0;
+	const char *argv[] = { "EXPIRE", seen, SEEN_TTL };
+	long long ignored;
+	if (shipper_integer(sh, argv, &ignored, err, errsize) != 0)
+		return -1;
+	sh->wrote = true;
+	return 0;
+}
+
 /*
  * Ships one record.  1 done (added or already there), 0 to skip (it can
  * never be shipped: no id), -1 failure with err set.
@@ -243,6 +288,8 @@ static int shipper_send(struct audit_shipper *sh, const struct record *r, const 
 		}
 		if (rep->type == REDIS_REPLY_INTEGER) {
 			rc = 1;
+			if (rep->integer == 1)
+				sh->wrote = true;
 		} else if (rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0 &&
 		    attempt == 0) {
 			/* Script cache flushed or failover to a fresh master. */
@@ -259,8 +306,53 @@ static int shipper_send(struct audit_shipper *sh, const struct record *r, const 
 		}
 		redis_conn_reply_free(rep);
 	}
+	if (rc == 1 && shipper_fence(sh, k.seen, err, errsize) != 0)
+		rc = -1;
 	shipper_keys_free(&k);
 	return rc;
+}
+
+/*
+ * With min_replicas, the records sent since the last ack are stored only
+ * once WAIT counts that many replicas holding them.  0, or -1 with err set.
+ */
+static int shipper_confirm(struct audit_shipper *sh, const struct cfg_redis *rc,
+    char *err, size_t errsize)
+{
+	if (rc->min_replicas <= 0)
+		return 0;
+	char nbuf[24], msbuf[24];
+	long ms = (long)(rc->replica_timeout * 1000);
+	snprintf(nbuf, sizeof(nbuf), "%ld", rc->min_replicas);
+	/* WAIT with 0 ms would block until the replicas come, however long. */
+	snprintf(msbuf, sizeof(msbuf), "%ld", ms > 0 ? ms : 1);
+	const char *argv[] = { "WAIT", nbuf, msbuf };
+	long long got;
+	if (shipper_integer(sh, argv, &got, err, errsize) != 0)
+		return -1;
+	if (got < rc->min_replicas) {
+		snprintf(err, errsize, "redis WAIT: %lld of %ld replicas have the records after %s ms",
+		    got, rc->min_replicas, msbuf);
+		return -1;
+	}
+	return 0;
+}
+
+/* Moves the spool cursor past what was sent, once it is stored as configured. */
+static int shipper_ack(struct audit_shipper *sh, struct spool *s, const struct cfg_redis *rc,
+    char *err, size_t errsize)
+{
+	if (shipper_confirm(sh, rc, err, errsize) != 0) {
+		spool_rewind(s);
+		return -1;
+	}
+	if (spool_ack(s) != 0) {
+		/* Shipped but not recorded as such: the next run sends them
+		 * again, and the seen markers turn that into no-ops. */
+		snprintf(err, errsize, "spool cursor: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct cfg_redis *rc,
@@ -270,6 +362,7 @@ long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct c
 	long shipped = 0, pending = 0;
 	struct record *r;
 
+	sh->confirm = rc->min_replicas > 0;
 	while ((r = spool_next(s)) != NULL) {
 		if (shipper_connect(sh, rc, err, errsize) != 0) {
 			record_free(r);
@@ -284,8 +377,8 @@ long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct c
 		}
 		shipped += ok;
 		if (++pending >= ACK_EVERY) {
-			if (spool_ack(s) != 0)
-				goto ack_failed;
+			if (shipper_ack(sh, s, rc, err, errsize) != 0)
+				return -1;
 			pending = 0;
 		}
 	}
@@ -294,14 +387,14 @@ long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct c
 		spool_rewind(s);
 		return -1;
 	}
-	if (pending > 0 && spool_ack(s) != 0)
-		goto ack_failed;
+	if (pending > 0 && shipper_ack(sh, s, rc, err, errsize) != 0)
+		return -1;
 	return shipped;
-ack_failed:
-	/* Shipped but not recorded as such: the next run sends them again,
-	 * and the seen markers turn that into no-ops. */
-	snprintf(err, errsize, "spool cursor: %s", strerror(errno));
-	return -1;
+}
+
+const char *audit_shipper_address(const struct audit_shipper *sh)
+{
+	return sh != NULL && sh->conn != NULL ? redis_conn_address(sh->conn) : NULL;
 }
 
 long audit_ship_pending(struct spool *s, const struct cfg_redis *rc, long long maxlen,

@@ -4,8 +4,9 @@
  *
  * Two passes: the first classifies every recipient and finds the
  * protected mailbox each one concerns; the message is in audit scope when
- * any recipient concerns one (or scope is all).  The second picks the rule
- * and action.  Out of scope, every decision is accept: fwdguard never
+ * any recipient concerns one, or has body-unexamined (what nobody could
+ * read may be a protected mailbox's mail), or scope is all.  The second
+ * picks the rule and action.  Out of scope, every decision is accept: fwdguard never
  * interferes with mail that touches no protected mailbox.  Pure code.
  */
 #include <stdio.h>
@@ -196,6 +197,9 @@ static void decide_rule_reason(const struct decision *d, bool fwd_subject, char 
 	else if (d->signals & leak)
 		n = snprintf(buf, size, "leak of %s mail reported from %s (signals %s)",
 		    mailbox, d->target, sigs);
+	else if (d->mailbox == NULL && (d->signals & SIGNAL_BIT(SIGNAL_BODY_UNEXAMINED)))
+		n = snprintf(buf, size, "mail whose body could not be examined to %s (signals %s)",
+		    d->target, sigs);
 	else
 		n = snprintf(buf, size, "forwarded copy of %s to %s (signals %s%s)",
 		    mailbox, d->target, sigs,
@@ -278,7 +282,10 @@ int decide_message(const struct decide_message *m, struct decision *out)
 			decide_unclassifiable(m, &f, r, d);
 		else
 			decide_classify(m, &f, r, d);
-		if (d->mailbox != NULL || r->directory_error)
+		/* A body nobody could examine may be a protected mailbox's
+		 * mail: it is recorded, whoever it names. */
+		if (d->mailbox != NULL || r->directory_error ||
+		    (d->signals & SIGNAL_BIT(SIGNAL_BODY_UNEXAMINED)))
 			in_scope = true;
 	}
 	for (i = 0; i < m->nrcpts; i++) {

@@ -112,6 +112,8 @@ static void evidence_refs_add(struct evidence *ev, size_t i, const char *v, size
 {
 	char *slot;
 
+	/* Kept apart: the last id may be dropped below, as one In-Reply-To names. */
+	evidence_id_copy(v, len, ev->refs_last);
 	if (ev->nrefs == EVIDENCE_REFS_MAX - EVIDENCE_IRT_MAX || (i > 0 && i < ev->refs_skip_to))
 		return;
 	slot = ev->refs[ev->nrefs];
@@ -173,6 +175,13 @@ void evidence_ids_thread_index(struct evidence *ev, const char *v, size_t len)
 {
 	if (ev->conversation[0] == '\0')
 		thread_conversation(v, len, ev->conversation, sizeof(ev->conversation));
+}
+
+bool evidence_names_parent(const struct evidence *ev, const char *id)
+{
+	if (id == NULL || id[0] == '\0')
+		return false;
+	return evidence_in_irt(ev, id) || strcmp(ev->refs_last, id) == 0;
 }
 
 size_t evidence_references(const struct evidence *ev, const char **ids, size_t max)

@@ -1,5 +1,5 @@
 /*
- * leak.c - leak decisions from correlation facts (DESIGN.md 3, issue [3]).
+ * leak.c - leak decisions from correlation facts (see leak.h).
  *
  * The facts come from the correlation store, which anyone who can send us
  * mail influences indirectly; every list is read with explicit bounds and
@@ -107,18 +107,54 @@ signal_set leak_known_message_id(const struct policy *p, const struct leak_ref *
 	return leak_is_party(ref, recipient_domain) ? 0 : SIGNAL_BIT(SIGNAL_KNOWN_MESSAGE_ID);
 }
 
+/* rcpt (canonical, whole) is the envelope sender of ref, compared as the parties are. */
+static bool leak_is_sender(const struct leak_ref *ref, const char *rcpt)
+{
+	char canonical[ADDRESS_CANONICAL_MAX + 1];
+	struct address a;
+
+	if (ref->sender == NULL || ref->sender[0] == '\0' ||
+	    address_parse(ref->sender, strlen(ref->sender), &a) != ADDRESS_OK ||
+	    address_canonical(&a, NULL, canonical, sizeof(canonical)) != 0)
+		return false;
+	return strcasecmp(canonical, rcpt) == 0;
+}
+
 signal_set leak_attached_message(signal_set sig, bool automatic, const char *rcpt,
-    const char *const *parties, size_t n)
+    const char *const *parties, size_t n, const struct leak_ref *originals, size_t norig)
 {
 	size_t i;
 
-	if (!automatic || rcpt == NULL || rcpt[0] == '\0' || parties == NULL ||
+	if (!automatic || rcpt == NULL || rcpt[0] == '\0' ||
 	    (sig & SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE)) == 0)
 		return sig;
-	for (i = 0; i < n; i++)
+	for (i = 0; parties != NULL && i < n; i++)
 		if (parties[i] != NULL && strcasecmp(parties[i], rcpt) == 0)
 			return sig & ~SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE);
+	/* Every one, as for the parties: one decoy record must not open the way. */
+	for (i = 0; originals != NULL && i < norig; i++)
+		if (!leak_is_sender(&originals[i], rcpt))
+			return sig;
+	if (originals != NULL && norig > 0)
+		return sig & ~SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE);
 	return sig;
+}
+
+signal_set leak_enclosed_message(const struct policy *p, const struct leak_ref *refs,
+    size_t nrefs, const char *recipient_domain, size_t *which)
+{
+	size_t i;
+
+	if (p == NULL || refs == NULL || !leak_is_external(p, recipient_domain))
+		return 0;
+	for (i = 0; i < nrefs; i++) {
+		if (refs[i].role != LEAK_ROLE_ENCLOSED || leak_is_party(&refs[i], recipient_domain))
+			continue;
+		if (which != NULL)
+			*which = i;
+		return SIGNAL_BIT(SIGNAL_KNOWN_MESSAGE_ID);
+	}
+	return 0;
 }
 
 struct leak_list {
@@ -225,19 +261,48 @@ const char *leak_answer_domain(const struct address *sender, const struct eviden
 	return out;
 }
 
+/* The ref judged when no parent was found: the last ancestor, else the conversation. */
+static size_t leak_nearest(const struct leak_ref *refs, size_t nrefs)
+{
+	size_t i, ancestor = nrefs, conversation = nrefs;
+
+	for (i = 0; i < nrefs; i++) {
+		if (refs[i].role == LEAK_ROLE_ANCESTOR)
+			ancestor = i;
+		else if (refs[i].role == LEAK_ROLE_CONVERSATION && conversation == nrefs)
+			conversation = i;
+	}
+	return ancestor < nrefs ? ancestor : conversation;
+}
+
 signal_set leak_referenced_message(const struct policy *p, const struct leak_ref *refs,
     size_t nrefs, const char *recipient_domain, size_t *which)
 {
-	size_t i;
+	size_t i, judged = nrefs;
+	bool parent = false;
 
 	if (p == NULL || refs == NULL || nrefs == 0 || !leak_is_external(p, recipient_domain))
 		return 0;
-	/* Threads grow: a partner copied in later is a party to the later
-	 * messages only, and answering them is no forward. */
-	for (i = 0; i < nrefs; i++)
-		if (leak_is_party(&refs[i], recipient_domain))
-			return 0;
+	/*
+	 * Threads grow: a partner copied in later is a party to the message
+	 * it answers, not to the thread's first ones.  Threads also carry
+	 * old messages: being a party to one of those says nothing about the
+	 * one sent on now.  So the message answered or forwarded decides.
+	 */
+	for (i = 0; i < nrefs; i++) {
+		if (refs[i].role != LEAK_ROLE_PARENT)
+			continue;
+		parent = true;
+		if (!leak_is_party(&refs[i], recipient_domain)) {
+			judged = i;
+			break;
+		}
+	}
+	if (!parent)
+		judged = leak_nearest(refs, nrefs);
+	if (judged == nrefs || leak_is_party(&refs[judged], recipient_domain))
+		return 0;
 	if (which != NULL)
-		*which = 0;
+		*which = judged;
 	return SIGNAL_BIT(SIGNAL_REFERENCED_MESSAGE);
 }

@@ -3,11 +3,11 @@
  *
  * The body is read line by line as chunks arrive; a line is never kept
  * whole.  Only two things are remembered about a line: its first
- * MIME_LINE_KEEP bytes (enough to recognise a boundary delimiter, which
- * RFC 2046 caps at 70 characters) and, while a header block is read, the
- * header field it belongs to (up to MIME_HEADER_MAX bytes).  Each header
- * field is handled as soon as the next one starts, so nothing waits for
- * the end of the input.  A boundary of an outer multipart closes every
+ * MIME_LINE_KEEP bytes (enough to recognise a boundary delimiter of up
+ * to MIME_BOUNDARY_MAX characters, mime_param.h) and, while a header
+ * block is read, the header field it belongs to (up to MIME_HEADER_MAX
+ * bytes).  Each header field is handled as soon as the next one starts,
+ * so nothing waits for the end of the input.  A boundary of an outer multipart closes every
  * part inside it, as RFC 2046 5.1.2 requires.
  *
  * The body of every leaf part is decoded as it streams (mime_decode.h)
@@ -28,7 +28,8 @@
 #include "mime_param.h"
 #include "mime_tree.h"
 
-#define MIME_LINE_KEEP	80
+/* A close delimiter "--" boundary "--", and room for trailing blanks. */
+#define MIME_LINE_KEEP	(MIME_BOUNDARY_MAX + 8)
 #define MIME_CTE_MAX	32
 
 enum mime_mode {
@@ -142,7 +143,7 @@ static struct mime_walk *mime_child_new(struct mime_walk *parent, enum mime_kind
 		break;
 	case MIME_KIND_BLOB:
 		c->mode = MIME_BLOB;
-		mime_blob_init(&c->blob, mime_tree_policy(c->t));
+		mime_blob_init(&c->blob, mime_tree_policy(c->t), true);
 		break;
 	}
 	return c;
@@ -201,6 +202,7 @@ static void mime_leaf_end(struct mime_walk *w)
 static void mime_magic(struct mime_walk *w, const char **s, size_t *len)
 {
 	size_t take = MIME_BLOB_MAGIC_LEN - w->nmagic;
+	enum mime_blob_kind kind;
 
 	if (take > *len)
 		take = *len;
@@ -210,9 +212,11 @@ static void mime_magic(struct mime_walk *w, const char **s, size_t *len)
 	*len -= take;
 	if (w->nmagic < MIME_BLOB_MAGIC_LEN)
 		return;
-	if (mime_blob_magic(w->magic, w->nmagic) != MIME_BLOB_NONE) {
+	kind = mime_blob_magic(w->magic, w->nmagic);
+	if (kind != MIME_BLOB_NONE) {
+		/* An OLE file may be a .doc: a message only if its directory says so. */
 		w->mode = MIME_BLOB;
-		mime_blob_init(&w->blob, mime_tree_policy(w->t));
+		mime_blob_init(&w->blob, mime_tree_policy(w->t), kind == MIME_BLOB_TNEF);
 		mime_blob_feed(&w->blob, w->magic, w->nmagic);
 		return;
 	}

@@ -1,9 +1,11 @@
 /*
  * mime_blob.c - protected addresses in Outlook .msg and TNEF files (see
  * mime_blob.h for what is and is not read).  Every byte moves three token
- * builders one step; a token is judged once, when it ends.
+ * builders one step; a token is judged once, when it ends: as an address,
+ * and, in an OLE file not yet known to be a message, as a stream name.
  */
 #include <string.h>
+#include <strings.h>
 #include "mime_blob.h"
 
 static const unsigned char mime_blob_ole[] = { 0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1 };
@@ -26,6 +28,15 @@ static bool mime_blob_addr_char(char c)
 	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~.@", c) != NULL;
 }
 
+/* The name of a stream only an Outlook message's OLE directory holds. */
+static bool mime_blob_msg_stream(const char *s, size_t n)
+{
+	static const char substg[] = "__substg1.0_", props[] = "__properties_version1.0";
+
+	return (n > sizeof(substg) - 1 && strncasecmp(s, substg, sizeof(substg) - 1) == 0) ||
+	    (n == sizeof(props) - 1 && strncasecmp(s, props, n) == 0);
+}
+
 static void mime_blob_judge(struct mime_blob *b, struct mime_blob_token *t)
 {
 	size_t start = 0, end = t->n;
@@ -36,6 +47,8 @@ static void mime_blob_judge(struct mime_blob *b, struct mime_blob_token *t)
 		start++;
 	while (end > start && (t->buf[end - 1] == '.' || t->buf[end - 1] == '\''))
 		end--;
+	if (!b->message && !t->over)
+		b->message = mime_blob_msg_stream(t->buf + start, end - start);
 	if (b->found == NULL && !t->over && end > start &&
 	    memchr(t->buf + start, '@', end - start) != NULL &&
 	    address_parse(t->buf + start, end - start, &a) == ADDRESS_OK)
@@ -72,17 +85,18 @@ static void mime_blob_wide(struct mime_blob *b, struct mime_blob_token *t, bool 
 	mime_blob_put(b, t, c == '\0' ? t->low : '\0');
 }
 
-void mime_blob_init(struct mime_blob *b, const struct policy *p)
+void mime_blob_init(struct mime_blob *b, const struct policy *p, bool message)
 {
 	memset(b, 0, sizeof(*b));
 	b->p = p;
+	b->message = message;
 }
 
 void mime_blob_feed(struct mime_blob *b, const char *buf, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < len && b->found == NULL; i++, b->off++) {
+	for (i = 0; i < len && mime_blob_found(b) == NULL; i++, b->off++) {
 		bool even = (b->off & 1) == 0;
 
 		mime_blob_put(b, &b->ascii, buf[i]);
@@ -98,10 +112,10 @@ const char *mime_blob_end(struct mime_blob *b)
 	mime_blob_put(b, &b->ascii, '\0');
 	for (k = 0; k < 2; k++)
 		mime_blob_put(b, &b->wide[k], '\0');
-	return b->found;
+	return mime_blob_found(b);
 }
 
 const char *mime_blob_found(const struct mime_blob *b)
 {
-	return b->found;
+	return b->message ? b->found : NULL;
 }

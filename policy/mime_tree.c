@@ -8,10 +8,13 @@
 #include "buf.h"
 #include "evidence.h"
 #include "mime_tree.h"
+#include "trace.h"
 
 #define MIME_RCPT_SCAN	1024	/* party addresses looked at per header */
 
 typedef char mime_party[ADDRESS_CANONICAL_MAX + 1];
+
+_Static_assert(MIME_IDS_MAX <= 16, "sig_ids holds a bit per id kept");
 
 struct mime_tree {
 	const struct policy *p;
@@ -30,6 +33,8 @@ struct mime_tree {
 	mime_party parties[MIME_PARTIES_MAX];
 	size_t nparties;
 	bool committed;			/* one such message was seen */
+	unsigned sig_ids;		/* bit i: ids[i] is one such message's */
+	bool sig_unnamed;		/* one such message has no id in ids */
 	bool partyless;			/* a signal came with no parties to name */
 	bool dsn;
 	bool truncated;
@@ -126,6 +131,29 @@ static void mime_party_add(mime_party *list, size_t *n, const char *canonical)
 		buf_copy(list[(*n)++], sizeof(list[0]), canonical);
 }
 
+/* The index in t->ids of the Message-ID of the block being read, or MIME_IDS_MAX. */
+static size_t mime_block_id(const struct mime_tree *t)
+{
+	const char *id = evidence_message_id(t->scratch);
+	size_t i;
+
+	for (i = 0; id[0] != '\0' && i < t->nids; i++)
+		if (strcmp(t->ids[i], id) == 0)
+			return i;
+	return MIME_IDS_MAX;
+}
+
+/* The block being read gave the signal: its id names it, if it has one kept. */
+static void mime_sig_id(struct mime_tree *t)
+{
+	size_t i = mime_block_id(t);
+
+	if (i < MIME_IDS_MAX)
+		t->sig_ids |= 1u << i;
+	else
+		t->sig_unnamed = true;
+}
+
 /*
  * The enclosed message being read is done, or as done as it will get: when
  * it gave the signal, only its parties that every earlier such message
@@ -139,6 +167,7 @@ static void mime_block_commit(struct mime_tree *t)
 
 	if (!t->block_found)
 		return;
+	mime_sig_id(t);
 	if (!t->committed) {
 		for (i = 0; i < t->nblock_parties; i++)
 			buf_copy(t->parties[i], sizeof(t->parties[0]), t->block_parties[i]);
@@ -219,7 +248,30 @@ static void mime_add_id(struct mime_tree *t, const char *id)
 struct mime_party_scan {
 	struct mime_tree *t;
 	bool recipients;		/* To/Cc: a protected one is evidence */
+	size_t seen;			/* addresses the list reader handed over */
 };
+
+static int mime_loose_cb(void *ctx, const char *addr, size_t len)
+{
+	struct mime_tree *t = ctx;
+	struct address a;
+
+	if (address_parse(addr, len, &a) == ADDRESS_OK)
+		t->block_rcpt = policy_protected(t->p, &a);
+	return t->block_rcpt != NULL;
+}
+
+/*
+ * Recipient text the parsers refused is read once more, fail closed, as
+ * the message's own trace headers are (trace_words()): stray bytes cannot
+ * hide a protected recipient, and a look-alike stays one.  What this
+ * reading finds is never a party: it may give the signal, never excuse.
+ */
+static void mime_loose(struct mime_tree *t, const char *v, size_t len)
+{
+	if (t->block_rcpt == NULL && trace_words(v, len, MIME_RCPT_SCAN, mime_loose_cb, t) < 0)
+		t->truncated = true;
+}
 
 /* One address of a party header: kept as a party, and checked when a recipient. */
 static int mime_party_cb(void *ctx, const char *addr, size_t len)
@@ -230,8 +282,12 @@ static int mime_party_cb(void *ctx, const char *addr, size_t len)
 	const char *found;
 	struct address a;
 
-	if (address_parse(addr, len, &a) != ADDRESS_OK)
+	r->seen++;
+	if (address_parse(addr, len, &a) != ADDRESS_OK) {
+		if (r->recipients)
+			mime_loose(t, addr, len);
 		return 0;
+	}
 	/* Whole, as act.c writes the recipient it compares: the parties are
 	 * often outside, where our delimiters say nothing. */
 	if (address_canonical(&a, NULL, canonical, sizeof(canonical)) == 0)
@@ -244,6 +300,28 @@ static int mime_party_cb(void *ctx, const char *addr, size_t len)
 static bool mime_name_is(const char *name, size_t nlen, const char *want)
 {
 	return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
+}
+
+/*
+ * The addresses of a party header.  A To/Cc value the list reader cannot
+ * read, or in which it finds no address although it holds an '@', is read
+ * fail closed as a whole; one with more addresses than are looked at is
+ * not examined whole.
+ */
+static void mime_parties(struct mime_tree *t, struct mime_party_scan *r, const char *value,
+    bool recipients)
+{
+	size_t len = strlen(value);
+	int rc;
+
+	r->recipients = recipients;
+	rc = address_list_scan(value, len, MIME_RCPT_SCAN, mime_party_cb, r);
+	if (!recipients || t->block_rcpt != NULL)
+		return;
+	if (rc < 0 && r->seen >= MIME_RCPT_SCAN)
+		t->truncated = true;
+	else if (rc < 0 || (rc == 0 && memchr(value, '@', len) != NULL))
+		mime_loose(t, value, len);
 }
 
 void mime_tree_enclosed_header(struct mime_tree *t, enum mime_block block, const char *name,
@@ -266,10 +344,8 @@ void mime_tree_enclosed_header(struct mime_tree *t, enum mime_block block, const
 	for (i = 0; i < sizeof(parties) / sizeof(parties[0]); i++)
 		if (mime_name_is(name, nlen, parties[i]))
 			break;
-	if (i < sizeof(parties) / sizeof(parties[0])) {
-		r.recipients = i < 2;
-		address_list_scan(value, strlen(value), MIME_RCPT_SCAN, mime_party_cb, &r);
-	}
+	if (i < sizeof(parties) / sizeof(parties[0]))
+		mime_parties(t, &r, value, i < 2);
 	if (block == MIME_BLOCK_MESSAGE)
 		mime_block_check(t);
 }
@@ -334,6 +410,29 @@ size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max
 	for (i = 0; i < count && n < max; i++)
 		if (!t->block_found || mime_party_has(t->block_parties, t->nblock_parties, list[i]))
 			out[n++] = list[i];
+	return n;
+}
+
+size_t mime_walk_signal_ids(const struct mime_walk *w, const char **ids, size_t max)
+{
+	const struct mime_tree *t = mime_walk_tree(w);
+	unsigned mask = t->sig_ids;
+	size_t i, n = 0;
+
+	if (t->truncated || t->partyless || t->sig_unnamed)
+		return 0;
+	/* A block that gave the signal and may not be committed yet. */
+	if (t->block_found) {
+		if ((i = mime_block_id(t)) == MIME_IDS_MAX)
+			return 0;
+		mask |= 1u << i;
+	}
+	for (i = 0; i < t->nids; i++)
+		if ((mask & (1u << i)) != 0) {
+			if (n == max)
+				return 0;
+			ids[n++] = t->ids[i];
+		}
 	return n;
 }
 

@@ -25,6 +25,7 @@ static const char *const signal_names[SIGNAL_COUNT] = {
 	[SIGNAL_DIRECTORY_FORWARD] = "directory-forward",
 	[SIGNAL_LEAK_PROBE] = "leak-probe",
 	[SIGNAL_LEAK_BACKSCATTER] = "leak-backscatter",
+	[SIGNAL_BODY_UNEXAMINED] = "body-unexamined",
 };
 
 const char *

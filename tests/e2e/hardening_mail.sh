@@ -13,6 +13,9 @@
 #     that is a symbolic link refuses it, leaves the link's target alone,
 #     and leaves the running filter serving: Postfix still passes mail
 #     through it (delivered, and recorded).
+#   - A second fwdguard on the running filter's socket is refused (libmilter
+#     would remove the live socket and Postfix would answer 451), and a
+#     start with a pid file another running fwdguard holds is refused.
 # Must run as root (the pid file check is about what root does).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -126,6 +129,28 @@ check "second fwdguard with a symlinked pid file: refused" \
     fwdguard_refuses_pidfile "$CONF" "$FG_WORK/fwdguard.pid"
 check "... its target is untouched" expect_eq precious "$(cat "$VICTIM")"
 check "... the running filter is still up" fwdguard_alive
+
+# --- 3. a second start beside the running filter ----------------------------------
+# libmilter removes the socket it opens: a second start must leave a live
+# one alone, and a pid file held by a running fwdguard is not taken over.
+check "second fwdguard on the running filter's socket: refused" \
+    fwdguard_refuses "$CONF" "in use by a running filter"
+check "... the running filter's socket is still there" test -S "$FWDGUARD_SOCK"
+sed -E "s|unix:$FWDGUARD_SOCK|unix:$FG_WORK/other.sock|" "$CONF" >"$FG_WORK/other.yaml"
+"$BUILD/fwdguard" -f -c "$FG_WORK/other.yaml" -P "$FG_WORK/other.pid" \
+    </dev/null >"$FG_WORK/other.log" 2>&1 &
+OTHER_PID=$!
+FG_PIDS+=("$OTHER_PID")
+wait_for 10 "the second filter's socket" test -S "$FG_WORK/other.sock"
+check "a filter on another socket with a pid file starts" \
+    expect_eq "$OTHER_PID" "$(tr -d '\n' <"$FG_WORK/other.pid" 2>/dev/null)"
+sed -E "s|unix:$FWDGUARD_SOCK|unix:$FG_WORK/third.sock|" "$CONF" >"$FG_WORK/third.yaml"
+check "a third start with the held pid file: refused" \
+    fwdguard_refuses "$FG_WORK/third.yaml" "held by a running fwdguard" -P "$FG_WORK/other.pid"
+check "... the pid file still names the running one" \
+    expect_eq "$OTHER_PID" "$(tr -d '\n' <"$FG_WORK/other.pid" 2>/dev/null)"
+kill "$OTHER_PID" 2>/dev/null
+fg_wait_pid_gone "$OTHER_PID" 10 || kill -9 "$OTHER_PID" 2>/dev/null
 
 before=$(audit_count)
 make_message "$FG_WORK/ok.eml" "From: Customer <customer@example.net>" \

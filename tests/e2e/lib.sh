@@ -155,6 +155,7 @@ fg_take_port() {
 REDIS_PORT=
 REDIS_PID=
 REDIS_STREAM="fwdguard:audit"
+REDIS_ARGS=()	# more redis-server options, e.g. persistence (tests/soak/run)
 
 # shellcheck disable=SC2120 # PORT is optional
 # start_redis [PORT]: a throw-away redis-server in the foreground of a
@@ -166,7 +167,7 @@ start_redis() {
 	mkdir -p "$FG_WORK/redis"
 	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
 	    --dir "$FG_WORK/redis" --logfile "$FG_WORK/redis/redis.log" \
-	    --daemonize no </dev/null >/dev/null 2>&1 &
+	    --daemonize no "${REDIS_ARGS[@]}" </dev/null >/dev/null 2>&1 &
 	REDIS_PID=$!
 	FG_PIDS+=("$REDIS_PID")
 	FG_LOGS+=("$FG_WORK/redis/redis.log")
@@ -544,6 +545,21 @@ make_message() {
 	} >"$file"
 }
 
+# support_receives NAME FILE FROM MESSAGE_ID HEADER...: FROM's message
+# (FILE, its headers HEADER... and Message-ID) goes to support@corp.example
+# through $MTA_PORT; checks that it was accepted and that its correlation
+# record reached Redis (fwdguard:msg:MESSAGE_ID).
+support_receives() {
+	local name=$1 file=$2 from=$3 id=$4
+	shift 4
+	make_message "$file" "$@" "Message-ID: <$id>"
+	send_smtp "$MTA_PORT" "$from" support@corp.example "$file"
+	check "$name: mail to support@ accepted" expect_match '^250 ' "$SMTP_REPLY"
+	check "$name: its correlation record is in Redis" \
+	    wait_for 10 "msg: record of $id" fg_corr_exists "$id"
+}
+fg_corr_exists() { [ "$(rcli_raw EXISTS "fwdguard:msg:$1")" = 1 ]; }
+
 # ---------------------------------------------------------------------------
 # fwdguard
 
@@ -611,12 +627,17 @@ fwdguard_alive() { [ -n "$FWDGUARD_PID" ] && kill -0 "$FWDGUARD_PID" 2>/dev/null
 
 # fwdguard_refuses_pidfile CONF PIDFILE: "fwdguard -f -c CONF -P PIDFILE"
 # exits non-zero, saying why ("pid file"), without starting to serve.
-fwdguard_refuses_pidfile() {
-	local log="$FG_WORK/pidfile-refused.log" rc
-	timeout 20 "$BUILD/fwdguard" -f -c "$1" -P "$2" </dev/null >"$log" 2>&1
+fwdguard_refuses_pidfile() { fwdguard_refuses "$1" 'pid file' -P "$2"; }
+
+# fwdguard_refuses CONF WHY [ARGS...]: "fwdguard -f -c CONF ARGS" exits
+# non-zero, saying WHY, without starting to serve.
+fwdguard_refuses() {
+	local log="$FG_WORK/start-refused.log" conf=$1 why=$2 rc
+	shift 2
+	timeout 20 "$BUILD/fwdguard" -f -c "$conf" "$@" </dev/null >"$log" 2>&1
 	rc=$?
 	FG_GOT="rc $rc: $(tr '\n' ' ' <"$log")"
-	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q 'pid file' "$log"
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "$why" "$log"
 }
 
 # reload_fwdguard: SIGUSR1, then waits until the log grew (the daemon says
@@ -715,6 +736,8 @@ show_logs() {
 		echo "# --- $f"
 		tail -n 40 "$f" | sed 's/^/#   /'
 	done
+	# A long run's trail and capture are too big to print (tests/soak/run).
+	[ -z "${FG_SHOW_LOGS_ONLY:-}" ] || return 0
 	echo "# --- audit stream"
 	audit_records 2>/dev/null | sed 's/^/#   /'
 	sink_show 2>/dev/null

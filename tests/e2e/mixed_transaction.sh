@@ -12,6 +12,10 @@
 #   2. A customer writes to support@ and gone@: in bounces gone@'s copy
 #      back to her with her message inside (To: support@); that bounce
 #      returns her own message to her and is delivered.
+#   2b. The same from a customer whose envelope sender is a mailing
+#      service's bounce address, not her From:: the bounce goes to that
+#      address, which only the correlation record of her message names
+#      (out recorded it when support@'s copy passed); it is delivered.
 #   3. One smtpd transaction carrying a forwarded copy of support@'s mail
 #      to two outside recipients and one colleague: only the colleague's
 #      copy goes on.
@@ -102,6 +106,35 @@ check "bounce: recorded as delivered" expect_eq delivered "$(audit_field "$rec" 
 check "bounce: no attached-message for her" \
     fg_not list_has "$(audit_field "$rec" signals)" attached-message
 check "bounce: the reason says why" \
+    expect_match "attached-message names the recipient's own message" \
+    "$(audit_field "$rec" reason)"
+
+# --- 2b. the bounce goes to an envelope sender her headers do not name -------
+erin_env=bounce-erin=customer.example@mailer.example
+erin_id="erin.$(date +%s).$RANDOM@customer.example"
+msg="$FG_WORK/erin.eml"
+make_message "$msg" "From: Erin Customer <erin@customer.example>" \
+    "To: support@corp.example, gone@corp.example" "Subject: erin asks for a call" \
+    "Message-ID: <$erin_id>"
+send_smtp "${PF_PORT[in]}" "$erin_env" support@corp.example,gone@corp.example "$msg"
+check "bounce address: in accepted the message" expect_match '^250 ' "$SMTP_REPLY"
+wait_for 15 "the bounce at the sink" has_bounce_to "$erin_env"
+wait_delivered in
+wait_delivered out
+check "bounce address: the bounce reached her envelope sender" \
+    expect_eq 1 "$(bounces_to "$erin_env" | wc -l)"
+check "bounce address: it carries her message back" \
+    grep -q '^Subject: erin asks for a call' "$(bounces_to "$erin_env" | head -n 1)"
+check "bounce address: out refused nothing" fg_not maillog_has in 'said: 5[0-9][0-9] '
+check "bounce address: the record of her message names her envelope sender" \
+    expect_eq "$erin_env" "$(rcli_raw HGET "fwdguard:msg:$erin_id" sender)"
+rec=$(audit_find recipient="$erin_env" | head -n 1)
+check "bounce address: recorded as delivered" expect_eq delivered "$(audit_field "$rec" outcome)"
+check "bounce address: no attached-message for her" \
+    fg_not list_has "$(audit_field "$rec" signals)" attached-message
+check "bounce address: no known-message-id for her" \
+    fg_not list_has "$(audit_field "$rec" signals)" known-message-id
+check "bounce address: the reason says why" \
     expect_match "attached-message names the recipient's own message" \
     "$(audit_field "$rec" reason)"
 

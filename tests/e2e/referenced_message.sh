@@ -12,6 +12,11 @@
 # colleague's message to a colleague.  (f) Redis down: a lookup that cannot
 # be answered is logged and the message decided on the rest, and a message
 # received since (remembered by the process) is still found.
+# The firm itself once wrote to support@ (its offer): (g) a forward of the
+# customer's message whose References also names the firm's old offer is
+# refused all the same (the message forwarded decides, not the thread),
+# while (h) support@'s answer to the offer, in the customer's thread, goes
+# out.
 . "$(dirname "$0")/lib.sh"
 
 fg_init
@@ -87,6 +92,13 @@ check "correlation: the conversation's mailbox is support@" \
 check "correlation: the conversation expires like the message" \
     expect_match '^[1-9][0-9]*$' "$(rcli_raw TTL "fwdguard:thread:$CONV")"
 
+# The firm's own offer to support@: the firm is a party to it, not to the
+# customer's message.
+offer_id="offer.$run@fti.example"
+support_receives "offer" "$FG_WORK/offer.eml" consultant@fti.example "$offer_id" \
+    "From: A Consultant <consultant@fti.example>" "To: support@corp.example" \
+    "Subject: our offer"
+
 # A fresh process knows only what Redis knows.
 stop_fwdguard
 start_fwdguard "$CONF" || fg_die "restart fwdguard"
@@ -99,7 +111,20 @@ refused "Thunderbird-style forward" x-forwarded-message-id
 forward outlook "TR: my account 12345" "Thread-Index: $TI_LATER" \
     "Thread-Topic: my account 12345"
 refused "Outlook-style forward" thread-index forward-subject
+forward oldref "Fwd: my account 12345" "In-Reply-To: <$cust_id>" \
+    "References: <$offer_id> <$cust_id>"
+refused "forward with the firm's old offer in References" references forward-subject
 check "sink: the firm got nothing" expect_eq 0 "$(sink_rcpt_count consultant@fti.example)"
+
+# --- (h) support@'s answer to the firm's offer, in the customer's thread ----------
+forward offer-reply "Re: our offer" "In-Reply-To: <$offer_id>" \
+    "References: <$cust_id> <$offer_id>"
+check "answer to the offer: accepted" expect_match '^250 ' "$SMTP_REPLY"
+check "answer to the offer: delivered to the firm" \
+    wait_for 15 "the answer at the sink" sink_rcpt_is consultant@fti.example 1
+wait_for 10 "the decision on the answer" audit_has message_id="offer-reply.$run@corp.example"
+check "answer to the offer: no referenced-message" fg_not expect_match referenced-message \
+    "$(audit_find message_id="offer-reply.$run@corp.example")"
 
 # --- (d) the answer to the customer -------------------------------------------
 msg="$FG_WORK/reply.eml"

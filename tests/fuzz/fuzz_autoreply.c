@@ -104,12 +104,20 @@ static void fuzz_leak(const struct policy *p, const struct evidence *ev,
 			.sender = i % 3 == 0 ? "<>" : "customer@customer.example",
 			.rcpt_domains = "customer.example,corp.example",
 			.ts = 1700000000000LL, .probe = i % 4 == 3,
+			.role = evidence_names_parent(ev, ids[i]) ? LEAK_ROLE_PARENT :
+			    (enum leak_role)(i % 4),
 		};
 	}
 	leak_answer_domain(NULL, ev, from, sizeof(from));
 	signal_set s = leak_inbound(p, from, evidence_is_autoreply(ev), mime_walk_is_dsn(w),
 	    refs, n, &which);
 	if (s != 0 && which >= n)
+		abort();
+	which = (size_t)-1;
+	if (leak_referenced_message(p, refs, n, "evil.test", &which) != 0 && which >= n)
+		abort();
+	which = (size_t)-1;
+	if (leak_enclosed_message(p, refs, n, "evil.test", &which) != 0 && which >= n)
 		abort();
 	if (n > 0) {
 		(void)leak_known_message_id(p, &refs[0], from);

@@ -73,6 +73,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; i < n; i++)
 		(void)strlen(ids[i]);
+	/* Every id that names a signalling message is one of the ids kept. */
+	const char *sig_ids[MIME_IDS_MAX];
+	size_t ns = mime_walk_signal_ids(w, sig_ids, MIME_IDS_MAX);
+	for (size_t i = 0; i < ns; i++) {
+		size_t k;
+
+		for (k = 0; k < n && ids[k] != sig_ids[i]; k++)
+			;
+		if (k == n)
+			abort();
+	}
 	(void)mime_walk_is_dsn(w);
 	(void)mime_walk_truncated(w);
 	mime_walk_free(w);

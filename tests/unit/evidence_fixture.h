@@ -1,5 +1,5 @@
 /*
- * evidence_fixture.h - the policy the evidence tests read headers against:
+ * evidence_fixture.h - the policy the evidence and MIME tests read against:
  * corp.example and its subdomains internal, support@ and contactfr@
  * protected, '+' as recipient delimiter.  Included by one test file each.
  */

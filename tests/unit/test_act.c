@@ -68,6 +68,10 @@ static const char test_yaml[] =
 	"  - name: strip-resent\n"
 	"    match: { signals: [resent], destination: external }\n"
 	"    action: strip\n"
+	"  - name: body-unexamined\n"
+	"    match: { signals: [body-unexamined], destination: external }\n"
+	"    action: accept\n"
+	"    alert: warning\n"
 	"redis:\n"
 	"  address: \"127.0.0.1:1\"\n"
 	"audit:\n"
@@ -331,7 +335,49 @@ static const char dsn_two_body[] =
 	"--b\n"
 	ENCLOSED;
 
+/* A colleague's mail with a part in an encoding fwdguard does not decode. */
+#define MIXED_HDRS(sender) { { "From", sender }, { "To", "consultant@fti.example" }, \
+		{ "Content-Type", "multipart/mixed; boundary=\"u\"" } }
+static const char uuencoded_body[] =
+	"--u\n"
+	"Content-Type: application/octet-stream; name=\"notes.txt\"\n"
+	"Content-Transfer-Encoding: x-uuencode\n\n"
+	"begin 644 notes.txt\n"
+	"M1&5L:79E<F5D+51O.B!S=7!P;W)T0&-O<G`N97AA;7!L90H`\n"
+	"end\n"
+	"--u--\n";
+static const char plain_attachment_body[] =
+	"--u\n"
+	"Content-Type: application/pdf; name=\"offer.pdf\"\n"
+	"Content-Transfer-Encoding: base64\n\n"
+	"JVBERi0xLjQKJeLjz9MK\n"
+	"--u--\n";
+
 static const struct act_case cases[] = {
+	{ .name = "an insider's body that cannot be examined is recorded: body-unexamined",
+	  .sender = "<colleague@corp.example>", .rcpts = { EXT },
+	  .headers = MIXED_HDRS("colleague@corp.example"), .body = uuencoded_body,
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "signals=body-unexamined", "rule=body-unexamined",
+			    "unexamined mail sent to fti.example: accept" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "only the outside recipient of an unexamined body has the signal",
+	  .sender = "<colleague@corp.example>", .rcpts = { COLLEAGUE, EXT },
+	  .headers = MIXED_HDRS("colleague@corp.example"), .body = uuencoded_body,
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "recipient=colleague@corp.example\tmailbox=\tdestination=internal\t"
+			    "target=corp.example\tsignals=\t", "signals=body-unexamined" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "an outside sender's unexamined body is not an insider's",
+	  .sender = "<jane@example.net>", .rcpts = { EXT },
+	  .headers = MIXED_HDRS("jane@example.net"), .body = uuencoded_body,
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_records = RECORDS_NONE },
+	{ .name = "an insider's ordinary attachment gives no body-unexamined",
+	  .sender = "<colleague@corp.example>", .rcpts = { EXT },
+	  .headers = MIXED_HDRS("colleague@corp.example"), .body = plain_attachment_body,
+	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_records = RECORDS_NONE },
 	{ .name = "bounce returning a customer's message to her is delivered",
 	  .sender = "<>", .rcpts = { JANE }, .headers = DSN_HDRS, .body = dsn_body,
 	  .fail = OP_COUNT, .want = VERDICT_ACCEPT, .want_no_ops = true,

@@ -70,11 +70,40 @@ static void test_compose_huge_counts(void **state)
 	free(mail);
 }
 
+/* body-unexamined names no mailbox: the mail must not claim a forward of one. */
+static void test_unexamined_body(void **state)
+{
+	struct alert_mail m;
+	char subject[600];
+	size_t len;
+	char *mail;
+
+	(void)state;
+	alert_mail_init(&m);
+	alert_mail_set(&m, "target", "fti.example");
+	alert_mail_set(&m, "rule", "body-unexamined");
+	alert_mail_set(&m, "action", "accept");
+	alert_mail_set(&m, "level", "warning");
+	alert_mail_set(&m, "signals", "body-unexamined");
+	m.count = 1;
+	alert_mail_subject(&m, subject, sizeof(subject));
+	assert_string_equal(subject, "WARNING: mail to fti.example could not be examined");
+	mail = alert_mail_compose(&m, "fwdguard@corp.example", "security@corp.example",
+	    1700000000, &len);
+	assert_non_null(mail);
+	assert_non_null(strstr(mail, "could not examine whole"));
+	assert_non_null(strstr(mail, "fwdguard-audit search --rule body-unexamined"));
+	assert_null(strstr(mail, "protected mailbox  "));
+	assert_null(strstr(mail, "Find the forward"));
+	free(mail);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_subject_counts),
 		cmocka_unit_test(test_compose_huge_counts),
+		cmocka_unit_test(test_unexamined_body),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,24 @@ static const struct load_case load_cases[] = {
 	    { "t.yaml:2:32: redis.sentinels[1]: invalid address 'nope'" } },
 	{ "sentinels need master_name", "redis:\n  sentinels: [127.0.0.1:26379]\n  master_name: \"\"\n",
 	    0, 1, { "t.yaml:2:14: redis.sentinels: sentinels need redis.master_name" } },
+	{ "min_replicas with sentinels loads", "redis:\n  sentinels: [127.0.0.1:26379]\n"
+	    "  min_replicas: 1\n  replica_timeout: 0.25\n", 1, 0, { NULL } },
+	{ "min_replicas negative", "redis:\n  min_replicas: -1\n", 0, 1,
+	    { "t.yaml:2:17: redis.min_replicas: must not be negative (0..100)" } },
+	{ "min_replicas not a number", "redis:\n  min_replicas: one\n", 0, 1,
+	    { "redis.min_replicas: expected a whole number, got 'one'" } },
+	{ "min_replicas too many", "redis:\n  min_replicas: 101\n", 0, 1,
+	    { "redis.min_replicas: 101 is out of range (0..100)" } },
+	{ "replica_timeout zero", "redis:\n  replica_timeout: 0\n", 0, 1,
+	    { "redis.replica_timeout: 0 is out of range" } },
+	{ "replica_timeout not below timeout", "redis:\n  timeout: 1\n  min_replicas: 1\n"
+	    "  replica_timeout: 1\n", 0, 1,
+	    { "t.yaml:4:20: redis.replica_timeout: 1 s is not shorter than redis.timeout (1 s)" } },
+	{ "default replica_timeout not below a short timeout", "redis:\n  timeout: 0.5\n"
+	    "  min_replicas: 2\n", 0, 1,
+	    { "t.yaml:3:17: redis.replica_timeout: 0.5 s is not shorter than redis.timeout" } },
+	{ "replica_timeout unchecked without min_replicas", "redis:\n  timeout: 0.5\n"
+	    "  replica_timeout: 2\n", 1, 0, { NULL } },
 	{ "relative spool path", "audit:\n  spool: spool\n", 0, 1,
 	    { "audit.spool: 'spool' is not an absolute path" } },
 	{ "retention in days", "audit:\n  retention: 90\n", 1, 0, { NULL } },
@@ -497,6 +515,8 @@ test_defaults(void **state)
 	assert_string_equal(c->redis.address, "127.0.0.1:6379");
 	assert_string_equal(c->redis.prefix, "fwdguard:");
 	assert_true(c->redis.timeout == 1.0);
+	assert_int_equal(c->redis.min_replicas, 0);
+	assert_true(c->redis.replica_timeout == 0.5);
 	assert_int_equal(c->audit.scope, SCOPE_PROTECTED);
 	assert_string_equal(c->audit.spool, "/var/spool/fwdguard");
 	assert_int_equal(c->audit.stream_maxlen, 10000000);

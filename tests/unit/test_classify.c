@@ -467,6 +467,7 @@ signal_names_round_trip(void **state)
 	}
 	assert_string_equal(signal_name(SIGNAL_DELIVERED_TO), "delivered-to");
 	assert_string_equal(signal_name(SIGNAL_LEAK_BACKSCATTER), "leak-backscatter");
+	assert_string_equal(signal_name(SIGNAL_BODY_UNEXAMINED), "body-unexamined");
 	assert_null(signal_name(SIGNAL_COUNT));
 	assert_int_equal(signal_lookup("Delivered-To", NULL), -1);
 	assert_int_equal(signal_lookup("", NULL), -1);

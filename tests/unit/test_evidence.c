@@ -588,6 +588,54 @@ static void test_references_long_keeps_root_and_last(void **state)
 	    strcmp(ids[n - 1], "id99@x.example") != 0 || strcmp(ids[n - 2], "id98@x.example") != 0)
 		fail_msg("got %zu ids, first %s last %s; want root and the nearest ancestors", n,
 		    n > 0 ? ids[0] : "", n > 0 ? ids[n - 1] : "");
+	assert_true(evidence_names_parent(ev, "id99@x.example"));
+	assert_false(evidence_names_parent(ev, "id98@x.example"));
+	assert_false(evidence_names_parent(ev, "id0@x.example"));
+	evidence_free(ev);
+}
+
+/*
+ * The direct parent: In-Reply-To's ids and References' last, even when
+ * In-Reply-To names it too (then References' copy is not listed twice) or
+ * names another; the thread's earlier messages are not it.
+ */
+static void test_references_parent(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *irt, *refs;
+		const char *parents[3], *others[3];
+	} cases[] = {
+		{ "a reply: both name the parent", "<b@c.example>", "<a@c.example> <b@c.example>",
+		  { "b@c.example" }, { "a@c.example" } },
+		{ "In-Reply-To names another", "<a@c.example>", "<a@c.example> <b@c.example>",
+		  { "a@c.example", "b@c.example" }, { "x@c.example" } },
+		{ "References only", NULL, "<a@c.example> <b@c.example> <c@c.example>",
+		  { "c@c.example" }, { "a@c.example", "b@c.example" } },
+		{ "In-Reply-To only, two ids", "<a@c.example> <b@c.example>", NULL,
+		  { "a@c.example", "b@c.example" }, { "" } },
+		{ "a junk tail names nobody", NULL, "<a@c.example> <", { NULL }, { "a@c.example", "" } },
+	};
+	struct evidence *ev = evidence_new();
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		evidence_reset(ev);
+		if (cases[i].irt != NULL)
+			evidence_header(ev, &test_policy, "In-Reply-To", cases[i].irt);
+		if (cases[i].refs != NULL)
+			evidence_header(ev, &test_policy, "References", cases[i].refs);
+		for (k = 0; k < 3 && cases[i].parents[k] != NULL; k++)
+			if (!evidence_names_parent(ev, cases[i].parents[k]))
+				fail_msg("%s: %s is no parent", cases[i].name, cases[i].parents[k]);
+		for (k = 0; k < 3 && cases[i].others[k] != NULL; k++)
+			if (evidence_names_parent(ev, cases[i].others[k]))
+				fail_msg("%s: %s taken for a parent", cases[i].name, cases[i].others[k]);
+	}
+	evidence_reset(ev);
+	assert_false(evidence_names_parent(ev, ""));
+	assert_false(evidence_names_parent(ev, NULL));
 	evidence_free(ev);
 }
 
@@ -688,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_autoreply_markers),
 		cmocka_unit_test(test_references_order_and_dedup),
 		cmocka_unit_test(test_references_long_keeps_root_and_last),
+		cmocka_unit_test(test_references_parent),
 		cmocka_unit_test(test_content_type_and_probe_token),
 		cmocka_unit_test(test_forward_headers),
 	};

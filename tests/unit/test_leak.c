@@ -184,15 +184,87 @@ static void test_attached_message_parties(void **state)
 	(void)state;
 	for (i = 0; i < NCASES(attached_cases); i++) {
 		got = leak_attached_message(attached_cases[i].sig, attached_cases[i].automatic,
-		    attached_cases[i].rcpt, bounce_parties, NCASES(bounce_parties));
+		    attached_cases[i].rcpt, bounce_parties, NCASES(bounce_parties), NULL, 0);
 		if (got != attached_cases[i].want)
 			fail_msg("%s: got %#x want %#x", attached_cases[i].name, got,
 			    attached_cases[i].want);
 	}
 	assert_int_equal(leak_attached_message(S(ATTACHED_MESSAGE), true, "jane@customer.example",
-	    NULL, 0), S(ATTACHED_MESSAGE));
+	    NULL, 0, NULL, 0), S(ATTACHED_MESSAGE));
 	assert_int_equal(leak_attached_message(S(ATTACHED_MESSAGE), true, "jane@customer.example",
-	    bounce_parties, 0), S(ATTACHED_MESSAGE));
+	    bounce_parties, 0, NULL, 0), S(ATTACHED_MESSAGE));
+}
+
+/*
+ * Erin writes from a mailing service's bounce address: her From: is not
+ * her envelope sender, where a bounce of her message goes.  The headers'
+ * parties do not name it; the correlation record of her message does.
+ */
+static const char *const erin_parties[] = { "erin@customer.example", "support@corp.example" };
+static const struct leak_ref erin_mail = {
+	.message_id = "erin-1@customer.example", .mailbox = "support@corp.example",
+	.sender = "Bounce-Erin=customer.example@Mailer.example",
+	.rcpt_domains = "corp.example,customer.example", .role = LEAK_ROLE_ENCLOSED,
+};
+static const struct leak_ref erin_mail2 = {
+	.message_id = "erin-2@customer.example", .mailbox = "support@corp.example",
+	.sender = "bounce-erin=customer.example@mailer.example",
+	.rcpt_domains = "corp.example,customer.example", .role = LEAK_ROLE_ENCLOSED,
+};
+static const struct leak_ref decoy_mail = {
+	.message_id = "decoy@corp.example", .mailbox = "support@corp.example",
+	.sender = "insider@corp.example", .rcpt_domains = "corp.example",
+	.role = LEAK_ROLE_ENCLOSED,
+};
+static const struct leak_ref null_sender_mail = {
+	.message_id = "dsn-1@mx.customer.example", .mailbox = "support@corp.example",
+	.sender = "<>", .rcpt_domains = "corp.example", .role = LEAK_ROLE_ENCLOSED,
+};
+
+static const struct {
+	const char *name;
+	bool automatic;
+	const char *rcpt;
+	struct leak_ref orig[2];
+	size_t norig;
+	signal_set want;
+} sender_cases[] = {
+	{ "bounce to her envelope sender, any case", true,
+	  "bounce-erin=customer.example@mailer.example", { erin_mail }, 1, 0 },
+	{ "bounce of two of her messages to her envelope sender", true,
+	  "bounce-erin=customer.example@mailer.example", { erin_mail, erin_mail2 }, 2, 0 },
+	{ "a decoy's record does not open the way for hers", true,
+	  "insider@corp.example", { decoy_mail, erin_mail }, 2, S(ATTACHED_MESSAGE) },
+	{ "her record does not open the way for the decoy", true,
+	  "bounce-erin=customer.example@mailer.example", { erin_mail, decoy_mail }, 2,
+	  S(ATTACHED_MESSAGE) },
+	{ "another address of the mailing service is no party", true,
+	  "bounce-bob=customer.example@mailer.example", { erin_mail }, 1, S(ATTACHED_MESSAGE) },
+	{ "the sender's domain is not the sender", true, "erin@mailer.example", { erin_mail }, 1,
+	  S(ATTACHED_MESSAGE) },
+	{ "a person's forward to her envelope sender is still a signal", false,
+	  "bounce-erin=customer.example@mailer.example", { erin_mail }, 1, S(ATTACHED_MESSAGE) },
+	{ "no record: her envelope sender is unknown", true,
+	  "bounce-erin=customer.example@mailer.example", { erin_mail }, 0, S(ATTACHED_MESSAGE) },
+	{ "a null sender names nobody", true, "mailer-daemon@mx.customer.example",
+	  { null_sender_mail }, 1, S(ATTACHED_MESSAGE) },
+	{ "the headers' parties still count", true, "erin@customer.example", { erin_mail }, 1, 0 },
+};
+
+static void test_attached_message_store_sender(void **state)
+{
+	size_t i;
+	signal_set got;
+
+	(void)state;
+	for (i = 0; i < NCASES(sender_cases); i++) {
+		got = leak_attached_message(S(ATTACHED_MESSAGE), sender_cases[i].automatic,
+		    sender_cases[i].rcpt, erin_parties, NCASES(erin_parties), sender_cases[i].orig,
+		    sender_cases[i].norig);
+		if (got != sender_cases[i].want)
+			fail_msg("%s: got %#x want %#x", sender_cases[i].name, got,
+			    sender_cases[i].want);
+	}
 }
 
 static void parse_or_fail(const char *raw, struct address *a)
@@ -290,47 +362,128 @@ static const struct leak_ref lawyer_mail = {
 	.ts = 1700000100000LL, .probe = false,
 };
 
-static const struct {
+/* An old message of the outside firm's own, to support@. */
+static const struct leak_ref firm_mail = {
+	.message_id = "offer-1@fti.example", .mailbox = "support@corp.example",
+	.sender = "consultant@fti.example", .rcpt_domains = "corp.example,fti.example",
+	.ts = 1690000000000LL, .probe = false,
+};
+
+#define AS(ref, r)	{ .message_id = (ref).message_id, .mailbox = (ref).mailbox, \
+			  .sender = (ref).sender, .rcpt_domains = (ref).rcpt_domains, \
+			  .ts = (ref).ts, .role = LEAK_ROLE_##r }
+#define REFS_MAX	4
+
+/* One judgement of the messages an outbound message names or encloses. */
+struct named_case {
 	const char *name;
 	const char *rcpt_domain;
-	size_t nrefs;		/* of { customer_mail, lawyer_mail } */
+	struct leak_ref refs[REFS_MAX];
+	size_t nrefs;
 	signal_set want;
-} referenced_cases[] = {
-	{ "forward to an outside firm", "fti.example", 1, S(REFERENCED_MESSAGE) },
-	{ "forward of the thread to an outside firm", "fti.example", 2, S(REFERENCED_MESSAGE) },
-	{ "forward to a subdomain of no party", "mx.fti.example", 2, S(REFERENCED_MESSAGE) },
-	{ "reply to the customer", "customer.example", 1, 0 },
-	{ "reply to the customer's mail server name", "mx.customer.example", 1, 0 },
-	{ "reply to a recipient of the original", "partner.example", 1, 0 },
-	{ "reply to a party of a later message", "lawyer.example", 2, 0 },
-	{ "lawyer named by the first message only", "lawyer.example", 1, S(REFERENCED_MESSAGE) },
-	{ "to a colleague", "corp.example", 1, 0 },
-	{ "to a colleague in a subdomain", "branch.corp.example", 2, 0 },
-	{ "names nothing the store knows", "fti.example", 0, 0 },
-	{ "empty recipient domain", "", 1, 0 },
+	size_t which;		/* the ref named, with a signal */
+};
+
+typedef signal_set (*named_judge)(const struct policy *p, const struct leak_ref *refs,
+    size_t nrefs, const char *recipient_domain, size_t *which);
+
+static void run_named_cases(const struct named_case *cases, size_t n, named_judge judge)
+{
+	size_t i, which;
+	signal_set got;
+
+	for (i = 0; i < n; i++) {
+		which = 99;
+		got = judge(&test_policy, cases[i].refs, cases[i].nrefs, cases[i].rcpt_domain, &which);
+		if (got != cases[i].want)
+			fail_msg("%s: got %#x want %#x", cases[i].name, got, cases[i].want);
+		if (got != 0 && which != cases[i].which)
+			fail_msg("%s: names ref %zu, want %zu", cases[i].name, which, cases[i].which);
+		if (got == 0 && which != 99)
+			fail_msg("%s: which set without a signal", cases[i].name);
+	}
+}
+
+static const struct named_case referenced_cases[] = {
+	{ "forward to an outside firm", "fti.example",
+	  { AS(customer_mail, PARENT) }, 1, S(REFERENCED_MESSAGE), 0 },
+	{ "forward of the thread to an outside firm", "fti.example",
+	  { AS(customer_mail, ANCESTOR), AS(lawyer_mail, PARENT) }, 2, S(REFERENCED_MESSAGE), 1 },
+	{ "forward to a subdomain of no party", "mx.fti.example",
+	  { AS(customer_mail, ANCESTOR), AS(lawyer_mail, PARENT) }, 2, S(REFERENCED_MESSAGE), 1 },
+	{ "reply to the customer", "customer.example", { AS(customer_mail, PARENT) }, 1, 0, 0 },
+	{ "reply to the customer's mail server name", "mx.customer.example",
+	  { AS(customer_mail, PARENT) }, 1, 0, 0 },
+	{ "reply to a recipient of the original", "partner.example",
+	  { AS(customer_mail, PARENT) }, 1, 0, 0 },
+	{ "reply to a party of a later message", "lawyer.example",
+	  { AS(customer_mail, ANCESTOR), AS(lawyer_mail, PARENT) }, 2, 0, 0 },
+	{ "lawyer named by the first message only", "lawyer.example",
+	  { AS(customer_mail, PARENT) }, 1, S(REFERENCED_MESSAGE), 0 },
+	{ "to a colleague", "corp.example", { AS(customer_mail, PARENT) }, 1, 0, 0 },
+	{ "to a colleague in a subdomain", "branch.corp.example",
+	  { AS(customer_mail, ANCESTOR), AS(lawyer_mail, PARENT) }, 2, 0, 0 },
+	{ "names nothing the store knows", "fti.example", { AS(customer_mail, PARENT) }, 0, 0, 0 },
+	{ "empty recipient domain", "", { AS(customer_mail, PARENT) }, 1, 0, 0 },
+	/* The walk-around: an old message of the firm's in References. */
+	{ "forward of the customer's message with the firm's old one in References",
+	  "fti.example", { AS(firm_mail, ANCESTOR), AS(customer_mail, PARENT) }, 2,
+	  S(REFERENCED_MESSAGE), 1 },
+	{ "two parents: the firm's old message and the customer's", "fti.example",
+	  { AS(firm_mail, PARENT), AS(customer_mail, PARENT) }, 2, S(REFERENCED_MESSAGE), 1 },
+	{ "reply to the firm's message, in the customer's thread", "fti.example",
+	  { AS(customer_mail, ANCESTOR), AS(firm_mail, PARENT) }, 2, 0, 0 },
+	/* The parent is support@'s own mail (never recorded): the nearest earlier one decides. */
+	{ "parent unknown: the last ancestor found decides", "fti.example",
+	  { AS(firm_mail, ANCESTOR), AS(customer_mail, ANCESTOR) }, 2, S(REFERENCED_MESSAGE), 1 },
+	{ "parent unknown: a follow-up to the customer", "customer.example",
+	  { AS(firm_mail, ANCESTOR), AS(customer_mail, ANCESTOR) }, 2, 0, 0 },
+	{ "parent unknown, the firm's message the nearest", "fti.example",
+	  { AS(customer_mail, ANCESTOR), AS(firm_mail, ANCESTOR) }, 2, 0, 0 },
+	/* Outlook: the conversation, only when nothing else was found. */
+	{ "conversation only", "fti.example", { AS(customer_mail, CONVERSATION) }, 1,
+	  S(REFERENCED_MESSAGE), 0 },
+	{ "a parent found outranks the conversation", "fti.example",
+	  { AS(firm_mail, PARENT), AS(customer_mail, CONVERSATION) }, 2, 0, 0 },
+	/* Enclosed messages are known-message-id's (leak_enclosed_message). */
+	{ "enclosed messages are not judged here", "fti.example",
+	  { AS(customer_mail, ENCLOSED) }, 1, 0, 0 },
+	{ "an enclosed message is no parent", "fti.example",
+	  { AS(customer_mail, ENCLOSED), AS(firm_mail, PARENT) }, 2, 0, 0 },
 };
 
 static void test_referenced_message_table(void **state)
 {
 	const struct leak_ref refs[] = { customer_mail, lawyer_mail };
-	size_t i, which;
-	signal_set got;
 
 	(void)state;
-	for (i = 0; i < NCASES(referenced_cases); i++) {
-		which = 99;
-		got = leak_referenced_message(&test_policy, refs, referenced_cases[i].nrefs,
-		    referenced_cases[i].rcpt_domain, &which);
-		if (got != referenced_cases[i].want)
-			fail_msg("%s: got %#x want %#x", referenced_cases[i].name, got,
-			    referenced_cases[i].want);
-		if (got != 0 && which != 0)
-			fail_msg("%s: names ref %zu, want the first", referenced_cases[i].name, which);
-		if (got == 0 && which != 99)
-			fail_msg("%s: which set without a signal", referenced_cases[i].name);
-	}
+	run_named_cases(referenced_cases, NCASES(referenced_cases), leak_referenced_message);
 	assert_int_equal(leak_referenced_message(&test_policy, NULL, 1, "fti.example", NULL), 0);
 	assert_int_equal(leak_referenced_message(NULL, refs, 1, "fti.example", NULL), 0);
+}
+
+static const struct named_case enclosed_cases[] = {
+	{ "the customer's message attached for an outside firm", "fti.example",
+	  { AS(customer_mail, ENCLOSED) }, 1, S(KNOWN_MESSAGE_ID), 0 },
+	{ "attached for the customer", "customer.example",
+	  { AS(customer_mail, ENCLOSED) }, 1, 0, 0 },
+	{ "a bounce to her mail host", "mx.customer.example",
+	  { AS(customer_mail, ENCLOSED) }, 1, 0, 0 },
+	{ "attached for a colleague", "corp.example", { AS(customer_mail, ENCLOSED) }, 1, 0, 0 },
+	{ "the firm's own message beside the customer's", "fti.example",
+	  { AS(firm_mail, ENCLOSED), AS(customer_mail, ENCLOSED) }, 2, S(KNOWN_MESSAGE_ID), 1 },
+	{ "named by a header only: referenced-message's", "fti.example",
+	  { AS(customer_mail, PARENT), AS(customer_mail, ANCESTOR) }, 2, 0, 0 },
+	{ "the firm's own message attached back to it", "fti.example",
+	  { AS(firm_mail, ENCLOSED) }, 1, 0, 0 },
+	{ "empty recipient domain", "", { AS(customer_mail, ENCLOSED) }, 1, 0, 0 },
+};
+
+static void test_enclosed_message_table(void **state)
+{
+	(void)state;
+	run_named_cases(enclosed_cases, NCASES(enclosed_cases), leak_enclosed_message);
+	assert_int_equal(leak_enclosed_message(NULL, &customer_mail, 1, "fti.example", NULL), 0);
 }
 
 int main(void)
@@ -341,11 +494,13 @@ int main(void)
 		cmocka_unit_test(test_known_message_id_table),
 		cmocka_unit_test(test_known_message_id_null_sender_ref),
 		cmocka_unit_test(test_attached_message_parties),
+		cmocka_unit_test(test_attached_message_store_sender),
 		cmocka_unit_test(test_rcpt_domains_dedup_and_header_domains),
 		cmocka_unit_test(test_rcpt_domains_from_and_reply_to),
 		cmocka_unit_test(test_rcpt_domains_bounded_whole_domains),
 		cmocka_unit_test(test_answer_domain),
 		cmocka_unit_test(test_referenced_message_table),
+		cmocka_unit_test(test_enclosed_message_table),
 	};
 
 	return cmocka_run_group_tests(tests, setup_policy, teardown_policy);

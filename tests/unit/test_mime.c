@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "mime.h"
+#include "mime_param.h"
 
 #define NCASES(t)	(sizeof(t) / sizeof((t)[0]))
 #define ATT		SIGNAL_BIT(SIGNAL_ATTACHED_MESSAGE)
@@ -23,6 +24,7 @@ static struct policy test_policy = {
 };
 
 #include "policy_fixture.h"
+#include "mime_fixture.h"
 
 static const char *show(const char *s)
 {
@@ -270,14 +272,15 @@ static const char ole_part[] =
 	"ZWQtVG86IHN1cHBvcnRAY29ycC5leGFtcGxlDQoAAAAAAAAAAAAAAA==\n"
 	"--m--\n";
 
+/* An Outlook message (its directory names a __substg1.0_ stream) with look-alikes only. */
 static const char ole_lookalike[] =
 	"--m\n"
 	"Content-Type: application/octet-stream\n"
 	"Content-Transfer-Encoding: base64\n"
 	"\n"
-	"0M8R4KGxGuEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAeABzAHUAcABw\n"
-	"AG8AcgB0AEAAYwBvAHIAcAAuAGUAeABhAG0AcABsAGUAAHN1cHBvcnRAY29ycC5leGFtcGxlLmV2\n"
-	"aWwudGVzdAAAAAAAAAAAAAAA\n"
+	"0M8R4KGxGuEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB4AHMAdQBwAHAAbwByAHQAQABjAG8AcgBw\n"
+	"AC4AZQB4AGEAbQBwAGwAZQAAAHN1cHBvcnRAY29ycC5leGFtcGxlLmV2aWwudGVzdABfAF8AcwB1\n"
+	"AGIAcwB0AGcAMQAuADAAXwAwAEUAMAA0ADAAMAAxAEYAAAA=\n"
 	"--m--\n";
 
 /* Text that mentions headers is not a message. */
@@ -416,24 +419,6 @@ static const struct {
 	{ "multipart without boundary cannot be read", "multipart/mixed",
 	  forward_attached, 0, NULL, NULL, false, true },
 };
-
-/* Feeds body in chunks of step bytes (0: all at once). */
-static struct mime_walk *walk(const char *ctype, const char *body, size_t step)
-{
-	struct mime_walk *w = mime_walk_new(&test_policy, ctype);
-	size_t len = strlen(body), off = 0;
-
-	assert_non_null(w);
-	if (step == 0)
-		step = len;
-	while (off < len) {
-		size_t n = len - off < step ? len - off : step;
-
-		mime_walk_feed(w, body + off, n);
-		off += n;
-	}
-	return w;
-}
 
 static void check_walk(size_t i, bool crlf, size_t step)
 {
@@ -871,11 +856,11 @@ static void test_huge_header_is_cut_not_kept(void **state)
 
 static void test_overlong_boundary_is_truncated(void **state)
 {
-	char ctype[200];
+	char ctype[300];
 	struct mime_walk *w;
 
 	(void)state;
-	snprintf(ctype, sizeof(ctype), "multipart/mixed; boundary=%071d", 7);
+	snprintf(ctype, sizeof(ctype), "multipart/mixed; boundary=%0*d", MIME_BOUNDARY_MAX + 1, 7);
 	w = mime_walk_new(&test_policy, ctype);
 	assert_true(mime_walk_truncated(w));
 	mime_walk_free(w);

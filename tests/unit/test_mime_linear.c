@@ -33,6 +33,11 @@ static struct policy test_policy = {
 
 #include "policy_fixture.h"
 
+/* 199 and 200 boundary characters: B199 and a digit saying which level. */
+#define B50	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define B199	B50 B50 B50 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define B200(level)	B199 #level
+
 /* A body: a head written once, then unit repeated until size bytes. */
 struct shape {
 	const char *name;
@@ -49,6 +54,18 @@ static const struct shape shapes[] = {
 	  "--aa\nContent-Type: multipart/mixed; boundary=aaa\n\n"
 	  "--aaa\nContent-Type: multipart/mixed; boundary=aaaa\n\n",
 	  "--aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\n--aaa-\n--aa-x\n--", false },
+	/* Boundaries of MIME_BOUNDARY_MAX characters at 8 levels; lines that
+	 * match all but their last character, each compared with every one. */
+	{ "200-character boundaries, near misses", "multipart/mixed; boundary=" B200(1), NULL,
+	  "--" B200(1) "\nContent-Type: multipart/mixed; boundary=" B200(2) "\n\n"
+	  "--" B200(2) "\nContent-Type: multipart/mixed; boundary=" B200(3) "\n\n"
+	  "--" B200(3) "\nContent-Type: multipart/mixed; boundary=" B200(4) "\n\n"
+	  "--" B200(4) "\nContent-Type: multipart/mixed; boundary=" B200(5) "\n\n"
+	  "--" B200(5) "\nContent-Type: multipart/mixed; boundary=" B200(6) "\n\n"
+	  "--" B200(6) "\nContent-Type: multipart/mixed; boundary=" B200(7) "\n\n"
+	  "--" B200(7) "\nContent-Type: multipart/mixed; boundary=" B200(8) "\n\n"
+	  "--" B200(8) "\nContent-Type: text/plain\n\n",
+	  "--" B199 "b\n--" B199 "\n", false },
 	{ "long runs of dashes", "multipart/mixed; boundary=-", NULL, "",
 	  "----------------------------------------------------------------------------"
 	  "----------------------------------------------------------------------------"

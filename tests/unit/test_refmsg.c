@@ -1,12 +1,17 @@
 /*
- * test_refmsg.c - referenced-message through milter/act.c: a customer
+ * test_refmsg.c - what the correlation store says about the messages an
+ * outbound message names or encloses, through milter/act.c: a customer
  * writes to support@ (its correlation records, Message-ID and Outlook
  * conversation, go to the spool and the in-memory store), then support@
  * forwards it with a client's Forward button, in each client's way, to an
- * outside firm.  Redis is a closed port: lookups say "try again" and the
- * records this process just wrote are what finds the original, as during
- * an outage.  The cases run in order as one story; each reads the records
- * its message left in the spool.
+ * outside firm (referenced-message, judged against the message forwarded,
+ * not its whole thread), or as an attachment whose headers name no
+ * protected mailbox (known-message-id, original_via=attached); a bounce
+ * returns a customer's message to the envelope sender the store recorded
+ * for it.  Redis is a closed port: lookups say "try again" and the records
+ * this process just wrote are what finds the original, as during an
+ * outage.  The cases run in order as one story; each reads the records its
+ * message left in the spool.
  */
 #include <glob.h>
 #include <setjmp.h>
@@ -47,7 +52,8 @@ static const char test_yaml[] =
 	"  protected: [support@corp.example]\n"
 	"rules:\n"
 	"  - name: forwarded-copy\n"
-	"    match: { signals: [known-message-id, referenced-message], destination: external }\n"
+	"    match: { signals: [known-message-id, referenced-message, attached-message],\n"
+	"             destination: external }\n"
 	"    action: reject\n"
 	"redis:\n"
 	"  address: \"127.0.0.1:1\"\n"
@@ -75,6 +81,7 @@ struct refmsg_case {
 	const char *sender;
 	struct rcpt rcpts[MAX_RCPTS];
 	struct hdr headers[MAX_HEADERS];
+	const char *body;		/* NULL: the body is not read */
 	const char *message_id;		/* to find its records */
 	enum act_verdict verdict;
 	bool any_verdict;		/* what a mixed transaction gets is act_apply's business */
@@ -85,6 +92,21 @@ struct refmsg_case {
 #define CONSULTANT	{ "<consultant@fti.example>", NULL, NULL }
 #define SUPPORT		{ "<support@corp.example>", "local", "corp.example" }
 #define COLLEAGUE	{ "<colleague@corp.example>", "local", "corp.example" }
+#define ERIN_BOUNCES	{ "<bounce-erin=customer.example@mailer.example>", NULL, NULL }
+
+/* A body enclosing one message (the headers set Content-Type: multipart/mixed; boundary=b). */
+#define ENCLOSING(headers) \
+	"--b\nContent-Type: text/plain\n\nSee the attachment.\n" \
+	"--b\nContent-Type: message/rfc822\n\n" headers "\nmy account 12345\n--b--\n"
+#define MIXED		{ "Content-Type", "multipart/mixed; boundary=b" }
+#define REPORT		{ "Content-Type", "multipart/report; report-type=delivery-status; boundary=b" }
+/* A bounce of Erin's message (she writes from a mailing service's bounce address). */
+#define ERIN_DSN \
+	"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.corp.example\n\n" \
+	"Final-Recipient: rfc822; gone@corp.example\nAction: failed\nStatus: 5.1.1\n\n" \
+	"--b\nContent-Type: message/rfc822\n\nFrom: Erin <erin@customer.example>\n" \
+	"To: support@corp.example, gone@corp.example\nMessage-ID: <e1@customer.example>\n\n" \
+	"please call me\n--b--\n"
 
 static const struct refmsg_case cases[] = {
 	{ .name = "the customer writes to support@: both correlation records",
@@ -200,6 +222,105 @@ static const struct refmsg_case cases[] = {
 		       { "Thread-Index", "AQHZ7Yq+Zq0dGvU8TkCvC5MpV0zSHA==" } },
 	  .message_id = "u1@corp.example", .verdict = VERDICT_ACCEPT,
 	  .want = { { "!decision", { "signals=referenced-message" } } } },
+	/* An old message of the firm's own: the firm is a party to it, not to c1. */
+	{ .name = "the firm writes to support@",
+	  .sender = "<consultant@fti.example>", .rcpts = { SUPPORT },
+	  .headers = { { "From", "consultant@fti.example" }, { "To", "support@corp.example" },
+		       { "Subject", "our offer" }, { "Message-ID", "<offer1@fti.example>" } },
+	  .message_id = "offer1@fti.example", .verdict = VERDICT_ACCEPT },
+	{ .name = "a forward of c1 with the firm's old message in References is rejected",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "Fwd: my account 12345" },
+		       { "Message-ID", "<f4@corp.example>" },
+		       { "In-Reply-To", "<c1@customer.example>" },
+		       { "References", "<offer1@fti.example> <c1@customer.example>" } },
+	  .message_id = "f4@corp.example", .verdict = VERDICT_REJECT,
+	  .want = { { "decision", { "signals=referenced-message", "action=reject",
+				    "original_message_id=c1@customer.example",
+				    "original_via=references" } } } },
+	{ .name = "support@'s answer to the firm's message, in c1's thread, passes",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "Re: our offer" },
+		       { "Message-ID", "<r4@corp.example>" },
+		       { "In-Reply-To", "<offer1@fti.example>" },
+		       { "References", "<c1@customer.example> <offer1@fti.example>" } },
+	  .message_id = "r4@corp.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "!decision", { "signals=referenced-message" } } } },
+	/* A customer writes to sales@ with support@ in Bcc: her headers name no protected mailbox. */
+	{ .name = "a customer writes to sales@, support@ in Bcc",
+	  .sender = "<jane@customer.example>", .rcpts = { SUPPORT },
+	  .headers = { { "From", "Jane <jane@customer.example>" }, { "To", "sales@corp.example" },
+		       { "Subject", "my account 12345" }, { "Message-ID", "<b1@customer.example>" } },
+	  .message_id = "b1@customer.example", .verdict = VERDICT_ACCEPT },
+	{ .name = "support@ forwards it as an attachment to the firm: rejected, attached",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "for you" },
+		       { "Message-ID", "<a1@corp.example>" }, MIXED },
+	  .body = ENCLOSING("From: Jane <jane@customer.example>\nTo: sales@corp.example\n"
+			    "Message-ID: <b1@customer.example>\n"),
+	  .message_id = "a1@corp.example", .verdict = VERDICT_REJECT,
+	  .want = { { "decision", { "signals=known-message-id", "action=reject",
+				    "mailbox=support@corp.example",
+				    "original_message_id=b1@customer.example",
+				    "original_via=attached" } },
+		    { "!decision", { "signals=attached-message" } } } },
+	{ .name = "named as an old thread message and attached: the attachment is judged",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "Re: our offer" },
+		       { "Message-ID", "<a2@corp.example>" },
+		       { "In-Reply-To", "<offer1@fti.example>" },
+		       { "References", "<b1@customer.example> <offer1@fti.example>" }, MIXED },
+	  .body = ENCLOSING("From: Jane <jane@customer.example>\nTo: sales@corp.example\n"
+			    "Message-ID: <b1@customer.example>\n"),
+	  .message_id = "a2@corp.example", .verdict = VERDICT_REJECT,
+	  .want = { { "decision", { "signals=known-message-id",
+				    "original_message_id=b1@customer.example",
+				    "original_via=attached" } },
+		    { "!decision", { "signals=referenced-message" } } } },
+	{ .name = "the same attachment sent back to the customer passes",
+	  .sender = "<support@corp.example>", .rcpts = { CUSTOMER },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "jane@customer.example" }, { "Subject", "your message" },
+		       { "Message-ID", "<a3@corp.example>" }, MIXED },
+	  .body = ENCLOSING("From: Jane <jane@customer.example>\nTo: sales@corp.example\n"
+			    "Message-ID: <b1@customer.example>\n"),
+	  .message_id = "a3@corp.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "!decision", { "signals=known-message-id" } } } },
+	/* Erin's envelope sender is a mailing service's bounce address, not her From:. */
+	{ .name = "Erin writes to support@ and gone@ from a bounce address",
+	  .sender = "<bounce-erin=customer.example@mailer.example>", .rcpts = { SUPPORT },
+	  .headers = { { "From", "Erin <erin@customer.example>" },
+		       { "To", "support@corp.example, gone@corp.example" },
+		       { "Subject", "please call me" }, { "Message-ID", "<e1@customer.example>" } },
+	  .message_id = "e1@customer.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "correlation", { "message_id=e1@customer.example",
+				       "sender=bounce-erin=customer.example@mailer.example" } } } },
+	{ .name = "the bounce of her message to her envelope sender is delivered",
+	  .sender = "<>", .rcpts = { ERIN_BOUNCES },
+	  .headers = { { "From", "MAILER-DAEMON@mx.corp.example (Mail Delivery System)" },
+		       { "To", "bounce-erin=customer.example@mailer.example" },
+		       { "Subject", "Undelivered Mail Returned to Sender" },
+		       { "Message-ID", "<d1@mx.corp.example>" }, REPORT },
+	  .body = ERIN_DSN, .message_id = "d1@mx.corp.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "decision", { "recipient=bounce-erin=customer.example@mailer.example",
+				    "outcome=delivered", "mailbox=support@corp.example" } },
+		    { "!decision", { "signals=attached-message" } },
+		    { "!decision", { "signals=known-message-id" } } } },
+	{ .name = "the same bounce to the firm is rejected",
+	  .sender = "<>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "MAILER-DAEMON@mx.corp.example (Mail Delivery System)" },
+		       { "To", "consultant@fti.example" },
+		       { "Subject", "Undelivered Mail Returned to Sender" },
+		       { "Message-ID", "<d2@mx.corp.example>" }, REPORT },
+	  .body = ERIN_DSN, .message_id = "d2@mx.corp.example", .verdict = VERDICT_REJECT,
+	  .want = { { "decision", { "signals=attached-message", "action=reject",
+				    "original_message_id=e1@customer.example",
+				    "original_via=attached" } },
+		    { "decision", { "signals=known-message-id" } } } },
 };
 
 /* ---- the MTA side: only the reply matters here ------------------------------- */
@@ -313,6 +434,10 @@ run_case(const struct refmsg_case *tc)
 		    tc->rcpts[i].host), 0);
 	for (i = 0; i < MAX_HEADERS && tc->headers[i].name != NULL; i++)
 		evidence_header(c->ev, &c->cfg->policy, tc->headers[i].name, tc->headers[i].value);
+	if (tc->body != NULL) {
+		assert_true(conn_begin_body(c));
+		conn_feed_body(c, (const unsigned char *)tc->body, strlen(tc->body));
+	}
 	got = act_end_of_message(c, &ops);
 	conn_free(c);
 	if (!tc->any_verdict && got != tc->verdict)

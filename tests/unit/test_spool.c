@@ -25,24 +25,18 @@
 #include <cmocka.h>
 
 #include "spool.h"
+#include "spool_dir.h"
 
 struct fixture {
-	char dir[64];
+	char dir[SPOOL_DIR_MAX];
 };
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return -1;
-	strcpy(f->dir, "./spooltest.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (spool_dir_make(f->dir) != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -51,7 +45,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	spool_dir_remove(f->dir);
 	free(f);
 	return 0;
 }

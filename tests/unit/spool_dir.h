@@ -1,0 +1,37 @@
+/*
+ * spool_dir.h - a throw-away spool directory for the unit tests that use a
+ * real spool (test_spool.c, test_shipper.c).  It is made under the current
+ * directory (the build tree) rather than /tmp, so that fdatasync is a real
+ * disk sync as in production.
+ */
+#ifndef FWDGUARD_TEST_SPOOL_DIR_H
+#define FWDGUARD_TEST_SPOOL_DIR_H
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SPOOL_DIR_MAX	64
+
+/* Makes the directory; its name goes to dir.  0, or -1 with errno set. */
+static inline int spool_dir_make(char dir[SPOOL_DIR_MAX])
+{
+	strcpy(dir, "./spooltest.XXXXXX");
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+static inline int spool_dir_rm_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+/* Removes the directory and everything in it. */
+static inline void spool_dir_remove(const char *dir)
+{
+	nftw(dir, spool_dir_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+#endif

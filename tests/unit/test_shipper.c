@@ -1,0 +1,361 @@
+/*
+ * test_shipper.c - when the shipper (milter/shipper.c) moves the spool
+ * cursor: after Redis took the records, and with redis.min_replicas only
+ * once WAIT counts enough replicas holding them.
+ *
+ * Redis is a fake behind the redis_conn functions (include/redis_conn.h):
+ * it stores record ids, answers WAIT as the test says, and logs every
+ * command, so a test can see what was sent and in which order.  The spool
+ * is the real one, in a spool_dir.h directory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <hiredis/hiredis.h>
+
+#include "audit.h"
+#include "redis_conn.h"
+#include "spool.h"
+#include "spool_dir.h"
+
+#define LOG_MAX		1024
+#define STORED_MAX	1024
+#define SCRIPT_SHA	"0123456789012345678901234567890123456789"
+
+/* ---- the fake Redis ------------------------------------------------------------ */
+
+struct redis_conn {
+	int unused;
+};
+
+static struct fake {
+	long long replicas;		/* WAIT's answer once the scripted ones are used */
+	long long answers[8];		/* WAIT's first answers, in order */
+	int nanswers, nwaits;
+	bool wait_error;		/* WAIT answers an error reply */
+	bool wait_drops;		/* the connection breaks during WAIT */
+	int opens;
+	char log[LOG_MAX][96];		/* "EVALSHA <seen key>", "WAIT 1 250", ... */
+	int nlog;
+	char stored[STORED_MAX][64];	/* seen keys: what Redis holds */
+	int nstored;
+	struct redis_conn conn;
+} fake;
+
+static redisReply *fake_reply(int type, long long integer, const char *str)
+{
+	redisReply *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->type = type;
+	r->integer = integer;
+	if (str != NULL) {
+		r->str = strdup(str);
+		assert_non_null(r->str);
+		r->len = strlen(str);
+	}
+	return r;
+}
+
+static void fake_log(int argc, const char **argv)
+{
+	assert_true(fake.nlog < LOG_MAX);
+	/* The script body is long: its verb names it well enough. */
+	snprintf(fake.log[fake.nlog++], sizeof(fake.log[0]), "%s %s%s%s", argv[0],
+	    strcmp(argv[0], "EVALSHA") == 0 ? argv[3] : argc > 1 ? argv[1] : "",
+	    strcmp(argv[0], "WAIT") == 0 ? " " : "", strcmp(argv[0], "WAIT") == 0 ? argv[2] : "");
+}
+
+/* The script's answer: 1 added, 0 already there. */
+static long long fake_store(const char *seen)
+{
+	for (int i = 0; i < fake.nstored; i++)
+		if (strcmp(fake.stored[i], seen) == 0)
+			return 0;
+	assert_true(fake.nstored < STORED_MAX);
+	snprintf(fake.stored[fake.nstored++], sizeof(fake.stored[0]), "%s", seen);
+	return 1;
+}
+
+struct redis_conn *redis_conn_open(const struct cfg_redis *rc, char *err, size_t errsize)
+{
+	(void)rc;
+	(void)err;
+	(void)errsize;
+	fake.opens++;
+	return &fake.conn;
+}
+
+void redis_conn_close(struct redis_conn *c)
+{
+	(void)c;
+}
+
+void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, const size_t *argvlen)
+{
+	(void)argvlen;
+	assert_ptr_equal(c, &fake.conn);
+	fake_log(argc, argv);
+	if (strcmp(argv[0], "SCRIPT") == 0)
+		return fake_reply(REDIS_REPLY_STRING, 0, SCRIPT_SHA);
+	if (strcmp(argv[0], "EVALSHA") == 0)
+		return fake_reply(REDIS_REPLY_INTEGER, fake_store(argv[3]), NULL);
+	if (strcmp(argv[0], "EXPIRE") == 0)
+		return fake_reply(REDIS_REPLY_INTEGER, 1, NULL);
+	if (strcmp(argv[0], "WAIT") == 0) {
+		int n = fake.nwaits++;
+		if (fake.wait_drops)
+			return NULL;
+		if (fake.wait_error)
+			return fake_reply(REDIS_REPLY_ERROR, 0, "ERR WAIT cannot be used with replica instances");
+		return fake_reply(REDIS_REPLY_INTEGER,
+		    n < fake.nanswers ? fake.answers[n] : fake.replicas, NULL);
+	}
+	return fake_reply(REDIS_REPLY_ERROR, 0, "ERR unknown command");
+}
+
+void redis_conn_reply_free(void *reply)
+{
+	redisReply *r = reply;
+	if (r != NULL)
+		free(r->str);
+	free(r);
+}
+
+const char *redis_conn_address(const struct redis_conn *c)
+{
+	(void)c;
+	return "127.0.0.1:6379";
+}
+
+const char *redis_conn_error(const struct redis_conn *c)
+{
+	(void)c;
+	return "Connection reset by peer";
+}
+
+/* How many logged commands start with prefix. */
+static int fake_count(const char *prefix)
+{
+	int n = 0;
+	for (int i = 0; i < fake.nlog; i++)
+		n += strncmp(fake.log[i], prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+/* Index of the first logged command at or after from that starts with prefix, or -1. */
+static int fake_find(const char *prefix, int from)
+{
+	for (int i = from; i < fake.nlog; i++)
+		if (strncmp(fake.log[i], prefix, strlen(prefix)) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- fixture: a spool with records, a shipper, settings -------------------------- */
+
+struct fixture {
+	char dir[SPOOL_DIR_MAX];
+	struct spool *spool;
+	struct audit_shipper *sh;
+	struct cfg_redis rc;
+	char err[512];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+	if (f == NULL)
+		return -1;
+	memset(&fake, 0, sizeof(fake));
+	if (spool_dir_make(f->dir) != 0 || (f->spool = spool_open(f->dir, err, sizeof(err))) == NULL ||
+	    (f->sh = audit_shipper_new()) == NULL)
+		return -1;
+	f->rc.prefix = (char *)"fwdguard:";
+	f->rc.timeout = 1;
+	f->rc.replica_timeout = 0.25;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	audit_shipper_free(f->sh);
+	spool_close(f->spool);
+	spool_dir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+static void commit(struct fixture *f, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		char id[32];
+		struct record *r = record_new("decision");
+		assert_non_null(r);
+		snprintf(id, sizeof(id), "r%d", i);
+		assert_int_equal(record_set(r, "id", id), 0);
+		assert_int_equal(record_set(r, "mailbox", "support@corp.example"), 0);
+		assert_int_equal(spool_commit(f->spool, &r, 1), 0);
+		record_free(r);
+	}
+}
+
+static long ship(struct fixture *f)
+{
+	f->err[0] = '\0';
+	return audit_shipper_run(f->sh, f->spool, &f->rc, 1000, f->err, sizeof(f->err));
+}
+
+static unsigned long long acked(struct fixture *f)
+{
+	struct spool_stat st;
+	spool_stat(f->spool, &st);
+	return st.acked;
+}
+
+/* ---- cases ------------------------------------------------------------------ */
+
+static void test_no_wait_without_min_replicas(void **state)
+{
+	struct fixture *f = *state;
+	assert_null(audit_shipper_address(f->sh));
+	commit(f, 0, 3);
+	assert_int_equal(ship(f), 3);
+	assert_string_equal(audit_shipper_address(f->sh), "127.0.0.1:6379");
+	assert_int_equal(acked(f), 3);
+	assert_int_equal(fake_count("WAIT"), 0);
+	assert_int_equal(fake_count("EXPIRE"), 0);
+	assert_int_equal(fake.nstored, 3);
+}
+
+/* The master took the records, no replica has them: the cursor stays. */
+static void test_wait_short_keeps_cursor(void **state)
+{
+	struct fixture *f = *state;
+	f->rc.min_replicas = 2;
+	fake.replicas = 1;
+	commit(f, 0, 3);
+	assert_int_equal(ship(f), -1);
+	assert_non_null(strstr(f->err, "1 of 2 replicas have the records after 250 ms"));
+	assert_int_equal(acked(f), 0);
+	assert_int_equal(spool_backlog(f->spool), 3);
+	assert_int_equal(fake.nstored, 3);
+	/* WAIT comes after the records it vouches for. */
+	assert_int_equal(fake_find("WAIT 2 250", 0), fake.nlog - 1);
+	assert_int_equal(fake_count("EVALSHA"), 3);
+
+	/* The replicas catch up: the same records go again, and now count. */
+	fake.replicas = 2;
+	assert_int_equal(ship(f), 3);
+	assert_int_equal(acked(f), 3);
+	assert_int_equal(spool_backlog(f->spool), 0);
+	assert_int_equal(fake_count("EVALSHA"), 6);
+	assert_int_equal(fake.nstored, 3);
+	/* This connection wrote them: its WAIT already measures them. */
+	assert_int_equal(fake_count("EXPIRE"), 0);
+	assert_int_equal(fake.opens, 1);
+}
+
+static void test_wait_error_keeps_cursor(void **state)
+{
+	struct fixture *f = *state;
+	f->rc.min_replicas = 1;
+	fake.wait_error = true;
+	commit(f, 0, 2);
+	assert_int_equal(ship(f), -1);
+	assert_non_null(strstr(f->err, "redis WAIT: ERR WAIT cannot be used with replica"));
+	assert_int_equal(acked(f), 0);
+}
+
+static void test_wait_connection_lost_keeps_cursor(void **state)
+{
+	struct fixture *f = *state;
+	f->rc.min_replicas = 1;
+	fake.wait_drops = true;
+	commit(f, 0, 2);
+	assert_int_equal(ship(f), -1);
+	assert_non_null(strstr(f->err, "redis WAIT: Connection reset by peer"));
+	assert_int_equal(acked(f), 0);
+	fake.wait_drops = false;
+	fake.replicas = 1;
+	assert_int_equal(ship(f), 2);
+	assert_int_equal(fake.opens, 2);
+	assert_int_equal(acked(f), 2);
+}
+
+/*
+ * After a reconnect every record is already in Redis, so the new
+ * connection writes nothing of its own: one marker refresh gives WAIT
+ * something to measure, before the WAIT.
+ */
+static void test_fence_after_reconnect(void **state)
+{
+	struct fixture *f = *state;
+	f->rc.min_replicas = 1;
+	commit(f, 0, 3);
+	assert_int_equal(ship(f), -1);
+	audit_shipper_disconnect(f->sh);
+	fake.replicas = 1;
+	int from = fake.nlog;
+	assert_int_equal(ship(f), 3);
+	assert_int_equal(acked(f), 3);
+	int expire = fake_find("EXPIRE fwdguard:seen:r0", from);
+	assert_true(expire > from);
+	assert_true(fake_find("WAIT 1 250", from) > expire);
+	assert_int_equal(fake_count("EXPIRE"), 1);
+	assert_int_equal(fake.nstored, 3);
+}
+
+/* One WAIT per batch: a short one keeps that batch, not the earlier ones. */
+static void test_wait_per_batch(void **state)
+{
+	struct fixture *f = *state;
+	f->rc.min_replicas = 1;
+	fake.answers[0] = 1;
+	fake.answers[1] = 0;
+	fake.nanswers = 2;
+	fake.replicas = 1;
+	commit(f, 0, 300);
+	assert_int_equal(ship(f), -1);
+	assert_int_equal(fake_count("WAIT"), 2);
+	assert_int_equal(acked(f), 256);
+	assert_int_equal(spool_backlog(f->spool), 44);
+	assert_int_equal(ship(f), 44);
+	assert_int_equal(acked(f), 300);
+	assert_int_equal(fake.nstored, 300);
+}
+
+/* A timeout that rounds to 0 ms must not turn into WAIT's "forever". */
+static void test_wait_never_unbounded(void **state)
+{
+	struct fixture *f = *state;
+	f->rc.min_replicas = 1;
+	f->rc.replica_timeout = 0.0001;
+	fake.replicas = 1;
+	commit(f, 0, 1);
+	assert_int_equal(ship(f), 1);
+	assert_true(fake_find("WAIT 1 1", 0) >= 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_no_wait_without_min_replicas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_short_keeps_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_error_keeps_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_connection_lost_keeps_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fence_after_reconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_per_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_never_unbounded, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
