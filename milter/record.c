@@ -92,7 +92,8 @@ static uint32_t record_put(struct record *r, const char *s, size_t len, const ch
 {
 	size_t at = r->len, tlen = tail != NULL ? strlen(tail) : 0;
 	memcpy(r->buf + at, s, len);
-	memcpy(r->buf + at + len, tail, tlen);
+	if (tlen > 0)
+		memcpy(r->buf + at + len, tail, tlen);
 	r->buf[at + len + tlen] = '\0';
 	r->len += len + tlen + 1;
 	return (uint32_t)at;
