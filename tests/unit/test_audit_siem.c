@@ -50,6 +50,13 @@ static void want_in(const char *got, const char *want, const char *name)
 		fail_msg("%s: want %s in\n%s", name, want, got);
 }
 
+/* Every string of want (an array) is in got. */
+#define want_all(got, want, name) \
+	do { \
+		for (size_t i_ = 0; i_ < sizeof(want) / sizeof((want)[0]); i_++) \
+			want_in(got, (want)[i_], name); \
+	} while (0)
+
 static void want_not_in(const char *got, const char *bad, const char *name)
 {
 	if (strstr(got, bad) != NULL)
@@ -89,8 +96,7 @@ static void test_ecs_maps_the_fields(void **state)
 		"\"recipient\":\"<consultant@fti.example>\"",
 		"}}\n",
 	};
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		want_in(j, want[i], "ecs");
+	want_all(j, want, "ecs");
 	assert_int_equal(strchr(j, '\n') - j + 1, (long)strlen(j));	/* one line */
 	free(j);
 }
@@ -209,8 +215,7 @@ static void test_cef_maps_the_fields(void **state)
 		" cs4=enforce cs4Label=mode cs5=<m1@example.net> cs5Label=messageId",
 		" cs6=Customer@Example.NET cs6Label=headerFrom flexString1=4AbC12 flexString1Label=queueId\n",
 	};
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		want_in(s, want[i], "cef");
+	want_all(s, want, "cef");
 	free(s);
 }
 
