@@ -469,8 +469,6 @@ static int tool_run(const char *cmd, const char *path, int argc, char **argv)
 		int rv = query_parse(cmd, argc, argv, &q);
 		if (rv != 0)
 			return rv == HELP_SHOWN ? 0 : rv;
-	} else if (argc > 1) {
-		return usage("replay takes no arguments");
 	}
 
 	struct cfg *c = cfg_load(path, tool_cfg_error, NULL);
@@ -585,12 +583,15 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage("no command given");
+	/* The command's own parser resets optind: keep where its words start. */
 	const char *cmd = argv[optind];
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
 	if (strcmp(cmd, "alerts") == 0 || strcmp(cmd, "probe") == 0)
-		return tool_relay(cmd, path, argc - optind, argv + optind);
+		return tool_relay(cmd, path, cargc, cargv);
 	if (strcmp(cmd, "replay") == 0) {
 		struct relay_opts o;
-		int rv = relay_parse(cmd, argc - optind, argv + optind, &o);
+		int rv = relay_parse(cmd, cargc, cargv, &o);
 		if (rv != 0)
 			return rv == HELP_SHOWN ? 0 : rv;
 	}
@@ -600,5 +601,5 @@ int main(int argc, char **argv)
 		snprintf(why, sizeof(why), "unknown command \"%s\"", cmd);
 		return usage(why);
 	}
-	return tool_run(cmd, path, argc - optind, argv + optind);
+	return tool_run(cmd, path, cargc, cargv);
 }
