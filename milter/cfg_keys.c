@@ -572,6 +572,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "audit", "spool", cfg_set_path, C(audit.spool), 0, 0, 0, 0 },
 	{ "audit", "stream_maxlen", cfg_set_llong, C(audit.stream_maxlen), 0, 1, 1000000000000LL, 0 },
 	{ "audit", "correlation_ttl", cfg_set_llong, C(audit.correlation_ttl), 0, 1, 10LL * 366 * 86400, 0 },
+	{ "audit", "retention", cfg_set_long, C(audit.retention), 0, 0, 100 * 366, 0 },
 	{ "", "probes", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "probes", "from", cfg_set_address, C(probes_from), 0, 0, 0, 0 },
 	{ "", "alerts", cfg_set_section, 0, 0, 0, 0, 0 },
