@@ -540,15 +540,21 @@ setup(void **state)
 	return fixture_act_setup("test_refmsg", test_yaml, true);
 }
 
-/* One test: every case builds on the records the ones before it left. */
+/* One story: every case builds on the records the ones before it left. */
 static void
-test_story(void **state)
+run_story(const struct refmsg_case *story, size_t n)
 {
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		run_case(&story[i]);
+}
+
+static void
+test_story(void **state)
+{
 	(void)state;
-	for (i = 0; i < NCASES(cases); i++)
-		run_case(&cases[i]);
+	run_story(cases, NCASES(cases));
 }
 
 static int
@@ -561,11 +567,8 @@ setup_tempfail(void **state)
 static void
 test_tempfail_story(void **state)
 {
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < NCASES(tempfail_cases); i++)
-		run_case(&tempfail_cases[i]);
+	run_story(tempfail_cases, NCASES(tempfail_cases));
 }
 
 int
