@@ -186,6 +186,9 @@ check "fwdguard still running" fwdguard_alive
 check "redis back: the unchecked forward is in the trail" \
     wait_for 15 "the decision on down-unknown" audit_has \
     message_id="down-unknown.$run@corp.example" unchecked=correlation outcome=delivered
+check "redis back: fwdguard-audit search --json finds it to re-check" \
+    grep -q "\"message_id\":\"down-unknown.$run@corp.example\".*\"unchecked\":\"correlation\"" \
+    <("$BUILD/fwdguard-audit" -c "$CONF" search --json --limit 0 2>&1)
 check "redis back: the customer's new message is in Redis" \
     wait_for 15 "msg: record of cust2" redis_key "fwdguard:msg:$cust2"
 
