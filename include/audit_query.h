@@ -17,7 +17,8 @@ struct query {
 	long long since_ms, until_ms;	/* -1: open */
 	long limit;
 	long count;
-	bool json;
+	bool json;	/* format == FORMAT_JSON */
+	enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_ECS, FORMAT_CEF } format;
 };
 
 /* The stream a query reads: <prefix>audit, or <prefix>mailbox:<a> (lower-cased); owned, NULL on ENOMEM. */

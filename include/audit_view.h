@@ -51,6 +51,14 @@ size_t view_width(const char *s);	/* columns: UTF-8 continuation bytes take none
 void view_pad(FILE *out, const char *s, size_t width, bool last);
 
 void view_print_json(FILE *out, const struct view_entry *e);	/* one line */
+/* s as a quoted JSON string, controls, C1 and bidi controls as \u escapes. */
+void view_json_string(FILE *out, const char *s);
+/*
+ * Bytes of the character at s (n > 0 bytes left; 1 for a byte that is not
+ * UTF-8); *safe is false for controls (C0, DEL, C1), bidi controls and
+ * bytes that are not UTF-8: what must not reach a reader's screen as is.
+ */
+size_t view_char(const char *s, size_t n, bool *safe);
 void view_print_line(FILE *out, const struct view_entry *e);	/* one line, for tail */
 
 /* search: rows collected, printed with aligned columns. */

@@ -30,6 +30,7 @@
 #include "audit.h"
 #include "audit_days.h"
 #include "audit_query.h"
+#include "audit_siem.h"
 #include "audit_view.h"
 #include "cfg.h"
 #include "log.h"
@@ -44,15 +45,20 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  search [--mailbox A] [--sender A] [--recipient A] [--domain D] [--action X]\n"
-    "         [--rule R] [--since T] [--until T] [--limit N] [--json]\n"
+    "         [--rule R] [--since T] [--until T] [--limit N] [--format F | --json]\n"
     "  report [--mailbox A] [--since T] [--until T]\n"
-    "  tail   [--mailbox A] [--since T] [--count N] [--json]\n"
+    "  tail   [--mailbox A] [--since T] [--count N] [--format F | --json]\n"
     "  replay\n"
     "  alerts [--once] [--consumer NAME] [--max-idle MS]\n"
     "  probe\n"
     "\n"
     "  -c FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
+    "  -h, --help  this text (also after a command)\n"
+    "  F         text, json, ecs (Elastic Common Schema) or cef (ArcSight CEF)\n"
     "  T         unix seconds, YYYY-MM-DD[THH:MM:SS] (UTC), or -30m, -1h, -7d\n";
+
+/* What a parser returns after --help: the caller exits 0. */
+#define HELP_SHOWN	(-1)
 
 static int usage(const char *why)
 {
@@ -62,6 +68,12 @@ static int usage(const char *why)
 	return EXIT_USAGE;
 }
 
+static int help(void)
+{
+	fputs(usage_text, stdout);
+	return HELP_SHOWN;
+}
+
 static void tool_cfg_error(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -69,7 +81,8 @@ static void tool_cfg_error(void *ctx, const char *line)
 }
 
 enum { OPT_MAILBOX = 256, OPT_SENDER, OPT_RECIPIENT, OPT_DOMAIN, OPT_ACTION, OPT_RULE,
-	OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_COUNT, OPT_JSON, OPT_HELP };
+	OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_COUNT, OPT_JSON, OPT_HELP,
+	OPT_FORMAT };
 
 static const struct option query_options[] = {
 	{ "mailbox", required_argument, NULL, OPT_MAILBOX },
@@ -84,6 +97,7 @@ static const struct option query_options[] = {
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -97,6 +111,54 @@ static bool tool_number(const char *s, long *out)
 	return true;
 }
 
+/*
+ * Names the option getopt_long stopped on: opt is what it returned, idx
+ * the index it set in options (-1 if none), arg the word it read last.
+ */
+static int tool_bad_option(const char *cmd, int opt, int idx, const struct option *options,
+    const char *arg)
+{
+	const char *sep = *cmd != '\0' ? ": " : "";
+	char why[256];
+	snprintf(why, sizeof(why), "%s%sbad option %s", cmd, sep, arg);
+	if (opt != '?' && idx >= 0)
+		snprintf(why, sizeof(why), "%s%soption --%s does not apply here", cmd, sep,
+		    options[idx].name);
+	else if (optopt >= 256) {
+		for (idx = 0; options[idx].name != NULL; idx++)
+			if (options[idx].val == optopt)
+				snprintf(why, sizeof(why), "%s%soption --%s needs an argument", cmd, sep,
+				    options[idx].name);
+	} else if (optopt > 0 && arg[0] == '-' && arg[1] != '-')
+		snprintf(why, sizeof(why), "%s%sunknown option -%c", cmd, sep, optopt);
+	else
+		snprintf(why, sizeof(why), "%s%sunknown option %.*s", cmd, sep, (int)strcspn(arg, "="),
+		    arg);
+	return usage(why);
+}
+
+static int query_format(const char *name, struct query *q)
+{
+	static const char *const names[] = { "text", "json", "ecs", "cef" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0) {
+			q->format = (int)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* One entry in a machine format (text is the caller's: a table or a line). */
+static void query_print(const struct query *q, const struct view_entry *e)
+{
+	if (q->format == FORMAT_ECS)
+		ecs_print(stdout, e);
+	else if (q->format == FORMAT_CEF)
+		cef_print(stdout, e);
+	else
+		view_print_json(stdout, e);
+}
+
 static bool query_opt_allowed(const char *cmd, int opt)
 {
 	if (strcmp(cmd, "search") == 0)
@@ -104,7 +166,8 @@ static bool query_opt_allowed(const char *cmd, int opt)
 	if (strcmp(cmd, "report") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_UNTIL;
 	if (strcmp(cmd, "tail") == 0)
-		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_COUNT || opt == OPT_JSON;
+		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_COUNT || opt == OPT_JSON ||
+		    opt == OPT_FORMAT;
 	return false;
 }
 
@@ -119,14 +182,13 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 	q->limit = 100;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", query_options, NULL)) != -1) {
-		if (opt == OPT_HELP)
-			return usage(NULL);
-		if (opt == '?' || opt == ':' || !query_opt_allowed(cmd, opt)) {
-			snprintf(why, sizeof(why), "%s: unknown or misplaced option %s", cmd,
-			    argv[optind - 1]);
-			return usage(why);
-		}
+	int idx = -1;
+	while ((opt = getopt_long(argc, argv, "h", query_options, &idx)) != -1) {
+		if (opt == OPT_HELP || opt == 'h')
+			return help();
+		if (opt == '?' || !query_opt_allowed(cmd, opt))
+			return tool_bad_option(cmd, opt, idx, query_options, argv[optind - 1]);
+		idx = -1;
 		switch (opt) {
 		case OPT_MAILBOX: q->mailbox = optarg; break;
 		case OPT_SENDER: q->sender = optarg; break;
@@ -134,7 +196,15 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		case OPT_DOMAIN: q->domain = optarg; break;
 		case OPT_ACTION: q->action = optarg; break;
 		case OPT_RULE: q->rule = optarg; break;
-		case OPT_JSON: q->json = true; break;
+		case OPT_JSON: q->format = FORMAT_JSON; break;
+		case OPT_FORMAT:
+			if (query_format(optarg, q) != 0) {
+				snprintf(why, sizeof(why),
+				    "%s: --format: unknown format \"%s\" (want text, json, ecs or cef)",
+				    cmd, optarg);
+				return usage(why);
+			}
+			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:
 			if (view_parse_time(optarg, time(NULL),
@@ -156,6 +226,7 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		snprintf(why, sizeof(why), "%s: unexpected argument \"%s\"", cmd, argv[optind]);
 		return usage(why);
 	}
+	q->json = q->format == FORMAT_JSON;
 	return 0;
 }
 
@@ -168,8 +239,8 @@ struct search_ctx {
 static bool search_one(void *p, const struct view_entry *e)
 {
 	struct search_ctx *s = p;
-	if (s->q->json)
-		view_print_json(stdout, e);
+	if (s->q->format != FORMAT_TEXT)
+		query_print(s->q, e);
 	else
 		view_table_add(s->table, e);
 	s->shown++;
@@ -179,13 +250,14 @@ static bool search_one(void *p, const struct view_entry *e)
 static int cmd_search(const struct cfg *c, struct redis_conn *rc, const struct query *q)
 {
 	char *key = query_stream(c, q);
-	struct search_ctx s = { .q = q, .table = q->json ? NULL : view_table_new() };
+	bool text = q->format == FORMAT_TEXT;
+	struct search_ctx s = { .q = q, .table = text ? view_table_new() : NULL };
 	int rv = 1;
 	/* Without a mailbox, a domain is looked for only in the days that saw it. */
-	if (key != NULL && (q->json || s.table != NULL) && (q->domain != NULL && q->mailbox == NULL ?
+	if (key != NULL && (!text || s.table != NULL) && (q->domain != NULL && q->mailbox == NULL ?
 	    days_search(c, rc, key, q, search_one, &s) :
 	    query_walk(rc, key, q, true, false, search_one, &s)) == 0) {
-		if (!q->json)
+		if (text)
 			view_table_print(stdout, s.table);
 		rv = 0;
 	}
@@ -256,8 +328,8 @@ static int cmd_tail(const struct cfg *c, struct redis_conn *rc, const struct que
 			snprintf(last, sizeof(last), "%s", e.stream_id);
 			if (q->count > 0 && seen >= q->count)
 				break;
-			if (q->json)
-				view_print_json(stdout, &e);
+			if (q->format != FORMAT_TEXT)
+				query_print(q, &e);
 			else
 				view_print_line(stdout, &e);
 			seen++;
@@ -307,9 +379,7 @@ static int tool_run(const char *cmd, const char *path, int argc, char **argv)
 	if (is_query) {
 		int rv = query_parse(cmd, argc, argv, &q);
 		if (rv != 0)
-			return rv;
-	} else if (argc > 1) {
-		return usage("replay takes no arguments");
+			return rv == HELP_SHOWN ? 0 : rv;
 	}
 
 	struct cfg *c = cfg_load(path, tool_cfg_error, NULL);
@@ -343,10 +413,14 @@ static const struct option relay_options[] = {
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "consumer", required_argument, NULL, OPT_CONSUMER },
 	{ "max-idle", required_argument, NULL, OPT_MAX_IDLE },
+	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Parses the alerts options (probe takes none); 0, or EXIT_USAGE after saying why. */
+/*
+ * Parses the alerts options (probe and replay take none but --help); 0,
+ * HELP_SHOWN, or EXIT_USAGE after saying why.
+ */
 static int relay_parse(const char *cmd, int argc, char **argv, struct relay_opts *o)
 {
 	char why[256];
@@ -356,18 +430,20 @@ static int relay_parse(const char *cmd, int argc, char **argv, struct relay_opts
 	o->max_idle_ms = RELAY_MAX_IDLE_MS;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", relay_options, NULL)) != -1) {
-		if (opt == '?' || opt == ':' || strcmp(cmd, "alerts") != 0) {
-			snprintf(why, sizeof(why), "%s: unknown or misplaced option %s", cmd,
-			    argv[optind - 1]);
-			return usage(why);
-		}
+	int idx = -1;
+	while ((opt = getopt_long(argc, argv, "h", relay_options, &idx)) != -1) {
+		if (opt == OPT_HELP || opt == 'h')
+			return help();
+		if (opt == '?' || strcmp(cmd, "alerts") != 0)
+			return tool_bad_option(cmd, opt, idx, relay_options, argv[optind - 1]);
+		idx = -1;
 		if (opt == OPT_ONCE)
 			o->once = true;
 		else if (opt == OPT_CONSUMER && *optarg != '\0')
 			o->consumer = optarg;
 		else if (opt != OPT_MAX_IDLE || !tool_number(optarg, &o->max_idle_ms)) {
-			snprintf(why, sizeof(why), "%s: bad value \"%s\"", cmd, optarg);
+			snprintf(why, sizeof(why), "%s: %s: bad value \"%s\"", cmd,
+			    opt == OPT_CONSUMER ? "--consumer" : "--max-idle", optarg);
 			return usage(why);
 		}
 	}
@@ -383,7 +459,7 @@ static int tool_relay(const char *cmd, const char *path, int argc, char **argv)
 	struct relay_opts o;
 	int rv = relay_parse(cmd, argc, argv, &o);
 	if (rv != 0)
-		return rv;
+		return rv == HELP_SHOWN ? 0 : rv;
 	struct cfg *c = cfg_load(path, tool_cfg_error, NULL);
 	if (c == NULL) {
 		fprintf(stderr, "fwdguard-audit: cannot load %s\n", path);
@@ -401,22 +477,40 @@ int main(int argc, char **argv)
 	const char *path = CFG_DEFAULT_PATH;
 	int opt;
 
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "+c:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:h", options, NULL)) != -1) {
 		if (opt == 'c')
 			path = optarg;
 		else if (opt == 'h')
-			return usage(NULL), 0;
+			return help(), 0;
+		else if (optopt == 'c')
+			return usage("option -c needs an argument");
 		else
-			return usage("unknown option or missing argument");
+			return tool_bad_option("", '?', -1, options, argv[optind - 1]);
 	}
 	if (optind >= argc)
 		return usage("no command given");
+	/* The command's own parser resets optind: keep where its words start. */
 	const char *cmd = argv[optind];
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
 	if (strcmp(cmd, "alerts") == 0 || strcmp(cmd, "probe") == 0)
-		return tool_relay(cmd, path, argc - optind, argv + optind);
+		return tool_relay(cmd, path, cargc, cargv);
+	if (strcmp(cmd, "replay") == 0) {
+		struct relay_opts o;
+		int rv = relay_parse(cmd, cargc, cargv, &o);
+		if (rv != 0)
+			return rv == HELP_SHOWN ? 0 : rv;
+	}
 	if (strcmp(cmd, "search") != 0 && strcmp(cmd, "report") != 0 && strcmp(cmd, "tail") != 0 &&
-	    strcmp(cmd, "replay") != 0)
-		return usage("unknown command");
-	return tool_run(cmd, path, argc - optind, argv + optind);
+	    strcmp(cmd, "replay") != 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "unknown command \"%s\"", cmd);
+		return usage(why);
+	}
+	return tool_run(cmd, path, cargc, cargv);
 }

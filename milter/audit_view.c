@@ -157,11 +157,19 @@ static bool view_cp_unsafe(unsigned long cp)
 	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
 }
 
+size_t view_char(const char *s, size_t n, bool *safe)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = p[0] < 0x80 ? 1 : view_utf8_len(p, n);
+	*safe = len != 0 && !view_cp_unsafe(len == 1 ? p[0] : view_utf8_cp(p, len));
+	return len == 0 ? 1 : len;
+}
+
 /*
  * JSON string; bytes that are not valid UTF-8 come out as \u00XX (Latin-1),
  * controls and bidi controls as \uXXXX escapes.
  */
-static void view_json_string(FILE *out, const char *s)
+void view_json_string(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);

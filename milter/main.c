@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -49,7 +50,7 @@ static void
 main_usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: fwdguard [-fnvV] [-c config] [-p socket] [-u user] [-P pidfile]\n"
+	    "usage: fwdguard [-fhnvV] [-c config] [-p socket] [-u user] [-P pidfile]\n"
 	    "  -c FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
 	    "  -n        check the configuration and exit (0 valid, 1 invalid)\n"
 	    "  -f        stay in the foreground, log to stderr too\n"
@@ -57,17 +58,37 @@ main_usage(FILE *out)
 	    "  -u USER   run as USER after opening the socket\n"
 	    "  -P FILE   write the process id to FILE\n"
 	    "  -v        more logging (debug)\n"
-	    "  -V        print the version and exit\n");
+	    "  -V        print the version and exit (also --version)\n"
+	    "  -h        print this text and exit (also --help)\n");
+}
+
+/* Names what getopt stopped on: a long option as written, else the letter. */
+static void
+main_bad_option(const char *arg)
+{
+	if (strncmp(arg, "--", 2) == 0)
+		fprintf(stderr, "fwdguard: unknown option %.*s\n", (int)strcspn(arg, "="), arg);
+	else if (optopt != 0 && strchr("cpuP", optopt) != NULL)
+		fprintf(stderr, "fwdguard: option -%c needs an argument\n", optopt);
+	else
+		fprintf(stderr, "fwdguard: unknown option -%c\n", optopt);
+	main_usage(stderr);
 }
 
 static int
 main_parse(int argc, char **argv, struct main_opts *o)
 {
+	static const struct option long_options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->config = CFG_DEFAULT_PATH;
-	while ((ch = getopt(argc, argv, "c:fhnp:u:vP:V")) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "c:fhnp:u:vP:V", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->config = optarg; break;
 		case 'f': o->foreground = true; break;
@@ -83,11 +104,12 @@ main_parse(int argc, char **argv, struct main_opts *o)
 			main_usage(stdout);
 			exit(0);
 		default:
-			main_usage(stderr);
+			main_bad_option(argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (optind != argc) {
+		fprintf(stderr, "fwdguard: unexpected argument \"%s\"\n", argv[optind]);
 		main_usage(stderr);
 		return -1;
 	}

@@ -127,6 +127,8 @@ static const struct load_case load_cases[] = {
 	    { "t.yaml:2:13: milter.on_error: unsupported action 'quarantine' (want reject|tempfail|accept)" } },
 	{ "on_error unknown", "milter: { on_error: drop }\n", 0, 1,
 	    { "t.yaml:1:21: milter.on_error: unknown action 'drop'" } },
+	{ "correlation_on_error never refuses on a guess", "audit:\n  correlation_on_error: reject\n", 0, 1,
+	    { "t.yaml:2:25: audit.correlation_on_error: unsupported action 'reject' (want tempfail|accept)" } },
 	{ "unknown mode", "mode: enforcing\n", 0, 1,
 	    { "t.yaml:1:7: mode: unknown mode 'enforcing' (want enforce|monitor)" } },
 	{ "unknown log facility", "log: { facility: mial }\n", 0, 1,
@@ -522,6 +524,7 @@ test_defaults(void **state)
 	assert_int_equal(c->audit.stream_maxlen, 10000000);
 	assert_int_equal(c->audit.correlation_ttl, 2592000);
 	assert_int_equal(c->audit.retention, 0);
+	assert_int_equal(c->audit.correlation_on_error, ACTION_ACCEPT);
 	assert_null(c->probes_from);
 	assert_true(c->alerts.syslog);
 	assert_null(c->alerts.mail_to);
