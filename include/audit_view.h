@@ -40,6 +40,16 @@ int view_parse_time(const char *s, time_t now, long long *ms);
 /* Whether an address or domain is domain or one of its subdomains (ASCII case-insensitive). */
 bool view_domain_match(const char *addr_or_domain, const char *domain);
 
+/* For the report (audit_report.c): */
+/* "YYYY-MM-DDTHH:MM:SSZ", or "-" for no time. */
+void view_format_time(long long ms, char *buf, size_t size);
+/* A copy fit for a terminal (owned, free it): controls, bidi controls and
+ * bytes that are not UTF-8 become '?', empty or NULL becomes "-"; NULL on ENOMEM. */
+char *view_cell(const char *v);
+size_t view_width(const char *s);	/* columns: UTF-8 continuation bytes take none */
+/* s padded to width + 2 columns, unless it is the last column of the line. */
+void view_pad(FILE *out, const char *s, size_t width, bool last);
+
 void view_print_json(FILE *out, const struct view_entry *e);	/* one line */
 void view_print_line(FILE *out, const struct view_entry *e);	/* one line, for tail */
 
@@ -56,5 +66,14 @@ struct view_report *view_report_new(void);
 int view_report_add(struct view_report *r, const struct view_entry *e);	/* 0 or -1 (ENOMEM) */
 void view_report_print(FILE *out, struct view_report *r);	/* sorts r */
 void view_report_free(struct view_report *r);	/* accepts NULL */
+/*
+ * The groups as text (owned, free it; NULL on ENOMEM), and back: decode
+ * returns NULL for text that is not exactly what encode writes.  absorb
+ * adds one report's groups to another as if its records came later: 0, or
+ * -1 on ENOMEM (into is then incomplete).
+ */
+char *view_report_encode(const struct view_report *r);
+struct view_report *view_report_decode(const char *text);
+int view_report_absorb(struct view_report *into, const struct view_report *from);
 
 #endif

@@ -70,6 +70,9 @@ struct cfg_audit {
 	char *spool;		/* default "/var/spool/fwdguard" */
 	long long stream_maxlen;	/* default 10000000 */
 	long long correlation_ttl;	/* seconds, default 2592000 */
+	long retention;		/* days the streams keep; 0 (default): forever */
+	enum action correlation_on_error;	/* default accept (recorded unchecked);
+					 * only accept/tempfail */
 };
 
 struct cfg_alerts {

@@ -29,6 +29,8 @@ struct decide_rcpt {
 	const char *extra_target;	/* forward target they name, or NULL */
 	bool extra_is_rcpt;		/* extra_mailbox is this recipient's own (directory) */
 	bool directory_error;		/* protected, and the directory could not answer */
+	bool correlation_error;		/* outside, and the correlation store could not
+					 * answer for the ids the message names */
 	signal_set own_party;		/* not raised: the message they name is this
 					 * recipient's own (leak_attached_message()) */
 };
@@ -43,6 +45,8 @@ struct decide_message {
 	time_t now;
 	enum action on_error;		/* for recipients that cannot be classified */
 	enum action directory_on_error;	/* ldap.on_error, for directory_error recipients */
+	enum action correlation_on_error;	/* audit.correlation_on_error (accept or
+					 * tempfail), for correlation_error recipients */
 	bool scope_all;			/* audit.scope: all */
 };
 
@@ -87,7 +91,8 @@ struct decision {
 /*
  * Fills out[0 .. m->nrcpts).  Returns 1 when the message touches a
  * protected mailbox, or a recipient has body-unexamined (among its extra
- * signals), or scope is all: its decisions are to be recorded;
+ * signals) or a correlation_error, or scope is all: its decisions are to
+ * be recorded;
  * else 0, and every decision is accept.
  */
 int decide_message(const struct decide_message *m, struct decision *out);

@@ -32,4 +32,13 @@ const char *redis_conn_address(const struct redis_conn *c);
 /* Why the last command failed (borrowed, valid until the next call on c). */
 const char *redis_conn_error(const struct redis_conn *c);
 
+/*
+ * Pipelining: redis_conn_send queues a command (0, or -1 on a connection
+ * error) and redis_conn_reply returns the reply of the oldest one not yet
+ * read, as redis_conn_command does.  A reader overlaps Redis' work on the
+ * next page with its own on the current one.
+ */
+int redis_conn_send(struct redis_conn *c, int argc, const char **argv, const size_t *argvlen);
+void *redis_conn_reply(struct redis_conn *c);
+
 #endif

@@ -29,6 +29,8 @@
 	"5.7.1 forwarding of protected mail to external domains is not permitted (ref %{id})"
 #define ACT_DEFAULT_TEMPFAIL \
 	"4.7.1 message held back by mail policy, try again later (ref %{id})"
+#define ACT_CORRELATION_TEMPFAIL \
+	"4.7.1 message cannot be checked against mail policy now, try again later (ref %{id})"
 
 static struct audit *act_audit;
 
@@ -148,6 +150,7 @@ act_gather(struct act_job *j, struct decide_message *m)
 	m->nrcpts = j->n;
 	m->on_error = j->cfg->milter.on_error;
 	m->directory_on_error = j->cfg->ldap.on_error;
+	m->correlation_on_error = j->cfg->audit.correlation_on_error;
 	m->scope_all = j->cfg->audit.scope == SCOPE_ALL;
 }
 
@@ -284,7 +287,9 @@ act_apply(const struct act_job *j, const struct act_ops *ops)
 		    j->dec[i].rule != NULL ? j->dec[i].rule->reply : NULL, j->ids[i]);
 	case ACTION_TEMPFAIL:
 		i = act_first(j, ACTION_TEMPFAIL);
-		return act_reply(ops, "451", ACT_DEFAULT_TEMPFAIL,
+		return act_reply(ops, "451",
+		    j->dec[i].rule == NULL && j->rcpts[i].correlation_error ?
+		    ACT_CORRELATION_TEMPFAIL : ACT_DEFAULT_TEMPFAIL,
 		    j->dec[i].rule != NULL ? j->dec[i].rule->reply : NULL, j->ids[i]);
 	case ACTION_QUARANTINE:
 		if (act_remove(j, ops) != 0)

@@ -7,12 +7,19 @@
  * the signals mean is leak.h's; this file only looks facts up and adds
  * them to each recipient (decide_rcpt.extra, act_job.orig).
  *
- * A lookup that cannot be answered never holds mail back: it is logged
- * and the message is decided on the rest (act_tryagain()).  The entries
- * found live in j->corr, which outlives the records that cite them.
+ * A lookup that cannot be answered is logged (act_tryagain()).  A message
+ * leaving whose ids could not be looked up is never let through silently:
+ * its outside recipients are marked (decide_rcpt.correlation_error), so it
+ * is recorded as unchecked and gets audit.correlation_on_error (accept:
+ * decided on the rest; tempfail: held back whole), with one warning
+ * (act_unchecked()).  The entries found live in j->corr, which outlives
+ * the records that cite them.
  */
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "act_job.h"
 #include "correlate.h"
@@ -65,6 +72,69 @@ act_tryagain(const struct act_job *j, const char *what)
 	/* Info only: the store's outage itself was logged once, as a warning. */
 	log_info("%s: correlation lookup of %s: try again; deciding without it",
 	    act_queue_id(j, q, sizeof(q)), what);
+}
+
+/*
+ * During an outage every message leaving is unchecked: the warnings are
+ * limited to ACT_UNCHECKED_BURST a minute (each message still has its
+ * record, marked unchecked, and its info line); the next one says how
+ * many were not logged.
+ */
+#define ACT_UNCHECKED_BURST	10
+#define ACT_UNCHECKED_WINDOW	60
+
+static pthread_mutex_t act_unchecked_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t act_unchecked_since;
+static unsigned long act_unchecked_logged, act_unchecked_quiet;
+
+/* Whether to log this warning; *quiet gets how many were not logged before it. */
+static bool
+act_unchecked_may_log(unsigned long *quiet)
+{
+	time_t now = time(NULL);
+	bool may;
+
+	pthread_mutex_lock(&act_unchecked_lock);
+	if (now - act_unchecked_since >= ACT_UNCHECKED_WINDOW || now < act_unchecked_since) {
+		act_unchecked_since = now;
+		act_unchecked_logged = 0;
+	}
+	may = act_unchecked_logged < ACT_UNCHECKED_BURST;
+	*quiet = 0;
+	if (may) {
+		act_unchecked_logged++;
+		*quiet = act_unchecked_quiet;
+		act_unchecked_quiet = 0;
+	} else
+		act_unchecked_quiet++;
+	pthread_mutex_unlock(&act_unchecked_lock);
+	return may;
+}
+
+/*
+ * The correlation store could not answer for what a message leaving names:
+ * each outside recipient is one whose judgement needed it.
+ */
+static void
+act_unchecked(struct act_job *j, const struct policy *p)
+{
+	unsigned long quiet;
+	size_t i, n = 0;
+	char q[64], more[64] = "";
+
+	for (i = 0; i < j->n; i++)
+		if (act_rcpt_external(p, &j->rcpts[i])) {
+			j->rcpts[i].correlation_error = true;
+			n++;
+		}
+	if (n == 0 || !act_unchecked_may_log(&quiet))
+		return;
+	if (quiet > 0)
+		snprintf(more, sizeof(more), " (%lu like it not logged)", quiet);
+	log_warnx("%s: correlation store unavailable: %zu outside recipient(s) not checked "
+	    "for a protected mailbox's mail, recorded unchecked=correlation, "
+	    "audit.correlation_on_error=%s%s", act_queue_id(j, q, sizeof(q)), n,
+	    action_name(j->cfg->audit.correlation_on_error), more);
 }
 
 /* The protected mailbox whose mail this is: named by the evidence, or sending it. */
@@ -205,8 +275,11 @@ act_unexamined(struct act_job *j, const struct decide_message *m)
 		    act_queue_id(j, q, sizeof(q)), n);
 }
 
-/* known-message-id: the message's own id was received by a protected mailbox. */
-static void
+/*
+ * known-message-id: the message's own id was received by a protected
+ * mailbox.  False when the store could not answer.
+ */
+static bool
 act_known_id(struct act_job *j, const struct policy *p, struct correlate *k)
 {
 	const char *msgid = evidence_message_id(j->c->ev);
@@ -215,11 +288,13 @@ act_known_id(struct act_job *j, const struct policy *p, struct correlate *k)
 	size_t i;
 
 	if (msgid[0] == '\0' || !act_some_external(j, p))
-		return;
-	if ((st = correlate_lookup(k, msgid, &j->corr->own)) == CORRELATE_TRYAGAIN)
+		return true;
+	if ((st = correlate_lookup(k, msgid, &j->corr->own)) == CORRELATE_TRYAGAIN) {
 		act_tryagain(j, "the Message-ID");
+		return false;
+	}
 	if (st != CORRELATE_FOUND)
-		return;
+		return true;
 	ref = correlate_ref(&j->corr->own);
 	for (i = 0; i < j->n; i++) {
 		struct decide_rcpt *r = &j->rcpts[i];
@@ -233,6 +308,7 @@ act_known_id(struct act_job *j, const struct policy *p, struct correlate *k)
 		act_add_extra(r, sig, act_mailbox(p, j->corr->own.mailbox), NULL);
 		j->orig[i] = &j->corr->own;
 	}
+	return true;
 }
 
 /* One id this message names, to look up: how it names it, and where. */
@@ -456,16 +532,21 @@ void
 act_evidence_gather(struct act_job *j, const struct decide_message *m)
 {
 	struct correlate *k = correlate_current();
-	bool store = k != NULL && j->corr != NULL;
+	bool store = k != NULL && j->corr != NULL, answered = true;
 
 	/* Before attached-message: the records of what it encloses say who sent it. */
-	if (store && act_some_external(j, m->policy) && !act_lookup_named(j, k))
+	if (store && act_some_external(j, m->policy) && !act_lookup_named(j, k)) {
 		act_tryagain(j, "the messages it names");
+		answered = false;
+	}
 	act_attached(j, m);
 	act_unexamined(j, m);
 	if (!store)
 		return;
-	act_known_id(j, m->policy, k);
+	if (!act_known_id(j, m->policy, k))
+		answered = false;
+	if (!answered)
+		act_unchecked(j, m->policy);
 	act_named(j, m->policy, leak_enclosed_message);
 	act_named(j, m->policy, leak_referenced_message);
 	act_inbound(j, m, k);

@@ -188,6 +188,9 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 		rc |= record_set(r, "allow_owner", d->allow->owner);
 		rc |= record_set(r, "allow_expires", d->allow->expires);
 	}
+	/* Whether it forwards a protected mailbox's mail could not be checked: re-check it. */
+	if (j->rcpts[i].correlation_error)
+		rc |= record_set(r, "unchecked", "correlation");
 	rc |= act_original_fields(j, i, r);
 	*out = r;
 	return rc == 0 ? 0 : -1;

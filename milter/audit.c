@@ -9,6 +9,10 @@
  * kick, and logs only the transitions: one line when shipping starts to
  * fail, one when it works again.
  *
+ * With audit.retention, the same thread trims the streams (audit_trim.c)
+ * after a round that reached Redis, at most every AUDIT_TRIM_INTERVAL
+ * seconds: a cost of the background, never of a milter reply.
+ *
  * The thread holds its own reference to the config snapshot it ships with,
  * so audit_reconfigure() never frees settings in use.
  */
@@ -21,6 +25,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "audit_trim.h"
 #include "log.h"
 #include "spool.h"
 
@@ -75,6 +80,26 @@ static long audit_round(struct audit *a, struct cfg *c, bool reconfigured, char 
 	    err, errsize);
 }
 
+/* Trims when retention is set and the last trim is old enough. */
+static void audit_retention(struct cfg *c, struct timespec *last, bool *trimmed)
+{
+	struct timespec now;
+	char err[512] = "";
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (c->audit.retention <= 0 ||
+	    (*trimmed && now.tv_sec - last->tv_sec < AUDIT_TRIM_INTERVAL))
+		return;
+	*last = now;
+	*trimmed = true;
+	long n = audit_trim(c, (long long)time(NULL) * 1000, err, sizeof(err));
+	if (n < 0)
+		log_warnx("audit: cannot trim the streams to audit.retention (%ld days): %s",
+		    c->audit.retention, err);
+	else if (n > 0)
+		log_info("audit: removed %ld stream entries older than %ld days (audit.retention)",
+		    n, c->audit.retention);
+}
+
 /* With sentinels the master can change under the shipper: say where the trail goes now. */
 static void audit_log_master(const struct audit_shipper *sh, const struct cfg_redis *rc,
     char *last, size_t size)
@@ -90,9 +115,10 @@ static void audit_log_master(const struct audit_shipper *sh, const struct cfg_re
 static void *audit_thread(void *arg)
 {
 	struct audit *a = arg;
-	bool down = false;
+	bool down = false, trimmed = false;
 	long backoff = 0;
 	char err[512], master[320] = "";
+	struct timespec trim_last = { 0, 0 };
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
@@ -106,6 +132,8 @@ static void *audit_thread(void *arg)
 		long n = audit_round(a, c, reconf, err, sizeof(err));
 		if (n >= 0)
 			audit_log_master(a->shipper, &c->redis, master, sizeof(master));
+		if (n >= 0 && !stopping)
+			audit_retention(c, &trim_last, &trimmed);
 		cfg_unref(c);
 		if (n < 0) {
 			if (!down)

@@ -28,6 +28,8 @@
 
 #include "alert_relay.h"
 #include "audit.h"
+#include "audit_days.h"
+#include "audit_query.h"
 #include "audit_view.h"
 #include "cfg.h"
 #include "log.h"
@@ -36,7 +38,6 @@
 #include "spool.h"
 
 #define EXIT_USAGE	2
-#define PAGE		500
 
 static const char usage_text[] =
     "usage: fwdguard-audit [-c FILE] COMMAND [OPTIONS]\n"
@@ -66,15 +67,6 @@ static void tool_cfg_error(void *ctx, const char *line)
 	(void)ctx;
 	fprintf(stderr, "%s\n", line);
 }
-
-/* The query options shared by search, report and tail. */
-struct query {
-	const char *mailbox, *sender, *recipient, *domain, *action, *rule;
-	long long since_ms, until_ms;	/* -1: open */
-	long limit;
-	long count;
-	bool json;
-};
 
 enum { OPT_MAILBOX = 256, OPT_SENDER, OPT_RECIPIENT, OPT_DOMAIN, OPT_ACTION, OPT_RULE,
 	OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_COUNT, OPT_JSON, OPT_HELP };
@@ -167,91 +159,6 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 	return 0;
 }
 
-/* The stream a query reads: <prefix>audit, or <prefix>mailbox:<a> (lower-cased). */
-static char *query_stream(const struct cfg *c, const struct query *q)
-{
-	const char *prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
-	char *key;
-	if (q->mailbox == NULL)
-		return asprintf(&key, "%saudit", prefix) < 0 ? NULL : key;
-	if (asprintf(&key, "%smailbox:%s", prefix, q->mailbox) < 0)
-		return NULL;
-	for (char *p = key + strlen(prefix) + 8; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return key;
-}
-
-static bool query_match(const struct query *q, const struct view_entry *e)
-{
-	const char *v;
-	if (q->sender != NULL && ((v = view_get(e, "sender")) == NULL || strcasecmp(v, q->sender) != 0))
-		return false;
-	if (q->recipient != NULL &&
-	    ((v = view_get(e, "recipient")) == NULL || strcasecmp(v, q->recipient) != 0))
-		return false;
-	if (q->action != NULL && ((v = view_get(e, "action")) == NULL || strcasecmp(v, q->action) != 0))
-		return false;
-	if (q->rule != NULL && ((v = view_get(e, "rule")) == NULL || strcmp(v, q->rule) != 0))
-		return false;
-	if (q->domain != NULL && !view_domain_match(view_get(e, "recipient"), q->domain) &&
-	    !view_domain_match(view_get(e, "target"), q->domain))
-		return false;
-	return true;
-}
-
-static void tool_id_bound(char *buf, size_t size, long long ms, const char *open, bool upper)
-{
-	if (ms < 0)
-		snprintf(buf, size, "%s", open);
-	else
-		snprintf(buf, size, "%lld-%s", ms, upper ? "18446744073709551615" : "0");
-}
-
-/*
- * Pages through the stream between the query's bounds, newest first when
- * reverse, and calls fn on each entry that matches; fn returns false to
- * stop.  0, or -1 after printing the Redis error.
- */
-static int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bool reverse,
-    bool (*fn)(void *ctx, const struct view_entry *e), void *ctx)
-{
-	char lo[64], hi[64], count[16];
-	tool_id_bound(lo, sizeof(lo), q->since_ms, "-", false);
-	tool_id_bound(hi, sizeof(hi), q->until_ms, "+", true);
-	snprintf(count, sizeof(count), "%d", PAGE);
-
-	for (;;) {
-		const char *argv[] = { reverse ? "XREVRANGE" : "XRANGE", key,
-		    reverse ? hi : lo, reverse ? lo : hi, "COUNT", count };
-		size_t len[6];
-		for (int i = 0; i < 6; i++)
-			len[i] = strlen(argv[i]);
-		redisReply *r = redis_conn_command(rc, 6, argv, len);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR || r->type != REDIS_REPLY_ARRAY) {
-			fprintf(stderr, "fwdguard-audit: %s %s: %s\n", argv[0], key,
-			    r == NULL ? redis_conn_error(rc) :
-			    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-			redis_conn_reply_free(r);
-			return -1;
-		}
-		bool more = r->elements == PAGE;
-		for (size_t i = 0; i < r->elements; i++) {
-			struct view_entry e;
-			if (view_entry_from_reply(r->element[i], &e) != 0)
-				continue;
-			/* Continue after this entry: "(" makes the bound exclusive. */
-			snprintf(reverse ? hi : lo, sizeof(hi), "(%s", e.stream_id);
-			if (query_match(q, &e) && !fn(ctx, &e)) {
-				more = false;
-				break;
-			}
-		}
-		redis_conn_reply_free(r);
-		if (!more)
-			return 0;
-	}
-}
-
 struct search_ctx {
 	const struct query *q;
 	struct view_table *table;
@@ -274,8 +181,10 @@ static int cmd_search(const struct cfg *c, struct redis_conn *rc, const struct q
 	char *key = query_stream(c, q);
 	struct search_ctx s = { .q = q, .table = q->json ? NULL : view_table_new() };
 	int rv = 1;
-	if (key != NULL && (q->json || s.table != NULL) &&
-	    query_walk(rc, key, q, true, search_one, &s) == 0) {
+	/* Without a mailbox, a domain is looked for only in the days that saw it. */
+	if (key != NULL && (q->json || s.table != NULL) && (q->domain != NULL && q->mailbox == NULL ?
+	    days_search(c, rc, key, q, search_one, &s) :
+	    query_walk(rc, key, q, true, false, search_one, &s)) == 0) {
 		if (!q->json)
 			view_table_print(stdout, s.table);
 		rv = 0;
@@ -296,7 +205,10 @@ static int cmd_report(const struct cfg *c, struct redis_conn *rc, const struct q
 	char *key = query_stream(c, q);
 	struct view_report *rep = view_report_new();
 	int rv = 1;
-	if (key != NULL && rep != NULL && query_walk(rc, key, q, false, report_one, rep) == 0) {
+	/* A mailbox's stream is short: read it whole. */
+	if (key != NULL && rep != NULL && (q->mailbox != NULL ?
+	    query_walk(rc, key, q, false, true, report_one, rep) :
+	    days_report(c, rc, key, q, rep)) == 0) {
 		view_report_print(stdout, rep);
 		rv = 0;
 	}

@@ -116,7 +116,7 @@ bool view_domain_match(const char *v, const char *domain)
 	return dl == ql || d[dl - ql - 1] == '.';
 }
 
-static void view_format_time(long long ms, char *buf, size_t size)
+void view_format_time(long long ms, char *buf, size_t size)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -215,7 +215,7 @@ void view_print_json(FILE *out, const struct view_entry *e)
  * A copy fit for a terminal: control characters (C0, DEL, C1), bidi
  * controls and bytes that are not UTF-8 become '?', empty becomes "-".
  */
-static char *view_cell(const char *v)
+char *view_cell(const char *v)
 {
 	if (v == NULL || *v == '\0')
 		return strdup("-");
@@ -240,7 +240,7 @@ static char *view_cell(const char *v)
 }
 
 /* Columns a cell takes: UTF-8 continuation bytes take none. */
-static size_t view_width(const char *s)
+size_t view_width(const char *s)
 {
 	size_t w = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
@@ -249,7 +249,7 @@ static size_t view_width(const char *s)
 	return w;
 }
 
-static void view_pad(FILE *out, const char *s, size_t width, bool last)
+void view_pad(FILE *out, const char *s, size_t width, bool last)
 {
 	size_t w = view_width(s);
 	fputs(s, out);
@@ -351,201 +351,4 @@ void view_table_free(struct view_table *t)
 			free(t->rows[r][c]);
 	free(t->rows);
 	free(t);
-}
-
-/* ---- report ------------------------------------------------------------- */
-
-#define REPORT_ACTIONS	8
-
-struct report_group {
-	char *mailbox, *dest, *cls;	/* cells: terminal-safe copies */
-	long count;
-	long long first, last;
-	char *action[REPORT_ACTIONS];
-	long action_count[REPORT_ACTIONS];
-	size_t nactions;
-	long other;		/* decisions with an action beyond the first REPORT_ACTIONS */
-};
-
-struct view_report {
-	struct report_group *g;
-	size_t n, cap;
-};
-
-struct view_report *view_report_new(void)
-{
-	return calloc(1, sizeof(struct view_report));
-}
-
-static void report_group_free(struct report_group *g)
-{
-	free(g->mailbox);
-	free(g->dest);
-	free(g->cls);
-	for (size_t i = 0; i < g->nactions; i++)
-		free(g->action[i]);
-}
-
-void view_report_free(struct view_report *r)
-{
-	if (r == NULL)
-		return;
-	for (size_t i = 0; i < r->n; i++)
-		report_group_free(&r->g[i]);
-	free(r->g);
-	free(r);
-}
-
-/* Where the mail went: the forward target, else the recipient's domain. */
-static const char *report_destination(const struct view_entry *e)
-{
-	const char *t = view_get(e, "target"), *rcpt = view_get(e, "recipient");
-	if (t != NULL && *t != '\0')
-		return t;
-	if (rcpt != NULL && strrchr(rcpt, '@') != NULL)
-		return strrchr(rcpt, '@') + 1;
-	return rcpt;
-}
-
-static struct report_group *report_group_find(struct view_report *r, const char *mailbox,
-    const char *dest)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->g[i].mailbox, mailbox) == 0 && strcasecmp(r->g[i].dest, dest) == 0)
-			return &r->g[i];
-	if (r->n == r->cap) {
-		size_t cap = r->cap > 0 ? r->cap * 2 : 32;
-		void *p = realloc(r->g, cap * sizeof(*r->g));
-		if (p == NULL)
-			return NULL;
-		r->g = p;
-		r->cap = cap;
-	}
-	struct report_group *g = &r->g[r->n];
-	memset(g, 0, sizeof(*g));
-	g->mailbox = strdup(mailbox);
-	g->dest = strdup(dest);
-	if (g->mailbox == NULL || g->dest == NULL) {
-		report_group_free(g);
-		return NULL;
-	}
-	r->n++;
-	return g;
-}
-
-static void report_count_action(struct report_group *g, const char *action)
-{
-	for (size_t i = 0; i < g->nactions; i++)
-		if (strcmp(g->action[i], action) == 0) {
-			g->action_count[i]++;
-			return;
-		}
-	if (g->nactions < REPORT_ACTIONS && (g->action[g->nactions] = strdup(action)) != NULL)
-		g->action_count[g->nactions++] = 1;
-	else
-		g->other++;
-}
-
-int view_report_add(struct view_report *r, const struct view_entry *e)
-{
-	char *mailbox = view_cell(view_get(e, "mailbox"));
-	char *dest = view_cell(report_destination(e));
-	char *action = view_cell(view_get(e, "action"));
-	char *cls = view_cell(view_get(e, "destination"));
-	struct report_group *g = NULL;
-	if (mailbox != NULL && dest != NULL && action != NULL && cls != NULL)
-		g = report_group_find(r, mailbox, dest);
-	if (g != NULL) {
-		long long ms = view_entry_ms(e);
-		if (g->count == 0 || ms < g->first)
-			g->first = ms;
-		if (g->count == 0 || ms >= g->last) {
-			g->last = ms;
-			free(g->cls);
-			g->cls = cls;	/* the latest classification is the one in force */
-			cls = NULL;
-		}
-		g->count++;
-		report_count_action(g, action);
-	}
-	free(mailbox);
-	free(dest);
-	free(action);
-	free(cls);
-	return g != NULL ? 0 : -1;
-}
-
-static int report_cmp(const void *a, const void *b)
-{
-	const struct report_group *x = a, *y = b;
-	int c = strcmp(x->mailbox, y->mailbox);
-	if (c != 0)
-		return c;
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return strcmp(x->dest, y->dest);
-}
-
-/* "reject:3,flag:1" into a malloc'd string. */
-static char *report_actions(const struct report_group *g)
-{
-	size_t size = 32;
-	for (size_t i = 0; i < g->nactions; i++)
-		size += strlen(g->action[i]) + 24;
-	char *s = malloc(size);
-	if (s == NULL)
-		return NULL;
-	size_t len = 0;
-	s[0] = '\0';
-	for (size_t i = 0; i < g->nactions; i++)
-		len += (size_t)snprintf(s + len, size - len, "%s%s:%ld", i > 0 ? "," : "",
-		    g->action[i], g->action_count[i]);
-	if (g->other > 0)
-		snprintf(s + len, size - len, ",other:%ld", g->other);
-	return s;
-}
-
-#define RCOLS	7
-
-void view_report_print(FILE *out, struct view_report *r)
-{
-	static const char *const headers[RCOLS] = {
-		"MAILBOX", "DESTINATION", "CLASS", "COUNT", "ACTIONS", "FIRST SEEN", "LAST SEEN"
-	};
-	char *(*cells)[RCOLS] = calloc(r->n + 1, sizeof(*cells));
-	size_t width[RCOLS];
-	if (cells == NULL)
-		return;
-	qsort(r->g, r->n, sizeof(*r->g), report_cmp);
-	for (int c = 0; c < RCOLS; c++)
-		cells[0][c] = strdup(headers[c]);
-	for (size_t i = 0; i < r->n; i++) {
-		char *row[RCOLS], first[32], last[32], count[24];
-		const struct report_group *g = &r->g[i];
-		view_format_time(g->first, first, sizeof(first));
-		view_format_time(g->last, last, sizeof(last));
-		snprintf(count, sizeof(count), "%ld", g->count);
-		row[0] = strdup(g->mailbox);
-		row[1] = strdup(g->dest);
-		row[2] = strdup(g->cls != NULL ? g->cls : "-");
-		row[3] = strdup(count);
-		row[4] = report_actions(g);
-		row[5] = strdup(first);
-		row[6] = strdup(last);
-		memcpy(cells[i + 1], row, sizeof(row));
-	}
-	for (int c = 0; c < RCOLS; c++) {
-		width[c] = 0;
-		for (size_t i = 0; i <= r->n; i++)
-			if (cells[i][c] != NULL && view_width(cells[i][c]) > width[c])
-				width[c] = view_width(cells[i][c]);
-	}
-	for (size_t i = 0; i <= r->n; i++) {
-		for (int c = 0; c < RCOLS; c++)
-			view_pad(out, cells[i][c] != NULL ? cells[i][c] : "?", width[c], c == RCOLS - 1);
-		fputc('\n', out);
-		for (int c = 0; c < RCOLS; c++)
-			free(cells[i][c]);
-	}
-	free(cells);
 }

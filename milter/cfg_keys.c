@@ -28,6 +28,8 @@
 #define ABIT(a)			(1LL << (a))
 #define ON_ERROR_ACTIONS	(ABIT(ACTION_TEMPFAIL) | ABIT(ACTION_ACCEPT) | ABIT(ACTION_REJECT))
 #define LDAP_ERROR_ACTIONS	(ON_ERROR_ACTIONS | ABIT(ACTION_QUARANTINE))
+/* An unanswered lookup holds the message back or lets it go, recorded: no refusal on a guess. */
+#define CORRELATION_ERROR_ACTIONS	(ABIT(ACTION_TEMPFAIL) | ABIT(ACTION_ACCEPT))
 #define ALL_ACTIONS		(ABIT(ACTION_REJECT + 1) - 1)
 
 /* ---- paths and messages ---------------------------------------------------- */
@@ -572,6 +574,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "audit", "spool", cfg_set_path, C(audit.spool), 0, 0, 0, 0 },
 	{ "audit", "stream_maxlen", cfg_set_llong, C(audit.stream_maxlen), 0, 1, 1000000000000LL, 0 },
 	{ "audit", "correlation_ttl", cfg_set_llong, C(audit.correlation_ttl), 0, 1, 10LL * 366 * 86400, 0 },
+	{ "audit", "retention", cfg_set_long, C(audit.retention), 0, 0, 100 * 366, 0 },
+	{ "audit", "correlation_on_error", cfg_set_action, C(audit.correlation_on_error), 0,
+	    CORRELATION_ERROR_ACTIONS, 0, 0 },
 	{ "", "probes", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "probes", "from", cfg_set_address, C(probes_from), 0, 0, 0, 0 },
 	{ "", "alerts", cfg_set_section, 0, 0, 0, 0, 0 },

@@ -265,3 +265,22 @@ const char *redis_conn_error(const struct redis_conn *c)
 		return "not connected";
 	return c->ctx->err != 0 ? c->ctx->errstr : "no error";
 }
+
+int redis_conn_send(struct redis_conn *c, int argc, const char **argv, const size_t *argvlen)
+{
+	if (c == NULL || c->ctx->err != 0)
+		return -1;
+	return redisAppendCommandArgv(c->ctx, argc, argv, argvlen) == REDIS_OK ? 0 : -1;
+}
+
+void *redis_conn_reply(struct redis_conn *c)
+{
+	void *r = NULL;
+	if (c == NULL || c->ctx->err != 0)
+		return NULL;
+	if (redisGetReply(c->ctx, &r) != REDIS_OK || c->ctx->err != 0) {
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}

@@ -5,7 +5,8 @@
  * Two passes: the first classifies every recipient and finds the
  * protected mailbox each one concerns; the message is in audit scope when
  * any recipient concerns one, or has body-unexamined (what nobody could
- * read may be a protected mailbox's mail), or scope is all.  The second
+ * read may be a protected mailbox's mail), or leaves while the correlation
+ * store could not say whose mail it names, or scope is all.  The second
  * picks the rule and action.  Out of scope, every decision is accept: fwdguard never
  * interferes with mail that touches no protected mailbox.  Pure code.
  */
@@ -265,6 +266,33 @@ static void decide_directory_error(const struct decide_message *m, struct decisi
 	buf_copy(d->reason, sizeof(d->reason), "directory unavailable");
 }
 
+/*
+ * An outside recipient of a message naming ids the correlation store could
+ * not look up: whether it forwards a protected mailbox's mail is unknown.
+ * With accept it is decided on the rest and the reason says so (the record
+ * is marked, the message is in audit scope); with tempfail the message is
+ * held back whole, so its retry is judged with the store, unless a rule
+ * already enforces something at least as severe on what is known.
+ */
+static void decide_correlation_error(const struct decide_message *m, struct decision *d)
+{
+	static const char note[] = "; correlation store not consulted";
+	size_t len = strlen(d->reason);
+	int n;
+
+	if (m->correlation_on_error != ACTION_ACCEPT && !(d->rule != NULL &&
+	    d->mode == MODE_ENFORCE && d->action >= m->correlation_on_error)) {
+		d->rule = NULL;
+		d->action = m->correlation_on_error;
+		d->mode = m->policy->mode;
+		d->whole = true;
+		buf_copy(d->reason, sizeof(d->reason), "correlation store unavailable");
+		return;
+	}
+	n = snprintf(d->reason + len, sizeof(d->reason) - len, "%s", note);
+	decide_mark_cut(d->reason + len, sizeof(d->reason) - len, n);
+}
+
 int decide_message(const struct decide_message *m, struct decision *out)
 {
 	struct decide_facts f;
@@ -284,7 +312,7 @@ int decide_message(const struct decide_message *m, struct decision *out)
 			decide_classify(m, &f, r, d);
 		/* A body nobody could examine may be a protected mailbox's
 		 * mail: it is recorded, whoever it names. */
-		if (d->mailbox != NULL || r->directory_error ||
+		if (d->mailbox != NULL || r->directory_error || r->correlation_error ||
 		    (d->signals & SIGNAL_BIT(SIGNAL_BODY_UNEXAMINED)))
 			in_scope = true;
 	}
@@ -305,6 +333,8 @@ int decide_message(const struct decide_message *m, struct decision *out)
 			decide_act(m, d);
 			if (m->rcpts[i].directory_error)
 				decide_directory_error(m, d);
+			else if (m->rcpts[i].correlation_error)
+				decide_correlation_error(m, d);
 			decide_own_party(&m->rcpts[i], d);
 		}
 	}

@@ -10,8 +10,12 @@
 # names the original; nothing reaches the firm.  (d) support@'s reply to
 # the customer, with the same references, is delivered; (e) so is a
 # colleague's message to a colleague.  (f) Redis down: a lookup that cannot
-# be answered is logged and the message decided on the rest, and a message
-# received since (remembered by the process) is still found.
+# be answered lets the message through (audit.correlation_on_error: accept,
+# the default) but never silently: a warning, and a decision recorded with
+# unchecked=correlation; a message received since (remembered by the
+# process) is still found.  (i) The same with correlation_on_error:
+# tempfail: the forward gets 451 4.7.1; once Redis is back, its retry is
+# judged and refused.
 # The firm itself once wrote to support@ (its offer): (g) a forward of the
 # customer's message whose References also names the firm's old offer is
 # refused all the same (the message forwarded decides, not the thread),
@@ -163,6 +167,9 @@ check "redis down: a lookup nobody can answer holds nothing back" \
 check "redis down: the failed lookup is logged" \
     wait_for 5 "the log line" grep -q 'correlation lookup of the messages it names: try again' \
     "$FWDGUARD_LOG"
+check "redis down: a warning says the forward went out unchecked" \
+    grep -q 'correlation store unavailable: 1 outside recipient(s) not checked.*correlation_on_error=accept' \
+    "$FWDGUARD_LOG"
 cust2="cust2.$run@customer.example"
 msg="$FG_WORK/customer2.eml"
 make_message "$msg" "From: Jane Customer <jane@customer.example>" \
@@ -176,5 +183,52 @@ check "redis down: the decision was logged with referenced-message" \
     grep -q "decision id=$(smtp_ref) .*signals=referenced-message" "$FWDGUARD_LOG"
 start_redis || fg_die "restart redis-server"
 check "fwdguard still running" fwdguard_alive
+check "redis back: the unchecked forward is in the trail" \
+    wait_for 15 "the decision on down-unknown" audit_has \
+    message_id="down-unknown.$run@corp.example" unchecked=correlation outcome=delivered
+check "redis back: fwdguard-audit search --json finds it to re-check" \
+    grep -q "\"message_id\":\"down-unknown.$run@corp.example\".*\"unchecked\":\"correlation\"" \
+    <("$BUILD/fwdguard-audit" -c "$CONF" search --json --limit 0 2>&1)
+check "redis back: the customer's new message is in Redis" \
+    wait_for 15 "msg: record of cust2" redis_key "fwdguard:msg:$cust2"
+
+# --- (i) Redis down, correlation_on_error: tempfail ------------------------------
+CONF_TF="$FG_WORK/fwdguard-tempfail.yaml"
+sed '/^  spool: /a\  correlation_on_error: tempfail' "$CONF" >"$CONF_TF"
+grep -q '^  correlation_on_error: tempfail$' "$CONF_TF" || fg_die "write $CONF_TF"
+stop_fwdguard
+start_fwdguard "$CONF_TF" || fg_die "restart fwdguard with correlation_on_error: tempfail"
+firm_before=$(sink_rcpt_count consultant@fti.example)
+# Redis keeps its data across the outage (it runs with --save '').
+rcli_raw SAVE >/dev/null
+stop_redis
+forward down-tempfail "Fwd: my address changed" "In-Reply-To: <$cust2>" "References: <$cust2>"
+check "tempfail: the forward nobody could check gets 451 4.7.1" \
+    expect_match '^451[ -]4\.7\.1 ' "$SMTP_REPLY"
+tf_ref=$(smtp_ref)
+check "tempfail: a warning names the policy" \
+    grep -q 'correlation store unavailable.*correlation_on_error=tempfail' "$FWDGUARD_LOG"
+start_redis || fg_die "restart redis-server"
+check "tempfail: Redis still knows the customer's message" redis_key "fwdguard:msg:$cust2"
+check "tempfail: the tempfail is in the trail, unchecked" \
+    wait_for 15 "the decision on down-tempfail" audit_has id="$tf_ref" action=tempfail \
+    outcome=tempfailed unchecked=correlation
+# The sender's retry, once Redis answers (fwdguard asks again after a second).
+for try in 1 2 3 4 5 6 7 8 9 10; do
+	forward down-tempfail "Fwd: my address changed" "In-Reply-To: <$cust2>" "References: <$cust2>"
+	expect_match '^451[ -]' "$SMTP_REPLY" || break
+	sleep 1
+done
+fg_log "tempfail: retry $try: $SMTP_REPLY"
+check "tempfail: the retry is refused with 550" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+wait_for 10 "the decision on the retry" audit_has id="$(smtp_ref)"
+rec=$(audit_find id="$(smtp_ref)" | head -n 1)
+check "tempfail: the retry has referenced-message" \
+    expect_eq referenced-message "$(audit_field "$rec" signals)"
+check "tempfail: the retry names the customer's message" \
+    expect_eq "$cust2" "$(audit_field "$rec" original_message_id)"
+check "tempfail: the retry was checked" expect_eq "" "$(audit_field "$rec" unchecked)"
+check "tempfail: the firm got nothing more" \
+    expect_eq "$firm_before" "$(sink_rcpt_count consultant@fti.example)"
 
 fg_summary

@@ -96,11 +96,117 @@ static void test_table_pads_by_characters_not_bytes(void **state)
 	view_table_free(t);
 }
 
+/*
+ * Report records, in stream order: one mailbox, a destination spelled two
+ * ways, a class that changes, more actions than a group names, a record
+ * older than the one before it (replayed), control bytes in a value.
+ */
+static const char *const report_records[][5] = {
+	/* ts, mailbox, target, action, destination */
+	{ "1000", "support@corp.example", "Evil.test", "reject", "external" },
+	{ "2000", "support@corp.example", "evil.TEST", "flag", "external" },
+	{ "1500", "support@corp.example", "evil.test", "a1", "allowed" },
+	{ "3000", "hr@corp.example", "vendor.example", "accept", "allowed" },
+	{ "3000", "support@corp.example", "evil.test", "a2", "allowed" },
+	{ "3100", "support@corp.example", "evil.test", "a3", "external" },
+	{ "3200", "support@corp.example", "evil.test", "a4", "external" },
+	{ "3300", "support@corp.example", "evil.test", "a5", "external" },
+	{ "3400", "support@corp.example", "evil.test", "a6", "external" },
+	{ "3500", "support@corp.example", "evil.test", "a7", "external" },
+	{ "3600", "support@corp.example", "evil.test", "reject", "internal" },
+	{ "3700", "support@corp.example", "evil.test", "a8", "external" },
+	{ "3800", "h\x1b[2Jr@corp.example", "x\ty.example", "q\nr", "external" },
+	{ "2500", "hr@corp.example", "vendor.example", "reject", "external" },
+};
+#define NREPORT	(sizeof(report_records) / sizeof(report_records[0]))
+
+static void report_add_range(struct view_report *r, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		struct view_entry e = { .stream_id = "1-0", .n = 5,
+		    .field = { "ts", "mailbox", "target", "action", "destination" } };
+		for (int f = 0; f < 5; f++)
+			e.value[f] = report_records[i][f];
+		assert_int_equal(view_report_add(r, &e), 0);
+	}
+}
+
+static char *report_text(struct view_report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	view_report_print(out, r);
+	fclose(out);
+	return buf;
+}
+
+/* Days kept as text and absorbed one after the other print what one pass
+ * over their records prints, wherever the trail is cut into days. */
+static void test_report_days_absorbed_equal_one_pass(void **state)
+{
+	(void)state;
+	struct view_report *whole = view_report_new();
+	report_add_range(whole, 0, NREPORT);
+	char *want = report_text(whole);
+	assert_non_null(strstr(want, "other:"));
+	for (size_t cut = 0; cut <= NREPORT; cut++) {
+		struct view_report *a = view_report_new(), *b = view_report_new();
+		struct view_report *sum = view_report_new();
+		report_add_range(a, 0, cut);
+		report_add_range(b, cut, NREPORT);
+		char *ta = view_report_encode(a), *tb = view_report_encode(b);
+		struct view_report *da = view_report_decode(ta), *db = view_report_decode(tb);
+		assert_non_null(da);
+		assert_non_null(db);
+		assert_int_equal(view_report_absorb(sum, da), 0);
+		assert_int_equal(view_report_absorb(sum, db), 0);
+		char *got = report_text(sum);
+		if (strcmp(got, want) != 0)
+			fail_msg("cut after %zu records:\n%s\nwant:\n%s", cut, got, want);
+		free(got);
+		free(ta);
+		free(tb);
+		view_report_free(a);
+		view_report_free(b);
+		view_report_free(da);
+		view_report_free(db);
+		view_report_free(sum);
+	}
+	free(want);
+	view_report_free(whole);
+}
+
+static void test_report_decode_refuses_damage(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"fwdguard-report 2\n",
+		"fwdguard-report 1\nm\td\tc\t1\t1\t1\t0",	/* cut: no newline */
+		"fwdguard-report 1\nm\td\tc\t1\t1\t1\n",	/* a field short */
+		"fwdguard-report 1\nm\td\tc\tx\t1\t1\t0\n",	/* count not a number */
+		"fwdguard-report 1\nm\td\tc\t0\t1\t1\t0\n",	/* empty group */
+		"fwdguard-report 1\nm\td\tc\t1\t1\t1\t0\treject\n",	/* action without count */
+		"fwdguard-report 1\nm\td\tc\t1\t1\t1\t0\nm\tD\tc\t1\t1\t1\t0\n",	/* twice */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (view_report_decode(bad[i]) != NULL)
+			fail_msg("case %zu decoded", i);
+	struct view_report *ok = view_report_decode(
+	    "fwdguard-report 1\nm\td\tc\t2\t1\t5\t0\treject\t2\n");
+	assert_non_null(ok);
+	view_report_free(ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values_are_safe_for_a_terminal),
 		cmocka_unit_test(test_table_pads_by_characters_not_bytes),
+		cmocka_unit_test(test_report_days_absorbed_equal_one_pass),
+		cmocka_unit_test(test_report_decode_refuses_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

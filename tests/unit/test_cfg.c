@@ -127,6 +127,8 @@ static const struct load_case load_cases[] = {
 	    { "t.yaml:2:13: milter.on_error: unsupported action 'quarantine' (want reject|tempfail|accept)" } },
 	{ "on_error unknown", "milter: { on_error: drop }\n", 0, 1,
 	    { "t.yaml:1:21: milter.on_error: unknown action 'drop'" } },
+	{ "correlation_on_error never refuses on a guess", "audit:\n  correlation_on_error: reject\n", 0, 1,
+	    { "t.yaml:2:25: audit.correlation_on_error: unsupported action 'reject' (want tempfail|accept)" } },
 	{ "unknown mode", "mode: enforcing\n", 0, 1,
 	    { "t.yaml:1:7: mode: unknown mode 'enforcing' (want enforce|monitor)" } },
 	{ "unknown log facility", "log: { facility: mial }\n", 0, 1,
@@ -160,6 +162,14 @@ static const struct load_case load_cases[] = {
 	    "  replica_timeout: 2\n", 1, 0, { NULL } },
 	{ "relative spool path", "audit:\n  spool: spool\n", 0, 1,
 	    { "audit.spool: 'spool' is not an absolute path" } },
+	{ "retention in days", "audit:\n  retention: 90\n", 1, 0, { NULL } },
+	{ "retention zero keeps forever", "audit:\n  retention: 0\n", 1, 0, { NULL } },
+	{ "retention negative", "audit:\n  retention: -1\n", 0, 1,
+	    { "t.yaml:2:14: audit.retention: must not be negative (0..36600)" } },
+	{ "retention beyond a century", "audit:\n  retention: 36601\n", 0, 1,
+	    { "t.yaml:2:14: audit.retention: 36601 is out of range (0..36600)" } },
+	{ "retention with a unit", "audit:\n  retention: 30d\n", 0, 1,
+	    { "t.yaml:2:14: audit.retention: expected a whole number, got '30d'" } },
 	{ "ldap uri needs base", "ldap:\n  uri: ldap://127.0.0.1\n", 0, 1,
 	    { "t.yaml:2:8: ldap: missing required key 'base'" } },
 	{ "ldap filter must hold %s", "ldap:\n  uri: ldap://127.0.0.1\n  base: dc=x\n"
@@ -513,11 +523,23 @@ test_defaults(void **state)
 	assert_string_equal(c->audit.spool, "/var/spool/fwdguard");
 	assert_int_equal(c->audit.stream_maxlen, 10000000);
 	assert_int_equal(c->audit.correlation_ttl, 2592000);
+	assert_int_equal(c->audit.retention, 0);
+	assert_int_equal(c->audit.correlation_on_error, ACTION_ACCEPT);
 	assert_null(c->probes_from);
 	assert_true(c->alerts.syslog);
 	assert_null(c->alerts.mail_to);
 	assert_string_equal(c->alerts.sendmail, "/usr/sbin/sendmail");
 	assert_int_equal(c->alerts.dedupe_window, 3600);
+	cfg_unref(c);
+}
+
+static void
+test_retention_lands(void **state)
+{
+	struct cfg *c = load_ok("audit:\n  retention: 90\n");
+
+	(void)state;
+	assert_int_equal(c->audit.retention, 90);
 	cfg_unref(c);
 }
 
@@ -736,6 +758,7 @@ main(void)
 		cmocka_unit_test(test_design_example_lands),
 		cmocka_unit_test(test_sample_config_loads),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_retention_lands),
 		cmocka_unit_test(test_rule_defaults),
 		cmocka_unit_test(test_protected_canonical_whole),
 		cmocka_unit_test(test_ldap_address_attributes),

@@ -11,7 +11,9 @@
  * for it.  Redis is a closed port: lookups say "try again" and the records
  * this process just wrote are what finds the original, as during an
  * outage.  The cases run in order as one story; each reads the records its
- * message left in the spool.
+ * message left in the spool.  A message leaving whose ids the store could
+ * not look up is recorded unchecked=correlation; with
+ * audit.correlation_on_error: tempfail (a second story) it gets 451 4.7.1.
  */
 #include <glob.h>
 #include <setjmp.h>
@@ -41,25 +43,28 @@
 #define TI_LATER	"Adntir5mrR0a9TxOQK8LkylfTNIcAAAAobLD"
 #define CONV		"01d9ed8abe66ad1d1af53c4e40af0b93295f4cd21c00"
 
-static const char test_yaml[] =
-	"milter:\n"
-	"  user: \"\"\n"
-	"  on_error: tempfail\n"
-	"mode: enforce\n"
-	"domains:\n"
-	"  internal: [corp.example]\n"
-	"mailboxes:\n"
-	"  protected: [support@corp.example]\n"
-	"rules:\n"
-	"  - name: forwarded-copy\n"
-	"    match: { signals: [known-message-id, referenced-message, attached-message],\n"
-	"             destination: external }\n"
-	"    action: reject\n"
-	"redis:\n"
-	"  address: \"127.0.0.1:1\"\n"
-	"  timeout: 1\n"
-	"audit:\n"
-	"  spool: \"%s\"\n";
+#define TEST_YAML \
+	"milter:\n" \
+	"  user: \"\"\n" \
+	"  on_error: tempfail\n" \
+	"mode: enforce\n" \
+	"domains:\n" \
+	"  internal: [corp.example]\n" \
+	"mailboxes:\n" \
+	"  protected: [support@corp.example]\n" \
+	"rules:\n" \
+	"  - name: forwarded-copy\n" \
+	"    match: { signals: [known-message-id, referenced-message, attached-message],\n" \
+	"             destination: external }\n" \
+	"    action: reject\n" \
+	"redis:\n" \
+	"  address: \"127.0.0.1:1\"\n" \
+	"  timeout: 1\n" \
+	"audit:\n" \
+	"  spool: \"%s\"\n"
+
+static const char test_yaml[] = TEST_YAML;
+static const char tempfail_yaml[] = TEST_YAML "  correlation_on_error: tempfail\n";
 
 
 struct hdr {
@@ -83,6 +88,7 @@ struct refmsg_case {
 	struct hdr headers[MAX_HEADERS];
 	const char *body;		/* NULL: the body is not read */
 	const char *message_id;		/* to find its records */
+	const char *reply;		/* the reply text starts with it (rcode xcode text) */
 	enum act_verdict verdict;
 	bool any_verdict;		/* what a mixed transaction gets is act_apply's business */
 	struct want want[MAX_WANT];
@@ -118,7 +124,8 @@ static const struct refmsg_case cases[] = {
 	  .want = { { "correlation", { "message_id=c1@customer.example",
 				       "mailbox=support@corp.example" } },
 		    { "correlation", { "conversation=" CONV, "message_id=c1@customer.example",
-				       "sender=jane@customer.example" } } } },
+				       "sender=jane@customer.example" } },
+		    { "!decision", { "unchecked=correlation" } } } },
 	{ .name = "Gmail-style forward (References, In-Reply-To) is rejected",
 	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
 	  .headers = { { "From", "Support <support@corp.example>" },
@@ -171,7 +178,8 @@ static const struct refmsg_case cases[] = {
 		       { "X-Forwarded-Message-Id", "<c1@customer.example>" },
 		       { "Thread-Index", TI_LATER } },
 	  .message_id = "i1@corp.example", .verdict = VERDICT_ACCEPT,
-	  .want = { { "!decision", { "signals=referenced-message" } } } },
+	  .want = { { "!decision", { "signals=referenced-message" } },
+		    { "!decision", { "unchecked=correlation" } } } },
 	{ .name = "the customer's copy of a forward with the firm in Bcc is no leak",
 	  .sender = "<support@corp.example>", .rcpts = { CUSTOMER, CONSULTANT },
 	  .headers = { { "From", "Support <support@corp.example>" },
@@ -221,7 +229,10 @@ static const struct refmsg_case cases[] = {
 		       { "X-Forwarded-Message-Id", "<other@corp.example>" },
 		       { "Thread-Index", "AQHZ7Yq+Zq0dGvU8TkCvC5MpV0zSHA==" } },
 	  .message_id = "u1@corp.example", .verdict = VERDICT_ACCEPT,
-	  .want = { { "!decision", { "signals=referenced-message" } } } },
+	  .want = { { "!decision", { "signals=referenced-message" } },
+		    { "decision", { "unchecked=correlation", "action=accept",
+				    "outcome=delivered",
+				    "reason=no rule matched; correlation store not consulted" } } } },
 	/* An old message of the firm's own: the firm is a party to it, not to c1. */
 	{ .name = "the firm writes to support@",
 	  .sender = "<consultant@fti.example>", .rcpts = { SUPPORT },
@@ -323,12 +334,74 @@ static const struct refmsg_case cases[] = {
 		    { "decision", { "signals=known-message-id" } } } },
 };
 
+/*
+ * audit.correlation_on_error: tempfail.  Redis cannot answer: what the
+ * process remembers still decides; a message leaving that names ids nobody
+ * could look up is held back whole, so that its retry is judged.
+ */
+static const struct refmsg_case tempfail_cases[] = {
+	{ .name = "tempfail: the customer writes to support@",
+	  .sender = "<jane@customer.example>", .rcpts = { SUPPORT },
+	  .headers = { { "From", "Jane <jane@customer.example>" }, { "To", "support@corp.example" },
+		       { "Subject", "my account 12345" }, { "Message-ID", "<c1@customer.example>" } },
+	  .message_id = "c1@customer.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "correlation", { "message_id=c1@customer.example" } } } },
+	{ .name = "tempfail: a forward of a message remembered is still rejected",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "Fwd: my account 12345" },
+		       { "Message-ID", "<f1@corp.example>" },
+		       { "References", "<c1@customer.example>" } },
+	  .message_id = "f1@corp.example", .verdict = VERDICT_REJECT, .reply = "550 5.7.1 ",
+	  .want = { { "decision", { "signals=referenced-message", "action=reject",
+				    "unchecked=correlation" } } } },
+	{ .name = "tempfail: a forward of a message nobody could look up gets 451 4.7.1",
+	  .sender = "<support@corp.example>", .rcpts = { CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "consultant@fti.example" }, { "Subject", "Fwd: my order" },
+		       { "Message-ID", "<f2@corp.example>" },
+		       { "References", "<before-restart@customer.example>" } },
+	  .message_id = "f2@corp.example", .verdict = VERDICT_TEMPFAIL,
+	  .reply = "451 4.7.1 message cannot be checked",
+	  .want = { { "decision", { "unchecked=correlation", "action=tempfail",
+				    "outcome=tempfailed", "reason=correlation store unavailable",
+				    "recipient=consultant@fti.example" } } } },
+	{ .name = "tempfail: with a colleague too, the whole message waits; only the outside is unchecked",
+	  .sender = "<support@corp.example>", .rcpts = { COLLEAGUE, CONSULTANT },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "colleague@corp.example" }, { "Subject", "Fwd: my order" },
+		       { "Message-ID", "<f3@corp.example>" },
+		       { "References", "<before-restart@customer.example>" } },
+	  .message_id = "f3@corp.example", .verdict = VERDICT_TEMPFAIL,
+	  .want = { { "decision", { "recipient=consultant@fti.example", "action=tempfail",
+				    "unchecked=correlation" } },
+		    { "decision", { "recipient=colleague@corp.example", "outcome=tempfailed" } },
+		    { "!decision", { "recipient=colleague@corp.example",
+				     "unchecked=correlation" } } } },
+	{ .name = "tempfail: a message between colleagues is delivered",
+	  .sender = "<support@corp.example>", .rcpts = { COLLEAGUE },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "colleague@corp.example" }, { "Subject", "Fwd: my order" },
+		       { "Message-ID", "<i1@corp.example>" },
+		       { "References", "<before-restart@customer.example>" } },
+	  .message_id = "i1@corp.example", .verdict = VERDICT_ACCEPT,
+	  .want = { { "!decision", { "unchecked=correlation" } } } },
+	{ .name = "tempfail: a message naming no id leaves",
+	  .sender = "<support@corp.example>", .rcpts = { CUSTOMER },
+	  .headers = { { "From", "Support <support@corp.example>" },
+		       { "To", "jane@customer.example" }, { "Subject", "hello" } },
+	  .message_id = "", .verdict = VERDICT_ACCEPT },
+};
+
 /* ---- the MTA side: only the reply matters here ------------------------------- */
+
+static char last_reply[600];
 
 static int
 op_setreply(void *ctx, const char *rcode, const char *xcode, const char *text)
 {
-	(void)ctx; (void)rcode; (void)xcode; (void)text;
+	(void)ctx;
+	snprintf(last_reply, sizeof(last_reply), "%s %s %s", rcode, xcode, text);
 	return 0;
 }
 
@@ -428,6 +501,7 @@ run_case(const struct refmsg_case *tc)
 	size_t i;
 
 	assert_non_null(c);
+	last_reply[0] = '\0';
 	assert_int_equal(conn_begin_message(c, tc->sender, NULL), 0);
 	for (i = 0; i < MAX_RCPTS && tc->rcpts[i].raw != NULL; i++)
 		assert_int_equal(conn_add_rcpt(c, tc->rcpts[i].raw, NULL, tc->rcpts[i].mailer,
@@ -442,6 +516,8 @@ run_case(const struct refmsg_case *tc)
 	conn_free(c);
 	if (!tc->any_verdict && got != tc->verdict)
 		fail_msg("%s: verdict got %d, want %d", tc->name, got, tc->verdict);
+	if (tc->reply != NULL && strncmp(last_reply, tc->reply, strlen(tc->reply)) != 0)
+		fail_msg("%s: reply got \"%s\", want \"%s...\"", tc->name, last_reply, tc->reply);
 	for (i = 0; i < MAX_WANT && tc->want[i].kind != NULL; i++) {
 		const struct want *w = &tc->want[i];
 		bool negated = w->kind[0] == '!';
@@ -464,15 +540,35 @@ setup(void **state)
 	return fixture_act_setup("test_refmsg", test_yaml, true);
 }
 
-/* One test: every case builds on the records the ones before it left. */
+/* One story: every case builds on the records the ones before it left. */
 static void
-test_story(void **state)
+run_story(const struct refmsg_case *story, size_t n)
 {
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		run_case(&story[i]);
+}
+
+static void
+test_story(void **state)
+{
 	(void)state;
-	for (i = 0; i < NCASES(cases); i++)
-		run_case(&cases[i]);
+	run_story(cases, NCASES(cases));
+}
+
+static int
+setup_tempfail(void **state)
+{
+	(void)state;
+	return fixture_act_setup("test_refmsg", tempfail_yaml, true);
+}
+
+static void
+test_tempfail_story(void **state)
+{
+	(void)state;
+	run_story(tempfail_cases, NCASES(tempfail_cases));
 }
 
 int
@@ -480,6 +576,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_story, setup, fixture_act_teardown),
+		cmocka_unit_test_setup_teardown(test_tempfail_story, setup_tempfail,
+		    fixture_act_teardown),
 	};
 
 	return cmocka_run_group_tests_name("refmsg", tests, NULL, NULL);

@@ -1,0 +1,464 @@
+/*
+ * audit_report.c - "fwdguard-audit report": per mailbox and destination,
+ * counts, actions, first and last seen, aggregated while the trail streams
+ * past; and the text form of one day's groups that the tool keeps in Redis
+ * for days that can no longer change (audit_tool.c).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit_view.h"
+
+/*
+ * The report is aggregated while the trail streams past, in a hash table of
+ * (mailbox, destination) groups: memory grows with the distinct pairs, not
+ * with the records, and each record costs one lookup.  Counters kept by the
+ * shipper at write time would save the read, but could answer only the
+ * windows they were bucketed for, would drift from the streams once these
+ * are trimmed, and would cost a write per record on the mail path; the
+ * streams stay the one source the report reads, exact to the millisecond.
+ */
+#define REPORT_ACTIONS	8
+
+struct report_group {
+	char *mailbox, *dest, *cls;	/* cells: terminal-safe copies */
+	uint64_t hash;
+	long count;
+	long long first, last;
+	/* Every action seen, in the order first seen: the report names the
+	 * first REPORT_ACTIONS and counts the rest as "other", and days add up
+	 * exactly only when none was dropped on the way. */
+	char **action;
+	long *action_count;
+	size_t nactions, actions_cap;
+	long other;		/* decisions whose action could not be stored (ENOMEM) */
+};
+
+struct view_report {
+	struct report_group *g;
+	size_t n, cap;
+	size_t *slot;		/* open addressing: index + 1 into g, 0 when free */
+	size_t nslots;		/* a power of two, more than twice n */
+};
+
+struct view_report *view_report_new(void)
+{
+	return calloc(1, sizeof(struct view_report));
+}
+
+static void report_group_free(struct report_group *g)
+{
+	free(g->mailbox);
+	free(g->dest);
+	free(g->cls);
+	for (size_t i = 0; i < g->nactions; i++)
+		free(g->action[i]);
+	free(g->action);
+	free(g->action_count);
+}
+
+void view_report_free(struct view_report *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		report_group_free(&r->g[i]);
+	free(r->g);
+	free(r->slot);
+	free(r);
+}
+
+/* Where the mail went: the forward target, else the recipient's domain. */
+static const char *report_destination(const struct view_entry *e)
+{
+	const char *t = view_get(e, "target"), *rcpt = view_get(e, "recipient");
+	if (t != NULL && *t != '\0')
+		return t;
+	if (rcpt != NULL && strrchr(rcpt, '@') != NULL)
+		return strrchr(rcpt, '@') + 1;
+	return rcpt;
+}
+
+/* FNV-1a of the mailbox as spelled and the destination ASCII-lower-cased:
+ * the same equality the groups use (strcmp, strcasecmp). */
+static uint64_t report_hash(const char *mailbox, const char *dest)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (const unsigned char *p = (const unsigned char *)mailbox; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;	/* no byte of a cell: keeps "a"+"bc" from "ab"+"c" */
+	for (const unsigned char *p = (const unsigned char *)dest; *p != '\0'; p++)
+		h = (h ^ (unsigned char)tolower(*p)) * 1099511628211ULL;
+	return h;
+}
+
+static int report_rehash(struct view_report *r)
+{
+	size_t nslots = r->nslots > 0 ? r->nslots * 2 : 1024;
+	size_t *slot = calloc(nslots, sizeof(*slot));
+	if (slot == NULL)
+		return -1;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t at = (size_t)r->g[i].hash & (nslots - 1);
+		while (slot[at] != 0)
+			at = (at + 1) & (nslots - 1);
+		slot[at] = i + 1;
+	}
+	free(r->slot);
+	r->slot = slot;
+	r->nslots = nslots;
+	return 0;
+}
+
+/* The group of (mailbox, dest), created empty if new; NULL on ENOMEM. */
+static struct report_group *report_group_find(struct view_report *r, const char *mailbox,
+    const char *dest)
+{
+	uint64_t h = report_hash(mailbox, dest);
+	size_t at = r->nslots > 0 ? (size_t)h & (r->nslots - 1) : 0;
+	for (; r->nslots > 0 && r->slot[at] != 0; at = (at + 1) & (r->nslots - 1)) {
+		struct report_group *g = &r->g[r->slot[at] - 1];
+		if (g->hash == h && strcmp(g->mailbox, mailbox) == 0 && strcasecmp(g->dest, dest) == 0)
+			return g;
+	}
+	if ((r->n + 1) * 2 > r->nslots) {
+		if (report_rehash(r) != 0)
+			return NULL;
+		for (at = (size_t)h & (r->nslots - 1); r->slot[at] != 0;
+		    at = (at + 1) & (r->nslots - 1))
+			;
+	}
+	if (r->n == r->cap) {
+		size_t cap = r->cap > 0 ? r->cap * 2 : 32;
+		void *p = realloc(r->g, cap * sizeof(*r->g));
+		if (p == NULL)
+			return NULL;
+		r->g = p;
+		r->cap = cap;
+	}
+	struct report_group *g = &r->g[r->n];
+	memset(g, 0, sizeof(*g));
+	g->hash = h;
+	g->mailbox = strdup(mailbox);
+	g->dest = strdup(dest);
+	if (g->mailbox == NULL || g->dest == NULL) {
+		report_group_free(g);
+		return NULL;
+	}
+	r->slot[at] = ++r->n;
+	return g;
+}
+
+static void report_count_actions(struct report_group *g, const char *action, long n)
+{
+	for (size_t i = 0; i < g->nactions; i++)
+		if (strcmp(g->action[i], action) == 0) {
+			g->action_count[i] += n;
+			return;
+		}
+	if (g->nactions == g->actions_cap) {
+		size_t cap = g->actions_cap > 0 ? g->actions_cap * 2 : 4;
+		char **a = realloc(g->action, cap * sizeof(*a));
+		if (a != NULL)
+			g->action = a;
+		long *c = realloc(g->action_count, cap * sizeof(*c));
+		if (c != NULL)
+			g->action_count = c;
+		if (a == NULL || c == NULL) {
+			g->other += n;
+			return;
+		}
+		g->actions_cap = cap;
+	}
+	if ((g->action[g->nactions] = strdup(action)) != NULL)
+		g->action_count[g->nactions++] = n;
+	else
+		g->other += n;
+}
+
+/*
+ * The cell of v, borrowed when v is already fit for a terminal (plain
+ * printable ASCII, the usual case: no copy per record), else a copy in
+ * *owned (free it).  NULL on ENOMEM.
+ */
+static const char *report_cell(const char *v, char **owned)
+{
+	*owned = NULL;
+	if (v != NULL && *v != '\0') {
+		const unsigned char *p = (const unsigned char *)v;
+		while (*p >= 0x20 && *p < 0x7f)
+			p++;
+		if (*p == '\0')
+			return v;
+	}
+	return *owned = view_cell(v);
+}
+
+int view_report_add(struct view_report *r, const struct view_entry *e)
+{
+	char *own[4];
+	const char *mailbox = report_cell(view_get(e, "mailbox"), &own[0]);
+	const char *dest = report_cell(report_destination(e), &own[1]);
+	const char *action = report_cell(view_get(e, "action"), &own[2]);
+	const char *cls = report_cell(view_get(e, "destination"), &own[3]);
+	struct report_group *g = NULL;
+	if (mailbox != NULL && dest != NULL && action != NULL && cls != NULL)
+		g = report_group_find(r, mailbox, dest);
+	if (g != NULL) {
+		long long ms = view_entry_ms(e);
+		bool latest = g->count == 0 || ms >= g->last;
+		char *copy = NULL;
+		/* The latest classification is the one in force. */
+		if (latest && (g->cls == NULL || strcmp(g->cls, cls) != 0) &&
+		    (copy = strdup(cls)) == NULL) {
+			g = NULL;
+		} else {
+			if (copy != NULL) {
+				free(g->cls);
+				g->cls = copy;
+			}
+			if (g->count == 0 || ms < g->first)
+				g->first = ms;
+			if (latest)
+				g->last = ms;
+			g->count++;
+			report_count_actions(g, action, 1);
+		}
+	}
+	for (int i = 0; i < 4; i++)
+		free(own[i]);
+	return g != NULL ? 0 : -1;
+}
+
+/* ---- one day's groups as text --------------------------------------------- */
+
+/*
+ * One line per group: mailbox, destination, class, count, first, last,
+ * other, then action and count pairs, separated by tabs.  Cells hold no
+ * control character (report_cell), so a tab or a newline never occurs in
+ * one.
+ */
+#define REPORT_MAGIC	"fwdguard-report 1\n"
+
+char *view_report_encode(const struct view_report *r)
+{
+	size_t size = sizeof(REPORT_MAGIC);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct report_group *g = &r->g[i];
+		size += strlen(g->mailbox) + strlen(g->dest) + strlen(g->cls) + 4 * 24;
+		for (size_t a = 0; a < g->nactions; a++)
+			size += strlen(g->action[a]) + 24;
+	}
+	char *out = malloc(size);
+	if (out == NULL)
+		return NULL;
+	size_t len = (size_t)snprintf(out, size, "%s", REPORT_MAGIC);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct report_group *g = &r->g[i];
+		len += (size_t)snprintf(out + len, size - len, "%s\t%s\t%s\t%ld\t%lld\t%lld\t%ld",
+		    g->mailbox, g->dest, g->cls, g->count, g->first, g->last, g->other);
+		for (size_t a = 0; a < g->nactions; a++)
+			len += (size_t)snprintf(out + len, size - len, "\t%s\t%ld", g->action[a],
+			    g->action_count[a]);
+		len += (size_t)snprintf(out + len, size - len, "\n");
+	}
+	return out;
+}
+
+/* Splits line (changed in place) at its first max - 1 tabs; the last field
+ * keeps the rest.  Returns the number of fields. */
+static size_t report_split(char *line, char **field, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+	field[n++] = p;
+	while (n < max && (p = strchr(p, '\t')) != NULL) {
+		*p++ = '\0';
+		field[n++] = p;
+	}
+	return n;
+}
+
+static bool report_number(const char *s, long long *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return *s != '\0' && *end == '\0' && errno == 0 && *v >= 0;
+}
+
+/* One encoded line into a new group of r; 0, or -1 when it is not one. */
+static int report_decode_line(struct view_report *r, char *line)
+{
+	char *f[7];
+	long long count, first, last, other, n;
+	size_t nf = report_split(line, f, 7);
+	char *rest = nf == 7 ? strchr(f[6], '\t') : NULL;
+	if (rest != NULL)
+		*rest++ = '\0';
+	if (nf < 7 || !report_number(f[3], &count) || count == 0 ||
+	    !report_number(f[4], &first) || !report_number(f[5], &last) ||
+	    !report_number(f[6], &other))
+		return -1;
+	struct report_group *g = report_group_find(r, f[0], f[1]);
+	if (g == NULL || g->count != 0 || (g->cls = strdup(f[2])) == NULL)
+		return -1;
+	g->count = (long)count;
+	g->first = first;
+	g->last = last;
+	g->other = (long)other;
+	while (rest != NULL) {
+		char *pair[2];
+		if (report_split(rest, pair, 2) != 2)
+			return -1;
+		rest = strchr(pair[1], '\t');
+		if (rest != NULL)
+			*rest++ = '\0';
+		if (!report_number(pair[1], &n))
+			return -1;
+		size_t before = g->nactions;
+		report_count_actions(g, pair[0], (long)n);
+		if (g->nactions != before + 1)
+			return -1;	/* an action twice, or ENOMEM */
+	}
+	return 0;
+}
+
+struct view_report *view_report_decode(const char *text)
+{
+	size_t magic = strlen(REPORT_MAGIC);
+	if (text == NULL || strncmp(text, REPORT_MAGIC, magic) != 0)
+		return NULL;
+	struct view_report *r = view_report_new();
+	char *copy = strdup(text + magic);
+	int rc = r != NULL && copy != NULL ? 0 : -1;
+	for (char *line = copy, *nl; rc == 0 && line != NULL && *line != '\0'; line = nl) {
+		if ((nl = strchr(line, '\n')) == NULL) {
+			rc = -1;	/* every line ends in a newline: this one was cut */
+			break;
+		}
+		*nl++ = '\0';
+		rc = report_decode_line(r, line);
+	}
+	free(copy);
+	if (rc != 0) {
+		view_report_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * Adds from's groups to into, as if their records came after into's: the
+ * rules of view_report_add applied to whole groups (earliest first seen,
+ * the class of the latest record, actions in the order first seen, the
+ * destination as first spelled), so that days read one after the other give
+ * what one pass over them gives.
+ */
+int view_report_absorb(struct view_report *into, const struct view_report *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const struct report_group *s = &from->g[i];
+		struct report_group *g = report_group_find(into, s->mailbox, s->dest);
+		if (g == NULL)
+			return -1;
+		if (g->count == 0 || s->last >= g->last) {
+			char *cls = strdup(s->cls);
+			if (cls == NULL)
+				return -1;
+			free(g->cls);
+			g->cls = cls;
+			g->last = s->last;
+		}
+		if (g->count == 0 || s->first < g->first)
+			g->first = s->first;
+		g->count += s->count;
+		g->other += s->other;
+		for (size_t a = 0; a < s->nactions; a++)
+			report_count_actions(g, s->action[a], s->action_count[a]);
+	}
+	return 0;
+}
+
+static int report_cmp(const void *a, const void *b)
+{
+	const struct report_group *x = a, *y = b;
+	int c = strcmp(x->mailbox, y->mailbox);
+	if (c != 0)
+		return c;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->dest, y->dest);
+}
+
+/* "reject:3,flag:1" into a malloc'd string: the first REPORT_ACTIONS actions
+ * by name, the others summed as "other". */
+static char *report_actions(const struct report_group *g)
+{
+	size_t size = 32, named = g->nactions < REPORT_ACTIONS ? g->nactions : REPORT_ACTIONS;
+	long other = g->other;
+	for (size_t i = 0; i < named; i++)
+		size += strlen(g->action[i]) + 24;
+	for (size_t i = named; i < g->nactions; i++)
+		other += g->action_count[i];
+	char *s = malloc(size);
+	if (s == NULL)
+		return NULL;
+	size_t len = 0;
+	s[0] = '\0';
+	for (size_t i = 0; i < named; i++)
+		len += (size_t)snprintf(s + len, size - len, "%s%s:%ld", i > 0 ? "," : "",
+		    g->action[i], g->action_count[i]);
+	if (other > 0)
+		snprintf(s + len, size - len, ",other:%ld", other);
+	return s;
+}
+
+#define RCOLS	7
+
+void view_report_print(FILE *out, struct view_report *r)
+{
+	static const char *const headers[RCOLS] = {
+		"MAILBOX", "DESTINATION", "CLASS", "COUNT", "ACTIONS", "FIRST SEEN", "LAST SEEN"
+	};
+	char *(*cells)[RCOLS] = calloc(r->n + 1, sizeof(*cells));
+	size_t width[RCOLS];
+	if (cells == NULL)
+		return;
+	qsort(r->g, r->n, sizeof(*r->g), report_cmp);
+	for (int c = 0; c < RCOLS; c++)
+		cells[0][c] = strdup(headers[c]);
+	for (size_t i = 0; i < r->n; i++) {
+		char *row[RCOLS], first[32], last[32], count[24];
+		const struct report_group *g = &r->g[i];
+		view_format_time(g->first, first, sizeof(first));
+		view_format_time(g->last, last, sizeof(last));
+		snprintf(count, sizeof(count), "%ld", g->count);
+		row[0] = strdup(g->mailbox);
+		row[1] = strdup(g->dest);
+		row[2] = strdup(g->cls != NULL ? g->cls : "-");
+		row[3] = strdup(count);
+		row[4] = report_actions(g);
+		row[5] = strdup(first);
+		row[6] = strdup(last);
+		memcpy(cells[i + 1], row, sizeof(row));
+	}
+	for (int c = 0; c < RCOLS; c++) {
+		width[c] = 0;
+		for (size_t i = 0; i <= r->n; i++)
+			if (cells[i][c] != NULL && view_width(cells[i][c]) > width[c])
+				width[c] = view_width(cells[i][c]);
+	}
+	for (size_t i = 0; i <= r->n; i++) {
+		for (int c = 0; c < RCOLS; c++)
+			view_pad(out, cells[i][c] != NULL ? cells[i][c] : "?", width[c], c == RCOLS - 1);
+		fputc('\n', out);
+		for (int c = 0; c < RCOLS; c++)
+			free(cells[i][c]);
+	}
+	free(cells);
+}
