@@ -3,7 +3,7 @@
 # the libraries configure found:
 #   SRC    the source tree         OUT   where objects and harnesses go
 #   CLANG  the clang to use        LIBS  link flags (yaml, hiredis, ldap, idn2)
-#   INCS   extra -I flags from pkg-config
+#   INCS   extra -I flags: the build directory (config.h), pkg-config
 # Every object is built again here with coverage instrumentation and
 # ASan/UBSan; a harness links the two archives, so it pulls in only the
 # objects it needs.
