@@ -40,7 +40,9 @@ int spool_commit(struct spool *s, struct record *const *recs, size_t n);
  * Reading side (one reader at a time; the spool takes an flock so the
  * daemon's shipper and "fwdguard-audit replay" never read together).
  * spool_next() returns the next unshipped record (caller frees), or NULL
- * when none is left (or on error, with errno set).  spool_ack() marks
+ * when none is left (or on error, with errno set).  Records this spool
+ * writes are returned only once their sync completed, so nothing shipped
+ * can still be lost from the journal.  spool_ack() marks
  * everything returned so far as shipped and persists the cursor.
  */
 struct record *spool_next(struct spool *s);
@@ -63,9 +65,10 @@ struct spool_stat {
 void spool_stat(struct spool *s, struct spool_stat *out);
 
 /*
- * For tests: hook(arg) runs in the leader before each batch's write and
- * sync, outside the spool's lock, so a test can hold a batch back while
- * other writers queue behind it.  NULL clears it.
+ * For tests: hook(arg) runs in the leader after each batch's write and
+ * before its sync, outside the spool's lock, so a test can hold a batch
+ * back while other writers queue behind it, or read while a batch is
+ * written but not yet durable.  NULL clears it.
  */
 void spool_set_sync_hook(struct spool *s, void (*hook)(void *), void *arg);
 

@@ -7,14 +7,20 @@
  *                   the rotation size, or after a failed write or sync
  *   cursor          "<seq> <offset>": what the reader has acknowledged;
  *                   rewritten in place, not synced (a crash may move it
- *                   back, which only re-ships records Redis dedupes)
+ *                   back, which only re-ships records Redis dedupes; a
+ *                   crash may also leave it past a journal's durable end,
+ *                   so spool_open rewinds such a cursor to that journal's
+ *                   start)
  *   lock            flock'ed by the reader while it reads
  *
  * Writing (group commit): callers append their encoded lines to the batch
  * being filled and wait.  Whoever finds no write in progress becomes the
  * leader, takes the batch, and does one write() + fdatasync() for all of it
  * while later callers fill the next batch.  A caller returns 0 only after
- * the sync of its own batch succeeded.
+ * the sync of its own batch succeeded.  The reader never returns bytes past
+ * the end of the last completed sync (durable_*): a record shipped to Redis
+ * and then lost from the journal by a power cut would leave the cursor
+ * beyond the journal's end, and records appended there would be skipped.
  *
  * One process writes a spool (the daemon; the tests' writer); any process
  * may read it, one at a time through the flock.  The reader never goes past
@@ -36,6 +42,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "spool.h"
 
 #define JOURNAL_PREFIX	"journal-"
@@ -70,6 +77,13 @@ struct spool {
 	struct spool_stat stat;
 	void (*sync_hook)(void *);	/* tests: runs before each batch is written */
 	void *sync_hook_arg;
+	/* What the reader may read: journals below durable_seq whole, journal
+	 * durable_seq up to durable_off, nothing above.  Set by the leader
+	 * (durable_known) once it opened a journal; until then it is what the
+	 * directory held, measured under the mutex so no batch slips in. */
+	bool durable_known;
+	uint64_t durable_seq;
+	off_t durable_off;
 
 	/* reading side, guarded by rmu */
 	pthread_mutex_t rmu;
@@ -80,6 +94,8 @@ struct spool {
 	size_t unacked;		/* records returned since the last ack */
 	int rfd;
 	uint64_t rfd_seq;
+	uint64_t lim_seq;	/* the reader's copy of durable_seq/off */
+	off_t lim_off;
 	char *rbuf;
 	size_t rbuf_len;
 	off_t rbuf_off;		/* file offset of rbuf[0] */
@@ -175,6 +191,49 @@ int spool_become_owner(const char *dir, char *err, size_t errsize)
 	return 0;
 }
 
+static void spool_cursor_load(struct spool *s);
+static int spool_cursor_save(struct spool *s, uint64_t seq, off_t off);
+
+/*
+ * Before anything is appended: the cursor and the journals are written
+ * without an order between them, so a power cut can leave the cursor past
+ * a journal's durable end.  Appending there and reading from the cursor
+ * would skip the new lines; that journal is shipped again from its start
+ * instead (Redis drops what it already has).  Another reader holding the
+ * lock opened the spool after the cut too and did this check.
+ */
+static void spool_cursor_check(struct spool *s)
+{
+	char name[64], last = 0;
+	uint64_t max = 0;
+	struct stat st;
+
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0)
+		return;
+	spool_cursor_load(s);
+	spool_journal_name(name, sizeof(name), s->ack_seq);
+	int fd = s->ack_seq > 0 ? openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+	bool bad;
+	if (fd >= 0) {
+		bad = fstat(fd, &st) != 0 || s->ack_off > st.st_size ||
+		    (s->ack_off > 0 && (pread(fd, &last, 1, s->ack_off - 1) != 1 || last != '\n'));
+		close(fd);
+	} else {
+		/* A missing journal is fine when shipped and removed, not
+		 * when it is newer than every journal left. */
+		bad = s->ack_seq > 0 && spool_scan(s, 0, NULL, &max, 0) == 0 && s->ack_seq > max;
+	}
+	if (bad) {
+		uint64_t seq = fd >= 0 ? s->ack_seq : 0;
+		log_warnx("spool %s: cursor %" PRIu64 " %lld is past the journal's end (a crash?); "
+		    "shipping journal %" PRIu64 " again from its start", s->dir, s->ack_seq,
+		    (long long)s->ack_off, seq);
+		if (spool_cursor_save(s, seq, 0) != 0)
+			log_warn("spool %s: cannot rewind the cursor", s->dir);
+	}
+	flock(s->lockfd, LOCK_UN);
+}
+
 struct spool *spool_open(const char *dir, char *err, size_t errsize)
 {
 	struct spool *s = calloc(1, sizeof(*s));
@@ -204,6 +263,7 @@ struct spool *spool_open(const char *dir, char *err, size_t errsize)
 		spool_seterr(err, errsize, "lock file", dir, errno);
 		goto fail;
 	}
+	spool_cursor_check(s);
 	return s;
 fail:
 	{
@@ -275,6 +335,20 @@ static bool spool_journal_appendable(int fd, off_t size, size_t rotate)
 	return pread(fd, &last, 1, size - 1) == 1 && last == '\n';
 }
 
+/*
+ * Publishes the reader's limit (leader only, without the mutex).  Called
+ * before anything is written to journal seq, so the reader stops at what
+ * it held then (an earlier run's lines) until this run's first sync.
+ */
+static void spool_durable_set(struct spool *s, uint64_t seq, off_t off)
+{
+	pthread_mutex_lock(&s->mu);
+	s->durable_known = true;
+	s->durable_seq = seq;
+	s->durable_off = off;
+	pthread_mutex_unlock(&s->mu);
+}
+
 /* Opens the journal to append to (leader only).  0, or -1 with errno. */
 static int spool_journal_open(struct spool *s, size_t rotate)
 {
@@ -293,6 +367,7 @@ static int spool_journal_open(struct spool *s, size_t rotate)
 			s->wfd = fd;
 			s->wseq = max;
 			s->wsize = st.st_size;
+			spool_durable_set(s, max, st.st_size);
 			return 0;
 		}
 		if (fd >= 0)
@@ -314,6 +389,7 @@ static int spool_journal_open(struct spool *s, size_t rotate)
 	s->wseq = seq;
 	s->wsize = 0;
 	s->wfresh = false;
+	spool_durable_set(s, seq, 0);
 	return 0;
 }
 
@@ -325,8 +401,12 @@ static void spool_journal_drop(struct spool *s)
 	s->wfresh = true;
 }
 
-/* Writes and syncs one batch (leader only, without the mutex).  0, or -1 with errno. */
-static int spool_write_batch(struct spool *s, const struct spool_batch *b, size_t rotate)
+/*
+ * Writes and syncs one batch (leader only, without the mutex); the test
+ * hook runs between the two.  0, or -1 with errno.
+ */
+static int spool_write_batch(struct spool *s, const struct spool_batch *b, size_t rotate,
+    void (*hook)(void *), void *hook_arg)
 {
 	if (s->wfd >= 0 && s->wsize > 0 && s->wsize + (off_t)b->len > (off_t)rotate) {
 		close(s->wfd);
@@ -355,13 +435,19 @@ static int spool_write_batch(struct spool *s, const struct spool_batch *b, size_
 		}
 		done += (size_t)w;
 	}
+	if (hook != NULL)
+		hook(hook_arg);
 	if (fdatasync(s->wfd) != 0) {
 		int e = errno;
 		spool_journal_drop(s);
 		errno = e;
 		return -1;
 	}
-	s->wsize += (off_t)b->len;
+	/* The file's end (O_APPEND left the offset there), not our count: a
+	 * line someone else appended is synced too, and the reader's limit
+	 * must not fall inside it. */
+	off_t end = lseek(s->wfd, 0, SEEK_CUR);
+	s->wsize = end >= 0 ? end : s->wsize + (off_t)b->len;
 	return 0;
 }
 
@@ -414,9 +500,7 @@ static void spool_lead(struct spool *s)
 	void (*hook)(void *) = s->sync_hook;
 	void *hook_arg = s->sync_hook_arg;
 	pthread_mutex_unlock(&s->mu);
-	if (hook != NULL)
-		hook(hook_arg);
-	int rc = spool_write_batch(s, b, rotate);
+	int rc = spool_write_batch(s, b, rotate, hook, hook_arg);
 	int e = errno;
 	pthread_mutex_lock(&s->mu);
 	b->done = true;
@@ -424,6 +508,8 @@ static void spool_lead(struct spool *s)
 	if (rc == 0) {
 		s->stat.syncs++;
 		s->stat.records += b->nrecs;
+		s->durable_seq = s->wseq;
+		s->durable_off = s->wsize;
 	} else {
 		s->stat.failures++;
 	}
@@ -569,6 +655,43 @@ static int spool_cursor_save(struct spool *s, uint64_t seq, off_t off)
 	return close(fd);
 }
 
+/* Size of journal seq, or 0 when it cannot be measured. */
+static off_t spool_journal_size(struct spool *s, uint64_t seq)
+{
+	char name[64];
+	struct stat st;
+	spool_journal_name(name, sizeof(name), seq);
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	return st.st_size;
+}
+
+/*
+ * Refreshes the reader's limit.  Before this handle's leader opened a
+ * journal (a tool reading, the daemon before its first message), it is
+ * what the directory holds now: measured under the mutex, before any
+ * batch of ours can be written.  1 when the limit moved, else 0.
+ */
+static int spool_reader_bound(struct spool *s)
+{
+	uint64_t seq;
+	off_t off;
+	pthread_mutex_lock(&s->mu);
+	if (s->durable_known) {
+		seq = s->durable_seq;
+		off = s->durable_off;
+	} else {
+		if (spool_scan(s, 0, NULL, &seq, 0) != 0)
+			seq = s->lim_seq;	/* keep the old limit */
+		off = seq > 0 ? spool_journal_size(s, seq) : 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	int moved = seq != s->lim_seq || off != s->lim_off;
+	s->lim_seq = seq;
+	s->lim_off = off;
+	return moved;
+}
+
 /* Takes the reader lock and reloads the cursor another reader may have moved. */
 static int spool_reader_lock(struct spool *s)
 {
@@ -580,6 +703,7 @@ static int spool_reader_lock(struct spool *s)
 	s->rd_off = s->ack_off;
 	s->unacked = 0;
 	spool_reader_reset_file(s);
+	spool_reader_bound(s);
 	return 0;
 }
 
@@ -621,8 +745,13 @@ static int spool_read_line(struct spool *s, const char **line, size_t *len)
 			s->rskip = true;
 			continue;
 		}
-		ssize_t got = pread(s->rfd, s->rbuf + s->rbuf_len, RBUF_CAP - s->rbuf_len,
-		    s->rbuf_off + (off_t)s->rbuf_len);
+		size_t want = RBUF_CAP - s->rbuf_len;
+		off_t from = s->rbuf_off + (off_t)s->rbuf_len;
+		if (s->rfd_seq > s->lim_seq || (s->rfd_seq == s->lim_seq && from >= s->lim_off))
+			return 0;	/* not synced yet */
+		if (s->rfd_seq == s->lim_seq && (off_t)want > s->lim_off - from)
+			want = (size_t)(s->lim_off - from);
+		ssize_t got = pread(s->rfd, s->rbuf + s->rbuf_len, want, from);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -686,6 +815,13 @@ static struct record *spool_next_locked(struct spool *s)
 			}
 			s->unacked++;
 			return r;
+		}
+		/* At the limit: only a sync since the last look lets us on. */
+		if (s->rd_seq >= s->lim_seq) {
+			if (spool_reader_bound(s))
+				continue;
+			errno = 0;
+			return NULL;
 		}
 		/* End of this journal: a newer one means this one is finished
 		 * and whatever incomplete tail it has was torn by a crash. */

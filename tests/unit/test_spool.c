@@ -450,6 +450,105 @@ static void test_queued_writers_share_one_sync(void **state)
 	spool_close(s);
 }
 
+/* Holds the first batch between its write and its sync until released. */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool entered, released;
+};
+
+static void gate_hold(void *arg)
+{
+	struct gate *g = arg;
+	pthread_mutex_lock(&g->mu);
+	g->entered = true;
+	pthread_cond_broadcast(&g->cv);
+	while (!g->released)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+struct one_writer {
+	struct spool *s;
+	int rc;
+};
+
+static void *one_writer(void *p)
+{
+	struct one_writer *w = p;
+	struct record *r = make_rec("id0001");
+	w->rc = spool_commit(w->s, &r, 1);
+	record_free(r);
+	return NULL;
+}
+
+/*
+ * A record written but not yet synced is not shipped: a power cut could
+ * still take it from the journal after Redis has it and the cursor moved
+ * past it.
+ */
+static void test_unsynced_record_is_not_read(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	commit_ids(s, 0, 1);
+	struct gate g = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	spool_set_sync_hook(s, gate_hold, &g);
+	struct one_writer w = { .s = s, .rc = -1 };
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, one_writer, &w), 0);
+	pthread_mutex_lock(&g.mu);
+	while (!g.entered)	/* the writer always reaches the hook */
+		pthread_cond_wait(&g.cv, &g.mu);
+	pthread_mutex_unlock(&g.mu);
+
+	struct record *early = NULL, *r;
+	while ((r = spool_next(s)) != NULL) {	/* bounded: two records at most */
+		if (strcmp(record_get(r, "id"), "id0001") == 0)
+			early = r;
+		else
+			record_free(r);
+	}
+	pthread_mutex_lock(&g.mu);
+	g.released = true;
+	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	pthread_join(th, NULL);
+	spool_set_sync_hook(s, NULL, NULL);
+	if (early != NULL) {
+		record_free(early);
+		fail_msg("next returned id0001 before its sync completed");
+	}
+	assert_int_equal(w.rc, 0);
+	expect_ids(s, 1, 2);
+	spool_close(s);
+}
+
+/*
+ * A power cut can keep the cursor's last move and lose the journal's
+ * tail.  The reader must then start that journal over, or the records
+ * appended after the restart (below the cursor) would never be shipped.
+ */
+static void test_cursor_past_journal_end_starts_over(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	commit_ids(s, 0, 4);
+	expect_ids(s, 0, 4);
+	assert_int_equal(spool_ack(s), 0);
+	spool_close(s);
+
+	char path[SPOOL_DIR_MAX + 64];
+	newest_journal(f->dir, path, sizeof(path));
+	assert_int_equal(truncate(path, 0), 0);
+
+	s = open_ok(f->dir);
+	commit_ids(s, 4, 7);
+	expect_ids(s, 4, 7);
+	assert_int_equal(spool_ack(s), 0);
+	spool_close(s);
+}
+
 static void test_torn_last_line_is_ignored(void **state)
 {
 	struct fixture *f = *state;
@@ -636,6 +735,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_fails_when_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_writers_share_one_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_is_two_numbers_in_fixed_width, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsynced_record_is_not_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_past_journal_end_starts_over, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
