@@ -382,7 +382,7 @@ static bool decide_whole(const struct decision *d)
 }
 
 /*
- * A whole decision beside recipients that do not offend: a tempfail or
+ * A whole decision beside other recipients, offending or not: a tempfail or
  * reject refuses the message (its retry is decided again, so nothing goes
  * out meanwhile); a hold removes the other offending recipients first, so
  * that releasing the message never delivers what was refused.
@@ -418,6 +418,12 @@ enum action decide_outcome(struct decision *d, size_t n)
 		if (decide_whole(&d[i]) && d[i].action > whole)
 			whole = d[i].action;
 	}
+	/* A failure or a directory forward decides the message even when every
+	 * recipient offends: a more severe per-recipient action beside it (a
+	 * forward's reject) must not turn a retry into a bounce of the copies
+	 * that only waited for the directory. */
+	if (whole != ACTION_ACCEPT)
+		return decide_outcome_whole(d, n, whole);
 	if (kept == 0) {
 		if (worst == ACTION_STRIP)
 			worst = ACTION_QUARANTINE;
@@ -425,8 +431,6 @@ enum action decide_outcome(struct decision *d, size_t n)
 			d[i].fate = decide_fate_of(worst);
 		return worst;
 	}
-	if (whole != ACTION_ACCEPT)
-		return decide_outcome_whole(d, n, whole);
 	/* Someone is left to deliver to: the offending copies go, the rest is untouched. */
 	for (i = 0; i < n; i++) {
 		d[i].fate = decide_offends(&d[i]) ? FATE_REMOVED : FATE_DELIVERED;
