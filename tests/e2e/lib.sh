@@ -732,10 +732,24 @@ expect_match() { FG_GOT="$2 (want /$1/)"; printf '%s\n' "$2" | grep -qE -- "$1";
 show_logs() {
 	local f
 	for f in "${FG_LOGS[@]}"; do
-		[ -s "$f" ] || continue
+		[ -s "$f" ] || { [ -e "$f" ] && echo "# --- $f: empty"; continue; }
 		echo "# --- $f"
 		tail -n 40 "$f" | sed 's/^/#   /'
 	done
+	# An instance that logged nothing spawned no postlogd: show what its
+	# master is doing (and which children it has) to tell a stalled
+	# master from a stalled milter.
+	for f in "${FG_POSTFIX[@]}"; do
+		local mpid
+		mpid=$(fg_postfix_pid "$f")
+		echo "# --- postfix $f: master ${mpid:-?}"
+		[ -n "$mpid" ] && ps -o pid=,stat=,etime=,wchan:20=,args= -p "$mpid" --ppid "$mpid" 2>&1 |
+		    sed 's/^/#   /'
+	done
+	if [ -n "${FWDGUARD_PID:-}" ]; then
+		echo "# --- fwdguard $FWDGUARD_PID: threads"
+		ps -L -o tid=,stat=,wchan:24= -p "$FWDGUARD_PID" 2>&1 | sed 's/^/#   /'
+	fi
 	# A long run's trail and capture are too big to print (tests/soak/run).
 	[ -z "${FG_SHOW_LOGS_ONLY:-}" ] || return 0
 	echo "# --- audit stream"
