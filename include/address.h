@@ -1,5 +1,5 @@
 /*
- * address.h - one parser for envelope and header addresses (DESIGN.md 2).
+ * address.h - one parser for envelope and header addresses (README.md "Configuration").
  *
  * An address is reduced to its routing chain: hops[0] is the domain the MTA
  * resolves first, the last hop is where the mail finally goes.  Routed forms

@@ -1,6 +1,7 @@
 /*
  * audit.h - the audit trail as the daemon sees it: records made durable in
- * the spool, then shipped to Redis by a background thread (DESIGN.md 5, 7).
+ * the spool, then shipped to Redis by a background thread (README.md "The
+ * audit trail", "Failure behaviour").
  *
  * Redis streams written by the shipper (keys under redis.prefix):
  *   <prefix>audit            every decision record

@@ -1,5 +1,5 @@
 /*
- * cfg.h - the YAML configuration (DESIGN.md 4) as an immutable, refcounted
+ * cfg.h - the YAML configuration (README.md "Configuration") as an immutable, refcounted
  * snapshot.
  *
  * cfg_load() reads and validates a whole file against one table of keys and

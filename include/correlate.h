@@ -1,5 +1,5 @@
 /*
- * correlate.h - the correlation store (DESIGN.md 5, <prefix>msg:<id>): for
+ * correlate.h - the correlation store (README.md "The audit trail", <prefix>msg:<id>): for
  * each Message-ID a protected mailbox received, which mailbox, the envelope
  * sender, the recipient domains and when.  Writes go through the audit
  * spool as records of kind "correlation" (correlate_record) that the

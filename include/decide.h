@@ -1,5 +1,5 @@
 /*
- * decide.h - one decision per (message, recipient) (DESIGN.md 2-4).
+ * decide.h - one decision per (message, recipient) (README.md "Configuration").
  *
  * The milter callbacks gather facts into a struct decide_message, call
  * decide_message(), then act on the result.  Pure code: same input, same

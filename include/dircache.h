@@ -1,5 +1,5 @@
 /*
- * dircache.h - the directory's answer cache (DESIGN.md 7 "LDAP down/slow").
+ * dircache.h - the directory's answer cache (README.md "Failure behaviour", LDAP down or slow).
  *
  * A lookup has three outcomes: found (with values), not found, and try
  * again.  The cache keeps found answers for ttl seconds and not-found

@@ -1,6 +1,6 @@
 /*
- * directory.h - the LDAP directory (DESIGN.md 1 "directory forward", 4
- * "ldap:", 7 "LDAP down/slow").
+ * directory.h - the LDAP directory (README.md "Configuration": the
+ * directory; "Failure behaviour": LDAP down or slow).
  *
  * Postfix expands virtual aliases after the milter has seen RCPT TO, so
  * fwdguard asks the same directory where a protected recipient's mail
@@ -43,7 +43,7 @@
  * reload keeps the last set; a successful one replaces it whole, so a
  * domain removed from the directory is external again.
  *
- * Outage policy (DESIGN.md 7): when a recipient is protected (YAML list,
+ * Outage policy (README.md "Failure behaviour"): when a recipient is protected (YAML list,
  * the directory, or the last loaded protected set) and the directory
  * cannot answer, the recipient gets ldap.on_error.  A recipient that is
  * in none of them flows: a directory outage must not stop all mail, and

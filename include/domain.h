@@ -1,5 +1,5 @@
 /*
- * domain.h - domain normalization and internal-domain patterns (DESIGN.md 2).
+ * domain.h - domain normalization and internal-domain patterns (README.md "Configuration").
  *
  * A normalized domain is lower-case ASCII, has no trailing dot, and carries
  * internationalized labels in A-label (punycode, IDNA2008 non-transitional)

@@ -1,6 +1,6 @@
 /*
  * evidence.h - egress evidence that a message is a forwarded copy of a
- * protected mailbox's mail (DESIGN.md 3), gathered header by header.
+ * protected mailbox's mail (README.md "Configuration", signals), gathered header by header.
  *
  * One struct evidence per connection, reset for each message.  Memory is
  * bounded whatever the headers hold: values are scanned in place, at most
@@ -156,7 +156,7 @@ const char *evidence_reply_to_at(const struct evidence *ev, size_t i);
 /*
  * Signals that concern one recipient: orcpt (orcpt is the raw ORCPT= value,
  * "rfc822;support@corp.example" in xtext, or NULL) and header-recipient
- * (DESIGN.md 3: To/Cc name a protected mailbox, this recipient is external
+ * (README.md "Configuration", signals: To/Cc name a protected mailbox, this recipient is external
  * and in no recipient header, and From is external or differs from the
  * envelope sender; sender may be NULL for the null sender).  *mailbox
  * receives the protected mailbox named, or is left untouched.

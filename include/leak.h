@@ -1,9 +1,9 @@
 /*
- * leak.h - leak decisions from correlation facts (DESIGN.md 3, issue [3]).
+ * leak.h - leak decisions from correlation facts (README.md "Leaks that slipped through").
  *
  * The milter remembers, for every message a protected mailbox receives,
  * who sent it and which domains it was addressed to (<prefix>msg:<id>,
- * DESIGN.md 5).  Later it looks Message-IDs up there and hands what it
+ * README.md "The audit trail").  Later it looks Message-IDs up there and hands what it
  * found to these functions, which decide:
  *   - inbound: an auto-reply or DSN that references such a message and
  *     comes from an external domain that was never a party to it means a

@@ -1,6 +1,6 @@
 /*
  * policy.h - what the administrator decided, in a form the pure decision
- * code can read (DESIGN.md 2 and 4), and the functions that classify
+ * code can read (README.md "Configuration"), and the functions that classify
  * addresses and pick a rule.
  *
  * A struct policy is built by the config loader (milter/cfg.c), which owns
@@ -48,7 +48,7 @@ int alert_level_lookup(const char *name, enum alert_level *out);
 int destination_lookup(const char *name, enum destination *out);
 int direction_lookup(const char *name, enum direction *out);
 
-/* An approved external destination (DESIGN.md 4 "allow"). */
+/* An approved external destination (README.md "Configuration", allow). */
 struct policy_allow {
 	char *destination;	/* normalized: "domain", "*.domain" or "local@domain" (canonical) */
 	char **mailboxes;	/* canonical protected mailboxes; nmailboxes 0: all of them */

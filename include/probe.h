@@ -1,6 +1,6 @@
 /*
  * probe.h - "fwdguard-audit probe": canary messages to each protected
- * mailbox of the YAML (DESIGN.md 6).  A reply, auto-reply or DSN from an
+ * mailbox of the YAML (README.md "Leaks that slipped through").  A reply, auto-reply or DSN from an
  * external domain that references one proves the mailbox's mail reaches
  * that domain (signal leak-probe, raised by the daemon).
  *

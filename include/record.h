@@ -1,6 +1,6 @@
 /*
  * record.h - an audit record: an ordered list of (field, value) strings,
- * as written to the spool and to the Redis streams (DESIGN.md 5).
+ * as written to the spool and to the Redis streams (README.md "The audit trail").
  *
  * Field "kind" says what the record is: "decision" (to <prefix>audit and
  * <prefix>mailbox:<mailbox>) or "alert" (to <prefix>alerts, also

@@ -1,6 +1,6 @@
 /*
  * signals.h - the stable identifiers of forwarding and leak evidence
- * (DESIGN.md section 3).  A signal_set is a bit set of enum fg_signal.
+ * (README.md "Configuration", signals).  A signal_set is a bit set of enum fg_signal.
  * The names returned by signal_name() are the contract used in YAML rules,
  * audit records and X-Fwdguard headers: never rename them.
  */

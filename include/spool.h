@@ -1,6 +1,6 @@
 /*
  * spool.h - the local journal that makes audit records durable before the
- * milter replies (DESIGN.md 5, 7).
+ * milter replies (README.md "The audit trail", "Failure behaviour").
  *
  * Records are appended to journal files in the spool directory and
  * fdatasync'd with group commit: concurrent spool_commit() callers share

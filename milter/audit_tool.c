@@ -1,6 +1,6 @@
 /*
- * audit_tool.c - fwdguard-audit: reads the audit trail in Redis (DESIGN.md
- * 6) and ships the local spool on demand.
+ * audit_tool.c - fwdguard-audit: reads the audit trail in Redis (man
+ * fwdguard-audit.1) and ships the local spool on demand.
  *
  *   search   entries of <prefix>audit (or of one mailbox's stream), newest
  *            first, filtered; aligned table or --json lines

@@ -155,7 +155,10 @@ callbacks_envrcpt(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
-/* Registered so the DATA macros travel with a command that gets a reply (DESIGN 8). */
+/*
+ * Registered so the DATA macros travel with a command that gets a reply
+ * (README.md "Performance").
+ */
 static sfsistat
 callbacks_data(SMFICTX *ctx)
 {

@@ -1,6 +1,6 @@
 /*
  * cfg_policy.c - the setters of the keys that make up struct policy
- * (DESIGN.md 2 and 4): recipient delimiter, protected mailboxes, internal
+ * (README.md "Configuration"): recipient delimiter, protected mailboxes, internal
  * domains, the allow list and the rules.  They run in the order of the key
  * table (milter/cfg_keys.c), so each may rely on the ones before it.
  */

@@ -1,6 +1,6 @@
 /*
  * decide.c - one decision per (message, recipient) from the facts the
- * milter gathered (DESIGN.md 2-4).
+ * milter gathered (README.md "Configuration").
  *
  * Two passes: the first classifies every recipient and finds the
  * protected mailbox each one concerns; the message is in audit scope when

@@ -1,6 +1,6 @@
 /*
  * rules.c - the stable names of policy enums and rule selection
- * (DESIGN.md 4).
+ * (README.md "Configuration").
  *
  * The name tables are part of the contract: YAML keys, audit fields and
  * X-Fwdguard headers use them, so an entry is never renamed.  Rule

@@ -1,5 +1,5 @@
 /*
- * signals.c - names of the evidence signals (DESIGN.md 3).
+ * signals.c - names of the evidence signals (README.md "Configuration", signals).
  *
  * The table is indexed by enum fg_signal; its strings are a stable contract
  * shared with YAML rules, audit records and X-Fwdguard headers.

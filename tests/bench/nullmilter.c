@@ -14,7 +14,7 @@
  *
  * The DATA callback matters: without it (-D) the milter negotiates
  * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that gets no reply,
- * which stalls each message on an inet socket (DESIGN.md section 8).
+ * which stalls each message on an inet socket (README.md "Performance").
  *
  * Usage: nullmilter -p SOCKET [-D] [-t TIMEOUT] [-v]
  * SOCKET is a libmilter spec (unix:/path, inet:port@127.0.0.1).  -D drops

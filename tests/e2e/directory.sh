@@ -1,5 +1,5 @@
 #!/bin/bash
-# Directory forwards (issue [2]): the directory (slapd) forwards
+# Directory forwards (README.md "Configuration", the directory): the directory (slapd) forwards
 # support@corp.example to consultant@fti.example and Postfix expands it with
 # virtual_alias_maps = ldap:, after fwdguard saw only RCPT TO:<support@>.
 # fwdguard asks the same directory and quarantines the message.

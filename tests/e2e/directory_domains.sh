@@ -1,5 +1,5 @@
 #!/bin/bash
-# Internal domains from the directory (issue [2], ldap.domain_filter): the
+# Internal domains from the directory (ldap.domain_filter): the
 # branch office's mail domain corp-branch.example is not in the YAML list,
 # only in the directory (ou=corp-branch,ou=domains: associatedDomain
 # corp-branch.example and *.corp-branch.example).  A copy of support@'s mail

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 #
-# tests/e2e/lib_leak.sh - the leak world of issue [3], for tests/e2e/leak.sh
+# tests/e2e/lib_leak.sh - the leak world, for tests/e2e/leak.sh
 # and any scenario that builds on it (alert relay, probes).  Source lib.sh
 # first.
 #
