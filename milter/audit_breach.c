@@ -89,15 +89,20 @@ static void bset_free(struct bset *b)
 	free(b->slot);
 }
 
+static void breach_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
 /* Adds an ASCII-lower-cased copy of s (addresses, domains: one spelling per destination). */
 static long bset_add_lower(struct bset *b, const char *s)
 {
 	char *l = strdup(s);
 	if (l == NULL)
 		return -1;
-	for (char *p = l; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	breach_lower(l);
 	long i = bset_add(b, l);
 	free(l);
 	return i;
@@ -133,6 +138,8 @@ struct breach *breach_new(const char *mailbox, const char *domain, long long sin
 		breach_free(b);
 		return NULL;
 	}
+	/* Printed as the stream it names: query_stream() reads it lower-cased. */
+	breach_lower(b->mailbox);
 	b->since_ms = since_ms;
 	b->until_ms = until_ms;
 	b->internal = internal;
