@@ -141,6 +141,7 @@ json=$(breach --mailbox support@corp.example --domain fti.example --since -1h --
 check "breach --json exits 0" expect_eq 0 "$?"
 FG_LOGS+=("$FG_WORK/breach.err")
 printf '%s\n' "$json" >"$FG_WORK/breach.json"
+cp "$FG_WORK/breach.json" "$FG_WORK/breach-fti.json"	# kept with KEEP=1, for reading
 # jq KEY...: the values of the JSON object's keys, lists joined with commas.
 jq() {
 	python3 -c '
@@ -208,6 +209,7 @@ check "customer's domain: only the reply, nothing left" \
     expect_eq "False 0 0 0 1" "$(jq empty left stopped senders_count own_mail)"
 out=$(breach --mailbox support@corp.example --domain nobody.example)
 check "unknown domain: exit 0" expect_eq 0 "$?"
+printf '%s\n' "$out" >"$FG_WORK/breach-empty.txt"
 check "unknown domain: empty scope said" expect_match '^empty scope: +no decision of support@corp\.example concerns nobody\.example' "$out"
 breach --mailbox support@corp.example --domain nobody.example --json >"$FG_WORK/breach.json"
 check "unknown domain: json empty" expect_eq "True 0 0" "$(python3 -c '
