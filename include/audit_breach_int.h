@@ -7,18 +7,15 @@
 #ifndef FWDGUARD_AUDIT_BREACH_INT_H
 #define FWDGUARD_AUDIT_BREACH_INT_H
 
-#include <stdint.h>
-
 #include "audit_breach.h"
 #include "domain.h"
 
-/* Distinct strings in the order first seen, each with flags; a hash for the lookups. */
+/* Distinct strings in the order first seen, each with flags; a search tree for the lookups. */
 struct bset {
 	char **s;
 	unsigned *flags;
 	size_t n, cap;
-	size_t *slot;		/* open addressing: index + 1 into s, 0 when free */
-	size_t nslots;		/* a power of two, more than twice n */
+	void *tree;		/* tsearch(3) nodes pointing into s */
 };
 
 /* Index of s (added, with flags 0, when new), or -1 on ENOMEM. */

@@ -9,6 +9,7 @@
  * whole trail.  What is kept (copies of the values it reports) is printed
  * by audit_breach_print.c.
  */
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,48 +20,23 @@
 
 /* ---- distinct strings ----------------------------------------------------- */
 
-/* FNV-1a: the sets hold ids and addresses, short and already lower-cased where it matters. */
-static size_t bset_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return (size_t)h;
-}
+/* A tree node: where a string sits in its set's array (a tsearch(3) tree, no hashing of our own). */
+struct bset_node {
+	const char *s;
+	size_t i;
+};
 
-static int bset_grow_slots(struct bset *b)
+static int bset_cmp(const void *a, const void *b)
 {
-	size_t nslots = b->nslots > 0 ? b->nslots * 2 : 64;
-	size_t *slot = calloc(nslots, sizeof(*slot));
-	if (slot == NULL)
-		return -1;
-	for (size_t i = 0; i < b->n; i++) {
-		size_t at = bset_hash(b->s[i]) & (nslots - 1);
-		while (slot[at] != 0)
-			at = (at + 1) & (nslots - 1);
-		slot[at] = i + 1;
-	}
-	free(b->slot);
-	b->slot = slot;
-	b->nslots = nslots;
-	return 0;
+	return strcmp(((const struct bset_node *)a)->s, ((const struct bset_node *)b)->s);
 }
 
 long bset_add(struct bset *b, const char *s)
 {
-	size_t at = 0;
-	if (b->nslots > 0)
-		for (at = bset_hash(s) & (b->nslots - 1); b->slot[at] != 0;
-		    at = (at + 1) & (b->nslots - 1))
-			if (strcmp(b->s[b->slot[at] - 1], s) == 0)
-				return (long)b->slot[at] - 1;
-	if ((b->n + 1) * 2 > b->nslots) {
-		if (bset_grow_slots(b) != 0)
-			return -1;
-		for (at = bset_hash(s) & (b->nslots - 1); b->slot[at] != 0;
-		    at = (at + 1) & (b->nslots - 1))
-			;
-	}
+	struct bset_node key = { .s = s }, *node;
+	void *found = tfind(&key, &b->tree, bset_cmp);
+	if (found != NULL)
+		return (long)(*(struct bset_node **)found)->i;
 	if (b->n == b->cap) {
 		size_t cap = b->cap > 0 ? b->cap * 2 : 16;
 		char **v = realloc(b->s, cap * sizeof(*v));
@@ -73,20 +49,30 @@ long bset_add(struct bset *b, const char *s)
 			return -1;
 		b->cap = cap;
 	}
-	if ((b->s[b->n] = strdup(s)) == NULL)
+	char *copy = strdup(s);
+	if (copy == NULL || (node = malloc(sizeof(*node))) == NULL) {
+		free(copy);
 		return -1;
+	}
+	node->s = copy;
+	node->i = b->n;
+	if (tsearch(node, &b->tree, bset_cmp) == NULL) {
+		free(node);
+		free(copy);
+		return -1;
+	}
+	b->s[b->n] = copy;
 	b->flags[b->n] = 0;
-	b->slot[at] = ++b->n;
-	return (long)b->n - 1;
+	return (long)b->n++;
 }
 
 static void bset_free(struct bset *b)
 {
+	tdestroy(b->tree, free);
 	for (size_t i = 0; i < b->n; i++)
 		free(b->s[i]);
 	free(b->s);
 	free(b->flags);
-	free(b->slot);
 }
 
 static void breach_lower(char *s)
