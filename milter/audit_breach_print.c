@@ -36,6 +36,13 @@ static int breach_leak_cmp(const void *a, const void *b)
 	return x->ms < y->ms ? -1 : x->ms > y->ms;
 }
 
+/* Oldest first: the first evidence is the one a notification dates from. */
+static void breach_sort_leak(const struct breach *b)
+{
+	if (b->nleak > 1)
+		qsort(b->leak, b->nleak, sizeof(*b->leak), breach_leak_cmp);
+}
+
 static void breach_cell(FILE *out, const char *v)
 {
 	char *c = view_cell(v);
@@ -138,7 +145,7 @@ void breach_print_text(FILE *out, const struct breach *b)
 {
 	struct breach_counts n;
 	breach_counts(b, &n);
-	qsort(b->leak, b->nleak, sizeof(*b->leak), breach_leak_cmp);
+	breach_sort_leak(b);
 	breach_text_head(out, b);
 	if (n.in_scope == 0) {
 		fputs("empty scope:   no decision of ", out);
@@ -229,7 +236,7 @@ void breach_print_json(FILE *out, const struct breach *b)
 {
 	struct breach_counts n;
 	breach_counts(b, &n);
-	qsort(b->leak, b->nleak, sizeof(*b->leak), breach_leak_cmp);
+	breach_sort_leak(b);
 	fputs("{\"mailbox\":", out);
 	view_json_string(out, b->mailbox);
 	breach_json_key(out, "domain");
