@@ -175,13 +175,11 @@ static enum breach_kind breach_kind_of(const char *signals)
 		char name[64];
 		enum fg_signal s;
 		snprintf(name, sizeof(name), "%.*s", (int)len, p);
-		if (len == 0)
-			;
-		else if (len >= sizeof(name) || signal_lookup(name, &s) != 0)
+		if (len > 0 && (len >= sizeof(name) || signal_lookup(name, &s) != 0))
 			k = BREACH_COPY;
-		else if (s == SIGNAL_LEAK_BACKSCATTER || s == SIGNAL_LEAK_PROBE)
+		else if (len > 0 && (s == SIGNAL_LEAK_BACKSCATTER || s == SIGNAL_LEAK_PROBE))
 			return BREACH_LEAK;
-		else if (s != SIGNAL_BODY_UNEXAMINED)
+		else if (len > 0 && s != SIGNAL_BODY_UNEXAMINED)
 			k = BREACH_COPY;
 		p += len + (p[len] == ',');
 	}
@@ -382,18 +380,16 @@ int breach_run(const struct cfg *c, struct redis_conn *rc, const struct query *q
 	struct breach *b = breach_new(q->mailbox, q->domain, q->since_ms, q->until_ms,
 	    breach_internal, (void *)&c->policy);
 	int rv = 1;
-	if (key == NULL || b == NULL)
+	/* Half a scope is never printed: a failed read is an error, not fewer messages. */
+	if (key == NULL || b == NULL) {
 		fprintf(stderr, "fwdguard-audit: breach: out of memory\n");
-	else if (query_walk(rc, key, &all, false, true, breach_one, b) != 0)
-		;
-	else if (b->failed)
+	} else if (query_walk(rc, key, &all, false, true, breach_one, b) != 0) {
+		/* query_walk said what Redis answered */
+	} else if (b->failed) {
 		fprintf(stderr, "fwdguard-audit: breach: out of memory after %ld decisions\n",
 		    b->read);
-	else {
-		if (q->format == FORMAT_JSON)
-			breach_print_json(stdout, b);
-		else
-			breach_print_text(stdout, b);
+	} else {
+		(q->format == FORMAT_JSON ? breach_print_json : breach_print_text)(stdout, b);
 		rv = 0;
 	}
 	breach_free(b);

@@ -16,7 +16,7 @@
 # message without a readable From:, the targets, the leak evidence with its
 # time, the decision and queue ids; the customer's domain holds only the
 # reply; an unknown domain is an empty scope (exit 0); usage errors exit 2
-# naming the option; Redis down exits 1.
+# naming the option; a stream Redis cannot read, or Redis down, exits 1.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -240,6 +240,13 @@ check "usage: --limit does not apply" usage_says "--limit" \
     --mailbox support@corp.example --domain fti.example --limit 3
 check "usage: --since needs a good time" usage_says "bad time" \
     --mailbox support@corp.example --domain fti.example --since yesterday
+
+# --- a trail that cannot be read is no empty scope ---------------------------------------
+rcli SET fwdguard:mailbox:broken@corp.example not-a-stream >/dev/null
+breach --mailbox broken@corp.example --domain fti.example >"$FG_WORK/broken.out" 2>"$FG_WORK/broken.err"
+check "unreadable stream: exit 1" expect_eq 1 "$?"
+check "unreadable stream: Redis's answer said, nothing printed" \
+    expect_eq "WRONGTYPE 0" "$(grep -o WRONGTYPE "$FG_WORK/broken.err" | head -n 1) $(wc -c <"$FG_WORK/broken.out")"
 
 # --- Redis down ------------------------------------------------------------------------
 stop_redis
