@@ -55,8 +55,9 @@ struct breach_counts {
 };
 void breach_counts(const struct breach *b, struct breach_counts *out);
 
-void breach_print_text(FILE *out, const struct breach *b);	/* lists cut at 20 */
-void breach_print_json(FILE *out, const struct breach *b);	/* one object, full lists */
+/* Both sort the leak evidence by time first. */
+void breach_print_text(FILE *out, struct breach *b);	/* lists cut at 20 */
+void breach_print_json(FILE *out, struct breach *b);	/* one object, full lists */
 
 /* Why the query cannot be a breach (a usage error naming the option), or NULL. */
 const char *breach_check(const struct query *q);

@@ -175,13 +175,15 @@ static enum breach_kind breach_kind_of(const char *signals)
 		char name[64];
 		enum fg_signal s;
 		snprintf(name, sizeof(name), "%.*s", (int)len, p);
-		if (len > 0 && (len >= sizeof(name) || signal_lookup(name, &s) != 0))
-			k = BREACH_COPY;
-		else if (len > 0 && (s == SIGNAL_LEAK_BACKSCATTER || s == SIGNAL_LEAK_PROBE))
-			return BREACH_LEAK;
-		else if (len > 0 && s != SIGNAL_BODY_UNEXAMINED)
-			k = BREACH_COPY;
 		p += len + (p[len] == ',');
+		if (len == 0)
+			continue;
+		if (len >= sizeof(name) || signal_lookup(name, &s) != 0)
+			k = BREACH_COPY;
+		else if (s == SIGNAL_LEAK_BACKSCATTER || s == SIGNAL_LEAK_PROBE)
+			return BREACH_LEAK;
+		else if (s != SIGNAL_BODY_UNEXAMINED)
+			k = BREACH_COPY;
 	}
 	return k;
 }

@@ -37,7 +37,7 @@ static int breach_leak_cmp(const void *a, const void *b)
 }
 
 /* Oldest first: the first evidence is the one a notification dates from. */
-static void breach_sort_leak(const struct breach *b)
+static void breach_sort_leak(struct breach *b)
 {
 	if (b->nleak > 1)
 		qsort(b->leak, b->nleak, sizeof(*b->leak), breach_leak_cmp);
@@ -141,7 +141,7 @@ static void breach_text_senders(FILE *out, const struct breach *b, const struct 
 	}
 }
 
-void breach_print_text(FILE *out, const struct breach *b)
+void breach_print_text(FILE *out, struct breach *b)
 {
 	struct breach_counts n;
 	breach_counts(b, &n);
@@ -232,7 +232,7 @@ static void breach_json_leak(FILE *out, const struct breach *b)
 	fputc(']', out);
 }
 
-void breach_print_json(FILE *out, const struct breach *b)
+void breach_print_json(FILE *out, struct breach *b)
 {
 	struct breach_counts n;
 	breach_counts(b, &n);

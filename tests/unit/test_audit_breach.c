@@ -104,7 +104,7 @@ static struct breach *story_breach(const char *domain)
 	return b;
 }
 
-static char *print(struct breach *b, void (*fn)(FILE *, const struct breach *))
+static char *print(struct breach *b, void (*fn)(FILE *, struct breach *))
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -260,6 +260,30 @@ static void test_messages_without_message_id(void **state)
 	breach_free(b);
 }
 
+/* Leak evidence is dated by its oldest record, in whatever order the stream holds them. */
+static void test_leak_first_evidence(void **state)
+{
+	(void)state;
+	struct breach *b = breach_new("support@corp.example", "fti.example", -1, -1, NULL, NULL);
+	const struct fake f[] = {
+		{ "late", "o2@fti.example", "Q2", "", "fwdguard-probe@corp.example", "fti.example",
+		  "leak-probe", "accept", "enforce", NULL, T0 + 60000 },
+		{ "early", "o1@fti.example", "Q1", "a@fti.example", "colleague@corp.example",
+		  "fti.example", "leak-backscatter", "accept", "enforce", NULL, T0 },
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		fake_add(b, &f[i]);
+	char *t = print(b, breach_print_text), *j = print(b, breach_print_json);
+	assert_non_null(strstr(t, "first evidence at 2025-11-30T10:53:20Z (2 records)\n"));
+	assert_non_null(strstr(t, "left:          0 messages"));
+	assert_non_null(strstr(j, "\"leak_evidence\":[{\"time\":\"2025-11-30T10:53:20Z\",\"id\":\"early\""));
+	assert_non_null(strstr(j, "\"leak_first\":\"2025-11-30T10:53:20Z\""));
+	assert_non_null(strstr(j, "\"decision_ids\":[\"late\",\"early\"]"));
+	free(t);
+	free(j);
+	breach_free(b);
+}
+
 static void test_values_are_safe(void **state)
 {
 	(void)state;
@@ -327,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_replies_are_not_a_breach),
 		cmocka_unit_test(test_empty_scope),
 		cmocka_unit_test(test_messages_without_message_id),
+		cmocka_unit_test(test_leak_first_evidence),
 		cmocka_unit_test(test_values_are_safe),
 		cmocka_unit_test(test_text_lists_are_cut),
 		cmocka_unit_test(test_check_names_the_option),
