@@ -95,13 +95,20 @@ static const struct fake story[] = {
 	  "customer.example", "", "accept", "enforce", "delivered", T0 },
 };
 
-static struct breach *story_breach(const char *domain)
+/* A breach of support@ towards domain, over all time, fed with n decisions. */
+static struct breach *fake_breach(const char *domain, const struct fake *f, size_t n)
 {
 	struct breach *b = breach_new("support@corp.example", domain, -1, -1, fake_internal, NULL);
 	assert_non_null(b);
-	for (size_t i = 0; i < sizeof(story) / sizeof(story[0]); i++)
-		fake_add(b, &story[i]);
+	for (size_t i = 0; i < n; i++)
+		fake_add(b, &f[i]);
 	return b;
+}
+#define FAKE_BREACH(domain, f)	fake_breach(domain, f, sizeof(f) / sizeof(f[0]))
+
+static struct breach *story_breach(const char *domain)
+{
+	return FAKE_BREACH(domain, story);
 }
 
 static char *print(struct breach *b, void (*fn)(FILE *, struct breach *))
@@ -239,7 +246,6 @@ static void test_empty_scope(void **state)
 static void test_messages_without_message_id(void **state)
 {
 	(void)state;
-	struct breach *b = breach_new("support@corp.example", "fti.example", -1, -1, NULL, NULL);
 	const struct fake f[] = {
 		{ "a", "", "QX", "x@example.org", "c1@fti.example", "fti.example", FWD, "accept",
 		  "enforce", NULL, T0 },
@@ -250,9 +256,8 @@ static void test_messages_without_message_id(void **state)
 		{ "d", NULL, NULL, "x@example.org", "c3@fti.example", "fti.example", FWD,
 		  "whatever", "enforce", NULL, T0 },
 	};
+	struct breach *b = FAKE_BREACH("fti.example", f);
 	struct breach_counts n;
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		fake_add(b, &f[i]);
 	breach_counts(b, &n);
 	/* An action this tool does not know is taken as gone. */
 	assert_int_equal(n.left, 3);
@@ -264,15 +269,13 @@ static void test_messages_without_message_id(void **state)
 static void test_leak_first_evidence(void **state)
 {
 	(void)state;
-	struct breach *b = breach_new("support@corp.example", "fti.example", -1, -1, NULL, NULL);
 	const struct fake f[] = {
 		{ "late", "o2@fti.example", "Q2", "", "fwdguard-probe@corp.example", "fti.example",
 		  "leak-probe", "accept", "enforce", NULL, T0 + 60000 },
 		{ "early", "o1@fti.example", "Q1", "a@fti.example", "colleague@corp.example",
 		  "fti.example", "leak-backscatter", "accept", "enforce", NULL, T0 },
 	};
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		fake_add(b, &f[i]);
+	struct breach *b = FAKE_BREACH("fti.example", f);
 	char *t = print(b, breach_print_text), *j = print(b, breach_print_json);
 	assert_non_null(strstr(t, "first evidence at 2025-11-30T10:53:20Z (2 records)\n"));
 	assert_non_null(strstr(t, "left:          0 messages"));
@@ -287,10 +290,9 @@ static void test_leak_first_evidence(void **state)
 static void test_values_are_safe(void **state)
 {
 	(void)state;
-	struct breach *b = breach_new("support@corp.example", "fti.example", -1, -1, NULL, NULL);
-	const struct fake f = { "i\x1b[2J", "m@x", "Q", "ev\x1b]0;t\x07il@example.org",
-	    "c@fti.example", "fti.example", "resent", "accept", "enforce", NULL, T0 };
-	fake_add(b, &f);
+	const struct fake f[] = { { "i\x1b[2J", "m@x", "Q", "ev\x1b]0;t\x07il@example.org",
+	    "c@fti.example", "fti.example", "resent", "accept", "enforce", NULL, T0 } };
+	struct breach *b = FAKE_BREACH("fti.example", f);
 	char *t = print(b, breach_print_text), *j = print(b, breach_print_json);
 	assert_null(strchr(t, '\x1b'));
 	assert_non_null(strstr(t, "ev?]0;t?il@example.org"));
