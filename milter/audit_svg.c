@@ -60,9 +60,9 @@ long svg_nice_max(long max)
 	for (;;) {
 		if (step >= max)
 			return step;
-		if (step <= max / 2 && 2 * step >= max)
+		if (step <= LONG_MAX / 2 && 2 * step >= max)
 			return 2 * step;
-		if (step <= max / 5 && 5 * step >= max)
+		if (step <= LONG_MAX / 5 && 5 * step >= max)
 			return 5 * step;
 		if (step > LONG_MAX / 10)
 			return max;	/* near LONG_MAX: no rounder value fits */
