@@ -133,16 +133,19 @@ static void report_add_range(struct view_report *r, size_t from, size_t to)
 	}
 }
 
-static char *report_text(struct view_report *r)
+/* What print (text or JSON) writes for r (caller frees). */
+static char *report_out(struct view_report *r, void (*print)(FILE *, struct view_report *))
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	assert_non_null(out);
-	view_report_print(out, r);
+	print(out, r);
 	fclose(out);
 	return buf;
 }
+#define report_text(r)	report_out((r), view_report_print)
+#define report_json(r)	report_out((r), view_report_print_json)
 
 /* Days kept as text and absorbed one after the other print what one pass
  * over their records prints, wherever the trail is cut into days. */
@@ -254,17 +257,6 @@ static void add_one(struct view_report *r, const char *ts, const char *mailbox,
 	    .field = { "ts", "mailbox", "target", "action", "signals" },
 	    .value = { ts, mailbox, target, "reject", signals } };
 	assert_int_equal(view_report_add(r, &e), 0);
-}
-
-static char *report_json(struct view_report *r)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	assert_non_null(out);
-	view_report_print_json(out, r);
-	fclose(out);
-	return buf;
 }
 
 /* The line of text holding needle (owned); fails the test when none does. */
