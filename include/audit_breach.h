@@ -7,10 +7,10 @@
  * A breach reads decisions one by one (breach_add, entries of the
  * mailbox's stream) and keeps copies of what it reports: memory follows
  * the decisions in scope, never the whole stream.  Each decision in scope
- * is one of three kinds, by its signals: a copy of received mail (any
- * forwarding signal), leak evidence (leak-backscatter, leak-probe), or the
- * mailbox's own mail (no forwarding signal: replies), which is counted
- * apart and never as mail that left.
+ * is one of three kinds, by its signals (view_entry_kind(), the report's
+ * kinds): a copy of received mail (any forwarding signal), leak evidence
+ * (leak-backscatter, leak-probe), or the mailbox's own mail (no forwarding
+ * signal: replies), which is counted apart and never as mail that left.
  */
 #ifndef FWDGUARD_AUDIT_BREACH_H
 #define FWDGUARD_AUDIT_BREACH_H

@@ -21,8 +21,6 @@ struct bset {
 /* Index of s (added, with flags 0, when new), or -1 on ENOMEM. */
 long bset_add(struct bset *b, const char *s);
 
-enum breach_kind { BREACH_COPY, BREACH_LEAK, BREACH_OWN };
-
 /* Flags of a message in breach.messages. */
 #define MSG_LEFT	1u	/* a copy of it went out */
 #define MSG_STOPPED	2u	/* a copy of it was stopped */

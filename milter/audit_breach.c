@@ -16,7 +16,6 @@
 
 #include "audit_breach_int.h"
 #include "domain.h"
-#include "signals.h"
 
 /* ---- distinct strings ----------------------------------------------------- */
 
@@ -160,34 +159,6 @@ static const char *breach_value(const struct view_entry *e, const char *field)
 	return v != NULL ? v : "";
 }
 
-/*
- * What a decision is, by its signals: leak evidence, a copy of received
- * mail (any other signal but body-unexamined, which only says a body was
- * not read; a name this tool does not know counts as forwarding evidence,
- * so a newer daemon's signal is never taken for a reply), or the
- * mailbox's own mail.
- */
-static enum breach_kind breach_kind_of(const char *signals)
-{
-	enum breach_kind k = BREACH_OWN;
-	for (const char *p = signals; *p != '\0';) {
-		size_t len = strcspn(p, ",");
-		char name[64];
-		enum fg_signal s;
-		snprintf(name, sizeof(name), "%.*s", (int)len, p);
-		p += len + (p[len] == ',');
-		if (len == 0)
-			continue;
-		if (len >= sizeof(name) || signal_lookup(name, &s) != 0)
-			k = BREACH_COPY;
-		else if (s == SIGNAL_LEAK_BACKSCATTER || s == SIGNAL_LEAK_PROBE)
-			return BREACH_LEAK;
-		else if (s != SIGNAL_BODY_UNEXAMINED)
-			k = BREACH_COPY;
-	}
-	return k;
-}
-
 static bool breach_is(const char *v, const char *const *names)
 {
 	for (; *names != NULL; names++)
@@ -315,9 +286,13 @@ int breach_add(struct breach *b, const struct view_entry *e)
 	if (!view_domain_match(*target != '\0' ? target : breach_value(e, "recipient"), b->domain))
 		return 0;
 	b->in_scope++;
-	enum breach_kind kind = breach_kind_of(breach_value(e, "signals"));
+	/* The report's kinds (audit_report.c): a signal name this tool does not
+	 * know counts as forwarding evidence, so a newer daemon's evidence is
+	 * never taken for a reply; all that is neither copy nor leak is the
+	 * mailbox's own mail here. */
+	enum view_kind kind = view_entry_kind(e);
 	const char *id = breach_value(e, "id"), *qid = breach_value(e, "queue_id");
-	if (kind == BREACH_OWN) {
+	if (kind != VIEW_KIND_COPY && kind != VIEW_KIND_LEAK) {
 		if (breach_message(&b->own, e) < 0 || (*id != '\0' && bset_add(&b->own_ids, id) < 0))
 			return -1;
 		return 0;
@@ -330,7 +305,7 @@ int breach_add(struct breach *b, const struct view_entry *e)
 	if ((*id != '\0' && bset_add(&b->ids, id) < 0) ||
 	    (*qid != '\0' && bset_add(&b->queue_ids, qid) < 0))
 		return -1;
-	return kind == BREACH_LEAK ? breach_leak(b, e, ms) : breach_copy(b, e);
+	return kind == VIEW_KIND_LEAK ? breach_leak(b, e, ms) : breach_copy(b, e);
 }
 
 void breach_counts(const struct breach *b, struct breach_counts *out)
