@@ -75,4 +75,12 @@ int chain_journal_head(int fd, struct chain_head *h);
 /* The "kind=chain" record of h (caller frees), or NULL on ENOMEM. */
 struct record *chain_head_record(const struct chain_head *h);
 
+/*
+ * An anchor: an alert record (type "anchor", level info) carrying a
+ * chain's head, for <prefix>alerts; its "summary" is the line logged.
+ * source says who anchored ("daemon", "verify").  Caller frees; NULL on
+ * ENOMEM.
+ */
+struct record *chain_anchor_record(const struct chain_head *h, const char *source);
+
 #endif

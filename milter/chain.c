@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "chain.h"
+#include "ids.h"
 #include "sha256.h"
 
 #define CHAIN_READ_CAP	(256 * 1024)
@@ -266,4 +267,36 @@ int chain_journal_head(int fd, struct chain_head *h)
 	}
 	free(buf);
 	return found;
+}
+
+struct record *chain_anchor_record(const struct chain_head *h, const char *source)
+{
+	char id[IDS_LEN + 1], seq[24], ts[24], summary[RECORD_VALUE_MAX + 1];
+	struct timespec now;
+	struct record *r = record_new("alert");
+	int rc = 0;
+
+	if (r == NULL)
+		return NULL;
+	ids_new(id);
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(ts, sizeof(ts), "%lld", (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+	snprintf(seq, sizeof(seq), "%llu", h->seq);
+	snprintf(summary, sizeof(summary), "audit chain anchor (%s): host %.256s chain %s seq %llu "
+	    "hash %s", source, h->host, h->id, h->seq, h->hash);
+	rc |= record_set(r, "id", id);
+	rc |= record_set(r, "ts", ts);
+	rc |= record_set(r, "type", "anchor");
+	rc |= record_set(r, "level", "info");
+	rc |= record_set(r, "source", source);
+	rc |= record_set(r, "host", h->host);
+	rc |= record_set(r, "chain", h->id);
+	rc |= record_set(r, "seq", seq);
+	rc |= record_set(r, "hash", h->hash);
+	rc |= record_set(r, "summary", summary);
+	if (rc != 0) {
+		record_free(r);
+		return NULL;
+	}
+	return r;
 }
