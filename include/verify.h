@@ -18,6 +18,14 @@ struct verify;
 struct verify *verify_new(const char *host, bool partial);	/* NULL on ENOMEM */
 void verify_free(struct verify *v);	/* accepts NULL */
 
+/*
+ * An anchor from <prefix>alerts (its stream id, and the head it names),
+ * given before the walk: the entry at that seq must carry that hash, and
+ * the chain must reach that seq.  0, or -1 on ENOMEM.
+ */
+int verify_anchor(struct verify *v, const char *sid, const char *chain, unsigned long long seq,
+    const char *hash);
+
 /* One entry, in stream order: its id and fields (borrowed for the call).  0, or -1 on ENOMEM. */
 int verify_entry(struct verify *v, const char *stream_id, const struct chain_field *f, size_t n);
 

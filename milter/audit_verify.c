@@ -3,6 +3,8 @@
  * stream order, hands each entry to the chain check (verify.c), prints the
  * problems and a summary per chain, and anchors the heads of an intact
  * trail in syslog and in <prefix>alerts (man/fwdguard-audit.1, VERIFY).
+ * The anchors already in <prefix>alerts are read first: the walk checks
+ * the chains against them.
  *
  * Values are compared with their lengths as Redis returned them: an entry
  * whose value was given a NUL byte must not hash like the one cut there.
@@ -64,9 +66,61 @@ static int verify_element(const redisReply *el, struct chain_field *f, size_t *n
 	return 0;
 }
 
-/* Walks key into v.  0, or -1 after printing why the trail could not be read. */
+/* What a walk does with each entry: 0, or -1 (out of memory). */
+typedef int (*verify_fn)(void *ctx, const char *sid, const struct chain_field *f, size_t n);
+
+static int verify_audit_entry(void *ctx, const char *sid, const struct chain_field *f, size_t n)
+{
+	return verify_entry(ctx, sid, f, n);
+}
+
+static const struct chain_field *verify_get(const struct chain_field *f, size_t n,
+    const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i].nlen == strlen(name) && memcmp(f[i].name, name, f[i].nlen) == 0)
+			return &f[i];
+	return NULL;
+}
+
+/* A value as a string (bounded copy; NUL bytes cut it, which only makes it not match). */
+static void verify_str(const struct chain_field *fld, char *out, size_t size)
+{
+	size_t n = fld != NULL && fld->vlen < size ? fld->vlen : 0;
+	if (n > 0)
+		memcpy(out, fld->value, n);
+	out[n] = '\0';
+}
+
+struct anchor_read {
+	struct verify *v;
+	const char *host;
+};
+
+/* An anchor entry of <prefix>alerts (type=anchor) goes to the check; other alerts are skipped. */
+static int verify_alert_entry(void *ctx, const char *sid, const struct chain_field *f, size_t n)
+{
+	struct anchor_read *ar = ctx;
+	char type[16], host[RECORD_VALUE_MAX + 1], chain[CHAIN_ID_LEN + 2], seq[24],
+	    hash[CHAIN_HEX + 2];
+	verify_str(verify_get(f, n, "type"), type, sizeof(type));
+	if (strcmp(type, "anchor") != 0)
+		return 0;
+	verify_str(verify_get(f, n, "host"), host, sizeof(host));
+	verify_str(verify_get(f, n, "chain"), chain, sizeof(chain));
+	verify_str(verify_get(f, n, "seq"), seq, sizeof(seq));
+	verify_str(verify_get(f, n, "hash"), hash, sizeof(hash));
+	char *end;
+	unsigned long long s = strtoull(seq, &end, 10);
+	if ((ar->host != NULL && strcmp(host, ar->host) != 0) || strlen(chain) != CHAIN_ID_LEN ||
+	    strlen(hash) != CHAIN_HEX || seq[0] < '1' || seq[0] > '9' || *end != '\0')
+		return 0;
+	return verify_anchor(ar->v, sid, chain, s, hash);
+}
+
+/* Walks key, calling fn on each entry.  0, or -1 after printing why it could not be read. */
 static int verify_walk(struct redis_conn *rc, const char *key, long long since_ms,
-    struct verify *v)
+    verify_fn fn, void *ctx)
 {
 	static struct chain_field f[CHAIN_FIELDS_MAX + 1];
 	char lo[64];
@@ -106,7 +160,7 @@ static int verify_walk(struct redis_conn *rc, const char *key, long long since_m
 		for (size_t i = 0; i < r->elements; i++) {
 			size_t n;
 			if (verify_element(r->element[i], f, &n) != 0 ||
-			    verify_entry(v, r->element[i]->element[0]->str, f, n) != 0) {
+			    fn(ctx, r->element[i]->element[0]->str, f, n) != 0) {
 				fprintf(stderr, "fwdguard-audit: verify: %s: unexpected entry or out of "
 				    "memory\n", key);
 				redis_conn_reply_free(r);
@@ -132,7 +186,7 @@ struct anchor_ctx {
 };
 
 /* Logs a head and adds it to <prefix>alerts. */
-static void verify_anchor(void *p, const struct chain_head *h, long long last_ms)
+static void verify_anchor_head(void *p, const struct chain_head *h, long long last_ms)
 {
 	struct anchor_ctx *a = p;
 	const char *argv[8 + 2 * RECORD_FIELDS_MAX];
@@ -193,12 +247,14 @@ static int verify_run(const struct cfg *c, const struct verify_opts *o)
 		fprintf(stderr, "fwdguard-audit: verify: %s\n", err);
 		goto out;
 	}
-	if (verify_walk(a.rc, key, o->since_ms, v) != 0)
+	struct anchor_read ar = { v, o->host };
+	if (verify_walk(a.rc, a.key, -1, verify_alert_entry, &ar) != 0 ||
+	    verify_walk(a.rc, key, o->since_ms, verify_audit_entry, v) != 0)
 		goto out;
 	if (verify_report(v, stdout) > 0)
 		goto out;
 	/* Only an intact trail is anchored: a broken one would vouch for the break. */
-	verify_heads(v, verify_anchor, &a);
+	verify_heads(v, verify_anchor_head, &a);
 	rv = a.failed ? 1 : 0;
 out:
 	redis_conn_close(a.rc);

@@ -9,6 +9,13 @@
  * was a reordering and is reported as such.  A chain may begin past seq 1
  * only because its beginning is not in the stream: retention trims from
  * the start, and the summary says where each chain begins.
+ *
+ * Anchors (heads written to <prefix>alerts) are checked on the way: the
+ * entry at an anchored seq must have the anchored hash, and a chain must
+ * reach every seq anchored for it, which is what reveals records deleted
+ * from a chain's end, where no later record's seq shows the gap.  They
+ * are sorted by chain and seq once, and each chain keeps a cursor into
+ * them: one comparison per entry.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,9 +28,10 @@
 #define BUCKETS		4096
 #define CHAINS_MAX	10000	/* more is an attack on verify's memory, not a trail */
 #define PROBLEMS_KEPT	100
+#define ANCHORS_MAX	200000	/* hourly anchors of many daemons over years */
 
 enum problem_kind { P_MISSING, P_ALTERED, P_LINK, P_REORDERED, P_UNCHAINED, P_MALFORMED,
-	P_CHAINS };
+	P_CHAINS, P_ANCHOR, P_TAIL };
 
 struct problem {
 	enum problem_kind kind;
@@ -34,12 +42,21 @@ struct problem {
 	bool resolved;
 };
 
+struct vanchor {
+	char chain[CHAIN_ID_LEN + 1];
+	unsigned long long seq;
+	char hash[CHAIN_HEX + 1];
+	char sid[SID_MAX];	/* of the anchor in <prefix>alerts */
+	bool met;		/* its chain has an entry at its seq */
+};
+
 struct vchain {
 	struct chain_head h;	/* the last entry seen: seq and hash */
 	unsigned long long first_seq, count;
 	long long first_ms, last_ms;
 	char first_sid[SID_MAX], last_sid[SID_MAX];
 	char *start;		/* chain_start of its seq 1, when seen */
+	size_t anc, anc_end;	/* its anchors not yet reached */
 	struct vchain *bucket_next, *next;
 };
 
@@ -53,6 +70,9 @@ struct verify {
 	size_t nkept;
 	unsigned long problems;
 	unsigned long long entries, unchained;
+	struct vanchor *anchors;
+	size_t nanchors, anchors_cap, anchors_dropped;
+	bool anchors_sorted;
 };
 
 static const char zero_hash[CHAIN_HEX + 1] =
@@ -80,8 +100,64 @@ void verify_free(struct verify *v)
 		free(c->start);
 		free(c);
 	}
+	free(v->anchors);
 	free(v->host);
 	free(v);
+}
+
+int verify_anchor(struct verify *v, const char *sid, const char *chain, unsigned long long seq,
+    const char *hash)
+{
+	if (v->nanchors == ANCHORS_MAX) {
+		v->anchors_dropped++;
+		return 0;
+	}
+	if (v->nanchors == v->anchors_cap) {
+		size_t cap = v->anchors_cap > 0 ? v->anchors_cap * 2 : 64;
+		struct vanchor *p = realloc(v->anchors, cap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		v->anchors = p;
+		v->anchors_cap = cap;
+	}
+	struct vanchor *a = &v->anchors[v->nanchors++];
+	snprintf(a->chain, sizeof(a->chain), "%s", chain);
+	a->seq = seq;
+	snprintf(a->hash, sizeof(a->hash), "%s", hash);
+	snprintf(a->sid, sizeof(a->sid), "%s", sid);
+	a->met = false;
+	v->anchors_sorted = false;
+	return 0;
+}
+
+static int verify_anchor_cmp(const void *pa, const void *pb)
+{
+	const struct vanchor *a = pa, *b = pb;
+	int c = strcmp(a->chain, b->chain);
+	if (c != 0)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The range of a chain's anchors (sorted on first use). */
+static void verify_anchor_range(struct verify *v, struct vchain *c)
+{
+	if (!v->anchors_sorted) {
+		if (v->nanchors > 0)
+			qsort(v->anchors, v->nanchors, sizeof(*v->anchors), verify_anchor_cmp);
+		v->anchors_sorted = true;
+	}
+	size_t lo = 0, hi = v->nanchors;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(v->anchors[mid].chain, c->h.id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	c->anc = c->anc_end = lo;
+	while (c->anc_end < v->nanchors && strcmp(v->anchors[c->anc_end].chain, c->h.id) == 0)
+		c->anc_end++;
 }
 
 static const struct chain_field *verify_field(const struct chain_field *f, size_t n,
@@ -275,6 +351,40 @@ static void verify_begin(struct verify *v, struct vchain *c, const char *sid,
 	}
 }
 
+/* The chain's entry just taken (c->h) against the anchors of its seq; earlier ones are passed. */
+static void verify_anchor_check(struct verify *v, struct vchain *c, const char *sid,
+    const struct chain_field *host)
+{
+	for (; c->anc < c->anc_end && v->anchors[c->anc].seq <= c->h.seq; c->anc++) {
+		struct vanchor *a = &v->anchors[c->anc];
+		if (a->seq < c->h.seq)
+			continue;	/* not in the walk: before its start, or in a gap named already */
+		a->met = true;
+		struct problem *p;
+		if (strcmp(a->hash, c->h.hash) != 0 &&
+		    (p = verify_problem(v, P_ANCHOR, sid, host, c->h.id, c->h.seq)) != NULL)
+			snprintf(p->other, sizeof(p->other), "%s", a->sid);
+	}
+}
+
+/* After the walk: anchored seqs a chain never reached were cut off its end. */
+static void verify_tails(struct verify *v)
+{
+	for (struct vchain *c = v->first; c != NULL; c = c->next) {
+		if (c->anc >= c->anc_end)
+			continue;
+		const struct vanchor *a = &v->anchors[c->anc_end - 1];
+		struct problem *p = verify_problem(v, P_TAIL, c->last_sid, NULL, c->h.id,
+		    c->h.seq + 1);
+		if (p != NULL) {
+			snprintf(p->host, sizeof(p->host), "%.127s", c->h.host);
+			p->seq_to = a->seq;
+			snprintf(p->other, sizeof(p->other), "%s", a->sid);
+		}
+		c->anc = c->anc_end;
+	}
+}
+
 int verify_entry(struct verify *v, const char *sid, const struct chain_field *f, size_t n)
 {
 	const struct chain_field *host = verify_field(f, n, "host"), *id = verify_field(f, n, "chain");
@@ -314,6 +424,7 @@ int verify_entry(struct verify *v, const char *sid, const struct chain_field *f,
 		if ((c = verify_add(v, idbuf, host)) == NULL)
 			return -1;
 		verify_begin(v, c, sid, host, seq, prev, verify_field(f, n, "chain_start"));
+		verify_anchor_range(v, c);
 		c->first_ms = verify_ms(verify_field(f, n, "ts"), sid);
 	} else if (!verify_link(v, c, sid, host, seq, prev, hash_ok)) {
 		return 0;
@@ -321,6 +432,7 @@ int verify_entry(struct verify *v, const char *sid, const struct chain_field *f,
 	c->h.seq = seq;
 	memcpy(c->h.hash, hash->value, CHAIN_HEX);
 	c->h.hash[CHAIN_HEX] = '\0';
+	verify_anchor_check(v, c, sid, host);
 	snprintf(c->last_sid, sizeof(c->last_sid), "%s", sid);
 	c->last_ms = verify_ms(verify_field(f, n, "ts"), sid);
 	c->count++;
@@ -369,6 +481,15 @@ static void verify_print_problem(FILE *out, const struct problem *p)
 	case P_MALFORMED:
 		fprintf(out, "altered: %s host %s: its chain fields are malformed\n", p->sid, p->host);
 		break;
+	case P_ANCHOR:
+		fprintf(out, "altered: %s host %s chain %s seq %llu: its hash differs from the "
+		    "anchor %s\n", p->sid, p->host, p->chain, p->seq, p->other);
+		break;
+	case P_TAIL:
+		fprintf(out, "missing: host %s chain %s seq %llu..%llu: anchored (%s) but not in the "
+		    "stream after %s: the chain's end was deleted\n", p->host, p->chain, p->seq,
+		    p->seq_to, p->other, p->sid);
+		break;
 	case P_CHAINS:
 		fprintf(out, "inserted: %s host %s chain %s: more than %d chains in the stream\n",
 		    p->sid, p->host, p->chain, CHAINS_MAX);
@@ -405,8 +526,29 @@ static void verify_print_chain(FILE *out, const struct verify *v, const struct v
 		    "with the anchors)\n", c->first_seq, c->first_sid);
 }
 
+/* Anchors of chains the walk never saw: trimmed whole, or deleted whole (not told apart). */
+static void verify_print_unmet(struct verify *v, FILE *out)
+{
+	unsigned long n = 0;
+	const struct vanchor *last = NULL;
+	for (size_t i = 0; i < v->nanchors; i++) {
+		if (v->anchors[i].met || verify_find(v, v->anchors[i].chain) != NULL)
+			continue;
+		n++;
+		last = &v->anchors[i];
+	}
+	if (n > 0 && v->host == NULL && !v->partial)
+		fprintf(out, "%lu anchors name chains with no record in the stream (trimmed by "
+		    "retention, or deleted), the last %s: chain %s seq %llu\n", n, last->sid,
+		    last->chain, last->seq);
+	if (v->anchors_dropped > 0)
+		fprintf(out, "%zu anchors past the first %d were not checked\n", v->anchors_dropped,
+		    ANCHORS_MAX);
+}
+
 unsigned long verify_report(struct verify *v, FILE *out)
 {
+	verify_tails(v);
 	for (size_t i = 0; i < v->nkept; i++)
 		if (!v->kept[i].resolved)
 			verify_print_problem(out, &v->kept[i]);
@@ -419,6 +561,7 @@ unsigned long verify_report(struct verify *v, FILE *out)
 	    v->problems == 0 ? "intact" : "BROKEN");
 	for (const struct vchain *c = v->first; c != NULL; c = c->next)
 		verify_print_chain(out, v, c);
+	verify_print_unmet(v, out);
 	if (v->unchained > 0)
 		fprintf(out, "%llu entries without chain fields, from before chaining began\n",
 		    v->unchained);

@@ -4,19 +4,12 @@
 # altered by rebuilding the stream (what someone with Redis write access can
 # do: XADD cannot rewrite an entry in place) is named as altered; after a
 # kill -9 of fwdguard while mail flows and a restart, the chain goes on
-# intact.  Anchors of the chain's head reach the alert stream.
+# intact.  Anchors of the chain's head reach the alert stream, and a record
+# deleted from the chain's end is named against them.
 . "$(dirname "$0")/lib.sh"
 
-fg_init
-start_redis || fg_die "start redis-server"
-start_sink || fg_die "start smtp-sink"
+FG_CONF_SED='s|^  scope: protected|  scope: protected\n  anchor_interval: 2|' fg_world enforce reject
 CONF="$FG_WORK/fwdguard.yaml"
-fwdguard_config "$CONF" enforce reject
-sed -i 's|^  scope: protected|  scope: protected\n  anchor_interval: 2|' "$CONF"
-start_fwdguard "$CONF" || fg_die "start fwdguard"
-start_postfix mta --smtpd-milters "$(fwdguard_milter)" \
-    --non-smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix"
-MTA_PORT=${PF_PORT[mta]}
 AUDIT="$BUILD/fwdguard-audit"
 ALERTS=fwdguard:alerts
 
@@ -129,6 +122,12 @@ check "after kill -9 and restart: still one chain" \
     expect_eq 1 "$(printf '%s\n' "$VOUT" | grep -cE '^host .* chain [0-9a-f]{32}: ')"
 check "after kill -9 and restart: the chain holds every record" \
     expect_match "chain [0-9a-f]{32}: $(audit_count) records, seq 1\.\.$(audit_count)," "$VOUT"
+
+# The chain's last record deleted: no later seq shows the gap, the anchor does.
+mapfile -t last < <(entry "$(audit_count)")
+rcli XDEL "$REDIS_STREAM" "${last[0]}" >/dev/null
+check "verify: the last record deleted: exit 1 naming seq ${last[1]} against the anchor" \
+    verify_names "^missing: host .* seq ${last[1]}\.\.${last[1]}: anchored .* the chain's end was deleted"
 
 # Redis unreadable: a clear error, exit 1.
 stop_redis

@@ -210,21 +210,13 @@ static void feed(struct verify *v, const struct trail *t, size_t i)
 	assert_int_equal(verify_entry(v, t->sid[i], f, n), 0);
 }
 
+static char *run_anchored(const struct trail *t, const int *order, size_t at, const char *hash,
+    unsigned long *problems);
+
 /* Feeds the entries in the order given (indices, -1 ends); returns the report. */
 static char *run(const struct trail *t, const int *order, unsigned long *problems)
 {
-	struct verify *v = verify_new(NULL, false);
-	char *text = NULL;
-	size_t len = 0;
-	assert_non_null(v);
-	for (size_t i = 0; order[i] >= 0; i++)
-		feed(v, t, (size_t)order[i]);
-	FILE *out = open_memstream(&text, &len);
-	assert_non_null(out);
-	*problems = verify_report(v, out);
-	fclose(out);
-	verify_free(v);
-	return text;
+	return run_anchored(t, order, TRAIL_MAX, NULL, problems);
 }
 
 static void test_verify_classifies(void **state)
@@ -298,6 +290,66 @@ static void test_verify_new_chain_and_inserted(void **state)
 	trail_free(&t);
 }
 
+/* The same after an anchor of entry `at` with hash `hash` (none when at is TRAIL_MAX). */
+static char *run_anchored(const struct trail *t, const int *order, size_t at, const char *hash,
+    unsigned long *problems)
+{
+	struct verify *v = verify_new(NULL, false);
+	char *text = NULL;
+	size_t len = 0;
+	assert_non_null(v);
+	if (at < TRAIL_MAX)
+		assert_int_equal(verify_anchor(v, "1800000000000-0", record_get(t->r[at], "chain"),
+		    strtoull(record_get(t->r[at], "seq"), NULL, 10), hash), 0);
+	for (size_t i = 0; order[i] >= 0; i++)
+		feed(v, t, (size_t)order[i]);
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	*problems = verify_report(v, out);
+	fclose(out);
+	verify_free(v);
+	return text;
+}
+
+static void test_verify_anchors(void **state)
+{
+	(void)state;
+	struct trail t;
+	unsigned long p;
+	char *text;
+	trail_make(&t, 6, NULL);
+	static const int all[] = { 0, 1, 2, 3, 4, 5, -1 };
+	static const int cut[] = { 0, 1, 2, 3, -1 };
+	static const int trimmed[] = { 3, 4, 5, -1 };
+	char other[CHAIN_HEX + 1];
+	memset(other, 'a', CHAIN_HEX);
+	other[CHAIN_HEX] = '\0';
+
+	text = run_anchored(&t, all, 5, record_get(t.r[5], "hash"), &p);
+	assert_int_equal(p, 0);
+	free(text);
+
+	/* The end of the chain deleted: only the anchor knows it was there. */
+	text = run_anchored(&t, cut, 5, record_get(t.r[5], "hash"), &p);
+	assert_int_equal(p, 1);
+	assert_non_null(strstr(text, " seq 5..6: anchored (1800000000000-0) but not in the stream "
+	    "after 1700000000003-0"));
+	free(text);
+
+	/* The tail rewritten consistently still contradicts the anchor. */
+	text = run_anchored(&t, all, 4, other, &p);
+	assert_int_equal(p, 1);
+	assert_non_null(strstr(text, "altered: 1700000000004-0 host mx chain "));
+	assert_non_null(strstr(text, "its hash differs from the anchor 1800000000000-0"));
+	free(text);
+
+	/* An anchor older than what retention kept is not a problem. */
+	text = run_anchored(&t, trimmed, 1, record_get(t.r[1], "hash"), &p);
+	assert_int_equal(p, 0);
+	free(text);
+	trail_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_spool_continues),
 		cmocka_unit_test(test_verify_classifies),
 		cmocka_unit_test(test_verify_new_chain_and_inserted),
+		cmocka_unit_test(test_verify_anchors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
