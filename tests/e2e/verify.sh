@@ -135,5 +135,11 @@ run_verify
 check "verify with Redis down: exit 1" expect_eq 1 "$VRC"
 check "verify with Redis down: says so" expect_match 'verify: .*(connect|refused|redis)' "$VOUT"
 check "verify: bad option named, exit 2" expect_eq 2 "$("$AUDIT" -c "$CONF" verify --bogus >/dev/null 2>&1; echo $?)"
+check "verify: --bogus is named" expect_match 'verify: unknown option --bogus' \
+    "$("$AUDIT" -c "$CONF" verify --bogus 2>&1)"
+help_out=$("$AUDIT" -c "$CONF" verify --help 2>/dev/null)
+help_rc=$?
+check "verify --help: exit 0" expect_eq 0 "$help_rc"
+check "verify --help: usage on stdout" expect_match 'verify \[--since T\] \[--host H\]' "$help_out"
 
 fg_summary
