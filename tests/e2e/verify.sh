@@ -104,6 +104,15 @@ check "verify: and the broken link of the next record" \
 rcli COPY fwdguard:audit:backup "$REDIS_STREAM" REPLACE >/dev/null
 check "restored: verify intact again" verify_ok
 
+# Retention trims the start (XTRIM MINID, as audit.retention does): accepted, and said.
+mapfile -t third < <(entry 3)
+rcli XTRIM "$REDIS_STREAM" MINID "${third[0]}" >/dev/null
+check "retention: XTRIM MINID left 4 entries" expect_eq 4 "$(audit_count)"
+check "verify: a trimmed start: intact, exit 0" verify_ok
+check "verify: says where the trimmed chain begins" \
+    expect_match "begins at seq ${third[1]} \\(${third[0]}\\): the records before it are not in the stream" "$VOUT"
+rcli COPY fwdguard:audit:backup "$REDIS_STREAM" REPLACE >/dev/null
+
 # kill -9 while mail flows, restart, more mail: the chain goes on.
 (for i in $(seq 10 29); do send_pair "$i"; done) >/dev/null 2>&1 &
 flow=$!

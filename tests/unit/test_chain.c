@@ -350,6 +350,43 @@ static void test_verify_anchors(void **state)
 	trail_free(&t);
 }
 
+/* Two daemons with one host name: two chains, each intact, interleaved in the stream. */
+static void test_verify_shared_host_and_since(void **state)
+{
+	(void)state;
+	struct trail a, b, mixed;
+	unsigned long p;
+	trail_make(&a, 3, NULL);
+	trail_make(&b, 3, NULL);
+	mixed.n = 6;
+	for (size_t i = 0; i < 3; i++) {
+		mixed.r[2 * i] = a.r[i];
+		mixed.r[2 * i + 1] = b.r[i];
+	}
+	for (size_t i = 0; i < 6; i++)
+		snprintf(mixed.sid[i], sizeof(mixed.sid[i]), "17000000000%02zu-0", i);
+	static const int all[] = { 0, 1, 2, 3, 4, 5, -1 };
+	char *text = run(&mixed, all, &p);
+	assert_int_equal(p, 0);
+	assert_non_null(strstr(text, "6 entries, 2 chains: intact"));
+	free(text);
+
+	/* --since: a chain's first entry in the walk is where the walk starts, not a gap. */
+	struct verify *v = verify_new("mx", true);
+	char *out = NULL;
+	size_t len = 0;
+	for (size_t i = 1; i < 3; i++)
+		feed(v, &a, i);
+	FILE *f = open_memstream(&out, &len);
+	assert_int_equal(verify_report(v, f), 0);
+	fclose(f);
+	assert_non_null(strstr(out, "from seq 2 (1700000000001-0): the walk starts at --since"));
+	free(out);
+	verify_free(v);
+	trail_free(&a);
+	trail_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_verify_classifies),
 		cmocka_unit_test(test_verify_new_chain_and_inserted),
 		cmocka_unit_test(test_verify_anchors),
+		cmocka_unit_test(test_verify_shared_host_and_since),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
