@@ -167,6 +167,9 @@ static void test_spool_continues(void **state)
 
 #define TRAIL_MAX	16
 
+/* Every entry of a six-record trail, in stream order. */
+static const int all[] = { 0, 1, 2, 3, 4, 5, -1 };
+
 struct trail {
 	struct record *r[TRAIL_MAX];
 	char sid[TRAIL_MAX][32];
@@ -227,7 +230,6 @@ static void test_verify_classifies(void **state)
 	char *text;
 	trail_make(&t, 6, NULL);
 
-	static const int all[] = { 0, 1, 2, 3, 4, 5, -1 };
 	text = run(&t, all, &p);
 	assert_int_equal(p, 0);
 	assert_non_null(strstr(text, ": intact"));
@@ -272,7 +274,6 @@ static void test_verify_new_chain_and_inserted(void **state)
 	struct trail t;
 	unsigned long p;
 	trail_make(&t, 6, "mx-renamed");
-	static const int all[] = { 0, 1, 2, 3, 4, 5, -1 };
 	char *text = run(&t, all, &p);
 	assert_int_equal(p, 0);
 	assert_non_null(strstr(text, "2 chains: intact"));
@@ -290,25 +291,31 @@ static void test_verify_new_chain_and_inserted(void **state)
 	trail_free(&t);
 }
 
-/* The same after an anchor of entry `at` with hash `hash` (none when at is TRAIL_MAX). */
-static char *run_anchored(const struct trail *t, const int *order, size_t at, const char *hash,
-    unsigned long *problems)
+/* The report of v, which it frees (caller frees the text). */
+static char *report_of(struct verify *v, unsigned long *problems)
 {
-	struct verify *v = verify_new(NULL, false);
 	char *text = NULL;
 	size_t len = 0;
-	assert_non_null(v);
-	if (at < TRAIL_MAX)
-		assert_int_equal(verify_anchor(v, "1800000000000-0", record_get(t->r[at], "chain"),
-		    strtoull(record_get(t->r[at], "seq"), NULL, 10), hash), 0);
-	for (size_t i = 0; order[i] >= 0; i++)
-		feed(v, t, (size_t)order[i]);
 	FILE *out = open_memstream(&text, &len);
 	assert_non_null(out);
 	*problems = verify_report(v, out);
 	fclose(out);
 	verify_free(v);
 	return text;
+}
+
+/* The same after an anchor of entry `at` with hash `hash` (none when at is TRAIL_MAX). */
+static char *run_anchored(const struct trail *t, const int *order, size_t at, const char *hash,
+    unsigned long *problems)
+{
+	struct verify *v = verify_new(NULL, false);
+	assert_non_null(v);
+	if (at < TRAIL_MAX)
+		assert_int_equal(verify_anchor(v, "1800000000000-0", record_get(t->r[at], "chain"),
+		    strtoull(record_get(t->r[at], "seq"), NULL, 10), hash), 0);
+	for (size_t i = 0; order[i] >= 0; i++)
+		feed(v, t, (size_t)order[i]);
+	return report_of(v, problems);
 }
 
 static void test_verify_anchors(void **state)
@@ -318,7 +325,6 @@ static void test_verify_anchors(void **state)
 	unsigned long p;
 	char *text;
 	trail_make(&t, 6, NULL);
-	static const int all[] = { 0, 1, 2, 3, 4, 5, -1 };
 	static const int cut[] = { 0, 1, 2, 3, -1 };
 	static const int trimmed[] = { 3, 4, 5, -1 };
 	char other[CHAIN_HEX + 1];
@@ -365,7 +371,6 @@ static void test_verify_shared_host_and_since(void **state)
 	}
 	for (size_t i = 0; i < 6; i++)
 		snprintf(mixed.sid[i], sizeof(mixed.sid[i]), "17000000000%02zu-0", i);
-	static const int all[] = { 0, 1, 2, 3, 4, 5, -1 };
 	char *text = run(&mixed, all, &p);
 	assert_int_equal(p, 0);
 	assert_non_null(strstr(text, "6 entries, 2 chains: intact"));
@@ -373,16 +378,13 @@ static void test_verify_shared_host_and_since(void **state)
 
 	/* --since: a chain's first entry in the walk is where the walk starts, not a gap. */
 	struct verify *v = verify_new("mx", true);
-	char *out = NULL;
-	size_t len = 0;
+	assert_non_null(v);
 	for (size_t i = 1; i < 3; i++)
 		feed(v, &a, i);
-	FILE *f = open_memstream(&out, &len);
-	assert_int_equal(verify_report(v, f), 0);
-	fclose(f);
-	assert_non_null(strstr(out, "from seq 2 (1700000000001-0): the walk starts at --since"));
-	free(out);
-	verify_free(v);
+	text = report_of(v, &p);
+	assert_int_equal(p, 0);
+	assert_non_null(strstr(text, "from seq 2 (1700000000001-0): the walk starts at --since"));
+	free(text);
 	trail_free(&a);
 	trail_free(&b);
 }
