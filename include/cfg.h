@@ -71,6 +71,8 @@ struct cfg_audit {
 	long long stream_maxlen;	/* default 10000000 */
 	long long correlation_ttl;	/* seconds, default 2592000 */
 	long retention;		/* days the streams keep; 0 (default): forever */
+	long anchor_interval;	/* seconds between anchors of the chain head; default
+				 * 3600, 0: never (verify still anchors) */
 	enum action correlation_on_error;	/* default accept (recorded unchecked);
 					 * only accept/tempfail */
 };

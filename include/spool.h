@@ -12,6 +12,7 @@
 #define FWDGUARD_SPOOL_H
 
 #include <stddef.h>
+#include "chain.h"
 #include "record.h"
 
 struct spool;
@@ -32,7 +33,9 @@ int spool_become_owner(const char *dir, char *err, size_t errsize);
 /*
  * Appends records and returns once they are on stable storage (0), or -1
  * with errno set when they could not be made durable: the caller must then
- * not accept the message unrecorded.
+ * not accept the message unrecorded.  Decision records get their chain
+ * fields (chain.h) set here, in the order they enter the journal; the
+ * records must stay untouched by the caller until it returns.
  */
 int spool_commit(struct spool *s, struct record *const *recs, size_t n);
 
@@ -49,6 +52,9 @@ struct record *spool_next(struct spool *s);
 int spool_ack(struct spool *s);
 /* Rewinds the reader to the last acknowledged position (after a failed shipment). */
 void spool_rewind(struct spool *s);
+
+/* The head of this spool's chain after its last batch: 1 with *out set, 0 none yet. */
+int spool_chain_head(struct spool *s, struct chain_head *out);
 
 /* Number of records written and not yet acknowledged (approximate, for logs). */
 size_t spool_backlog(struct spool *s);

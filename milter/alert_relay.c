@@ -363,6 +363,15 @@ static size_t relay_parse(struct relay *r, const redisReply *entries, struct rel
 			a->done = true;
 			continue;
 		}
+		if ((seen = view_get(&a->e, "type") != NULL &&
+		    strcmp(view_get(&a->e, "type"), "anchor") == 0)) {
+			/* A chain head for the record outside Redis, not news for the team. */
+			const char *sum = view_get(&a->e, "summary");
+			log_notice("alerts: %s", sum != NULL ? sum : a->id);
+			relay_ack(r, &a->e.stream_id, 1);
+			a->done = true;
+			continue;
+		}
 		a->ts_ms = view_entry_ms(&a->e);
 		snprintf(a->ts, sizeof(a->ts), "%lld", a->ts_ms);
 		if (relay_exists(r, "delivered:", a->id, &seen) && seen) {

@@ -13,6 +13,11 @@
  * after a round that reached Redis, at most every AUDIT_TRIM_INTERVAL
  * seconds: a cost of the background, never of a milter reply.
  *
+ * With audit.anchor_interval, the same thread also anchors the head of the
+ * spool's hash chain (chain.h) that often: a line in syslog and an anchor
+ * record for <prefix>alerts, so that a rewrite of the trail in Redis
+ * contradicts what was written outside it.
+ *
  * The thread holds its own reference to the config snapshot it ships with,
  * so audit_reconfigure() never frees settings in use.
  */
@@ -26,6 +31,7 @@
 
 #include "audit.h"
 #include "audit_trim.h"
+#include "chain.h"
 #include "log.h"
 #include "spool.h"
 
@@ -43,6 +49,7 @@
 struct audit {
 	struct spool *spool;
 	struct audit_shipper *shipper;	/* used by the thread only */
+	struct chain_head anchored;	/* the thread's last anchor */
 	pthread_t thread;
 	bool started;
 
@@ -114,6 +121,30 @@ static void audit_retention(struct cfg *c, struct timespec *last, bool *trimmed)
 		    n, c->audit.retention);
 }
 
+/* Anchors the chain's head when the interval passed and the head moved since the last anchor. */
+static void audit_anchor(struct audit *a, const struct cfg *c, struct timespec *last,
+    struct chain_head *done)
+{
+	struct timespec now;
+	struct chain_head h;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (c->audit.anchor_interval <= 0 || now.tv_sec - last->tv_sec < c->audit.anchor_interval)
+		return;
+	*last = now;
+	if (!spool_chain_head(a->spool, &h) ||
+	    (strcmp(h.id, done->id) == 0 && h.seq == done->seq))
+		return;
+	struct record *r = chain_anchor_record(&h, "daemon");
+	if (r == NULL)
+		return;
+	log_notice("audit: %s", record_get(r, "summary"));
+	if (spool_commit(a->spool, &r, 1) != 0)
+		log_warn("audit: cannot put the chain anchor in the spool");
+	else
+		*done = h;
+	record_free(r);
+}
+
 /* With sentinels the master can change under the shipper: say where the trail goes now. */
 static void audit_log_master(const struct audit_shipper *sh, const struct cfg_redis *rc,
     char *last, size_t size)
@@ -132,7 +163,9 @@ static void *audit_thread(void *arg)
 	bool down = false, trimmed = false;
 	long backoff = 0;
 	char err[512], master[320] = "";
-	struct timespec trim_last = { 0, 0 };
+	struct timespec trim_last = { 0, 0 }, anchor_last;
+
+	clock_gettime(CLOCK_MONOTONIC, &anchor_last);
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
@@ -148,6 +181,8 @@ static void *audit_thread(void *arg)
 			audit_log_master(a->shipper, &c->redis, master, sizeof(master));
 		if (n >= 0 && !stopping)
 			audit_retention(c, &trim_last, &trimmed);
+		if (!stopping)
+			audit_anchor(a, c, &anchor_last, &a->anchored);
 		cfg_unref(c);
 		if (n < 0) {
 			if (!down)

@@ -13,6 +13,7 @@
  *   replay   ships the spool to Redis now
  *   alerts   relays <prefix>alerts to syslog and mail (alert_relay.c)
  *   probe    sends canary messages to the protected mailboxes (probe.c)
+ *   verify   walks the hash chains of the trail (audit_verify.c)
  *
  * Exit status: 0 done, 1 failure (config, Redis, spool), 2 usage.  Every
  * value read from Redis is data: it is escaped for JSON and stripped of
@@ -36,6 +37,7 @@
 #include "audit_html.h"
 #include "audit_query.h"
 #include "audit_siem.h"
+#include "audit_verify.h"
 #include "audit_view.h"
 #include "cfg.h"
 #include "log.h"
@@ -57,6 +59,7 @@ static const char usage_text[] =
     "  replay\n"
     "  alerts [--once] [--consumer NAME] [--max-idle MS]\n"
     "  probe\n"
+    "  verify [--since T] [--host H]\n"
     "\n"
     "  -c FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
     "  -h, --help  this text (also after a command)\n"
@@ -78,6 +81,11 @@ static int help(void)
 {
 	fputs(usage_text, stdout);
 	return HELP_SHOWN;
+}
+
+static void help_verify(void)
+{
+	help();
 }
 
 static void tool_cfg_error(void *ctx, const char *line)
@@ -572,6 +580,8 @@ int main(int argc, char **argv)
 	char **cargv = argv + optind;
 	if (strcmp(cmd, "alerts") == 0 || strcmp(cmd, "probe") == 0)
 		return tool_relay(cmd, path, cargc, cargv);
+	if (strcmp(cmd, "verify") == 0)
+		return audit_verify_main(path, cargc, cargv, usage, help_verify);
 	if (strcmp(cmd, "replay") == 0) {
 		struct relay_opts o;
 		int rv = relay_parse(cmd, cargc, cargv, &o);

@@ -243,6 +243,7 @@ cfg_defaults(struct cfg_loader *l)
 	c->audit.spool = cfg_strdup(l, "/var/spool/fwdguard");
 	c->audit.stream_maxlen = 10000000;
 	c->audit.correlation_ttl = 2592000;
+	c->audit.anchor_interval = 3600;
 	c->audit.correlation_on_error = ACTION_ACCEPT;
 	c->alerts.syslog = true;
 	c->alerts.sendmail = cfg_strdup(l, "/usr/sbin/sendmail");

@@ -575,6 +575,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "audit", "stream_maxlen", cfg_set_llong, C(audit.stream_maxlen), 0, 1, 1000000000000LL, 0 },
 	{ "audit", "correlation_ttl", cfg_set_llong, C(audit.correlation_ttl), 0, 1, 10LL * 366 * 86400, 0 },
 	{ "audit", "retention", cfg_set_long, C(audit.retention), 0, 0, 100 * 366, 0 },
+	{ "audit", "anchor_interval", cfg_set_long, C(audit.anchor_interval), 0, 0, 7 * 86400, 0 },
 	{ "audit", "correlation_on_error", cfg_set_action, C(audit.correlation_on_error), 0,
 	    CORRELATION_ERROR_ACTIONS, 0, 0 },
 	{ "", "probes", cfg_set_section, 0, 0, 0, 0, 0 },

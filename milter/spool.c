@@ -22,6 +22,16 @@
  * and then lost from the journal by a power cut would leave the cursor
  * beyond the journal's end, and records appended there would be skipped.
  *
+ * Chaining: the leader stamps the decision records of its batch (chain.h)
+ * in the order they go into the journal, so the chain follows the journal
+ * whatever order callers raced in.  A new journal begins with a
+ * "kind=chain" line carrying the head, which keeps the chain's state in
+ * the spool after the journals before it were shipped and removed; at the
+ * first batch the leader recovers the head from the newest journal that
+ * has one.  A batch taken back from the journal (failed write, truncated)
+ * takes its chain links back too; one that may still be there (failed
+ * sync) keeps them, since the reader will ship it.
+ *
  * One process writes a spool (the daemon; the tests' writer); any process
  * may read it, one at a time through the flock.  The reader never goes past
  * a line without its '\n' in the newest journal (it may still be written)
@@ -42,6 +52,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "log.h"
 #include "spool.h"
 
@@ -51,9 +62,8 @@
 #define RBUF_CAP	(256 * 1024)	/* longer than any line the encoder makes */
 
 struct spool_batch {
-	char *buf;
-	size_t len, cap;
-	size_t nrecs;
+	struct record **recs;	/* borrowed: their callers wait for the batch */
+	size_t nrecs, cap;
 	int waiters;		/* callers that still have to read the result */
 	bool done;
 	int err;		/* errno of a failed write or sync; 0 when durable */
@@ -84,6 +94,10 @@ struct spool {
 	bool durable_known;
 	uint64_t durable_seq;
 	off_t durable_off;
+	/* The chain of decision records (chain.h): leader only; chain_pub is
+	 * its copy under the mutex for spool_chain_head(). */
+	bool chain_known;
+	struct chain_head chain, chain_pub;
 
 	/* reading side, guarded by rmu */
 	pthread_mutex_t rmu;
@@ -287,7 +301,7 @@ void spool_close(struct spool *s)
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	if (s->filling != NULL) {
-		free(s->filling->buf);
+		free(s->filling->recs);
 		free(s->filling);
 	}
 	if (s->dir != NULL) {
@@ -405,10 +419,11 @@ static void spool_journal_drop(struct spool *s)
  * Writes and syncs one batch (leader only, without the mutex); the test
  * hook runs between the two.  0, or -1 with errno.
  */
-static int spool_write_batch(struct spool *s, const struct spool_batch *b, size_t rotate,
-    void (*hook)(void *), void *hook_arg)
+static int spool_write_batch(struct spool *s, const char *buf, size_t head_len, size_t len,
+    size_t rotate, void (*hook)(void *), void *hook_arg, bool *kept)
 {
-	if (s->wfd >= 0 && s->wsize > 0 && s->wsize + (off_t)b->len > (off_t)rotate) {
+	*kept = false;
+	if (s->wfd >= 0 && s->wsize > 0 && s->wsize + (off_t)len > (off_t)rotate) {
 		close(s->wfd);
 		s->wfd = -1;
 		s->wfresh = true;
@@ -416,9 +431,14 @@ static int spool_write_batch(struct spool *s, const struct spool_batch *b, size_
 	if (s->wfd < 0 && spool_journal_open(s, rotate) != 0)
 		return -1;
 
+	/* Only a fresh journal gets the head line: the others hold the chain. */
+	if (s->wsize > 0) {
+		buf += head_len;
+		len -= head_len;
+	}
 	size_t done = 0;
-	while (done < b->len) {
-		ssize_t w = write(s->wfd, b->buf + done, b->len - done);
+	while (done < len) {
+		ssize_t w = write(s->wfd, buf + done, len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -428,6 +448,7 @@ static int spool_write_batch(struct spool *s, const struct spool_batch *b, size_
 			if (ftruncate(s->wfd, s->wsize) != 0) {
 				/* still safe: the reader skips a torn tail of
 				 * a journal that is no longer the newest */
+				*kept = true;
 			}
 			spool_journal_drop(s);
 			errno = e;
@@ -439,6 +460,7 @@ static int spool_write_batch(struct spool *s, const struct spool_batch *b, size_
 		hook(hook_arg);
 	if (fdatasync(s->wfd) != 0) {
 		int e = errno;
+		*kept = true;
 		spool_journal_drop(s);
 		errno = e;
 		return -1;
@@ -447,46 +469,127 @@ static int spool_write_batch(struct spool *s, const struct spool_batch *b, size_
 	 * line someone else appended is synced too, and the reader's limit
 	 * must not fall inside it. */
 	off_t end = lseek(s->wfd, 0, SEEK_CUR);
-	s->wsize = end >= 0 ? end : s->wsize + (off_t)b->len;
+	s->wsize = end >= 0 ? end : s->wsize + (off_t)len;
 	return 0;
 }
 
-static int spool_batch_append(struct spool_batch *b, const char *line, size_t len)
+static int spool_batch_append(struct spool_batch *b, struct record *const *recs, size_t n)
 {
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap > 0 ? b->cap : 4096;
-		while (cap < b->len + len)
+	if (b->nrecs + n > b->cap) {
+		size_t cap = b->cap > 0 ? b->cap : 16;
+		while (cap < b->nrecs + n)
 			cap *= 2;
-		char *p = realloc(b->buf, cap);
+		struct record **p = realloc(b->recs, cap * sizeof(*p));
 		if (p == NULL)
 			return -1;
-		b->buf = p;
+		b->recs = p;
 		b->cap = cap;
 	}
-	memcpy(b->buf + b->len, line, len);
-	b->len += len;
+	memcpy(b->recs + b->nrecs, recs, n * sizeof(*recs));
+	b->nrecs += n;
 	return 0;
 }
 
-/* Encodes recs into one buffer, one allocation for all; NULL with errno on failure. */
-static char *spool_encode_all(struct record *const *recs, size_t n, size_t *total)
+/*
+ * Stamps the batch's decision records on *work (the chain as it stands)
+ * and encodes them into one buffer after the head line of *work as it was
+ * before them (*head_len bytes, 0 without a chain yet).  NULL with errno.
+ */
+static char *spool_encode_all(const struct spool_batch *b, struct chain_head *work,
+    size_t *head_len, size_t *total)
 {
+	struct record *head = NULL;
 	size_t need = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (recs[i] == NULL) {
-			errno = EINVAL;
+	if (work->id[0] != '\0') {
+		if ((head = chain_head_record(work)) == NULL)
+			return NULL;
+		need += record_encoded_size(head);
+	}
+	for (size_t i = 0; i < b->nrecs; i++) {
+		if (chain_covers(b->recs[i]) && chain_stamp(work, b->recs[i]) != 0) {
+			record_free(head);
 			return NULL;
 		}
-		need += record_encoded_size(recs[i]);
+		need += record_encoded_size(b->recs[i]);
 	}
 	char *buf = malloc(need);
-	if (buf == NULL)
+	if (buf == NULL) {
+		record_free(head);
 		return NULL;
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++)
-		len += record_encode_to(recs[i], buf + len);
+	}
+	size_t len = head != NULL ? record_encode_to(head, buf) : 0;
+	*head_len = len;
+	record_free(head);
+	for (size_t i = 0; i < b->nrecs; i++)
+		len += record_encode_to(b->recs[i], buf + len);
 	*total = len;
 	return buf;
+}
+
+/* Largest journal seq below `below` in *seq (0 none).  0, or -1 with errno. */
+static int spool_scan_below(struct spool *s, uint64_t below, uint64_t *seq)
+{
+	int fd = dup(s->dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	uint64_t best = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t n = spool_journal_seq(de->d_name);
+		if (n > best && n < below)
+			best = n;
+	}
+	closedir(d);
+	*seq = best;
+	return 0;
+}
+
+/* The chain's head from the newest journal that has one (leader only, once). */
+static void spool_chain_recover(struct spool *s)
+{
+	uint64_t below = UINT64_MAX, seq;
+	char name[64];
+
+	s->chain_known = true;
+	while (spool_scan_below(s, below, &seq) == 0 && seq > 0) {
+		spool_journal_name(name, sizeof(name), seq);
+		int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		int found = fd >= 0 ? chain_journal_head(fd, &s->chain) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (found < 0)
+			log_warn("spool %s: cannot read %s for the chain's head; the next decision "
+			    "starts a new chain", s->dir, name);
+		if (found != 0)
+			return;
+		below = seq;
+	}
+}
+
+/* Stamps, encodes, writes and syncs a batch (leader only, without the mutex).  0 or -1. */
+static int spool_write_records(struct spool *s, const struct spool_batch *b, size_t rotate,
+    void (*hook)(void *), void *hook_arg)
+{
+	if (!s->chain_known)
+		spool_chain_recover(s);
+	struct chain_head work = s->chain;
+	size_t head_len = 0, len = 0;
+	bool kept = false;
+	char *buf = spool_encode_all(b, &work, &head_len, &len);
+	if (buf == NULL)
+		return -1;
+	int rc = spool_write_batch(s, buf, head_len, len, rotate, hook, hook_arg, &kept);
+	int e = errno;
+	if (rc == 0 || kept)
+		s->chain = work;
+	free(buf);
+	errno = e;
+	return rc;
 }
 
 /* Leader duty, entered and left with the mutex held. */
@@ -500,9 +603,10 @@ static void spool_lead(struct spool *s)
 	void (*hook)(void *) = s->sync_hook;
 	void *hook_arg = s->sync_hook_arg;
 	pthread_mutex_unlock(&s->mu);
-	int rc = spool_write_batch(s, b, rotate, hook, hook_arg);
+	int rc = spool_write_records(s, b, rotate, hook, hook_arg);
 	int e = errno;
 	pthread_mutex_lock(&s->mu);
+	s->chain_pub = s->chain;
 	b->done = true;
 	b->err = rc == 0 ? 0 : (e != 0 ? e : EIO);
 	if (rc == 0) {
@@ -525,24 +629,23 @@ int spool_commit(struct spool *s, struct record *const *recs, size_t n)
 	}
 	if (n == 0)
 		return 0;
-	size_t len = 0;
-	char *enc = spool_encode_all(recs, n, &len);
-	if (enc == NULL)
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i] == NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
 
 	pthread_mutex_lock(&s->mu);
 	if (s->filling == NULL)
 		s->filling = calloc(1, sizeof(*s->filling));
 	struct spool_batch *b = s->filling;
-	if (b == NULL || spool_batch_append(b, enc, len) != 0) {
+	if (b == NULL || spool_batch_append(b, recs, n) != 0) {
 		pthread_mutex_unlock(&s->mu);
-		free(enc);
 		errno = ENOMEM;
 		return -1;
 	}
-	free(enc);
 	b->waiters++;
-	b->nrecs += n;
 	s->stat.commits++;
 	while (!b->done) {
 		/* With no write in flight, b is still the batch being filled. */
@@ -553,7 +656,7 @@ int spool_commit(struct spool *s, struct record *const *recs, size_t n)
 	}
 	int err = b->err;
 	if (--b->waiters == 0) {
-		free(b->buf);
+		free(b->recs);
 		free(b);
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -791,6 +894,13 @@ static int spool_reader_open(struct spool *s)
 	}
 }
 
+/* A line for the spool itself (a journal's chain head), not for the reader's caller. */
+static bool spool_internal(const struct record *r)
+{
+	const char *kind = record_get(r, "kind");
+	return kind != NULL && strcmp(kind, "chain") == 0;
+}
+
 static struct record *spool_next_locked(struct spool *s)
 {
 	for (;;) {
@@ -807,6 +917,10 @@ static struct record *spool_next_locked(struct spool *s)
 			return NULL;
 		if (rc > 0) {
 			struct record *r = record_decode(line, len);
+			if (r != NULL && spool_internal(r)) {
+				record_free(r);
+				continue;
+			}
 			if (r == NULL) {
 				pthread_mutex_lock(&s->mu);
 				s->stat.skipped++;
@@ -890,4 +1004,14 @@ size_t spool_backlog(struct spool *s)
 	unsigned long long w = s->stat.records, a = s->stat.acked;
 	pthread_mutex_unlock(&s->mu);
 	return w > a ? (size_t)(w - a) : 0;
+}
+
+int spool_chain_head(struct spool *s, struct chain_head *out)
+{
+	pthread_mutex_lock(&s->mu);
+	int known = s->chain_pub.id[0] != '\0';
+	if (known)
+		*out = s->chain_pub;
+	pthread_mutex_unlock(&s->mu);
+	return known;
 }

@@ -675,7 +675,8 @@ start_nullmilter() {
 
 MTA_PORT=
 
-# fg_world [MODE] [ACTION]: the single-instance topology most scenarios use:
+# fg_world [MODE] [ACTION]: the single-instance topology most scenarios use
+# (FG_CONF_SED, when set, is a sed script applied to fwdguard's config):
 # Redis, the sink, fwdguard (fixtures/fwdguard.yaml.in with MODE and the
 # forwarded-copy rule's ACTION) and Postfix "mta" (port $MTA_PORT) with
 # fwdguard in smtpd_milters and non_smtpd_milters, relaying to the sink.
@@ -684,6 +685,7 @@ fg_world() {
 	start_redis || fg_die "start redis-server"
 	start_sink || fg_die "start smtp-sink"
 	fwdguard_config "$FG_WORK/fwdguard.yaml" "${1:-enforce}" "${2:-reject}"
+	[ -z "${FG_CONF_SED:-}" ] || sed -i "$FG_CONF_SED" "$FG_WORK/fwdguard.yaml"
 	start_fwdguard "$FG_WORK/fwdguard.yaml" || fg_die "start fwdguard"
 	start_postfix mta --smtpd-milters "$(fwdguard_milter)" \
 	    --non-smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix"
