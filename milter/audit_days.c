@@ -295,6 +295,31 @@ static int days_scan(struct redis_conn *rc, const char *key, long long lo, long 
 	return query_walk(rc, key, &range, reverse, !reverse, fn, ctx);
 }
 
+/* Reads a closed piece from the stream and keeps its groups and domains:
+ * the groups (owned), or NULL after an error (printed) or ENOMEM. */
+static struct view_report *days_fill(struct redis_conn *rc, const char *key,
+    char *const kept[2], const struct days_piece *p)
+{
+	struct days_domains dom = { 0 };
+	struct days_reading rd = { .rep = view_report_new(), .dom = &dom };
+	if (rd.rep == NULL || days_scan(rc, key, p->start, p->start + p->len - 1,
+	    false, days_report_one, &rd) != 0) {
+		view_report_free(rd.rep);
+		domains_free(&dom);
+		return NULL;
+	}
+	char *text = view_report_encode(rd.rep);
+	days_put(rc, kept[0], p->field, text);
+	free(text);
+	text = domains_encode(&dom);
+	days_put(rc, kept[1], p->field, text);
+	free(text);
+	domains_free(&dom);
+	if (p->len == DAY_MS)
+		days_drop_hours(rc, kept, p->start / DAY_MS);
+	return rd.rep;
+}
+
 /* One closed piece into rep: kept groups, or the stream (then kept). */
 static int days_report_piece(struct redis_conn *rc, const char *key, char *const kept[2],
     const struct days_piece *p, struct view_report *rep)
@@ -302,26 +327,8 @@ static int days_report_piece(struct redis_conn *rc, const char *key, char *const
 	char *text = days_get(rc, kept[0], p->field);
 	struct view_report *d = view_report_decode(text);
 	free(text);
-	if (d == NULL) {
-		struct days_domains dom = { 0 };
-		struct days_reading rd = { .rep = view_report_new(), .dom = &dom };
-		if (rd.rep == NULL || days_scan(rc, key, p->start, p->start + p->len - 1,
-		    false, days_report_one, &rd) != 0) {
-			view_report_free(rd.rep);
-			domains_free(&dom);
-			return -1;
-		}
-		d = rd.rep;
-		text = view_report_encode(d);
-		days_put(rc, kept[0], p->field, text);
-		free(text);
-		text = domains_encode(&dom);
-		days_put(rc, kept[1], p->field, text);
-		free(text);
-		domains_free(&dom);
-		if (p->len == DAY_MS)
-			days_drop_hours(rc, kept, p->start / DAY_MS);
-	}
+	if (d == NULL && (d = days_fill(rc, key, kept, p)) == NULL)
+		return -1;
 	int rv = view_report_absorb(rep, d);
 	view_report_free(d);
 	return rv;
@@ -446,5 +453,78 @@ int days_search(const struct cfg *c, struct redis_conn *rc, const char *key,
 		}
 	}
 	free(kept);
+	return rv;
+}
+
+/* ---- keeping closed pieces ahead of the reports ------------------------------ */
+
+/* 1 when p's groups are kept in a form this reader decodes and its domains
+ * are kept too, 0 when not, -1 on a Redis error (printed). */
+static int days_is_kept(struct redis_conn *rc, char *const kept[2], const struct days_piece *p)
+{
+	const char *argv[] = { "HEXISTS", kept[1], p->field };
+	size_t len[] = { 7, strlen(kept[1]), strlen(p->field) };
+	redisReply *r = redis_conn_command(rc, 3, argv, len);
+	int rv = r != NULL && r->type == REDIS_REPLY_INTEGER ? r->integer != 0 : -1;
+	if (rv < 0)
+		fprintf(stderr, "fwdguard-audit: HEXISTS %s: %s\n", kept[1],
+		    r == NULL ? redis_conn_error(rc) :
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	redis_conn_reply_free(r);
+	if (rv != 1)
+		return rv;
+	char *text = days_get(rc, kept[0], p->field);
+	struct view_report *d = view_report_decode(text);
+	free(text);
+	view_report_free(d);
+	return d != NULL;
+}
+
+/* Keeps p unless it is kept already; counts it in *n when it was not. */
+static int days_keep_piece(struct redis_conn *rc, const char *key, char *const kept[2],
+    const struct days_piece *p, long *n)
+{
+	int k = days_is_kept(rc, kept, p);
+	if (k != 0)
+		return k > 0 ? 0 : -1;
+	struct view_report *d = days_fill(rc, key, kept, p);
+	if (d == NULL)
+		return -1;
+	view_report_free(d);
+	n[p->len == DAY_MS ? 0 : 1]++;
+	return 0;
+}
+
+int days_keep(const struct cfg *c, struct redis_conn *rc, const char *key, long kept_n[2])
+{
+	struct query all = { .since_ms = -1, .until_ms = -1 };
+	struct days_span s;
+	kept_n[0] = kept_n[1] = 0;
+	int rv = days_span(c, rc, key, &all, &s);
+	if (rv != 0)
+		return rv > 0 ? 0 : -1;
+	/* Ids years ahead (see DAYS_MAX): the reports read such a trail whole,
+	 * there is nothing to keep for them. */
+	if (s.hi / DAY_MS - s.lo / DAY_MS > DAYS_MAX)
+		return 0;
+	char *kept[2] = { days_key(c, AUDIT_REPORT_DAYS), days_key(c, AUDIT_REPORT_DOMAINS) };
+	if (kept[0] == NULL || kept[1] == NULL)
+		rv = -1;
+	for (long long day = s.lo / DAY_MS; rv == 0 && day <= s.hi / DAY_MS; day++) {
+		struct days_piece p = days_piece(day, DAY_MS);
+		long long from, to;
+		if (days_closed(&s, &p, &from, &to)) {
+			rv = days_keep_piece(rc, key, kept, &p, kept_n);
+			continue;
+		}
+		for (long long hour = from / HOUR_MS; rv == 0 && hour <= to / HOUR_MS; hour++) {
+			struct days_piece h = days_piece(hour, HOUR_MS);
+			long long hfrom, hto;
+			if (days_closed(&s, &h, &hfrom, &hto))
+				rv = days_keep_piece(rc, key, kept, &h, kept_n);
+		}
+	}
+	free(kept[0]);
+	free(kept[1]);
 	return rv;
 }

@@ -47,6 +47,7 @@ static const char usage_text[] =
     "  search [--mailbox A] [--sender A] [--recipient A] [--domain D] [--action X]\n"
     "         [--rule R] [--since T] [--until T] [--limit N] [--format F | --json]\n"
     "  report [--mailbox A] [--since T] [--until T]\n"
+    "  report --cache-days   keep every closed day not kept yet (for a timer)\n"
     "  tail   [--mailbox A] [--since T] [--count N] [--format F | --json]\n"
     "  replay\n"
     "  alerts [--once] [--consumer NAME] [--max-idle MS]\n"
@@ -82,7 +83,7 @@ static void tool_cfg_error(void *ctx, const char *line)
 
 enum { OPT_MAILBOX = 256, OPT_SENDER, OPT_RECIPIENT, OPT_DOMAIN, OPT_ACTION, OPT_RULE,
 	OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_COUNT, OPT_JSON, OPT_HELP,
-	OPT_FORMAT };
+	OPT_FORMAT, OPT_CACHE_DAYS };
 
 static const struct option query_options[] = {
 	{ "mailbox", required_argument, NULL, OPT_MAILBOX },
@@ -98,6 +99,7 @@ static const struct option query_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "cache-days", no_argument, NULL, OPT_CACHE_DAYS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -164,7 +166,8 @@ static bool query_opt_allowed(const char *cmd, int opt)
 	if (strcmp(cmd, "search") == 0)
 		return opt != OPT_COUNT;
 	if (strcmp(cmd, "report") == 0)
-		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_UNTIL;
+		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_UNTIL ||
+		    opt == OPT_CACHE_DAYS;
 	if (strcmp(cmd, "tail") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_COUNT || opt == OPT_JSON ||
 		    opt == OPT_FORMAT;
@@ -197,6 +200,7 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		case OPT_ACTION: q->action = optarg; break;
 		case OPT_RULE: q->rule = optarg; break;
 		case OPT_JSON: q->format = FORMAT_JSON; break;
+		case OPT_CACHE_DAYS: q->cache_days = true; break;
 		case OPT_FORMAT:
 			if (query_format(optarg, q) != 0) {
 				snprintf(why, sizeof(why),
@@ -226,6 +230,8 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		snprintf(why, sizeof(why), "%s: unexpected argument \"%s\"", cmd, argv[optind]);
 		return usage(why);
 	}
+	if (q->cache_days && (q->mailbox != NULL || q->since_ms >= 0 || q->until_ms >= 0))
+		return usage("report: --cache-days takes no other option");
 	q->json = q->format == FORMAT_JSON;
 	return 0;
 }
@@ -272,8 +278,22 @@ static bool report_one(void *p, const struct view_entry *e)
 	return true;
 }
 
+/* report --cache-days, run by a timer: one line of what it kept. */
+static int cmd_cache_days(const struct cfg *c, struct redis_conn *rc, const struct query *q)
+{
+	char *key = query_stream(c, q);
+	long kept[2];
+	int rv = key != NULL && days_keep(c, rc, key, kept) == 0 ? 0 : 1;
+	if (rv == 0)
+		printf("kept %ld closed days and %ld closed hours\n", kept[0], kept[1]);
+	free(key);
+	return rv;
+}
+
 static int cmd_report(const struct cfg *c, struct redis_conn *rc, const struct query *q)
 {
+	if (q->cache_days)
+		return cmd_cache_days(c, rc, q);
 	char *key = query_stream(c, q);
 	struct view_report *rep = view_report_new();
 	int rv = 1;
