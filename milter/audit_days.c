@@ -191,33 +191,42 @@ static bool domains_grow(struct days_domains *d)
 	return true;
 }
 
-/* Adds what view_domain_match would look at in v: after its last '@'. */
+/* Adds what view_domain_match would look at in v: after its last '@'.
+ * Lower-cased on the stack first: nearly every domain of a day is one seen
+ * already, and only a new one is copied. */
 static void domains_add(struct days_domains *d, const char *v)
 {
 	const char *at = v != NULL ? strrchr(v, '@') : NULL;
-	char *dom = v != NULL ? strdup(at != NULL ? at + 1 : v) : NULL;
-	if (v == NULL || (dom != NULL && *dom == '\0')) {
-		free(dom);
+	const char *src = at != NULL ? at + 1 : v;
+	char buf[256], *dom = buf;
+	if (v == NULL || *src == '\0')
 		return;
-	}
-	/* A newline would split it into lines that match what it does not:
-	 * such a day is not kept, it is read whole each time. */
-	if (dom == NULL || strchr(dom, '\n') != NULL ||
-	    ((d->n + 1) * 2 > d->nslots && !domains_grow(d))) {
-		free(dom);
+	size_t len = strlen(src);
+	if (len >= sizeof(buf) && (dom = malloc(len + 1)) == NULL) {
 		d->failed = true;
 		return;
 	}
-	for (char *p = dom; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	size_t i = domains_hash(dom) & (d->nslots - 1);
-	for (; d->slot[i] != NULL; i = (i + 1) & (d->nslots - 1))
-		if (strcmp(d->slot[i], dom) == 0) {
-			free(dom);
+	for (size_t k = 0; k <= len; k++)
+		dom[k] = (char)tolower((unsigned char)src[k]);
+	/* A newline would split it into lines that match what it does not:
+	 * such a day is not kept, it is read whole each time. */
+	if (strchr(dom, '\n') != NULL || ((d->n + 1) * 2 > d->nslots && !domains_grow(d))) {
+		d->failed = true;
+	} else {
+		size_t i = domains_hash(dom) & (d->nslots - 1);
+		while (d->slot[i] != NULL && strcmp(d->slot[i], dom) != 0)
+			i = (i + 1) & (d->nslots - 1);
+		if (d->slot[i] == NULL) {
+			d->slot[i] = dom == buf ? strdup(buf) : dom;
+			if (d->slot[i] == NULL)
+				d->failed = true;
+			else
+				d->n++;
 			return;
 		}
-	d->slot[i] = dom;
-	d->n++;
+	}
+	if (dom != buf)
+		free(dom);
 }
 
 static void domains_free(struct days_domains *d)
