@@ -259,10 +259,15 @@ static int cmd_search(const struct cfg *c, struct redis_conn *rc, const struct q
 	bool text = q->format == FORMAT_TEXT;
 	struct search_ctx s = { .q = q, .table = text ? view_table_new() : NULL };
 	int rv = 1;
+	/* A filter on a field no key is kept by may read the whole window:
+	 * then ask for each next page before reading this one, at the price
+	 * of one page read for nothing once the limit is reached. */
+	bool far = q->sender != NULL || q->recipient != NULL || q->action != NULL ||
+	    q->rule != NULL;
 	/* Without a mailbox, a domain is looked for only in the days that saw it. */
 	if (key != NULL && (!text || s.table != NULL) && (q->domain != NULL && q->mailbox == NULL ?
 	    days_search(c, rc, key, q, search_one, &s) :
-	    query_walk(rc, key, q, true, false, search_one, &s)) == 0) {
+	    query_walk(rc, key, q, true, far, search_one, &s)) == 0) {
 		if (text)
 			view_table_print(stdout, s.table);
 		rv = 0;
