@@ -68,12 +68,51 @@ int view_table_add(struct view_table *t, const struct view_entry *e);	/* 0 or -1
 void view_table_print(FILE *out, const struct view_table *t);
 void view_table_free(struct view_table *t);	/* accepts NULL */
 
-/* report: per mailbox and destination, counts, actions, first and last seen. */
+/*
+ * The kind of mail a decision is about, for the report: a copy of mail the
+ * mailbox received (any forwarding signal), leak evidence (leak-probe,
+ * leak-backscatter), the mailbox's own mail (sent), mail to the mailbox
+ * (received), or mail that concerns no protected mailbox (other).
+ */
+enum view_kind { VIEW_KIND_COPY, VIEW_KIND_LEAK, VIEW_KIND_SENT, VIEW_KIND_RECEIVED,
+	VIEW_KIND_OTHER, VIEW_KINDS };
+enum view_kind view_entry_kind(const struct view_entry *e);
+const char *view_kind_name(enum view_kind k);	/* "copy", "leak", ...; static */
+
+/*
+ * report: per mailbox, kind and destination, counts, actions, first and
+ * last seen.  An action decided in monitor mode (the mail passed) is
+ * counted as "<action>" VIEW_MONITOR_SUFFIX.
+ */
+#define VIEW_MONITOR_SUFFIX	"/monitor"
 struct view_report;
 struct view_report *view_report_new(void);
 int view_report_add(struct view_report *r, const struct view_entry *e);	/* 0 or -1 (ENOMEM) */
-void view_report_print(FILE *out, struct view_report *r);	/* sorts r */
 void view_report_free(struct view_report *r);	/* accepts NULL */
+/* Marks each group whose mailbox and destination before holds in no kind as
+ * new; until called, rows say is_new -1 (not known). */
+void view_report_mark_new(struct view_report *r, const struct view_report *before);
+/* Drops the groups whose destination is not domain or under it. */
+void view_report_keep_domain(struct view_report *r, const char *domain);
+/* Orders the groups by kind, mailbox, count (highest first), destination. */
+void view_report_sort(struct view_report *r);
+/* The groups, borrowed from r until it changes or is freed. */
+struct view_report_row {
+	const char *mailbox, *dest, *cls;	/* terminal-safe cells */
+	enum view_kind kind;
+	long count, other;	/* other: decisions whose action was not kept (ENOMEM) */
+	long long first, last;	/* unix ms */
+	int is_new;		/* 1 new, 0 seen before the window, -1 not known */
+	size_t nactions;	/* actions in the order first seen, with their counts */
+	const char *const *action;
+	const long *action_count;
+};
+size_t view_report_size(const struct view_report *r);
+void view_report_row(const struct view_report *r, size_t i, struct view_report_row *row);
+/* Text (a section per kind, aligned columns; NEW when marked) and JSON (one
+ * object per group and line); both sort r (audit_report_print.c). */
+void view_report_print(FILE *out, struct view_report *r);
+void view_report_print_json(FILE *out, struct view_report *r);
 /*
  * The groups as text (owned, free it; NULL on ENOMEM), and back: decode
  * returns NULL for text that is not exactly what encode writes.  absorb

@@ -1,8 +1,9 @@
 /*
- * audit_report.c - "fwdguard-audit report": per mailbox and destination,
- * counts, actions, first and last seen, aggregated while the trail streams
- * past; and the text form of one day's groups that the tool keeps in Redis
- * for days that can no longer change (audit_tool.c).
+ * audit_report.c - "fwdguard-audit report": per mailbox, kind of mail and
+ * destination, counts, actions, first and last seen, aggregated while the
+ * trail streams past; and the text form of one day's groups that the tool
+ * keeps in Redis for days that can no longer change (audit_days.c).  The
+ * report's text and JSON forms are in audit_report_print.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -26,7 +27,9 @@
 
 struct report_group {
 	char *mailbox, *dest, *cls;	/* cells: terminal-safe copies */
-	uint64_t hash;
+	enum view_kind kind;
+	bool seen_before;		/* view_report_mark_new: the pair was in the earlier trail */
+	uint64_t hash;			/* of mailbox and dest only: see report_group_find */
 	long count;
 	long long first, last;
 	/* Every action seen, in the order first seen: the report names the
@@ -41,6 +44,7 @@ struct report_group {
 struct view_report {
 	struct report_group *g;
 	size_t n, cap;
+	bool marked;		/* view_report_mark_new ran: seen_before means something */
 	size_t *slot;		/* open addressing: index + 1 into g, 0 when free */
 	size_t nslots;		/* a power of two, more than twice n */
 };
@@ -83,6 +87,75 @@ static const char *report_destination(const struct view_entry *e)
 	return rcpt;
 }
 
+static const char *const report_kind_names[VIEW_KINDS] = {
+	"copy", "leak", "sent", "received", "other"
+};
+
+const char *view_kind_name(enum view_kind k)
+{
+	return k < VIEW_KINDS ? report_kind_names[k] : "?";
+}
+
+static int report_kind_lookup(const char *name)
+{
+	for (int k = 0; k < VIEW_KINDS; k++)
+		if (strcmp(name, report_kind_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+/* Whether the comma list has a signal that proves a copy of received mail:
+ * any but the leak signals and the context ones. */
+static bool report_forward_signal(const char *list, bool *leak)
+{
+	static const char *const context[] = { "body-unexamined", "sender-protected" };
+	bool fwd = false;
+	*leak = false;
+	for (const char *p = list != NULL ? list : ""; *p != '\0';) {
+		size_t n = strcspn(p, ",");
+		if ((n == 10 && strncmp(p, "leak-probe", n) == 0) ||
+		    (n == 16 && strncmp(p, "leak-backscatter", n) == 0))
+			*leak = true;
+		else if (n > 0) {
+			bool ctx = false;
+			for (size_t i = 0; i < sizeof(context) / sizeof(context[0]); i++)
+				ctx |= strlen(context[i]) == n && strncmp(p, context[i], n) == 0;
+			fwd |= !ctx;
+		}
+		p += n + (p[n] == ',');
+	}
+	return fwd;
+}
+
+/* Whether the recipient is the mailbox itself (its own name, or an alias
+ * or tagged form recorded in mailbox_address). */
+static bool report_to_mailbox(const struct view_entry *e, const char *mailbox)
+{
+	const char *alias = view_get(e, "mailbox_address"), *rcpt = view_get(e, "recipient");
+	if (alias != NULL && *alias != '\0')
+		return true;
+	if (rcpt == NULL || mailbox == NULL)
+		return false;
+	size_t n = strlen(rcpt);
+	if (n >= 2 && rcpt[0] == '<' && rcpt[n - 1] == '>')
+		return n - 2 == strlen(mailbox) && strncasecmp(rcpt + 1, mailbox, n - 2) == 0;
+	return strcasecmp(rcpt, mailbox) == 0;
+}
+
+enum view_kind view_entry_kind(const struct view_entry *e)
+{
+	bool leak;
+	bool fwd = report_forward_signal(view_get(e, "signals"), &leak);
+	const char *mailbox = view_get(e, "mailbox");
+	if (leak)
+		return VIEW_KIND_LEAK;
+	if (fwd)
+		return VIEW_KIND_COPY;
+	if (mailbox == NULL || *mailbox == '\0')
+		return VIEW_KIND_OTHER;
+	return report_to_mailbox(e, mailbox) ? VIEW_KIND_RECEIVED : VIEW_KIND_SENT;
+}
+
 /* FNV-1a of the mailbox as spelled and the destination ASCII-lower-cased:
  * the same equality the groups use (strcmp, strcasecmp). */
 static uint64_t report_hash(const char *mailbox, const char *dest)
@@ -114,17 +187,34 @@ static int report_rehash(struct view_report *r)
 	return 0;
 }
 
-/* The group of (mailbox, dest), created empty if new; NULL on ENOMEM. */
-static struct report_group *report_group_find(struct view_report *r, const char *mailbox,
-    const char *dest)
+/*
+ * A group of (mailbox, dest) of any kind when kind is negative, else of
+ * that kind; NULL when there is none.  The hash leaves the kind out so that
+ * "was this pair seen at all" (view_report_mark_new) is one probe sequence.
+ */
+static struct report_group *report_group_lookup(const struct view_report *r, uint64_t h,
+    const char *mailbox, const char *dest, int kind, size_t *free_at)
 {
-	uint64_t h = report_hash(mailbox, dest);
 	size_t at = r->nslots > 0 ? (size_t)h & (r->nslots - 1) : 0;
 	for (; r->nslots > 0 && r->slot[at] != 0; at = (at + 1) & (r->nslots - 1)) {
 		struct report_group *g = &r->g[r->slot[at] - 1];
-		if (g->hash == h && strcmp(g->mailbox, mailbox) == 0 && strcasecmp(g->dest, dest) == 0)
+		if (g->hash == h && (kind < 0 || g->kind == (enum view_kind)kind) &&
+		    strcmp(g->mailbox, mailbox) == 0 && strcasecmp(g->dest, dest) == 0)
 			return g;
 	}
+	*free_at = at;
+	return NULL;
+}
+
+/* The group of (mailbox, kind, dest), created empty if new; NULL on ENOMEM. */
+static struct report_group *report_group_find(struct view_report *r, const char *mailbox,
+    enum view_kind kind, const char *dest)
+{
+	uint64_t h = report_hash(mailbox, dest);
+	size_t at = 0;
+	struct report_group *found = report_group_lookup(r, h, mailbox, dest, (int)kind, &at);
+	if (found != NULL)
+		return found;
 	if ((r->n + 1) * 2 > r->nslots) {
 		if (report_rehash(r) != 0)
 			return NULL;
@@ -143,6 +233,7 @@ static struct report_group *report_group_find(struct view_report *r, const char 
 	struct report_group *g = &r->g[r->n];
 	memset(g, 0, sizeof(*g));
 	g->hash = h;
+	g->kind = kind;
 	g->mailbox = strdup(mailbox);
 	g->dest = strdup(dest);
 	if (g->mailbox == NULL || g->dest == NULL) {
@@ -198,16 +289,31 @@ static const char *report_cell(const char *v, char **owned)
 	return *owned = view_cell(v);
 }
 
+/*
+ * The action as counted: in monitor mode "<action>/monitor", since the
+ * mail passed whatever was decided, and a reader of "reject:3" must not
+ * think three copies were stopped.
+ */
+static const char *report_action(const struct view_entry *e, const char *action, char *buf,
+    size_t size)
+{
+	const char *mode = view_get(e, "mode");
+	if (mode == NULL || strcmp(mode, "monitor") != 0)
+		return action;
+	snprintf(buf, size, "%s%s", action, VIEW_MONITOR_SUFFIX);
+	return buf;
+}
+
 int view_report_add(struct view_report *r, const struct view_entry *e)
 {
-	char *own[4];
+	char *own[4], key[128];
 	const char *mailbox = report_cell(view_get(e, "mailbox"), &own[0]);
 	const char *dest = report_cell(report_destination(e), &own[1]);
 	const char *action = report_cell(view_get(e, "action"), &own[2]);
 	const char *cls = report_cell(view_get(e, "destination"), &own[3]);
 	struct report_group *g = NULL;
 	if (mailbox != NULL && dest != NULL && action != NULL && cls != NULL)
-		g = report_group_find(r, mailbox, dest);
+		g = report_group_find(r, mailbox, view_entry_kind(e), dest);
 	if (g != NULL) {
 		long long ms = view_entry_ms(e);
 		bool latest = g->count == 0 || ms >= g->last;
@@ -226,7 +332,7 @@ int view_report_add(struct view_report *r, const struct view_entry *e)
 			if (latest)
 				g->last = ms;
 			g->count++;
-			report_count_actions(g, action, 1);
+			report_count_actions(g, report_action(e, action, key, sizeof(key)), 1);
 		}
 	}
 	for (int i = 0; i < 4; i++)
@@ -237,19 +343,21 @@ int view_report_add(struct view_report *r, const struct view_entry *e)
 /* ---- one day's groups as text --------------------------------------------- */
 
 /*
- * One line per group: mailbox, destination, class, count, first, last,
- * other, then action and count pairs, separated by tabs.  Cells hold no
- * control character (report_cell), so a tab or a newline never occurs in
- * one.
+ * One line per group: mailbox, destination, kind, class, count, first,
+ * last, other, then action and count pairs, separated by tabs.  Cells hold
+ * no control character (report_cell), so a tab or a newline never occurs
+ * in one.  Version 1 had no kind: such a kept day does not decode and is
+ * read again from the stream.
  */
-#define REPORT_MAGIC	"fwdguard-report 1\n"
+#define REPORT_MAGIC	"fwdguard-report 2\n"
+#define REPORT_FIELDS	8
 
 char *view_report_encode(const struct view_report *r)
 {
 	size_t size = sizeof(REPORT_MAGIC);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct report_group *g = &r->g[i];
-		size += strlen(g->mailbox) + strlen(g->dest) + strlen(g->cls) + 4 * 24;
+		size += strlen(g->mailbox) + strlen(g->dest) + strlen(g->cls) + 5 * 24;
 		for (size_t a = 0; a < g->nactions; a++)
 			size += strlen(g->action[a]) + 24;
 	}
@@ -259,8 +367,9 @@ char *view_report_encode(const struct view_report *r)
 	size_t len = (size_t)snprintf(out, size, "%s", REPORT_MAGIC);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct report_group *g = &r->g[i];
-		len += (size_t)snprintf(out + len, size - len, "%s\t%s\t%s\t%ld\t%lld\t%lld\t%ld",
-		    g->mailbox, g->dest, g->cls, g->count, g->first, g->last, g->other);
+		len += (size_t)snprintf(out + len, size - len, "%s\t%s\t%s\t%s\t%ld\t%lld\t%lld\t%ld",
+		    g->mailbox, g->dest, view_kind_name(g->kind), g->cls, g->count, g->first, g->last,
+		    g->other);
 		for (size_t a = 0; a < g->nactions; a++)
 			len += (size_t)snprintf(out + len, size - len, "\t%s\t%ld", g->action[a],
 			    g->action_count[a]);
@@ -294,18 +403,19 @@ static bool report_number(const char *s, long long *v)
 /* One encoded line into a new group of r; 0, or -1 when it is not one. */
 static int report_decode_line(struct view_report *r, char *line)
 {
-	char *f[7];
+	char *f[REPORT_FIELDS];
 	long long count, first, last, other, n;
-	size_t nf = report_split(line, f, 7);
-	char *rest = nf == 7 ? strchr(f[6], '\t') : NULL;
+	size_t nf = report_split(line, f, REPORT_FIELDS);
+	char *rest = nf == REPORT_FIELDS ? strchr(f[7], '\t') : NULL;
 	if (rest != NULL)
 		*rest++ = '\0';
-	if (nf < 7 || !report_number(f[3], &count) || count == 0 ||
-	    !report_number(f[4], &first) || !report_number(f[5], &last) ||
-	    !report_number(f[6], &other))
+	int kind = nf == REPORT_FIELDS ? report_kind_lookup(f[2]) : -1;
+	if (kind < 0 || !report_number(f[4], &count) || count == 0 ||
+	    !report_number(f[5], &first) || !report_number(f[6], &last) ||
+	    !report_number(f[7], &other))
 		return -1;
-	struct report_group *g = report_group_find(r, f[0], f[1]);
-	if (g == NULL || g->count != 0 || (g->cls = strdup(f[2])) == NULL)
+	struct report_group *g = report_group_find(r, f[0], (enum view_kind)kind, f[1]);
+	if (g == NULL || g->count != 0 || (g->cls = strdup(f[3])) == NULL)
 		return -1;
 	g->count = (long)count;
 	g->first = first;
@@ -363,7 +473,7 @@ int view_report_absorb(struct view_report *into, const struct view_report *from)
 {
 	for (size_t i = 0; i < from->n; i++) {
 		const struct report_group *s = &from->g[i];
-		struct report_group *g = report_group_find(into, s->mailbox, s->dest);
+		struct report_group *g = report_group_find(into, s->mailbox, s->kind, s->dest);
 		if (g == NULL)
 			return -1;
 		if (g->count == 0 || s->last >= g->last) {
@@ -384,9 +494,18 @@ int view_report_absorb(struct view_report *into, const struct view_report *from)
 	return 0;
 }
 
+/* Rebuilds the slots after the groups moved (sort, filter). */
+static int report_reindex(struct view_report *r)
+{
+	r->nslots /= 2;		/* report_rehash doubles it back */
+	return report_rehash(r);
+}
+
 static int report_cmp(const void *a, const void *b)
 {
 	const struct report_group *x = a, *y = b;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
 	int c = strcmp(x->mailbox, y->mailbox);
 	if (c != 0)
 		return c;
@@ -395,70 +514,60 @@ static int report_cmp(const void *a, const void *b)
 	return strcmp(x->dest, y->dest);
 }
 
-/* "reject:3,flag:1" into a malloc'd string: the first REPORT_ACTIONS actions
- * by name, the others summed as "other". */
-static char *report_actions(const struct report_group *g)
+void view_report_sort(struct view_report *r)
 {
-	size_t size = 32, named = g->nactions < REPORT_ACTIONS ? g->nactions : REPORT_ACTIONS;
-	long other = g->other;
-	for (size_t i = 0; i < named; i++)
-		size += strlen(g->action[i]) + 24;
-	for (size_t i = named; i < g->nactions; i++)
-		other += g->action_count[i];
-	char *s = malloc(size);
-	if (s == NULL)
-		return NULL;
-	size_t len = 0;
-	s[0] = '\0';
-	for (size_t i = 0; i < named; i++)
-		len += (size_t)snprintf(s + len, size - len, "%s%s:%ld", i > 0 ? "," : "",
-		    g->action[i], g->action_count[i]);
-	if (other > 0)
-		snprintf(s + len, size - len, ",other:%ld", other);
-	return s;
+	if (r->n > 0)
+		qsort(r->g, r->n, sizeof(*r->g), report_cmp);
+	if (r->nslots > 0 && report_reindex(r) != 0) {
+		/* Without slots the groups are still there to print; a later
+		 * lookup starts a new table. */
+		r->nslots = 0;
+	}
 }
 
-#define RCOLS	7
-
-void view_report_print(FILE *out, struct view_report *r)
+void view_report_mark_new(struct view_report *r, const struct view_report *before)
 {
-	static const char *const headers[RCOLS] = {
-		"MAILBOX", "DESTINATION", "CLASS", "COUNT", "ACTIONS", "FIRST SEEN", "LAST SEEN"
-	};
-	char *(*cells)[RCOLS] = calloc(r->n + 1, sizeof(*cells));
-	size_t width[RCOLS];
-	if (cells == NULL)
-		return;
-	qsort(r->g, r->n, sizeof(*r->g), report_cmp);
-	for (int c = 0; c < RCOLS; c++)
-		cells[0][c] = strdup(headers[c]);
 	for (size_t i = 0; i < r->n; i++) {
-		char *row[RCOLS], first[32], last[32], count[24];
-		const struct report_group *g = &r->g[i];
-		view_format_time(g->first, first, sizeof(first));
-		view_format_time(g->last, last, sizeof(last));
-		snprintf(count, sizeof(count), "%ld", g->count);
-		row[0] = strdup(g->mailbox);
-		row[1] = strdup(g->dest);
-		row[2] = strdup(g->cls != NULL ? g->cls : "-");
-		row[3] = strdup(count);
-		row[4] = report_actions(g);
-		row[5] = strdup(first);
-		row[6] = strdup(last);
-		memcpy(cells[i + 1], row, sizeof(row));
+		struct report_group *g = &r->g[i];
+		size_t at;
+		g->seen_before = report_group_lookup(before, g->hash, g->mailbox, g->dest, -1,
+		    &at) != NULL;
 	}
-	for (int c = 0; c < RCOLS; c++) {
-		width[c] = 0;
-		for (size_t i = 0; i <= r->n; i++)
-			if (cells[i][c] != NULL && view_width(cells[i][c]) > width[c])
-				width[c] = view_width(cells[i][c]);
+	r->marked = true;
+}
+
+void view_report_keep_domain(struct view_report *r, const char *domain)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (view_domain_match(r->g[i].dest, domain))
+			r->g[kept++] = r->g[i];
+		else
+			report_group_free(&r->g[i]);
 	}
-	for (size_t i = 0; i <= r->n; i++) {
-		for (int c = 0; c < RCOLS; c++)
-			view_pad(out, cells[i][c] != NULL ? cells[i][c] : "?", width[c], c == RCOLS - 1);
-		fputc('\n', out);
-		for (int c = 0; c < RCOLS; c++)
-			free(cells[i][c]);
-	}
-	free(cells);
+	r->n = kept;
+	if (r->nslots > 0 && report_reindex(r) != 0)
+		r->nslots = 0;
+}
+
+size_t view_report_size(const struct view_report *r)
+{
+	return r->n;
+}
+
+void view_report_row(const struct view_report *r, size_t i, struct view_report_row *row)
+{
+	const struct report_group *g = &r->g[i];
+	row->mailbox = g->mailbox;
+	row->dest = g->dest;
+	row->cls = g->cls != NULL ? g->cls : "-";
+	row->kind = g->kind;
+	row->count = g->count;
+	row->other = g->other;
+	row->first = g->first;
+	row->last = g->last;
+	row->is_new = !r->marked ? -1 : g->seen_before ? 0 : 1;
+	row->nactions = g->nactions;
+	row->action = (const char *const *)g->action;
+	row->action_count = g->action_count;
 }

@@ -4,8 +4,9 @@
  *
  *   search   entries of <prefix>audit (or of one mailbox's stream), newest
  *            first, filtered; aligned table or --json lines
- *   report   "who forwards where": per mailbox and destination, counts,
- *            actions, first and last seen
+ *   report   "who forwards where": per mailbox, kind of mail and
+ *            destination, counts, actions, first and last seen, new
+ *            destinations; text, --json lines or one --html page
  *   tail     follows new entries (XREAD BLOCK)
  *   replay   ships the spool to Redis now
  *   alerts   relays <prefix>alerts to syslog and mail (alert_relay.c)
@@ -29,6 +30,7 @@
 #include "alert_relay.h"
 #include "audit.h"
 #include "audit_days.h"
+#include "audit_html.h"
 #include "audit_query.h"
 #include "audit_siem.h"
 #include "audit_view.h"
@@ -46,7 +48,7 @@ static const char usage_text[] =
     "commands:\n"
     "  search [--mailbox A] [--sender A] [--recipient A] [--domain D] [--action X]\n"
     "         [--rule R] [--since T] [--until T] [--limit N] [--format F | --json]\n"
-    "  report [--mailbox A] [--since T] [--until T]\n"
+    "  report [--mailbox A] [--domain D] [--since T] [--until T] [--json | --html FILE]\n"
     "  report --cache-days   keep every closed day not kept yet (for a timer)\n"
     "  tail   [--mailbox A] [--since T] [--count N] [--format F | --json]\n"
     "  replay\n"
@@ -83,7 +85,7 @@ static void tool_cfg_error(void *ctx, const char *line)
 
 enum { OPT_MAILBOX = 256, OPT_SENDER, OPT_RECIPIENT, OPT_DOMAIN, OPT_ACTION, OPT_RULE,
 	OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_COUNT, OPT_JSON, OPT_HELP,
-	OPT_FORMAT, OPT_CACHE_DAYS };
+	OPT_FORMAT, OPT_HTML, OPT_CACHE_DAYS };
 
 static const struct option query_options[] = {
 	{ "mailbox", required_argument, NULL, OPT_MAILBOX },
@@ -99,6 +101,7 @@ static const struct option query_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "cache-days", no_argument, NULL, OPT_CACHE_DAYS },
 	{ NULL, 0, NULL, 0 }
 };
@@ -167,7 +170,7 @@ static bool query_opt_allowed(const char *cmd, int opt)
 		return opt != OPT_COUNT;
 	if (strcmp(cmd, "report") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_UNTIL ||
-		    opt == OPT_CACHE_DAYS;
+		    opt == OPT_DOMAIN || opt == OPT_JSON || opt == OPT_HTML || opt == OPT_CACHE_DAYS;
 	if (strcmp(cmd, "tail") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_COUNT || opt == OPT_JSON ||
 		    opt == OPT_FORMAT;
@@ -200,6 +203,7 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		case OPT_ACTION: q->action = optarg; break;
 		case OPT_RULE: q->rule = optarg; break;
 		case OPT_JSON: q->format = FORMAT_JSON; break;
+		case OPT_HTML: q->html = optarg; break;
 		case OPT_CACHE_DAYS: q->cache_days = true; break;
 		case OPT_FORMAT:
 			if (query_format(optarg, q) != 0) {
@@ -230,9 +234,14 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		snprintf(why, sizeof(why), "%s: unexpected argument \"%s\"", cmd, argv[optind]);
 		return usage(why);
 	}
-	if (q->cache_days && (q->mailbox != NULL || q->since_ms >= 0 || q->until_ms >= 0))
+	if (q->cache_days && (q->mailbox != NULL || q->domain != NULL || q->since_ms >= 0 ||
+	    q->until_ms >= 0 || q->format != FORMAT_TEXT || q->html != NULL))
 		return usage("report: --cache-days takes no other option");
 	q->json = q->format == FORMAT_JSON;
+	if (q->json && q->html != NULL) {
+		snprintf(why, sizeof(why), "%s: --json and --html exclude each other", cmd);
+		return usage(why);
+	}
 	return 0;
 }
 
@@ -312,18 +321,70 @@ static int cmd_cache_days(const struct cfg *c, struct redis_conn *rc, const stru
 	return rv;
 }
 
+struct report_source {
+	const struct cfg *c;
+	struct redis_conn *rc;
+	const char *key;
+	const char *mailbox;
+};
+
+/*
+ * Every decision of the stream between since and until (-1: open) into
+ * rep, whatever the other filters say: the report filters its groups.
+ * 0, or -1 after printing the Redis error.
+ */
+static int report_window(void *ctx, long long since, long long until, struct view_report *rep)
+{
+	const struct report_source *s = ctx;
+	struct query range = { .mailbox = s->mailbox, .since_ms = since, .until_ms = until };
+	/* A mailbox's stream is short: read it whole. */
+	return s->mailbox != NULL ? query_walk(s->rc, s->key, &range, false, true, report_one, rep) :
+	    days_report(s->c, s->rc, s->key, &range, rep);
+}
+
+/*
+ * A destination is new when the trail holds no decision for its mailbox
+ * and it before --since: the report of everything before (closed days come
+ * from what audit_days.c keeps, so this costs what a report of the whole
+ * trail costs, once, then little).
+ */
+static int report_mark_new(struct report_source *src, long long since, struct view_report *rep)
+{
+	struct view_report *before = view_report_new();
+	int rv = before != NULL && (since == 0 ||
+	    report_window(src, -1, since - 1, before) == 0) ? 0 : -1;
+	if (rv == 0)
+		view_report_mark_new(rep, before);
+	view_report_free(before);
+	return rv;
+}
+
 static int cmd_report(const struct cfg *c, struct redis_conn *rc, const struct query *q)
 {
 	if (q->cache_days)
 		return cmd_cache_days(c, rc, q);
 	char *key = query_stream(c, q);
+	struct report_source src = { .c = c, .rc = rc, .key = key, .mailbox = q->mailbox };
+	if (key == NULL)
+		return 1;
+	if (q->html != NULL) {
+		struct html_params p = { .since_ms = q->since_ms, .until_ms = q->until_ms,
+		    .mailbox = q->mailbox, .domain = q->domain, .policy = &c->policy,
+		    .now = time(NULL), .window = report_window, .ctx = &src };
+		int rv = html_report_file(q->html, &p);
+		free(key);
+		return rv == 0 ? 0 : 1;
+	}
 	struct view_report *rep = view_report_new();
 	int rv = 1;
-	/* A mailbox's stream is short: read it whole. */
-	if (key != NULL && rep != NULL && (q->mailbox != NULL ?
-	    query_walk(rc, key, q, false, true, report_one, rep) :
-	    days_report(c, rc, key, q, rep)) == 0) {
-		view_report_print(stdout, rep);
+	if (rep != NULL && report_window(&src, q->since_ms, q->until_ms, rep) == 0 &&
+	    (q->since_ms < 0 || report_mark_new(&src, q->since_ms, rep) == 0)) {
+		if (q->domain != NULL)
+			view_report_keep_domain(rep, q->domain);
+		if (q->json)
+			view_report_print_json(stdout, rep);
+		else
+			view_report_print(stdout, rep);
 		rv = 0;
 	}
 	view_report_free(rep);

@@ -8,12 +8,14 @@
  * byte picks the command (search, report, tail), the words are its
  * options.  An entry made of the same words is printed the way tail,
  * search and report print (into memory streams that must hold what a
- * terminal may safely show), and a parsed query is matched against it.
+ * terminal may safely show, and HTML text that holds no markup), and a
+ * parsed query is matched against it.
  */
 #define main audit_tool_main
 #include "../../milter/audit_tool.c"
 #undef main
 
+#include "audit_svg.h"
 #include "fuzz_policy.h"
 
 #define FUZZ_ARGS_MAX	16
@@ -90,11 +92,48 @@ static void fuzz_table(FILE *out, const struct view_entry *e)
 	view_table_free(t);
 }
 
+/* report --json, and the report as kept for a closed day: what encode
+ * writes, decode reads back. */
+static void fuzz_report_json(FILE *out, const struct view_entry *e)
+{
+	struct view_report *r = view_report_new(), *back;
+	char *kept;
+
+	if (r == NULL || view_report_add(r, e) != 0 || (kept = view_report_encode(r)) == NULL)
+		abort();
+	if ((back = view_report_decode(kept)) == NULL || view_report_size(back) != 1)
+		abort();
+	view_report_print_json(out, r);
+	view_report_free(back);
+	view_report_free(r);
+	free(kept);
+}
+
+/* The HTML page's text: no byte of a value may open or close markup. */
+static void fuzz_html_text(const struct view_entry *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		if (f == NULL)
+			abort();
+		svg_text(f, e->value[i]);
+		if (fclose(f) != 0 || strpbrk(buf, "<>\"'\n") != NULL)
+			abort();
+		fuzz_check_terminal(buf, len);
+		free(buf);
+	}
+}
+
 static void fuzz_show(const struct view_entry *e)
 {
 	fuzz_print(view_print_line, e);
 	fuzz_print(view_print_json, e);
 	fuzz_print(fuzz_table, e);
+	fuzz_print(fuzz_report_json, e);
+	fuzz_html_text(e);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

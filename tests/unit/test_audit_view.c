@@ -101,46 +101,51 @@ static void test_table_pads_by_characters_not_bytes(void **state)
  * ways, a class that changes, more actions than a group names, a record
  * older than the one before it (replayed), control bytes in a value.
  */
-static const char *const report_records[][5] = {
-	/* ts, mailbox, target, action, destination */
-	{ "1000", "support@corp.example", "Evil.test", "reject", "external" },
-	{ "2000", "support@corp.example", "evil.TEST", "flag", "external" },
-	{ "1500", "support@corp.example", "evil.test", "a1", "allowed" },
-	{ "3000", "hr@corp.example", "vendor.example", "accept", "allowed" },
-	{ "3000", "support@corp.example", "evil.test", "a2", "allowed" },
-	{ "3100", "support@corp.example", "evil.test", "a3", "external" },
-	{ "3200", "support@corp.example", "evil.test", "a4", "external" },
-	{ "3300", "support@corp.example", "evil.test", "a5", "external" },
-	{ "3400", "support@corp.example", "evil.test", "a6", "external" },
-	{ "3500", "support@corp.example", "evil.test", "a7", "external" },
-	{ "3600", "support@corp.example", "evil.test", "reject", "internal" },
-	{ "3700", "support@corp.example", "evil.test", "a8", "external" },
-	{ "3800", "h\x1b[2Jr@corp.example", "x\ty.example", "q\nr", "external" },
-	{ "2500", "hr@corp.example", "vendor.example", "reject", "external" },
+static const char *const report_records[][6] = {
+	/* ts, mailbox, target, action, destination, signals */
+	{ "1000", "support@corp.example", "Evil.test", "reject", "external", "delivered-to" },
+	{ "2000", "support@corp.example", "evil.TEST", "flag", "external", "orcpt,resent" },
+	{ "1500", "support@corp.example", "evil.test", "a1", "allowed", "delivered-to" },
+	{ "3000", "hr@corp.example", "vendor.example", "accept", "allowed", "" },
+	{ "3000", "support@corp.example", "evil.test", "a2", "allowed", "delivered-to" },
+	{ "3100", "support@corp.example", "evil.test", "a3", "external", "delivered-to" },
+	{ "3200", "support@corp.example", "evil.test", "a4", "external", "delivered-to" },
+	{ "3300", "support@corp.example", "evil.test", "a5", "external", "delivered-to" },
+	{ "3400", "support@corp.example", "evil.test", "a6", "external", "delivered-to" },
+	{ "3500", "support@corp.example", "evil.test", "a7", "external", "delivered-to" },
+	{ "3600", "support@corp.example", "evil.test", "reject", "internal", "delivered-to" },
+	{ "3700", "support@corp.example", "evil.test", "a8", "external", "delivered-to" },
+	{ "3800", "h\x1b[2Jr@corp.example", "x\ty.example", "q\nr", "external", "" },
+	{ "2500", "hr@corp.example", "vendor.example", "reject", "external", "" },
+	{ "3900", "support@corp.example", "evil.test", "accept", "external", "leak-probe" },
+	{ "4000", "support@corp.example", "evil.test", "accept", "external", "body-unexamined" },
 };
 #define NREPORT	(sizeof(report_records) / sizeof(report_records[0]))
 
 static void report_add_range(struct view_report *r, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
-		struct view_entry e = { .stream_id = "1-0", .n = 5,
-		    .field = { "ts", "mailbox", "target", "action", "destination" } };
-		for (int f = 0; f < 5; f++)
+		struct view_entry e = { .stream_id = "1-0", .n = 6,
+		    .field = { "ts", "mailbox", "target", "action", "destination", "signals" } };
+		for (int f = 0; f < 6; f++)
 			e.value[f] = report_records[i][f];
 		assert_int_equal(view_report_add(r, &e), 0);
 	}
 }
 
-static char *report_text(struct view_report *r)
+/* What print (text or JSON) writes for r (caller frees). */
+static char *report_out(struct view_report *r, void (*print)(FILE *, struct view_report *))
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	assert_non_null(out);
-	view_report_print(out, r);
+	print(out, r);
 	fclose(out);
 	return buf;
 }
+#define report_text(r)	report_out((r), view_report_print)
+#define report_json(r)	report_out((r), view_report_print_json)
 
 /* Days kept as text and absorbed one after the other print what one pass
  * over their records prints, wherever the trail is cut into days. */
@@ -182,22 +187,127 @@ static void test_report_decode_refuses_damage(void **state)
 {
 	static const char *const bad[] = {
 		"",
-		"fwdguard-report 2\n",
-		"fwdguard-report 1\nm\td\tc\t1\t1\t1\t0",	/* cut: no newline */
-		"fwdguard-report 1\nm\td\tc\t1\t1\t1\n",	/* a field short */
-		"fwdguard-report 1\nm\td\tc\tx\t1\t1\t0\n",	/* count not a number */
-		"fwdguard-report 1\nm\td\tc\t0\t1\t1\t0\n",	/* empty group */
-		"fwdguard-report 1\nm\td\tc\t1\t1\t1\t0\treject\n",	/* action without count */
-		"fwdguard-report 1\nm\td\tc\t1\t1\t1\t0\nm\tD\tc\t1\t1\t1\t0\n",	/* twice */
+		"fwdguard-report 3\n",
+		/* Version 1 had no kind: a day kept by an older tool is read again. */
+		"fwdguard-report 1\nm\td\tc\t2\t1\t5\t0\treject\t2\n",
+		"fwdguard-report 2\nm\td\tcopy\tc\t1\t1\t1\t0",	/* cut: no newline */
+		"fwdguard-report 2\nm\td\tcopy\tc\t1\t1\t1\n",	/* a field short */
+		"fwdguard-report 2\nm\td\tcopy\tc\tx\t1\t1\t0\n",	/* count not a number */
+		"fwdguard-report 2\nm\td\tcopy\tc\t0\t1\t1\t0\n",	/* empty group */
+		"fwdguard-report 2\nm\td\tcopy\tc\t1\t1\t1\t0\treject\n",	/* action without count */
+		"fwdguard-report 2\nm\td\tcopy\tc\t1\t1\t1\t0\nm\tD\tcopy\tc\t1\t1\t1\t0\n",	/* twice */
+		"fwdguard-report 2\nm\td\tforward\tc\t1\t1\t1\t0\n",	/* unknown kind */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (view_report_decode(bad[i]) != NULL)
 			fail_msg("case %zu decoded", i);
-	struct view_report *ok = view_report_decode(
-	    "fwdguard-report 1\nm\td\tc\t2\t1\t5\t0\treject\t2\n");
+	/* One pair in two kinds is two groups. */
+	struct view_report *ok = view_report_decode("fwdguard-report 2\n"
+	    "m\td\tcopy\tc\t2\t1\t5\t0\treject\t2\nm\td\tsent\tc\t1\t1\t1\t0\n");
 	assert_non_null(ok);
+	assert_int_equal(view_report_size(ok), 2);
 	view_report_free(ok);
+}
+
+/* The kind of a decision, from its signals and whom it concerns. */
+static void test_report_kinds(void **state)
+{
+	static const struct {
+		const char *name, *signals, *mailbox, *recipient, *mailbox_address;
+		enum view_kind want;
+	} cases[] = {
+		{ "forward", "delivered-to,exchange-rule", "support@corp.example",
+		    "c@fti.example", "", VIEW_KIND_COPY },
+		{ "directory forward to the mailbox", "directory-forward", "support@corp.example",
+		    "support@corp.example", "support@corp.example", VIEW_KIND_COPY },
+		{ "leak beats forward signals", "received-for,leak-backscatter",
+		    "support@corp.example", "colleague@corp.example", "", VIEW_KIND_LEAK },
+		{ "probe answer", "leak-probe", "support@corp.example", "probe@corp.example", "",
+		    VIEW_KIND_LEAK },
+		{ "reply to a customer", "", "support@corp.example", "<jane@example.net>", "",
+		    VIEW_KIND_SENT },
+		{ "encrypted reply", "body-unexamined", "support@corp.example", "jane@example.net",
+		    "", VIEW_KIND_SENT },
+		{ "customer writes in", "", "support@corp.example", "<Support@Corp.Example>", "",
+		    VIEW_KIND_RECEIVED },
+		{ "by an alias", "", "support@corp.example", "help+x@corp.example",
+		    "help+x@corp.example", VIEW_KIND_RECEIVED },
+		{ "no mailbox", "", "", "a@b.example", "", VIEW_KIND_OTHER },
+		{ "signals cut short", "leak-probeX,", "support@corp.example", "x@y.example", "",
+		    VIEW_KIND_COPY },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct view_entry e = { .stream_id = "1-0", .n = 4,
+		    .field = { "signals", "mailbox", "recipient", "mailbox_address" },
+		    .value = { cases[i].signals, cases[i].mailbox, cases[i].recipient,
+			cases[i].mailbox_address } };
+		enum view_kind got = view_entry_kind(&e);
+		if (got != cases[i].want)
+			fail_msg("%s: got %s, want %s", cases[i].name, view_kind_name(got),
+			    view_kind_name(cases[i].want));
+	}
+}
+
+static void add_one(struct view_report *r, const char *ts, const char *mailbox,
+    const char *target, const char *signals)
+{
+	struct view_entry e = { .stream_id = "1-0", .n = 5,
+	    .field = { "ts", "mailbox", "target", "action", "signals" },
+	    .value = { ts, mailbox, target, "reject", signals } };
+	assert_int_equal(view_report_add(r, &e), 0);
+}
+
+/* The line of text holding needle (owned); fails the test when none does. */
+static char *line_with(const char *text, const char *needle)
+{
+	const char *at = strstr(text, needle);
+	if (at == NULL)
+		fail_msg("no line with %s in:\n%s", needle, text);
+	const char *start = at;
+	while (start > text && start[-1] != '\n')
+		start--;
+	return strndup(start, strcspn(start, "\n"));
+}
+
+/* New: the mailbox and destination had no decision before, in any kind;
+ * --domain keeps the destinations under it. */
+static void test_report_new_and_domain(void **state)
+{
+	(void)state;
+	struct view_report *before = view_report_new(), *r = view_report_new();
+	add_one(before, "1000", "support@corp.example", "Old.example", "");
+	add_one(r, "2000", "support@corp.example", "old.example", "delivered-to");
+	add_one(r, "2000", "support@corp.example", "fresh.example", "delivered-to");
+	add_one(r, "2000", "hr@corp.example", "old.example", "delivered-to");
+	add_one(r, "2000", "support@corp.example", "sub.fresh.example", "");
+	char *json = report_json(r);
+	assert_non_null(strstr(json, "\"new\":null"));
+	free(json);
+	view_report_mark_new(r, before);
+	json = report_json(r);
+	assert_non_null(strstr(json, "\"kind\":\"copy\",\"mailbox\":\"support@corp.example\","
+	    "\"destination\":\"old.example\",\"class\":\"-\",\"count\":1,"
+	    "\"actions\":{\"reject\":1},\"first\":\"1970-01-01T00:00:02Z\""));
+	assert_non_null(strstr(json, "\"destination\":\"old.example\",\"class\":\"-\",\"count\":1,"));
+	char *line = line_with(json, "\"mailbox\":\"support@corp.example\",\"destination\":\"old");
+	assert_non_null(strstr(line, "\"new\":false}"));
+	free(line);
+	line = line_with(json, "\"mailbox\":\"hr@corp.example\"");
+	assert_non_null(strstr(line, "\"new\":true}"));
+	free(line);
+	free(json);
+	view_report_keep_domain(r, "fresh.example");
+	assert_int_equal(view_report_size(r), 2);
+	char *text = report_text(r);
+	assert_non_null(strstr(text, "COPIES OF RECEIVED MAIL"));
+	assert_non_null(strstr(text, "SENT BY THE MAILBOX"));
+	assert_null(strstr(text, "old.example"));
+	assert_non_null(strstr(text, " NEW\n"));
+	free(text);
+	view_report_free(before);
+	view_report_free(r);
 }
 
 int main(void)
@@ -207,6 +317,8 @@ int main(void)
 		cmocka_unit_test(test_table_pads_by_characters_not_bytes),
 		cmocka_unit_test(test_report_days_absorbed_equal_one_pass),
 		cmocka_unit_test(test_report_decode_refuses_damage),
+		cmocka_unit_test(test_report_kinds),
+		cmocka_unit_test(test_report_new_and_domain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
