@@ -467,35 +467,27 @@ int days_search(const struct cfg *c, struct redis_conn *rc, const char *key,
 
 /* ---- keeping closed pieces ahead of the reports ------------------------------ */
 
-/* 1 when p's groups are kept in a form this reader decodes and its domains
- * are kept too, 0 when not, -1 on a Redis error (printed). */
-static int days_is_kept(struct redis_conn *rc, char *const kept[2], const struct days_piece *p)
+/*
+ * Whether p's groups are kept in a form this reader decodes.  Its domains
+ * are not asked for: a day may never keep them (a domain holding a
+ * newline), and search --domain keeps them itself when they are missing.
+ */
+static bool days_is_kept(struct redis_conn *rc, char *const kept[2], const struct days_piece *p)
 {
-	const char *argv[] = { "HEXISTS", kept[1], p->field };
-	size_t len[] = { 7, strlen(kept[1]), strlen(p->field) };
-	redisReply *r = redis_conn_command(rc, 3, argv, len);
-	int rv = r != NULL && r->type == REDIS_REPLY_INTEGER ? r->integer != 0 : -1;
-	if (rv < 0)
-		fprintf(stderr, "fwdguard-audit: HEXISTS %s: %s\n", kept[1],
-		    r == NULL ? redis_conn_error(rc) :
-		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-	redis_conn_reply_free(r);
-	if (rv != 1)
-		return rv;
 	char *text = days_get(rc, kept[0], p->field);
 	struct view_report *d = view_report_decode(text);
+	bool decoded = d != NULL;
 	free(text);
 	view_report_free(d);
-	return d != NULL;
+	return decoded;
 }
 
 /* Keeps p unless it is kept already; counts it in *n when it was not. */
 static int days_keep_piece(struct redis_conn *rc, const char *key, char *const kept[2],
     const struct days_piece *p, long *n)
 {
-	int k = days_is_kept(rc, kept, p);
-	if (k != 0)
-		return k > 0 ? 0 : -1;
+	if (days_is_kept(rc, kept, p))
+		return 0;
 	struct view_report *d = days_fill(rc, key, kept, p);
 	if (d == NULL)
 		return -1;
