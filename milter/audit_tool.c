@@ -8,6 +8,8 @@
  *            destination, counts, actions, first and last seen, new
  *            destinations; text, --json lines or one --html page
  *   tail     follows new entries (XREAD BLOCK)
+ *   breach   one mailbox's mail to one domain: the scope of an incident
+ *            (audit_breach.c)
  *   replay   ships the spool to Redis now
  *   alerts   relays <prefix>alerts to syslog and mail (alert_relay.c)
  *   probe    sends canary messages to the protected mailboxes (probe.c)
@@ -29,6 +31,7 @@
 
 #include "alert_relay.h"
 #include "audit.h"
+#include "audit_breach.h"
 #include "audit_days.h"
 #include "audit_html.h"
 #include "audit_query.h"
@@ -51,6 +54,7 @@ static const char usage_text[] =
     "  report [--mailbox A] [--domain D] [--since T] [--until T] [--json | --html FILE]\n"
     "  report --cache-days   keep every closed day not kept yet (for a timer)\n"
     "  tail   [--mailbox A] [--since T] [--count N] [--format F | --json]\n"
+    "  breach --mailbox A --domain D [--since T] [--until T] [--json]\n"
     "  replay\n"
     "  alerts [--once] [--consumer NAME] [--max-idle MS]\n"
     "  probe\n"
@@ -174,6 +178,9 @@ static bool query_opt_allowed(const char *cmd, int opt)
 	if (strcmp(cmd, "tail") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_COUNT || opt == OPT_JSON ||
 		    opt == OPT_FORMAT;
+	if (strcmp(cmd, "breach") == 0)
+		return opt == OPT_MAILBOX || opt == OPT_DOMAIN || opt == OPT_SINCE ||
+		    opt == OPT_UNTIL || opt == OPT_JSON;
 	return false;
 }
 
@@ -478,11 +485,13 @@ static int tool_run(const char *cmd, const char *path, int argc, char **argv)
 {
 	struct query q;
 	bool is_query = strcmp(cmd, "search") == 0 || strcmp(cmd, "report") == 0 ||
-	    strcmp(cmd, "tail") == 0;
+	    strcmp(cmd, "tail") == 0 || strcmp(cmd, "breach") == 0;
 	if (is_query) {
 		int rv = query_parse(cmd, argc, argv, &q);
 		if (rv != 0)
 			return rv == HELP_SHOWN ? 0 : rv;
+		if (strcmp(cmd, "breach") == 0 && breach_check(&q) != NULL)
+			return usage(breach_check(&q));
 	}
 
 	struct cfg *c = cfg_load(path, tool_cfg_error, NULL);
@@ -502,6 +511,8 @@ static int tool_run(const char *cmd, const char *path, int argc, char **argv)
 			rv = cmd_search(c, rc, &q);
 		else if (strcmp(cmd, "report") == 0)
 			rv = cmd_report(c, rc, &q);
+		else if (strcmp(cmd, "breach") == 0)
+			rv = breach_run(c, rc, &q);
 		else
 			rv = cmd_tail(c, rc, &q);
 		redis_conn_close(rc);
@@ -610,7 +621,7 @@ int main(int argc, char **argv)
 			return rv == HELP_SHOWN ? 0 : rv;
 	}
 	if (strcmp(cmd, "search") != 0 && strcmp(cmd, "report") != 0 && strcmp(cmd, "tail") != 0 &&
-	    strcmp(cmd, "replay") != 0) {
+	    strcmp(cmd, "replay") != 0 && strcmp(cmd, "breach") != 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "unknown command \"%s\"", cmd);
 		return usage(why);
