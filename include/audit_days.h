@@ -29,6 +29,15 @@ int days_report(const struct cfg *c, struct redis_conn *rc, const char *key,
     const struct query *q, struct view_report *rep);
 
 /*
+ * report --cache-days: reads and keeps every closed day of key (and every
+ * closed hour of a day not closed yet) that is not kept already, in the
+ * form this reader decodes, so that a later report reads none of their
+ * entries.  Sets kept_n[0] and kept_n[1] to the days and hours it kept.
+ * 0 or -1 (printed).
+ */
+int days_keep(const struct cfg *c, struct redis_conn *rc, const char *key, long kept_n[2]);
+
+/*
  * search --domain over key: as query_walk newest first, but skips each
  * closed day whose kept domains cannot match q->domain.  0 or -1 (printed).
  */

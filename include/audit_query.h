@@ -18,6 +18,7 @@ struct query {
 	long limit;
 	long count;
 	bool json;	/* format == FORMAT_JSON */
+	bool cache_days;	/* report --cache-days */
 	const char *html;	/* report --html: the page's file */
 	enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_ECS, FORMAT_CEF } format;
 };

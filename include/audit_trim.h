@@ -19,12 +19,20 @@
  * minute is exact enough and keeps the cost out of every shipping round. */
 #define AUDIT_TRIM_INTERVAL	60
 
+/* What one trim leaves for the next: the mailbox streams found and when. */
+struct trim_memo;
+void trim_memo_free(struct trim_memo *m);	/* accepts NULL */
+
 /*
  * Removes, from <prefix>audit, <prefix>alerts and every
  * <prefix>mailbox:<address>, the entries Redis added more than
- * c->audit.retention days before now_ms (unix ms).  Returns the number of
- * entries removed (0 when retention is 0), or -1 with err set.
+ * c->audit.retention days before now_ms (unix ms).  *memo (NULL at first,
+ * owned by the caller, freed with trim_memo_free) keeps the names of the
+ * mailbox streams from one call to the next, looked for again hourly.
+ * Returns the number of entries removed (0 when retention is 0), or -1
+ * with err set.
  */
-long audit_trim(const struct cfg *c, long long now_ms, char *err, size_t errsize);
+long audit_trim(const struct cfg *c, long long now_ms, struct trim_memo **memo, char *err,
+    size_t errsize);
 
 #endif

@@ -41,4 +41,11 @@ const char *redis_conn_error(const struct redis_conn *c);
 int redis_conn_send(struct redis_conn *c, int argc, const char **argv, const size_t *argvlen);
 void *redis_conn_reply(struct redis_conn *c);
 
+/*
+ * redis_conn_reply with the reply built by fns (a hiredis
+ * redisReplyObjectFunctions *) given privdata, for readers of big replies
+ * (include/redis_arena.h); whoever supplies fns frees what they built.
+ */
+void *redis_conn_reply_with(struct redis_conn *c, void *fns, void *privdata);
+
 #endif

@@ -102,7 +102,8 @@ static long audit_round(struct audit *a, struct cfg *c, bool reconfigured, char 
 }
 
 /* Trims when retention is set and the last trim is old enough. */
-static void audit_retention(struct cfg *c, struct timespec *last, bool *trimmed)
+static void audit_retention(struct cfg *c, struct timespec *last, bool *trimmed,
+    struct trim_memo **memo)
 {
 	struct timespec now;
 	char err[512] = "";
@@ -112,7 +113,7 @@ static void audit_retention(struct cfg *c, struct timespec *last, bool *trimmed)
 		return;
 	*last = now;
 	*trimmed = true;
-	long n = audit_trim(c, (long long)time(NULL) * 1000, err, sizeof(err));
+	long n = audit_trim(c, (long long)time(NULL) * 1000, memo, err, sizeof(err));
 	if (n < 0)
 		log_warnx("audit: cannot trim the streams to audit.retention (%ld days): %s",
 		    c->audit.retention, err);
@@ -164,6 +165,7 @@ static void *audit_thread(void *arg)
 	long backoff = 0;
 	char err[512], master[320] = "";
 	struct timespec trim_last = { 0, 0 }, anchor_last;
+	struct trim_memo *trim_memo = NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &anchor_last);
 
@@ -180,7 +182,7 @@ static void *audit_thread(void *arg)
 		if (n >= 0)
 			audit_log_master(a->shipper, &c->redis, master, sizeof(master));
 		if (n >= 0 && !stopping)
-			audit_retention(c, &trim_last, &trimmed);
+			audit_retention(c, &trim_last, &trimmed, &trim_memo);
 		if (!stopping)
 			audit_anchor(a, c, &anchor_last, &a->anchored);
 		cfg_unref(c);
@@ -204,6 +206,7 @@ static void *audit_thread(void *arg)
 			break;
 	}
 	pthread_mutex_unlock(&a->mu);
+	trim_memo_free(trim_memo);
 	if (down)
 		log_warnx("audit: stopping with %zu records not yet in Redis; they stay in the "
 		    "spool for the next start or \"fwdguard-audit replay\"", spool_backlog(a->spool));

@@ -191,33 +191,42 @@ static bool domains_grow(struct days_domains *d)
 	return true;
 }
 
-/* Adds what view_domain_match would look at in v: after its last '@'. */
+/* Adds what view_domain_match would look at in v: after its last '@'.
+ * Lower-cased on the stack first: nearly every domain of a day is one seen
+ * already, and only a new one is copied. */
 static void domains_add(struct days_domains *d, const char *v)
 {
 	const char *at = v != NULL ? strrchr(v, '@') : NULL;
-	char *dom = v != NULL ? strdup(at != NULL ? at + 1 : v) : NULL;
-	if (v == NULL || (dom != NULL && *dom == '\0')) {
-		free(dom);
+	const char *src = at != NULL ? at + 1 : v;
+	char buf[256], *dom = buf;
+	if (v == NULL || *src == '\0')
 		return;
-	}
-	/* A newline would split it into lines that match what it does not:
-	 * such a day is not kept, it is read whole each time. */
-	if (dom == NULL || strchr(dom, '\n') != NULL ||
-	    ((d->n + 1) * 2 > d->nslots && !domains_grow(d))) {
-		free(dom);
+	size_t len = strlen(src);
+	if (len >= sizeof(buf) && (dom = malloc(len + 1)) == NULL) {
 		d->failed = true;
 		return;
 	}
-	for (char *p = dom; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	size_t i = domains_hash(dom) & (d->nslots - 1);
-	for (; d->slot[i] != NULL; i = (i + 1) & (d->nslots - 1))
-		if (strcmp(d->slot[i], dom) == 0) {
-			free(dom);
+	for (size_t k = 0; k <= len; k++)
+		dom[k] = (char)tolower((unsigned char)src[k]);
+	/* A newline would split it into lines that match what it does not:
+	 * such a day is not kept, it is read whole each time. */
+	if (strchr(dom, '\n') != NULL || ((d->n + 1) * 2 > d->nslots && !domains_grow(d))) {
+		d->failed = true;
+	} else {
+		size_t i = domains_hash(dom) & (d->nslots - 1);
+		while (d->slot[i] != NULL && strcmp(d->slot[i], dom) != 0)
+			i = (i + 1) & (d->nslots - 1);
+		if (d->slot[i] == NULL) {
+			d->slot[i] = dom == buf ? strdup(buf) : dom;
+			if (d->slot[i] == NULL)
+				d->failed = true;
+			else
+				d->n++;
 			return;
 		}
-	d->slot[i] = dom;
-	d->n++;
+	}
+	if (dom != buf)
+		free(dom);
 }
 
 static void domains_free(struct days_domains *d)
@@ -295,6 +304,31 @@ static int days_scan(struct redis_conn *rc, const char *key, long long lo, long 
 	return query_walk(rc, key, &range, reverse, !reverse, fn, ctx);
 }
 
+/* Reads a closed piece from the stream and keeps its groups and domains:
+ * the groups (owned), or NULL after an error (printed) or ENOMEM. */
+static struct view_report *days_fill(struct redis_conn *rc, const char *key,
+    char *const kept[2], const struct days_piece *p)
+{
+	struct days_domains dom = { 0 };
+	struct days_reading rd = { .rep = view_report_new(), .dom = &dom };
+	if (rd.rep == NULL || days_scan(rc, key, p->start, p->start + p->len - 1,
+	    false, days_report_one, &rd) != 0) {
+		view_report_free(rd.rep);
+		domains_free(&dom);
+		return NULL;
+	}
+	char *text = view_report_encode(rd.rep);
+	days_put(rc, kept[0], p->field, text);
+	free(text);
+	text = domains_encode(&dom);
+	days_put(rc, kept[1], p->field, text);
+	free(text);
+	domains_free(&dom);
+	if (p->len == DAY_MS)
+		days_drop_hours(rc, kept, p->start / DAY_MS);
+	return rd.rep;
+}
+
 /* One closed piece into rep: kept groups, or the stream (then kept). */
 static int days_report_piece(struct redis_conn *rc, const char *key, char *const kept[2],
     const struct days_piece *p, struct view_report *rep)
@@ -302,26 +336,8 @@ static int days_report_piece(struct redis_conn *rc, const char *key, char *const
 	char *text = days_get(rc, kept[0], p->field);
 	struct view_report *d = view_report_decode(text);
 	free(text);
-	if (d == NULL) {
-		struct days_domains dom = { 0 };
-		struct days_reading rd = { .rep = view_report_new(), .dom = &dom };
-		if (rd.rep == NULL || days_scan(rc, key, p->start, p->start + p->len - 1,
-		    false, days_report_one, &rd) != 0) {
-			view_report_free(rd.rep);
-			domains_free(&dom);
-			return -1;
-		}
-		d = rd.rep;
-		text = view_report_encode(d);
-		days_put(rc, kept[0], p->field, text);
-		free(text);
-		text = domains_encode(&dom);
-		days_put(rc, kept[1], p->field, text);
-		free(text);
-		domains_free(&dom);
-		if (p->len == DAY_MS)
-			days_drop_hours(rc, kept, p->start / DAY_MS);
-	}
+	if (d == NULL && (d = days_fill(rc, key, kept, p)) == NULL)
+		return -1;
 	int rv = view_report_absorb(rep, d);
 	view_report_free(d);
 	return rv;
@@ -446,5 +462,70 @@ int days_search(const struct cfg *c, struct redis_conn *rc, const char *key,
 		}
 	}
 	free(kept);
+	return rv;
+}
+
+/* ---- keeping closed pieces ahead of the reports ------------------------------ */
+
+/*
+ * Whether p's groups are kept in a form this reader decodes.  Its domains
+ * are not asked for: a day may never keep them (a domain holding a
+ * newline), and search --domain keeps them itself when they are missing.
+ */
+static bool days_is_kept(struct redis_conn *rc, char *const kept[2], const struct days_piece *p)
+{
+	char *text = days_get(rc, kept[0], p->field);
+	struct view_report *d = view_report_decode(text);
+	bool decoded = d != NULL;
+	free(text);
+	view_report_free(d);
+	return decoded;
+}
+
+/* Keeps p unless it is kept already; counts it in *n when it was not. */
+static int days_keep_piece(struct redis_conn *rc, const char *key, char *const kept[2],
+    const struct days_piece *p, long *n)
+{
+	if (days_is_kept(rc, kept, p))
+		return 0;
+	struct view_report *d = days_fill(rc, key, kept, p);
+	if (d == NULL)
+		return -1;
+	view_report_free(d);
+	n[p->len == DAY_MS ? 0 : 1]++;
+	return 0;
+}
+
+int days_keep(const struct cfg *c, struct redis_conn *rc, const char *key, long kept_n[2])
+{
+	struct query all = { .since_ms = -1, .until_ms = -1 };
+	struct days_span s;
+	kept_n[0] = kept_n[1] = 0;
+	int rv = days_span(c, rc, key, &all, &s);
+	if (rv != 0)
+		return rv > 0 ? 0 : -1;
+	/* Ids years ahead (see DAYS_MAX): the reports read such a trail whole,
+	 * there is nothing to keep for them. */
+	if (s.hi / DAY_MS - s.lo / DAY_MS > DAYS_MAX)
+		return 0;
+	char *kept[2] = { days_key(c, AUDIT_REPORT_DAYS), days_key(c, AUDIT_REPORT_DOMAINS) };
+	if (kept[0] == NULL || kept[1] == NULL)
+		rv = -1;
+	for (long long day = s.lo / DAY_MS; rv == 0 && day <= s.hi / DAY_MS; day++) {
+		struct days_piece p = days_piece(day, DAY_MS);
+		long long from, to;
+		if (days_closed(&s, &p, &from, &to)) {
+			rv = days_keep_piece(rc, key, kept, &p, kept_n);
+			continue;
+		}
+		for (long long hour = from / HOUR_MS; rv == 0 && hour <= to / HOUR_MS; hour++) {
+			struct days_piece h = days_piece(hour, HOUR_MS);
+			long long hfrom, hto;
+			if (days_closed(&s, &h, &hfrom, &hto))
+				rv = days_keep_piece(rc, key, kept, &h, kept_n);
+		}
+	}
+	free(kept[0]);
+	free(kept[1]);
 	return rv;
 }

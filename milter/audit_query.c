@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 
 #include "audit_query.h"
+#include "redis_arena.h"
 
 /*
  * XRANGE pages: the first is small, for a search that stops at its limit;
@@ -81,21 +82,24 @@ static int query_send_failed(struct redis_conn *rc, const char *key, bool revers
 	return -1;
 }
 
-/* A page's reply, or NULL after printing why there is none. */
-static redisReply *query_page(struct redis_conn *rc, const char *key, bool reverse)
+/* A page's reply (in arena, replacing the previous page), or NULL after
+ * printing why there is none. */
+static redisReply *query_page(struct redis_conn *rc, struct redis_arena *arena,
+    const char *key, bool reverse)
 {
-	redisReply *r = redis_conn_reply(rc);
+	redisReply *r = redis_arena_reply(arena, rc);
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
 		return r;
 	fprintf(stderr, "fwdguard-audit: %s %s: %s\n", reverse ? "XREVRANGE" : "XRANGE", key,
 	    r == NULL ? redis_conn_error(rc) :
 	    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-	redis_conn_reply_free(r);
 	return NULL;
 }
 
-int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bool reverse,
-    bool whole, bool (*fn)(void *ctx, const struct view_entry *e), void *ctx)
+/* query_walk with the pages built in arena. */
+static int query_walk_pages(struct redis_conn *rc, struct redis_arena *arena, const char *key,
+    const struct query *q, bool reverse, bool whole,
+    bool (*fn)(void *ctx, const struct view_entry *e), void *ctx)
 {
 	char lo[64], hi[64];
 	long page = PAGE_FIRST;
@@ -106,7 +110,7 @@ int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bo
 	if (query_send(rc, key, reverse, lo, hi, page) != 0)
 		return query_send_failed(rc, key, reverse);
 	for (;;) {
-		redisReply *r = query_page(rc, key, reverse);
+		redisReply *r = query_page(rc, arena, key, reverse);
 		struct view_entry e;
 		if (r == NULL)
 			return -1;
@@ -115,7 +119,6 @@ int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bo
 			/* Continue after the last entry: "(" makes the bound exclusive. */
 			if (view_entry_from_reply(r->element[r->elements - 1], &e) != 0) {
 				fprintf(stderr, "fwdguard-audit: %s: unexpected reply\n", key);
-				redis_conn_reply_free(r);
 				return -1;
 			}
 			snprintf(reverse ? hi : lo, sizeof(hi), "(%s", e.stream_id);
@@ -129,11 +132,10 @@ int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bo
 				break;
 			}
 		}
-		redis_conn_reply_free(r);
 		if (!more) {
 			/* A page asked for and not wanted is still read off the connection. */
 			if (queued)
-				redis_conn_reply_free(redis_conn_reply(rc));
+				redis_arena_reply(arena, rc);
 			return 0;
 		}
 		if (!queued && query_send(rc, key, reverse, lo, hi, page) != 0)
@@ -142,3 +144,15 @@ int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bo
 	}
 }
 
+int query_walk(struct redis_conn *rc, const char *key, const struct query *q, bool reverse,
+    bool whole, bool (*fn)(void *ctx, const struct view_entry *e), void *ctx)
+{
+	struct redis_arena *arena = redis_arena_new();
+	if (arena == NULL) {
+		fprintf(stderr, "fwdguard-audit: %s: out of memory\n", key);
+		return -1;
+	}
+	int rv = query_walk_pages(rc, arena, key, q, reverse, whole, fn, ctx);
+	redis_arena_free(arena);
+	return rv;
+}

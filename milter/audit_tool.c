@@ -54,6 +54,7 @@ static const char usage_text[] =
     "  search [--mailbox A] [--sender A] [--recipient A] [--domain D] [--action X]\n"
     "         [--rule R] [--since T] [--until T] [--limit N] [--format F | --json]\n"
     "  report [--mailbox A] [--domain D] [--since T] [--until T] [--json | --html FILE]\n"
+    "  report --cache-days   keep every closed day not kept yet (for a timer)\n"
     "  tail   [--mailbox A] [--since T] [--count N] [--format F | --json]\n"
     "  breach --mailbox A --domain D [--since T] [--until T] [--json]\n"
     "  replay\n"
@@ -96,7 +97,7 @@ static void tool_cfg_error(void *ctx, const char *line)
 
 enum { OPT_MAILBOX = 256, OPT_SENDER, OPT_RECIPIENT, OPT_DOMAIN, OPT_ACTION, OPT_RULE,
 	OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_COUNT, OPT_JSON, OPT_HELP,
-	OPT_FORMAT, OPT_HTML };
+	OPT_FORMAT, OPT_HTML, OPT_CACHE_DAYS };
 
 static const struct option query_options[] = {
 	{ "mailbox", required_argument, NULL, OPT_MAILBOX },
@@ -113,6 +114,7 @@ static const struct option query_options[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "html", required_argument, NULL, OPT_HTML },
+	{ "cache-days", no_argument, NULL, OPT_CACHE_DAYS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -180,7 +182,7 @@ static bool query_opt_allowed(const char *cmd, int opt)
 		return opt != OPT_COUNT;
 	if (strcmp(cmd, "report") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_UNTIL ||
-		    opt == OPT_DOMAIN || opt == OPT_JSON || opt == OPT_HTML;
+		    opt == OPT_DOMAIN || opt == OPT_JSON || opt == OPT_HTML || opt == OPT_CACHE_DAYS;
 	if (strcmp(cmd, "tail") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_COUNT || opt == OPT_JSON ||
 		    opt == OPT_FORMAT;
@@ -217,6 +219,7 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		case OPT_RULE: q->rule = optarg; break;
 		case OPT_JSON: q->format = FORMAT_JSON; break;
 		case OPT_HTML: q->html = optarg; break;
+		case OPT_CACHE_DAYS: q->cache_days = true; break;
 		case OPT_FORMAT:
 			if (query_format(optarg, q) != 0) {
 				snprintf(why, sizeof(why),
@@ -246,6 +249,9 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		snprintf(why, sizeof(why), "%s: unexpected argument \"%s\"", cmd, argv[optind]);
 		return usage(why);
 	}
+	if (q->cache_days && (q->mailbox != NULL || q->domain != NULL || q->since_ms >= 0 ||
+	    q->until_ms >= 0 || q->format != FORMAT_TEXT || q->html != NULL))
+		return usage("report: --cache-days takes no other option");
 	q->json = q->format == FORMAT_JSON;
 	if (q->json && q->html != NULL) {
 		snprintf(why, sizeof(why), "%s: --json and --html exclude each other", cmd);
@@ -271,16 +277,38 @@ static bool search_one(void *p, const struct view_entry *e)
 	return s->q->limit == 0 || s->shown < s->q->limit;
 }
 
-static int cmd_search(const struct cfg *c, struct redis_conn *rc, const struct query *q)
+/*
+ * An exact recipient implies its domain: as a --domain filter it changes no
+ * result, and lets search skip the closed days whose kept domains never saw
+ * that domain.  q itself when it does not apply.
+ */
+static const struct query *search_recipient_domain(const struct query *q, struct query *copy)
 {
+	const char *at = q->recipient != NULL ? strrchr(q->recipient, '@') : NULL;
+	if (q->mailbox != NULL || q->domain != NULL || at == NULL || at[1] == '\0')
+		return q;
+	*copy = *q;
+	copy->domain = at + 1;
+	return copy;
+}
+
+static int cmd_search(const struct cfg *c, struct redis_conn *rc, const struct query *user_q)
+{
+	struct query rq;
+	const struct query *q = search_recipient_domain(user_q, &rq);
 	char *key = query_stream(c, q);
 	bool text = q->format == FORMAT_TEXT;
 	struct search_ctx s = { .q = q, .table = text ? view_table_new() : NULL };
 	int rv = 1;
+	/* A filter on a field no key is kept by may read the whole window:
+	 * then ask for each next page before reading this one, at the price
+	 * of one page read for nothing once the limit is reached. */
+	bool far = q->sender != NULL || q->recipient != NULL || q->action != NULL ||
+	    q->rule != NULL;
 	/* Without a mailbox, a domain is looked for only in the days that saw it. */
 	if (key != NULL && (!text || s.table != NULL) && (q->domain != NULL && q->mailbox == NULL ?
 	    days_search(c, rc, key, q, search_one, &s) :
-	    query_walk(rc, key, q, true, false, search_one, &s)) == 0) {
+	    query_walk(rc, key, q, true, far, search_one, &s)) == 0) {
 		if (text)
 			view_table_print(stdout, s.table);
 		rv = 0;
@@ -294,6 +322,18 @@ static bool report_one(void *p, const struct view_entry *e)
 {
 	view_report_add(p, e);
 	return true;
+}
+
+/* report --cache-days, run by a timer: one line of what it kept. */
+static int cmd_cache_days(const struct cfg *c, struct redis_conn *rc, const struct query *q)
+{
+	char *key = query_stream(c, q);
+	long kept[2];
+	int rv = key != NULL && days_keep(c, rc, key, kept) == 0 ? 0 : 1;
+	if (rv == 0)
+		printf("kept %ld closed days and %ld closed hours\n", kept[0], kept[1]);
+	free(key);
+	return rv;
 }
 
 struct report_source {
@@ -336,6 +376,8 @@ static int report_mark_new(struct report_source *src, long long since, struct vi
 
 static int cmd_report(const struct cfg *c, struct redis_conn *rc, const struct query *q)
 {
+	if (q->cache_days)
+		return cmd_cache_days(c, rc, q);
 	char *key = query_stream(c, q);
 	struct report_source src = { .c = c, .rc = rc, .key = key, .mailbox = q->mailbox };
 	if (key == NULL)

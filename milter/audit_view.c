@@ -47,8 +47,10 @@ const void *view_xread_entries(const void *reply)
 
 const char *view_get(const struct view_entry *e, const char *field)
 {
+	/* A report asks each entry for half a dozen of its ~25 fields: the
+	 * first byte rules most of them out without a call. */
 	for (size_t i = 0; i < e->n; i++)
-		if (strcmp(e->field[i], field) == 0)
+		if (e->field[i][0] == field[0] && strcmp(e->field[i], field) == 0)
 			return e->value[i];
 	return NULL;
 }

@@ -9,6 +9,7 @@
  * never appears in an error message.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,4 +284,23 @@ void *redis_conn_reply(struct redis_conn *c)
 		return NULL;
 	}
 	return r;
+}
+
+void *redis_conn_reply_with(struct redis_conn *c, void *fns, void *privdata)
+{
+	if (c == NULL || c->ctx->err != 0)
+		return NULL;
+	redisReader *rd = c->ctx->reader;
+	redisReplyObjectFunctions *own = rd->fn;
+	void *own_priv = rd->privdata;
+	void *r = NULL;
+	rd->fn = fns;
+	rd->privdata = privdata;
+	bool ok = redisGetReply(c->ctx, &r) == REDIS_OK && c->ctx->err == 0;
+	/* A reply cut short by an error was built by fns: the reader must
+	 * not free it later with its own functions. */
+	rd->reply = NULL;
+	rd->fn = own;
+	rd->privdata = own_priv;
+	return ok ? r : NULL;
 }

@@ -3,8 +3,8 @@
 # tests/e2e/audit_days.sh - fwdguard-audit report and search --domain read
 # closed days and hours of the trail from what they kept in Redis
 # (fwdguard:report:days, fwdguard:report:domains) and print exactly what a
-# read of every entry prints: before anything is kept, after, and when a
-# kept value is damaged.  A month of decisions from tests/bench/trailgen.py
+# read of every entry prints: before anything is kept, after, after the
+# timer's report --cache-days, and when a kept value is damaged.  A month of decisions from tests/bench/trailgen.py
 # (the shipper's keys and fields) in a real redis-server on 127.0.0.1.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -65,6 +65,40 @@ check "the target holding it is found (its day is never kept)" \
     expect_match 'a\?split\.example' "$FG_LAST"
 same "search --domain, the part after the newline" search --domain split.example
 check "which does not match it" expect_eq 1 "$(printf '%s\n' "$FG_LAST" | wc -l)"
+
+# report --cache-days (what the hourly timer runs) keeps the closed days
+# and hours with no report run; a report after it prints the cold rows.
+forget
+audit report --json >"$FG_WORK/cold.json" || check "cold report --json" false
+forget
+audit report >"$FG_WORK/cold.txt" || check "cold report" false
+forget
+out=$(audit report --cache-days)
+check "report --cache-days says what it kept" \
+    expect_match '^kept [0-9]+ closed days and [0-9]+ closed hours$' "$out"
+check "it kept every closed day (30 or more)" \
+    test "$(printf '%s\n' "$out" | sed -n 's/^kept \([0-9]*\) closed days.*/\1/p')" -ge 30
+check "they are in report:days with no report run" \
+    test "$(rcli_raw HLEN fwdguard:report:days)" -ge 30
+check "and their domains in report:domains" test "$(rcli_raw HLEN fwdguard:report:domains)" -ge 30
+check "the report after it has the cold report's rows (JSON)" \
+    expect_eq "$(cat "$FG_WORK/cold.json")" "$(audit report --json)"
+check "and as text" expect_eq "$(cat "$FG_WORK/cold.txt")" "$(audit report)"
+check "its next run finds nothing new" \
+    expect_eq "kept 0 closed days and 0 closed hours" "$(audit report --cache-days)"
+a_day=$(rcli_raw HKEYS fwdguard:report:days | grep -v '^h' | sort -n | tail -n 1)
+rcli HSET fwdguard:report:days "$a_day" "fwdguard-report 0 (an older form)" >/dev/null
+check "a day kept in a form it does not read is kept again" \
+    expect_eq "kept 1 closed days and 0 closed hours" "$(audit report --cache-days)"
+check "and the report is still the cold one" \
+    expect_eq "$(cat "$FG_WORK/cold.json")" "$(audit report --json)"
+audit report --cache-days --since -1d >/dev/null 2>&1
+check "report --cache-days refuses other options (exit 2)" expect_eq 2 "$?"
+check "search --recipient finds an address kept days never saw" \
+    expect_match 'x@rare\.example' "$(audit search --recipient X@Rare.example --json)"
+check "search --recipient skips nothing it should find" \
+    expect_eq "$(audit search --limit 0 --json | grep -ciF '"recipient":"team0001@corp.example"')" \
+    "$(audit search --limit 0 --recipient team0001@corp.example --json | wc -l)"
 
 # A kept value that does not decode is read from the stream again.
 audit report >"$FG_WORK/want"
