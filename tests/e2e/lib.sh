@@ -53,7 +53,10 @@ fg_init() {
 	# sockets and dump directories below the workspace.
 	chmod 755 "$FG_WORK"
 	trap fg_cleanup EXIT
-	trap 'exit 130' INT TERM
+	trap 'exit 130' INT
+	# tests/e2e/run's timeout sends TERM: say what every process was
+	# doing before the cleanup stops them, or a stall leaves no trace.
+	trap 'echo "# terminated (the runner'"'"'s timeout?)"; show_logs; exit 143' TERM
 	fg_log "workspace $FG_WORK"
 }
 
