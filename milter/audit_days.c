@@ -343,21 +343,56 @@ static int days_report_piece(struct redis_conn *rc, const char *key, char *const
 	return rv;
 }
 
-/* The part [from, to] of a day that is not closed, hour by hour. */
-static int days_report_hours(struct redis_conn *rc, const char *key, char *const kept[2],
-    const struct days_span *s, long long from, long long to, struct view_report *rep)
+/*
+ * What a walk over the days of a span does with each piece: a closed day or
+ * hour (kept, or to keep), and the part [lo, hi] of an hour still open
+ * (open may be NULL: nothing to do there).
+ */
+struct days_walker {
+	int (*closed)(struct redis_conn *rc, const char *key, char *const kept[2],
+	    const struct days_piece *p, void *arg);
+	int (*open)(struct redis_conn *rc, const char *key, long long lo, long long hi, void *arg);
+	void *arg;
+};
+
+/* The span day by day, and a day that is not closed hour by hour. */
+static int days_walk(const struct cfg *c, struct redis_conn *rc, const char *key,
+    const struct days_span *s, const struct days_walker *w)
 {
-	int rv = 0;
-	for (long long hour = from / HOUR_MS; rv == 0 && hour <= to / HOUR_MS; hour++) {
-		struct days_piece p = days_piece(hour, HOUR_MS);
-		long long lo, hi;
-		struct days_reading rd = { .rep = rep };
-		if (days_closed(s, &p, &lo, &hi))
-			rv = days_report_piece(rc, key, kept, &p, rep);
-		else
-			rv = days_scan(rc, key, lo, hi, false, days_report_one, &rd);
+	char *kept[2] = { days_key(c, AUDIT_REPORT_DAYS), days_key(c, AUDIT_REPORT_DOMAINS) };
+	int rv = kept[0] != NULL && kept[1] != NULL ? 0 : -1;
+	for (long long day = s->lo / DAY_MS; rv == 0 && day <= s->hi / DAY_MS; day++) {
+		struct days_piece p = days_piece(day, DAY_MS);
+		long long from, to;
+		if (days_closed(s, &p, &from, &to)) {
+			rv = w->closed(rc, key, kept, &p, w->arg);
+			continue;
+		}
+		for (long long hour = from / HOUR_MS; rv == 0 && hour <= to / HOUR_MS; hour++) {
+			struct days_piece h = days_piece(hour, HOUR_MS);
+			long long lo, hi;
+			if (days_closed(s, &h, &lo, &hi))
+				rv = w->closed(rc, key, kept, &h, w->arg);
+			else if (w->open != NULL)
+				rv = w->open(rc, key, lo, hi, w->arg);
+		}
 	}
+	free(kept[0]);
+	free(kept[1]);
 	return rv;
+}
+
+static int days_report_closed(struct redis_conn *rc, const char *key, char *const kept[2],
+    const struct days_piece *p, void *rep)
+{
+	return days_report_piece(rc, key, kept, p, rep);
+}
+
+static int days_report_open(struct redis_conn *rc, const char *key, long long lo, long long hi,
+    void *rep)
+{
+	struct days_reading rd = { .rep = rep };
+	return days_scan(rc, key, lo, hi, false, days_report_one, &rd);
 }
 
 int days_report(const struct cfg *c, struct redis_conn *rc, const char *key,
@@ -367,24 +402,10 @@ int days_report(const struct cfg *c, struct redis_conn *rc, const char *key,
 	int rv = days_span(c, rc, key, q, &s);
 	if (rv != 0)
 		return rv > 0 ? 0 : -1;
-	if (s.hi / DAY_MS - s.lo / DAY_MS > DAYS_MAX) {
-		struct days_reading rd = { .rep = rep };
-		return days_scan(rc, key, s.lo, s.hi, false, days_report_one, &rd);
-	}
-	char *kept[2] = { days_key(c, AUDIT_REPORT_DAYS), days_key(c, AUDIT_REPORT_DOMAINS) };
-	if (kept[0] == NULL || kept[1] == NULL)
-		rv = -1;
-	for (long long day = s.lo / DAY_MS; rv == 0 && day <= s.hi / DAY_MS; day++) {
-		struct days_piece p = days_piece(day, DAY_MS);
-		long long from, to;
-		if (days_closed(&s, &p, &from, &to))
-			rv = days_report_piece(rc, key, kept, &p, rep);
-		else
-			rv = days_report_hours(rc, key, kept, &s, from, to, rep);
-	}
-	free(kept[0]);
-	free(kept[1]);
-	return rv;
+	if (s.hi / DAY_MS - s.lo / DAY_MS > DAYS_MAX)
+		return days_report_open(rc, key, s.lo, s.hi, rep);
+	struct days_walker w = { days_report_closed, days_report_open, rep };
+	return days_walk(c, rc, key, &s, &w);
 }
 
 /* ---- search --domain ------------------------------------------------------ */
@@ -496,6 +517,12 @@ static int days_keep_piece(struct redis_conn *rc, const char *key, char *const k
 	return 0;
 }
 
+static int days_keep_closed(struct redis_conn *rc, const char *key, char *const kept[2],
+    const struct days_piece *p, void *kept_n)
+{
+	return days_keep_piece(rc, key, kept, p, kept_n);
+}
+
 int days_keep(const struct cfg *c, struct redis_conn *rc, const char *key, long kept_n[2])
 {
 	struct query all = { .since_ms = -1, .until_ms = -1 };
@@ -508,24 +535,6 @@ int days_keep(const struct cfg *c, struct redis_conn *rc, const char *key, long 
 	 * there is nothing to keep for them. */
 	if (s.hi / DAY_MS - s.lo / DAY_MS > DAYS_MAX)
 		return 0;
-	char *kept[2] = { days_key(c, AUDIT_REPORT_DAYS), days_key(c, AUDIT_REPORT_DOMAINS) };
-	if (kept[0] == NULL || kept[1] == NULL)
-		rv = -1;
-	for (long long day = s.lo / DAY_MS; rv == 0 && day <= s.hi / DAY_MS; day++) {
-		struct days_piece p = days_piece(day, DAY_MS);
-		long long from, to;
-		if (days_closed(&s, &p, &from, &to)) {
-			rv = days_keep_piece(rc, key, kept, &p, kept_n);
-			continue;
-		}
-		for (long long hour = from / HOUR_MS; rv == 0 && hour <= to / HOUR_MS; hour++) {
-			struct days_piece h = days_piece(hour, HOUR_MS);
-			long long hfrom, hto;
-			if (days_closed(&s, &h, &hfrom, &hto))
-				rv = days_keep_piece(rc, key, kept, &h, kept_n);
-		}
-	}
-	free(kept[0]);
-	free(kept[1]);
-	return rv;
+	struct days_walker w = { days_keep_closed, NULL, kept_n };
+	return days_walk(c, rc, key, &s, &w);
 }
