@@ -126,9 +126,15 @@ static int html_days(struct html_data *d)
 		char when[32];
 		view_format_time(start, when, sizeof(when));
 		snprintf(d->day_label[i], sizeof(d->day_label[i]), "%.10s", when);	/* the date */
+		long long until = end < d->to ? end : d->to;
+		/* An open window stays open on its last day: the window reads
+		 * stream ids, which are shipping times, later than the decision
+		 * times and the whole second d->to may come from. */
+		if (i == d->ndays - 1 && p->until_ms < 0)
+			until = -1;
 		struct view_report *rep = view_report_new();
 		int rv = rep != NULL && p->window(p->ctx, start > d->from ? start : d->from,
-		    end < d->to ? end : d->to, rep) == 0 ? 0 : -1;
+		    until, rep) == 0 ? 0 : -1;
 		if (rv == 0 && p->domain != NULL)
 			view_report_keep_domain(rep, p->domain);
 		if (rv == 0)
