@@ -48,6 +48,7 @@ struct conn {
 	char top_cte[64];	/* the first top-level Content-Transfer-Encoding, or "" */
 	char *top_ctype;	/* the first top-level Content-Type (MIME_HEADER_MAX), or NULL */
 	bool skip_ok;		/* the MTA accepts SMFIS_SKIP (negotiated) */
+	unsigned long no_reply;	/* SMFIP_NR_* steps negotiated: their callbacks answer NOREPLY */
 	struct directory *pinned;	/* the directory whose strings the message pins, or NULL */
 	unsigned long pin;
 };
