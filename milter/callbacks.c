@@ -78,17 +78,20 @@ callbacks_error(SMFICTX *ctx, const struct cfg *cfg, const char *why)
 }
 
 /*
- * The steps that never refuse anything (every fact is decided at end of
- * message) may go unanswered: Postfix then sends the recipients, DATA,
- * the headers and their end in one stream, one round trip per message
- * instead of one per header.  On TCP the unanswered packets meet Nagle
- * and the delayed ACK (about 40 ms a message), so "auto" asks for it on
- * unix sockets only (README.md "Performance").
+ * The steps of a message never refuse anything (every fact is decided at
+ * end of message) and may go unanswered: Postfix then streams the sender,
+ * the recipients, DATA, the headers and the body, one round trip per
+ * message instead of one per header.  An unanswered body cannot be
+ * skipped, so it is read whole; that costs less than a round trip per
+ * chunk.  On TCP the unanswered packets meet Nagle and the delayed ACK
+ * (about 40 ms a message), so "auto" asks for it on unix sockets only
+ * (README.md "Performance").
  */
 static unsigned long
 callbacks_no_reply_steps(const struct cfg *cfg, unsigned long offered)
 {
-	const unsigned long steps = SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR | SMFIP_NR_EOH;
+	const unsigned long steps = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR |
+	    SMFIP_NR_EOH | SMFIP_NR_BODY;
 	const char *sock;
 	bool on;
 
@@ -119,7 +122,7 @@ callbacks_log_no_reply(unsigned long steps)
 	if (atomic_exchange(&said, steps) == steps)
 		return;
 	if (steps != 0)
-		log_info("milter: the MTA sends recipients, DATA and headers without waiting "
+		log_info("milter: the MTA sends each message up to its end without waiting "
 		    "for replies (milter.no_reply)");
 	else
 		log_info("milter: every step before end of message is answered (milter.no_reply)");
@@ -196,9 +199,14 @@ callbacks_envfrom(SMFICTX *ctx, char **argv)
 		return callbacks_error(ctx, NULL, "MAIL FROM without a connection");
 	/* A missing sender is kept as "" and refused by the parser at the end. */
 	if (conn_begin_message(c, argv != NULL ? argv[0] : NULL,
-	    callbacks_macro(ctx, "{auth_authen}")) != 0)
+	    callbacks_macro(ctx, "{auth_authen}")) == 0)
+		return callbacks_next(c, SMFIP_NR_MAIL);
+	if (!(c->no_reply & SMFIP_NR_MAIL))
 		return callbacks_error(ctx, c->cfg, "out of memory at MAIL FROM");
-	return SMFIS_CONTINUE;
+	/* Unanswered: end of message gives on_error's answer. */
+	conn_reset_message(c);
+	c->failed = "out of memory at MAIL FROM";
+	return SMFIS_NOREPLY;
 }
 
 static sfsistat
@@ -255,10 +263,11 @@ callbacks_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct conn *c = callbacks_conn(ctx);
 
-	if (c == NULL || c->mime == NULL)
-		return c != NULL && c->skip_ok ? SMFIS_SKIP : SMFIS_CONTINUE;
-	conn_feed_body(c, chunk, len);
-	return SMFIS_CONTINUE;
+	if (c != NULL && c->mime != NULL)
+		conn_feed_body(c, chunk, len);
+	else if (c != NULL && c->skip_ok && !(c->no_reply & SMFIP_NR_BODY))
+		return SMFIS_SKIP;
+	return callbacks_next(c, SMFIP_NR_BODY);
 }
 
 static sfsistat
@@ -269,6 +278,12 @@ callbacks_eom(SMFICTX *ctx)
 	    callbacks_delrcpt, callbacks_addheader };
 	enum act_verdict v;
 
+	if (c != NULL && c->failed != NULL) {
+		const char *why = c->failed;
+
+		conn_reset_message(c);
+		return callbacks_error(ctx, c->cfg, why);
+	}
 	if (c == NULL || !c->in_message)
 		return callbacks_error(ctx, c != NULL ? c->cfg : NULL,
 		    "end of message without a message");

@@ -13,8 +13,8 @@
  * Nagle, libmilter's worker pool) from the cost of fwdguard itself.
  *
  * On a unix socket it asks, as fwdguard does by default (milter.no_reply:
- * auto), for no reply to the recipient, DATA, header and end-of-header
- * steps; those callbacks then answer SMFIS_NOREPLY.
+ * auto), for no reply to the MAIL, RCPT, DATA and header steps (it has no
+ * end-of-header or body step); those callbacks then answer SMFIS_NOREPLY.
  *
  * The DATA callback matters: without it (-D) the milter negotiates
  * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that gets no reply,
@@ -88,7 +88,7 @@ null_envfrom(SMFICTX *ctx, char **argv)
 		conn->messages++;
 		conn->recipients = 0;
 	}
-	return SMFIS_CONTINUE;
+	return null_next(SMFIP_NR_MAIL);
 }
 
 static sfsistat
@@ -151,7 +151,8 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		*pf1 |= f1 & SMFIP_NODATA;
 	/* The same for every connection: the MTA offers the same steps. */
 	if (null_unix)
-		null_no_reply = f1 & (SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR);
+		null_no_reply = f1 & (SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
+		    SMFIP_NR_HDR);
 	*pf1 |= null_no_reply;
 	*pf2 = 0;
 	*pf3 = 0;
