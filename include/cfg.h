@@ -25,7 +25,7 @@ enum audit_scope { SCOPE_PROTECTED, SCOPE_ALL };
 enum no_reply { NO_REPLY_AUTO, NO_REPLY_ON, NO_REPLY_OFF };
 
 struct cfg_milter {
-	char *socket;		/* default "unix:/run/fwdguard/fwdguard.sock" */
+	char *socket;		/* default "unix:/var/spool/postfix/fwdguard/fwdguard.sock" */
 	char *user;		/* default "fwdguard"; "" keeps the current user */
 	enum action on_error;	/* default tempfail; only tempfail/accept/reject */
 	enum no_reply no_reply;	/* default auto: on for unix sockets, off for inet */

@@ -204,7 +204,7 @@ cfg_defaults(struct cfg_loader *l)
 {
 	struct cfg *c = l->cfg;
 
-	c->milter.socket = cfg_strdup(l, "unix:/run/fwdguard/fwdguard.sock");
+	c->milter.socket = cfg_strdup(l, "unix:/var/spool/postfix/fwdguard/fwdguard.sock");
 	c->milter.user = cfg_strdup(l, "fwdguard");
 	c->milter.on_error = ACTION_TEMPFAIL;
 	c->log.facility = LOG_MAIL;
