@@ -387,6 +387,7 @@ main(int argc, char **argv)
 		log_warn("cannot start the reload thread; SIGUSR1 will not reload");
 	log_notice("starting: socket %s, mode %s, policy %.12s", socket,
 	    mode_name(c->policy.mode), c->digest);
+	reload_log_overrides(c);
 	rc = smfi_main();
 	log_notice("stopping");
 	audit_close(audit);

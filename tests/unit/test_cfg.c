@@ -492,6 +492,32 @@ test_sample_config_loads(void **state)
 	cfg_unref(c);
 }
 
+/* The sample's comments say "mode: monitor" rolls fwdguard out: no rule of
+ * it may pin itself to enforce. */
+static void
+test_sample_config_rolls_out_in_monitor(void **state)
+{
+	static char text[64 * 1024];
+	FILE *f = fopen(SRCDIR "/contrib/fwdguard.yaml", "r");
+	size_t n, i;
+	char *global;
+	struct cfg *c;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	global = strstr(text, "\nmode: enforce\n");
+	assert_non_null(global);
+	memcpy(global, "\nmode: monitor\n", strlen("\nmode: monitor\n"));
+	c = load_ok(text);
+	assert_true(c->policy.nrules > 0);
+	for (i = 0; i < c->policy.nrules; i++)
+		assert_int_equal(policy_rule_mode(&c->policy, &c->policy.rules[i]), MODE_MONITOR);
+	cfg_unref(c);
+}
+
 static void
 test_defaults(void **state)
 {
@@ -760,6 +786,7 @@ main(void)
 		cmocka_unit_test(test_over_deep_file_refused),
 		cmocka_unit_test(test_design_example_lands),
 		cmocka_unit_test(test_sample_config_loads),
+		cmocka_unit_test(test_sample_config_rolls_out_in_monitor),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_retention_lands),
 		cmocka_unit_test(test_rule_defaults),
