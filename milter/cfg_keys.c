@@ -396,9 +396,9 @@ static void
 cfg_set_no_reply(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	static const char *const names[] = { "auto", "on", "off" };
+	static const char *const names[] = { "auto", "always", "never" };
 	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "auto, on or off");
+	const char *s = cfg_text(l, n, path, "auto, always or never");
 	size_t i;
 
 	if (s == NULL)
@@ -408,7 +408,7 @@ cfg_set_no_reply(struct cfg_loader *l, const struct cfg_key *k, const struct cfg
 			*FIELD(base, k, enum no_reply) = (enum no_reply)i;
 			return;
 		}
-	cfg_report(l, n, path, "unknown value '%s' (want auto|on|off)", cfg_show(s, n->len, shown));
+	cfg_report(l, n, path, "unknown value '%s' (want auto|always|never)", cfg_show(s, n->len, shown));
 }
 
 static void
