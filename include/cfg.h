@@ -115,6 +115,15 @@ struct cfg *cfg_load(const char *path, cfg_error_fn err, void *ctx);
 struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
     cfg_error_fn err, void *ctx);
 
+/*
+ * Same, and what the file names on this host must exist: secret files,
+ * milter.user, the alert sendmail command (milter/cfg_host.c).  For
+ * "fwdguard -n", the daemon's start and its reloads.
+ */
+struct cfg *cfg_load_host(const char *path, cfg_error_fn err, void *ctx);
+struct cfg *cfg_load_buffer_host(const char *name, const char *buf, size_t len,
+    cfg_error_fn err, void *ctx);
+
 struct cfg *cfg_ref(struct cfg *c);	/* returns c; thread-safe */
 void cfg_unref(struct cfg *c);		/* frees on the last reference; accepts NULL */
 

@@ -343,7 +343,7 @@ main(int argc, char **argv)
 	if (main_parse(argc, argv, &o) != 0)
 		return 2;
 	log_init("fwdguard", LOG_MAIL, o.foreground && !o.check_only);
-	if ((c = cfg_load(o.config, main_config_error, NULL)) == NULL) {
+	if ((c = cfg_load_host(o.config, main_config_error, NULL)) == NULL) {
 		fprintf(stderr, "fwdguard: %s: configuration not valid\n", o.config);
 		return 1;
 	}

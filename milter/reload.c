@@ -93,7 +93,7 @@ reload_log_restart_keys(const struct cfg *old, const struct cfg *c)
 int
 reload_now(const char *path, struct audit *a)
 {
-	struct cfg *c = cfg_load(path, reload_log_error, NULL);
+	struct cfg *c = cfg_load_host(path, reload_log_error, NULL);
 	struct directory *dir = directory_current();
 	struct cfg *old;
 	char err[256];

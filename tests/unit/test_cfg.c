@@ -492,6 +492,54 @@ test_sample_config_loads(void **state)
 	cfg_unref(c);
 }
 
+/*
+ * Host checks ("fwdguard -n", start, reload): what a key names must exist
+ * here, and the error names the key and its line.  Without them (the audit
+ * tool, other machines' files) the same text loads.
+ */
+static void
+test_host_checks(void **state)
+{
+	static const struct {
+		const char *yaml, *want;
+	} cases[] = {
+		{ "ldap:\n  uri: ldap://127.0.0.1\n  bind_password_file: /nonexistent/ldap.secret\n  base: dc=corp\n",
+		  "t.yaml:3:23: ldap.bind_password_file: cannot use '/nonexistent/ldap.secret': "
+		  "No such file or directory" },
+		{ "ldap:\n  uri: ldap://127.0.0.1\n  bind_password_file: /tmp\n  base: dc=corp\n",
+		  "t.yaml:3:23: ldap.bind_password_file: '/tmp' is not a regular file" },
+		{ "redis:\n  password_file: /nonexistent/redis.secret\n",
+		  "t.yaml:2:18: redis.password_file: cannot use '/nonexistent/redis.secret'" },
+		{ "milter:\n  user: no-such-user-fwdguard\n",
+		  "t.yaml:2:9: milter.user: unknown user 'no-such-user-fwdguard'" },
+		{ "alerts:\n  mail: { to: sec@corp.example, from: fwdguard@corp.example, sendmail: /nonexistent/sendmail -t }\n",
+		  "t.yaml:2:72: alerts.mail.sendmail: cannot run '/nonexistent/sendmail': No such file or directory" },
+	};
+	static const char exists[] = "milter:\n  user: root\nalerts:\n  mail: { to: "
+	    "sec@corp.example, from: fwdguard@corp.example, sendmail: /bin/sh -c true }\n";
+	struct errs e;
+	struct cfg *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		c = cfg_load_buffer_host("t.yaml", cases[i].yaml, strlen(cases[i].yaml), collect, &e);
+		if (c != NULL || e.n != 1 || strstr(e.lines[0], cases[i].want) == NULL) {
+			dump(&e);
+			fail_msg("case %zu: want one error containing \"%s\"", i, cases[i].want);
+		}
+		cfg_unref(load_ok(cases[i].yaml));
+	}
+	/* What exists passes the host checks. */
+	memset(&e, 0, sizeof(e));
+	c = cfg_load_buffer_host("t.yaml", exists, strlen(exists), collect, &e);
+	if (c == NULL)
+		dump(&e);
+	assert_non_null(c);
+	cfg_unref(c);
+}
+
 /* The sample's comments say "mode: monitor" rolls fwdguard out: no rule of
  * it may pin itself to enforce. */
 static void
@@ -787,6 +835,7 @@ main(void)
 		cmocka_unit_test(test_design_example_lands),
 		cmocka_unit_test(test_sample_config_loads),
 		cmocka_unit_test(test_sample_config_rolls_out_in_monitor),
+		cmocka_unit_test(test_host_checks),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_retention_lands),
 		cmocka_unit_test(test_rule_defaults),
