@@ -154,8 +154,20 @@ check "report: contactfr@ goes to the allowed vendor" \
     expect_match 'contactfr@corp\.example +helpdesk-vendor\.example +allowed +167 +accept:167' "$report"
 check "report --mailbox shows one mailbox only" \
     expect_eq 0 "$(audit report --mailbox support@corp.example | grep -c contactfr)"
-check "tail --since 0 --count 3 prints 3 entries" \
-    expect_eq 3 "$(timeout 10 "$AUDIT" -c "$CONF" tail --since 0 --count 3 | wc -l)"
+check "tail --since 0 --limit 3 prints 3 entries" \
+    expect_eq 3 "$(timeout 10 "$AUDIT" -c "$CONF" tail --since 0 --limit 3 | wc -l)"
+# tail --count N begins with the last N, oldest first (tail -n); --no-follow
+# exits once caught up instead of waiting for more.
+last2=$(rcli_raw XREVRANGE "${PREFIX}audit" + - COUNT 2 | grep -E '^[0-9]+-[0-9]+$' | tac | tr '\n' ' ')
+got2=$(timeout 10 "$AUDIT" -c "$CONF" tail --count 2 --no-follow --json |
+    sed -nE 's/.*"stream_id":"([^"]+)".*/\1/p' | tr '\n' ' ')
+check "tail --count 2 --no-follow: the stream's last two, oldest first, then exits" \
+    expect_eq "$last2" "$got2"
+all=$(timeout 10 "$AUDIT" -c "$CONF" tail --since 0 --no-follow | wc -l)
+check "tail --since 0 --no-follow: every entry, then exits" \
+    expect_eq "$(rcli_raw XLEN "${PREFIX}audit")" "$all"
+audit tail --count 1 --since 0 >/dev/null 2>&1
+check "tail: --count and --since together are a usage error" expect_eq 2 "$?"
 audit search --since yesterday-ish >/dev/null 2>&1
 check "usage error exits 2" expect_eq 2 "$?"
 audit bogus-command >/dev/null 2>&1
