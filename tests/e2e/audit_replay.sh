@@ -77,7 +77,12 @@ xlen() { rcli_raw XLEN "$1"; }
 # --- 1. records shipped while Redis is up ------------------------------------------
 check "writer commits 20 records to the spool" expect_match '^wrote 20 records' "$("$WRITER" "$SPOOL" 0 20 4)"
 cp -a "$SPOOL" "$FG_WORK/spool-first"	# the spool as it was before its first shipment
+# The daemon's spool belongs to its user; a replay run by root must not
+# leave a cursor that user cannot write in place.
+chown -R postfix: "$SPOOL"
 check "replay ships 20 records" expect_output "replayed 20 records" audit replay
+check "replay as root: the cursor belongs to the spool's owner" \
+    expect_eq postfix "$(stat -c %U "$SPOOL/cursor")"
 check "audit stream has 20 entries" expect_eq 20 "$(xlen "${PREFIX}audit")"
 
 # --- 2. outage: the spool keeps records, replay refuses -------------------------------
