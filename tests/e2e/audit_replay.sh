@@ -32,6 +32,7 @@ domains:
   internal: [corp.example, "*.corp.example"]
 mailboxes:
   protected: [support@corp.example, contactfr@corp.example]
+  recipient_delimiter: "+"
 redis:
   address: "127.0.0.1:$REDIS_PORT"
   prefix: "$PREFIX"
@@ -157,6 +158,10 @@ check "report: support@ forwards to consultants.example (168 rejected)" \
     expect_match 'support@corp\.example +consultants\.example +external +168 +reject:168' "$report"
 check "report: contactfr@ goes to the allowed vendor" \
     expect_match 'contactfr@corp\.example +helpdesk-vendor\.example +allowed +167 +accept:167' "$report"
+# The mailbox is read as the configuration reads it: case, and the
+# recipient delimiter's extension.
+check "search --mailbox Support+Orders@CORP.example finds support@'s stream" \
+    expect_eq "$mbox" "$(audit search --json --limit 0 --mailbox Support+Orders@CORP.example)"
 check "report --mailbox shows one mailbox only" \
     expect_eq 0 "$(audit report --mailbox support@corp.example | grep -c contactfr)"
 check "tail --since 0 --limit 3 prints 3 entries" \
