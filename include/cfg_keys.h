@@ -107,6 +107,7 @@ CFG_SETTER(cfg_set_socket);
 CFG_SETTER(cfg_set_endpoint);
 CFG_SETTER(cfg_set_ldap_uri);
 CFG_SETTER(cfg_set_filter);
+CFG_SETTER(cfg_set_listen);
 #undef CFG_SETTER
 
 #endif

@@ -9,6 +9,7 @@
 #define FWDGUARD_RELOAD_H
 
 #include "audit.h"
+#include "metrics_http.h"
 
 void reload_block_signal(void);
 /* Starts the reload thread for path; 0, or -1 with errno. */
@@ -16,5 +17,15 @@ int reload_start(const char *path, struct audit *a);
 
 /* Loads path and, when it is valid, makes it current.  0 on success. */
 int reload_now(const char *path, struct audit *a);
+
+/*
+ * The metrics registry and the server main started for metrics.listen
+ * (h may be NULL): a reload that changes metrics.listen moves the server,
+ * and fails, leaving everything as it was, when the new address cannot
+ * be bound (after the privilege drop a port below 1024 cannot).
+ */
+void reload_set_metrics(struct metrics *m, struct metrics_http *h);
+/* Stops the metrics server in force (at exit). */
+void reload_stop_metrics(void);
 
 #endif
