@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -109,37 +110,49 @@ metrics_daemon_message_families(void)
 	    NULL, eom_bounds, sizeof(eom_bounds) / sizeof(eom_bounds[0])), NULL);
 }
 
+/* The figures copied at each scrape that have no labels: one row each. */
+static const struct {
+	struct metrics_series **slot;
+	bool gauge;
+	const char *name, *help;
+} metrics_daemon_plain[] = {
+	{ &md.backlog, true, "fwdguard_spool_unshipped_records",
+	    "Records written to the spool since start and not yet stored in Redis." },
+	{ &md.oldest_age, true, "fwdguard_spool_oldest_unshipped_age_seconds",
+	    "Age of the oldest record in the spool not yet stored in Redis; 0 when none waits." },
+	{ &md.shipped, false, "fwdguard_shipped_records_total",
+	    "Records the shipper stored in Redis." },
+	{ &md.ship_errors, false, "fwdguard_ship_errors_total",
+	    "Shipping rounds that failed (Redis down, slow or refusing); the records stay in the spool." },
+	{ &md.spool_errors, false, "fwdguard_spool_write_errors_total",
+	    "Spool writes that failed; their messages got a temporary failure." },
+	{ &md.ldap_lookups, false, "fwdguard_ldap_lookups_total",
+	    "Directory lookups of a recipient, answered from the cache or by LDAP." },
+	{ &md.ldap_hits, false, "fwdguard_ldap_cache_hits_total",
+	    "Directory lookups answered from a fresh cached answer." },
+	{ &md.ldap_queries, false, "fwdguard_ldap_queries_total",
+	    "Lookups sent to the LDAP server." },
+	{ &md.ldap_stale, false, "fwdguard_ldap_stale_answers_total",
+	    "Expired cached answers served while the directory did not answer." },
+	{ &md.ldap_refreshes, false, "fwdguard_ldap_refreshes_total",
+	    "Loads of the protected set and internal domains from the directory." },
+};
+
 static void
 metrics_daemon_trail_families(void)
 {
 	static const char *const olabels[] = { "operation", NULL };
 	struct metrics_family *f;
 
-	md.backlog = metrics_daemon_gauge("fwdguard_spool_unshipped_records",
-	    "Records written to the spool since start and not yet stored in Redis.");
-	md.oldest_age = metrics_daemon_gauge("fwdguard_spool_oldest_unshipped_age_seconds",
-	    "Age of the oldest record in the spool not yet stored in Redis; 0 when none waits.");
-	md.shipped = metrics_daemon_counter("fwdguard_shipped_records_total",
-	    "Records the shipper stored in Redis.");
-	md.ship_errors = metrics_daemon_counter("fwdguard_ship_errors_total",
-	    "Shipping rounds that failed (Redis down, slow or refusing); the records stay in the spool.");
-	md.spool_errors = metrics_daemon_counter("fwdguard_spool_write_errors_total",
-	    "Spool writes that failed; their messages got a temporary failure.");
-	md.ldap_lookups = metrics_daemon_counter("fwdguard_ldap_lookups_total",
-	    "Directory lookups of a recipient, answered from the cache or by LDAP.");
-	md.ldap_hits = metrics_daemon_counter("fwdguard_ldap_cache_hits_total",
-	    "Directory lookups answered from a fresh cached answer.");
-	md.ldap_queries = metrics_daemon_counter("fwdguard_ldap_queries_total",
-	    "Lookups sent to the LDAP server.");
+	for (size_t i = 0; i < sizeof(metrics_daemon_plain) / sizeof(metrics_daemon_plain[0]); i++)
+		*metrics_daemon_plain[i].slot = metrics_daemon_plain[i].gauge ?
+		    metrics_daemon_gauge(metrics_daemon_plain[i].name, metrics_daemon_plain[i].help) :
+		    metrics_daemon_counter(metrics_daemon_plain[i].name, metrics_daemon_plain[i].help);
 	f = metrics_counter(md.m, "fwdguard_ldap_errors_total",
 	    "LDAP queries without an answer (server down, timeout, error), by operation: a "
 	    "recipient lookup or a refresh of the protected set.", olabels);
 	md.ldap_lookup_errors = metrics_daemon_one(f, "lookup");
 	md.ldap_refresh_errors = metrics_daemon_one(f, "refresh");
-	md.ldap_stale = metrics_daemon_counter("fwdguard_ldap_stale_answers_total",
-	    "Expired cached answers served while the directory did not answer.");
-	md.ldap_refreshes = metrics_daemon_counter("fwdguard_ldap_refreshes_total",
-	    "Loads of the protected set and internal domains from the directory.");
 }
 
 static void
