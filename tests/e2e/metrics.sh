@@ -44,6 +44,15 @@ cat >>"$CONF" <<END_CONF
 metrics:
   listen: 127.0.0.1:$MPORT
 END_CONF
+# The relay's sendmail, for Postfix "mta" (its directory is known once it
+# runs; the loader wants the command to exist already): fails (EX_TEMPFAIL)
+# while $FG_WORK/sendmail-fails exists.
+cat >"$SENDMAIL" <<END_WRAPPER
+#!/bin/sh
+[ -f "$FG_WORK/sendmail-fails" ] && exit 75
+exec /usr/sbin/sendmail -C "\$(cat "$FG_WORK/mta-dir")" "\$@"
+END_WRAPPER
+chmod 755 "$SENDMAIL"
 start_fwdguard "$CONF" || fg_die "start fwdguard"
 start_postfix_ldap mta --smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix mta"
 MTA_PORT=${PF_PORT[mta]}
@@ -52,13 +61,7 @@ MTA_PORT=${PF_PORT[mta]}
 start_postfix direct --smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix direct"
 DIRECT_PORT=${PF_PORT[direct]}
 
-# The relay's sendmail: fails (EX_TEMPFAIL) while $FG_WORK/sendmail-fails exists.
-cat >"$SENDMAIL" <<END_WRAPPER
-#!/bin/sh
-[ -f "$FG_WORK/sendmail-fails" ] && exit 75
-exec /usr/sbin/sendmail -C "${PF_DIR[mta]}" "\$@"
-END_WRAPPER
-chmod 755 "$SENDMAIL"
+echo "${PF_DIR[mta]}" >"$FG_WORK/mta-dir"
 FG_LOGS+=("$FG_WORK/relay.log")
 "$AUDIT" -c "$CONF" alerts --metrics-listen "127.0.0.1:$RPORT" >>"$FG_WORK/relay.log" 2>&1 </dev/null &
 FG_PIDS+=("$!")
