@@ -89,6 +89,10 @@ struct cfg_alerts {
 	long dedupe_window;	/* seconds, default 3600 */
 };
 
+struct cfg_metrics {
+	char *listen;		/* "IPv4:port" or "[IPv6]:port" of GET /metrics; NULL: none */
+};
+
 struct cfg {
 	char *path;		/* the file it was loaded from */
 	char digest[65];	/* hex SHA-256 of the file's bytes: "policy" in audit records */
@@ -100,6 +104,7 @@ struct cfg {
 	struct cfg_audit audit;
 	char *probes_from;
 	struct cfg_alerts alerts;
+	struct cfg_metrics metrics;
 };
 
 /* Receives one formatted error line, without a trailing newline. */

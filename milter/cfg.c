@@ -196,6 +196,7 @@ cfg_contents_free(struct cfg *c)
 	free(c->alerts.mail_to);
 	free(c->alerts.mail_from);
 	free(c->alerts.sendmail);
+	free(c->metrics.listen);
 }
 
 /* The defaults documented in include/cfg.h and fwdguard.yaml(5). */

@@ -591,6 +591,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "alerts.mail", "from", cfg_set_address, C(alerts.mail_from), 0, 0, 0, 0 },
 	{ "alerts.mail", "sendmail", cfg_set_command, C(alerts.sendmail), 0, 0, 0, 0 },
 	{ "alerts", "dedupe_window", cfg_set_long, C(alerts.dedupe_window), 0, 0, 30 * 86400, 0 },
+	{ "", "metrics", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "metrics", "listen", cfg_set_listen, C(metrics.listen), 0, 0, 0, 0 },
 	{ "", "allow", cfg_set_allow, 0, 0, 0, 0, 0 },
 	{ "allow[]", "destination", cfg_set_allow_dest, A(destination), KEY_REQUIRED, 0, 0, 0 },
 	{ "allow[]", "mailboxes", cfg_set_allow_mailboxes, A(mailboxes), 0, 0, 0, A(nmailboxes) },
