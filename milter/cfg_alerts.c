@@ -70,21 +70,25 @@ cfg_route_group(struct cfg_loader *l, const struct cfg_node *n, const char *path
 	return cfg_strdup(l, s);
 }
 
-/* Addresses of protected mailboxes (as allow[].mailboxes) and LDAP groups. */
-void
-cfg_set_route_mailboxes(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
+/* One item as stored, malloc'd; NULL after reporting why (or on ENOMEM). */
+typedef char *(*cfg_item_fn)(struct cfg_loader *l, const struct cfg_node *item, const char *path);
+
+/*
+ * One item or a non-empty list of them, each made a string by fn; an
+ * empty list is refused, saying what omitting the key does instead.
+ */
+static void
+cfg_route_strv(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base, const char *omitted, cfg_item_fn fn)
 {
-	char ipath[CFG_PATH_MAX], canonical[ADDRESS_CANONICAL_MAX + 1], shown[CFG_SHOW_MAX + 8], **v;
+	char ipath[CFG_PATH_MAX], **v;
 	struct cfg_node *const *items;
 	size_t count, i, nv = 0;
-	bool directory = l->cfg->ldap.protected_filter != NULL;
-	const char *s;
 
 	if (cfg_items(l, &n, path, true, &items, &count) < 0)
 		return;
 	if (count == 0) {
-		cfg_report(l, n, path, "must not be empty (omit it to match any mailbox)");
+		cfg_report(l, n, path, "must not be empty (omit it to %s)", omitted);
 		return;
 	}
 	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
@@ -93,22 +97,78 @@ cfg_set_route_mailboxes(struct cfg_loader *l, const struct cfg_key *k, const str
 	}
 	for (i = 0; i < count; i++) {
 		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind == CFG_NODE_BAD || (s = cfg_text(l, items[i], ipath, "an address")) == NULL)
-			continue;
-		if (strncasecmp(s, CFG_ROUTE_GROUP, strlen(CFG_ROUTE_GROUP)) == 0) {
-			if ((v[nv] = cfg_route_group(l, items[i], ipath, s)) != NULL)
-				nv++;
-			continue;
-		}
-		if (cfg_mailbox(l, items[i], ipath, canonical, sizeof(canonical)) < 0)
-			continue;
-		if (!directory && !cfg_is_protected(&l->cfg->policy, canonical))
-			cfg_report(l, items[i], ipath, "'%s' is not a protected mailbox",
-			    cfg_show(s, items[i]->len, shown));
-		else if ((v[nv] = cfg_strdup(l, canonical)) != NULL)
+		if (items[i]->kind != CFG_NODE_BAD && (v[nv] = fn(l, items[i], ipath)) != NULL)
 			nv++;
 	}
 	cfg_strv_store(k, base, v, nv);
+}
+
+/* A protected mailbox's comparison form (as allow[].mailboxes), or group:<DN>. */
+static char *
+cfg_route_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path)
+{
+	char canonical[ADDRESS_CANONICAL_MAX + 1], shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, "an address");
+
+	if (s == NULL)
+		return NULL;
+	if (strncasecmp(s, CFG_ROUTE_GROUP, strlen(CFG_ROUTE_GROUP)) == 0)
+		return cfg_route_group(l, n, path, s);
+	if (cfg_mailbox(l, n, path, canonical, sizeof(canonical)) < 0)
+		return NULL;
+	/* With protected_filter, the directory may know mailboxes the YAML does not. */
+	if (l->cfg->ldap.protected_filter == NULL && !cfg_is_protected(&l->cfg->policy, canonical)) {
+		cfg_report(l, n, path, "'%s' is not a protected mailbox", cfg_show(s, n->len, shown));
+		return NULL;
+	}
+	return cfg_strdup(l, canonical);
+}
+
+/* Names only; whether a rule of that name exists is checked with the rules (cfg_alerts_check). */
+static char *
+cfg_route_rule(struct cfg_loader *l, const struct cfg_node *n, const char *path)
+{
+	char shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, "a rule name");
+
+	if (s == NULL)
+		return NULL;
+	if (*s == '\0' || strspn(s, NAME_CHARS) != strlen(s)) {
+		cfg_report(l, n, path, "invalid rule name '%s'", cfg_show(s, n->len, shown));
+		return NULL;
+	}
+	return cfg_strdup(l, s);
+}
+
+/* An address, kept as written: the relay hands it to sendmail. */
+static char *
+cfg_route_rcpt(struct cfg_loader *l, const struct cfg_node *n, const char *path)
+{
+	char canonical[ADDRESS_CANONICAL_MAX + 1];
+
+	return cfg_mailbox(l, n, path, canonical, sizeof(canonical)) == 0 ?
+	    cfg_strdup(l, n->text) : NULL;
+}
+
+void
+cfg_set_route_mailboxes(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	cfg_route_strv(l, k, n, path, base, "match any mailbox", cfg_route_mailbox);
+}
+
+void
+cfg_set_route_rules(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	cfg_route_strv(l, k, n, path, base, "match any rule", cfg_route_rule);
+}
+
+void
+cfg_set_mail_to(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	cfg_route_strv(l, k, n, path, base, "send no mail", cfg_route_rcpt);
 }
 
 void
@@ -140,68 +200,6 @@ cfg_set_levels(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 		mask |= 1u << a;
 	}
 	*FIELD(base, k, unsigned) = mask;
-}
-
-/* Names only; whether a rule of that name exists is checked with the rules (cfg_alerts_check). */
-void
-cfg_set_route_rules(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char ipath[CFG_PATH_MAX], shown[CFG_SHOW_MAX + 8], **v;
-	struct cfg_node *const *items;
-	size_t count, i, nv = 0;
-	const char *s;
-
-	if (cfg_items(l, &n, path, true, &items, &count) < 0)
-		return;
-	if (count == 0) {
-		cfg_report(l, n, path, "must not be empty (omit it to match any rule)");
-		return;
-	}
-	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind == CFG_NODE_BAD || (s = cfg_text(l, items[i], ipath, "a rule name")) == NULL)
-			continue;
-		if (*s == '\0' || strspn(s, NAME_CHARS) != strlen(s))
-			cfg_report(l, items[i], ipath, "invalid rule name '%s'",
-			    cfg_show(s, items[i]->len, shown));
-		else if ((v[nv] = cfg_strdup(l, s)) != NULL)
-			nv++;
-	}
-	cfg_strv_store(k, base, v, nv);
-}
-
-/* One address or a list of them, kept as written (the relay hands them to sendmail). */
-void
-cfg_set_mail_to(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char ipath[CFG_PATH_MAX], canonical[ADDRESS_CANONICAL_MAX + 1], **v;
-	struct cfg_node *const *items;
-	size_t count, i, nv = 0;
-
-	if (cfg_items(l, &n, path, true, &items, &count) < 0)
-		return;
-	if (count == 0) {
-		cfg_report(l, n, path, "must not be empty (omit mail to send none)");
-		return;
-	}
-	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind != CFG_NODE_BAD &&
-		    cfg_mailbox(l, items[i], ipath, canonical, sizeof(canonical)) == 0 &&
-		    (v[nv] = cfg_strdup(l, items[i]->text)) != NULL)
-			nv++;
-	}
-	cfg_strv_store(k, base, v, nv);
 }
 
 /* http:// or https://, no blanks or controls: it goes to libcurl as is. */
