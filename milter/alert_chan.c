@@ -56,8 +56,8 @@ static enum route_verdict chan_match(void *ctx, const struct view_entry *e)
 		return ROUTE_YES;
 	case CHAN_OWNER:
 		v = view_get(e, "notify_owner");
-		return v != NULL && strcmp(v, "yes") == 0 && alert_route_is_address(view_get(e, "owner")) ?
-		    ROUTE_YES : ROUTE_NO;
+		return v != NULL && strcmp(v, "yes") == 0 &&
+		    alert_route_is_address(view_get(e, "owner")) ? ROUTE_YES : ROUTE_NO;
 	default: {
 		struct route_alert a = { view_get(e, "mailbox"), view_get(e, "level"),
 		    view_get(e, "rule") };
@@ -194,6 +194,16 @@ static struct chan_ctx *chan_add(struct chan_ctx *v, size_t *n, const struct cfg
 	return cc;
 }
 
+/* Whether an exception has a date and an owner to remind (then owners get a channel). */
+static bool chan_owners_wanted(const struct cfg *c)
+{
+	for (size_t i = 0; i < c->policy.nallow; i++)
+		if (c->policy.allow[i].expires_at != 0 &&
+		    alert_route_is_address(c->policy.allow[i].owner))
+			return true;
+	return false;
+}
+
 /* Every channel of c into v (CHAN_MAX). */
 static void chan_build(const struct cfg *c, struct chan_ctx *v, size_t *n,
     struct alert_groups *groups)
@@ -212,7 +222,7 @@ static void chan_build(const struct cfg *c, struct chan_ctx *v, size_t *n,
 				log_warnx("alerts: %s: %s", cc->chan.name, why);
 		}
 	}
-	if (c->alerts.mail_from != NULL)
+	if (c->alerts.mail_from != NULL && chan_owners_wanted(c))
 		chan_add(v, n, c, CHAN_OWNER, NULL, groups);
 }
 

@@ -368,7 +368,7 @@ static bool relay_skip(struct relay *r, struct relay_alert *a)
 	}
 }
 
-/* Parses entries; acks the malformed, the delivered and the unmatched.  Returns how many are left. */
+/* Parses entries; acks the malformed, the delivered and the unmatched; how many are left. */
 static size_t relay_parse(struct relay *r, const redisReply *entries, struct relay_alert *al)
 {
 	size_t left = 0;
