@@ -25,6 +25,7 @@
 #define C(member)		offsetof(struct cfg, member)
 #define A(member)		offsetof(struct policy_allow, member)
 #define R(member)		offsetof(struct policy_rule, member)
+#define RT(member)		offsetof(struct cfg_route, member)
 #define ABIT(a)			(1LL << (a))
 #define ON_ERROR_ACTIONS	(ABIT(ACTION_TEMPFAIL) | ABIT(ACTION_ACCEPT) | ABIT(ACTION_REJECT))
 #define LDAP_ERROR_ACTIONS	(ON_ERROR_ACTIONS | ABIT(ACTION_QUARANTINE))
@@ -591,6 +592,21 @@ static const struct cfg_key cfg_keys[] = {
 	{ "alerts.mail", "from", cfg_set_address, C(alerts.mail_from), 0, 0, 0, 0 },
 	{ "alerts.mail", "sendmail", cfg_set_command, C(alerts.sendmail), 0, 0, 0, 0 },
 	{ "alerts", "dedupe_window", cfg_set_long, C(alerts.dedupe_window), 0, 0, 30 * 86400, 0 },
+	{ "alerts", "expiry_notice_days", cfg_set_long, C(alerts.expiry_notice_days), 0, 0, 3660, 0 },
+	{ "alerts", "routes", cfg_set_routes, 0, 0, 0, 0, 0 },
+	{ "alerts.routes[]", "name", cfg_set_name, RT(name), KEY_REQUIRED, 0, 0, 0 },
+	{ "alerts.routes[]", "match", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "alerts.routes[].match", "mailboxes", cfg_set_route_mailboxes, RT(mailboxes), 0, 0, 0,
+	    RT(nmailboxes) },
+	{ "alerts.routes[].match", "levels", cfg_set_levels, RT(levels), 0, 0, 0, 0 },
+	{ "alerts.routes[].match", "rules", cfg_set_route_rules, RT(rules), 0, 0, 0, RT(nrules) },
+	{ "alerts.routes[]", "mail", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "alerts.routes[].mail", "to", cfg_set_mail_to, RT(mail_to), KEY_REQUIRED, 0, 0, RT(nmail_to) },
+	{ "alerts.routes[]", "webhook", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "alerts.routes[].webhook", "url", cfg_set_url, RT(webhook.url), KEY_REQUIRED, 0, 0, 0 },
+	{ "alerts.routes[].webhook", "format", cfg_set_format, RT(webhook.format), 0, 0, 0, 0 },
+	{ "alerts.routes[].webhook", "timeout", cfg_set_seconds, RT(webhook.timeout), 0, 0, 120, 0 },
+	{ "alerts.routes[].webhook", "headers_file", cfg_set_path, RT(webhook.headers_file), 0, 0, 0, 0 },
 	{ "", "metrics", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "metrics", "listen", cfg_set_listen, C(metrics.listen), 0, 0, 0, 0 },
 	{ "", "allow", cfg_set_allow, 0, 0, 0, 0, 0 },

@@ -29,7 +29,7 @@ static const char *cfg_signal_name(int i) { return signal_name((enum fg_signal)i
  * is not one for partner-exfil@).  Returns 0, or -1 after reporting.
  * Routed forms are refused: they never name a mailbox.
  */
-static int
+int
 cfg_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path,
     char *out, size_t size)
 {
@@ -214,7 +214,7 @@ cfg_set_allow_dest(struct cfg_loader *l, const struct cfg_key *k, const struct c
 	domain_list_free(one);
 }
 
-static int
+bool
 cfg_is_protected(const struct policy *p, const char *canonical)
 {
 	return p->protected != NULL && bsearch(&canonical, p->protected, p->nprotected,
