@@ -25,6 +25,7 @@ struct cfg_milter {
 	char *socket;		/* default "unix:/run/fwdguard/fwdguard.sock" */
 	char *user;		/* default "fwdguard"; "" keeps the current user */
 	enum action on_error;	/* default tempfail; only tempfail/accept/reject */
+	char *mark_key_file;	/* key of the reroute mark (mark.h); NULL: random per process */
 };
 
 struct cfg_log {
@@ -83,6 +84,8 @@ struct cfg_alerts {
 	char *mail_from;
 	char *sendmail;		/* default "/usr/sbin/sendmail" */
 	long dedupe_window;	/* seconds, default 3600 */
+	char *notice_contact;	/* whom a mailbox's notice says to ask; NULL: mail_to */
+	char *notice_from;	/* the notice's sender; NULL: mail_from */
 };
 
 struct cfg {

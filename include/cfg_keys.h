@@ -86,6 +86,13 @@ void cfg_strv_store(const struct cfg_key *k, void *base, char **v, size_t n);
 /* "host:port" or "[v6]:port" (milter/cfg_endpoints.c). */
 bool cfg_hostport_ok(const char *s);
 
+/*
+ * Parses one mailbox address into its canonical form (milter/cfg_policy.c);
+ * 0, or -1 after reporting.
+ */
+int cfg_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path,
+    char *out, size_t size);
+
 /* The policy setters (milter/cfg_policy.c). */
 #define CFG_SETTER(name) void name(struct cfg_loader *l, const struct cfg_key *k, \
     const struct cfg_node *n, const char *path, void *base)
@@ -102,6 +109,12 @@ CFG_SETTER(cfg_set_signals);
 CFG_SETTER(cfg_set_dests);
 CFG_SETTER(cfg_set_dirs);
 CFG_SETTER(cfg_set_reply);
+CFG_SETTER(cfg_set_senders);
+/* The reroute and notice setters (milter/cfg_reroute.c). */
+CFG_SETTER(cfg_set_reroute_to);
+CFG_SETTER(cfg_set_notify);
+/* Cross-checks of the notices against alerts.* (milter/cfg_reroute.c). */
+void cfg_notice_check(struct cfg_loader *l, const struct cfg_node *root);
 /* The endpoint setters (milter/cfg_endpoints.c). */
 CFG_SETTER(cfg_set_socket);
 CFG_SETTER(cfg_set_endpoint);

@@ -24,6 +24,7 @@
 #include "alert_dedupe.h"
 #include "alert_relay.h"
 #include "alert_mail.h"
+#include "alert_notice_send.h"
 #include "audit_view.h"
 #include "log.h"
 #include "redis_conn.h"
@@ -369,6 +370,15 @@ static size_t relay_parse(struct relay *r, const redisReply *entries, struct rel
 			const char *sum = view_get(&a->e, "summary");
 			log_notice("alerts: %s", sum != NULL ? sum : a->id);
 			relay_ack(r, &a->e.stream_id, 1);
+			a->done = true;
+			continue;
+		}
+		if (alert_notice_is(&a->e)) {
+			/* The mailbox's own notice, not news for the team. */
+			if (alert_notice_send(r->rc, r->cfg, &a->e) == 0)
+				relay_ack(r, &a->e.stream_id, 1);
+			else
+				r->failed = true;
 			a->done = true;
 			continue;
 		}

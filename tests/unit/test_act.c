@@ -662,7 +662,7 @@ run_case(void **state)
 {
 	const struct act_case *tc = *state;
 	struct recorder r = { .ncalls = 0 };
-	struct act_ops ops = { &r, rec_setreply, rec_quarantine, rec_delrcpt, rec_addheader };
+	struct act_ops ops = { &r, rec_setreply, rec_quarantine, rec_delrcpt, rec_addheader, NULL };
 	struct conn *c = case_conn(tc);
 	char calls[4096], ids[4][IDS_LEN + 1];
 	size_t before, nids = 0;
