@@ -50,6 +50,16 @@ reroute_world() {
 # relay_once: "fwdguard-audit alerts --once" on the sample configuration.
 relay_once() { "$AUDIT" -c "$REROUTE_CONF" alerts --once >>"$FG_WORK/relay.log" 2>&1; }
 
+# sink_message MESSAGE_ID OUT: the first captured message with that
+# Message-ID, without the lines smtp-sink puts before it, as a mail server
+# that received it would pass it on.
+sink_message() {
+	local f
+	f=$(sink_grep "^Message-ID: <$1>" | head -n 1)
+	sed -e '1,/^$/{/^X-[A-Za-z-]*-Args:/d;/^X-Client-/d;/^X-Helo-/d}' "${f:-/dev/null}" >"$2"
+	chmod 644 "$2"
+}
+
 # notices: mails at the sink to the mailbox itself that are its notice.
 notices() {
 	local f n=0

@@ -47,10 +47,6 @@ mail_location = maildir:~/Maildir
 postmaster_address = postmaster@corp.example
 hostname = mail.corp.example
 sendmail_path = $FG_WORK/sendmail-wrapper
-userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=$DV/home/%n allow_all_users=yes
-}
 protocol lda {
   mail_plugins = sieve
 }
@@ -64,9 +60,12 @@ FG_LOGS+=("$DV/dovecot.log" "$FG_WORK/lda.log")
 make_message "$FG_WORK/customer.eml" "From: Customer <customer@example.net>" \
     "To: support@corp.example" "Subject: where is my parcel" "Message-ID: <sv1@example.net>"
 chmod 644 "$FG_WORK/customer.eml"
-setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    "$LDA" -c "$DV/dovecot.conf" -d support@corp.example -f customer@example.net \
-    -a support@corp.example <"$FG_WORK/customer.eml" >"$FG_WORK/lda.log" 2>&1
+# Without -d the LDA needs no auth server: it delivers as the user it runs
+# as, with that user's HOME, as from a .forward.
+env -i PATH=/usr/bin:/bin USER=support HOME="$DV/home/support" \
+    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$LDA" -c "$DV/dovecot.conf" -f customer@example.net -a support@corp.example \
+    <"$FG_WORK/customer.eml" >"$FG_WORK/lda.log" 2>&1
 check "dovecot-lda delivered (its Sieve script ran)" expect_eq 0 "$?"
 check "Pigeonhole redirected through sendmail (pickup, as nobody)" \
     wait_for 15 "the redirect in Postfix's log" maillog_has mta \
@@ -82,5 +81,28 @@ check "relay --once exits 0" expect_eq 0 "$?"
 wait_for 15 "the notice at the sink" notices_are 1
 check "the mailbox got exactly one notice" expect_eq 1 "$(notices)"
 check "the queue is empty: nothing held, nothing deferred" queue_empty mta
+
+# The rerouted copy reaches the mailbox (its tagged address) and its script
+# redirects it again (Pigeonhole's duplicate check keys on the recipient,
+# and support+fwdguard@ is another one): the mark verifies, so it is not
+# rerouted a second time but held; nothing goes out, nothing bounces.
+sink_message sv1@example.net "$FG_WORK/again.eml"
+env -i PATH=/usr/bin:/bin USER=support HOME="$DV/home/support" \
+    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$LDA" -c "$DV/dovecot.conf" -f customer@example.net -a support+fwdguard@corp.example \
+    <"$FG_WORK/again.eml" >>"$FG_WORK/lda.log" 2>&1
+check "again: dovecot-lda delivered the rerouted copy" expect_eq 0 "$?"
+check "again: Pigeonhole redirected it a second time" \
+    expect_eq 2 "$(grep -c 'redirect action: forwarded to <partner@fti.example>' "$DV/dovecot.log")"
+check "again: held by fwdguard" wait_for 15 "the second trip held" held_is mta 1
+rec=$(audit_find recipient=partner@fti.example | tail -n 1)
+check "again: the record says it was not rerouted twice" \
+    expect_match 'not rerouted twice' "$(audit_field "$rec" reason)"
+wait_delivered mta
+check "again: nothing reached the outside firm" \
+    expect_eq 0 "$(sink_rcpt_count partner@fti.example)"
+check "again: no second copy to support+fwdguard@" \
+    expect_eq 1 "$(sink_rcpt_count support+fwdguard@corp.example)"
+check "again: no bounce to the customer" expect_eq 0 "$(sink_rcpt_count customer@example.net)"
 
 fg_summary
