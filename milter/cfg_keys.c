@@ -393,6 +393,25 @@ cfg_set_scope(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_no
 }
 
 static void
+cfg_set_no_reply(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	static const char *const names[] = { "auto", "on", "off" };
+	char shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, "auto, on or off");
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*FIELD(base, k, enum no_reply) = (enum no_reply)i;
+			return;
+		}
+	cfg_report(l, n, path, "unknown value '%s' (want auto|on|off)", cfg_show(s, n->len, shown));
+}
+
+static void
 cfg_set_facility(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
@@ -533,6 +552,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "milter", "socket", cfg_set_socket, C(milter.socket), 0, 0, 0, 0 },
 	{ "milter", "user", cfg_set_string, C(milter.user), KEY_EMPTY_OK, 0, 0, 0 },
 	{ "milter", "on_error", cfg_set_action, C(milter.on_error), 0, ON_ERROR_ACTIONS, 0, 0 },
+	{ "milter", "no_reply", cfg_set_no_reply, C(milter.no_reply), 0, 0, 0, 0 },
 	{ "milter", "mark_key_file", cfg_set_path, C(milter.mark_key_file), 0, 0, 0, 0 },
 	{ "", "mode", cfg_set_mode, C(policy.mode), 0, 0, 0, 0 },
 	{ "", "log", cfg_set_section, 0, 0, 0, 0, 0 },
