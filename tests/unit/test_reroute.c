@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <dirent.h>
 #include <cmocka.h>
 
 #include "act.h"
@@ -97,38 +96,6 @@ rec_describe(const struct recorder *r, char *buf, size_t size)
 	buf[0] = '\0';
 	for (i = 0; i < r->n && o < size; i++)
 		o += (size_t)snprintf(buf + o, size - o, "[%s] ", r->calls[i]);
-}
-
-/* ---- the spool ----------------------------------------------------------------- */
-
-static char *
-spool_all(void)
-{
-	DIR *d = opendir(fixture_act_spool());
-	struct dirent *de;
-	char *buf = calloc(1, 1), path[400], chunk[4096];
-	size_t n = 0, got;
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		FILE *f;
-
-		if (strncmp(de->d_name, "journal-", 8) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", fixture_act_spool(), de->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-			buf = realloc(buf, n + got + 1);
-			assert_non_null(buf);
-			memcpy(buf + n, chunk, got);
-			n += got;
-			buf[n] = '\0';
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return buf;
 }
 
 /* ---- end-of-message cases -------------------------------------------------------- */
@@ -237,7 +204,8 @@ run_case(void **state)
 	struct recorder r = { .n = 0 };
 	struct act_ops ops = { &r, rec_setreply, rec_quarantine, rec_delrcpt, rec_addheader,
 	    rec_addrcpt };
-	char *before = spool_all(), *after, calls[4096];
+	size_t nbefore, nafter;
+	char *before = fixture_act_journal(&nbefore), *after, calls[4096];
 	struct conn *c = case_conn(tc);
 	enum act_verdict got = act_end_of_message(c, &ops);
 	size_t i;
@@ -250,14 +218,14 @@ run_case(void **state)
 	for (i = 0; i < 5 && tc->want_calls[i] != NULL; i++)
 		CHECK(rec_count(&r, tc->want_calls[i]) == 1, "%s: want one call \"%s\"; calls %s",
 		    tc->name, tc->want_calls[i], calls);
-	after = spool_all();
+	after = fixture_act_journal(&nafter);
 	for (i = 0; i < 3 && tc->want_journal[i] != NULL; i++)
-		CHECK(strstr(after + strlen(before), tc->want_journal[i]) != NULL,
+		CHECK(strstr(after + nbefore, tc->want_journal[i]) != NULL,
 		    "%s: records lack \"%s\":\n%s", tc->name, tc->want_journal[i],
-		    after + strlen(before));
+		    after + nbefore);
 	if (tc->not_journal != NULL)
-		CHECK(strstr(after + strlen(before), tc->not_journal) == NULL,
-		    "%s: records hold \"%s\":\n%s", tc->name, tc->not_journal, after + strlen(before));
+		CHECK(strstr(after + nbefore, tc->not_journal) == NULL,
+		    "%s: records hold \"%s\":\n%s", tc->name, tc->not_journal, after + nbefore);
 	free(before);
 	free(after);
 }
