@@ -15,6 +15,9 @@
  *   alerts:pendids:<key>    their first decision ids (bounded list)
  *   alerts:pendkeys         set of keys with pending repeats
  *   alerts:delivered:<id>   alert mailed or counted (EX 7 days)
+ *   alerts:notice:<key>     a mailbox's notice window (alert_notice_send.h)
+ * A notice request (type=notice) is handed to alert_notice_send() and
+ * acknowledged once it was mailed or found inside its window.
  */
 #ifndef FWDGUARD_ALERT_RELAY_H
 #define FWDGUARD_ALERT_RELAY_H
