@@ -37,13 +37,16 @@ reroute_world() {
 	start_sink || fg_die "start smtp-sink"
 	REROUTE_CONF="$FG_WORK/fwdguard.yaml"
 	reroute_config "$REROUTE_CONF" || fg_die "contrib/fwdguard.yaml: a substitution failed"
+	# The daemon checks at start that the command exists; start_postfix
+	# makes the instance in $FG_WORK/postfix-mta (PF_DIR[mta]).
+	printf '#!/bin/sh\nexec /usr/sbin/sendmail -C "%s" "$@"\n' "$FG_WORK/postfix-mta" \
+	    >"$FG_WORK/sendmail-wrapper"
+	chmod 755 "$FG_WORK/sendmail-wrapper"
 	start_fwdguard "$REROUTE_CONF" || fg_die "start fwdguard"
 	start_postfix mta --smtpd-milters "$(fwdguard_milter)" \
 	    --non-smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix"
 	MTA_PORT=${PF_PORT[mta]}
-	printf '#!/bin/sh\nexec /usr/sbin/sendmail -C "%s" "$@"\n' "${PF_DIR[mta]}" \
-	    >"$FG_WORK/sendmail-wrapper"
-	chmod 755 "$FG_WORK/sendmail-wrapper"
+	[ "${PF_DIR[mta]}" = "$FG_WORK/postfix-mta" ] || fg_die "postfix mta is not in $FG_WORK/postfix-mta"
 	FG_LOGS+=("$FG_WORK/relay.log")
 }
 
