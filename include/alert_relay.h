@@ -33,6 +33,7 @@ struct relay_opts {
 	const char *consumer;	/* NULL: "host:pid" */
 	long max_idle_ms;	/* reclaim other consumers' entries idle this long */
 	bool once;		/* process what is there (and reclaim), then return */
+	const char *metrics_listen;	/* serve GET /metrics there, or NULL */
 };
 
 /*

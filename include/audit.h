@@ -30,6 +30,15 @@ int audit_commit(struct audit *a, struct record *const *recs, size_t n);
 /* New Redis settings after a reload (the spool directory is fixed at open). */
 void audit_reconfigure(struct audit *a, const struct cfg *c);
 
+/* For the metrics (README.md "Metrics"); any thread. */
+struct audit_stat {
+	size_t backlog;			/* records written since start, not yet in Redis */
+	long long oldest_ms;		/* ts of the oldest record not in Redis; 0: none */
+	unsigned long long shipped;	/* records the shipper stored in Redis */
+	unsigned long long ship_errors;	/* shipping rounds that failed */
+	unsigned long long commit_failures;	/* spool writes that failed (messages tempfailed) */
+};
+void audit_stat(struct audit *a, struct audit_stat *out);
 /* Stops the shipper after a last, bounded attempt to ship; closes the spool. */
 void audit_close(struct audit *a);	/* accepts NULL */
 
@@ -52,6 +61,12 @@ void audit_shipper_free(struct audit_shipper *sh);	/* accepts NULL */
 void audit_shipper_disconnect(struct audit_shipper *sh);	/* e.g. after new settings */
 long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct cfg_redis *rc,
     long long maxlen, char *err, size_t errsize);
+/*
+ * The ts (unix ms) of the oldest record the last run could not ship yet,
+ * or of the batch in flight; 0 when the last run emptied the spool.  Safe
+ * to read from any thread.
+ */
+long long audit_shipper_oldest(const struct audit_shipper *sh);
 /* The server it is connected to, or NULL (borrowed until the next call on sh). */
 const char *audit_shipper_address(const struct audit_shipper *sh);
 /* Records stored in Redis and the round trips they took (pipelined batches). */

@@ -25,7 +25,7 @@ enum audit_scope { SCOPE_PROTECTED, SCOPE_ALL };
 enum no_reply { NO_REPLY_AUTO, NO_REPLY_ALWAYS, NO_REPLY_NEVER };
 
 struct cfg_milter {
-	char *socket;		/* default "unix:/run/fwdguard/fwdguard.sock" */
+	char *socket;		/* default "unix:/var/spool/postfix/fwdguard/fwdguard.sock" */
 	char *user;		/* default "fwdguard"; "" keeps the current user */
 	enum action on_error;	/* default tempfail; only tempfail/accept/reject */
 	enum no_reply no_reply;	/* default auto: unix sockets only */
@@ -92,6 +92,10 @@ struct cfg_alerts {
 	char *notice_from;	/* the notice's sender; NULL: mail_from */
 };
 
+struct cfg_metrics {
+	char *listen;		/* "IPv4:port" or "[IPv6]:port" of GET /metrics; NULL: none */
+};
+
 struct cfg {
 	char *path;		/* the file it was loaded from */
 	char digest[65];	/* hex SHA-256 of the file's bytes: "policy" in audit records */
@@ -103,6 +107,7 @@ struct cfg {
 	struct cfg_audit audit;
 	char *probes_from;
 	struct cfg_alerts alerts;
+	struct cfg_metrics metrics;
 };
 
 /* Receives one formatted error line, without a trailing newline. */

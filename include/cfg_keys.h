@@ -121,6 +121,7 @@ CFG_SETTER(cfg_set_socket);
 CFG_SETTER(cfg_set_endpoint);
 CFG_SETTER(cfg_set_ldap_uri);
 CFG_SETTER(cfg_set_filter);
+CFG_SETTER(cfg_set_listen);
 /* Keys that name something on this host (milter/cfg_host.c). */
 CFG_SETTER(cfg_set_secret_file);
 CFG_SETTER(cfg_set_user);

@@ -80,4 +80,14 @@ void dircache_flush(struct dircache *c);
 /* Number of answers held (for tests and statistics). */
 size_t dircache_size(struct dircache *c);
 
+/* Counts since dircache_new, for the metrics (README.md "Metrics"). */
+struct dircache_stat {
+	unsigned long long lookups;	/* dircache_get calls */
+	unsigned long long hits;	/* answered from a fresh cached answer */
+	unsigned long long queries;	/* asked the backend */
+	unsigned long long errors;	/* of those, answered try again */
+	unsigned long long stale;	/* expired answers served during an outage */
+};
+void dircache_stat(struct dircache *c, struct dircache_stat *out);
+
 #endif

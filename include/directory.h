@@ -117,6 +117,15 @@ bool directory_active(const struct directory *d);
 /* Copies text into buf for a log line or a record: control characters and non-ASCII become '?'. */
 const char *directory_clean(char *buf, size_t size, const char *text);
 
+/* Counts for the metrics: the cache's, and the refreshes of the protected set. */
+struct directory_stat {
+	struct dircache_stat cache;
+	unsigned long long refreshes;		/* loads of the protected set and domains */
+	unsigned long long refresh_errors;	/* of those, the directory did not answer */
+};
+/* Zeros for NULL or an inactive directory. */
+void directory_stat(struct directory *d, struct directory_stat *out);
+
 /* The process-wide directory (set once by main), or NULL. */
 struct directory *directory_current(void);
 void directory_set_current(struct directory *d);

@@ -24,6 +24,7 @@
 #include "ids.h"
 #include "log.h"
 #include "mark.h"
+#include "metrics_daemon.h"
 #include "record.h"
 
 #define ACT_DEFAULT_REPLY \
@@ -445,6 +446,7 @@ act_end_of_message(struct conn *c, const struct act_ops *ops)
 	if (j.corr->write)
 		correlate_remember(correlate_current(), &j.corr->mine);
 	act_log(&j);
+	metrics_daemon_decisions(j.dec, j.n);
 	v = act_apply(&j, ops);
 	act_job_free(&j);
 	return v;

@@ -22,6 +22,7 @@
 #include <hiredis/hiredis.h>
 
 #include "alert_dedupe.h"
+#include "alert_metrics.h"
 #include "alert_relay.h"
 #include "alert_mail.h"
 #include "alert_notice_send.h"
@@ -33,6 +34,7 @@
 #define IDS_SHOWN	20		/* decision ids listed in one mail */
 #define DELIVERED_TTL	"604800"	/* 7 days: longer than any pending entry lives */
 #define RETRY_SECONDS	30
+#define PENDING_SECONDS	5	/* how often the pending count is read for the metrics */
 
 struct relay {
 	const struct cfg *cfg;
@@ -244,6 +246,12 @@ static long long relay_first_seen(struct relay *r, const char *mailbox, const ch
 	return first;
 }
 
+/* The route of alerts.mail, as the metrics name it. */
+static const char *relay_route(const struct relay *r)
+{
+	return r->cfg->alerts.mail_to != NULL ? ALERT_ROUTE_MAIL : ALERT_ROUTE_SYSLOG;
+}
+
 /* Mails m; true when it went out (or no mail is configured and syslog got it). */
 static bool relay_deliver(struct relay *r, struct alert_mail *m)
 {
@@ -265,11 +273,13 @@ static bool relay_deliver(struct relay *r, struct alert_mail *m)
 			log_warnx("alerts: mail to %s not sent (%s); will retry: %s", a->mail_to,
 			    err, line);
 			r->failed = true;
+			alert_metrics_failed(relay_route(r));
 			return false;
 		}
 	}
 	if (a->syslog)
 		log_warnx("%s", line);
+	alert_metrics_sent(relay_route(r));
 	printf("%s\n", line);
 	fflush(stdout);
 	return true;
@@ -310,8 +320,10 @@ static void relay_group(struct relay *r, struct relay_alert *al, const struct de
 			args[na++] = d != NULL ? d : a->id;
 			args[na++] = a->ts;
 		}
-		if (relay_eval(r, count_lua, args, na))
+		if (relay_eval(r, count_lua, args, na)) {
 			relay_ack(r, sids, g->n);
+			alert_metrics_deduplicated(relay_route(r), g->n);
+		}
 		goto out;
 	}
 	m.count = g->n;
@@ -561,11 +573,26 @@ static bool relay_connect(struct relay *r)
 	return !r->broken;
 }
 
+/* The group's pending count (read, not yet delivered), for the metrics only. */
+static void relay_pending(struct relay *r)
+{
+	const char *argv[] = { "XPENDING", r->stream, RELAY_GROUP };
+	redisReply *rep;
+
+	if (!alert_metrics_enabled())
+		return;
+	rep = relay_cmd(r, 3, argv);
+	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 &&
+	    rep->element[0]->type == REDIS_REPLY_INTEGER)
+		alert_metrics_pending(relay_route(r), rep->element[0]->integer);
+	redis_conn_reply_free(rep);
+}
+
 static void relay_loop(struct relay *r)
 {
 	char block[24], last[64];
 	long ms = (long)(r->cfg->redis.timeout * 500);
-	time_t catchup = time(NULL) + RETRY_SECONDS;
+	time_t catchup = time(NULL) + RETRY_SECONDS, pending = 0;
 	snprintf(block, sizeof(block), "%ld", ms > 0 ? ms : 100);
 	while (!relay_stop) {
 		if (r->broken) {
@@ -574,6 +601,10 @@ static void relay_loop(struct relay *r)
 			continue;
 		}
 		relay_read(r, ">", block, last);
+		if (time(NULL) >= pending) {
+			relay_pending(r);
+			pending = time(NULL) + PENDING_SECONDS;
+		}
 		if (time(NULL) >= catchup) {
 			/* Failed deliveries, dead peers' entries, windows that closed. */
 			r->failed = false;
@@ -604,6 +635,7 @@ int relay_run(const struct cfg *c, const struct relay_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	alert_metrics_route(relay_route(&r));
 	bool ok = relay_connect(&r);
 	if (!o->once) {
 		log_info("alerts: relay %s on %s started", r.consumer, r.stream);

@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ struct audit {
 	struct chain_head anchored;	/* the thread's last anchor */
 	pthread_t thread;
 	bool started;
+	atomic_ullong shipped, ship_errors;	/* for audit_stat */
 
 	pthread_mutex_t mu;		/* guards everything below */
 	pthread_cond_t cv;
@@ -199,6 +201,11 @@ static void *audit_thread(void *arg)
 
 		err[0] = '\0';
 		long n = audit_round(a, c, reconf, err, sizeof(err));
+		if (n < 0)
+			atomic_fetch_add_explicit(&a->ship_errors, 1, memory_order_relaxed);
+		else
+			atomic_fetch_add_explicit(&a->shipped, (unsigned long long)n,
+			    memory_order_relaxed);
 		if (n >= 0)
 			audit_log_master(a->shipper, &c->redis, master, sizeof(master));
 		if (n >= 0 && !stopping)
@@ -308,6 +315,20 @@ void audit_reconfigure(struct audit *a, const struct cfg *c)
 	pthread_cond_signal(&a->cv);
 	pthread_mutex_unlock(&a->mu);
 	cfg_unref(old);
+}
+
+void audit_stat(struct audit *a, struct audit_stat *out)
+{
+	struct spool_stat st;
+	memset(out, 0, sizeof(*out));
+	if (a == NULL)
+		return;
+	spool_stat(a->spool, &st);
+	out->backlog = spool_backlog(a->spool);
+	out->oldest_ms = audit_shipper_oldest(a->shipper);
+	out->shipped = atomic_load_explicit(&a->shipped, memory_order_relaxed);
+	out->ship_errors = atomic_load_explicit(&a->ship_errors, memory_order_relaxed);
+	out->commit_failures = st.failures;
 }
 
 /* What group commit and pipelining saved, for the operator and tests/bench/run. */

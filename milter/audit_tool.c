@@ -30,6 +30,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "alert_metrics.h"
 #include "alert_relay.h"
 #include "audit.h"
 #include "audit_breach.h"
@@ -41,6 +42,7 @@
 #include "audit_view.h"
 #include "cfg.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "probe.h"
 #include "redis_conn.h"
 #include "spool.h"
@@ -59,7 +61,7 @@ static const char usage_text[] =
     "         [--format F | --json]\n"
     "  breach --mailbox A --domain D [--since T] [--until T] [--json]\n"
     "  replay\n"
-    "  alerts [--once] [--consumer NAME] [--max-idle MS]\n"
+    "  alerts [--once] [--consumer NAME] [--max-idle MS] [--metrics-listen ADDR:PORT]\n"
     "  probe\n"
     "  verify [--since T] [--host H]\n"
     "\n"
@@ -602,15 +604,23 @@ static int tool_run(const char *cmd, const char *path, int argc, char **argv)
 	return rv;
 }
 
-enum { OPT_ONCE = 300, OPT_CONSUMER, OPT_MAX_IDLE };
+enum { OPT_ONCE = 300, OPT_CONSUMER, OPT_MAX_IDLE, OPT_METRICS_LISTEN };
 
 static const struct option relay_options[] = {
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "consumer", required_argument, NULL, OPT_CONSUMER },
 	{ "max-idle", required_argument, NULL, OPT_MAX_IDLE },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
+
+static bool tool_listen_ok(const char *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	return metrics_addr_parse(s, &ss, &len) == 0;
+}
 
 /*
  * Parses the alerts options (probe and replay take none but --help); 0,
@@ -636,7 +646,13 @@ static int relay_parse(const char *cmd, int argc, char **argv, struct relay_opts
 			o->once = true;
 		else if (opt == OPT_CONSUMER && *optarg != '\0')
 			o->consumer = optarg;
-		else if (opt != OPT_MAX_IDLE || !tool_number(optarg, &o->max_idle_ms)) {
+		else if (opt == OPT_METRICS_LISTEN && tool_listen_ok(optarg))
+			o->metrics_listen = optarg;
+		else if (opt == OPT_METRICS_LISTEN) {
+			snprintf(why, sizeof(why), "%s: --metrics-listen: invalid listen address "
+			    "\"%s\" (want IPv4:port or [IPv6]:port, e.g. 127.0.0.1:9470)", cmd, optarg);
+			return usage(why);
+		} else if (opt != OPT_MAX_IDLE || !tool_number(optarg, &o->max_idle_ms)) {
 			snprintf(why, sizeof(why), "%s: %s: bad value \"%s\"", cmd,
 			    opt == OPT_CONSUMER ? "--consumer" : "--max-idle", optarg);
 			return usage(why);
@@ -662,7 +678,17 @@ static int tool_relay(const char *cmd, const char *path, int argc, char **argv)
 	}
 	/* Relay problems go to syslog for the operator, and to stderr for cron and tests. */
 	log_init("fwdguard-audit", c->log.facility, true);
+	if (o.metrics_listen != NULL) {
+		char err[256];
+		if (alert_metrics_open(o.metrics_listen, err, sizeof(err)) != 0) {
+			fprintf(stderr, "fwdguard-audit: %s: --metrics-listen: %s\n", cmd, err);
+			cfg_unref(c);
+			return 1;
+		}
+		log_info("alerts: serving GET /metrics on %s", o.metrics_listen);
+	}
 	rv = strcmp(cmd, "alerts") == 0 ? relay_run(c, &o) : probe_run(c);
+	alert_metrics_close();
 	cfg_unref(c);
 	return rv;
 }

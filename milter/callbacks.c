@@ -8,12 +8,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "act.h"
 #include "buf.h"
 #include "callbacks.h"
 #include "log.h"
 #include "message.h"
+#include "metrics_daemon.h"
 
 static struct conn *
 callbacks_conn(SMFICTX *ctx)
@@ -283,6 +285,7 @@ callbacks_eom(SMFICTX *ctx)
 	struct conn *c = callbacks_conn(ctx);
 	struct act_ops ops = { ctx, callbacks_setreply, callbacks_quarantine,
 	    callbacks_delrcpt, callbacks_addheader, callbacks_addrcpt };
+	struct timespec t0, t1;
 	enum act_verdict v;
 
 	if (c != NULL && c->failed != NULL) {
@@ -294,9 +297,12 @@ callbacks_eom(SMFICTX *ctx)
 	if (c == NULL || !c->in_message)
 		return callbacks_error(ctx, c != NULL ? c->cfg : NULL,
 		    "end of message without a message");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	buf_copy(c->queue_id, sizeof(c->queue_id), callbacks_macro(ctx, "i"));
 	v = act_end_of_message(c, &ops);
 	conn_reset_message(c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	metrics_daemon_eom((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return callbacks_verdict(v);
 }
 

@@ -200,6 +200,7 @@ cfg_contents_free(struct cfg *c)
 	free(c->alerts.sendmail);
 	free(c->alerts.notice_contact);
 	free(c->alerts.notice_from);
+	free(c->metrics.listen);
 }
 
 /* The defaults documented in include/cfg.h and fwdguard.yaml(5). */
@@ -208,7 +209,7 @@ cfg_defaults(struct cfg_loader *l)
 {
 	struct cfg *c = l->cfg;
 
-	c->milter.socket = cfg_strdup(l, "unix:/run/fwdguard/fwdguard.sock");
+	c->milter.socket = cfg_strdup(l, "unix:/var/spool/postfix/fwdguard/fwdguard.sock");
 	c->milter.user = cfg_strdup(l, "fwdguard");
 	c->milter.on_error = ACTION_TEMPFAIL;
 	c->log.facility = LOG_MAIL;

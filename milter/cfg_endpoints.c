@@ -1,7 +1,8 @@
 /*
  * cfg_endpoints.c - the setters for keys that name a peer or a query:
  * the milter socket (libmilter's unix:, local:, inet:, inet6: forms), a
- * host:port or unix:/path endpoint (Redis), LDAP URIs and LDAP filters.
+ * host:port or unix:/path endpoint (Redis), LDAP URIs and LDAP filters,
+ * the numeric listen address of the metrics server.
  * They check the shape only, so that a typo is a config error at load
  * time (fwdguard -n) rather than a connection failure at the first
  * message; nothing here resolves or connects.  Like every setter they
@@ -12,6 +13,7 @@
 #include <strings.h>
 
 #include "cfg_keys.h"
+#include "metrics_http.h"
 
 static bool
 cfg_port_ok(const char *s, size_t len)
@@ -135,4 +137,23 @@ cfg_set_filter(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 		cfg_report(l, n, path, "the filter must contain %%s (the address looked up)");
 	else
 		cfg_replace(l, FIELD(base, k, char *), s);
+}
+
+/* Numeric only: the metrics port is bound at start, with no name to resolve. */
+void
+cfg_set_listen(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	char shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, "a listen address");
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (s == NULL)
+		return;
+	if (metrics_addr_parse(s, &ss, &len) == 0)
+		cfg_replace(l, FIELD(base, k, char *), s);
+	else
+		cfg_report(l, n, path, "invalid listen address '%s' (want IPv4:port or "
+		    "[IPv6]:port, e.g. 127.0.0.1:9469)", cfg_show(s, n->len, shown));
 }

@@ -595,6 +595,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "alerts", "notice", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "alerts.notice", "contact", cfg_set_address, C(alerts.notice_contact), 0, 0, 0, 0 },
 	{ "alerts.notice", "from", cfg_set_address, C(alerts.notice_from), 0, 0, 0, 0 },
+	{ "", "metrics", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "metrics", "listen", cfg_set_listen, C(metrics.listen), 0, 0, 0, 0 },
 	{ "", "allow", cfg_set_allow, 0, 0, 0, 0, 0 },
 	{ "allow[]", "destination", cfg_set_allow_dest, A(destination), KEY_REQUIRED, 0, 0, 0 },
 	{ "allow[]", "mailboxes", cfg_set_allow_mailboxes, A(mailboxes), 0, 0, 0, A(nmailboxes) },

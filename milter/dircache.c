@@ -40,6 +40,7 @@ struct dircache {
 	struct dc_entry *oldest, *newest;
 	unsigned long gen;		/* bumped by flush */
 	long ttl, negative_ttl, stale_max;
+	struct dircache_stat stat;
 };
 
 void
@@ -285,9 +286,11 @@ dircache_get(struct dircache *c, const struct dircache_backend *b,
 		return DIR_TRYAGAIN;
 	}
 	free(k);
+	c->stat.lookups++;
 	for (;;) {
 		if (e->has_answer && now < e->expires) {
 			st = dircache_answer(e, out);
+			c->stat.hits++;
 			pthread_mutex_unlock(&c->lock);
 			return st;
 		}
@@ -301,6 +304,7 @@ dircache_get(struct dircache *c, const struct dircache_backend *b,
 		e->waiters--;
 		if (e->seq != seq && e->last_failed) {
 			st = dircache_fallback(c, e, now, out, stale);
+			c->stat.stale += stale != NULL && *stale;
 			if (!e->has_answer && !dircache_busy(e))
 				dircache_remove(c, e);
 			pthread_mutex_unlock(&c->lock);
@@ -316,7 +320,10 @@ dircache_get(struct dircache *c, const struct dircache_backend *b,
 		dir_values_free(&vals);
 
 	pthread_mutex_lock(&c->lock);
+	c->stat.queries++;
+	c->stat.errors += st == DIR_TRYAGAIN;
 	st = dircache_complete(c, e, gen, now, st, &vals, out, stale);
+	c->stat.stale += stale != NULL && *stale;
 	pthread_mutex_unlock(&c->lock);
 	return st;
 }
@@ -354,6 +361,14 @@ dircache_flush(struct dircache *c)
 		e->has_answer = false;
 		dir_values_free(&e->vals);
 	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+dircache_stat(struct dircache *c, struct dircache_stat *out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->stat;
 	pthread_mutex_unlock(&c->lock);
 }
 

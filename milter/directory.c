@@ -68,6 +68,7 @@ struct directory {
 	struct domain_list *domains;	/* from domain_filter; NULL: none loaded */
 
 	bool thread_started, stop, refresh_now;
+	unsigned long long refreshes, refresh_errors;	/* under lock */
 	pthread_t thread;
 	pthread_cond_t wake;
 };
@@ -659,6 +660,8 @@ dir_refresh_thread(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		rc = directory_refresh(d);
 		pthread_mutex_lock(&d->lock);
+		d->refreshes++;
+		d->refresh_errors += rc != 0;
 		/*
 		 * Reload the sets at most every 30 s; after a failure try again in
 		 * 5 s, so a directory that is back is noticed without waiting for
@@ -768,6 +771,19 @@ directory_attach(struct directory *d, struct policy *p)
 	p->known_ctx = d;
 	p->internal_hook = d != NULL ? dir_internal_hook : NULL;
 	p->internal_ctx = d;
+}
+
+void
+directory_stat(struct directory *d, struct directory_stat *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (d == NULL || !d->active)
+		return;
+	dircache_stat(d->cache, &out->cache);
+	pthread_mutex_lock(&d->lock);
+	out->refreshes = d->refreshes;
+	out->refresh_errors = d->refresh_errors;
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* ---- lookups ----------------------------------------------------------------- */

@@ -34,6 +34,8 @@
 #include "correlate.h"
 #include "directory.h"
 #include "log.h"
+#include "metrics_daemon.h"
+#include "metrics_http.h"
 #include "reload.h"
 
 struct main_opts {
@@ -285,12 +287,17 @@ main_pidfile_write(const char *path, int fd)
 	return 0;	/* fd stays open: it holds the lock */
 }
 
-/* Socket, spool directory, fork, pid file, privilege drop: the root part. */
+/*
+ * Socket, spool directory, metrics port, fork, pid file, privilege drop:
+ * the root part.  *metrics_fd is the bound metrics socket, or -1 when
+ * metrics.listen is unset.
+ */
 static int
 main_setup(const struct main_opts *o, const struct cfg *c, const char *socket,
-    const struct passwd *pw)
+    const struct passwd *pw, int *metrics_fd)
 {
 	const char *upath = main_unix_path(socket);
+	char err[256];
 	int pidfd = -1;
 
 	if (o->pidfile != NULL && (pidfd = main_pidfile_open(o->pidfile)) < 0)
@@ -303,6 +310,12 @@ main_setup(const struct main_opts *o, const struct cfg *c, const char *socket,
 	}
 	if (main_ensure_dir(c->audit.spool, 0750, pw, true) != 0)
 		return -1;
+	/* Before the milter socket: a start that fails here leaves no socket behind. */
+	if (c->metrics.listen != NULL &&
+	    (*metrics_fd = metrics_http_bind(c->metrics.listen, err, sizeof(err))) < 0) {
+		log_errx("metrics.listen: %s", err);
+		return -1;
+	}
 	if (smfi_setconn((char *)socket) != MI_SUCCESS ||
 	    smfi_register(*callbacks_filter()) != MI_SUCCESS) {
 		log_errx("cannot set up milter socket %s", socket);
@@ -324,6 +337,31 @@ main_setup(const struct main_opts *o, const struct cfg *c, const char *socket,
 	return main_drop_privileges(pw);
 }
 
+/*
+ * The registry counts from the start whether or not it is served, so a
+ * reload that adds metrics.listen shows the whole run.  fd: the socket
+ * main_setup bound, or -1.  0, or -1 when the server cannot start.
+ */
+static int
+main_metrics(struct audit *audit, const struct cfg *c, int fd)
+{
+	struct metrics *m = metrics_daemon_open(audit, c);
+	struct metrics_http *h = NULL;
+	char err[256];
+
+	if (m == NULL)
+		log_warnx("metrics: out of memory: no metrics");
+	if (fd >= 0 && (m == NULL ||
+	    (h = metrics_http_start(m, fd, c->metrics.listen, err, sizeof(err))) == NULL)) {
+		log_errx("metrics.listen: %s", m == NULL ? "out of memory" : err);
+		return -1;
+	}
+	if (h != NULL)
+		log_notice("metrics: serving GET /metrics on %s", c->metrics.listen);
+	reload_set_metrics(m, h);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -335,7 +373,7 @@ main(int argc, char **argv)
 	struct cfg *c;
 	const char *socket, *user;
 	char err[256];
-	int rc;
+	int rc, metrics_fd = -1;
 
 	/* libldap must read no ldaprc or LDAP* variables: the YAML file is the
 	 * whole configuration.  Set before the first libldap call. */
@@ -366,12 +404,14 @@ main(int argc, char **argv)
 		log_errx("cannot open the directory: %s", err);
 		return 1;
 	}
-	if (main_setup(&o, c, socket, pw) != 0)
+	if (main_setup(&o, c, socket, pw, &metrics_fd) != 0)
 		return 1;
 	if ((audit = audit_open(c, err, sizeof(err))) == NULL) {
 		log_errx("cannot open the audit trail: %s", err);
 		return 1;
 	}
+	if (main_metrics(audit, c, metrics_fd) != 0)
+		return 1;
 	act_set_audit(audit);
 	/* Without it (ENOMEM) decisions go on without correlation evidence. */
 	if ((corr = correlate_open(c)) == NULL)
@@ -390,7 +430,9 @@ main(int argc, char **argv)
 	reload_log_overrides(c);
 	rc = smfi_main();
 	log_notice("stopping");
+	reload_stop_metrics();
 	audit_close(audit);
+	metrics_daemon_close();
 	correlate_set_current(NULL);
 	correlate_close(corr);
 	directory_close(dir);

@@ -17,6 +17,7 @@
 #include "correlate.h"
 #include "directory.h"
 #include "log.h"
+#include "metrics_daemon.h"
 #include "reload.h"
 
 struct reload_args {
@@ -25,6 +26,74 @@ struct reload_args {
 };
 
 static struct reload_args reload_args;
+
+static pthread_mutex_t reload_metrics_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct metrics *reload_metrics;
+static struct metrics_http *reload_http;	/* the server in force, or NULL */
+
+void
+reload_set_metrics(struct metrics *m, struct metrics_http *h)
+{
+	pthread_mutex_lock(&reload_metrics_lock);
+	reload_metrics = m;
+	reload_http = h;
+	pthread_mutex_unlock(&reload_metrics_lock);
+}
+
+void
+reload_stop_metrics(void)
+{
+	pthread_mutex_lock(&reload_metrics_lock);
+	metrics_http_stop(reload_http);
+	reload_http = NULL;
+	pthread_mutex_unlock(&reload_metrics_lock);
+}
+
+static bool
+reload_differs(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") != 0;
+}
+
+/*
+ * When metrics.listen changed: *fresh is the server on the new address
+ * (NULL: none wanted) and *moved is set.  -1 when it cannot be served.
+ */
+static int
+reload_metrics_bind(const struct cfg *c, struct metrics_http **fresh, bool *moved)
+{
+	char err[256];
+
+	*fresh = NULL;
+	pthread_mutex_lock(&reload_metrics_lock);
+	*moved = reload_differs(metrics_http_listen(reload_http), c->metrics.listen);
+	pthread_mutex_unlock(&reload_metrics_lock);
+	if (!*moved || c->metrics.listen == NULL)
+		return 0;
+	if ((*fresh = metrics_http_open(reload_metrics, c->metrics.listen, err,
+	    sizeof(err))) == NULL) {
+		log_errx("metrics: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The reload went through: the new server replaces the old one. */
+static void
+reload_metrics_swap(struct metrics_http *fresh)
+{
+	struct metrics_http *old;
+
+	pthread_mutex_lock(&reload_metrics_lock);
+	old = reload_http;
+	reload_http = fresh;
+	pthread_mutex_unlock(&reload_metrics_lock);
+	metrics_http_stop(old);
+	if (fresh != NULL)
+		log_notice("metrics: serving GET /metrics on %s", metrics_http_listen(fresh));
+	else
+		log_notice("metrics: no longer served (metrics.listen removed)");
+}
 
 void
 reload_block_signal(void)
@@ -67,12 +136,6 @@ reload_log_overrides(const struct cfg *c)
 	}
 }
 
-static bool
-reload_differs(const char *a, const char *b)
-{
-	return strcmp(a != NULL ? a : "", b != NULL ? b : "") != 0;
-}
-
 /* What the running daemon keeps from its start whatever the file says. */
 static void
 reload_log_restart_keys(const struct cfg *old, const struct cfg *c)
@@ -95,20 +158,34 @@ reload_now(const char *path, struct audit *a)
 {
 	struct cfg *c = cfg_load_host(path, reload_log_error, NULL);
 	struct directory *dir = directory_current();
+	struct metrics_http *fresh;
 	struct cfg *old;
+	bool moved;
 	char err[256];
 
 	if (c == NULL) {
 		log_errx("reload of %s failed: the running configuration stays in force", path);
+		metrics_daemon_reload(false, NULL);
+		return -1;
+	}
+	if (reload_metrics_bind(c, &fresh, &moved) != 0) {
+		log_errx("reload of %s failed: metrics.listen: the running configuration "
+		    "stays in force", path);
+		cfg_unref(c);
+		metrics_daemon_reload(false, NULL);
 		return -1;
 	}
 	/* Also flushes the directory cache: answers may depend on the old filters. */
 	if (directory_reconfigure(dir, c, err, sizeof(err)) != 0) {
 		log_errx("reload of %s failed: directory: %s: the running configuration "
 		    "stays in force", path, err);
+		metrics_http_stop(fresh);
 		cfg_unref(c);
+		metrics_daemon_reload(false, NULL);
 		return -1;
 	}
+	if (moved)
+		reload_metrics_swap(fresh);
 	directory_attach(dir, &c->policy);
 	old = cfg_current();
 	reload_log_restart_keys(old, c);
@@ -120,6 +197,7 @@ reload_now(const char *path, struct audit *a)
 	log_notice("reloaded %s (policy %.12s, mode %s)", path, c->digest,
 	    mode_name(c->policy.mode));
 	reload_log_overrides(c);
+	metrics_daemon_reload(true, c);
 	cfg_current_set(c);	/* new connections get it; running ones keep theirs */
 	return 0;
 }

@@ -24,10 +24,12 @@
  * This file does not log: callers decide how loud a failure is.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -71,6 +73,7 @@ struct audit_shipper {
 	bool wrote;		/* this connection wrote something WAIT can measure */
 	const char *prefix;	/* of the run in progress */
 	unsigned long long records, round_trips;
+	atomic_llong oldest_ms;	/* ts of the first record of the batch in hand; 0: none */
 };
 
 /* A record read from the spool for the batch being shipped. */
@@ -480,6 +483,26 @@ static long shipper_fill(struct spool *s, struct ship_item *items)
 	return n;
 }
 
+/*
+ * The time of the oldest record not yet in Redis: the first of the batch
+ * just read (the spool returns records in journal order).  Set before
+ * the batch is sent, so it ages while a send hangs.
+ */
+static void shipper_note_oldest(struct audit_shipper *sh, struct ship_item *items, long n)
+{
+	long long ms = 0;
+	for (long i = 0; i < n && ms <= 0; i++) {
+		const char *ts = record_get(items[i].r, "ts");
+		ms = ts != NULL ? strtoll(ts, NULL, 10) : 0;
+	}
+	if (ms <= 0) {
+		struct timeval tv;
+		gettimeofday(&tv, NULL);
+		ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	}
+	atomic_store_explicit(&sh->oldest_ms, ms, memory_order_relaxed);
+}
+
 long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct cfg_redis *rc,
     long long maxlen, char *err, size_t errsize)
 {
@@ -491,6 +514,7 @@ long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct c
 	sh->prefix = prefix;
 	while ((n = shipper_fill(s, items)) > 0) {
 		long got = -1;
+		shipper_note_oldest(sh, items, n);
 		if (shipper_connect(sh, rc, err, errsize) == 0)
 			got = shipper_batch(sh, items, (size_t)n, prefix, maxlen, err, errsize);
 		/* shipper_batch reorders items: free all n of them. */
@@ -511,7 +535,13 @@ long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct c
 		spool_rewind(s);
 		return -1;
 	}
+	atomic_store_explicit(&sh->oldest_ms, 0, memory_order_relaxed);
 	return shipped;
+}
+
+long long audit_shipper_oldest(const struct audit_shipper *sh)
+{
+	return sh != NULL ? atomic_load_explicit(&sh->oldest_ms, memory_order_relaxed) : 0;
 }
 
 void audit_shipper_counts(const struct audit_shipper *sh, unsigned long long *records,

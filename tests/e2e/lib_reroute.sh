@@ -17,7 +17,7 @@ reroute_config() {
 	local out=$1 src="$FG_REPO/contrib/fwdguard.yaml"
 	FWDGUARD_SOCK="$FG_WORK/fwdguard/fwdguard.sock"
 	mkdir -p "$FG_WORK/fwdguard"
-	sed -e "s|^  socket: unix:/run/fwdguard/fwdguard.sock|  socket: unix:$FWDGUARD_SOCK|" \
+	sed -e "s|^  socket: unix:[^ ]*|  socket: unix:$FWDGUARD_SOCK|" \
 	    -e 's|^  user: fwdguard$|  user: postfix|' \
 	    -e "s|^  address: 127.0.0.1:6379 .*|  address: 127.0.0.1:$REDIS_PORT|" \
 	    -e "s|^  spool: /var/spool/fwdguard .*|  spool: $FG_WORK/fwdguard/spool|" \

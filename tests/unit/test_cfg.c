@@ -573,7 +573,7 @@ test_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(c->policy.mode, MODE_MONITOR);
-	assert_string_equal(c->milter.socket, "unix:/run/fwdguard/fwdguard.sock");
+	assert_string_equal(c->milter.socket, "unix:/var/spool/postfix/fwdguard/fwdguard.sock");
 	assert_string_equal(c->milter.user, "fwdguard");
 	assert_int_equal(c->milter.on_error, ACTION_TEMPFAIL);
 	assert_int_equal(c->log.facility, LOG_MAIL);

@@ -2,7 +2,9 @@
  * test_docs.c - every field fwdguard writes into a record (record_set()
  * with a literal name in milter/act_records.c and milter/correlate.c) is
  * named in README.md's field table (as `name`) and in fwdguard-audit(1)'s
- * RECORD FIELDS section, so a new field cannot ship undocumented.
+ * RECORD FIELDS section, and every metric a program registers is named in
+ * README.md "Metrics" and in that program's man page, so a new field or
+ * metric cannot ship undocumented.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -126,11 +128,71 @@ test_fields_documented(void **state)
 		fail_msg("%zu field(s) undocumented", missing);
 }
 
+/* Where metrics are registered, and the man page that must name them. */
+static const struct {
+	const char *src, *man;
+} metric_sources[] = {
+	{ "milter/metrics_daemon.c", "man/fwdguard.8" },
+	{ "milter/alert_metrics.c", "man/fwdguard-audit.1" },
+};
+
+/* The "fwdguard_..." literals of src (not the bare registry prefix "fwdguard_"). */
+static size_t
+collect_metrics(const char *src, char names[][FIELD_LEN], size_t n)
+{
+	for (const char *p = src; (p = strstr(p, "\"fwdguard_")) != NULL && n < FIELDS_MAX; ) {
+		size_t len = strspn(++p, "abcdefghijklmnopqrstuvwxyz_");
+
+		if (p[len] == '"' && len < FIELD_LEN && p[len - 1] != '_')
+			snprintf(names[n++], FIELD_LEN, "%.*s", (int)len, p);
+		p += len;
+	}
+	return n;
+}
+
+static void
+test_metrics_documented(void **state)
+{
+	char names[FIELDS_MAX][FIELD_LEN], tick[FIELD_LEN + 2];
+	char *readme = slurp("README.md");
+	size_t missing = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(metric_sources) / sizeof(metric_sources[0]); i++) {
+		char *src = slurp(metric_sources[i].src), *man = slurp(metric_sources[i].man);
+		size_t n = collect_metrics(src, names, 0);
+
+		if (n < 4)
+			fail_msg("found only %zu metric names in %s: is the pattern stale?", n,
+			    metric_sources[i].src);
+		/* The registry's own, named from its prefix (milter/metrics.c). */
+		if (i == 0)
+			snprintf(names[n++], FIELD_LEN, "fwdguard_metrics_series_dropped_total");
+		for (size_t j = 0; j < n; j++) {
+			snprintf(tick, sizeof(tick), "`%s`", names[j]);
+			if (strstr(readme, tick) == NULL) {
+				print_error("README.md does not name metric %s\n", names[j]);
+				missing++;
+			}
+			if (!has_word(man, names[j])) {
+				print_error("%s does not name metric %s\n", metric_sources[i].man, names[j]);
+				missing++;
+			}
+		}
+		free(src);
+		free(man);
+	}
+	free(readme);
+	if (missing > 0)
+		fail_msg("%zu metric(s) undocumented", missing);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields_documented),
+		cmocka_unit_test(test_metrics_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
