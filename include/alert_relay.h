@@ -25,6 +25,10 @@
  *   NSpendids:<key>    their first decision ids (bounded list)
  *   NSpendkeys         set of keys with pending repeats
  *   NSdelivered:<id>   alert sent or counted (EX 7 days)
+ *   alerts:notice:<key>  a mailbox's notice window (alert_notice_send.h)
+ * A notice request (type=notice, rule notify: mailbox) is sent by the
+ * security team's channel with alert_notice_send() and acknowledged once
+ * it was mailed or found inside its window; the other channels pass it.
  */
 #ifndef FWDGUARD_ALERT_RELAY_H
 #define FWDGUARD_ALERT_RELAY_H

@@ -29,6 +29,7 @@ struct cfg_milter {
 	char *user;		/* default "fwdguard"; "" keeps the current user */
 	enum action on_error;	/* default tempfail; only tempfail/accept/reject */
 	enum no_reply no_reply;	/* default auto: unix sockets only */
+	char *mark_key_file;	/* key of the reroute mark (mark.h); NULL: random per process */
 };
 
 struct cfg_log {
@@ -114,6 +115,8 @@ struct cfg_alerts {
 	struct cfg_route *routes;	/* in file order; alerts.mail is not one of them */
 	size_t nroutes;
 	long expiry_notice_days;	/* default 14; 0: no reminder before expiry */
+	char *notice_contact;	/* whom a mailbox's notice says to ask; NULL: mail_to */
+	char *notice_from;	/* the notice's sender; NULL: mail_from */
 };
 
 struct cfg_metrics {

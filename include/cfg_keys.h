@@ -97,6 +97,13 @@ void cfg_alerts_check(struct cfg_loader *l, const struct cfg_node *root);
 /* "host:port" or "[v6]:port" (milter/cfg_endpoints.c). */
 bool cfg_hostport_ok(const char *s);
 
+/*
+ * Parses one mailbox address into its canonical form (milter/cfg_policy.c);
+ * 0, or -1 after reporting.
+ */
+int cfg_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path,
+    char *out, size_t size);
+
 /* The policy setters (milter/cfg_policy.c). */
 #define CFG_SETTER(name) void name(struct cfg_loader *l, const struct cfg_key *k, \
     const struct cfg_node *n, const char *path, void *base)
@@ -121,6 +128,12 @@ CFG_SETTER(cfg_set_route_rules);
 CFG_SETTER(cfg_set_mail_to);
 CFG_SETTER(cfg_set_url);
 CFG_SETTER(cfg_set_format);
+CFG_SETTER(cfg_set_senders);
+/* The reroute and notice setters (milter/cfg_reroute.c). */
+CFG_SETTER(cfg_set_reroute_to);
+CFG_SETTER(cfg_set_notify);
+/* Cross-checks of the notices against alerts.* (milter/cfg_reroute.c). */
+void cfg_notice_check(struct cfg_loader *l, const struct cfg_node *root);
 /* The endpoint setters (milter/cfg_endpoints.c). */
 CFG_SETTER(cfg_set_socket);
 CFG_SETTER(cfg_set_endpoint);

@@ -58,10 +58,11 @@ static bool mail_is_unexamined(const struct alert_mail *m)
 
 static bool mail_is_blocked(const struct alert_mail *m)
 {
-	static const char *const blocking[] = { "reject", "tempfail", "quarantine", "strip" };
+	static const char *const blocking[] = { "reject", "tempfail", "quarantine", "strip",
+	    "reroute" };
 	if (m->mode != NULL && strcmp(m->mode, "monitor") == 0)
 		return false;
-	for (size_t i = 0; m->action != NULL && i < 4; i++)
+	for (size_t i = 0; m->action != NULL && i < sizeof(blocking) / sizeof(blocking[0]); i++)
 		if (strcmp(m->action, blocking[i]) == 0)
 			return true;
 	return false;

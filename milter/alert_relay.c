@@ -24,6 +24,7 @@
 #include "alert_metrics.h"
 #include "alert_relay.h"
 #include "alert_mail.h"
+#include "alert_notice_send.h"
 #include "audit_view.h"
 #include "log.h"
 #include "redis_conn.h"
@@ -368,6 +369,16 @@ static bool relay_skip(struct relay *r, struct relay_alert *a)
 		if (strcmp(r->ch->group, RELAY_GROUP) == 0)
 			log_notice("alerts: %s", sum != NULL ? sum : a->id);
 		relay_ack(r, &a->e.stream_id, 1);
+		return true;
+	}
+	if (alert_notice_is(&a->e)) {
+		/* A mailbox's own notice (rule notify: mailbox), not news for a team:
+		 * the security team's channel sends it, once; the others pass it. */
+		if (strcmp(r->ch->group, RELAY_GROUP) != 0 ||
+		    alert_notice_send(r->rc, r->cfg, &a->e) == 0)
+			relay_ack(r, &a->e.stream_id, 1);
+		else
+			r->failed = true;
 		return true;
 	}
 	if (relay_exists(r, "delivered:", a->id, &seen) && seen) {

@@ -162,6 +162,7 @@ cfg_contents_free(struct cfg *c)
 	free(c->path);
 	free(c->milter.socket);
 	free(c->milter.user);
+	free(c->milter.mark_key_file);
 	domain_list_free(p->internal);
 	cfg_strv_free(p->protected, p->nprotected);
 	for (i = 0; i < p->nallow; i++) {
@@ -175,6 +176,7 @@ cfg_contents_free(struct cfg *c)
 	for (i = 0; i < p->nrules; i++) {
 		free(p->rules[i].name);
 		free(p->rules[i].reply);
+		free(p->rules[i].reroute_to);
 	}
 	free(p->rules);
 	free(c->ldap.uri);
@@ -207,6 +209,8 @@ cfg_contents_free(struct cfg *c)
 		free(r->webhook.headers_file);
 	}
 	free(c->alerts.routes);
+	free(c->alerts.notice_contact);
+	free(c->alerts.notice_from);
 	free(c->metrics.listen);
 }
 
@@ -296,6 +300,7 @@ cfg_cross_checks(struct cfg_loader *l, const struct cfg_node *root)
 		cfg_report(l, cfg_yaml_get(alerts, "mail"), "alerts.mail",
 		    "missing required key 'from' (alerts.mail.to is set)");
 	cfg_alerts_check(l, root);
+	cfg_notice_check(l, root);
 }
 
 static void

@@ -538,6 +538,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "milter", "user", cfg_set_user, C(milter.user), KEY_EMPTY_OK, 0, 0, 0 },
 	{ "milter", "on_error", cfg_set_action, C(milter.on_error), 0, ON_ERROR_ACTIONS, 0, 0 },
 	{ "milter", "no_reply", cfg_set_no_reply, C(milter.no_reply), 0, 0, 0, 0 },
+	{ "milter", "mark_key_file", cfg_set_secret_file, C(milter.mark_key_file), 0, 0, 0, 0 },
 	{ "", "mode", cfg_set_mode, C(policy.mode), 0, 0, 0, 0 },
 	{ "", "log", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "log", "facility", cfg_set_facility, C(log.facility), 0, 0, 0, 0 },
@@ -607,6 +608,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "alerts.routes[].webhook", "format", cfg_set_format, RT(webhook.format), 0, 0, 0, 0 },
 	{ "alerts.routes[].webhook", "timeout", cfg_set_seconds, RT(webhook.timeout), 0, 0, 120, 0 },
 	{ "alerts.routes[].webhook", "headers_file", cfg_set_path, RT(webhook.headers_file), 0, 0, 0, 0 },
+	{ "alerts", "notice", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "alerts.notice", "contact", cfg_set_address, C(alerts.notice_contact), 0, 0, 0, 0 },
+	{ "alerts.notice", "from", cfg_set_address, C(alerts.notice_from), 0, 0, 0, 0 },
 	{ "", "metrics", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "metrics", "listen", cfg_set_listen, C(metrics.listen), 0, 0, 0, 0 },
 	{ "", "allow", cfg_set_allow, 0, 0, 0, 0, 0 },
@@ -621,10 +625,13 @@ static const struct cfg_key cfg_keys[] = {
 	{ "rules[].match", "signals", cfg_set_signals, R(signals), 0, 0, 0, 0 },
 	{ "rules[].match", "destination", cfg_set_dests, R(destinations), 0, 0, 0, 0 },
 	{ "rules[].match", "direction", cfg_set_dirs, R(directions), 0, 0, 0, 0 },
+	{ "rules[].match", "sender", cfg_set_senders, R(senders), 0, 0, 0, 0 },
 	{ "rules[]", "action", cfg_set_action, R(action), KEY_REQUIRED, ALL_ACTIONS, 0, 0 },
 	{ "rules[]", "mode", cfg_set_rule_mode, R(mode), 0, 0, 0, 0 },
 	{ "rules[]", "reply", cfg_set_reply, R(reply), 0, 0, 0, 0 },
 	{ "rules[]", "alert", cfg_set_alert, R(alert), 0, 0, 0, 0 },
+	{ "rules[]", "reroute_to", cfg_set_reroute_to, R(reroute_to), 0, 0, 0, 0 },
+	{ "rules[]", "notify", cfg_set_notify, R(notify_mailbox), 0, 0, 0, 0 },
 };
 
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
