@@ -17,6 +17,9 @@
 struct alert_mail {
 	const char *id, *mailbox, *target, *rule, *action, *mode, *destination, *level;
 	const char *recipient, *signals, *host, *summary;
+	/* fwdguard-audit watch (rule directory-change): the entry and who changed it */
+	const char *change, *entry, *attribute, *modifiers_name, *modify_timestamp;
+	const char *forwards, *forwards_count;
 	long count;		/* alerts of this batch (0: a follow-up of repeats only) */
 	long pending;		/* repeats counted while the window was open */
 	long long first_ms, last_ms;	/* earliest and latest alert mailed */

@@ -28,6 +28,8 @@ void alert_mail_set(struct alert_mail *m, const char *field, const char *value)
 #define F(x) { #x, offsetof(struct alert_mail, x) }
 		F(id), F(mailbox), F(target), F(rule), F(action), F(mode), F(destination),
 		F(level), F(recipient), F(signals), F(host), F(summary),
+		F(change), F(entry), F(attribute), F(modifiers_name), F(modify_timestamp),
+		F(forwards), F(forwards_count),
 #undef F
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -35,6 +37,17 @@ void alert_mail_set(struct alert_mail *m, const char *field, const char *value)
 			*(const char **)((char *)m + fields[i].off) = value;
 			return;
 		}
+}
+
+/* A directory change seen by fwdguard-audit watch: no message was involved. */
+static bool mail_is_directory(const struct alert_mail *m)
+{
+	return m->rule != NULL && strcmp(m->rule, "directory-change") == 0;
+}
+
+static bool mail_is_baseline(const struct alert_mail *m)
+{
+	return mail_is_directory(m) && m->change != NULL && strcmp(m->change, "baseline") == 0;
 }
 
 static bool mail_is_leak(const struct alert_mail *m)
@@ -84,7 +97,13 @@ void alert_mail_subject(const struct alert_mail *m, char *buf, size_t size)
 		snprintf(more, sizeof(more), " (%ld more)", m->pending);
 	else if (mail_total(m) > 1)
 		snprintf(more, sizeof(more), " (%ld messages)", mail_total(m));
-	if (mail_is_leak(m))
+	if (mail_is_baseline(m))
+		snprintf(buf, size, "%s: protected mailboxes already have %s in the directory%s",
+		    level, tg, more);
+	else if (mail_is_directory(m))
+		snprintf(buf, size, "%s: %s's directory entry now forwards to %s%s", level, mb, tg,
+		    more);
+	else if (mail_is_leak(m))
 		snprintf(buf, size, "%s: %s mail is reaching %s%s", level, mb, tg, more);
 	else if (mail_is_unexamined(m))
 		snprintf(buf, size, "%s: mail to %s could not be examined%s", level, tg, more);
@@ -235,6 +254,57 @@ static void mail_next(FILE *f, const struct alert_mail *m, const char *mb, const
 	    "dedupe window and then reported in one follow-up mail.\n");
 }
 
+/* The forwards of a baseline digest, one per line ("a -> b; c -> d" as recorded). */
+static void mail_forwards(FILE *f, const char *list)
+{
+	char v[VAL_MAX];
+	const char *p = list != NULL ? list : "";
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ";");
+		char one[VAL_MAX];
+		snprintf(one, sizeof(one), "%.*s", (int)(n < sizeof(one) - 1 ? n : sizeof(one) - 1), p);
+		fprintf(f, "    %s\n", dedupe_clean(v, sizeof(v), one[0] == ' ' ? one + 1 : one, false));
+		p += n + (p[n] == ';');
+	}
+}
+
+static void mail_directory(FILE *f, const struct alert_mail *m, const char *mb, const char *tg)
+{
+	char v[VAL_MAX], t1[40];
+
+	fprintf(f, "What happened\n\n");
+	if (mail_is_baseline(m)) {
+		fprintf(f, "  fwdguard-audit watch looked at the directory for the first time.\n"
+		    "  The directory entries of protected mailboxes already forward to\n"
+		    "  addresses outside the company (%s):\n\n", tg);
+		mail_forwards(f, m->forwards);
+		fprintf(f, "\n  From now on each forward set or removed is reported on its own.\n");
+	} else {
+		fprintf(f, "  The directory entry of the protected mailbox %s was changed to\n"
+		    "  forward its mail to %s.  Mail sent to it from now on goes there\n"
+		    "  too, unless fwdguard's rules stop it.\n\n", mb, tg);
+		fprintf(f, "  Mailbox:       %s\n", mb);
+		fprintf(f, "  Forward to:    %s (%s)\n", tg,
+		    dedupe_clean(v, sizeof(v), m->destination, false));
+		fprintf(f, "  Entry:         %s\n", dedupe_clean(v, sizeof(v), m->entry, false));
+		fprintf(f, "  Attribute:     %s\n", dedupe_clean(v, sizeof(v), m->attribute, false));
+		fprintf(f, "  Changed by:    %s\n",
+		    dedupe_clean(v, sizeof(v), m->modifiers_name, false));
+		fprintf(f, "  Changed at:    %s\n",
+		    dedupe_clean(v, sizeof(v), m->modify_timestamp, false));
+	}
+	mail_time(t1, sizeof(t1), m->first_ms);
+	fprintf(f, "  Seen at:       %s\n", t1);
+	fprintf(f, "  Reported by:   %s\n", dedupe_clean(v, sizeof(v), m->host, false));
+	fprintf(f, "\nWhat to do next\n\n"
+	    "  1. Ask who made the change (see above) and why; an approved processor\n"
+	    "     needs an allow entry (reason, owner, expires) in fwdguard.yaml.\n"
+	    "  2. Otherwise remove the forward from the entry.\n"
+	    "  3. The trail: fwdguard-audit search --rule directory-change\n");
+	fprintf(f, "\n-- \nfwdguard-audit watch, through the alerts relay.\n");
+}
+
 char *alert_mail_compose(const struct alert_mail *m, const char *from, const char *to,
     time_t now, size_t *len)
 {
@@ -245,9 +315,13 @@ char *alert_mail_compose(const struct alert_mail *m, const char *from, const cha
 	dedupe_clean(mb, sizeof(mb), m->mailbox, false);
 	dedupe_clean(tg, sizeof(tg), m->target, false);
 	mail_headers(f, m, from, to, now);
-	mail_what(f, m, mb, tg);
-	mail_facts(f, m, mb, tg);
-	mail_next(f, m, mb, tg);
+	if (mail_is_directory(m))
+		mail_directory(f, m, mb, tg);
+	else {
+		mail_what(f, m, mb, tg);
+		mail_facts(f, m, mb, tg);
+		mail_next(f, m, mb, tg);
+	}
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -393,6 +393,25 @@ cfg_set_scope(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_no
 }
 
 static void
+cfg_set_watch_mode(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	static const char *const names[] = { "auto", "sync", "poll" };
+	char shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, "a watch mode");
+
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*FIELD(base, k, enum watch_mode) = (enum watch_mode)i;
+			return;
+		}
+	cfg_report(l, n, path, "unknown watch mode '%s' (want auto|sync|poll)",
+	    cfg_show(s, n->len, shown));
+}
+
+static void
 cfg_set_facility(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
@@ -560,6 +579,13 @@ static const struct cfg_key cfg_keys[] = {
 	{ "ldap.cache", "ttl", cfg_set_long, C(ldap.cache_ttl), 0, 0, 7 * 86400, 0 },
 	{ "ldap.cache", "negative_ttl", cfg_set_long, C(ldap.cache_negative_ttl), 0, 0, 7 * 86400, 0 },
 	{ "ldap", "on_error", cfg_set_action, C(ldap.on_error), 0, LDAP_ERROR_ACTIONS, 0, 0 },
+	{ "ldap", "watch", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "ldap.watch", "mode", cfg_set_watch_mode, C(ldap.watch_mode), 0, 0, 0, 0 },
+	{ "ldap.watch", "poll_interval", cfg_set_long, C(ldap.watch_poll_interval), 0, 1, 86400, 0 },
+	{ "ldap.watch", "rescan_interval", cfg_set_long, C(ldap.watch_rescan_interval), 0, 0,
+	    7 * 86400, 0 },
+	{ "ldap.watch", "spool", cfg_set_path, C(ldap.watch_spool), 0, 0, 0, 0 },
+	{ "ldap.watch", "alert", cfg_set_alert, C(ldap.watch_alert), 0, 0, 0, 0 },
 	{ "", "redis", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "redis", "address", cfg_set_endpoint, C(redis.address), 0, 0, 0, 0 },
 	{ "redis", "sentinels", cfg_set_strlist, C(redis.sentinels), KEY_HOSTPORT, 0, 0, C(redis.nsentinels) },
