@@ -269,9 +269,22 @@ static void mail_forwards(FILE *f, const char *list)
 	}
 }
 
+/* A GeneralizedTime as a person reads it, the directory's own text kept beside it. */
+static void mail_generalized(char *buf, size_t size, const char *gt)
+{
+	char v[VAL_MAX];
+
+	dedupe_clean(v, sizeof(v), gt, false);
+	if (strlen(v) >= 15 && strspn(v, "0123456789") == 14 && v[14] == 'Z')
+		snprintf(buf, size, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s UTC (%s)", v, v + 4, v + 6, v + 8,
+		    v + 10, v + 12, v);
+	else
+		snprintf(buf, size, "%s", v);
+}
+
 static void mail_directory(FILE *f, const struct alert_mail *m, const char *mb, const char *tg)
 {
-	char v[VAL_MAX], t1[40];
+	char v[VAL_MAX], t1[40], when[2 * VAL_MAX];
 
 	fprintf(f, "What happened\n\n");
 	if (mail_is_baseline(m)) {
@@ -279,11 +292,12 @@ static void mail_directory(FILE *f, const struct alert_mail *m, const char *mb, 
 		    "  The directory entries of protected mailboxes already forward to\n"
 		    "  addresses outside the company (%s):\n\n", tg);
 		mail_forwards(f, m->forwards);
-		fprintf(f, "\n  From now on each forward set or removed is reported on its own.\n");
+		fprintf(f, "\n  From now on each forward set or removed is reported on its own.\n\n");
 	} else {
-		fprintf(f, "  The directory entry of the protected mailbox %s was changed to\n"
-		    "  forward its mail to %s.  Mail sent to it from now on goes there\n"
-		    "  too, unless fwdguard's rules stop it.\n\n", mb, tg);
+		fprintf(f, "  The directory entry of the protected mailbox %s\n"
+		    "  was changed to forward its mail to %s.\n"
+		    "  Mail sent to it from now on goes there too, unless fwdguard's rules\n"
+		    "  stop it.\n\n", mb, tg);
 		fprintf(f, "  Mailbox:       %s\n", mb);
 		fprintf(f, "  Forward to:    %s (%s)\n", tg,
 		    dedupe_clean(v, sizeof(v), m->destination, false));
@@ -291,17 +305,25 @@ static void mail_directory(FILE *f, const struct alert_mail *m, const char *mb, 
 		fprintf(f, "  Attribute:     %s\n", dedupe_clean(v, sizeof(v), m->attribute, false));
 		fprintf(f, "  Changed by:    %s\n",
 		    dedupe_clean(v, sizeof(v), m->modifiers_name, false));
-		fprintf(f, "  Changed at:    %s\n",
-		    dedupe_clean(v, sizeof(v), m->modify_timestamp, false));
+		mail_generalized(when, sizeof(when), m->modify_timestamp);
+		fprintf(f, "  Changed at:    %s\n", when);
 	}
 	mail_time(t1, sizeof(t1), m->first_ms);
 	fprintf(f, "  Seen at:       %s\n", t1);
 	fprintf(f, "  Reported by:   %s\n", dedupe_clean(v, sizeof(v), m->host, false));
-	fprintf(f, "\nWhat to do next\n\n"
-	    "  1. Ask who made the change (see above) and why; an approved processor\n"
-	    "     needs an allow entry (reason, owner, expires) in fwdguard.yaml.\n"
-	    "  2. Otherwise remove the forward from the entry.\n"
-	    "  3. The trail: fwdguard-audit search --rule directory-change\n");
+	if (mail_is_baseline(m))
+		fprintf(f, "\nWhat to do next\n\n"
+		    "  1. For each forward above: is it approved?  An approved processor\n"
+		    "     needs an allow entry (reason, owner, expires) in fwdguard.yaml;\n"
+		    "     otherwise remove the forward from the entry.\n"
+		    "  2. Each one, with who last changed its entry and when:\n"
+		    "       fwdguard-audit search --rule directory-change\n");
+	else
+		fprintf(f, "\nWhat to do next\n\n"
+		    "  1. Ask who made the change (see above) and why; an approved processor\n"
+		    "     needs an allow entry (reason, owner, expires) in fwdguard.yaml.\n"
+		    "  2. Otherwise remove the forward from the entry.\n"
+		    "  3. The trail: fwdguard-audit search --rule directory-change\n");
 	fprintf(f, "\n-- \nfwdguard-audit watch, through the alerts relay.\n");
 }
 

@@ -50,7 +50,8 @@ cat >"$SENDMAIL" <<END_WRAPPER
 exec /usr/sbin/sendmail -C "${PF_DIR[mta]}" "\$@"
 END_WRAPPER
 chmod 755 "$SENDMAIL"
-check "fwdguard -n accepts the watch keys" "$BUILD/fwdguard" -n -c "$CONF"
+config_valid() { "$BUILD/fwdguard" -n -c "$1" >/dev/null 2>&1; }
+check "fwdguard -n accepts the watch keys" config_valid "$CONF"
 sed "s/poll_interval: $POLL/poll_interval: 0/" "$CONF" >"$FG_WORK/bad.yaml"
 out=$("$BUILD/fwdguard" -n -c "$FG_WORK/bad.yaml" 2>&1)
 check "fwdguard -n refuses a poll interval of 0" \

@@ -125,7 +125,7 @@ static void test_directory_change(void **state)
 	    1700000000, &len);
 	assert_non_null(mail);
 	assert_non_null(strstr(mail, "  Changed by:    cn=admin,dc=corp,dc=example\n"));
-	assert_non_null(strstr(mail, "  Changed at:    20261130160000Z\n"));
+	assert_non_null(strstr(mail, "  Changed at:    2026-11-30 16:00:00 UTC (20261130160000Z)\n"));
 	assert_non_null(strstr(mail, "  Entry:         uid=support,ou=people,dc=corp,dc=example\n"));
 	/* No message was involved: nothing may read as if one had been stopped or sent. */
 	assert_null(strstr(mail, "Decision ids"));
