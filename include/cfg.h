@@ -23,10 +23,14 @@ enum audit_scope { SCOPE_PROTECTED, SCOPE_ALL };
 /* How fwdguard-audit watch follows the directory: RFC 4533 sync, modifyTimestamp polls, or either. */
 enum watch_mode { WATCH_AUTO, WATCH_SYNC, WATCH_POLL };
 
+/* Whether the steps before end of message are answered (README.md "Performance"). */
+enum no_reply { NO_REPLY_AUTO, NO_REPLY_ON, NO_REPLY_OFF };
+
 struct cfg_milter {
 	char *socket;		/* default "unix:/run/fwdguard/fwdguard.sock" */
 	char *user;		/* default "fwdguard"; "" keeps the current user */
 	enum action on_error;	/* default tempfail; only tempfail/accept/reject */
+	enum no_reply no_reply;	/* default auto: on for unix sockets, off for inet */
 };
 
 struct cfg_log {

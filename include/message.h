@@ -48,6 +48,8 @@ struct conn {
 	char top_cte[64];	/* the first top-level Content-Transfer-Encoding, or "" */
 	char *top_ctype;	/* the first top-level Content-Type (MIME_HEADER_MAX), or NULL */
 	bool skip_ok;		/* the MTA accepts SMFIS_SKIP (negotiated) */
+	unsigned long no_reply;	/* SMFIP_NR_* steps negotiated: their callbacks answer NOREPLY */
+	const char *failed;	/* why an unanswered MAIL FROM failed, for end of message; or NULL */
 	struct directory *pinned;	/* the directory whose strings the message pins, or NULL */
 	unsigned long pin;
 };

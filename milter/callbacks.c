@@ -4,6 +4,8 @@
  * of message (act.c), the only stage where Postfix allows every action and
  * the only one that is safe for non_smtpd_milters.
  */
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +77,64 @@ callbacks_error(SMFICTX *ctx, const struct cfg *cfg, const char *why)
 	return callbacks_verdict(act_on_error(cfg, &ops, why));
 }
 
+/*
+ * The steps of a message never refuse anything (every fact is decided at
+ * end of message) and may go unanswered: Postfix then streams the sender,
+ * the recipients, DATA, the headers and the body, one round trip per
+ * message instead of one per header.  An unanswered body cannot be
+ * skipped, so it is read whole; that costs less than a round trip per
+ * chunk.  On TCP the unanswered packets meet Nagle and the delayed ACK
+ * (about 40 ms a message), so "auto" asks for it on unix sockets only
+ * (README.md "Performance").
+ */
+static unsigned long
+callbacks_no_reply_steps(const struct cfg *cfg, unsigned long offered)
+{
+	const unsigned long steps = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR |
+	    SMFIP_NR_EOH | SMFIP_NR_BODY;
+	const char *sock;
+	bool on;
+
+	if (cfg == NULL)
+		return 0;
+	sock = cfg->milter.socket != NULL ? cfg->milter.socket : "";
+	switch (cfg->milter.no_reply) {
+	case NO_REPLY_ON:
+		on = true;
+		break;
+	case NO_REPLY_OFF:
+		on = false;
+		break;
+	default:
+		on = strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0 ||
+		    sock[0] == '/';
+		break;
+	}
+	return on ? offered & steps : 0;
+}
+
+/* Said when it changes (start, reload), so an administrator sees what was agreed. */
+static void
+callbacks_log_no_reply(unsigned long steps)
+{
+	static atomic_ulong said = ~0UL;
+
+	if (atomic_exchange(&said, steps) == steps)
+		return;
+	if (steps != 0)
+		log_info("milter: the MTA sends each message up to its end without waiting "
+		    "for replies (milter.no_reply)");
+	else
+		log_info("milter: every step before end of message is answered (milter.no_reply)");
+}
+
+/* What a step that may have been negotiated away answers. */
+static sfsistat
+callbacks_next(const struct conn *c, unsigned long step)
+{
+	return c != NULL && (c->no_reply & step) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 static sfsistat
 callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
@@ -91,12 +151,17 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP);
 	*pf2 = 0;
 	*pf3 = 0;
-	/* Whether SKIP may be answered is per connection: remember it in the
-	 * connection's state, created here (xxfi_close frees it). */
+	/* Whether SKIP may be answered and which steps go unanswered are per
+	 * connection: remember them in the connection's state, created here
+	 * (xxfi_close frees it).  Without that state nothing goes unanswered. */
 	if (c == NULL && (c = conn_new()) != NULL)
 		smfi_setpriv(ctx, c);
-	if (c != NULL)
+	if (c != NULL) {
 		c->skip_ok = (f1 & SMFIP_SKIP) != 0;
+		c->no_reply = callbacks_no_reply_steps(c->cfg, f1);
+		*pf1 |= c->no_reply;
+		callbacks_log_no_reply(c->no_reply);
+	}
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT, "{client_addr} {daemon_name} j");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} i");
@@ -134,9 +199,14 @@ callbacks_envfrom(SMFICTX *ctx, char **argv)
 		return callbacks_error(ctx, NULL, "MAIL FROM without a connection");
 	/* A missing sender is kept as "" and refused by the parser at the end. */
 	if (conn_begin_message(c, argv != NULL ? argv[0] : NULL,
-	    callbacks_macro(ctx, "{auth_authen}")) != 0)
+	    callbacks_macro(ctx, "{auth_authen}")) == 0)
+		return callbacks_next(c, SMFIP_NR_MAIL);
+	if (!(c->no_reply & SMFIP_NR_MAIL))
 		return callbacks_error(ctx, c->cfg, "out of memory at MAIL FROM");
-	return SMFIS_CONTINUE;
+	/* Unanswered: end of message gives on_error's answer. */
+	conn_reset_message(c);
+	c->failed = "out of memory at MAIL FROM";
+	return SMFIS_NOREPLY;
 }
 
 static sfsistat
@@ -146,23 +216,23 @@ callbacks_envrcpt(SMFICTX *ctx, char **argv)
 
 	/* Never reject here: non_smtpd_milters would keep the mail queued. */
 	if (c == NULL || !c->in_message)
-		return SMFIS_CONTINUE;
+		return callbacks_next(c, SMFIP_NR_RCPT);
 	if (argv == NULL || argv[0] == NULL)
 		c->rcpts_overflow = true;	/* a recipient we cannot name: on_error */
 	else if (conn_add_rcpt(c, argv[0], argv + 1, callbacks_macro(ctx, "{rcpt_mailer}"),
 	    callbacks_macro(ctx, "{rcpt_host}")) != 0)
 		c->rcpts_overflow = true;	/* decided by on_error at end of message */
-	return SMFIS_CONTINUE;
+	return callbacks_next(c, SMFIP_NR_RCPT);
 }
 
 /*
- * Registered so the DATA macros travel with a command that gets a reply
- * (README.md "Performance").
+ * Registered so that, where steps are answered (inet), the DATA macros
+ * travel with a command that gets a reply (README.md "Performance").
  */
 static sfsistat
 callbacks_data(SMFICTX *ctx)
 {
-	return SMFIS_CONTINUE;
+	return callbacks_next(callbacks_conn(ctx), SMFIP_NR_DATA);
 }
 
 static sfsistat
@@ -171,10 +241,10 @@ callbacks_header(SMFICTX *ctx, char *name, char *value)
 	struct conn *c = callbacks_conn(ctx);
 
 	if (c == NULL || !c->in_message)
-		return SMFIS_CONTINUE;
+		return callbacks_next(c, SMFIP_NR_HDR);
 	evidence_header(c->ev, &c->cfg->policy, name, value);
 	conn_mime_header(c, name, value);
-	return SMFIS_CONTINUE;
+	return callbacks_next(c, SMFIP_NR_HDR);
 }
 
 /* The walker starts here: the top-level Content-Type is known now. */
@@ -185,7 +255,7 @@ callbacks_eoh(SMFICTX *ctx)
 
 	if (c != NULL)
 		conn_begin_body(c);
-	return SMFIS_CONTINUE;
+	return callbacks_next(c, SMFIP_NR_EOH);
 }
 
 static sfsistat
@@ -193,10 +263,11 @@ callbacks_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct conn *c = callbacks_conn(ctx);
 
-	if (c == NULL || c->mime == NULL)
-		return c != NULL && c->skip_ok ? SMFIS_SKIP : SMFIS_CONTINUE;
-	conn_feed_body(c, chunk, len);
-	return SMFIS_CONTINUE;
+	if (c != NULL && c->mime != NULL)
+		conn_feed_body(c, chunk, len);
+	else if (c != NULL && c->skip_ok && !(c->no_reply & SMFIP_NR_BODY))
+		return SMFIS_SKIP;
+	return callbacks_next(c, SMFIP_NR_BODY);
 }
 
 static sfsistat
@@ -207,6 +278,12 @@ callbacks_eom(SMFICTX *ctx)
 	    callbacks_delrcpt, callbacks_addheader };
 	enum act_verdict v;
 
+	if (c != NULL && c->failed != NULL) {
+		const char *why = c->failed;
+
+		conn_reset_message(c);
+		return callbacks_error(ctx, c->cfg, why);
+	}
 	if (c == NULL || !c->in_message)
 		return callbacks_error(ctx, c != NULL ? c->cfg : NULL,
 		    "end of message without a message");

@@ -392,23 +392,48 @@ cfg_set_scope(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_no
 		    cfg_show(s, n->len, shown));
 }
 
+/*
+ * The index of the scalar among names, or -1 after reporting it: expected
+ * says what a non-scalar should have been, noun names a wrong value
+ * ("unknown <noun> '<value>' (want <want>)").
+ */
+static int
+cfg_pick(struct cfg_loader *l, const struct cfg_node *n, const char *path,
+    const char *const *names, size_t count, const char *expected, const char *noun,
+    const char *want)
+{
+	char shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, expected);
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	cfg_report(l, n, path, "unknown %s '%s' (want %s)", noun, cfg_show(s, n->len, shown), want);
+	return -1;
+}
+
 static void
 cfg_set_watch_mode(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
 	static const char *const names[] = { "auto", "sync", "poll" };
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a watch mode");
+	int i = cfg_pick(l, n, path, names, 3, "a watch mode", "watch mode", "auto|sync|poll");
 
-	if (s == NULL)
-		return;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i]) == 0) {
-			*FIELD(base, k, enum watch_mode) = (enum watch_mode)i;
-			return;
-		}
-	cfg_report(l, n, path, "unknown watch mode '%s' (want auto|sync|poll)",
-	    cfg_show(s, n->len, shown));
+	if (i >= 0)
+		*FIELD(base, k, enum watch_mode) = (enum watch_mode)i;
+}
+
+static void
+cfg_set_no_reply(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	static const char *const names[] = { "auto", "on", "off" };
+	int i = cfg_pick(l, n, path, names, 3, "auto, on or off", "value", "auto|on|off");
+
+	if (i >= 0)
+		*FIELD(base, k, enum no_reply) = (enum no_reply)i;
 }
 
 static void
@@ -552,6 +577,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "milter", "socket", cfg_set_socket, C(milter.socket), 0, 0, 0, 0 },
 	{ "milter", "user", cfg_set_string, C(milter.user), KEY_EMPTY_OK, 0, 0, 0 },
 	{ "milter", "on_error", cfg_set_action, C(milter.on_error), 0, ON_ERROR_ACTIONS, 0, 0 },
+	{ "milter", "no_reply", cfg_set_no_reply, C(milter.no_reply), 0, 0, 0, 0 },
 	{ "", "mode", cfg_set_mode, C(policy.mode), 0, 0, 0, 0 },
 	{ "", "log", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "log", "facility", cfg_set_facility, C(log.facility), 0, 0, 0, 0 },

@@ -56,6 +56,7 @@ conn_reset_message(struct conn *c)
 	free(c->top_ctype);
 	c->top_ctype = NULL;
 	c->in_message = false;
+	c->failed = NULL;
 	mime_walk_free(c->mime);
 	c->mime = NULL;
 	evidence_reset(c->ev);

@@ -12,6 +12,10 @@
  * the same run separates the cost of the milter protocol (socket type,
  * Nagle, libmilter's worker pool) from the cost of fwdguard itself.
  *
+ * On a unix socket it asks, as fwdguard does by default (milter.no_reply:
+ * auto), for no reply to the MAIL, RCPT, DATA and header steps (it has no
+ * end-of-header or body step); those callbacks then answer SMFIS_NOREPLY.
+ *
  * The DATA callback matters: without it (-D) the milter negotiates
  * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that gets no reply,
  * which stalls each message on an inet socket (README.md "Performance").
@@ -27,6 +31,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -39,6 +44,15 @@ struct null_conn {
 
 static bool null_verbose;
 static bool null_nodata;	/* -D */
+static unsigned long null_no_reply;	/* SMFIP_NR_* steps asked for (unix sockets) */
+static bool null_unix;		/* the socket spec is a unix socket */
+
+/* What a step that may have been negotiated away answers. */
+static sfsistat
+null_next(unsigned long step)
+{
+	return (null_no_reply & step) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
 
 static struct null_conn *
 null_conn_get(SMFICTX *ctx)
@@ -74,7 +88,7 @@ null_envfrom(SMFICTX *ctx, char **argv)
 		conn->messages++;
 		conn->recipients = 0;
 	}
-	return SMFIS_CONTINUE;
+	return null_next(SMFIP_NR_MAIL);
 }
 
 static sfsistat
@@ -84,19 +98,19 @@ null_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (conn != NULL)
 		conn->recipients++;
-	return SMFIS_CONTINUE;
+	return null_next(SMFIP_NR_RCPT);
 }
 
 static sfsistat
 null_data(SMFICTX *ctx)
 {
-	return SMFIS_CONTINUE;
+	return null_next(SMFIP_NR_DATA);
 }
 
 static sfsistat
 null_header(SMFICTX *ctx, char *name, char *value)
 {
-	return SMFIS_CONTINUE;
+	return null_next(SMFIP_NR_HDR);
 }
 
 static sfsistat
@@ -135,6 +149,11 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = f1 & (SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NOUNKNOWN);
 	if (null_nodata)
 		*pf1 |= f1 & SMFIP_NODATA;
+	/* The same for every connection: the MTA offers the same steps. */
+	if (null_unix)
+		null_no_reply = f1 & (SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
+		    SMFIP_NR_HDR);
+	*pf1 |= null_no_reply;
 	*pf2 = 0;
 	*pf3 = 0;
 	/* The macro lists change packet sizes, so they are part of the cost. */
@@ -218,6 +237,8 @@ main(int argc, char **argv)
 	}
 	if (sockspec == NULL || optind != argc)
 		null_usage();
+	null_unix = strncmp(sockspec, "unix:", 5) == 0 ||
+	    strncmp(sockspec, "local:", 6) == 0 || sockspec[0] == '/';
 
 	if (smfi_setconn((char *)sockspec) != MI_SUCCESS) {
 		fprintf(stderr, "nullmilter: bad socket spec: %s\n", sockspec);
