@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "address.h"
+#include "hex.h"
 #include "watch_set.h"
 
 struct watch_node {
@@ -214,17 +215,6 @@ char *watch_set_encode(const struct watch_set *s, long long baseline_ms, size_t 
 	return buf;
 }
 
-static int watch_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Decodes one field of [p, end) into out (in place is fine: never longer); false when malformed. */
 static bool watch_field(const char *p, const char *end, char *out)
 {
@@ -233,8 +223,8 @@ static bool watch_field(const char *p, const char *end, char *out)
 			*out++ = *p++;
 			continue;
 		}
-		int hi = end - p >= 3 ? watch_hex((unsigned char)p[1]) : -1;
-		int lo = hi >= 0 ? watch_hex((unsigned char)p[2]) : -1;
+		int hi = end - p >= 3 ? hex_value(p[1]) : -1;
+		int lo = hi >= 0 ? hex_value(p[2]) : -1;
 		if (lo < 0 || (hi == 0 && lo == 0))
 			return false;
 		*out++ = (char)(hi * 16 + lo);
