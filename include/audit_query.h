@@ -16,7 +16,9 @@ struct query {
 	const char *mailbox, *sender, *recipient, *domain, *action, *rule;
 	long long since_ms, until_ms;	/* -1: open */
 	long limit;
+	bool limit_given;	/* --limit was on the command line (tail: stop after it) */
 	long count;
+	bool no_follow;		/* tail --no-follow: exit once caught up */
 	bool json;	/* format == FORMAT_JSON */
 	bool cache_days;	/* report --cache-days */
 	const char *html;	/* report --html: the page's file */

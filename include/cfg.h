@@ -24,13 +24,13 @@ enum audit_scope { SCOPE_PROTECTED, SCOPE_ALL };
 enum watch_mode { WATCH_AUTO, WATCH_SYNC, WATCH_POLL };
 
 /* Whether the steps before end of message are answered (README.md "Performance"). */
-enum no_reply { NO_REPLY_AUTO, NO_REPLY_ON, NO_REPLY_OFF };
+enum no_reply { NO_REPLY_AUTO, NO_REPLY_ALWAYS, NO_REPLY_NEVER };
 
 struct cfg_milter {
 	char *socket;		/* default "unix:/run/fwdguard/fwdguard.sock" */
 	char *user;		/* default "fwdguard"; "" keeps the current user */
 	enum action on_error;	/* default tempfail; only tempfail/accept/reject */
-	enum no_reply no_reply;	/* default auto: on for unix sockets, off for inet */
+	enum no_reply no_reply;	/* default auto: unix sockets only */
 };
 
 struct cfg_log {
@@ -121,6 +121,15 @@ struct cfg *cfg_load(const char *path, cfg_error_fn err, void *ctx);
 
 /* Same, from a buffer; name is used in error lines. For tests. */
 struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
+    cfg_error_fn err, void *ctx);
+
+/*
+ * Same, and what the file names on this host must exist: secret files,
+ * milter.user, the alert sendmail command (milter/cfg_host.c).  For
+ * "fwdguard -n", the daemon's start and its reloads.
+ */
+struct cfg *cfg_load_host(const char *path, cfg_error_fn err, void *ctx);
+struct cfg *cfg_load_buffer_host(const char *name, const char *buf, size_t len,
     cfg_error_fn err, void *ctx);
 
 struct cfg *cfg_ref(struct cfg *c);	/* returns c; thread-safe */

@@ -26,6 +26,7 @@ struct cfg_loader {
 	size_t nerrors;
 	size_t nerrors_max;
 	bool nomem;			/* an allocation failed: the load fails */
+	bool host_checks;		/* what keys name must exist here (milter/cfg_host.c) */
 };
 
 /*
@@ -107,6 +108,10 @@ CFG_SETTER(cfg_set_socket);
 CFG_SETTER(cfg_set_endpoint);
 CFG_SETTER(cfg_set_ldap_uri);
 CFG_SETTER(cfg_set_filter);
+/* Keys that name something on this host (milter/cfg_host.c). */
+CFG_SETTER(cfg_set_secret_file);
+CFG_SETTER(cfg_set_user);
+CFG_SETTER(cfg_set_command);
 #undef CFG_SETTER
 
 #endif

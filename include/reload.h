@@ -14,7 +14,13 @@ void reload_block_signal(void);
 /* Starts the reload thread for path; 0, or -1 with errno. */
 int reload_start(const char *path, struct audit *a);
 
-/* Loads path and, when it is valid, makes it current.  0 on success. */
+/* Loads path and, when it is valid, makes it current.  0 on success.
+ * Keys it cannot apply to a running daemon are logged as needing a
+ * restart (fwdguard(8) "SIGNALS" lists them). */
 int reload_now(const char *path, struct audit *a);
+
+/* Logs every rule whose own mode differs from the global one (start and
+ * reload), so "mode: monitor" never hides a rule that still enforces. */
+void reload_log_overrides(const struct cfg *c);
 
 #endif

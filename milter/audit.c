@@ -158,6 +158,26 @@ static void audit_log_master(const struct audit_shipper *sh, const struct cfg_re
 	snprintf(last, size, "%s", addr);
 }
 
+
+/*
+ * What is still in the spool for Redis: every record from the cursor to
+ * the journals' end, this run's and those an earlier run left, counted as
+ * "fwdguard-audit replay" will find them (the reader then rewinds).  Read
+ * when an outage begins and at a stop with Redis down, not per retry.
+ */
+static size_t audit_pending(struct spool *s)
+{
+	struct record *r;
+	size_t n = 0;
+
+	while ((r = spool_next(s)) != NULL) {
+		record_free(r);
+		n++;
+	}
+	spool_rewind(s);
+	return n;
+}
+
 static void *audit_thread(void *arg)
 {
 	struct audit *a = arg;
@@ -189,7 +209,7 @@ static void *audit_thread(void *arg)
 		if (n < 0) {
 			if (!down)
 				log_warnx("audit: cannot ship to Redis, records stay in the spool "
-				    "(%zu waiting): %s", spool_backlog(a->spool), err);
+				    "(%zu waiting): %s", audit_pending(a->spool), err);
 			down = true;
 			backoff = backoff == 0 ? BACKOFF_FIRST_MS :
 			    (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2);
@@ -209,7 +229,7 @@ static void *audit_thread(void *arg)
 	trim_memo_free(trim_memo);
 	if (down)
 		log_warnx("audit: stopping with %zu records not yet in Redis; they stay in the "
-		    "spool for the next start or \"fwdguard-audit replay\"", spool_backlog(a->spool));
+		    "spool for the next start or \"fwdguard-audit replay\"", audit_pending(a->spool));
 	return NULL;
 }
 

@@ -10,7 +10,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include "address.h"
 #include "audit_query.h"
+#include "policy.h"
 #include "redis_arena.h"
 
 /*
@@ -22,17 +24,41 @@
 #define PAGE_FIRST	500
 #define PAGE_MAX	10000
 
+/*
+ * The mailbox a search names, spelled as the streams are keyed: the
+ * canonical form of a protected mailbox.  "Support+Orders@Corp.Example"
+ * finds support@corp.example's stream as the configuration would match it:
+ * the whole address when the configuration protects it, else the address
+ * cut at the recipient delimiter (README.md "Recipient delimiters").  Text
+ * that is no address is only lower-cased.
+ */
+static void query_mailbox_canonical(const struct cfg *c, const char *mailbox, char *out,
+    size_t size)
+{
+	struct address a;
+	char whole[ADDRESS_MAX + 1];
+
+	snprintf(out, size, "%s", mailbox);
+	for (char *p = out; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (address_parse(mailbox, strlen(mailbox), &a) != ADDRESS_OK ||
+	    address_canonical(&a, NULL, whole, sizeof(whole)) != 0)
+		return;
+	snprintf(out, size, "%s", whole);
+	if (policy_protected_canonical(&c->policy, whole) == NULL &&
+	    c->policy.delimiters[0] != '\0')
+		(void)address_canonical(&a, c->policy.delimiters, out, size);
+}
+
 char *query_stream(const struct cfg *c, const struct query *q)
 {
 	const char *prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
+	char mailbox[ADDRESS_MAX + 1];
 	char *key;
 	if (q->mailbox == NULL)
 		return asprintf(&key, "%saudit", prefix) < 0 ? NULL : key;
-	if (asprintf(&key, "%smailbox:%s", prefix, q->mailbox) < 0)
-		return NULL;
-	for (char *p = key + strlen(prefix) + 8; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return key;
+	query_mailbox_canonical(c, q->mailbox, mailbox, sizeof(mailbox));
+	return asprintf(&key, "%smailbox:%s", prefix, mailbox) < 0 ? NULL : key;
 }
 
 bool query_match(const struct query *q, const struct view_entry *e)

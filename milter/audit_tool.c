@@ -57,7 +57,8 @@ static const char usage_text[] =
     "         [--rule R] [--since T] [--until T] [--limit N] [--format F | --json]\n"
     "  report [--mailbox A] [--domain D] [--since T] [--until T] [--json | --html FILE]\n"
     "  report --cache-days   keep every closed day not kept yet (for a timer)\n"
-    "  tail   [--mailbox A] [--since T] [--count N] [--format F | --json]\n"
+    "  tail   [--mailbox A] [--count N | --since T] [--limit N] [--no-follow]\n"
+    "         [--format F | --json]\n"
     "  breach --mailbox A --domain D [--since T] [--until T] [--json]\n"
     "  replay\n"
     "  alerts [--once] [--consumer NAME] [--max-idle MS]\n"
@@ -100,7 +101,7 @@ static void tool_cfg_error(void *ctx, const char *line)
 
 enum { OPT_MAILBOX = 256, OPT_SENDER, OPT_RECIPIENT, OPT_DOMAIN, OPT_ACTION, OPT_RULE,
 	OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_COUNT, OPT_JSON, OPT_HELP,
-	OPT_FORMAT, OPT_HTML, OPT_CACHE_DAYS };
+	OPT_FORMAT, OPT_HTML, OPT_CACHE_DAYS, OPT_NO_FOLLOW };
 
 static const struct option query_options[] = {
 	{ "mailbox", required_argument, NULL, OPT_MAILBOX },
@@ -118,6 +119,7 @@ static const struct option query_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ "cache-days", no_argument, NULL, OPT_CACHE_DAYS },
+	{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -182,13 +184,13 @@ static void query_print(const struct query *q, const struct view_entry *e)
 static bool query_opt_allowed(const char *cmd, int opt)
 {
 	if (strcmp(cmd, "search") == 0)
-		return opt != OPT_COUNT;
+		return opt != OPT_COUNT && opt != OPT_NO_FOLLOW;
 	if (strcmp(cmd, "report") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_UNTIL ||
 		    opt == OPT_DOMAIN || opt == OPT_JSON || opt == OPT_HTML || opt == OPT_CACHE_DAYS;
 	if (strcmp(cmd, "tail") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_SINCE || opt == OPT_COUNT || opt == OPT_JSON ||
-		    opt == OPT_FORMAT;
+		    opt == OPT_FORMAT || opt == OPT_LIMIT || opt == OPT_NO_FOLLOW;
 	if (strcmp(cmd, "breach") == 0)
 		return opt == OPT_MAILBOX || opt == OPT_DOMAIN || opt == OPT_SINCE ||
 		    opt == OPT_UNTIL || opt == OPT_JSON;
@@ -223,6 +225,7 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		case OPT_JSON: q->format = FORMAT_JSON; break;
 		case OPT_HTML: q->html = optarg; break;
 		case OPT_CACHE_DAYS: q->cache_days = true; break;
+		case OPT_NO_FOLLOW: q->no_follow = true; break;
 		case OPT_FORMAT:
 			if (query_format(optarg, q) != 0) {
 				snprintf(why, sizeof(why),
@@ -245,6 +248,7 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 				snprintf(why, sizeof(why), "%s: bad number \"%s\"", cmd, optarg);
 				return usage(why);
 			}
+			q->limit_given |= opt == OPT_LIMIT;
 			break;
 		}
 	}
@@ -255,6 +259,11 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 	if (q->cache_days && (q->mailbox != NULL || q->domain != NULL || q->since_ms >= 0 ||
 	    q->until_ms >= 0 || q->format != FORMAT_TEXT || q->html != NULL))
 		return usage("report: --cache-days takes no other option");
+	if (q->count > 0 && q->since_ms >= 0) {
+		snprintf(why, sizeof(why), "%s: --count (the last N) and --since (from a time) "
+		    "exclude each other", cmd);
+		return usage(why);
+	}
 	q->json = q->format == FORMAT_JSON;
 	if (q->json && q->html != NULL) {
 		snprintf(why, sizeof(why), "%s: --json and --html exclude each other", cmd);
@@ -410,7 +419,59 @@ static int cmd_report(const struct cfg *c, struct redis_conn *rc, const struct q
 	return rv;
 }
 
-/* Follows the stream; stops after q->count entries when count > 0. */
+/* Prints one entry as tail shows it. */
+static void tail_print(const struct query *q, const struct view_entry *e)
+{
+	if (q->format != FORMAT_TEXT)
+		query_print(q, e);
+	else
+		view_print_line(stdout, e);
+}
+
+/*
+ * tail --count N starts with the last N entries, oldest first, as tail -n
+ * does; sets last to the newest id shown ("0-0" for an empty stream) and
+ * counts what it printed in *seen.  0, or -1 after saying why.
+ */
+static int tail_backlog(struct redis_conn *rc, const char *key, const struct query *q,
+    char *last, size_t lastsize, long *seen)
+{
+	char n[24];
+	const char *argv[] = { "XREVRANGE", key, "+", "-", "COUNT", n };
+	size_t len[6];
+
+	snprintf(n, sizeof(n), "%ld", q->count);
+	for (int i = 0; i < 6; i++)
+		len[i] = strlen(argv[i]);
+	redisReply *r = redis_conn_command(rc, 6, argv, len);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		fprintf(stderr, "fwdguard-audit: XREVRANGE %s: %s\n", key,
+		    r == NULL ? redis_conn_error(rc) : r->type == REDIS_REPLY_ERROR ? r->str :
+		    "unexpected reply");
+		redis_conn_reply_free(r);
+		return -1;
+	}
+	snprintf(last, lastsize, "0-0");
+	for (size_t i = r->elements; i > 0; i--) {
+		struct view_entry e;
+		if (view_entry_from_reply(r->element[i - 1], &e) != 0)
+			continue;
+		snprintf(last, lastsize, "%s", e.stream_id);
+		if (q->limit_given && *seen >= q->limit)
+			break;
+		tail_print(q, &e);
+		(*seen)++;
+	}
+	redis_conn_reply_free(r);
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * Follows the stream from now, from --since, or after the last --count
+ * entries; stops after --limit entries, or with --no-follow once nothing
+ * more is there.
+ */
 static int cmd_tail(const struct cfg *c, struct redis_conn *rc, const struct query *q)
 {
 	char *key = query_stream(c, q);
@@ -419,21 +480,33 @@ static int cmd_tail(const struct cfg *c, struct redis_conn *rc, const struct que
 	/* Block for less than the command timeout, or hiredis gives up first. */
 	long ms = (long)(c->redis.timeout * 500);
 	snprintf(block, sizeof(block), "%ld", ms > 0 ? ms : 100);
+	if (key == NULL)
+		return 1;
 	if (q->since_ms >= 0)
 		/* XREAD returns entries after this id: the last one before since. */
 		snprintf(last, sizeof(last), q->since_ms > 0 ? "%lld-18446744073709551615" : "%lld-0",
 		    q->since_ms > 0 ? q->since_ms - 1 : 0);
-	else
-		snprintf(last, sizeof(last), "$");
-	if (key == NULL)
-		return 1;
+	else if (q->count > 0) {
+		if (tail_backlog(rc, key, q, last, sizeof(last), &seen) != 0) {
+			free(key);
+			return 1;
+		}
+	} else
+		/* --no-follow from now has nothing to show. */
+		snprintf(last, sizeof(last), "%s", q->no_follow ? "+" : "$");
 
-	while (q->count == 0 || seen < q->count) {
-		const char *argv[] = { "XREAD", "BLOCK", block, "COUNT", "100", "STREAMS", key, last };
+	while (!q->limit_given || seen < q->limit) {
+		/* Without BLOCK, XREAD answers at once: --no-follow stops on empty. */
+		const char *follow[] = { "XREAD", "BLOCK", block, "COUNT", "100", "STREAMS", key, last };
+		const char *once[] = { "XREAD", "COUNT", "100", "STREAMS", key, last };
+		const char **args = q->no_follow ? once : follow;
+		int argc = q->no_follow ? 6 : 8;
 		size_t len[8];
-		for (int i = 0; i < 8; i++)
-			len[i] = strlen(argv[i]);
-		redisReply *r = redis_conn_command(rc, 8, argv, len);
+		if (strcmp(last, "+") == 0)
+			break;
+		for (int i = 0; i < argc; i++)
+			len[i] = strlen(args[i]);
+		redisReply *r = redis_conn_command(rc, argc, args, len);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 			fprintf(stderr, "fwdguard-audit: XREAD %s: %s\n", key,
 			    r == NULL ? redis_conn_error(rc) : r->str);
@@ -442,21 +515,21 @@ static int cmd_tail(const struct cfg *c, struct redis_conn *rc, const struct que
 			return 1;
 		}
 		const redisReply *entries = view_xread_entries(r);
-		for (size_t i = 0; entries != NULL && i < entries->elements; i++) {
+		size_t got = entries != NULL ? entries->elements : 0;
+		for (size_t i = 0; i < got; i++) {
 			struct view_entry e;
 			if (view_entry_from_reply(entries->element[i], &e) != 0)
 				continue;
 			snprintf(last, sizeof(last), "%s", e.stream_id);
-			if (q->count > 0 && seen >= q->count)
+			if (q->limit_given && seen >= q->limit)
 				break;
-			if (q->format != FORMAT_TEXT)
-				query_print(q, &e);
-			else
-				view_print_line(stdout, &e);
+			tail_print(q, &e);
 			seen++;
 		}
 		fflush(stdout);
 		redis_conn_reply_free(r);
+		if (q->no_follow && got == 0)
+			break;
 	}
 	free(key);
 	return 0;

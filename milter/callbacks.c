@@ -99,10 +99,10 @@ callbacks_no_reply_steps(const struct cfg *cfg, unsigned long offered)
 		return 0;
 	sock = cfg->milter.socket != NULL ? cfg->milter.socket : "";
 	switch (cfg->milter.no_reply) {
-	case NO_REPLY_ON:
+	case NO_REPLY_ALWAYS:
 		on = true;
 		break;
-	case NO_REPLY_OFF:
+	case NO_REPLY_NEVER:
 		on = false;
 		break;
 	default:

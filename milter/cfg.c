@@ -306,8 +306,9 @@ cfg_apply(struct cfg_loader *l, const struct cfg_node *root)
 	}
 }
 
-struct cfg *
-cfg_load_buffer(const char *name, const char *buf, size_t len, cfg_error_fn err, void *ctx)
+static struct cfg *
+cfg_load_buffer_with(const char *name, const char *buf, size_t len, bool host_checks,
+    cfg_error_fn err, void *ctx)
 {
 	struct cfg_loader l;
 	struct cfg_box *box;
@@ -316,6 +317,7 @@ cfg_load_buffer(const char *name, const char *buf, size_t len, cfg_error_fn err,
 
 	memset(&l, 0, sizeof(l));
 	l.name = name;
+	l.host_checks = host_checks;
 	if ((box = calloc(1, sizeof(*box))) == NULL) {
 		if (err != NULL)
 			err(ctx, "out of memory");
@@ -341,6 +343,19 @@ cfg_load_buffer(const char *name, const char *buf, size_t len, cfg_error_fn err,
 	return l.cfg;
 }
 
+struct cfg *
+cfg_load_buffer(const char *name, const char *buf, size_t len, cfg_error_fn err, void *ctx)
+{
+	return cfg_load_buffer_with(name, buf, len, false, err, ctx);
+}
+
+struct cfg *
+cfg_load_buffer_host(const char *name, const char *buf, size_t len, cfg_error_fn err,
+    void *ctx)
+{
+	return cfg_load_buffer_with(name, buf, len, true, err, ctx);
+}
+
 static void
 cfg_error_errno(cfg_error_fn err, void *ctx, const char *path, const char *what)
 {
@@ -351,8 +366,8 @@ cfg_error_errno(cfg_error_fn err, void *ctx, const char *path, const char *what)
 		err(ctx, line);
 }
 
-struct cfg *
-cfg_load(const char *path, cfg_error_fn err, void *ctx)
+static struct cfg *
+cfg_load_with(const char *path, bool host_checks, cfg_error_fn err, void *ctx)
 {
 	struct cfg *c = NULL;
 	struct stat st;
@@ -393,10 +408,22 @@ cfg_load(const char *path, cfg_error_fn err, void *ctx)
 	if (n < 0)
 		cfg_error_errno(err, ctx, path, "cannot read");
 	else
-		c = cfg_load_buffer(path, buf, len, err, ctx);
+		c = cfg_load_buffer_with(path, buf, len, host_checks, err, ctx);
 	free(buf);
 	close(fd);
 	return c;
+}
+
+struct cfg *
+cfg_load(const char *path, cfg_error_fn err, void *ctx)
+{
+	return cfg_load_with(path, false, err, ctx);
+}
+
+struct cfg *
+cfg_load_host(const char *path, cfg_error_fn err, void *ctx)
+{
+	return cfg_load_with(path, true, err, ctx);
 }
 
 struct cfg *

@@ -173,22 +173,6 @@ cfg_set_path(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_nod
 		cfg_replace(l, FIELD(base, k, char *), s);
 }
 
-static void
-cfg_set_command(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a command");
-
-	if (s == NULL)
-		return;
-	if (*s != '/')
-		cfg_report(l, n, path, "'%s' does not start with an absolute path",
-		    cfg_show(s, n->len, shown));
-	else
-		cfg_replace(l, FIELD(base, k, char *), s);
-}
-
 /* Plain true/false only: YAML 1.1's yes/no/on/off surprise people. */
 static void
 cfg_set_bool(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
@@ -429,8 +413,9 @@ static void
 cfg_set_no_reply(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	static const char *const names[] = { "auto", "on", "off" };
-	int i = cfg_pick(l, n, path, names, 3, "auto, on or off", "value", "auto|on|off");
+	static const char *const names[] = { "auto", "always", "never" };
+	int i = cfg_pick(l, n, path, names, 3, "auto, always or never", "value",
+	    "auto|always|never");
 
 	if (i >= 0)
 		*FIELD(base, k, enum no_reply) = (enum no_reply)i;
@@ -575,7 +560,7 @@ cfg_set_section(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_
 static const struct cfg_key cfg_keys[] = {
 	{ "", "milter", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "milter", "socket", cfg_set_socket, C(milter.socket), 0, 0, 0, 0 },
-	{ "milter", "user", cfg_set_string, C(milter.user), KEY_EMPTY_OK, 0, 0, 0 },
+	{ "milter", "user", cfg_set_user, C(milter.user), KEY_EMPTY_OK, 0, 0, 0 },
 	{ "milter", "on_error", cfg_set_action, C(milter.on_error), 0, ON_ERROR_ACTIONS, 0, 0 },
 	{ "milter", "no_reply", cfg_set_no_reply, C(milter.no_reply), 0, 0, 0, 0 },
 	{ "", "mode", cfg_set_mode, C(policy.mode), 0, 0, 0, 0 },
@@ -591,7 +576,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "ldap", "uri", cfg_set_ldap_uri, C(ldap.uri), 0, 0, 0, 0 },
 	{ "ldap", "starttls", cfg_set_bool, C(ldap.starttls), 0, 0, 0, 0 },
 	{ "ldap", "bind_dn", cfg_set_string, C(ldap.bind_dn), 0, 0, 0, 0 },
-	{ "ldap", "bind_password_file", cfg_set_path, C(ldap.bind_password_file), 0, 0, 0, 0 },
+	{ "ldap", "bind_password_file", cfg_set_secret_file, C(ldap.bind_password_file), 0, 0, 0, 0 },
 	{ "ldap", "base", cfg_set_string, C(ldap.base), 0, 0, 0, 0 },
 	{ "ldap", "mailbox_filter", cfg_set_filter, C(ldap.mailbox_filter), KEY_NEEDS_S, 0, 0, 0 },
 	{ "ldap", "forward_attributes", cfg_set_strlist, C(ldap.forward_attributes), 0, 1, 0,
@@ -616,7 +601,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "redis", "address", cfg_set_endpoint, C(redis.address), 0, 0, 0, 0 },
 	{ "redis", "sentinels", cfg_set_strlist, C(redis.sentinels), KEY_HOSTPORT, 0, 0, C(redis.nsentinels) },
 	{ "redis", "master_name", cfg_set_string, C(redis.master_name), KEY_EMPTY_OK, 0, 0, 0 },
-	{ "redis", "password_file", cfg_set_path, C(redis.password_file), KEY_EMPTY_OK, 0, 0, 0 },
+	{ "redis", "password_file", cfg_set_secret_file, C(redis.password_file), KEY_EMPTY_OK, 0, 0, 0 },
 	{ "redis", "prefix", cfg_set_string, C(redis.prefix), KEY_EMPTY_OK, 0, 0, 0 },
 	{ "redis", "timeout", cfg_set_seconds, C(redis.timeout), 0, 0, 60, 0 },
 	{ "redis", "min_replicas", cfg_set_long, C(redis.min_replicas), 0, 0, 100, 0 },

@@ -343,7 +343,7 @@ main(int argc, char **argv)
 	if (main_parse(argc, argv, &o) != 0)
 		return 2;
 	log_init("fwdguard", LOG_MAIL, o.foreground && !o.check_only);
-	if ((c = cfg_load(o.config, main_config_error, NULL)) == NULL) {
+	if ((c = cfg_load_host(o.config, main_config_error, NULL)) == NULL) {
 		fprintf(stderr, "fwdguard: %s: configuration not valid\n", o.config);
 		return 1;
 	}
@@ -387,6 +387,7 @@ main(int argc, char **argv)
 		log_warn("cannot start the reload thread; SIGUSR1 will not reload");
 	log_notice("starting: socket %s, mode %s, policy %.12s", socket,
 	    mode_name(c->policy.mode), c->digest);
+	reload_log_overrides(c);
 	rc = smfi_main();
 	log_notice("stopping");
 	audit_close(audit);

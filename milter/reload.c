@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,11 +52,50 @@ reload_log_error(void *ctx, const char *line)
 	log_errx("config: %s", line);
 }
 
+void
+reload_log_overrides(const struct cfg *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->policy.nrules; i++) {
+		const struct policy_rule *r = &c->policy.rules[i];
+
+		if (r->mode >= 0 && (enum mode)r->mode != c->policy.mode)
+			log_warnx("rule %s overrides the global mode: it runs in %s mode while "
+			    "mode is %s", r->name, mode_name((enum mode)r->mode),
+			    mode_name(c->policy.mode));
+	}
+}
+
+static bool
+reload_differs(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") != 0;
+}
+
+/* What the running daemon keeps from its start whatever the file says. */
+static void
+reload_log_restart_keys(const struct cfg *old, const struct cfg *c)
+{
+	if (old == NULL)
+		return;
+	if (reload_differs(old->milter.socket, c->milter.socket))
+		log_warnx("reload: milter.socket changed to %s: needs a restart; still "
+		    "listening on %s", c->milter.socket, old->milter.socket);
+	if (reload_differs(old->milter.user, c->milter.user))
+		log_warnx("reload: milter.user changed: needs a restart; still running as "
+		    "the user it started as");
+	if (reload_differs(old->audit.spool, c->audit.spool))
+		log_warnx("reload: audit.spool changed to %s: needs a restart; still "
+		    "writing to %s", c->audit.spool, old->audit.spool);
+}
+
 int
 reload_now(const char *path, struct audit *a)
 {
-	struct cfg *c = cfg_load(path, reload_log_error, NULL);
+	struct cfg *c = cfg_load_host(path, reload_log_error, NULL);
 	struct directory *dir = directory_current();
+	struct cfg *old;
 	char err[256];
 
 	if (c == NULL) {
@@ -70,12 +110,16 @@ reload_now(const char *path, struct audit *a)
 		return -1;
 	}
 	directory_attach(dir, &c->policy);
+	old = cfg_current();
+	reload_log_restart_keys(old, c);
+	cfg_unref(old);
 	log_set_level(c->log.level);
 	log_set_facility(c->log.facility);
 	audit_reconfigure(a, c);
 	correlate_reconfigure(correlate_current(), c);
 	log_notice("reloaded %s (policy %.12s, mode %s)", path, c->digest,
 	    mode_name(c->policy.mode));
+	reload_log_overrides(c);
 	cfg_current_set(c);	/* new connections get it; running ones keep theirs */
 	return 0;
 }

@@ -704,6 +704,20 @@ static void spool_cursor_load(struct spool *s)
 	}
 }
 
+/*
+ * A cursor made by root ("fwdguard-audit replay" run as root) belongs to
+ * the spool's owner, as the rest of the spool does: the daemon, running as
+ * that user, keeps writing it in place.
+ */
+static void spool_give_to_owner(const struct spool *s, int fd)
+{
+	struct stat st;
+
+	if (geteuid() == 0 && fstat(s->dirfd, &st) == 0 && st.st_uid != 0 &&
+	    fchown(fd, st.st_uid, st.st_gid) != 0)
+		log_warn("spool %s: cannot give the cursor to uid %u", s->dir, (unsigned)st.st_uid);
+}
+
 /* Writes the cursor file anew: unlink, exclusive create, write.  0, or -1 with errno. */
 static int spool_cursor_create(struct spool *s, const char *buf, size_t len)
 {
@@ -715,6 +729,7 @@ static int spool_cursor_create(struct spool *s, const char *buf, size_t len)
 	    0640);
 	if (fd < 0)
 		return -1;
+	spool_give_to_owner(s, fd);
 	if (write(fd, buf, len) != (ssize_t)len) {
 		int e = errno != 0 ? errno : EIO;
 		close(fd);

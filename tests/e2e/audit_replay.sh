@@ -32,6 +32,7 @@ domains:
   internal: [corp.example, "*.corp.example"]
 mailboxes:
   protected: [support@corp.example, contactfr@corp.example]
+  recipient_delimiter: "+"
 redis:
   address: "127.0.0.1:$REDIS_PORT"
   prefix: "$PREFIX"
@@ -77,7 +78,12 @@ xlen() { rcli_raw XLEN "$1"; }
 # --- 1. records shipped while Redis is up ------------------------------------------
 check "writer commits 20 records to the spool" expect_match '^wrote 20 records' "$("$WRITER" "$SPOOL" 0 20 4)"
 cp -a "$SPOOL" "$FG_WORK/spool-first"	# the spool as it was before its first shipment
+# The daemon's spool belongs to its user; a replay run by root must not
+# leave a cursor that user cannot write in place.
+chown -R postfix: "$SPOOL"
 check "replay ships 20 records" expect_output "replayed 20 records" audit replay
+check "replay as root: the cursor belongs to the spool's owner" \
+    expect_eq postfix "$(stat -c %U "$SPOOL/cursor")"
 check "audit stream has 20 entries" expect_eq 20 "$(xlen "${PREFIX}audit")"
 
 # --- 2. outage: the spool keeps records, replay refuses -------------------------------
@@ -152,10 +158,26 @@ check "report: support@ forwards to consultants.example (168 rejected)" \
     expect_match 'support@corp\.example +consultants\.example +external +168 +reject:168' "$report"
 check "report: contactfr@ goes to the allowed vendor" \
     expect_match 'contactfr@corp\.example +helpdesk-vendor\.example +allowed +167 +accept:167' "$report"
+# The mailbox is read as the configuration reads it: case, and the
+# recipient delimiter's extension.
+check "search --mailbox Support+Orders@CORP.example finds support@'s stream" \
+    expect_eq "$mbox" "$(audit search --json --limit 0 --mailbox Support+Orders@CORP.example)"
 check "report --mailbox shows one mailbox only" \
     expect_eq 0 "$(audit report --mailbox support@corp.example | grep -c contactfr)"
-check "tail --since 0 --count 3 prints 3 entries" \
-    expect_eq 3 "$(timeout 10 "$AUDIT" -c "$CONF" tail --since 0 --count 3 | wc -l)"
+check "tail --since 0 --limit 3 prints 3 entries" \
+    expect_eq 3 "$(timeout 10 "$AUDIT" -c "$CONF" tail --since 0 --limit 3 | wc -l)"
+# tail --count N begins with the last N, oldest first (tail -n); --no-follow
+# exits once caught up instead of waiting for more.
+last2=$(rcli_raw XREVRANGE "${PREFIX}audit" + - COUNT 2 | grep -E '^[0-9]+-[0-9]+$' | tac | tr '\n' ' ')
+got2=$(timeout 10 "$AUDIT" -c "$CONF" tail --count 2 --no-follow --json |
+    sed -nE 's/.*"stream_id":"([^"]+)".*/\1/p' | tr '\n' ' ')
+check "tail --count 2 --no-follow: the stream's last two, oldest first, then exits" \
+    expect_eq "$last2" "$got2"
+all=$(timeout 10 "$AUDIT" -c "$CONF" tail --since 0 --no-follow | wc -l)
+check "tail --since 0 --no-follow: every entry, then exits" \
+    expect_eq "$(rcli_raw XLEN "${PREFIX}audit")" "$all"
+audit tail --count 1 --since 0 >/dev/null 2>&1
+check "tail: --count and --since together are a usage error" expect_eq 2 "$?"
 audit search --since yesterday-ish >/dev/null 2>&1
 check "usage error exits 2" expect_eq 2 "$?"
 audit bogus-command >/dev/null 2>&1

@@ -111,10 +111,10 @@ check "search --json: the sender's C1 control is a \\u escape" \
     expect_match 'cust\\u009b2Jomer@example\.net' "$out"
 check "search --json: the From: address's bidi override is a \\u escape" \
     expect_match '"from":"cu\\u202estomer' "$out"
-out=$(timeout 20 "$AUDIT" -c "$CONF" tail --since -1h --count 1 2>&1)
+out=$(timeout 20 "$AUDIT" -c "$CONF" tail --since -1h --limit 1 2>&1)
 check "tail (table): no raw C1/bidi byte" no_raw_controls tail "$out"
 check "tail (table): the record is shown" expect_match 'tnatlus' "$out"
-out=$(timeout 20 "$AUDIT" -c "$CONF" tail --json --since -1h --count 1 2>&1)
+out=$(timeout 20 "$AUDIT" -c "$CONF" tail --json --since -1h --limit 1 2>&1)
 check "tail --json: no raw C1/bidi byte" no_raw_controls tail-json "$out"
 check "tail --json: the recipient's controls are \\u escapes" \
     expect_match 'con\\u202etnatlus' "$out"

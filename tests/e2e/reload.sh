@@ -49,4 +49,21 @@ check "valid reload: policy digest changed" \
 check "sink: only the forward sent after the reload arrived" \
     expect_eq 1 "$(sink_rcpt_count consultant@fti.example)"
 
+# Keys a running daemon cannot apply are named, not silently ignored; a rule
+# that pins its own mode is named when the global mode differs.
+fwdguard_config "$conf" monitor reject
+sed -i -e "s|^\( *spool: \).*|\1\"$FG_WORK/elsewhere\"|" \
+    -e "s|^\( *socket: \).*|\1\"unix:$FG_WORK/other.sock\"|" \
+    -e 's|^\( *action: reject\)$|\1\n    mode: enforce|' "$conf"
+reload_fwdguard
+check "restart keys: fwdguard still running" fwdguard_alive
+check "restart keys: audit.spool named as needing a restart" \
+    grep -q 'audit.spool changed to .*needs a restart' "$FWDGUARD_LOG"
+check "restart keys: milter.socket named as needing a restart" \
+    grep -q 'milter.socket changed to .*needs a restart' "$FWDGUARD_LOG"
+check "override: the rule that still enforces under monitor is named" \
+    grep -q 'rule forwarded-copy overrides the global mode: it runs in enforce mode while mode is monitor' \
+    "$FWDGUARD_LOG"
+check "restart keys: still listening on the old socket" test -S "$FWDGUARD_SOCK"
+
 fg_summary

@@ -57,9 +57,9 @@ check "search --format json is --json" cmp -s "$FG_WORK/ref.json" "$FG_WORK/fmt.
 check "search --format ecs: exit 0" test $? -eq 0
 "$AUDIT" -c "$CONF" search --limit 0 --format cef >"$FG_WORK/search.cef"
 check "search --format cef: exit 0" test $? -eq 0
-"$AUDIT" -c "$CONF" tail --since 0 --count 4 --format ecs >"$FG_WORK/tail.ecs"
+"$AUDIT" -c "$CONF" tail --since 0 --limit 4 --format ecs >"$FG_WORK/tail.ecs"
 check "tail --format ecs: exit 0" test $? -eq 0
-"$AUDIT" -c "$CONF" tail --since 0 --count 4 --format cef >"$FG_WORK/tail.cef"
+"$AUDIT" -c "$CONF" tail --since 0 --limit 4 --format cef >"$FG_WORK/tail.cef"
 check "tail --format cef: exit 0" test $? -eq 0
 
 # siem_check FORMAT FILE: the checker below, one "ok"/"FAIL ..." line per finding.

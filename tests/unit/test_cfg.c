@@ -88,9 +88,9 @@ static const struct load_case load_cases[] = {
 	    { "t.yaml:2:1: modee: unknown key (want milter|mode|log|" } },
 	{ "unknown nested key names its path", "milter:\n  sockett: unix:/x\n", 0, 1,
 	    { "t.yaml:2:3: milter.sockett: unknown key (want socket|user|on_error|no_reply)" } },
-	{ "milter.no_reply takes auto, on or off", "milter:\n  no_reply: sometimes\n", 0, 1,
-	    { "t.yaml:2:13: milter.no_reply: unknown value 'sometimes' (want auto|on|off)" } },
-	{ "milter.no_reply off loads", "milter:\n  no_reply: off\n", 1, 0, { NULL } },
+	{ "milter.no_reply takes auto, always or never", "milter:\n  no_reply: sometimes\n", 0, 1,
+	    { "t.yaml:2:13: milter.no_reply: unknown value 'sometimes' (want auto|always|never)" } },
+	{ "milter.no_reply never loads", "milter:\n  no_reply: never\n", 1, 0, { NULL } },
 	{ "duplicate top-level key", "mode: enforce\nmode: monitor\n", 0, 1,
 	    { "t.yaml:2:1: mode: duplicate key (first at 1:1)" } },
 	{ "duplicate nested key", "log:\n  level: info\n  facility: mail\n  level: debug\n", 0, 1,
@@ -503,6 +503,80 @@ test_sample_config_loads(void **state)
 	cfg_unref(c);
 }
 
+/*
+ * Host checks ("fwdguard -n", start, reload): what a key names must exist
+ * here, and the error names the key and its line.  Without them (the audit
+ * tool, other machines' files) the same text loads.
+ */
+static void
+test_host_checks(void **state)
+{
+	static const struct {
+		const char *yaml, *want;
+	} cases[] = {
+		{ "ldap:\n  uri: ldap://127.0.0.1\n  bind_password_file: /nonexistent/ldap.secret\n  base: dc=corp\n",
+		  "t.yaml:3:23: ldap.bind_password_file: cannot use '/nonexistent/ldap.secret': "
+		  "No such file or directory" },
+		{ "ldap:\n  uri: ldap://127.0.0.1\n  bind_password_file: /tmp\n  base: dc=corp\n",
+		  "t.yaml:3:23: ldap.bind_password_file: '/tmp' is not a regular file" },
+		{ "redis:\n  password_file: /nonexistent/redis.secret\n",
+		  "t.yaml:2:18: redis.password_file: cannot use '/nonexistent/redis.secret'" },
+		{ "milter:\n  user: no-such-user-fwdguard\n",
+		  "t.yaml:2:9: milter.user: unknown user 'no-such-user-fwdguard'" },
+		{ "alerts:\n  mail: { to: sec@corp.example, from: fwdguard@corp.example, sendmail: /nonexistent/sendmail -t }\n",
+		  "t.yaml:2:72: alerts.mail.sendmail: cannot run '/nonexistent/sendmail': No such file or directory" },
+	};
+	static const char exists[] = "milter:\n  user: root\nalerts:\n  mail: { to: "
+	    "sec@corp.example, from: fwdguard@corp.example, sendmail: /bin/sh -c true }\n";
+	struct errs e;
+	struct cfg *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		c = cfg_load_buffer_host("t.yaml", cases[i].yaml, strlen(cases[i].yaml), collect, &e);
+		if (c != NULL || e.n != 1 || strstr(e.lines[0], cases[i].want) == NULL) {
+			dump(&e);
+			fail_msg("case %zu: want one error containing \"%s\"", i, cases[i].want);
+		}
+		cfg_unref(load_ok(cases[i].yaml));
+	}
+	/* What exists passes the host checks. */
+	memset(&e, 0, sizeof(e));
+	c = cfg_load_buffer_host("t.yaml", exists, strlen(exists), collect, &e);
+	if (c == NULL)
+		dump(&e);
+	assert_non_null(c);
+	cfg_unref(c);
+}
+
+/* The sample's comments say "mode: monitor" rolls fwdguard out: no rule of
+ * it may pin itself to enforce. */
+static void
+test_sample_config_rolls_out_in_monitor(void **state)
+{
+	static char text[64 * 1024];
+	FILE *f = fopen(SRCDIR "/contrib/fwdguard.yaml", "r");
+	size_t n, i;
+	char *global;
+	struct cfg *c;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	global = strstr(text, "\nmode: enforce\n");
+	assert_non_null(global);
+	memcpy(global, "\nmode: monitor\n", strlen("\nmode: monitor\n"));
+	c = load_ok(text);
+	assert_true(c->policy.nrules > 0);
+	for (i = 0; i < c->policy.nrules; i++)
+		assert_int_equal(policy_rule_mode(&c->policy, &c->policy.rules[i]), MODE_MONITOR);
+	cfg_unref(c);
+}
+
 static void
 test_defaults(void **state)
 {
@@ -794,6 +868,8 @@ main(void)
 		cmocka_unit_test(test_over_deep_file_refused),
 		cmocka_unit_test(test_design_example_lands),
 		cmocka_unit_test(test_sample_config_loads),
+		cmocka_unit_test(test_sample_config_rolls_out_in_monitor),
+		cmocka_unit_test(test_host_checks),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_retention_lands),
 		cmocka_unit_test(test_watch_lands),

@@ -1,0 +1,127 @@
+# lib_sendmail.sh - a private Sendmail for the end-to-end scenarios.
+#
+# Debian's sendmail-bin conflicts with Postfix, so it is never installed:
+# its package and sendmail-cf's are unpacked (dpkg-deb -x) into a
+# directory and the binary runs from there, as root, with every path of
+# its configuration (queue, pid file, aliases, service switch) inside the
+# scenario's workspace.  tests/setup-debian leaves the packages in
+# $SM_DEBS; without them the scenario downloads them (apt-get download),
+# and skips, saying why, only when neither works.
+#
+# Sendmail will not start without a fully qualified name for its host (it
+# sleeps and retries), so it runs in its own UTS and mount namespaces
+# (unshare) with the host name mta.e2e.test, an /etc/hosts that names it
+# on 127.0.0.1, an nsswitch.conf that reads only files and a resolv.conf
+# that points at 127.0.0.1: no DNS query leaves the machine.
+#
+# sm_unpack        unpacks sendmail-bin, sendmail-base and sendmail-cf
+# start_sendmail   builds sendmail.cf from contrib/sendmail/fwdguard.mc
+#                  and a test mc, starts the daemon on SM_PORT, relaying
+#                  everything to the smtp-sink
+# sm_mailq_quarantined   the quarantined queue ("mailq -qQ")
+
+SM_DEBS=${SM_DEBS:-/var/cache/fwdguard-tests/sendmail}
+SM_ROOT=
+SM_BIN=
+SM_CF=
+SM_PORT=
+SM_SKIP=
+
+sm_unpack() {
+	local debs=$SM_DEBS pkg f
+	SM_ROOT="$FG_WORK/sendmail-root"
+	mkdir -p "$SM_ROOT"
+	if ! ls "$debs"/sendmail-bin_*.deb >/dev/null 2>&1; then
+		debs="$FG_WORK/sendmail-debs"
+		mkdir -p "$debs"
+		(cd "$debs" && apt-get download sendmail-bin sendmail-base sendmail-cf) \
+		    >"$FG_WORK/sendmail-download.log" 2>&1
+	fi
+	for pkg in sendmail-bin sendmail-base sendmail-cf; do
+		f=$(ls "$debs/${pkg}"_*.deb 2>/dev/null | head -n 1)
+		if [ -z "$f" ]; then
+			SM_SKIP="no $pkg package in $SM_DEBS and apt-get download failed"
+			return 1
+		fi
+		dpkg-deb -x "$f" "$SM_ROOT" || { SM_SKIP="cannot unpack $f"; return 1; }
+	done
+	SM_BIN="$SM_ROOT/usr/libexec/sendmail/sendmail"
+	[ -x "$SM_BIN" ] || { SM_SKIP="no sendmail binary in sendmail-bin"; return 1; }
+	command -v m4 >/dev/null || { SM_SKIP="m4 is not installed"; return 1; }
+	mkdir -p "$FG_WORK/sendmail-etc"
+	printf '127.0.0.1 mta.e2e.test mta localhost\n::1 localhost\n' >"$FG_WORK/sendmail-etc/hosts"
+	printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' \
+	    >"$FG_WORK/sendmail-etc/nsswitch.conf"
+	printf 'nameserver 127.0.0.1\n' >"$FG_WORK/sendmail-etc/resolv.conf"
+	unshare --uts --mount true >"$FG_WORK/sendmail-probe.log" 2>&1 ||
+	    { SM_SKIP="no UTS+mount namespace here: $(tail -n 1 "$FG_WORK/sendmail-probe.log")"; return 1; }
+}
+
+# sm_run ARGS...: the unpacked sendmail in its namespaces (see above).
+sm_run() {
+	unshare --uts --mount sh -c 'hostname mta.e2e.test &&
+	    for f in hosts nsswitch.conf resolv.conf; do
+		mount --bind "$0/$f" "/etc/$f" || exit 1
+	    done && exec "$@"' \
+	    "$FG_WORK/sendmail-etc" "$SM_BIN" ${SM_CF:+-C "$SM_CF"} "$@"
+}
+
+# start_sendmail SOCKET: Sendmail on 127.0.0.1:SM_PORT with fwdguard's
+# milter lines from contrib/sendmail/fwdguard.mc (socket replaced by
+# SOCKET), relaying every domain to the smtp-sink.
+start_sendmail() {
+	local sock=$1 w="$FG_WORK/sendmail" cf="$SM_ROOT/usr/share/sendmail/cf"
+	fg_take_port SM_PORT || return 1
+	mkdir -p "$w/mqueue"
+	chmod 700 "$w/mqueue"
+	: >"$w/aliases"
+	: >"$w/statistics"
+	echo mta.e2e.test >"$w/local-host-names"
+	printf 'hosts files\naliases files\n' >"$w/service.switch"
+	{
+		printf 'divert(-1)\ninclude(`%s/m4/cf.m4'"'"')\ndivert(0)dnl\n' "$cf"
+		cat <<MC
+VERSIONID(\`fwdguard e2e')dnl
+OSTYPE(\`linux')dnl
+define(\`confDOMAIN_NAME', \`mta.e2e.test')dnl
+define(\`confDONT_PROBE_INTERFACES', \`True')dnl
+define(\`QUEUE_DIR', \`$w/mqueue')dnl
+define(\`confPID_FILE', \`$w/sendmail.pid')dnl
+define(\`ALIAS_FILE', \`$w/aliases')dnl
+define(\`STATUS_FILE', \`$w/statistics')dnl
+define(\`confCW_FILE', \`$w/local-host-names')dnl
+define(\`confSERVICE_SWITCH_FILE', \`$w/service.switch')dnl
+define(\`confHOST_STATUS_DIRECTORY', \`')dnl
+define(\`confBIND_OPTS', \`-DNSRCH -DEFNAMES')dnl
+define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit')dnl
+define(\`SMART_HOST', \`esmtp:[127.0.0.1]')dnl
+define(\`ESMTP_MAILER_ARGS', \`TCP \$h $SINK_PORT')dnl
+define(\`confTO_CONNECT', \`5s')dnl
+define(\`confDELIVERY_MODE', \`background')dnl
+define(\`confLOG_LEVEL', \`14')dnl
+FEATURE(\`no_default_msa')dnl
+FEATURE(\`nocanonify')dnl
+FEATURE(\`promiscuous_relay')dnl
+FEATURE(\`accept_unresolvable_domains')dnl
+DAEMON_OPTIONS(\`Port=$SM_PORT, Addr=127.0.0.1, Name=MTA')dnl
+MC
+		# The shipped lines, with this workspace's socket.
+		sed -e "s|S=local:[^,]*,|S=local:$sock,|" \
+		    "$FG_REPO/contrib/sendmail/fwdguard.mc"
+		printf 'MAILER(`local'"'"')dnl\nMAILER(`smtp'"'"')dnl\n'
+	} >"$w/sendmail.mc"
+	m4 "$w/sendmail.mc" >"$w/sendmail.cf" 2>"$w/m4.log" || return 1
+	SM_CF="$w/sendmail.cf"
+	# -bD: the daemon in the foreground; -O LogLevel goes to syslog, the
+	# -X trace file keeps the SMTP side for show_logs.
+	sm_run -bD -X "$w/smtp.trace" </dev/null >"$w/sendmail.out" 2>&1 &
+	FG_PIDS+=("$!")
+	FG_LOGS+=("$w/sendmail.out" "$w/m4.log" "$w/smtp.trace")
+	wait_for 10 "sendmail on port $SM_PORT" port_open "$SM_PORT" || return 1
+	fg_log "sendmail on $SM_PORT"
+}
+
+# The quarantined queue, as "mailq -qQ" prints it.
+sm_mailq_quarantined() { sm_run -bp -qQ 2>&1; }
+# Every queue file of the quarantine (hf...: quarantined qf files).
+sm_quarantine_count() { find "$FG_WORK/sendmail/mqueue" -name 'hf*' | wc -l; }

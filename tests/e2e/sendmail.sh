@@ -1,0 +1,83 @@
+#!/bin/bash
+# Sendmail, for real: Debian's sendmail-bin (unpacked beside the system's
+# Postfix, see lib_sendmail.sh) with contrib/sendmail/fwdguard.mc's milter
+# lines, relaying to the smtp-sink.  A forward relayed through Sendmail is
+# rejected at end of DATA, the reply to the customer passes, and with the
+# quarantine action the forward sits in Sendmail's quarantine (mailq -qQ);
+# every decision is in Redis.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_sendmail.sh"
+
+fg_init
+if ! sm_unpack; then
+	echo "# skip: Sendmail cannot run here: $SM_SKIP"
+	exit 0
+fi
+start_redis || fg_die "start redis-server"
+start_sink || fg_die "start smtp-sink"
+fwdguard_config "$FG_WORK/fwdguard.yaml" enforce reject
+start_fwdguard "$FG_WORK/fwdguard.yaml" || fg_die "start fwdguard"
+start_sendmail "$FWDGUARD_SOCK" || fg_die "start sendmail"
+
+# (1) support@'s inbox rule relays a customer's mail to an outside consultant.
+msg="$FG_WORK/forward.eml"
+make_message "$msg" \
+    "Delivered-To: support@corp.example" \
+    "X-MS-Exchange-Inbox-Rules-Loop: support@corp.example" \
+    "From: Customer <customer@example.net>" \
+    "To: support@corp.example" \
+    "Subject: my contract"
+send_smtp "$SM_PORT" customer@example.net consultant@fti.example "$msg"
+ref=$(smtp_ref)
+check "forward: Sendmail answers 550 5.7.1" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+check "forward: the reply carries a ref id" test -n "$ref"
+audit_wait 1 10
+rec=$(audit_find recipient=consultant@fti.example | head -n 1)
+check "forward: a record for the consultant" test -n "$rec"
+check "forward: action=reject" expect_eq reject "$(audit_field "$rec" action)"
+check "forward: rule=forwarded-copy" expect_eq forwarded-copy "$(audit_field "$rec" rule)"
+check "forward: the record's id is the reply's ref" expect_eq "$ref" "$(audit_field "$rec" id)"
+check "forward: Sendmail's queue id recorded" test -n "$(audit_field "$rec" queue_id)"
+
+# (2) support@ answers the customer: not a forward, it passes.
+msg="$FG_WORK/reply.eml"
+make_message "$msg" \
+    "From: Support <support@corp.example>" \
+    "To: Customer <customer@example.net>" \
+    "Subject: Re: my contract"
+send_smtp "$SM_PORT" support@corp.example customer@example.net "$msg"
+check "reply: Sendmail accepts it" expect_match '^250 ' "$SMTP_REPLY"
+wait_for 20 "the reply at the sink" sink_has_rcpt customer@example.net
+check "reply: the customer got it" expect_eq 1 "$(sink_rcpt_count customer@example.net)"
+check "sink: the consultant got nothing" expect_eq 0 "$(sink_rcpt_count consultant@fti.example)"
+audit_wait 2 10
+rec=$(audit_find recipient=customer@example.net | head -n 1)
+check "reply: a record for the customer" test -n "$rec"
+check "reply: action=accept" expect_eq accept "$(audit_field "$rec" action)"
+
+# (3) The same forward with the quarantine action: Sendmail holds it.
+fwdguard_config "$FG_WORK/fwdguard.yaml" enforce quarantine
+reload_fwdguard || fg_die "reload fwdguard"
+msg="$FG_WORK/forward2.eml"
+make_message "$msg" \
+    "Delivered-To: support@corp.example" \
+    "X-MS-Exchange-Inbox-Rules-Loop: support@corp.example" \
+    "From: Customer <customer@example.net>" \
+    "To: support@corp.example" \
+    "Subject: my second contract"
+send_smtp "$SM_PORT" customer@example.net partner@fti.example "$msg"
+check "quarantine: Sendmail accepts it (held, not refused)" expect_match '^250 ' "$SMTP_REPLY"
+audit_wait 3 10
+rec=$(audit_find recipient=partner@fti.example | head -n 1)
+check "quarantine: action=quarantine" expect_eq quarantine "$(audit_field "$rec" action)"
+check "quarantine: one queue file in the quarantine" expect_eq 1 "$(sm_quarantine_count)"
+q=$(sm_mailq_quarantined)
+printf "%s\n" "$q" | sed "s/^/# mailq -qQ: /"
+check "quarantine: mailq -qQ lists it for partner@" expect_match 'partner@fti\.example' "$q"
+check "quarantine: mailq -qQ shows fwdguard's reason" expect_match 'QUARANTINE: .*fwdguard' "$q"
+sleep 2
+check "sink: partner@ got nothing" expect_eq 0 "$(sink_rcpt_count partner@fti.example)"
+check "audit: three decisions" expect_eq 3 "$(audit_count)"
+check "fwdguard still running" fwdguard_alive
+
+fg_summary
