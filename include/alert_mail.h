@@ -21,6 +21,9 @@ struct alert_mail {
 	const char *recipient, *signals, *host, *summary;
 	/* An exception's reminder (type "expiry", alert_expiry.h): */
 	const char *type, *reason, *owner, *expires, *days_left;
+	/* fwdguard-audit watch (rule directory-change): the entry and who changed it */
+	const char *change, *entry, *attribute, *modifiers_name, *modify_timestamp;
+	const char *forwards, *forwards_count;
 	long count;		/* alerts of this batch (0: a follow-up of repeats only) */
 	long pending;		/* repeats counted while the window was open */
 	long long first_ms, last_ms;	/* earliest and latest alert mailed */

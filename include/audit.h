@@ -24,6 +24,12 @@ struct spool;
 /* Opens the spool of c->audit.spool and starts the shipper; NULL with a reason in err. */
 struct audit *audit_open(const struct cfg *c, char *err, size_t errsize);
 
+/*
+ * The same on a spool directory of the caller's (fwdguard-audit watch
+ * keeps its own, so that its records form a chain of their own).
+ */
+struct audit *audit_open_spool(const struct cfg *c, const char *dir, char *err, size_t errsize);
+
 /* Durable on 0; -1 when the records could not be made durable (caller applies on_error). */
 int audit_commit(struct audit *a, struct record *const *recs, size_t n);
 

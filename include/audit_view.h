@@ -72,10 +72,12 @@ void view_table_free(struct view_table *t);	/* accepts NULL */
  * The kind of mail a decision is about, for the report: a copy of mail the
  * mailbox received (any forwarding signal), leak evidence (leak-probe,
  * leak-backscatter), the mailbox's own mail (sent), mail to the mailbox
- * (received), or mail that concerns no protected mailbox (other).
+ * (received), mail that concerns no protected mailbox (other), or a
+ * forward set or removed in a protected directory entry (directory: rule
+ * directory-change, written by fwdguard-audit watch; no mail involved).
  */
 enum view_kind { VIEW_KIND_COPY, VIEW_KIND_LEAK, VIEW_KIND_SENT, VIEW_KIND_RECEIVED,
-	VIEW_KIND_OTHER, VIEW_KINDS };
+	VIEW_KIND_OTHER, VIEW_KIND_DIRECTORY, VIEW_KINDS };
 enum view_kind view_entry_kind(const struct view_entry *e);
 const char *view_kind_name(enum view_kind k);	/* "copy", "leak", ...; static */
 

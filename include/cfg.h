@@ -20,6 +20,8 @@
 #define CFG_MAX_DEPTH		16		/* deeper nesting is refused */
 
 enum audit_scope { SCOPE_PROTECTED, SCOPE_ALL };
+/* How fwdguard-audit watch follows the directory: RFC 4533 sync, modifyTimestamp polls, or either. */
+enum watch_mode { WATCH_AUTO, WATCH_SYNC, WATCH_POLL };
 
 /* Whether the steps before end of message are answered (README.md "Performance"). */
 enum no_reply { NO_REPLY_AUTO, NO_REPLY_ALWAYS, NO_REPLY_NEVER };
@@ -55,6 +57,12 @@ struct cfg_ldap {
 	long cache_ttl;		/* default 300 */
 	long cache_negative_ttl;	/* default 60 */
 	enum action on_error;	/* default tempfail */
+	/* fwdguard-audit watch (README.md "Watching the directory") */
+	enum watch_mode watch_mode;	/* default auto: sync when the server offers it */
+	long watch_poll_interval;	/* seconds between modifyTimestamp polls, default 60 */
+	long watch_rescan_interval;	/* seconds between full rescans, default 3600; 0 never */
+	char *watch_spool;		/* NULL: <audit.spool>/watch */
+	enum alert_level watch_alert;	/* an external forward set: default critical */
 };
 
 struct cfg_redis {

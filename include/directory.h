@@ -96,6 +96,12 @@ struct directory *directory_open(const struct cfg *cfg, char *err, size_t errsiz
 struct directory *directory_open_backend(const struct cfg *cfg,
     const struct dircache_backend *backend);
 
+/*
+ * The bind password: the first line of path, without its newline (owned:
+ * explicit_bzero and free it).  NULL with a reason in err.
+ */
+char *directory_read_password(const char *path, char *err, size_t errsize);
+
 /* Starts the thread that reloads the protected set (after privileges are dropped). */
 int directory_start(struct directory *d);
 

@@ -43,4 +43,15 @@ enum dir_status dirldap_search(struct dirldap *dl, const char *filter, char **at
     int max_entries, size_t max_values, bool by_entry, struct dir_values *out,
     size_t *nentries);
 
+/*
+ * One handle outside the pool (fwdguard-audit watch), with the pool's
+ * options and ldap.timeout, connected, StartTLS'd and bound now.  0 with
+ * *out set (free it with dirldap_handle_close), or -1 with *why (static
+ * text).  password may be NULL.
+ */
+struct ldap;
+int dirldap_handle_open(const struct cfg_ldap *l, const char *password, struct ldap **out,
+    const char **why);
+void dirldap_handle_close(struct ldap *ld);	/* accepts NULL */
+
 #endif

@@ -29,6 +29,8 @@ void alert_mail_set(struct alert_mail *m, const char *field, const char *value)
 		F(id), F(mailbox), F(target), F(rule), F(action), F(mode), F(destination),
 		F(level), F(recipient), F(signals), F(host), F(summary), F(type), F(reason),
 		F(owner), F(expires), F(days_left),
+		F(change), F(entry), F(attribute), F(modifiers_name), F(modify_timestamp),
+		F(forwards), F(forwards_count),
 #undef F
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -41,6 +43,17 @@ void alert_mail_set(struct alert_mail *m, const char *field, const char *value)
 bool alert_mail_is_expiry(const struct alert_mail *m)
 {
 	return m->type != NULL && strcmp(m->type, "expiry") == 0;
+}
+
+/* A directory change seen by fwdguard-audit watch: no message was involved. */
+static bool mail_is_directory(const struct alert_mail *m)
+{
+	return m->rule != NULL && strcmp(m->rule, "directory-change") == 0;
+}
+
+static bool mail_is_baseline(const struct alert_mail *m)
+{
+	return mail_is_directory(m) && m->change != NULL && strcmp(m->change, "baseline") == 0;
 }
 
 static bool mail_is_leak(const struct alert_mail *m)
@@ -95,7 +108,13 @@ void alert_mail_subject(const struct alert_mail *m, char *buf, size_t size)
 		snprintf(more, sizeof(more), " (%ld more)", m->pending);
 	else if (mail_total(m) > 1)
 		snprintf(more, sizeof(more), " (%ld messages)", mail_total(m));
-	if (mail_is_leak(m))
+	if (mail_is_baseline(m))
+		snprintf(buf, size, "%s: protected mailboxes already have %s in the directory%s",
+		    level, tg, more);
+	else if (mail_is_directory(m))
+		snprintf(buf, size, "%s: %s's directory entry now forwards to %s%s", level, mb, tg,
+		    more);
+	else if (mail_is_leak(m))
 		snprintf(buf, size, "%s: %s mail is reaching %s%s", level, mb, tg, more);
 	else if (mail_is_unexamined(m))
 		snprintf(buf, size, "%s: mail to %s could not be examined%s", level, tg, more);
@@ -246,6 +265,79 @@ static void mail_next(FILE *f, const struct alert_mail *m, const char *mb, const
 	    "dedupe window and then reported in one follow-up mail.\n");
 }
 
+/* The forwards of a baseline digest, one per line ("a -> b; c -> d" as recorded). */
+static void mail_forwards(FILE *f, const char *list)
+{
+	char v[VAL_MAX];
+	const char *p = list != NULL ? list : "";
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ";");
+		char one[VAL_MAX];
+		snprintf(one, sizeof(one), "%.*s", (int)(n < sizeof(one) - 1 ? n : sizeof(one) - 1), p);
+		fprintf(f, "    %s\n", dedupe_clean(v, sizeof(v), one[0] == ' ' ? one + 1 : one, false));
+		p += n + (p[n] == ';');
+	}
+}
+
+/* A GeneralizedTime as a person reads it, the directory's own text kept beside it. */
+static void mail_generalized(char *buf, size_t size, const char *gt)
+{
+	char v[VAL_MAX];
+
+	dedupe_clean(v, sizeof(v), gt, false);
+	if (strlen(v) >= 15 && strspn(v, "0123456789") == 14 && v[14] == 'Z')
+		snprintf(buf, size, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s UTC (%s)", v, v + 4, v + 6, v + 8,
+		    v + 10, v + 12, v);
+	else
+		snprintf(buf, size, "%s", v);
+}
+
+static void mail_directory(FILE *f, const struct alert_mail *m, const char *mb, const char *tg)
+{
+	char v[VAL_MAX], t1[40], when[2 * VAL_MAX];
+
+	fprintf(f, "What happened\n\n");
+	if (mail_is_baseline(m)) {
+		fprintf(f, "  fwdguard-audit watch looked at the directory for the first time.\n"
+		    "  The directory entries of protected mailboxes already forward to\n"
+		    "  addresses outside the company (%s):\n\n", tg);
+		mail_forwards(f, m->forwards);
+		fprintf(f, "\n  From now on each forward set or removed is reported on its own.\n\n");
+	} else {
+		fprintf(f, "  The directory entry of the protected mailbox %s\n"
+		    "  was changed to forward its mail to %s.\n"
+		    "  Mail sent to it from now on goes there too, unless fwdguard's rules\n"
+		    "  stop it.\n\n", mb, tg);
+		fprintf(f, "  Mailbox:       %s\n", mb);
+		fprintf(f, "  Forward to:    %s (%s)\n", tg,
+		    dedupe_clean(v, sizeof(v), m->destination, false));
+		fprintf(f, "  Entry:         %s\n", dedupe_clean(v, sizeof(v), m->entry, false));
+		fprintf(f, "  Attribute:     %s\n", dedupe_clean(v, sizeof(v), m->attribute, false));
+		fprintf(f, "  Changed by:    %s\n",
+		    dedupe_clean(v, sizeof(v), m->modifiers_name, false));
+		mail_generalized(when, sizeof(when), m->modify_timestamp);
+		fprintf(f, "  Changed at:    %s\n", when);
+	}
+	mail_time(t1, sizeof(t1), m->first_ms);
+	fprintf(f, "  Seen at:       %s\n", t1);
+	fprintf(f, "  Reported by:   %s\n", dedupe_clean(v, sizeof(v), m->host, false));
+	if (mail_is_baseline(m))
+		fprintf(f, "\nWhat to do next\n\n"
+		    "  1. For each forward above: is it approved?  An approved processor\n"
+		    "     needs an allow entry (reason, owner, expires) in fwdguard.yaml;\n"
+		    "     otherwise remove the forward from the entry.\n"
+		    "  2. Each one, with who last changed its entry and when:\n"
+		    "       fwdguard-audit search --rule directory-change\n");
+	else
+		fprintf(f, "\nWhat to do next\n\n"
+		    "  1. Ask who made the change (see above) and why; an approved processor\n"
+		    "     needs an allow entry (reason, owner, expires) in fwdguard.yaml.\n"
+		    "  2. Otherwise remove the forward from the entry.\n"
+		    "  3. The trail: fwdguard-audit search --rule directory-change\n");
+	fprintf(f, "\n-- \nfwdguard-audit watch, through the alerts relay.\n");
+}
+
 char *alert_mail_compose(const struct alert_mail *m, const char *from, const char *to,
     time_t now, size_t *len)
 {
@@ -258,6 +350,8 @@ char *alert_mail_compose(const struct alert_mail *m, const char *from, const cha
 	mail_headers(f, m, from, to, now);
 	if (alert_mail_is_expiry(m)) {
 		alert_mail_expiry_body(f, m, mb, tg);
+	} else if (mail_is_directory(m)) {
+		mail_directory(f, m, mb, tg);
 	} else {
 		mail_what(f, m, mb, tg);
 		mail_facts(f, m, mb, tg);

@@ -242,6 +242,11 @@ static void *audit_thread(void *arg)
 
 struct audit *audit_open(const struct cfg *c, char *err, size_t errsize)
 {
+	return audit_open_spool(c, c->audit.spool, err, errsize);
+}
+
+struct audit *audit_open_spool(const struct cfg *c, const char *dir, char *err, size_t errsize)
+{
 	struct audit *a = calloc(1, sizeof(*a));
 	if (a == NULL) {
 		snprintf(err, errsize, "audit: out of memory");
@@ -256,7 +261,7 @@ struct audit *audit_open(const struct cfg *c, char *err, size_t errsize)
 	/* The snapshot is immutable; cfg_ref only counts, hence the cast. */
 	a->cfg = cfg_ref((struct cfg *)c);
 
-	a->spool = spool_open(c->audit.spool, err, errsize);
+	a->spool = spool_open(dir, err, errsize);
 	if (a->spool == NULL)
 		goto fail;
 	a->shipper = audit_shipper_new();

@@ -286,6 +286,9 @@ int breach_add(struct breach *b, const struct view_entry *e)
 	b->read++;
 	if (!view_domain_match(*target != '\0' ? target : breach_value(e, "recipient"), b->domain))
 		return 0;
+	/* A forward set in the directory moved no message: it is not counted among them. */
+	if (view_entry_kind(e) == VIEW_KIND_DIRECTORY)
+		return 0;
 	b->in_scope++;
 	/* The report's kinds (audit_report.c): a signal name this tool does not
 	 * know counts as forwarding evidence, so a newer daemon's evidence is

@@ -242,7 +242,7 @@ static void html_summary(FILE *out, const struct html_data *d)
 	static const char *const what[VIEW_KINDS] = {
 		"copies of received mail (forwards)", "leak evidence records",
 		"sent by the mailbox (replies, own mail)", "received by the mailbox",
-		"other decisions"
+		"other decisions", "directory changes (forwards set or removed)"
 	};
 	long count[VIEW_KINDS] = { 0 }, dests[VIEW_KINDS] = { 0 }, total = 0;
 	for (size_t i = 0; i < view_report_size(d->total); i++) {
@@ -255,7 +255,7 @@ static void html_summary(FILE *out, const struct html_data *d)
 	fprintf(out, "<section id=\"summary\" data-decisions=\"%ld\"><div class=\"cards\">\n",
 	    total);
 	for (int k = 0; k < VIEW_KINDS; k++) {
-		if (k == VIEW_KIND_OTHER && count[k] == 0)
+		if ((k == VIEW_KIND_OTHER || k == VIEW_KIND_DIRECTORY) && count[k] == 0)
 			continue;
 		fprintf(out, "<div class=\"card %s\" data-kind=\"%s\" data-count=\"%ld\" "
 		    "data-destinations=\"%ld\"><b>%ld</b>%s, %ld destination%s</div>\n",

@@ -88,7 +88,7 @@ static const char *report_destination(const struct view_entry *e)
 }
 
 static const char *const report_kind_names[VIEW_KINDS] = {
-	"copy", "leak", "sent", "received", "other"
+	"copy", "leak", "sent", "received", "other", "directory"
 };
 
 const char *view_kind_name(enum view_kind k)
@@ -146,7 +146,9 @@ enum view_kind view_entry_kind(const struct view_entry *e)
 {
 	bool leak;
 	bool fwd = report_forward_signal(view_get(e, "signals"), &leak);
-	const char *mailbox = view_get(e, "mailbox");
+	const char *mailbox = view_get(e, "mailbox"), *rule = view_get(e, "rule");
+	if (rule != NULL && strcmp(rule, "directory-change") == 0)
+		return VIEW_KIND_DIRECTORY;
 	if (leak)
 		return VIEW_KIND_LEAK;
 	if (fwd)

@@ -16,6 +16,7 @@ static const char *const print_titles[VIEW_KINDS] = {
 	"SENT BY THE MAILBOX (its own mail, such as replies to customers: not forwards)",
 	"RECEIVED BY THE MAILBOX",
 	"OTHER (no protected mailbox)",
+	"DIRECTORY CHANGES (forwards set or removed in protected entries: fwdguard-audit watch, no mail)",
 };
 
 /* The first REPORT_ACTIONS actions by name, the others summed as "other". */

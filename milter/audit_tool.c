@@ -14,6 +14,7 @@
  *   alerts   relays <prefix>alerts to syslog and mail (alert_relay.c)
  *   probe    sends canary messages to the protected mailboxes (probe.c)
  *   verify   walks the hash chains of the trail (audit_verify.c)
+ *   watch    follows the directory for forwards of protected mailboxes (watch.c)
  *
  * Exit status: 0 done, 1 failure (config, Redis, spool), 2 usage.  Every
  * value read from Redis is data: it is escaped for JSON and stripped of
@@ -46,6 +47,7 @@
 #include "probe.h"
 #include "redis_conn.h"
 #include "spool.h"
+#include "watch.h"
 
 #define EXIT_USAGE	2
 
@@ -64,6 +66,7 @@ static const char usage_text[] =
     "  alerts [--once] [--consumer NAME] [--max-idle MS] [--metrics-listen ADDR:PORT]\n"
     "  probe\n"
     "  verify [--since T] [--host H]\n"
+    "  watch  [--once]      follow the directory: alert on forwards set on protected entries\n"
     "\n"
     "  -c FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
     "  -h, --help  this text (also after a command)\n"
@@ -723,6 +726,8 @@ int main(int argc, char **argv)
 		return tool_relay(cmd, path, cargc, cargv);
 	if (strcmp(cmd, "verify") == 0)
 		return audit_verify_main(path, cargc, cargv, usage, help_verify);
+	if (strcmp(cmd, "watch") == 0)
+		return watch_main(path, cargc, cargv, usage, help_verify);
 	if (strcmp(cmd, "replay") == 0) {
 		struct relay_opts o;
 		int rv = relay_parse(cmd, cargc, cargv, &o);

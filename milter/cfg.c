@@ -188,6 +188,7 @@ cfg_contents_free(struct cfg *c)
 	cfg_strv_free(c->ldap.address_attributes, c->ldap.naddress_attributes);
 	free(c->ldap.protected_filter);
 	free(c->ldap.domain_filter);
+	free(c->ldap.watch_spool);
 	free(c->redis.address);
 	cfg_strv_free(c->redis.sentinels, c->redis.nsentinels);
 	free(c->redis.master_name);
@@ -250,6 +251,10 @@ cfg_defaults(struct cfg_loader *l)
 	c->ldap.cache_ttl = 300;
 	c->ldap.cache_negative_ttl = 60;
 	c->ldap.on_error = ACTION_TEMPFAIL;
+	c->ldap.watch_mode = WATCH_AUTO;
+	c->ldap.watch_poll_interval = 60;
+	c->ldap.watch_rescan_interval = 3600;
+	c->ldap.watch_alert = ALERT_CRITICAL;
 	c->redis.address = cfg_strdup(l, "127.0.0.1:6379");
 	c->redis.master_name = cfg_strdup(l, "fwdguard");
 	c->redis.prefix = cfg_strdup(l, "fwdguard:");
@@ -293,6 +298,9 @@ cfg_cross_checks(struct cfg_loader *l, const struct cfg_node *root)
 		cfg_report(l, cfg_yaml_get(ldap, "uri"), "ldap", "missing required key 'base' (ldap.uri is set)");
 	if (c->ldap.uri == NULL && (c->ldap.protected_filter != NULL || c->ldap.domain_filter != NULL))
 		cfg_report(l, ldap, "ldap", "missing required key 'uri' (a filter is set)");
+	if (c->ldap.uri == NULL && cfg_yaml_get(ldap, "watch") != NULL)
+		cfg_report(l, cfg_yaml_get(ldap, "watch"), "ldap.watch",
+		    "missing required key 'ldap.uri' (there is no directory to watch)");
 	if (c->ldap.starttls && c->ldap.uri != NULL && strncasecmp(c->ldap.uri, "ldaps:", 6) == 0)
 		cfg_report(l, cfg_yaml_get(ldap, "starttls"), "ldap.starttls",
 		    "starttls with an ldaps:// URI (TLS is already on)");

@@ -377,23 +377,49 @@ cfg_set_scope(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_no
 		    cfg_show(s, n->len, shown));
 }
 
+/*
+ * The index of the scalar among names, or -1 after reporting it: expected
+ * says what a non-scalar should have been, noun names a wrong value
+ * ("unknown <noun> '<value>' (want <want>)").
+ */
+static int
+cfg_pick(struct cfg_loader *l, const struct cfg_node *n, const char *path,
+    const char *const *names, size_t count, const char *expected, const char *noun,
+    const char *want)
+{
+	char shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, expected);
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	cfg_report(l, n, path, "unknown %s '%s' (want %s)", noun, cfg_show(s, n->len, shown), want);
+	return -1;
+}
+
+static void
+cfg_set_watch_mode(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	static const char *const names[] = { "auto", "sync", "poll" };
+	int i = cfg_pick(l, n, path, names, 3, "a watch mode", "watch mode", "auto|sync|poll");
+
+	if (i >= 0)
+		*FIELD(base, k, enum watch_mode) = (enum watch_mode)i;
+}
+
 static void
 cfg_set_no_reply(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
 	static const char *const names[] = { "auto", "always", "never" };
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "auto, always or never");
-	size_t i;
+	int i = cfg_pick(l, n, path, names, 3, "auto, always or never", "value",
+	    "auto|always|never");
 
-	if (s == NULL)
-		return;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i]) == 0) {
-			*FIELD(base, k, enum no_reply) = (enum no_reply)i;
-			return;
-		}
-	cfg_report(l, n, path, "unknown value '%s' (want auto|always|never)", cfg_show(s, n->len, shown));
+	if (i >= 0)
+		*FIELD(base, k, enum no_reply) = (enum no_reply)i;
 }
 
 static void
@@ -566,6 +592,13 @@ static const struct cfg_key cfg_keys[] = {
 	{ "ldap.cache", "ttl", cfg_set_long, C(ldap.cache_ttl), 0, 0, 7 * 86400, 0 },
 	{ "ldap.cache", "negative_ttl", cfg_set_long, C(ldap.cache_negative_ttl), 0, 0, 7 * 86400, 0 },
 	{ "ldap", "on_error", cfg_set_action, C(ldap.on_error), 0, LDAP_ERROR_ACTIONS, 0, 0 },
+	{ "ldap", "watch", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "ldap.watch", "mode", cfg_set_watch_mode, C(ldap.watch_mode), 0, 0, 0, 0 },
+	{ "ldap.watch", "poll_interval", cfg_set_long, C(ldap.watch_poll_interval), 0, 1, 86400, 0 },
+	{ "ldap.watch", "rescan_interval", cfg_set_long, C(ldap.watch_rescan_interval), 0, 0,
+	    7 * 86400, 0 },
+	{ "ldap.watch", "spool", cfg_set_path, C(ldap.watch_spool), 0, 0, 0, 0 },
+	{ "ldap.watch", "alert", cfg_set_alert, C(ldap.watch_alert), 0, 0, 0, 0 },
 	{ "", "redis", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "redis", "address", cfg_set_endpoint, C(redis.address), 0, 0, 0, 0 },
 	{ "redis", "sentinels", cfg_set_strlist, C(redis.sentinels), KEY_HOSTPORT, 0, 0, C(redis.nsentinels) },

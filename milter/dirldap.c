@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,25 @@ fail:
 	*why = ldap_err2string(rc);
 	dirldap_close_handle(ld);
 	return -1;
+}
+
+int
+dirldap_handle_open(const struct cfg_ldap *l, const char *password, LDAP **out, const char **why)
+{
+	struct dirldap_conf cf = { 0 };
+
+	cf.uri = l->uri;
+	cf.starttls = l->starttls;
+	cf.bind_dn = l->bind_dn;
+	cf.password = (char *)(uintptr_t)password;
+	cf.timeout = l->timeout > 0 ? l->timeout : 2;
+	return dirldap_connect(&cf, out, why);
+}
+
+void
+dirldap_handle_close(LDAP *ld)
+{
+	dirldap_close_handle(ld);
 }
 
 static void

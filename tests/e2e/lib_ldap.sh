@@ -33,9 +33,16 @@ LDAP_FROZEN=
 # slapd_conf DIR: a slapd.conf with the stock schemas, the test schema for
 # mailForwardingAddress, back_mdb and memberof.  Only the fwdguard service
 # account (and the rootdn) may read entries, so every client is proven to
-# bind as it was configured to.
+# bind as it was configured to.  LDAP_SYNCPROV=1 adds the syncprov overlay
+# (RFC 4533 Content Synchronization, for fwdguard-audit watch).
+LDAP_SYNCPROV=
 slapd_conf() {
-	local dir=$1 s
+	local dir=$1 s sync_module= sync_index= sync_overlay=
+	if [ -n "$LDAP_SYNCPROV" ]; then
+		sync_module="moduleload syncprov"
+		sync_index="index entryCSN,entryUUID eq"
+		sync_overlay="overlay syncprov"
+	fi
 	for s in core cosine inetorgperson nis misc; do
 		printf 'include /etc/ldap/schema/%s.schema\n' "$s"
 	done
@@ -46,6 +53,7 @@ argsfile $dir/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload memberof
+$sync_module
 database mdb
 maxsize 16777216
 suffix "$LDAP_BASE"
@@ -54,7 +62,9 @@ rootpw $LDAP_ADMIN_PW
 directory $dir/db
 index objectClass eq
 index mail,mailAlternateAddress eq
+$sync_index
 overlay memberof
+$sync_overlay
 access to attrs=userPassword
 	by anonymous auth
 	by * none
@@ -204,11 +214,13 @@ postfix_alias_of() {
 # quarantine, alert critical) with an ldap: section for this slapd, a short
 # cache so directory changes show within seconds, and the YAML protected
 # list replaced by LDAP_PROTECTED (legal@ is protected by the group only).
-# LDAP_DOMAIN_FILTER, when set, becomes ldap.domain_filter.
+# LDAP_DOMAIN_FILTER, when set, becomes ldap.domain_filter; LDAP_EXTRA, when
+# set, is appended to the ldap section as it is (e.g. a "  watch:" mapping).
 LDAP_PROTECTED="support@corp.example, contactfr@corp.example"
 LDAP_TIMEOUT=2
 LDAP_CACHE_TTL=1
 LDAP_DOMAIN_FILTER=
+LDAP_EXTRA=
 fwdguard_ldap_config() {
 	local out=$1 secret="$FG_WORK/fwdguard/ldap.secret" tmp="$1.ldap"
 	fwdguard_config "$out" enforce reject || return 1
@@ -232,6 +244,7 @@ ldap:
 EOF
 	[ -z "$LDAP_DOMAIN_FILTER" ] ||
 		printf '  domain_filter: "%s"\n' "$LDAP_DOMAIN_FILTER" >>"$tmp"
+	[ -z "$LDAP_EXTRA" ] || printf '%s\n' "$LDAP_EXTRA" >>"$tmp"
 	awk -v sect="$tmp" -v prot="$LDAP_PROTECTED" '
 	/^ *protected:/ { sub(/:.*/, ": [" prot "]") }
 	/^redis:/ { while ((getline l < sect) > 0) print l }

@@ -20,7 +20,8 @@ CORE_EXCLUDE = main.c audit_tool.c callbacks.c message.c act.c act_evidence.c ac
 	reload.c
 CORE_SRCS = $(filter-out $(addprefix $(SRC)/milter/,$(CORE_EXCLUDE)),$(wildcard $(SRC)/milter/*.c))
 
-TARGETS = address evidence mime rfc2047 autoreply cfg spool dirfilter audit_query alert_mail
+TARGETS = address evidence mime rfc2047 autoreply cfg spool dirfilter audit_query alert_mail \
+	watch_set
 
 POLICY_OBJS = $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(POLICY_SRCS))
 CORE_OBJS = $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(CORE_SRCS))

@@ -98,12 +98,76 @@ static void test_unexamined_body(void **state)
 	free(mail);
 }
 
+/* fwdguard-audit watch: a directory change names the entry and who changed it, no message. */
+static void test_directory_change(void **state)
+{
+	struct alert_mail m;
+	char subject[600];
+	size_t len;
+
+	(void)state;
+	alert_mail_init(&m);
+	alert_mail_set(&m, "mailbox", "support@corp.example");
+	alert_mail_set(&m, "target", "exfil@evil.test");
+	alert_mail_set(&m, "destination", "external");
+	alert_mail_set(&m, "level", "critical");
+	alert_mail_set(&m, "rule", "directory-change");
+	alert_mail_set(&m, "change", "added");
+	alert_mail_set(&m, "entry", "uid=support,ou=people,dc=corp,dc=example");
+	alert_mail_set(&m, "attribute", "mailForwardingAddress");
+	alert_mail_set(&m, "modifiers_name", "cn=admin,dc=corp,dc=example");
+	alert_mail_set(&m, "modify_timestamp", "20261130160000Z");
+	m.count = 1;
+	alert_mail_subject(&m, subject, sizeof(subject));
+	assert_string_equal(subject,
+	    "CRITICAL: support@corp.example's directory entry now forwards to exfil@evil.test");
+	char *mail = alert_mail_compose(&m, "fwdguard@corp.example", "security@corp.example",
+	    1700000000, &len);
+	assert_non_null(mail);
+	assert_non_null(strstr(mail, "  Changed by:    cn=admin,dc=corp,dc=example\n"));
+	assert_non_null(strstr(mail, "  Changed at:    2026-11-30 16:00:00 UTC (20261130160000Z)\n"));
+	assert_non_null(strstr(mail, "  Entry:         uid=support,ou=people,dc=corp,dc=example\n"));
+	/* No message was involved: nothing may read as if one had been stopped or sent. */
+	assert_null(strstr(mail, "Decision ids"));
+	assert_null(strstr(mail, "stopped it"));
+	free(mail);
+}
+
+static void test_directory_baseline(void **state)
+{
+	struct alert_mail m;
+	char subject[600];
+	size_t len;
+
+	(void)state;
+	alert_mail_init(&m);
+	alert_mail_set(&m, "mailbox", "");
+	alert_mail_set(&m, "target", "2 external forwards");
+	alert_mail_set(&m, "level", "critical");
+	alert_mail_set(&m, "rule", "directory-change");
+	alert_mail_set(&m, "change", "baseline");
+	alert_mail_set(&m, "forwards",
+	    "legal@corp.example -> someone@lawfirm.example; support@corp.example -> c@fti.example");
+	m.count = 1;
+	alert_mail_subject(&m, subject, sizeof(subject));
+	assert_string_equal(subject,
+	    "CRITICAL: protected mailboxes already have 2 external forwards in the directory");
+	char *mail = alert_mail_compose(&m, "fwdguard@corp.example", "security@corp.example",
+	    1700000000, &len);
+	assert_non_null(mail);
+	assert_non_null(strstr(mail, "\n    legal@corp.example -> someone@lawfirm.example\n"));
+	assert_non_null(strstr(mail, "\n    support@corp.example -> c@fti.example\n"));
+	free(mail);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_subject_counts),
 		cmocka_unit_test(test_compose_huge_counts),
 		cmocka_unit_test(test_unexamined_body),
+		cmocka_unit_test(test_directory_change),
+		cmocka_unit_test(test_directory_baseline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

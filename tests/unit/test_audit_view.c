@@ -237,6 +237,10 @@ static void test_report_kinds(void **state)
 		{ "signals cut short", "leak-probeX,", "support@corp.example", "x@y.example", "",
 		    VIEW_KIND_COPY },
 	};
+	/* fwdguard-audit watch: a forward set in the directory, whatever else the record says. */
+	struct view_entry dir = { .stream_id = "1-0", .n = 4,
+	    .field = { "rule", "mailbox", "target", "signals" },
+	    .value = { "directory-change", "support@corp.example", "exfil@evil.test", "" } };
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct view_entry e = { .stream_id = "1-0", .n = 4,
@@ -248,6 +252,8 @@ static void test_report_kinds(void **state)
 			fail_msg("%s: got %s, want %s", cases[i].name, view_kind_name(got),
 			    view_kind_name(cases[i].want));
 	}
+	assert_int_equal(view_entry_kind(&dir), VIEW_KIND_DIRECTORY);
+	assert_string_equal(view_kind_name(VIEW_KIND_DIRECTORY), "directory");
 }
 
 static void add_one(struct view_report *r, const char *ts, const char *mailbox,

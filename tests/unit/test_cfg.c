@@ -193,6 +193,17 @@ static const struct load_case load_cases[] = {
 	    { "mailboxes.protected[0]: address 'support' has no domain" } },
 	{ "empty ldap.address_attributes", "ldap:\n  address_attributes: []\n", 0, 1,
 	    { "ldap.address_attributes: must not be empty" } },
+	{ "watch needs a directory", "ldap:\n  watch: { poll_interval: 5 }\n", 0, 1,
+	    { "t.yaml:2:10: ldap.watch: missing required key 'ldap.uri'" } },
+	{ "unknown watch mode", "ldap:\n  uri: ldap://127.0.0.1\n  base: dc=x\n"
+	    "  watch: { mode: push }\n", 0, 1,
+	    { "t.yaml:4:18: ldap.watch.mode: unknown watch mode 'push' (want auto|sync|poll)" } },
+	{ "watch poll_interval of 0", "ldap:\n  uri: ldap://127.0.0.1\n  base: dc=x\n"
+	    "  watch: { poll_interval: 0 }\n", 0, 1, { "ldap.watch.poll_interval:" } },
+	{ "watch keys checked", "ldap:\n  uri: ldap://127.0.0.1\n  base: dc=x\n"
+	    "  watch: { spool: watch, alert: loud, intervall: 3 }\n", 0, 3,
+	    { "ldap.watch.intervall: unknown key", "ldap.watch.spool: 'watch' is not an absolute path",
+	      "ldap.watch.alert: unknown alert level 'loud'" } },
 	{ "bad delimiter", "mailboxes:\n  recipient_delimiter: \"@\"\n", 0, 1,
 	    { "mailboxes.recipient_delimiter: invalid delimiters '@'" } },
 	{ "allow needs destination and reason",
@@ -611,6 +622,29 @@ test_defaults(void **state)
 }
 
 static void
+test_watch_lands(void **state)
+{
+	struct cfg *c = load_ok("ldap:\n  uri: ldap://127.0.0.1\n  base: dc=x\n"
+	    "  watch: { mode: poll, poll_interval: 7, rescan_interval: 0, spool: /var/w, "
+	    "alert: warning }\n");
+	struct cfg *d = load_ok("mode: enforce\n");
+
+	(void)state;
+	assert_int_equal(c->ldap.watch_mode, WATCH_POLL);
+	assert_int_equal(c->ldap.watch_poll_interval, 7);
+	assert_int_equal(c->ldap.watch_rescan_interval, 0);
+	assert_string_equal(c->ldap.watch_spool, "/var/w");
+	assert_int_equal(c->ldap.watch_alert, ALERT_WARNING);
+	assert_int_equal(d->ldap.watch_mode, WATCH_AUTO);
+	assert_int_equal(d->ldap.watch_poll_interval, 60);
+	assert_int_equal(d->ldap.watch_rescan_interval, 3600);
+	assert_null(d->ldap.watch_spool);
+	assert_int_equal(d->ldap.watch_alert, ALERT_CRITICAL);
+	cfg_unref(c);
+	cfg_unref(d);
+}
+
+static void
 test_retention_lands(void **state)
 {
 	struct cfg *c = load_ok("audit:\n  retention: 90\n");
@@ -838,6 +872,7 @@ main(void)
 		cmocka_unit_test(test_host_checks),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_retention_lands),
+		cmocka_unit_test(test_watch_lands),
 		cmocka_unit_test(test_rule_defaults),
 		cmocka_unit_test(test_protected_canonical_whole),
 		cmocka_unit_test(test_ldap_address_attributes),

@@ -1,6 +1,7 @@
 /*
  * test_docs.c - every field fwdguard writes into a record (record_set()
- * with a literal name in milter/act_records.c and milter/correlate.c) is
+ * with a literal name in milter/act_records.c, milter/correlate.c and
+ * milter/watch_trail.c) is
  * named in README.md's field table (as `name`) and in fwdguard-audit(1)'s
  * RECORD FIELDS section, and every metric a program registers is named in
  * README.md "Metrics" and in that program's man page, so a new field or
@@ -19,7 +20,8 @@
 #define FIELDS_MAX	128
 #define FIELD_LEN	64
 
-static const char *const writers[] = { "milter/act_records.c", "milter/correlate.c" };
+static const char *const writers[] = { "milter/act_records.c", "milter/correlate.c",
+    "milter/watch_trail.c" };
 /* Fields that only route a record to its key (milter/shipper.c): never stored. */
 static const char *const routing[] = { "kind", "ttl", "conversation" };
 
