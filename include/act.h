@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * act.h - the end of a message: decide for every recipient, make the audit
  * records durable, log one line per decision, then act (reply, quarantine,

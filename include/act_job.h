@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * act_job.h - internal to the end-of-message code in milter/act*.c; no
  * other file includes it.  act.c drives one message's end (decide, record,

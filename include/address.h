@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * address.h - one parser for envelope and header addresses (README.md "Configuration").
  *

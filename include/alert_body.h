@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_body.h - the body a webhook receives for one alert group
  * (milter/alert_body.c, pure: no I/O).

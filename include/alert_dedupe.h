@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_dedupe.h - the pure part of the alerts relay (milter/alert_dedupe.c):
  * grouping a batch of alert records by (mailbox, target domain, rule), the

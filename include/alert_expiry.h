@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_expiry.h - reminders of expiring exceptions (allow entries with
  * expires), written by the alerts relay (milter/alert_expiry.c).

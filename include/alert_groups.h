@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_groups.h - is a protected mailbox a member of an LDAP group?  For
  * the "group:<DN>" items of alerts.routes[].match.mailboxes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_mail.h - the text of one alert mail and its syslog line
  * (milter/alert_mail.c, pure: no I/O).  A person reads it: what happened,

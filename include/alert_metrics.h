@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_metrics.h - the metrics of "fwdguard-audit alerts" (README.md
  * "Metrics"), per delivery route, served on --metrics-listen.

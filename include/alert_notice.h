@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_notice.h - the notice a protected mailbox gets when fwdguard
  * stopped its mail on the way out (milter/alert_notice.c, pure: no I/O).

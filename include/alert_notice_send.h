@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_notice_send.h - the relay's side of the mailbox notices
  * (milter/alert_notice_send.c): a notice request on <prefix>alerts

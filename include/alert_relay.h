@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_relay.h - "fwdguard-audit alerts": relays <prefix>alerts to the
  * security team (alerts.mail) and to every route of alerts.routes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_route.h - which alerts a route of alerts.routes takes
  * (milter/alert_route.c, pure: the directory is asked through a callback).

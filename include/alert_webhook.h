@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_webhook.h - HTTP(S) POST of an alert body to a route's webhook
  * (milter/alert_webhook.c, libcurl).

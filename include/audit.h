@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit.h - the audit trail as the daemon sees it: records made durable in
  * the spool, then shipped to Redis by a background thread (README.md "The

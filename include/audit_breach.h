@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_breach.h - "fwdguard-audit breach": the scope of an incident, what
  * one protected mailbox's mail did towards one outside domain

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_breach_int.h - the insides of a breach, shared by the files of one
  * module only: milter/audit_breach.c (counting) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_days.h - reading the global audit stream day by day (UTC), with
  * what the tool learnt about each closed day kept in Redis

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_html.h - "fwdguard-audit report --html FILE": one self-contained
  * HTML page (inline CSS and SVG, no script, nothing fetched) that a DPO or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_query.h - what fwdguard-audit search, report and tail ask of the
  * trail, and the paged walk over a stream that answers it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_siem.h - audit entries in the formats SIEMs ingest without a custom
  * parser, for fwdguard-audit search and tail --format (milter/audit_ecs.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_svg.h - the pieces of fwdguard-audit's HTML report that are drawn:
  * escaped text, bar lengths, stacked bars per day and a timeline, as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_trim.h - audit.retention: the streams keep that many days
  * (milter/audit_trim.c).  Run by the shipper thread, never on the path of

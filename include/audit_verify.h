@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_verify.h - "fwdguard-audit verify [--since T] [--host H]": walks
  * the hash chains of <prefix>audit (milter/audit_verify.c, milter/verify.c;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_view.h - how fwdguard-audit reads and shows stream entries
  * (milter/audit_view.c; private to the fwdguard-audit tool).

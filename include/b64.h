@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* b64.h - one base64 character's value, for the decoders of RFC 2045 and RFC 2047. */
 #ifndef FWDGUARD_B64_H
 #define FWDGUARD_B64_H

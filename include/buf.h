@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * buf.h - text into a fixed buffer, cut to fit: the one bounded copy the
  * policy and the milter share (decisions' target and reason, MIME parties

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * callbacks.h - the libmilter callback table.  The callbacks are thin: they
  * gather facts into struct conn (message.h) and leave deciding and acting

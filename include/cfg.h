@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg.h - the YAML configuration (README.md "Configuration") as an immutable, refcounted
  * snapshot.

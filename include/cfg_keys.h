@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg_keys.h - private to the config loader: the table of keys and its
  * generic setters (milter/cfg_keys.c), the policy setters

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg_yaml.h - private to the config loader (milter/cfg.c): reads a YAML
  * buffer into a small, bounded node tree that keeps each node's position.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * chain.h - the hash chain over a daemon's decision records
  * (man/fwdguard-audit.1, VERIFY).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * correlate.h - the correlation store (README.md "The audit trail", <prefix>msg:<id>): for
  * each Message-ID a protected mailbox received, which mailbox, the envelope

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * decide.h - one decision per (message, recipient) (README.md "Configuration").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * diralias.h - every address of the directory entries that hold a
  * protected mailbox, each with the mailbox it belongs to (private to

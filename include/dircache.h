@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dircache.h - the directory's answer cache (README.md "Failure behaviour", LDAP down or slow).
  *

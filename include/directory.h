@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * directory.h - the LDAP directory (README.md "Configuration": the
  * directory; "Failure behaviour": LDAP down or slow).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dirldap.h - a bounded pool of LDAP handles for the directory (private
  * to milter/directory.c).

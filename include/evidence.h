@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * evidence.h - egress evidence that a message is a forwarded copy of a
  * protected mailbox's mail (README.md "Configuration", signals), gathered header by header.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * evidence_state.h - internal to policy/evidence*.c; no other file
  * includes it (everyone else sees struct evidence only through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* hex.h - one hexadecimal digit's value, for the decoders of %XX, +XX and =XX. */
 #ifndef FWDGUARD_HEX_H
 #define FWDGUARD_HEX_H

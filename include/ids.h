@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ids.h - decision ids: unique across hosts and restarts, sortable by time,
  * short enough for an SMTP reply ("ref 01JD3K8Q5ZC4M7T2X9")

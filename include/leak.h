@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * leak.h - leak decisions from correlation facts (README.md "Leaks that slipped through").
  *

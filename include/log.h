@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.h - logging to syslog, or to stderr in the foreground (-f) before
  * syslog is set up.  log_warn() appends strerror(errno); log_warnx() does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mark.h - the mark a rerouted message carries (README.md "Rerouting").
  *

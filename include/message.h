@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * message.h - what the milter knows about one SMTP connection and the
  * message in progress: facts gathered by the callbacks, bounded in size,

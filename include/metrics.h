@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics.h - a registry of Prometheus metrics and its text exposition
  * (format 0.0.4), shared by every long-running program of fwdguard (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics_daemon.h - the daemon's metrics (README.md "Metrics"): what the
  * message path counts (decisions, signals, end-of-message latency) and

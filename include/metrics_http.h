@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics_http.h - serves a metrics registry (metrics.h) as Prometheus
  * text on GET /metrics, with libmicrohttpd in a thread of its own.

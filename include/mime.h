@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime.h - a streaming, bounded MIME walker over a message body: the
  * attached-message signal and the leak evidence a DSN carries (README.md,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_blob.h - what the MIME walker (policy/mime.c) reads in an Outlook
  * message file (.msg, an OLE compound file) or a TNEF winmail.dat, without

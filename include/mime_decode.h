@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_decode.h - streaming Content-Transfer-Encoding decoders for the
  * MIME walker (policy/mime.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_param.h - Content-Type and Content-Disposition values as the MIME
  * walker (policy/mime.c) needs them: the media type, and the parameters

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_tree.h - what the walkers of one message body share (policy/mime.c
  * makes one walker per nesting level): the results, the limits, and the

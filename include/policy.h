@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policy.h - what the administrator decided, in a form the pure decision
  * code can read (README.md "Configuration"), and the functions that classify

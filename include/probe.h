@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * probe.h - "fwdguard-audit probe": canary messages to each protected
  * mailbox of the YAML (README.md "Leaks that slipped through").  A reply, auto-reply or DSN from an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * record.h - an audit record: an ordered list of (field, value) strings,
  * as written to the spool and to the Redis streams (README.md "The audit trail").

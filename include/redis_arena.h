@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * redis_arena.h - Redis replies built in one arena (milter/redis_arena.c),
  * for readers of big replies (fwdguard-audit's XRANGE pages).

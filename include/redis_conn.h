@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * redis_conn.h - one Redis connection from the [redis] settings: TCP or
  * unix socket, optional Sentinel lookup of the master, AUTH from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * reload.h - SIGUSR1 reloads the configuration (libmilter takes SIGHUP as
  * "stop").  The signal is blocked in every thread (call reload_block_signal

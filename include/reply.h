@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * reply.h - recognising automatic answers (RFC 3834 and vendor markers)
  * from single header values, for evidence.c (evidence_is_autoreply() has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* sha256.h - SHA-256 (FIPS 180-4), for the config digest in audit records. */
 #ifndef FWDGUARD_SHA256_H
 #define FWDGUARD_SHA256_H

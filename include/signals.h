@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * signals.h - the stable identifiers of forwarding and leak evidence
  * (README.md "Configuration", signals).  A signal_set is a bit set of enum fg_signal.

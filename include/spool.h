@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spool.h - the local journal that makes audit records durable before the
  * milter replies (README.md "The audit trail", "Failure behaviour").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * thread.h - what a message says about the message it forwards, beyond
  * In-Reply-To and References: Outlook's conversation id (the first 22

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * trace.h - reading trace data that names where a message was delivered:
  * the ORCPT= parameter of a recipient, the "for" clause of a Received:

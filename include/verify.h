@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * verify.h - checks the hash chains of the <prefix>audit stream, one entry
  * at a time in stream order (milter/verify.c; man/fwdguard-audit.1, VERIFY).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch.h - "fwdguard-audit watch": follows the LDAP directory of the
  * ldap section and reports every external forward a protected mailbox's

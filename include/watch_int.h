@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch_int.h - internal to the files of fwdguard-audit watch
  * (milter/watch*.c): the directory side (scan, sync, poll) and the trail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch_set.h - the external forwards of the protected directory entries
  * as "fwdguard-audit watch" sees them (README.md "Watching the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * act.c - end of message: decide, record durably, log, then act.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * act_evidence.c - the leak evidence gathered at the end of a message,
  * before deciding: attached-message and body-unexamined from the body's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * act_records.c - what one message's end writes down: the correlation
  * record of a message a protected mailbox receives (correlate.h), and the

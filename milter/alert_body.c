@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_body.c - webhook bodies (see alert_body.h).  Strings go through
  * view_json_string (audit_view.c), which escapes controls and bidi

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_chan.c - the channels of "fwdguard-audit alerts" (see
  * alert_relay.h): what each one takes and how it sends, the thread that

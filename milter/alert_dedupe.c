@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_dedupe.c - grouping of alert batches and the dedupe decision (see
  * alert_dedupe.h).  Batches are small (the relay reads at most a few

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_expiry.c - reminders of expiring exceptions (see alert_expiry.h).
  * The dates are whole UTC days (allow[].expires, milter/cfg_policy.c);

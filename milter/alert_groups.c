@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_groups.c - group membership for the alert routes (see
  * alert_groups.h), through the directory's LDAP pool and answer cache.

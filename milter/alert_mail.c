@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_mail.c - the alert mail a security team reads (see alert_mail.h).
  * Values from Redis are cleaned on the way in: one helper per use (header

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_mail_expiry.c - the text of an exception's expiry reminder and of
  * its expiry notice (alert records of type "expiry", alert_expiry.h): which

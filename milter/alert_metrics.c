@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_metrics.c - "fwdguard-audit alerts" counts (alert_metrics.h): one
  * registry and HTTP server per relay process, labelled by route so that

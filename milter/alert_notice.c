@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_notice.c - the mailbox owner's notice (see alert_notice.h).  The
  * alert mail (alert_mail.c) is for the security team; this one is for

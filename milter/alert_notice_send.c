@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_notice_send.c - mails a mailbox's notice for the alerts relay
  * (see alert_notice_send.h).  At most once: the window is taken (SET NX)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_relay.c - one channel of "fwdguard-audit alerts": its consumer
  * group on <prefix>alerts, its dedupe state, its retries (see alert_relay.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_route.c - route matching (see alert_route.h).  Addresses compare
  * without regard to case, as the protected mailboxes do (README.md

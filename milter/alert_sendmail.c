@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_sendmail.c - submission of alert mail and probes through the
  * configured sendmail command (see relay_sendmail in alert_relay.h).  No

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_webhook.c - webhook POSTs with libcurl (see alert_webhook.h).
  * Each webhook keeps its easy handle, so connections are reused between

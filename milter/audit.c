@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit.c - the daemon's audit trail: durable commit to the spool, then a
  * background thread that ships the spool to Redis.

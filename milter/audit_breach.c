@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_breach.c - "fwdguard-audit breach": which messages of one
  * protected mailbox went to one outside domain, from when to when, which

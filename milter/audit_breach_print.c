@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_breach_print.c - what "fwdguard-audit breach" prints: a page for
  * a person (lists cut at BREACH_TEXT_MAX, every value made safe for a

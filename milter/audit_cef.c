@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_cef.c - an audit entry as one ArcSight CEF:0 line (fwdguard-audit
  * --format cef).  The key mapping and the severity scale are the tables in

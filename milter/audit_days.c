@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_days.c - the global audit stream read day by day (UTC), with what
  * is learnt about each closed day kept in Redis (include/audit_days.h).

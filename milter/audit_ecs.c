@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_ecs.c - an audit entry as one Elastic Common Schema 8.x document
  * per line (fwdguard-audit --format ecs).  The field mapping is the table

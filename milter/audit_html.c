@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_html.c - the HTML report of fwdguard-audit (include/audit_html.h):
  * what the trail says, gathered through the report groups (the whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_query.c - the paged walk over an audit stream behind
  * fwdguard-audit search, report and tail, and the filters of a query.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_report.c - "fwdguard-audit report": per mailbox, kind of mail and
  * destination, counts, actions, first and last seen, aggregated while the

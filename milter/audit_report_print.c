@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_report_print.c - the report of fwdguard-audit as a person reads it
  * (a section per kind of mail, aligned columns) and as a program reads it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_siem.c - what the SIEM encodings (audit_ecs.c, audit_cef.c) read
  * the same way from an audit entry: whether the mail left, leak evidence,

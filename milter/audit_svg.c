@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_svg.c - escaped text and inline SVG charts for fwdguard-audit's
  * HTML report (include/audit_svg.h).  Charts are drawn in a fixed viewBox

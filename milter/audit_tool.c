@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_tool.c - fwdguard-audit: reads the audit trail in Redis (man
  * fwdguard-audit.1) and ships the local spool on demand.

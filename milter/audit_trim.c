@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_trim.c - audit.retention: XTRIM <stream> MINID <ms>-0 on the
  * global streams and on every mailbox stream.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_verify.c - "fwdguard-audit verify": pages through <prefix>audit in
  * stream order, hands each entry to the chain check (verify.c), prints the

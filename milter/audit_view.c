@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_view.c - parsing and showing audit stream entries for
  * fwdguard-audit: times, JSON lines, aligned tables, the per-mailbox report.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * callbacks.c - the libmilter callbacks.  Each one gathers facts into the
  * connection's struct conn and returns; deciding and acting happen at end

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg.c - loads fwdguard.yaml into an immutable, refcounted snapshot and
  * keeps the process-wide current one (include/cfg.h).

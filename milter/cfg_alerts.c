@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg_alerts.c - the setters of alerts.routes (fwdguard.yaml(5), README.md
  * "Alert routing") and the checks that tie a route to the rest of the

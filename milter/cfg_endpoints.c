@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg_endpoints.c - the setters for keys that name a peer or a query:
  * the milter socket (libmilter's unix:, local:, inet:, inet6: forms), a

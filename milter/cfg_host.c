@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg_host.c - setters for keys that name something on this host: a
  * secret file, the user to run as, a command to run.  The loader checks

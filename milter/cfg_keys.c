@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg_keys.c - the one table of configuration keys (fwdguard.yaml(5)),
  * the walker that checks a mapping against it, and the generic typed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg_policy.c - the setters of the keys that make up struct policy
  * (README.md "Configuration"): recipient delimiter, protected mailboxes, internal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg_reroute.c - the keys of a rule that sends a stopped copy somewhere
  * useful instead of bouncing it, and tells the mailbox (README.md

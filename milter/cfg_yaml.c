@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cfg_yaml.c - YAML buffer -> bounded node tree with 1-based positions.
  *

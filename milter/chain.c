@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * chain.c - the hash chain over decision records: the canonical encoding,
  * stamping a record as it enters the journal, and the head a journal

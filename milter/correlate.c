@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * correlate.c - lookups in the correlation store, and the in-memory cache
  * of the records this process wrote.  See correlate.h.

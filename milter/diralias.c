@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * diralias.c - the addresses of protected directory entries and their
  * mailbox.  See diralias.h.

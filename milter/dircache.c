@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dircache.c - the directory's answer cache.  See dircache.h.
  *

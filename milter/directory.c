@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * directory.c - the directory front door: lookups through the cache, the
  * protected set and the internal domains for the policy hooks, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dirfilter.c - RFC 4515 filters for the directory: the escaping of one
  * assertion value and the filters built from ldap.mailbox_filter.  Pure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dirldap.c - the pool of LDAP handles behind the directory.  See dirldap.h.
  *

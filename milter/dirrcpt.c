@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dirrcpt.c - the directory facts of one recipient: which mailbox it is,
  * and where its directory entry forwards it.  See directory.h

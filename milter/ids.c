@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ids.c - decision ids in the ULID layout: 48 bits of milliseconds then 80
  * bits that are random per process and incremented per id, so ids from one

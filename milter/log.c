@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.c - syslog logging, copied to stderr when running in the foreground.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c - fwdguard, the daemon: options, configuration, socket,
  * privileges, then libmilter's main loop.

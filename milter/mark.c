@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mark.c - the reroute mark's HMAC (see mark.h).  HMAC-SHA256 as in
  * RFC 2104 over "fwdguard-reroute-v1", the reroute address, the decision

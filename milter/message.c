@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * message.c - per-connection facts, bounded.  See message.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics.c - the registry of metrics and its text exposition (metrics.h).
  *

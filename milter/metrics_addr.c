@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics_addr.c - the listen address of a metrics server (metrics_http.h):
  * "IPv4:port" or "[IPv6]:port", numeric only, so that "fwdguard -n" can

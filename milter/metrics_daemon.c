@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics_daemon.c - the daemon's metric families (metrics_daemon.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * metrics_http.c - GET /metrics over HTTP with libmicrohttpd (see
  * metrics_http.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * probe.c - "fwdguard-audit probe" (see probe.h).  The correlation record
  * is written before the probe is submitted: a probe whose record failed is

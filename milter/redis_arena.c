@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * redis_arena.c - Redis replies built in one arena (include/redis_arena.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * redis_conn.c - one Redis connection built from the [redis] settings.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * reload.c - SIGUSR1 reloads the configuration.  See reload.h.
  *

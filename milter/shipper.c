@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * shipper.c - moves records from the spool to the Redis streams.
  *

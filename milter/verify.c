@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * verify.c - classifies the entries of <prefix>audit against their hash
  * chains (verify.h; man/fwdguard-audit.1, VERIFY).

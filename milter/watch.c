@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch.c - "fwdguard-audit watch": its options and its main loop (see
  * watch.h).  One thread follows the directory; the spool's shipper thread

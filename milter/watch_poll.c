@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch_poll.c - following the directory without RFC 4533: every
  * ldap.watch.poll_interval, the entries modified since the newest change

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch_scan.c - one read of the protected directory entries for
  * fwdguard-audit watch (see watch_int.h).  The same questions the daemon

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch_set.c - the forward sets of fwdguard-audit watch (see
  * watch_set.h).  Each item is one allocation holding its strings; the set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch_sync.c - following the directory with LDAP Content
  * Synchronization (RFC 4533, refreshAndPersist, libldap's ldap_sync_*).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * watch_trail.c - what fwdguard-audit watch writes (see watch.h): its
  * records, through a spool of its own and the daemon's shipper code (so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify.c - internal, external or allowed: where a recipient's mail goes.
  *

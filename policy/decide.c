@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * decide.c - one decision per (message, recipient) from the facts the
  * milter gathered (README.md "Configuration").

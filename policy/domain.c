@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * domain.c - domain normalization and internal-domain patterns.
  *

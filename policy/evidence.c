@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * evidence.c - header evidence that a message is a forwarded copy of a
  * protected mailbox's mail (evidence.h): the header table, the front door

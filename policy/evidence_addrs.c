@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * evidence_addrs.c - the headers that carry addresses: the ones whose
  * naming a protected mailbox is a forward signal (Delivered-To, Received

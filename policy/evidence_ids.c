@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * evidence_ids.c - the headers that name messages by id: Message-ID,
  * In-Reply-To, References, X-Forwarded-Message-Id (Thunderbird's forward)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * leak.c - leak decisions from correlation facts (see leak.h).
  *

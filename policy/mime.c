@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime.c - a streaming, bounded MIME walker (see mime.h for the contract).
  *

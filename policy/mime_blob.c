@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_blob.c - protected addresses in Outlook .msg and TNEF files (see
  * mime_blob.h for what is and is not read).  Every byte moves three token

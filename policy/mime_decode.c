@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_decode.c - streaming base64 and quoted-printable decoders (see
  * mime_decode.h for the contract).  Each input byte is looked at once.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_param.c - MIME header parameters with RFC 2231 continuations and
  * encodings (see mime_param.h for the contract).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_tree.c - the results of a MIME walk and the enclosed header blocks
  * that make them (see mime_tree.h; the accessors of mime.h are here).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * rules.c - the stable names of policy enums and rule selection
  * (README.md "Configuration").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * signals.c - names of the evidence signals (README.md "Configuration", signals).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * thread.c - Outlook's conversation id and forward subjects (thread.h).
  *

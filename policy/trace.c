@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * trace.c - reading trace data: the ORCPT= parameter of a recipient
  * (xtext or unitext), the "for" clause of a Received: header, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nullmilter - the do-nothing libmilter milter: fwdguard's throughput
  * ceiling in tests/bench/run.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """
 tests/bench/trailgen.py - synthetic audit trail for tests/bench/trail.
 

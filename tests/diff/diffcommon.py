@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/diff/diffcommon.py - the one file format the differential test's
 # programs share (see tests/README): a form is any byte string without CR or
 # LF, written with "\\" and "\xNN" escapes so that control and non-UTF-8

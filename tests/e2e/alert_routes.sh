@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/alert_routes.sh - alert routing end to end (README.md "Alert
 # routing"): real forwarded copies rejected by fwdguard in a private Postfix,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/alerts.sh - the security team's alerts relay ("fwdguard-audit
 # alerts") end to end: alert records in <prefix>alerts (the daemon's fields)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The soak's alias route while the directory is down: instance "in" expands
 # hr@ into hr@'s own copy and a forward to consultant@fti.example and relays
 # both, in one transaction, to "mta" (fwdguard with ldap:, on_error tempfail).

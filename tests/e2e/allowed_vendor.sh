@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # (e) A forward of support@'s mail to the approved helpdesk vendor (allow
 # list: reason, owner, expiry) is delivered, and the record names the
 # exception that allowed it.

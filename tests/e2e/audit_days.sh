@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/audit_days.sh - fwdguard-audit report and search --domain read
 # closed days and hours of the trail from what they kept in Redis

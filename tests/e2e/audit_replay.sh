@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/audit_replay.sh - the audit trail survives a Redis outage:
 # records written to the spool while Redis is down are replayed exactly once

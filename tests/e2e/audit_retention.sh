@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/audit_retention.sh - audit.retention: the shipper thread trims
 # fwdguard:audit, fwdguard:alerts and every fwdguard:mailbox:<address> to the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/breach.sh - "fwdguard-audit breach" on a story played through a
 # real Postfix and Redis.  support@corp.example's mail went to fti.example:

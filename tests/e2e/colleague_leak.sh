@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/colleague_leak.sh - the founding story's discovery, made a
 # method: a colleague writes to support@, whose mail a Postfix local alias

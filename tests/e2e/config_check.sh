@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # "fwdguard -n" checks everything start needs that can be checked offline:
 # a secret file that is not there, a user that does not exist, an alert
 # command that cannot run.  Each is named with file:line:col and its key,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Differential test against Postfix (tests/README): thousands of envelope
 # recipient forms from tests/diff/gen-recipients go through two real Postfix
 # instances with fwdguard in monitor mode and audit scope all.  Postfix's

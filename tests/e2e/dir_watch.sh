@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/dir_watch.sh - "fwdguard-audit watch" against a real slapd, with
 # the alerts relay mailing through a private Postfix to smtp-sink.  No mail

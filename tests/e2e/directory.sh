@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Directory forwards (README.md "Configuration", the directory): the directory (slapd) forwards
 # support@corp.example to consultant@fti.example and Postfix expands it with
 # virtual_alias_maps = ldap:, after fwdguard saw only RCPT TO:<support@>.

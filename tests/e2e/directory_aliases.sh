@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Recipient delimiters and directory aliases (README.md "Recipient
 # delimiters", "The directory"): Postfix and fwdguard with
 # recipient_delimiter "+-", virtual_alias_maps = ldap: reading mail,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Internal domains from the directory (ldap.domain_filter): the
 # branch office's mail domain corp-branch.example is not in the YAML list,
 # only in the directory (ou=corp-branch,ou=domains: associatedDomain

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # (c) The egress topology: instance "in" forwards support@ to an outside
 # consultant with a virtual alias (no milter there; aliases are expanded
 # after milters anyway), and relays to instance "out", where fwdguard sits in

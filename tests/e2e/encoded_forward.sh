@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A forward as attachment, disguised the ways clients and insiders send it,
 # through a real Postfix.  A colleague (not protected) passes on a message
 # support@ received (its headers say Delivered-To: support@corp.example):

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # (a) A mail server's inbox rule relays support@'s mail over SMTP to an
 # outside consultant.  The copy carries Delivered-To and Exchange's rule-loop
 # header naming the protected mailbox: fwdguard rejects it at end of DATA

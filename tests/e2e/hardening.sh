@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/hardening.sh - what runs as root never writes through a link a
 # less trusted user planted, and what reaches a terminal cannot drive it:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/hardening_mail.sh - hardening.sh's terminal and pid-file checks,
 # with the hostile bytes arriving the way an attacker sends them: through

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The harness itself, without fwdguard: Postfix relays SMTP and sendmail mail
 # to the sink through the do-nothing milter (when built), the egress topology
 # carries ORCPT, held mail shows up as held, Redis helpers read a stream.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Trace headers an insider's forward may carry in a mangled form, through a
 # real Postfix: a Delivered-To with a control, DEL or 8-bit byte next to
 # the address, and a Received: header whose "for" clause follows an

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Issue [3], leak evidence, end to end.
 # (a) support@ is forwarded to an outside firm by a local alias fwdguard
 #     cannot see; the firm's out-of-office answer to a colleague names the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/metrics.sh - GET /metrics (README.md "Metrics") with a real
 # Postfix, Redis and slapd:

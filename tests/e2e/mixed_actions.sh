@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # quarantine and tempfail of a mixed transaction, through Postfix: a mailbox
 # rule's copy of support@'s mail to two outside recipients and a colleague
 # loses the outside recipients only; nothing is held or tempfailed while the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A forward never takes the legitimate copies of the same transaction with it.
 #
 # Instance "in" is the company's own server: a server-side Bcc of support@ to

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # (g) Global monitor mode: the forward is decided and recorded as a reject
 # with mode=monitor, and delivered untouched.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/probe_leak.sh - the canary end to end: "fwdguard-audit probe"
 # sends a probe to support@, whose mail a Postfix local alias forwards to

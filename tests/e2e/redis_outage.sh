@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # (h) Redis goes away mid-run.  Mail keeps flowing (replies delivered,
 # forwards rejected), decisions are spooled, and once Redis is back every
 # decision reaches fwdguard:audit exactly once, with the id the SMTP client

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Issue [4], class 6: the forward a person makes, end to end.
 # A customer writes to support@ (from Outlook: a Thread-Index).  Once its
 # correlation records are in Redis, fwdguard restarts (its memory of recent

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # (i) SIGUSR1 reloads the configuration: a broken file is refused with a
 # file:line:column error and the running policy stays in force; a valid new
 # file (monitor mode) applies to new connections.

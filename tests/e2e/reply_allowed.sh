@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # (d) support@ answers the customer who wrote to it: not a forward.  The
 # reply is delivered, and recorded as an accepted message sent by the
 # protected mailbox.

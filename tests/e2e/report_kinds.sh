@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/report_kinds.sh - "fwdguard-audit report" tells forwards from
 # replies, through a real Postfix and Redis.  The story: support@'s mail

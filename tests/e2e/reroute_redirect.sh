@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/reroute_redirect.sh - a redirect of protected mail (a mail
 # server's rule passing the customer's message on, envelope sender and

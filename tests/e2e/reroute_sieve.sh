@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/reroute_sieve.sh - the same redirect made by a real Dovecot
 # Sieve "redirect" (dovecot-lda with Pigeonhole, an unprivileged instance in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Sendmail, for real: Debian's sendmail-bin (unpacked beside the system's
 # Postfix, see lib_sendmail.sh) with contrib/sendmail/fwdguard.mc's milter
 # lines, relaying to the smtp-sink.  A forward relayed through Sendmail is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/sentinel_failover.sh - the audit trail survives the loss of its
 # Redis master.  A master, one replica and three sentinels (lib_sentinel.sh);

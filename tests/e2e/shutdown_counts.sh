@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A stop with Redis down says how many records wait in the spool, and says
 # the number "fwdguard-audit replay" then ships: including records an
 # earlier run left there (the count once covered only the current run's).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # SIEM formats: fwdguard-audit search and tail --format ecs and --format
 # cef over a real trail (Postfix, fwdguard, Redis): a forward refused, a
 # reply accepted, a flagged forward, and one entry written straight into

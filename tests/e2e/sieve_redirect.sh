@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # (b) A Sieve "redirect" of support@'s mail, submitted through
 # /usr/sbin/sendmail (the non_smtpd_milters path): the redirected copy never
 # reaches the outside recipient and the decision is on record.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A spool that cannot take records (its file system is full): mail that
 # touches the protected mailbox gets milter.on_error (tempfail, 4xx) rather
 # than being accepted or refused without a durable record; mail between

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spool_writer - writes decision records into a spool the way the daemon
  * does (concurrent spool_commit calls), for tests/e2e/audit_replay.sh.

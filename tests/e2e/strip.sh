@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # (f) With action strip, a forwarded copy sent to a colleague and to an
 # outside consultant in one transaction is delivered to the colleague only.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # fwdguard-audit verify: the hash chain of the trail.  Mail flows and the
 # chain is intact; a record deleted with XDEL is named as missing; a record
 # altered by rebuilding the stream (what someone with Redis write access can

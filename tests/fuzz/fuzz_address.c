@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_address.c - address parsing and classification (policy/address.c,
  * policy/classify.c, policy/domain.c).

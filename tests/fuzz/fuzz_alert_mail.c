@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_alert_mail.c - the alert-mail composer (milter/alert_mail.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_audit_query.c - fwdguard-audit's query parsing (milter/audit_tool.c,
  * milter/audit_view.c).

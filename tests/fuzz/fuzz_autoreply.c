@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_autoreply.c - auto-reply and DSN recognition and the leak
  * decisions built on them (policy/reply.c, policy/evidence.c,

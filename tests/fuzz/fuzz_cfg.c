@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_cfg.c - YAML configuration loading (milter/cfg*.c) from a buffer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_dirfilter.c - LDAP filter escaping (milter/dirfilter.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_evidence.c - every header kind of the evidence reader
  * (policy/evidence.c, policy/trace.c, policy/reply.c).

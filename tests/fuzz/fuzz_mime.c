@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_mime.c - MIME walking and decoding (policy/mime*.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_policy.c - the fixed policy and input cursor of tests/fuzz/.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_policy.h - what every harness in tests/fuzz/ shares: one fixed
  * policy, built once, and a cursor that hands out pieces of the input.

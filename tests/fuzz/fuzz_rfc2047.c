@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_rfc2047.c - RFC 2047 encoded-word decoding and the auto-reply
  * markers read from single header values (policy/reply.c).

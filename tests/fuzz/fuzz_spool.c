@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_spool.c - spool record decoding (milter/record.c, milter/spool.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_watch_set.c - the forward set fwdguard-audit watch keeps in Redis
  * (milter/watch_set.c): a value anyone with write access to Redis could

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: actions
 -- Each action on one connection (which also shows per-message state is reset):
 -- strip, flag, quarantine, tempfail with the rule's reply, and a rule in monitor mode.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: default
 -- A forward to the contracted helpdesk vendor is allowed and passes.
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: default
 -- Egress instance: a virtual-alias forward arrives as a new transaction whose
 -- RCPT carries ORCPT=rfc822;<the protected mailbox> (xtext: '+' is "+2B").

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: default
 -- An inbox rule forwards the support mailbox to an outside consulting firm:
 -- rejected (the 550 5.7.1 text with its ref id is checked end-to-end in tests/e2e).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: default
 -- Hostile input: a control character in a recipient of protected mail gets
 -- milter.on_error (tempfail: the spool shows it), 200 To headers of 60

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: leak
 -- attached-message: support@ forwards a customer's message as an attachment
 -- (message/rfc822 whose headers show delivery to support@) to an outside

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: leak
 -- The founding story's last act: a colleague writes to support@, whose mail
 -- an invisible alias forwards to an outside firm; the firm's out-of-office

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: leak
 -- known-message-id: a customer writes to support@; later support@ sends the
 -- very same message (same Message-ID, no trace header) on to an outside

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: leak
 -- Only "fwdguard-audit probe" marks a canary (in Redis).  A message that
 -- arrives by SMTP with every header of a probe (From: probes.from, a

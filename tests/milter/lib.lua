@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- lib.lua: shared steps of the miltertest scenarios.  tests/milter/run
 -- defines FWDGUARD (the binary), CONF (the config) and SOCK (its socket).
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: actions
 -- A mixed transaction through the real daemon and libmilter: tempfail and
 -- quarantine decided for the outside recipient remove it (SMFIR_DELRCPT)

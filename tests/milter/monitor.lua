@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: monitor
 -- Global monitor mode: the forward is decided (reject) and recorded, and passes untouched.
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: leak
 -- referenced-message: a customer writes to support@ (from Outlook: a
 -- Thread-Index); support@ then forwards it with a client's Forward button

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: default
 -- The support mailbox answers the customer who wrote to it: not a forward.
 

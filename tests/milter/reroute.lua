@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: reroute
 -- A Sieve redirect passes the customer's message on unchanged, envelope
 -- sender and all: rerouted to the mailbox's tagged address (delrcpt +

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- conf: default
 -- Addresses that look internal but leave: percent hack, source route,
 -- quoted '@', a look-alike domain.  Each is a forwarded copy to an outsider.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- wrap.lua: runs one scenario (SCENARIO) and prints why it failed, since
 -- miltertest exits 1 on a Lua error without saying what it was.
 dofile(LIBDIR .. "/lib.lua")

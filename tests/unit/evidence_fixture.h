@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * evidence_fixture.h - the policy the evidence and MIME tests read against:
  * corp.example and its subdomains internal, support@ and contactfr@

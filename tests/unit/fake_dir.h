@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fake_dir.h - a fake directory lookup backend for the unit tests of
  * milter/directory.c and milter/dirrcpt.c: answers from a table, counts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fixture_act.h - the world milter/act.c runs in for the unit tests that
  * drive act_end_of_message(): a config, the audit trail on a fresh spool

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_fixture.h - a body fed to the MIME walker in chunks of step bytes
  * (0: all at once), as a milter gets it in pieces of any size.  The test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policy_fixture.h - the domains every policy test lives in: corp.example
  * and its subdomains are internal.  The includer defines

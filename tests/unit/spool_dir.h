@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spool_dir.h - a throw-away spool directory for the unit tests that use a
  * real spool (test_spool.c, test_shipper.c).  It is made under the current

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_act.c - the end of a message (milter/act.c): the verdict, the MTA
  * operations through struct act_ops (a recorder that can be told to fail),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_address.c - the address parser, canonical form and header scanner.
  */

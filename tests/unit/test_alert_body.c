@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_alert_body.c - what a webhook receives (milter/alert_body.c): the
  * json object's fields, the slack/mattermost {"text": ...} form, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_alert_dedupe.c - grouping of alert batches by (mailbox, target,
  * rule), the dedupe decision, group keys and header/body cleaning

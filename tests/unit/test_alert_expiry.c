@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_alert_expiry.c - when an exception is reminded and when it has
  * expired (milter/alert_expiry.c): whole UTC days, the first second after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_alert_route.c - alerts.routes: what the loader accepts and refuses
  * (milter/cfg_alerts.c), which alerts a route takes (milter/alert_route.c),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_audit_breach.c - the counting behind "fwdguard-audit breach", fed
  * with fake stream entries: which decisions are in scope for a domain,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_audit_html.c - the HTML report of fwdguard-audit: every value from
  * the trail is text in the page (hostile addresses are the norm there),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_audit_siem.c - the SIEM encodings of fwdguard-audit (--format ecs,
  * --format cef): the mapping of fwdguard's fields, and the escaping of

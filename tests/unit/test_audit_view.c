@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_audit_view.c - what fwdguard-audit prints for a person: values come
  * from Redis (anyone who can write there, or an attacker's address recorded

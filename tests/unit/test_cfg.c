@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_cfg.c - the YAML loader (milter/cfg*.c) and SHA-256.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_chain.c - the hash chain (milter/chain.c), its continuation in the
  * spool across a reopen and a rotation (milter/spool.c), and verify's

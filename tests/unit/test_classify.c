@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_classify.c - protected mailboxes, destinations, allow list, the MTA
  * cross-check, and signal names.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_correlate.c - the in-memory cache of the correlation records this
  * process wrote: what comes back is what went in (every field at its

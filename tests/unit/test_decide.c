@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_decide.c - decisions end to end: headers and envelope in, one
  * decision per recipient and the message outcome out (policy/decide.c).

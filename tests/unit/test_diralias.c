@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_diralias.c - a protected directory entry with many addresses
  * (milter/diralias.c through milter/directory.c, with a fake directory):

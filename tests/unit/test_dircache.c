@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_dircache.c - the directory cache (milter/dircache.c) against a fake
  * backend: TTLs, negative TTL, stale answers during an outage, one query

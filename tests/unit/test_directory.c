@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_directory.c - the directory front door (milter/directory.c) without
  * an LDAP server: RFC 4515 filter escaping and building, the three lookup

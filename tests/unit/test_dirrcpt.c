@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_dirrcpt.c - which mailbox a recipient is, with a fake directory
  * (milter/dirrcpt.c, milter/diralias.c): recipient delimiters "+-" asked

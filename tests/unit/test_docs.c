@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_docs.c - every field fwdguard writes into a record (record_set()
  * with a literal name in milter/act_records.c, milter/correlate.c and

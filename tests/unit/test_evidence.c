@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_evidence.c - header and recipient evidence (policy/evidence.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_evidence_junk.c - trace headers with stray bytes, odd spelling and
  * broken syntax still name the protected mailbox (policy/evidence.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_evidence_linear.c - reading a header takes time linear in its value,
  * whatever the value holds (policy/evidence.c, trace.c, address.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_leak.c - leak decisions from correlation facts (policy/leak.c).
  */

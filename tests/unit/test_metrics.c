@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_metrics.c - the metrics registry and its text exposition
  * (milter/metrics.c), the listen address (milter/metrics_addr.c,

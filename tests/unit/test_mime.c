@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_mime.c - the streaming MIME walker (policy/mime.c).
  */

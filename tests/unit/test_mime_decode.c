@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_mime_decode.c - the MIME walker's transfer-encoding decoders
  * (policy/mime_decode.c), fed in every split, and its parameter reader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_mime_evasion.c - the MIME walker (policy/mime*.c) against the ways
  * around it an insider would try: a boundary longer than RFC 2046's 70

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_mime_ids.c - which enclosed messages gave attached-message, by
  * Message-ID (mime_walk_signal_ids(), policy/mime_tree.c): a bounce's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_mime_linear.c - the MIME walker (policy/mime*.c) takes time linear
  * in its input on bodies built to make a careless parser backtrack or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_record.c - audit record encoding: round trips with hostile bytes,
  * cut of overlong values, and refusal of lines the encoder never writes.

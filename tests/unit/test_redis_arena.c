@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_redis_arena.c - replies built in an arena read exactly as hiredis'
  * own: the same RESP is fed to a reader with hiredis' functions and to one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_refmsg.c - what the correlation store says about the messages an
  * outbound message names or encloses, through milter/act.c: a customer

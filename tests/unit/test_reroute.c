@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_reroute.c - the reroute action and the mailbox's notice (README.md
  * "Rerouting"): where a rerouted copy goes (policy_reroute_to), what the

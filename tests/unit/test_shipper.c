@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_shipper.c - when the shipper (milter/shipper.c) moves the spool
  * cursor: after Redis took the records, and with redis.min_replicas only

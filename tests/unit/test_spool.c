@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_spool.c - the durable journal: commit/next/ack, group commit under
  * concurrency, cursor persistence, torn lines, rotation, the reader lock,

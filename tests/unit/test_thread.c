@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_thread.c - Outlook's conversation id and forward subjects
  * (policy/thread.c).

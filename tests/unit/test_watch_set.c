@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_watch_set.c - the pure parts of fwdguard-audit watch
  * (milter/watch_set.c): a forward set diffed against the baseline, the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- The forwarded-copy rule of tests/bench/fwdguard-bench.yaml, as an
 -- Rspamd admin would write it: when a trace header names a protected
 -- mailbox and a recipient is outside the internal domains, reject.
