@@ -8,6 +8,8 @@
  * member of one of the "group:<DN>" groups), levels, rules.  A group the
  * directory cannot answer for makes the answer "try again": the alert then
  * waits for that route (never dropped, never sent to the wrong team).
+ * A route the alert's rule names in its notify: list matches whatever its
+ * filters say.
  */
 #ifndef FWDGUARD_ALERT_ROUTE_H
 #define FWDGUARD_ALERT_ROUTE_H
@@ -27,6 +29,7 @@ struct route_alert {
 	const char *mailbox;
 	const char *level;
 	const char *rule;
+	const char *notify_routes;	/* "hr,legal": the rule names these routes (notify:) */
 };
 
 /* Is mailbox (as the alert spells it) a member of the group (a DN)? */

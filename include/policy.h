@@ -78,6 +78,8 @@ struct policy_rule {
 	enum alert_level alert;
 	char *reroute_to;	/* canonical internal address, or NULL: the mailbox tagged */
 	bool notify_mailbox;	/* the protected mailbox is told when its mail is stopped */
+	char *notify_routes;	/* "hr,legal": routes of alerts.routes that get this rule's
+				 * alerts whatever their match says; NULL: none */
 };
 
 struct policy {

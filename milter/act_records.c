@@ -227,6 +227,8 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	rc |= record_set(r, "id", id);
 	rc |= record_set(r, "ts", ts);
 	rc |= record_set(r, "level", alert_level_name(d->rule->alert));
+	if (d->rule->notify_routes != NULL)
+		rc |= record_set(r, "notify_routes", d->rule->notify_routes);
 	rc |= record_set(r, "decision_id", j->ids[i]);
 	rc |= record_set(r, "host", act_records_host());
 	rc |= record_set(r, "queue_id", j->c->queue_id);

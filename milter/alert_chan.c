@@ -61,7 +61,7 @@ static enum route_verdict chan_match(void *ctx, const struct view_entry *e)
 		    alert_route_is_address(view_get(e, "owner")) ? ROUTE_YES : ROUTE_NO;
 	default: {
 		struct route_alert a = { view_get(e, "mailbox"), view_get(e, "level"),
-		    view_get(e, "rule") };
+		    view_get(e, "rule"), view_get(e, "notify_routes") };
 		return alert_route_match(cc->route, &a, alert_groups_member, cc->groups);
 	}
 	}

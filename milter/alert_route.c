@@ -66,7 +66,14 @@ enum route_verdict alert_route_match(const struct cfg_route *r, const struct rou
     route_member_fn member, void *ctx)
 {
 	enum alert_level lv;
+	size_t len;
 
+	for (const char *s = a->notify_routes; r->name != NULL && s != NULL && *s != '\0';
+	    s += len + (s[len] == ',')) {
+		len = strcspn(s, ",");
+		if (strlen(r->name) == len && strncmp(r->name, s, len) == 0)
+			return ROUTE_YES;
+	}
 	if (r->levels != 0 && (a->level == NULL || alert_level_lookup(a->level, &lv) < 0 ||
 	    (r->levels & (1u << lv)) == 0))
 		return ROUTE_NO;

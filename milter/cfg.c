@@ -178,6 +178,7 @@ cfg_contents_free(struct cfg *c)
 		free(p->rules[i].name);
 		free(p->rules[i].reply);
 		free(p->rules[i].reroute_to);
+		free(p->rules[i].notify_routes);
 	}
 	free(p->rules);
 	free(c->ldap.uri);

@@ -39,17 +39,20 @@ cfg_set_reroute_to(struct cfg_loader *l, const struct cfg_key *k, const struct c
 }
 
 /*
- * notify: "mailbox", alone or in a list.  The notice says the mail was
- * stopped, so a rule that lets mail through has nothing to tell.
+ * notify: "mailbox" and/or names of alerts.routes, alone or in a list.
+ * The notice says the mail was stopped, so a rule that lets mail through
+ * has nothing to tell the mailbox; a route named gets the rule's alerts
+ * whatever its match says (cfg_notice_check: the route exists, the rule
+ * alerts).
  */
 void
 cfg_set_notify(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	const struct policy_rule *r = base;
-	char ipath[CFG_PATH_MAX], shown[CFG_SHOW_MAX + 8];
+	struct policy_rule *r = base;
+	char ipath[CFG_PATH_MAX], shown[CFG_SHOW_MAX + 8], routes[1024] = "";
 	struct cfg_node *const *items;
-	size_t count, i;
+	size_t count, i, used = 0;
 	const char *s;
 	bool mailbox = false;
 
@@ -60,18 +63,65 @@ cfg_set_notify(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 		if (items[i]->kind == CFG_NODE_BAD || (s = cfg_text(l, items[i], ipath,
 		    "a notice target")) == NULL)
 			return;
-		if (strcmp(s, "mailbox") != 0) {
-			cfg_report(l, items[i], ipath, "unknown notice target '%s' (want mailbox)",
+		if (strcmp(s, "mailbox") == 0) {
+			mailbox = true;
+			continue;
+		}
+		if (*s == '\0' || strlen(s) > 64 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(s) ||
+		    used + strlen(s) + 2 > sizeof(routes)) {
+			cfg_report(l, items[i], ipath, "unknown notice target '%s' (want mailbox "
+			    "or the name of a route of alerts.routes)",
 			    cfg_show(s, items[i]->len, shown));
 			return;
 		}
-		mailbox = true;
+		used += (size_t)snprintf(routes + used, sizeof(routes) - used, "%s%s",
+		    used > 0 ? "," : "", s);
 	}
-	if (mailbox && (r->action == ACTION_ACCEPT || r->action == ACTION_FLAG))
+	if (mailbox && (r->action == ACTION_ACCEPT || r->action == ACTION_FLAG)) {
 		cfg_report(l, n, path, "the notice tells the mailbox its mail was stopped: "
 		    "not with action %s", action_name(r->action));
-	else
-		*FIELD(base, k, bool) = mailbox;
+		return;
+	}
+	*FIELD(base, k, bool) = mailbox;
+	if (used > 0)
+		cfg_replace(l, &r->notify_routes, routes);
+}
+
+/* Is name one of the configured routes? */
+static bool
+cfg_route_known(const struct cfg_alerts *a, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < a->nroutes; i++)
+		if (strlen(a->routes[i].name) == len && strncmp(a->routes[i].name, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* Every route a rule notifies exists, and the rule writes alerts for it. */
+static void
+cfg_notify_routes_check(struct cfg_loader *l, const struct cfg_node *root)
+{
+	const struct policy *p = &l->cfg->policy;
+	char shown[CFG_SHOW_MAX + 8];
+	size_t i, len;
+	const char *s;
+
+	for (i = 0; i < p->nrules; i++) {
+		for (s = p->rules[i].notify_routes; s != NULL && *s != '\0'; s += len + (s[len] == ',')) {
+			len = strcspn(s, ",");
+			if (!cfg_route_known(&l->cfg->alerts, s, len))
+				cfg_report(l, cfg_yaml_get(root, "rules"), "rules",
+				    "rule %s notifies '%s', which is no route of alerts.routes",
+				    p->rules[i].name, cfg_show(s, len, shown));
+		}
+		if (p->rules[i].notify_routes != NULL && p->rules[i].alert == ALERT_NONE)
+			cfg_report(l, cfg_yaml_get(root, "rules"), "rules",
+			    "rule %s notifies routes but writes no alert (alert: none)",
+			    p->rules[i].name);
+	}
 }
 
 /* A notice needs a sender and someone to name as the contact. */
@@ -82,6 +132,7 @@ cfg_notice_check(struct cfg_loader *l, const struct cfg_node *root)
 	const struct cfg_alerts *a = &l->cfg->alerts;
 	size_t i;
 
+	cfg_notify_routes_check(l, root);
 	for (i = 0; i < p->nrules; i++)
 		if (p->rules[i].notify_mailbox)
 			break;

@@ -142,6 +142,9 @@ cat >>"$CONF" <<END_CONF
     - name: customer-service
       match: { mailboxes: [customer-service@corp.example] }
       mail: { to: [cs-lead@corp.example, cs-team@corp.example] }
+    - name: legal
+      match: { levels: [info] }
+      mail: { to: legal-team@corp.example }
     - name: chat
       match: { levels: [critical], rules: [forwarded-copy] }
       webhook:
@@ -150,6 +153,10 @@ cat >>"$CONF" <<END_CONF
         timeout: 5
         headers_file: $FG_WORK/chat.headers
 END_CONF
+# forwarded-copy names the legal route in its notify: the route gets its
+# (critical) alerts although its match takes info alerts only.
+sed -i '0,/^    alert: critical$/s//    alert: critical\n    notify: [legal]/' "$CONF"
+check "the forwarded-copy rule notifies the legal route" grep -q '^    notify: \[legal\]$' "$CONF"
 conf_ok() { "$BUILD/fwdguard" -n -c "$CONF" >"$FG_WORK/check.log" 2>&1; }
 check "the configuration checks (fwdguard -n)" conf_ok
 check "the webhook's secret is not in the YAML" fg_not grep -qF "$SECRET" "$CONF"
@@ -231,6 +238,12 @@ check "customer service never sees the HR leak" expect_eq 0 \
     "$(mail_to_count cs-team@corp.example 'hr@corp\.example')"
 check "security got both leaks" expect_eq 2 \
     "$(mail_to_count security@corp.example '^Subject: .*CRITICAL: forwarding of')"
+
+wait_for 20 "the legal route's three mails" mails_are legal-team@corp.example 3
+check "legal (notify: [legal]) got both leaks, outside its match" expect_eq 2 \
+    "$(mail_to_count legal-team@corp.example '^Subject: .*CRITICAL: forwarding of')"
+check "legal's own match took the info notice, not the warning reminder" expect_eq "1 0" \
+    "$(mail_to_count legal-team@corp.example 'has expired') $(mail_to_count legal-team@corp.example 'expires after')"
 
 # --- 3. the chat webhook: 500 twice, then each alert once -----------------------
 wait_for 20 "two alerts at the chat receiver" hook_lines_are chat '"status": 200' 2

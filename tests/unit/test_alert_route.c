@@ -181,38 +181,44 @@ static const struct {
 	int want_calls;		/* directory questions asked */
 } match_cases[] = {
 	{ "no filter takes every alert", { .name = "all" },
-	    { "support@corp.example", "info", "x" }, ROUTE_YES, 0 },
+	    { "support@corp.example", "info", "x", NULL }, ROUTE_YES, 0 },
 	{ "an address takes its mailbox's alerts", { .mailboxes = cs_boxes, .nmailboxes = 1 },
-	    { "customer-service@corp.example", "critical", "forwarded-copy" }, ROUTE_YES, 0 },
+	    { "customer-service@corp.example", "critical", "forwarded-copy", NULL }, ROUTE_YES, 0 },
 	{ "addresses compare without case", { .mailboxes = cs_boxes, .nmailboxes = 1 },
-	    { "Customer-Service@CORP.example", "critical", "r" }, ROUTE_YES, 0 },
+	    { "Customer-Service@CORP.example", "critical", "r", NULL }, ROUTE_YES, 0 },
 	{ "an address leaves another mailbox's alerts", { .mailboxes = cs_boxes, .nmailboxes = 1 },
-	    { "hr@corp.example", "critical", "forwarded-copy" }, ROUTE_NO, 0 },
+	    { "hr@corp.example", "critical", "forwarded-copy", NULL }, ROUTE_NO, 0 },
 	{ "a group takes its members' alerts", { .mailboxes = hr_boxes, .nmailboxes = 1 },
-	    { "hr@corp.example", "critical", "forwarded-copy" }, ROUTE_YES, 1 },
+	    { "hr@corp.example", "critical", "forwarded-copy", NULL }, ROUTE_YES, 1 },
 	{ "a group leaves others' alerts", { .mailboxes = hr_boxes, .nmailboxes = 1 },
-	    { "customer-service@corp.example", "critical", "forwarded-copy" }, ROUTE_NO, 1 },
+	    { "customer-service@corp.example", "critical", "forwarded-copy", NULL }, ROUTE_NO, 1 },
 	{ "an alert with no mailbox is no team's", { .mailboxes = hr_boxes, .nmailboxes = 1 },
-	    { "", "warning", "body-unexamined" }, ROUTE_NO, 0 },
+	    { "", "warning", "body-unexamined", NULL }, ROUTE_NO, 0 },
 	{ "a directory that does not answer is try again",
 	    { .mailboxes = down_boxes, .nmailboxes = 2 },
-	    { "hr@corp.example", "critical", "r" }, ROUTE_TRYAGAIN, 1 },
+	    { "hr@corp.example", "critical", "r", NULL }, ROUTE_TRYAGAIN, 1 },
 	{ "an address listed beside a silent group still matches",
 	    { .mailboxes = down_boxes, .nmailboxes = 2 },
-	    { "legal@corp.example", "critical", "r" }, ROUTE_YES, 0 },
+	    { "legal@corp.example", "critical", "r", NULL }, ROUTE_YES, 0 },
 	{ "a level filter", { .levels = 1u << ALERT_CRITICAL },
-	    { "support@corp.example", "warning", "r" }, ROUTE_NO, 0 },
+	    { "support@corp.example", "warning", "r", NULL }, ROUTE_NO, 0 },
 	{ "a level filter takes its level", { .levels = 1u << ALERT_CRITICAL | 1u << ALERT_INFO },
-	    { "support@corp.example", "info", "r" }, ROUTE_YES, 0 },
+	    { "support@corp.example", "info", "r", NULL }, ROUTE_YES, 0 },
 	{ "an alert without a level fails a level filter", { .levels = 1u << ALERT_CRITICAL },
-	    { "support@corp.example", NULL, "r" }, ROUTE_NO, 0 },
+	    { "support@corp.example", NULL, "r", NULL }, ROUTE_NO, 0 },
 	{ "a rule filter", { .rules = leak_rules, .nrules = 1 },
-	    { "support@corp.example", "critical", "forwarded-copy" }, ROUTE_NO, 0 },
+	    { "support@corp.example", "critical", "forwarded-copy", NULL }, ROUTE_NO, 0 },
 	{ "a rule filter takes its rule", { .rules = leak_rules, .nrules = 1 },
-	    { "support@corp.example", "critical", "leak-backscatter" }, ROUTE_YES, 0 },
+	    { "support@corp.example", "critical", "leak-backscatter", NULL }, ROUTE_YES, 0 },
+	{ "a rule's notify: names the route: taken whatever the filters say",
+	    { .name = "legal", .rules = leak_rules, .nrules = 1, .levels = 1u << ALERT_CRITICAL },
+	    { "support@corp.example", "info", "forwarded-copy", "hr,legal" }, ROUTE_YES, 0 },
+	{ "notify: naming other routes changes nothing",
+	    { .name = "legal", .rules = leak_rules, .nrules = 1 },
+	    { "support@corp.example", "critical", "forwarded-copy", "hr,legal-2" }, ROUTE_NO, 0 },
 	{ "the directory is not asked when a level already says no",
 	    { .mailboxes = hr_boxes, .nmailboxes = 1, .levels = 1u << ALERT_CRITICAL },
-	    { "hr@corp.example", "info", "r" }, ROUTE_NO, 0 },
+	    { "hr@corp.example", "info", "r", NULL }, ROUTE_NO, 0 },
 };
 
 static void test_match(void **state)
@@ -236,7 +242,7 @@ static void test_match(void **state)
 static void test_group_without_directory_waits(void **state)
 {
 	struct cfg_route r = { .mailboxes = hr_boxes, .nmailboxes = 1 };
-	struct route_alert a = { "hr@corp.example", "critical", "r" };
+	struct route_alert a = { "hr@corp.example", "critical", "r", NULL };
 	(void)state;
 	assert_int_equal(alert_route_match(&r, &a, NULL, NULL), ROUTE_TRYAGAIN);
 }
