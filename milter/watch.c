@@ -24,8 +24,10 @@
 #include "directory.h"
 #include "dirldap.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "watch.h"
 #include "watch_int.h"
+#include "watch_metrics.h"
 
 #define WATCH_BACKOFF_MAX	60	/* s between tries while the directory or Redis is down */
 
@@ -78,6 +80,7 @@ static void watch_disconnect(struct watcher *w)
 static void watch_failed(struct watcher *w, const char *why)
 {
 	watch_disconnect(w);
+	watch_metrics_up(false);
 	if (!w->down) {
 		w->down = true;
 		w->down_since = time(NULL);
@@ -98,6 +101,7 @@ static void watch_back(struct watcher *w)
 		    (long long)(time(NULL) - w->down_since));
 	w->down = false;
 	w->backoff = 0;
+	watch_metrics_up(true);
 }
 
 /* Reads the protected entries and records what changed; 0, or -1 (directory or spool). */
@@ -124,6 +128,7 @@ static int watch_scan(struct watcher *w)
 		watch_sleep(1);
 		return -1;
 	}
+	watch_metrics_scan(n, w->known == NULL);
 	if (w->known == NULL) {
 		w->baseline_ms = now_ms;
 		log_notice("watch: baseline recorded: %zu external forwards of %zu protected entries "
@@ -148,6 +153,7 @@ static int watch_sync_open(struct watcher *w)
 	if (w->cfg->ldap.watch_mode == WATCH_POLL) {
 		w->polling = true;
 		watch_poll_init(&w->poll, time(NULL));
+		watch_metrics_mode("poll");
 		return 0;
 	}
 	if (w->sync_ld == NULL &&
@@ -158,6 +164,7 @@ static int watch_sync_open(struct watcher *w)
 	if ((w->sync = watch_sync_start(w->sync_ld, w->cfg->ldap.base, &unsupported, &why)) != NULL) {
 		log_info("watch: following %s with LDAP Content Synchronization (RFC 4533)",
 		    w->cfg->ldap.base);
+		watch_metrics_mode("sync");
 		return 0;
 	}
 	if (!unsupported || w->cfg->ldap.watch_mode == WATCH_SYNC) {
@@ -170,6 +177,7 @@ static int watch_sync_open(struct watcher *w)
 	w->sync_ld = NULL;
 	w->polling = true;
 	watch_poll_init(&w->poll, time(NULL));
+	watch_metrics_mode("poll");
 	return 0;
 }
 
@@ -328,10 +336,12 @@ int watch_main(const char *path, int argc, char **argv, int (*usage_fn)(const ch
 {
 	static const struct option options[] = {
 		{ "once", no_argument, NULL, 'o' },
+		{ "metrics-listen", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct watch_opts o = { false };
+	const char *listen = NULL;
 	char why[256];
 	int opt;
 
@@ -341,6 +351,18 @@ int watch_main(const char *path, int argc, char **argv, int (*usage_fn)(const ch
 		if (opt == 'h') {
 			help_fn();
 			return 0;
+		}
+		if (opt == 'm') {
+			struct sockaddr_storage ss;
+			socklen_t len;
+			if (metrics_addr_parse(optarg, &ss, &len) != 0) {
+				snprintf(why, sizeof(why), "watch: --metrics-listen: invalid listen "
+				    "address \"%s\" (want IPv4:port or [IPv6]:port, e.g. "
+				    "127.0.0.1:9471)", optarg);
+				return usage_fn(why);
+			}
+			listen = optarg;
+			continue;
 		}
 		if (opt != 'o') {
 			snprintf(why, sizeof(why), "watch: bad option %s", argv[optind - 1]);
@@ -360,7 +382,13 @@ int watch_main(const char *path, int argc, char **argv, int (*usage_fn)(const ch
 	/* A service: its log goes to syslog, and to stderr for the journal and tests. */
 	log_init("fwdguard-audit", c->log.facility, true);
 	log_set_level(c->log.level);
+	if (listen != NULL && watch_metrics_open(listen, why, sizeof(why)) != 0) {
+		fprintf(stderr, "fwdguard-audit: watch: --metrics-listen: %s\n", why);
+		cfg_unref(c);
+		return 1;
+	}
 	int rv = watch_run(c, &o);
+	watch_metrics_close();
 	cfg_unref(c);
 	return rv;
 }

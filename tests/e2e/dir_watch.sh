@@ -65,8 +65,9 @@ FG_LOGS+=("$RELAY_LOG" "$WATCH_LOG")
 FG_PIDS+=("$!")
 
 WATCH_PID=
+fg_take_port WATCH_MPORT || fg_die "no free port for the watcher's metrics"
 start_watch() {
-	"$AUDIT" -c "$CONF" watch >>"$WATCH_LOG" 2>&1 &
+	"$AUDIT" -c "$CONF" watch --metrics-listen "127.0.0.1:$WATCH_MPORT" >>"$WATCH_LOG" 2>&1 &
 	WATCH_PID=$!
 	FG_PIDS+=("$WATCH_PID")
 }
@@ -146,6 +147,24 @@ check "the mail's subject names the mailbox and the forward" \
     expect_match "^Subject: \[fwdguard\] CRITICAL: support@corp\.example's directory entry now forwards to exfil@evil\.test" "$(cat "$mail" 2>/dev/null)"
 check "the mail names who changed it" expect_match "Changed by: +$LDAP_ADMIN_DN" "$(cat "$mail" 2>/dev/null)"
 check "every mail at the sink is an alert for security@" expect_eq "$(sink_count)" "$(security_mails)"
+
+# --- the watcher's metrics ----------------------------------------------------
+metric() {	# NAME_WITH_LABELS: its value in a scrape, or nothing
+	curl -sf --max-time 5 "http://127.0.0.1:$WATCH_MPORT/metrics" |
+	    awk -v m="$1" '$1 == m { print $2 }'
+}
+curl -sf --max-time 5 "http://127.0.0.1:$WATCH_MPORT/metrics" >"$FG_WORK/watch.metrics"
+check "watch metrics: promtool check metrics passes" \
+    promtool check metrics <"$FG_WORK/watch.metrics"
+check "watch metrics: the directory is up" expect_eq 1 "$(metric fwdguard_watch_up)"
+check "watch metrics: following by sync" expect_eq 1 "$(metric 'fwdguard_watch_mode_info{mode="sync"}')"
+check "watch metrics: the baseline's records counted" \
+    test "$(metric 'fwdguard_watch_changes_total{kind="baseline"}')" -ge 2
+check "watch metrics: the added forward counted as a change" \
+    test "$(metric 'fwdguard_watch_changes_total{kind="change"}')" -ge 1
+check "watch metrics: at least two complete reads" test "$(metric fwdguard_watch_scans_total)" -ge 2
+check "watch metrics: the lag is a few seconds at most" \
+    test "$(metric fwdguard_watch_lag_seconds | cut -d. -f1)" -le 30
 
 # --- internal, allowed and unprotected: no alert ----------------------------------
 add_forward "$SUPPORT" bob@corp.example || fg_die "ldapmodify (internal forward)"

@@ -137,6 +137,7 @@ static const struct {
 } metric_sources[] = {
 	{ "milter/metrics_daemon.c", "man/fwdguard.8" },
 	{ "milter/alert_metrics.c", "man/fwdguard-audit.1" },
+	{ "milter/watch_metrics.c", "man/fwdguard-audit.1" },
 };
 
 /* The "fwdguard_..." literals of src (not the bare registry prefix "fwdguard_"). */
