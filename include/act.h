@@ -23,6 +23,7 @@ struct act_ops {
 	int (*quarantine)(void *ctx, const char *reason);
 	int (*delrcpt)(void *ctx, const char *rcpt);
 	int (*addheader)(void *ctx, const char *name, const char *value);
+	int (*addrcpt)(void *ctx, const char *rcpt);	/* NULL: rerouting fails */
 };
 
 /* Process-wide audit trail the records go to (set once by main). */

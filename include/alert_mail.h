@@ -8,7 +8,9 @@
 #ifndef FWDGUARD_ALERT_MAIL_H
 #define FWDGUARD_ALERT_MAIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #define ALERT_MAIL_IDS	20	/* decision ids listed in one mail */
@@ -17,6 +19,8 @@
 struct alert_mail {
 	const char *id, *mailbox, *target, *rule, *action, *mode, *destination, *level;
 	const char *recipient, *signals, *host, *summary;
+	/* An exception's reminder (type "expiry", alert_expiry.h): */
+	const char *type, *reason, *owner, *expires, *days_left;
 	long count;		/* alerts of this batch (0: a follow-up of repeats only) */
 	long pending;		/* repeats counted while the window was open */
 	long long first_ms, last_ms;	/* earliest and latest alert mailed */
@@ -34,6 +38,18 @@ void alert_mail_set(struct alert_mail *m, const char *field, const char *value);
 void alert_mail_subject(const struct alert_mail *m, char *buf, size_t size);
 /* One line for syslog and stdout (no control bytes). */
 void alert_mail_syslog_line(const struct alert_mail *m, char *buf, size_t size);
+
+/* Whether m is an exception's expiry reminder or notice rather than a decision's alert. */
+bool alert_mail_is_expiry(const struct alert_mail *m);
+
+/*
+ * An expiry reminder's subject (level already cleaned and upper-cased) and
+ * body text after the headers (milter/alert_mail_expiry.c); mb and tg are
+ * the cleaned mailbox and destination.
+ */
+void alert_mail_expiry_subject(const struct alert_mail *m, const char *level, char *buf,
+    size_t size);
+void alert_mail_expiry_body(FILE *f, const struct alert_mail *m, const char *mb, const char *tg);
 
 /* The whole message, LF line ends; malloc'd (caller frees), NULL on ENOMEM. */
 char *alert_mail_compose(const struct alert_mail *m, const char *from, const char *to,

@@ -29,6 +29,7 @@ struct cfg_milter {
 	char *user;		/* default "fwdguard"; "" keeps the current user */
 	enum action on_error;	/* default tempfail; only tempfail/accept/reject */
 	enum no_reply no_reply;	/* default auto: unix sockets only */
+	char *mark_key_file;	/* key of the reroute mark (mark.h); NULL: random per process */
 };
 
 struct cfg_log {
@@ -81,12 +82,41 @@ struct cfg_audit {
 					 * only accept/tempfail */
 };
 
+enum webhook_format { WEBHOOK_JSON, WEBHOOK_SLACK };
+
+struct cfg_webhook {
+	char *url;		/* NULL: no webhook; http:// or https:// */
+	enum webhook_format format;	/* default json */
+	double timeout;		/* seconds one POST may take, default 5 */
+	char *headers_file;	/* NULL: none; "Name: value" lines sent with each POST */
+};
+
+/* One of alerts.routes (README.md "Alert routing"). */
+struct cfg_route {
+	char *name;
+	char **mailboxes;	/* canonical addresses and "group:<DN>"; none: any mailbox */
+	size_t nmailboxes;
+	unsigned levels;	/* bits 1 << enum alert_level; 0: any level */
+	char **rules;		/* rule names; none: any rule */
+	size_t nrules;
+	char **mail_to;		/* none: no mail */
+	size_t nmail_to;
+	struct cfg_webhook webhook;
+};
+
+#define CFG_ROUTE_GROUP		"group:"	/* mailboxes item naming an LDAP group */
+
 struct cfg_alerts {
 	bool syslog;		/* default true */
 	char *mail_to;		/* NULL: no mail */
 	char *mail_from;
 	char *sendmail;		/* default "/usr/sbin/sendmail" */
 	long dedupe_window;	/* seconds, default 3600 */
+	struct cfg_route *routes;	/* in file order; alerts.mail is not one of them */
+	size_t nroutes;
+	long expiry_notice_days;	/* default 14; 0: no reminder before expiry */
+	char *notice_contact;	/* whom a mailbox's notice says to ask; NULL: mail_to */
+	char *notice_from;	/* the notice's sender; NULL: mail_from */
 };
 
 struct cfg_metrics {

@@ -84,8 +84,25 @@ int cfg_items(struct cfg_loader *l, const struct cfg_node *const *np, const char
     bool one_ok, struct cfg_node *const **items, size_t *count);
 void cfg_strv_free(char **v, size_t n);
 void cfg_strv_store(const struct cfg_key *k, void *base, char **v, size_t n);
+/*
+ * A single mailbox address's comparison form into out (milter/cfg_policy.c);
+ * 0, or -1 after reporting.  cfg_is_protected: is a comparison form one of
+ * mailboxes.protected?
+ */
+int cfg_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path,
+    char *out, size_t size);
+bool cfg_is_protected(const struct policy *p, const char *canonical);
+/* Checks of alerts.routes against the rest of the file, once it is all read. */
+void cfg_alerts_check(struct cfg_loader *l, const struct cfg_node *root);
 /* "host:port" or "[v6]:port" (milter/cfg_endpoints.c). */
 bool cfg_hostport_ok(const char *s);
+
+/*
+ * Parses one mailbox address into its canonical form (milter/cfg_policy.c);
+ * 0, or -1 after reporting.
+ */
+int cfg_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path,
+    char *out, size_t size);
 
 /* The policy setters (milter/cfg_policy.c). */
 #define CFG_SETTER(name) void name(struct cfg_loader *l, const struct cfg_key *k, \
@@ -103,6 +120,20 @@ CFG_SETTER(cfg_set_signals);
 CFG_SETTER(cfg_set_dests);
 CFG_SETTER(cfg_set_dirs);
 CFG_SETTER(cfg_set_reply);
+/* The alert routes' setters (milter/cfg_alerts.c). */
+CFG_SETTER(cfg_set_routes);
+CFG_SETTER(cfg_set_route_mailboxes);
+CFG_SETTER(cfg_set_levels);
+CFG_SETTER(cfg_set_route_rules);
+CFG_SETTER(cfg_set_mail_to);
+CFG_SETTER(cfg_set_url);
+CFG_SETTER(cfg_set_format);
+CFG_SETTER(cfg_set_senders);
+/* The reroute and notice setters (milter/cfg_reroute.c). */
+CFG_SETTER(cfg_set_reroute_to);
+CFG_SETTER(cfg_set_notify);
+/* Cross-checks of the notices against alerts.* (milter/cfg_reroute.c). */
+void cfg_notice_check(struct cfg_loader *l, const struct cfg_node *root);
 /* The endpoint setters (milter/cfg_endpoints.c). */
 CFG_SETTER(cfg_set_socket);
 CFG_SETTER(cfg_set_endpoint);

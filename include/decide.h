@@ -48,12 +48,16 @@ struct decide_message {
 	enum action correlation_on_error;	/* audit.correlation_on_error (accept or
 					 * tempfail), for correlation_error recipients */
 	bool scope_all;			/* audit.scope: all */
+	bool rerouted;			/* the message carries a reroute mark fwdguard
+					 * made and verified (milter/mark.c): it was
+					 * rerouted once and is being sent out again */
 };
 
 /* What becomes of one recipient's copy (the audit field "outcome"). */
 enum decide_fate {
 	FATE_DELIVERED,		/* delivered (flagged or not) */
 	FATE_REMOVED,		/* removed from the message; the others are delivered */
+	FATE_REROUTED,		/* replaced by the decision's reroute_to */
 	FATE_HELD,		/* the whole message is held (quarantine) */
 	FATE_TEMPFAILED,	/* the whole message is tempfailed */
 	FATE_REJECTED		/* the whole message is rejected */
@@ -75,6 +79,8 @@ struct decision {
 	const struct policy_allow *allow;	/* when destination is allowed */
 	char target[DECIDE_TARGET_MAX];	/* forward target or recipient domain */
 	char reason[DECIDE_REASON_MAX];
+	char reroute_to[DECIDE_TARGET_MAX];	/* action reroute: the address that
+					 * replaces the recipient; "" else */
 	bool record;			/* in audit scope: write an audit record */
 	/*
 	 * The action can only be applied to the message as a whole: it comes
@@ -110,6 +116,11 @@ int decide_message(const struct decide_message *m, struct decision *out);
  * the other offending recipients are removed first (FATE_REMOVED), so
  * releasing the message delivers none of them.  Monitor-mode decisions
  * are recorded, never applied.
+ * An enforced reroute never offends: its copy is delivered, to reroute_to
+ * instead (FATE_REROUTED), so it counts as a recipient that remains, and
+ * ACTION_REROUTE is returned when nothing more severe applies.  A held
+ * message has its reroutes done too, so releasing it never reaches the
+ * outside address.
  */
 enum action decide_outcome(struct decision *d, size_t n);
 

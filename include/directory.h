@@ -114,6 +114,9 @@ void directory_attach(struct directory *d, struct policy *p);
 /* Whether d has an ldap.uri (lookups are asked); false for NULL. */
 bool directory_active(const struct directory *d);
 
+/* The bind password: the file's first line, without its newline (owned), or NULL with a reason in err. */
+char *directory_read_password(const char *path, char *err, size_t errsize);
+
 /* Copies text into buf for a log line or a record: control characters and non-ASCII become '?'. */
 const char *directory_clean(char *buf, size_t size, const char *text);
 

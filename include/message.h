@@ -16,6 +16,7 @@
 #include "directory.h"
 #include "decide.h"
 #include "evidence.h"
+#include "mark.h"
 #include "mime.h"
 
 #define MESSAGE_RCPTS_MAX	1000	/* Postfix's smtpd_recipient_limit default */
@@ -47,6 +48,7 @@ struct conn {
 	struct mime_walk *mime;	/* the body's MIME walk, or NULL when the body is not read */
 	char top_cte[64];	/* the first top-level Content-Transfer-Encoding, or "" */
 	char *top_ctype;	/* the first top-level Content-Type (MIME_HEADER_MAX), or NULL */
+	char mark[MARK_VALUE_MAX];	/* the last X-Fwdguard-Rerouted value, or "" */
 	bool skip_ok;		/* the MTA accepts SMFIS_SKIP (negotiated) */
 	unsigned long no_reply;	/* SMFIP_NR_* steps negotiated: their callbacks answer NOREPLY */
 	const char *failed;	/* why an unanswered MAIL FROM failed, for end of message; or NULL */
@@ -64,6 +66,13 @@ void conn_free(struct conn *c);		/* accepts NULL */
  * lost the boundary), and the first Content-Transfer-Encoding.
  */
 void conn_mime_header(struct conn *c, const char *name, const char *value);
+
+/*
+ * Keeps the last reroute mark (mark.h) of the header: fwdguard adds its
+ * own after every header the sender wrote, so a forged one before it
+ * cannot hide it.  A value too long to be fwdguard's keeps "" instead.
+ */
+void conn_mark_header(struct conn *c, const char *name, const char *value);
 
 /* Forgets the message in progress (new MAIL FROM, abort, end of message). */
 void conn_reset_message(struct conn *c);

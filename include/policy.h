@@ -20,6 +20,7 @@
 enum action {
 	ACTION_ACCEPT,
 	ACTION_FLAG,
+	ACTION_REROUTE,		/* the recipient is replaced by the rule's reroute_to */
 	ACTION_STRIP,
 	ACTION_QUARANTINE,
 	ACTION_TEMPFAIL,
@@ -30,10 +31,13 @@ enum mode { MODE_ENFORCE, MODE_MONITOR };
 enum alert_level { ALERT_NONE, ALERT_INFO, ALERT_WARNING, ALERT_CRITICAL };
 enum destination { DEST_INTERNAL, DEST_EXTERNAL, DEST_ALLOWED };
 enum direction { DIR_INBOUND, DIR_OUTBOUND, DIR_INTERNAL };
+/* Who a refusal would bounce to: the envelope sender's kind (README.md "Rerouting"). */
+enum sender_kind { SENDER_PROTECTED, SENDER_INTERNAL, SENDER_EXTERNAL };
 
 /* Bit masks over enum destination / enum direction, for rule matches. */
 #define DEST_BIT(d)	(1u << (d))
 #define DIR_BIT(d)	(1u << (d))
+#define SENDER_BIT(s)	(1u << (s))
 
 /* Stable names ("reject", "monitor", "critical", "allowed", "inbound"). */
 const char *action_name(enum action a);
@@ -41,12 +45,14 @@ const char *mode_name(enum mode m);
 const char *alert_level_name(enum alert_level l);
 const char *destination_name(enum destination d);
 const char *direction_name(enum direction d);
+const char *sender_kind_name(enum sender_kind s);
 /* Reverse lookups: 0 and *out set, or -1 for an unknown name. */
 int action_lookup(const char *name, enum action *out);
 int mode_lookup(const char *name, enum mode *out);
 int alert_level_lookup(const char *name, enum alert_level *out);
 int destination_lookup(const char *name, enum destination *out);
 int direction_lookup(const char *name, enum direction *out);
+int sender_kind_lookup(const char *name, enum sender_kind *out);
 
 /* An approved external destination (README.md "Configuration", allow). */
 struct policy_allow {
@@ -64,10 +70,13 @@ struct policy_rule {
 	signal_set signals;	/* match when any of these is present; 0: no signal needed */
 	unsigned destinations;	/* DEST_BIT mask; 0: any destination */
 	unsigned directions;	/* DIR_BIT mask; 0: any direction */
+	unsigned senders;	/* SENDER_BIT mask; 0: any envelope sender */
 	enum action action;
 	int mode;		/* enum mode, or -1 to follow the global mode */
 	char *reply;		/* reply text with %{id}, or NULL for the default */
 	enum alert_level alert;
+	char *reroute_to;	/* canonical internal address, or NULL: the mailbox tagged */
+	bool notify_mailbox;	/* the protected mailbox is told when its mail is stopped */
 };
 
 struct policy {
@@ -145,9 +154,23 @@ enum destination policy_destination(const struct policy *p, const struct address
 enum destination policy_crosscheck(const struct policy *p, enum destination dest,
     const char *mailer, const char *host);
 
-/* The first rule that matches, or NULL. */
+/* The first rule that matches, or NULL.  Rules with a sender condition never match. */
 const struct policy_rule *policy_match(const struct policy *p, signal_set signals,
     enum destination dest, enum direction dir);
+
+/* The same, knowing the envelope sender's kind. */
+const struct policy_rule *policy_match_sender(const struct policy *p, signal_set signals,
+    enum destination dest, enum direction dir, enum sender_kind sender);
+
+/*
+ * Where a reroute decision of rule r sends the copy meant for the outside:
+ * the rule's reroute_to, else the protected mailbox tagged with the first
+ * recipient delimiter ("support+fwdguard@corp.example"), else the mailbox
+ * itself.  0 and buf filled, or -1 when there is none (no reroute_to and
+ * no mailbox) or it does not fit.
+ */
+int policy_reroute_to(const struct policy *p, const struct policy_rule *r, const char *mailbox,
+    char *buf, size_t size);
 
 /* The mode in force for a rule (its own, else the global one). */
 enum mode policy_rule_mode(const struct policy *p, const struct policy_rule *r);

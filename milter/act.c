@@ -23,6 +23,7 @@
 #include "directory.h"
 #include "ids.h"
 #include "log.h"
+#include "mark.h"
 #include "metrics_daemon.h"
 #include "record.h"
 
@@ -123,6 +124,27 @@ act_tempfail(const struct act_ops *ops, const char *why)
 static enum act_verdict act_fail_action(const struct act_job *j, const struct act_ops *ops,
     const char *why);
 
+/*
+ * Whether the message carries fwdguard's own reroute mark (mark.h).  A mark
+ * that cannot be checked (the key file is unreadable) counts as one: the
+ * worst it does is hold a copy instead of rerouting it, never let it out.
+ */
+static bool
+act_marked(const struct act_job *j)
+{
+	unsigned char key[MARK_KEY_LEN];
+	char err[256], q[64];
+
+	if (j->c->mark[0] == '\0')
+		return false;
+	if (mark_key(j->cfg->milter.mark_key_file, key, err, sizeof(err)) != 0) {
+		log_warnx("%s: reroute mark not checked (%s): taken as genuine",
+		    act_queue_id(j, q, sizeof(q)), err);
+		return true;
+	}
+	return mark_verify(key, evidence_message_id(j->c->ev), j->c->mark);
+}
+
 /* Parses the recipients into the pure decision input, with their directory facts. */
 static void
 act_gather(struct act_job *j, struct decide_message *m)
@@ -153,6 +175,7 @@ act_gather(struct act_job *j, struct decide_message *m)
 	m->directory_on_error = j->cfg->ldap.on_error;
 	m->correlation_on_error = j->cfg->audit.correlation_on_error;
 	m->scope_all = j->cfg->audit.scope == SCOPE_ALL;
+	m->rerouted = act_marked(j);
 }
 
 const char *
@@ -224,6 +247,59 @@ act_remove(const struct act_job *j, const struct act_ops *ops)
 	return 0;
 }
 
+/* Whether an earlier rerouted recipient already added the same address. */
+static bool
+act_added_before(const struct act_job *j, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (j->dec[k].fate == FATE_REROUTED &&
+		    strcmp(j->dec[k].reroute_to, j->dec[i].reroute_to) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Replaces every rerouted recipient by its reroute_to (each address added
+ * once) and marks the message so that a second trip out is not rerouted
+ * again (mark.h).  The key comes first: nothing is changed without a mark.
+ */
+static int
+act_reroute(const struct act_job *j, const struct act_ops *ops)
+{
+	unsigned char key[MARK_KEY_LEN];
+	char rcpt[DECIDE_TARGET_MAX + 2], mark[MARK_VALUE_MAX], err[256], q[64];
+	size_t i, first = j->n;
+
+	for (i = 0; i < j->n && first == j->n; i++)
+		if (j->dec[i].fate == FATE_REROUTED)
+			first = i;
+	if (first == j->n)
+		return 0;
+	act_queue_id(j, q, sizeof(q));
+	if (ops->addrcpt == NULL ||
+	    mark_key(j->cfg->milter.mark_key_file, key, err, sizeof(err)) != 0 ||
+	    mark_make(key, evidence_message_id(j->c->ev), j->dec[first].reroute_to,
+	    j->ids[first], mark, sizeof(mark)) != 0) {
+		log_warnx("%s: cannot mark the rerouted message: %s", q,
+		    ops->addrcpt == NULL ? "no addrcpt" : err);
+		return -1;
+	}
+	for (i = first; i < j->n; i++) {
+		if (j->dec[i].fate != FATE_REROUTED)
+			continue;
+		if (ops->delrcpt(ops->ctx, j->c->rcpts[i].raw) != 0)
+			return -1;
+		snprintf(rcpt, sizeof(rcpt), "<%s>", j->dec[i].reroute_to);
+		if (!act_added_before(j, i) && ops->addrcpt(ops->ctx, rcpt) != 0)
+			return -1;
+		log_info("%s: rerouted id=%s rcpt=%s to=%s", q, j->ids[i],
+		    act_clean(err, sizeof(err), j->c->rcpts[i].raw), j->dec[i].reroute_to);
+	}
+	return ops->addheader(ops->ctx, MARK_HEADER, mark);
+}
+
 static int
 act_flag_headers(const struct act_job *j, const struct act_ops *ops)
 {
@@ -293,12 +369,13 @@ act_apply(const struct act_job *j, const struct act_ops *ops)
 		    ACT_CORRELATION_TEMPFAIL : ACT_DEFAULT_TEMPFAIL,
 		    j->dec[i].rule != NULL ? j->dec[i].rule->reply : NULL, j->ids[i]);
 	case ACTION_QUARANTINE:
-		if (act_remove(j, ops) != 0)
-			return act_fail_action(j, ops, "could not remove a recipient");
+		if (act_remove(j, ops) != 0 || act_reroute(j, ops) != 0)
+			return act_fail_action(j, ops, "could not remove or reroute a recipient");
 		return act_quarantine(j, ops, act_first(j, ACTION_QUARANTINE));
 	case ACTION_STRIP:
-		if (act_remove(j, ops) != 0)
-			return act_fail_action(j, ops, "could not remove a recipient");
+	case ACTION_REROUTE:
+		if (act_remove(j, ops) != 0 || act_reroute(j, ops) != 0)
+			return act_fail_action(j, ops, "could not remove or reroute a recipient");
 		return VERDICT_ACCEPT;
 	case ACTION_FLAG:
 	case ACTION_ACCEPT:

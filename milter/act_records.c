@@ -1,8 +1,9 @@
 /*
  * act_records.c - what one message's end writes down: the correlation
  * record of a message a protected mailbox receives (correlate.h), and the
- * audit records, one decision per recipient that is recorded and one
- * alert per decision whose rule alerts (record.h; the fields are listed
+ * audit records, one decision per recipient that is recorded, one
+ * alert per decision whose rule alerts, and one notice request per
+ * stopped decision whose rule tells the mailbox (record.h; the fields are listed
  * in README.md and fwdguard-audit(1)).  Nothing here is committed: act.c
  * makes the records durable (audit_commit()) before any verdict.
  *
@@ -183,6 +184,8 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 	rc |= record_set(r, "sender_protected", d->sender_protected ? "yes" : "no");
 	rc |= record_set(r, "daemon", c->daemon_name);
 	rc |= record_set(r, "mailbox_address", d->mailbox_address);
+	if (d->reroute_to[0] != '\0')
+		rc |= record_set(r, "rerouted_to", d->reroute_to);
 	if (d->destination == DEST_ALLOWED && d->allow != NULL) {
 		rc |= record_set(r, "allow_reason", d->allow->reason);
 		rc |= record_set(r, "allow_owner", d->allow->owner);
@@ -215,7 +218,8 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	    "reached, by an answer from" : d->destination == DEST_ALLOWED ? "going to" :
 	    unexamined ? "sent to" : "forwarded to", d->target,
 	    action_name(d->action), d->mode == MODE_MONITOR ? " in monitor mode" : "",
-	    d->fate == FATE_REMOVED ? ", recipient removed, the others delivered" : "",
+	    d->fate == FATE_REMOVED ? ", recipient removed, the others delivered" :
+	    d->fate == FATE_REROUTED ? ", rerouted inside, nothing bounced" : "",
 	    d->rule->name);
 	if ((r = record_new("alert")) == NULL)
 		return -1;
@@ -236,7 +240,57 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	rc |= record_set(r, "mode", mode_name(d->mode));
 	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
 	rc |= record_set(r, "summary", summary);
+	if (d->reroute_to[0] != '\0')
+		rc |= record_set(r, "rerouted_to", d->reroute_to);
 	rc |= act_original_fields(j, i, r);
+	*out = r;
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * The mailbox is told only what really happened to its mail: a copy
+ * stopped on the way out (removed, rerouted, held or refused), not one
+ * merely delayed (tempfail, retried) or let through (monitor mode).
+ */
+static bool
+act_notice_due(const struct decision *d)
+{
+	return d->rule != NULL && d->rule->notify_mailbox && d->mailbox != NULL &&
+	    d->mode == MODE_ENFORCE && (d->fate == FATE_REMOVED || d->fate == FATE_REROUTED ||
+	    d->fate == FATE_HELD || d->fate == FATE_REJECTED);
+}
+
+/*
+ * A request for the mailbox's notice, on the alert stream: the relay
+ * (fwdguard-audit alerts, milter/alert_notice_send.c) writes and mails it.
+ */
+static int
+act_notice_record(struct act_job *j, size_t i, const char *ts, struct record **out)
+{
+	const struct decision *d = &j->dec[i];
+	struct record *r;
+	char id[IDS_LEN + 1], signals[512], rcpt[MESSAGE_FIELD_MAX + 2];
+	int rc = 0;
+
+	ids_new(id);
+	signal_set_format(d->signals, signals, sizeof(signals));
+	if ((r = record_new("alert")) == NULL)
+		return -1;
+	rc |= record_set(r, "id", id);
+	rc |= record_set(r, "ts", ts);
+	rc |= record_set(r, "type", "notice");
+	rc |= record_set(r, "notify", "mailbox");
+	rc |= record_set(r, "decision_id", j->ids[i]);
+	rc |= record_set(r, "host", act_records_host());
+	rc |= record_set(r, "mailbox", d->mailbox);
+	rc |= record_set(r, "recipient", act_envelope(rcpt, sizeof(rcpt), j->c->rcpts[i].raw));
+	rc |= record_set(r, "target", d->target);
+	rc |= record_set(r, "signals", signals);
+	rc |= record_set(r, "rule", d->rule->name);
+	rc |= record_set(r, "action", action_name(d->action));
+	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
+	if (d->reroute_to[0] != '\0')
+		rc |= record_set(r, "rerouted_to", d->reroute_to);
 	*out = r;
 	return rc == 0 ? 0 : -1;
 }
@@ -252,7 +306,7 @@ act_records_build(struct act_job *j)
 	clock_gettime(CLOCK_REALTIME, &now);
 	snprintf(ts, sizeof(ts), "%lld",
 	    (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
-	if ((j->recs = calloc(j->n * 2 + 2, sizeof(*j->recs))) == NULL)
+	if ((j->recs = calloc(j->n * 3 + 2, sizeof(*j->recs))) == NULL)
 		return -1;
 	if (j->corr != NULL && j->corr->write &&
 	    (j->recs[j->nrecs++] = correlate_record(&j->corr->mine,
@@ -266,6 +320,9 @@ act_records_build(struct act_job *j)
 		if (!j->dec[i].record)
 			continue;
 		if (act_decision_record(j, i, ts, &j->recs[j->nrecs++]) != 0)
+			return -1;
+		if (act_notice_due(&j->dec[i]) &&
+		    act_notice_record(j, i, ts, &j->recs[j->nrecs++]) != 0)
 			return -1;
 		if (j->dec[i].rule == NULL || j->dec[i].rule->alert == ALERT_NONE)
 			continue;

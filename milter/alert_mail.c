@@ -27,7 +27,8 @@ void alert_mail_set(struct alert_mail *m, const char *field, const char *value)
 	static const struct { const char *name; size_t off; } fields[] = {
 #define F(x) { #x, offsetof(struct alert_mail, x) }
 		F(id), F(mailbox), F(target), F(rule), F(action), F(mode), F(destination),
-		F(level), F(recipient), F(signals), F(host), F(summary),
+		F(level), F(recipient), F(signals), F(host), F(summary), F(type), F(reason),
+		F(owner), F(expires), F(days_left),
 #undef F
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -35,6 +36,11 @@ void alert_mail_set(struct alert_mail *m, const char *field, const char *value)
 			*(const char **)((char *)m + fields[i].off) = value;
 			return;
 		}
+}
+
+bool alert_mail_is_expiry(const struct alert_mail *m)
+{
+	return m->type != NULL && strcmp(m->type, "expiry") == 0;
 }
 
 static bool mail_is_leak(const struct alert_mail *m)
@@ -52,10 +58,11 @@ static bool mail_is_unexamined(const struct alert_mail *m)
 
 static bool mail_is_blocked(const struct alert_mail *m)
 {
-	static const char *const blocking[] = { "reject", "tempfail", "quarantine", "strip" };
+	static const char *const blocking[] = { "reject", "tempfail", "quarantine", "strip",
+	    "reroute" };
 	if (m->mode != NULL && strcmp(m->mode, "monitor") == 0)
 		return false;
-	for (size_t i = 0; m->action != NULL && i < 4; i++)
+	for (size_t i = 0; m->action != NULL && i < sizeof(blocking) / sizeof(blocking[0]); i++)
 		if (strcmp(m->action, blocking[i]) == 0)
 			return true;
 	return false;
@@ -80,6 +87,10 @@ void alert_mail_subject(const struct alert_mail *m, char *buf, size_t size)
 		*p = (char)toupper((unsigned char)*p);
 	dedupe_clean(mb, sizeof(mb), m->mailbox, true);
 	dedupe_clean(tg, sizeof(tg), m->target, true);
+	if (alert_mail_is_expiry(m)) {
+		alert_mail_expiry_subject(m, level, buf, size);
+		return;
+	}
 	if (m->count == 0)
 		snprintf(more, sizeof(more), " (%ld more)", m->pending);
 	else if (mail_total(m) > 1)
@@ -245,9 +256,13 @@ char *alert_mail_compose(const struct alert_mail *m, const char *from, const cha
 	dedupe_clean(mb, sizeof(mb), m->mailbox, false);
 	dedupe_clean(tg, sizeof(tg), m->target, false);
 	mail_headers(f, m, from, to, now);
-	mail_what(f, m, mb, tg);
-	mail_facts(f, m, mb, tg);
-	mail_next(f, m, mb, tg);
+	if (alert_mail_is_expiry(m)) {
+		alert_mail_expiry_body(f, m, mb, tg);
+	} else {
+		mail_what(f, m, mb, tg);
+		mail_facts(f, m, mb, tg);
+		mail_next(f, m, mb, tg);
+	}
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -1,21 +1,20 @@
 /*
- * alert_relay.c - "fwdguard-audit alerts" (see alert_relay.h for the Redis
- * keys and the delivery contract).
+ * alert_relay.c - one channel of "fwdguard-audit alerts": its consumer
+ * group on <prefix>alerts, its dedupe state, its retries (see alert_relay.h
+ * for the Redis keys and the delivery contract).
  *
- * Order of one group's delivery: mail submitted (sendmail exit 0), then one
- * Lua script marks every alert delivered, opens the window and takes the
- * mailed repeats off the pending count, then XACK.  A relay killed between
- * sendmail's exit and the script mails that group again when restarted:
- * that is the one window where an alert can reach the team twice.  Counting
- * a repeat is a single script (marker SET NX + count), so it is exactly once.
+ * Order of one group's delivery: sent (sendmail exit 0, webhook 2xx), then
+ * one Lua script marks every alert delivered, opens the window and takes
+ * the sent repeats off the pending count, then XACK.  A relay killed
+ * between the send and the script sends that group again when restarted:
+ * that is the one window where an alert can reach a channel twice.
+ * Counting a repeat is a single script (marker SET NX + count), so it is
+ * exactly once.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,21 +24,25 @@
 #include "alert_metrics.h"
 #include "alert_relay.h"
 #include "alert_mail.h"
+#include "alert_notice_send.h"
 #include "audit_view.h"
 #include "log.h"
 #include "redis_conn.h"
 
 #define BATCH		"100"
-#define IDS_SHOWN	20		/* decision ids listed in one mail */
 #define DELIVERED_TTL	"604800"	/* 7 days: longer than any pending entry lives */
-#define RETRY_SECONDS	30
-#define PENDING_SECONDS	5	/* how often the pending count is read for the metrics */
+#define RETRY_SECONDS	30		/* catch-up of a healthy channel */
+#define BACKOFF_MIN	2		/* first retry of a failing channel, doubling */
+#define BACKOFF_MAX	60
+#define PENDING_SECONDS	5		/* how often the pending count is read for the metrics */
 
 struct relay {
 	const struct cfg *cfg;
+	const struct relay_chan *ch;
 	struct redis_conn *rc;
 	const char *prefix;
 	char *stream;
+	char *ns;		/* prefix + the channel's namespace */
 	char consumer[256];
 	long max_idle_ms;
 	bool failed;		/* a delivery or Redis command failed in this run */
@@ -48,10 +51,14 @@ struct relay {
 
 static volatile sig_atomic_t relay_stop;
 
-static void relay_on_signal(int sig)
+void relay_stop_request(void)
 {
-	(void)sig;
 	relay_stop = 1;
+}
+
+bool relay_stopping(void)
+{
+	return relay_stop != 0;
 }
 
 /* Runs a command given as NUL-terminated strings; NULL after logging why. */
@@ -62,12 +69,12 @@ static redisReply *relay_cmd(struct relay *r, int argc, const char **argv)
 		len[i] = strlen(argv[i]);
 	redisReply *rep = redis_conn_command(r->rc, argc, argv, len);
 	if (rep == NULL) {
-		log_warnx("alerts: %s: %s", argv[0], redis_conn_error(r->rc));
+		log_warnx("alerts: %s: %s: %s", r->ch->name, argv[0], redis_conn_error(r->rc));
 		r->broken = r->failed = true;
 		return NULL;
 	}
 	if (rep->type == REDIS_REPLY_ERROR) {
-		log_warnx("alerts: %s: %s", argv[0], rep->str);
+		log_warnx("alerts: %s: %s: %s", r->ch->name, argv[0], rep->str);
 		r->failed = true;
 		redis_conn_reply_free(rep);
 		return NULL;
@@ -78,7 +85,7 @@ static redisReply *relay_cmd(struct relay *r, int argc, const char **argv)
 static char *relay_key(const struct relay *r, const char *what, const char *key)
 {
 	char *s;
-	return asprintf(&s, "%salerts:%s%s", r->prefix, what, key) < 0 ? NULL : s;
+	return asprintf(&s, "%s%s%s", r->ns, what, key) < 0 ? NULL : s;
 }
 
 static void relay_ack(struct relay *r, const char **sids, size_t n)
@@ -90,22 +97,22 @@ static void relay_ack(struct relay *r, const char **sids, size_t n)
 		return;
 	argv[0] = "XACK";
 	argv[1] = r->stream;
-	argv[2] = RELAY_GROUP;
+	argv[2] = r->ch->group;
 	memcpy(argv + 3, sids, n * sizeof(*argv));
 	redis_conn_reply_free(relay_cmd(r, (int)n + 3, argv));
 	free(argv);
 }
 
 /* -------------------------------------------------------------------------- */
-/* Redis state of a group */
+/* Redis state of a group (ARGV[1] is the channel's namespace) */
 
 /* Counts repeats once each: SET NX of the delivered marker guards the count. */
 static const char count_lua[] =
     "local p, key, ttl = ARGV[1], ARGV[2], ARGV[3]\n"
-    "local h, l = p..'alerts:pending:'..key, p..'alerts:pendids:'..key\n"
+    "local h, l = p..'pending:'..key, p..'pendids:'..key\n"
     "local added = 0\n"
     "for i = 11, #ARGV, 3 do\n"
-    "  if redis.call('SET', p..'alerts:delivered:'..ARGV[i], '1', 'NX', 'EX', ttl) then\n"
+    "  if redis.call('SET', p..'delivered:'..ARGV[i], '1', 'NX', 'EX', ttl) then\n"
     "    added = added + 1\n"
     "    redis.call('HINCRBY', h, 'count', 1)\n"
     "    if redis.call('LLEN', l) < " "20" " then redis.call('RPUSH', l, ARGV[i+1]) end\n"
@@ -121,23 +128,23 @@ static const char count_lua[] =
     "    'action', ARGV[7], 'mode', ARGV[8], 'destination', ARGV[9], 'level', ARGV[10])\n"
     "  redis.call('EXPIRE', h, 2592000)\n"
     "  redis.call('EXPIRE', l, 2592000)\n"
-    "  redis.call('SADD', p..'alerts:pendkeys', key)\n"
+    "  redis.call('SADD', p..'pendkeys', key)\n"
     "end\n"
     "return added\n";
 
-/* After a mail: markers, window, and the mailed repeats off the count. */
+/* After a send: markers, window, and the sent repeats off the count. */
 static const char commit_lua[] =
     "local p, key, ttl = ARGV[1], ARGV[2], ARGV[3]\n"
     "local window, taken, shown = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
-    "local h, l = p..'alerts:pending:'..key, p..'alerts:pendids:'..key\n"
+    "local h, l = p..'pending:'..key, p..'pendids:'..key\n"
     "for i = 7, #ARGV do\n"
-    "  redis.call('SET', p..'alerts:delivered:'..ARGV[i], '1', 'EX', ttl)\n"
+    "  redis.call('SET', p..'delivered:'..ARGV[i], '1', 'EX', ttl)\n"
     "end\n"
-    "if window > 0 then redis.call('SET', p..'alerts:window:'..key, '1', 'EX', window) end\n"
+    "if window > 0 then redis.call('SET', p..'window:'..key, '1', 'EX', window) end\n"
     "if taken > 0 then\n"
     "  if redis.call('HINCRBY', h, 'count', -taken) <= 0 then\n"
     "    redis.call('DEL', h, l)\n"
-    "    redis.call('SREM', p..'alerts:pendkeys', key)\n"
+    "    redis.call('SREM', p..'pendkeys', key)\n"
     "  else\n"
     "    redis.call('LTRIM', l, shown, -1)\n"
     "    redis.call('HDEL', h, 'first')\n"
@@ -245,46 +252,58 @@ static long long relay_first_seen(struct relay *r, const char *mailbox, const ch
 	return first;
 }
 
-/* The route of alerts.mail, as the metrics name it. */
-static const char *relay_route(const struct relay *r)
+/*
+ * The channel as the metrics name it (label "route"): the security team's
+ * "mail" ("syslog" when no mail is configured), else its group without
+ * "relay:": "hr:mail", "hr:webhook", "@owner".
+ */
+static const char *relay_metrics_route(const struct relay *r)
 {
-	return r->cfg->alerts.mail_to != NULL ? ALERT_ROUTE_MAIL : ALERT_ROUTE_SYSLOG;
+	if (strcmp(r->ch->group, RELAY_GROUP) == 0)
+		return r->cfg->alerts.mail_to != NULL ? ALERT_ROUTE_MAIL : ALERT_ROUTE_SYSLOG;
+	return strncmp(r->ch->group, "relay:", 6) == 0 ? r->ch->group + 6 : r->ch->group;
 }
 
-/* Mails m; true when it went out (or no mail is configured and syslog got it). */
+/* Sends m through the channel; true when it went out. */
 static bool relay_deliver(struct relay *r, struct alert_mail *m)
 {
-	const struct cfg_alerts *a = &r->cfg->alerts;
-	char line[1024], err[512];
+	char line[1024], err[512] = "";
 	long long hist = relay_first_seen(r, m->mailbox, m->target);
 	if (hist > 0 && (m->first_ms == 0 || hist < m->first_ms))
 		m->since_ms = hist;
-	alert_mail_syslog_line(m, line, sizeof(line));
-	if (a->mail_to != NULL) {
-		size_t len;
-		char *msg = alert_mail_compose(m, a->mail_from != NULL ? a->mail_from : a->mail_to,
-		    a->mail_to, time(NULL), &len);
-		snprintf(err, sizeof(err), "out of memory");
-		int rv = msg != NULL ? relay_sendmail(a->sendmail, a->mail_from != NULL ?
-		    a->mail_from : a->mail_to, a->mail_to, msg, len, err, sizeof(err)) : -1;
-		free(msg);
-		if (rv != 0) {
-			log_warnx("alerts: mail to %s not sent (%s); will retry: %s", a->mail_to,
-			    err, line);
-			r->failed = true;
-			alert_metrics_failed(relay_route(r));
-			return false;
-		}
+	if (r->ch->ops->deliver(r->ch->ctx, m, err, sizeof(err)) == 0) {
+		alert_metrics_sent(relay_metrics_route(r));
+		return true;
 	}
-	if (a->syslog)
-		log_warnx("%s", line);
-	alert_metrics_sent(relay_route(r));
-	printf("%s\n", line);
-	fflush(stdout);
-	return true;
+	alert_mail_syslog_line(m, line, sizeof(line));
+	log_warnx("alerts: %s: not delivered (%s); will retry: %s", r->ch->name, err, line);
+	r->failed = true;
+	alert_metrics_failed(relay_metrics_route(r));
+	return false;
 }
 
-/* Mails (or counts) one group of the batch; acks what it delivered. */
+static void relay_count(struct relay *r, struct relay_alert *al, const struct dedupe_group *g,
+    const char **args, size_t na, const char **sids)
+{
+	static const char *const f[] = { "mailbox", "target", "rule", "action", "mode",
+	    "destination", "level" };
+	const struct view_entry *e0 = &al[g->members[0]].e;
+	for (size_t i = 0; i < 7; i++)
+		args[na++] = view_get(e0, f[i]) != NULL ? view_get(e0, f[i]) : "";
+	for (size_t i = 0; i < g->n; i++) {
+		struct relay_alert *a = &al[g->members[i]];
+		const char *d = view_get(&a->e, "decision_id");
+		args[na++] = a->id;
+		args[na++] = d != NULL ? d : a->id;
+		args[na++] = a->ts;
+	}
+	if (relay_eval(r, count_lua, args, na)) {
+		relay_ack(r, sids, g->n);
+		alert_metrics_deduplicated(relay_metrics_route(r), g->n);
+	}
+}
+
+/* Sends (or counts) one group of the batch; acks what it delivered. */
 static void relay_group(struct relay *r, struct relay_alert *al, const struct dedupe_group *g)
 {
 	bool open = false;
@@ -304,25 +323,11 @@ static void relay_group(struct relay *r, struct relay_alert *al, const struct de
 		alert_mail_set(&m, e0->field[i], e0->value[i]);
 	for (size_t i = 0; i < g->n; i++)
 		sids[i] = al[g->members[i]].e.stream_id;
-	args[na++] = r->prefix;
+	args[na++] = r->ns;
 	args[na++] = g->key;
 	args[na++] = DELIVERED_TTL;
 	if (dedupe_decide(open, m.pending, g->n) == DEDUPE_COUNT) {
-		static const char *const f[] = { "mailbox", "target", "rule", "action", "mode",
-		    "destination", "level" };
-		for (size_t i = 0; i < 7; i++)
-			args[na++] = view_get(e0, f[i]) != NULL ? view_get(e0, f[i]) : "";
-		for (size_t i = 0; i < g->n; i++) {
-			struct relay_alert *a = &al[g->members[i]];
-			const char *d = view_get(&a->e, "decision_id");
-			args[na++] = a->id;
-			args[na++] = d != NULL ? d : a->id;
-			args[na++] = a->ts;
-		}
-		if (relay_eval(r, count_lua, args, na)) {
-			relay_ack(r, sids, g->n);
-			alert_metrics_deduplicated(relay_route(r), g->n);
-		}
+		relay_count(r, al, g, args, na, sids);
 		goto out;
 	}
 	m.count = g->n;
@@ -354,14 +359,52 @@ out:
 	free(sids);
 }
 
-/* Parses entries; acks the malformed and the already delivered.  Returns how many are left. */
+/* Whether the entry is for no one (acked here) or not yet (left pending). */
+static bool relay_skip(struct relay *r, struct relay_alert *a)
+{
+	bool seen = false;
+	if (view_get(&a->e, "type") != NULL && strcmp(view_get(&a->e, "type"), "anchor") == 0) {
+		/* A chain head for the record outside Redis, not news for a team. */
+		const char *sum = view_get(&a->e, "summary");
+		if (strcmp(r->ch->group, RELAY_GROUP) == 0)
+			log_notice("alerts: %s", sum != NULL ? sum : a->id);
+		relay_ack(r, &a->e.stream_id, 1);
+		return true;
+	}
+	if (alert_notice_is(&a->e)) {
+		/* A mailbox's own notice (rule notify: mailbox), not news for a team:
+		 * the security team's channel sends it, once; the others pass it. */
+		if (strcmp(r->ch->group, RELAY_GROUP) != 0 ||
+		    alert_notice_send(r->rc, r->cfg, &a->e) == 0)
+			relay_ack(r, &a->e.stream_id, 1);
+		else
+			r->failed = true;
+		return true;
+	}
+	if (relay_exists(r, "delivered:", a->id, &seen) && seen) {
+		relay_ack(r, &a->e.stream_id, 1);
+		return true;
+	}
+	switch (r->ch->ops->match(r->ch->ctx, &a->e)) {
+	case ROUTE_YES:
+		return false;
+	case ROUTE_NO:
+		relay_ack(r, &a->e.stream_id, 1);
+		return true;
+	default:
+		/* The directory did not answer: ask again at the next catch-up. */
+		r->failed = true;
+		return true;
+	}
+}
+
+/* Parses entries; acks the malformed, the delivered and the unmatched; how many are left. */
 static size_t relay_parse(struct relay *r, const redisReply *entries, struct relay_alert *al)
 {
 	size_t left = 0;
 	for (size_t i = 0; i < entries->elements; i++) {
 		struct relay_alert *a = &al[i];
 		const redisReply *el = entries->element[i];
-		bool seen = false;
 		memset(a, 0, sizeof(*a));
 		if (view_entry_from_reply(el, &a->e) != 0 || (a->id = view_get(&a->e, "id")) == NULL ||
 		    *a->id == '\0') {
@@ -369,28 +412,17 @@ static size_t relay_parse(struct relay *r, const redisReply *entries, struct rel
 			if (el->type == REDIS_REPLY_ARRAY && el->elements > 0 &&
 			    el->element[0]->type == REDIS_REPLY_STRING) {
 				const char *sid = el->element[0]->str;
-				log_warnx("alerts: entry %s is not an alert record; acknowledged", sid);
+				log_warnx("alerts: %s: entry %s is not an alert record; acknowledged",
+				    r->ch->name, sid);
 				relay_ack(r, &sid, 1);
 			}
 			a->done = true;
 			continue;
 		}
-		if ((seen = view_get(&a->e, "type") != NULL &&
-		    strcmp(view_get(&a->e, "type"), "anchor") == 0)) {
-			/* A chain head for the record outside Redis, not news for the team. */
-			const char *sum = view_get(&a->e, "summary");
-			log_notice("alerts: %s", sum != NULL ? sum : a->id);
-			relay_ack(r, &a->e.stream_id, 1);
-			a->done = true;
-			continue;
-		}
 		a->ts_ms = view_entry_ms(&a->e);
 		snprintf(a->ts, sizeof(a->ts), "%lld", a->ts_ms);
-		if (relay_exists(r, "delivered:", a->id, &seen) && seen) {
-			relay_ack(r, &a->e.stream_id, 1);
-			a->done = true;
+		if ((a->done = relay_skip(r, a)))
 			continue;
-		}
 		left++;
 	}
 	return left;
@@ -410,7 +442,7 @@ static void relay_batch(struct relay *r, const redisReply *entries)
 		if (dedupe_batch_add(b, i, &it) != 0)
 			goto out;
 	}
-	for (size_t i = 0; i < dedupe_batch_count(b) && !r->broken; i++)
+	for (size_t i = 0; i < dedupe_batch_count(b) && !r->broken && !relay_stop; i++)
 		relay_group(r, al, dedupe_batch_group(b, i));
 out:
 	dedupe_batch_free(b);
@@ -433,7 +465,7 @@ static void relay_flush_key(struct relay *r, const char *key)
 	snprintf(window, sizeof(window), "%ld", r->cfg->alerts.dedupe_window);
 	snprintf(taken, sizeof(taken), "%ld", m.pending);
 	snprintf(shown, sizeof(shown), "%zu", m.pending_ids_shown);
-	const char *args[] = { r->prefix, key, DELIVERED_TTL, window, taken, shown };
+	const char *args[] = { r->ns, key, DELIVERED_TTL, window, taken, shown };
 	enum dedupe_verdict v = dedupe_decide(open, m.pending, 0);
 	if (v == DEDUPE_NOTHING) {
 		/* A key without a count (expired or corrupt): forget it. */
@@ -456,7 +488,7 @@ static void relay_flush(struct relay *r)
 	const char *argv[] = { "SMEMBERS", set };
 	redisReply *rep = set != NULL ? relay_cmd(r, 2, argv) : NULL;
 	for (size_t i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY && i < rep->elements &&
-	    !r->broken; i++)
+	    !r->broken && !relay_stop; i++)
 		if (rep->element[i]->str != NULL)
 			relay_flush_key(r, rep->element[i]->str);
 	redis_conn_reply_free(rep);
@@ -472,7 +504,7 @@ static void relay_reclaim(struct relay *r)
 	char cursor[64] = "0-0", idle[24];
 	snprintf(idle, sizeof(idle), "%ld", r->max_idle_ms);
 	do {
-		const char *argv[] = { "XAUTOCLAIM", r->stream, RELAY_GROUP, r->consumer, idle,
+		const char *argv[] = { "XAUTOCLAIM", r->stream, r->ch->group, r->consumer, idle,
 		    cursor, "COUNT", BATCH, "JUSTID" };
 		redisReply *rep = relay_cmd(r, 9, argv);
 		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 2 ||
@@ -481,8 +513,8 @@ static void relay_reclaim(struct relay *r)
 			return;
 		}
 		if (rep->element[1]->elements > 0)
-			log_info("alerts: %s took over %zu pending alert(s)", r->consumer,
-			    rep->element[1]->elements);
+			log_info("alerts: %s: %s took over %zu pending alert(s)", r->ch->name,
+			    r->consumer, rep->element[1]->elements);
 		snprintf(cursor, sizeof(cursor), "%s", rep->element[0]->str);
 		redis_conn_reply_free(rep);
 	} while (strcmp(cursor, "0-0") != 0 && !relay_stop);
@@ -495,7 +527,7 @@ static void relay_reclaim(struct relay *r)
  */
 static long relay_read(struct relay *r, const char *id, const char *block, char last[64])
 {
-	const char *argv[] = { "XREADGROUP", "GROUP", RELAY_GROUP, r->consumer, "COUNT", BATCH,
+	const char *argv[] = { "XREADGROUP", "GROUP", r->ch->group, r->consumer, "COUNT", BATCH,
 	    "BLOCK", block, "STREAMS", r->stream, id };
 	int argc = block != NULL ? 11 : 9;
 	if (block == NULL) {
@@ -526,9 +558,44 @@ static void relay_drain_own(struct relay *r)
 		;
 }
 
+/*
+ * Where a new channel's group starts: where the security team's stands,
+ * so a route added to a running installation takes the alerts the team
+ * has not been sent yet, not the stream's whole history; "0" on a new
+ * installation (alerts written before the first relay ran).
+ */
+static void relay_start_id(struct relay *r, char *out, size_t size)
+{
+	const char *eargv[] = { "EXISTS", r->stream };
+	const char *argv[] = { "XINFO", "GROUPS", r->stream };
+	snprintf(out, size, "0");
+	if (strcmp(r->ch->group, RELAY_GROUP) == 0)
+		return;
+	redisReply *rep = relay_cmd(r, 2, eargv);
+	bool exists = rep != NULL && rep->type == REDIS_REPLY_INTEGER && rep->integer > 0;
+	redis_conn_reply_free(rep);
+	rep = exists ? relay_cmd(r, 3, argv) : NULL;
+	for (size_t i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY && i < rep->elements; i++) {
+		const redisReply *g = rep->element[i];
+		const char *name = NULL, *last = NULL;
+		for (size_t j = 0; g->type == REDIS_REPLY_ARRAY && j + 1 < g->elements; j += 2) {
+			const char *k = g->element[j]->str, *v = g->element[j + 1]->str;
+			if (k != NULL && strcmp(k, "name") == 0)
+				name = v;
+			else if (k != NULL && strcmp(k, "last-delivered-id") == 0)
+				last = v;
+		}
+		if (name != NULL && last != NULL && strcmp(name, RELAY_GROUP) == 0)
+			snprintf(out, size, "%s", last);
+	}
+	redis_conn_reply_free(rep);
+}
+
 static bool relay_setup(struct relay *r)
 {
-	const char *argv[] = { "XGROUP", "CREATE", r->stream, RELAY_GROUP, "0", "MKSTREAM" };
+	char start[64];
+	relay_start_id(r, start, sizeof(start));
+	const char *argv[] = { "XGROUP", "CREATE", r->stream, r->ch->group, start, "MKSTREAM" };
 	size_t len[6];
 	for (int i = 0; i < 6; i++)
 		len[i] = strlen(argv[i]);
@@ -536,20 +603,46 @@ static bool relay_setup(struct relay *r)
 	bool ok = rep != NULL && (rep->type != REDIS_REPLY_ERROR ||
 	    strncmp(rep->str, "BUSYGROUP", 9) == 0);
 	if (!ok)
-		log_warnx("alerts: XGROUP CREATE %s: %s", r->stream,
+		log_warnx("alerts: %s: XGROUP CREATE %s: %s", r->ch->name, r->stream,
 		    rep == NULL ? redis_conn_error(r->rc) : rep->str);
 	redis_conn_reply_free(rep);
 	return ok;
 }
 
-/* Connects (again) and catches up: reclaim, own pending, follow-ups. */
+bool relay_chan_prepare(const struct cfg *c, const struct relay_chan *ch)
+{
+	struct relay r = { .cfg = c, .ch = ch };
+	char err[512] = "";
+	bool ok = false;
+
+	r.prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
+	if (asprintf(&r.stream, "%salerts", r.prefix) < 0)
+		return false;
+	if ((r.rc = redis_conn_open(&c->redis, err, sizeof(err))) == NULL)
+		log_warnx("alerts: %s: %s", ch->name, err);
+	else
+		ok = relay_setup(&r);
+	redis_conn_close(r.rc);
+	free(r.stream);
+	return ok;
+}
+
+/* Catch-up: dead peers' entries, our own pending ones, windows that closed. */
+static void relay_catch_up(struct relay *r)
+{
+	relay_reclaim(r);
+	relay_drain_own(r);
+	relay_flush(r);
+}
+
+/* Connects (again) and catches up. */
 static bool relay_connect(struct relay *r)
 {
 	char err[512] = "";
 	redis_conn_close(r->rc);
 	r->broken = false;
 	if ((r->rc = redis_conn_open(&r->cfg->redis, err, sizeof(err))) == NULL) {
-		log_warnx("alerts: %s", err);
+		log_warnx("alerts: %s: %s", r->ch->name, err);
 		r->broken = r->failed = true;
 		return false;
 	}
@@ -557,16 +650,14 @@ static bool relay_connect(struct relay *r)
 		r->broken = true;
 		return false;
 	}
-	relay_reclaim(r);
-	relay_drain_own(r);
-	relay_flush(r);
+	relay_catch_up(r);
 	return !r->broken;
 }
 
 /* The group's pending count (read, not yet delivered), for the metrics only. */
 static void relay_pending(struct relay *r)
 {
-	const char *argv[] = { "XPENDING", r->stream, RELAY_GROUP };
+	const char *argv[] = { "XPENDING", r->stream, r->ch->group };
 	redisReply *rep;
 
 	if (!alert_metrics_enabled())
@@ -574,7 +665,7 @@ static void relay_pending(struct relay *r)
 	rep = relay_cmd(r, 3, argv);
 	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 &&
 	    rep->element[0]->type == REDIS_REPLY_INTEGER)
-		alert_metrics_pending(relay_route(r), rep->element[0]->integer);
+		alert_metrics_pending(relay_metrics_route(r), rep->element[0]->integer);
 	redis_conn_reply_free(rep);
 }
 
@@ -582,7 +673,8 @@ static void relay_loop(struct relay *r)
 {
 	char block[24], last[64];
 	long ms = (long)(r->cfg->redis.timeout * 500);
-	time_t catchup = time(NULL) + RETRY_SECONDS, pending = 0;
+	long backoff = BACKOFF_MIN;
+	time_t catchup = time(NULL) + (r->failed ? backoff : RETRY_SECONDS), pending = 0;
 	snprintf(block, sizeof(block), "%ld", ms > 0 ? ms : 100);
 	while (!relay_stop) {
 		if (r->broken) {
@@ -595,40 +687,44 @@ static void relay_loop(struct relay *r)
 			relay_pending(r);
 			pending = time(NULL) + PENDING_SECONDS;
 		}
-		if (time(NULL) >= catchup) {
-			/* Failed deliveries, dead peers' entries, windows that closed. */
-			r->failed = false;
-			relay_reclaim(r);
-			relay_drain_own(r);
-			relay_flush(r);
+		if (time(NULL) < catchup)
+			continue;
+		r->failed = false;
+		relay_catch_up(r);
+		/* A failing channel is retried soon, then less and less often. */
+		if (r->failed) {
+			catchup = time(NULL) + backoff;
+			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+		} else {
 			catchup = time(NULL) + RETRY_SECONDS;
+			backoff = BACKOFF_MIN;
 		}
 	}
 }
 
-int relay_run(const struct cfg *c, const struct relay_opts *o)
+int relay_chan_run(const struct cfg *c, const struct relay_chan *ch, const struct relay_opts *o)
 {
-	struct relay r = { .cfg = c, .max_idle_ms = o->max_idle_ms };
-	struct sigaction sa = { .sa_handler = relay_on_signal };
+	struct relay r = { .cfg = c, .ch = ch, .max_idle_ms = o->max_idle_ms };
 	char host[128] = "localhost";
 
 	r.prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
 	if (asprintf(&r.stream, "%salerts", r.prefix) < 0)
 		return 1;
+	if (asprintf(&r.ns, "%s%s", r.prefix, ch->ns) < 0) {
+		free(r.stream);
+		return 1;
+	}
 	gethostname(host, sizeof(host) - 1);
 	if (o->consumer != NULL)
 		snprintf(r.consumer, sizeof(r.consumer), "%s", o->consumer);
 	else
 		snprintf(r.consumer, sizeof(r.consumer), "%s:%ld", host, (long)getpid());
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
-	alert_metrics_route(relay_route(&r));
+	alert_metrics_route(relay_metrics_route(&r));
 	bool ok = relay_connect(&r);
 	if (!o->once) {
-		log_info("alerts: relay %s on %s started", r.consumer, r.stream);
+		log_info("alerts: %s: relay %s on %s (group %s) started", ch->name, r.consumer,
+		    r.stream, ch->group);
 		relay_loop(&r);
 		ok = true;
 	} else {
@@ -639,84 +735,7 @@ int relay_run(const struct cfg *c, const struct relay_opts *o)
 		ok = ok && !r.failed && !r.broken;
 	}
 	redis_conn_close(r.rc);
+	free(r.ns);
 	free(r.stream);
 	return ok ? 0 : 1;
-}
-
-/* -------------------------------------------------------------------------- */
-/* Submission */
-
-#define SENDMAIL_ARGS	32
-#define SENDMAIL_WAIT_S	120
-
-/* Feeds msg to the child's stdin and reaps it within the time bound; exit status or -1. */
-static int relay_feed(pid_t pid, int fd, const char *msg, size_t len, char *err, size_t errsize)
-{
-	int status = 0;
-	while (len > 0) {
-		ssize_t w = write(fd, msg, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;	/* the exit status says why */
-		msg += w;
-		len -= (size_t)w;
-	}
-	close(fd);
-	for (int i = 0; i < SENDMAIL_WAIT_S * 10; i++) {
-		pid_t got = waitpid(pid, &status, WNOHANG);
-		if (got == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		if (got < 0 && errno != EINTR) {
-			snprintf(err, errsize, "waitpid: %s", strerror(errno));
-			return -1;
-		}
-		usleep(100000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	snprintf(err, errsize, "sendmail did not finish within %d s", SENDMAIL_WAIT_S);
-	return -1;
-}
-
-int relay_sendmail(const char *command, const char *from, const char *to,
-    const char *msg, size_t len, char *err, size_t errsize)
-{
-	char *copy = strdup(command), *save = NULL;
-	char *argv[SENDMAIL_ARGS + 6];
-	int argc = 0, fds[2], rv = -1;
-
-	snprintf(err, errsize, "cannot run %s", command);
-	if (copy == NULL)
-		return -1;
-	for (char *w = strtok_r(copy, " \t", &save); w != NULL && argc < SENDMAIL_ARGS;
-	    w = strtok_r(NULL, " \t", &save))
-		argv[argc++] = w;
-	argv[argc++] = (char *)"-i";
-	argv[argc++] = (char *)"-f";
-	argv[argc++] = (char *)from;
-	argv[argc++] = (char *)"--";
-	argv[argc++] = (char *)to;
-	argv[argc] = NULL;
-	if (argc > 5 && pipe2(fds, O_CLOEXEC) == 0) {
-		pid_t pid = fork();
-		if (pid == 0) {
-			dup2(fds[0], STDIN_FILENO);
-			execv(argv[0], argv);
-			_exit(127);
-		}
-		close(fds[0]);
-		if (pid < 0) {
-			close(fds[1]);
-			snprintf(err, errsize, "fork: %s", strerror(errno));
-		} else {
-			int st = relay_feed(pid, fds[1], msg, len, err, errsize);
-			if (st == 0)
-				rv = 0;
-			else if (st > 0)
-				snprintf(err, errsize, "%s exited with status %d", argv[0], st);
-		}
-	}
-	free(copy);
-	return rv;
 }

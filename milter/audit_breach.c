@@ -171,15 +171,16 @@ static bool breach_is(const char *v, const char *const *names)
  * Whether the copy went out.  The outcome, where recorded, says what became
  * of it (an accepted copy of a message held as a whole did not leave);
  * otherwise the action and mode: accept, flag or monitor mode let it go,
- * reject, tempfail, quarantine and strip stopped it.  An action this tool
+ * reject, tempfail, quarantine, strip and reroute (delivered inside
+ * instead) stopped it.  An action this tool
  * does not know counts as gone: what cannot be shown stopped got out.
  */
 static bool breach_left(const struct view_entry *e)
 {
 	static const char *const stopped_outcomes[] = { "removed", "held", "tempfailed", "rejected",
-	    NULL };
+	    "rerouted", NULL };
 	static const char *const stopped_actions[] = { "reject", "tempfail", "quarantine", "strip",
-	    NULL };
+	    "reroute", NULL };
 	const char *outcome = breach_value(e, "outcome");
 	if (strcmp(outcome, "delivered") == 0)
 		return true;

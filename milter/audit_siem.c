@@ -11,7 +11,8 @@
 
 enum siem_outcome siem_outcome(const struct view_entry *e)
 {
-	static const char *const stopped[] = { "reject", "tempfail", "quarantine", "strip" };
+	static const char *const stopped[] = { "reject", "tempfail", "quarantine", "strip",
+	    "reroute" };
 	const char *action = view_get(e, "action"), *mode = view_get(e, "mode");
 	if (action == NULL || *action == '\0')
 		return SIEM_UNKNOWN;
@@ -60,7 +61,7 @@ const char *siem_bare(const char *v, char *buf, size_t size)
 int siem_severity(const struct view_entry *e)
 {
 	static const struct { const char *action; int stopped, left; } scale[] = {
-		{ "reject", 8, 9 }, { "quarantine", 7, 9 }, { "strip", 6, 9 },
+		{ "reject", 8, 9 }, { "quarantine", 7, 9 }, { "strip", 6, 9 }, { "reroute", 6, 9 },
 		{ "tempfail", 5, 9 }, { "flag", 5, 5 },
 	};
 	const char *action = view_get(e, "action"), *signals = view_get(e, "signals");

@@ -49,6 +49,12 @@ callbacks_delrcpt(void *ctx, const char *rcpt)
 }
 
 static int
+callbacks_addrcpt(void *ctx, const char *rcpt)
+{
+	return smfi_addrcpt(ctx, (char *)rcpt) == MI_SUCCESS ? 0 : -1;
+}
+
+static int
 callbacks_addheader(void *ctx, const char *name, const char *value)
 {
 	return smfi_addheader(ctx, (char *)name, (char *)value) == MI_SUCCESS ? 0 : -1;
@@ -74,7 +80,7 @@ static sfsistat
 callbacks_error(SMFICTX *ctx, const struct cfg *cfg, const char *why)
 {
 	struct act_ops ops = { ctx, callbacks_setreply, callbacks_quarantine,
-	    callbacks_delrcpt, callbacks_addheader };
+	    callbacks_delrcpt, callbacks_addheader, callbacks_addrcpt };
 
 	return callbacks_verdict(act_on_error(cfg, &ops, why));
 }
@@ -144,7 +150,7 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	struct conn *c = callbacks_conn(ctx);
 
-	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
 	/*
 	 * No HELO or unknown-command steps: nothing there to decide on.  The
 	 * body is wanted (attached messages, the ids a DSN quotes), but only
@@ -246,6 +252,7 @@ callbacks_header(SMFICTX *ctx, char *name, char *value)
 		return callbacks_next(c, SMFIP_NR_HDR);
 	evidence_header(c->ev, &c->cfg->policy, name, value);
 	conn_mime_header(c, name, value);
+	conn_mark_header(c, name, value);
 	return callbacks_next(c, SMFIP_NR_HDR);
 }
 
@@ -277,7 +284,7 @@ callbacks_eom(SMFICTX *ctx)
 {
 	struct conn *c = callbacks_conn(ctx);
 	struct act_ops ops = { ctx, callbacks_setreply, callbacks_quarantine,
-	    callbacks_delrcpt, callbacks_addheader };
+	    callbacks_delrcpt, callbacks_addheader, callbacks_addrcpt };
 	struct timespec t0, t1;
 	enum act_verdict v;
 
@@ -320,7 +327,7 @@ callbacks_close(SMFICTX *ctx)
 static struct smfiDesc callbacks_desc = {
 	.xxfi_name = "fwdguard",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE,
 	.xxfi_connect = callbacks_connect,
 	.xxfi_envfrom = callbacks_envfrom,
 	.xxfi_envrcpt = callbacks_envrcpt,

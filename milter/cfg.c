@@ -162,6 +162,7 @@ cfg_contents_free(struct cfg *c)
 	free(c->path);
 	free(c->milter.socket);
 	free(c->milter.user);
+	free(c->milter.mark_key_file);
 	domain_list_free(p->internal);
 	cfg_strv_free(p->protected, p->nprotected);
 	for (i = 0; i < p->nallow; i++) {
@@ -175,6 +176,7 @@ cfg_contents_free(struct cfg *c)
 	for (i = 0; i < p->nrules; i++) {
 		free(p->rules[i].name);
 		free(p->rules[i].reply);
+		free(p->rules[i].reroute_to);
 	}
 	free(p->rules);
 	free(c->ldap.uri);
@@ -196,6 +198,19 @@ cfg_contents_free(struct cfg *c)
 	free(c->alerts.mail_to);
 	free(c->alerts.mail_from);
 	free(c->alerts.sendmail);
+	for (i = 0; i < c->alerts.nroutes; i++) {
+		struct cfg_route *r = &c->alerts.routes[i];
+
+		free(r->name);
+		cfg_strv_free(r->mailboxes, r->nmailboxes);
+		cfg_strv_free(r->rules, r->nrules);
+		cfg_strv_free(r->mail_to, r->nmail_to);
+		free(r->webhook.url);
+		free(r->webhook.headers_file);
+	}
+	free(c->alerts.routes);
+	free(c->alerts.notice_contact);
+	free(c->alerts.notice_from);
 	free(c->metrics.listen);
 }
 
@@ -249,6 +264,7 @@ cfg_defaults(struct cfg_loader *l)
 	c->alerts.syslog = true;
 	c->alerts.sendmail = cfg_strdup(l, "/usr/sbin/sendmail");
 	c->alerts.dedupe_window = 3600;
+	c->alerts.expiry_notice_days = 14;
 }
 
 /* Checks that tie keys of different sections together. */
@@ -283,6 +299,8 @@ cfg_cross_checks(struct cfg_loader *l, const struct cfg_node *root)
 	if (c->alerts.mail_to != NULL && c->alerts.mail_from == NULL)
 		cfg_report(l, cfg_yaml_get(alerts, "mail"), "alerts.mail",
 		    "missing required key 'from' (alerts.mail.to is set)");
+	cfg_alerts_check(l, root);
+	cfg_notice_check(l, root);
 }
 
 static void

@@ -25,6 +25,7 @@
 #define C(member)		offsetof(struct cfg, member)
 #define A(member)		offsetof(struct policy_allow, member)
 #define R(member)		offsetof(struct policy_rule, member)
+#define RT(member)		offsetof(struct cfg_route, member)
 #define ABIT(a)			(1LL << (a))
 #define ON_ERROR_ACTIONS	(ABIT(ACTION_TEMPFAIL) | ABIT(ACTION_ACCEPT) | ABIT(ACTION_REJECT))
 #define LDAP_ERROR_ACTIONS	(ON_ERROR_ACTIONS | ABIT(ACTION_QUARANTINE))
@@ -537,6 +538,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "milter", "user", cfg_set_user, C(milter.user), KEY_EMPTY_OK, 0, 0, 0 },
 	{ "milter", "on_error", cfg_set_action, C(milter.on_error), 0, ON_ERROR_ACTIONS, 0, 0 },
 	{ "milter", "no_reply", cfg_set_no_reply, C(milter.no_reply), 0, 0, 0, 0 },
+	{ "milter", "mark_key_file", cfg_set_secret_file, C(milter.mark_key_file), 0, 0, 0, 0 },
 	{ "", "mode", cfg_set_mode, C(policy.mode), 0, 0, 0, 0 },
 	{ "", "log", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "log", "facility", cfg_set_facility, C(log.facility), 0, 0, 0, 0 },
@@ -591,6 +593,24 @@ static const struct cfg_key cfg_keys[] = {
 	{ "alerts.mail", "from", cfg_set_address, C(alerts.mail_from), 0, 0, 0, 0 },
 	{ "alerts.mail", "sendmail", cfg_set_command, C(alerts.sendmail), 0, 0, 0, 0 },
 	{ "alerts", "dedupe_window", cfg_set_long, C(alerts.dedupe_window), 0, 0, 30 * 86400, 0 },
+	{ "alerts", "expiry_notice_days", cfg_set_long, C(alerts.expiry_notice_days), 0, 0, 3660, 0 },
+	{ "alerts", "routes", cfg_set_routes, 0, 0, 0, 0, 0 },
+	{ "alerts.routes[]", "name", cfg_set_name, RT(name), KEY_REQUIRED, 0, 0, 0 },
+	{ "alerts.routes[]", "match", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "alerts.routes[].match", "mailboxes", cfg_set_route_mailboxes, RT(mailboxes), 0, 0, 0,
+	    RT(nmailboxes) },
+	{ "alerts.routes[].match", "levels", cfg_set_levels, RT(levels), 0, 0, 0, 0 },
+	{ "alerts.routes[].match", "rules", cfg_set_route_rules, RT(rules), 0, 0, 0, RT(nrules) },
+	{ "alerts.routes[]", "mail", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "alerts.routes[].mail", "to", cfg_set_mail_to, RT(mail_to), KEY_REQUIRED, 0, 0, RT(nmail_to) },
+	{ "alerts.routes[]", "webhook", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "alerts.routes[].webhook", "url", cfg_set_url, RT(webhook.url), KEY_REQUIRED, 0, 0, 0 },
+	{ "alerts.routes[].webhook", "format", cfg_set_format, RT(webhook.format), 0, 0, 0, 0 },
+	{ "alerts.routes[].webhook", "timeout", cfg_set_seconds, RT(webhook.timeout), 0, 0, 120, 0 },
+	{ "alerts.routes[].webhook", "headers_file", cfg_set_path, RT(webhook.headers_file), 0, 0, 0, 0 },
+	{ "alerts", "notice", cfg_set_section, 0, 0, 0, 0, 0 },
+	{ "alerts.notice", "contact", cfg_set_address, C(alerts.notice_contact), 0, 0, 0, 0 },
+	{ "alerts.notice", "from", cfg_set_address, C(alerts.notice_from), 0, 0, 0, 0 },
 	{ "", "metrics", cfg_set_section, 0, 0, 0, 0, 0 },
 	{ "metrics", "listen", cfg_set_listen, C(metrics.listen), 0, 0, 0, 0 },
 	{ "", "allow", cfg_set_allow, 0, 0, 0, 0, 0 },
@@ -605,10 +625,13 @@ static const struct cfg_key cfg_keys[] = {
 	{ "rules[].match", "signals", cfg_set_signals, R(signals), 0, 0, 0, 0 },
 	{ "rules[].match", "destination", cfg_set_dests, R(destinations), 0, 0, 0, 0 },
 	{ "rules[].match", "direction", cfg_set_dirs, R(directions), 0, 0, 0, 0 },
+	{ "rules[].match", "sender", cfg_set_senders, R(senders), 0, 0, 0, 0 },
 	{ "rules[]", "action", cfg_set_action, R(action), KEY_REQUIRED, ALL_ACTIONS, 0, 0 },
 	{ "rules[]", "mode", cfg_set_rule_mode, R(mode), 0, 0, 0, 0 },
 	{ "rules[]", "reply", cfg_set_reply, R(reply), 0, 0, 0, 0 },
 	{ "rules[]", "alert", cfg_set_alert, R(alert), 0, 0, 0, 0 },
+	{ "rules[]", "reroute_to", cfg_set_reroute_to, R(reroute_to), 0, 0, 0, 0 },
+	{ "rules[]", "notify", cfg_set_notify, R(notify_mailbox), 0, 0, 0, 0 },
 };
 
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -20,6 +20,7 @@
 
 static const char *cfg_dest_name(int i) { return destination_name((enum destination)i); }
 static const char *cfg_dir_name(int i) { return direction_name((enum direction)i); }
+static const char *cfg_sender_name(int i) { return sender_kind_name((enum sender_kind)i); }
 static const char *cfg_signal_name(int i) { return signal_name((enum fg_signal)i); }
 
 /*
@@ -29,7 +30,7 @@ static const char *cfg_signal_name(int i) { return signal_name((enum fg_signal)i
  * is not one for partner-exfil@).  Returns 0, or -1 after reporting.
  * Routed forms are refused: they never name a mailbox.
  */
-static int
+int
 cfg_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path,
     char *out, size_t size)
 {
@@ -214,7 +215,7 @@ cfg_set_allow_dest(struct cfg_loader *l, const struct cfg_key *k, const struct c
 	domain_list_free(one);
 }
 
-static int
+bool
 cfg_is_protected(const struct policy *p, const char *canonical)
 {
 	return p->protected != NULL && bsearch(&canonical, p->protected, p->nprotected,
@@ -381,6 +382,17 @@ cfg_dir_bit(const char *s, unsigned *bit)
 	return 0;
 }
 
+static int
+cfg_sender_bit(const char *s, unsigned *bit)
+{
+	enum sender_kind v;
+
+	if (sender_kind_lookup(s, &v) < 0)
+		return -1;
+	*bit = SENDER_BIT(v);
+	return 0;
+}
+
 /* One name or a non-empty list of names, as a bit mask; 0 after reporting. */
 static unsigned
 cfg_names(struct cfg_loader *l, const struct cfg_node *n, const char *path, const char *what,
@@ -436,6 +448,14 @@ cfg_set_dirs(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_nod
 {
 	*FIELD(base, k, unsigned) = cfg_names(l, n, path, "direction", cfg_dir_bit,
 	    cfg_dir_name, DIR_INTERNAL);
+}
+
+void
+cfg_set_senders(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	*FIELD(base, k, unsigned) = cfg_names(l, n, path, "sender", cfg_sender_bit,
+	    cfg_sender_name, SENDER_EXTERNAL);
 }
 
 /*

@@ -211,9 +211,8 @@ dir_settings_put(struct directory *d, struct dir_settings *s)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* The bind password: the file's first line, without its newline. */
-static char *
-dir_read_password(const char *path, char *err, size_t errsize)
+char *
+directory_read_password(const char *path, char *err, size_t errsize)
 {
 	char buf[DIR_PASSWORD_MAX + 1], *pw;
 	ssize_t n;
@@ -326,7 +325,7 @@ directory_open(const struct cfg *cfg, char *err, size_t errsize)
 	if (!d->active)
 		return d;
 	if (cfg->ldap.bind_password_file != NULL && cfg->ldap.bind_password_file[0] != '\0') {
-		if ((d->password = dir_read_password(cfg->ldap.bind_password_file, err,
+		if ((d->password = directory_read_password(cfg->ldap.bind_password_file, err,
 		    errsize)) == NULL || (d->password_file = strdup(cfg->ldap.bind_password_file)) == NULL) {
 			directory_close(d);
 			return NULL;
@@ -360,7 +359,7 @@ dir_reconfigure_password(struct directory *d, const struct cfg_ldap *l, char *er
 		d->password = d->password_file = NULL;
 		return 0;
 	}
-	pw = dir_read_password(l->bind_password_file, err, errsize);
+	pw = directory_read_password(l->bind_password_file, err, errsize);
 	if (pw == NULL) {
 		/* Privileges are dropped by now; the root-only file may be unreadable. */
 		if (d->password_file == NULL || strcmp(d->password_file, l->bind_password_file) != 0)

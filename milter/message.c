@@ -53,6 +53,7 @@ conn_reset_message(struct conn *c)
 	c->auth[0] = '\0';
 	c->queue_id[0] = '\0';
 	c->top_cte[0] = '\0';
+	c->mark[0] = '\0';
 	free(c->top_ctype);
 	c->top_ctype = NULL;
 	c->in_message = false;
@@ -113,6 +114,17 @@ conn_mime_header(struct conn *c, const char *name, const char *value)
 		c->top_ctype = strndup(value, MIME_HEADER_MAX);
 	else if (c->top_cte[0] == '\0' && strcasecmp(name, "Content-Transfer-Encoding") == 0)
 		buf_copy(c->top_cte, sizeof(c->top_cte), value);
+}
+
+void
+conn_mark_header(struct conn *c, const char *name, const char *value)
+{
+	if (strcasecmp(name, MARK_HEADER) != 0)
+		return;
+	if (value == NULL || strlen(value) >= sizeof(c->mark))
+		c->mark[0] = '\0';
+	else
+		buf_copy(c->mark, sizeof(c->mark), value);
 }
 
 void

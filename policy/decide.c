@@ -24,6 +24,7 @@ struct decide_facts {
 	const char *envelope_mailbox;	/* protected envelope sender, or NULL */
 	const char *sender_mailbox;	/* protected envelope sender or From, or NULL */
 	bool sender_internal;
+	enum sender_kind sender_kind;	/* whom a refusal would bounce to */
 };
 
 /* A reason is a summary: a cut one ends in "..." so that readers see it. */
@@ -46,6 +47,10 @@ static void decide_gather(const struct decide_message *m, struct decide_facts *f
 		f->sender_mailbox = f->envelope_mailbox;
 		f->sender_internal = policy_is_internal(p, &m->sender) != 0;
 	}
+	/* The null sender and an unreadable one count as outside: nobody
+	 * inside would get a bounce either. */
+	f->sender_kind = f->envelope_mailbox != NULL ? SENDER_PROTECTED :
+	    f->sender_internal ? SENDER_INTERNAL : SENDER_EXTERNAL;
 	if (f->sender_mailbox == NULL)
 		f->sender_mailbox = evidence_from_protected(m->ev);
 	f->signals = evidence_signals(m->ev);
@@ -228,17 +233,58 @@ static void decide_own_party(const struct decide_rcpt *r, struct decision *d)
 	decide_mark_cut(d->reason + len, sizeof(d->reason) - len, n);
 }
 
+/* Appends note to the reason; the base reason is cut to fit. */
+static void decide_note(struct decision *d, const char *note)
+{
+	size_t len = strlen(note), room = sizeof(d->reason) - len - 1;
+
+	if (len >= sizeof(d->reason) - 4)
+		return;
+	if (strlen(d->reason) > room)
+		memcpy(d->reason + room - 3, "...", 4);
+	memcpy(d->reason + strlen(d->reason), note, len + 1);
+}
+
+/*
+ * A reroute needs an address to go to, and must not run in circles.  A
+ * directory forward cannot be rerouted: the MTA expands the recipient
+ * after fwdguard, so the mailbox's own tagged address would be forwarded
+ * again and removing the mailbox removes its own copy; it is held.  A
+ * message fwdguard already rerouted, being sent out again (the mailbox's
+ * rule fired on the rerouted copy), loses the outside recipient without a
+ * second reroute: held when nobody is left, never bounced.
+ */
+static void decide_reroute(const struct decide_message *m, struct decision *d)
+{
+	if (d->whole) {
+		d->action = ACTION_QUARANTINE;
+		decide_note(d, "; a directory forward cannot be rerouted: held");
+	} else if (m->rerouted) {
+		d->action = ACTION_STRIP;
+		decide_note(d, "; rerouted before and sent out again: not rerouted twice");
+	} else if (policy_reroute_to(m->policy, d->rule, d->mailbox, d->reroute_to,
+	    sizeof(d->reroute_to)) != 0) {
+		d->reroute_to[0] = '\0';
+		d->action = ACTION_STRIP;
+		decide_note(d, "; no mailbox to reroute to: removed");
+	}
+}
+
 /* Second pass: rule, action, mode and reason for a classified recipient. */
-static void decide_act(const struct decide_message *m, struct decision *d)
+static void decide_act(const struct decide_message *m, const struct decide_facts *f,
+    struct decision *d)
 {
 	const struct policy *p = m->policy;
 
-	d->rule = policy_match(p, d->signals, d->destination, d->direction);
+	d->rule = policy_match_sender(p, d->signals, d->destination, d->direction,
+	    f->sender_kind);
 	if (d->rule != NULL) {
 		d->action = d->rule->action;
 		d->mode = policy_rule_mode(p, d->rule);
 		decide_rule_reason(d, evidence_forward_subject(m->ev), d->reason,
 		    sizeof(d->reason));
+		if (d->action == ACTION_REROUTE)
+			decide_reroute(m, d);
 		return;
 	}
 	d->action = ACTION_ACCEPT;
@@ -260,6 +306,7 @@ static void decide_directory_error(const struct decide_message *m, struct decisi
 	if (d->rule != NULL && d->mode == MODE_ENFORCE && d->action >= m->directory_on_error)
 		return;
 	d->rule = NULL;
+	d->reroute_to[0] = '\0';
 	d->action = m->directory_on_error;
 	d->mode = m->policy->mode;
 	d->whole = true;
@@ -283,6 +330,7 @@ static void decide_correlation_error(const struct decide_message *m, struct deci
 	if (m->correlation_on_error != ACTION_ACCEPT && !(d->rule != NULL &&
 	    d->mode == MODE_ENFORCE && d->action >= m->correlation_on_error)) {
 		d->rule = NULL;
+		d->reroute_to[0] = '\0';
 		d->action = m->correlation_on_error;
 		d->mode = m->policy->mode;
 		d->whole = true;
@@ -330,7 +378,7 @@ int decide_message(const struct decide_message *m, struct decision *out)
 			d->mode = m->policy->mode;
 			d->whole = true;
 		} else {
-			decide_act(m, d);
+			decide_act(m, &f, d);
 			if (m->rcpts[i].directory_error)
 				decide_directory_error(m, d);
 			else if (m->rcpts[i].correlation_error)
@@ -346,6 +394,7 @@ const char *decide_fate_name(enum decide_fate f)
 	switch (f) {
 	case FATE_DELIVERED: return "delivered";
 	case FATE_REMOVED: return "removed";
+	case FATE_REROUTED: return "rerouted";
 	case FATE_HELD: return "held";
 	case FATE_TEMPFAILED: return "tempfailed";
 	case FATE_REJECTED: return "rejected";
@@ -358,15 +407,27 @@ static bool decide_offends(const struct decision *d)
 	return d->mode == MODE_ENFORCE && d->action >= ACTION_STRIP;
 }
 
-/* Says in the reason what became of a removed recipient; the base reason is cut to fit. */
+/* Says in the reason what became of a removed recipient. */
 static void decide_note_removed(struct decision *d)
 {
-	static const char note[] = "; recipient removed, the others delivered";
-	size_t room = sizeof(d->reason) - sizeof(note);
+	decide_note(d, "; recipient removed, the others delivered");
+}
 
-	if (strlen(d->reason) > room)
-		memcpy(d->reason + room - 3, "...", 4);
-	memcpy(d->reason + strlen(d->reason), note, sizeof(note));
+/* An enforced reroute: the copy still goes somewhere, inside. */
+static bool decide_rerouted(const struct decision *d)
+{
+	return d->mode == MODE_ENFORCE && d->action == ACTION_REROUTE;
+}
+
+/* Sets a kept recipient's fate: rerouted or delivered. */
+static void decide_keep(struct decision *d)
+{
+	if (!decide_rerouted(d)) {
+		d->fate = FATE_DELIVERED;
+		return;
+	}
+	d->fate = FATE_REROUTED;
+	decide_note(d, "; rerouted inside, nothing bounced");
 }
 
 static enum decide_fate decide_fate_of(enum action a)
@@ -396,7 +457,8 @@ static enum action decide_outcome_whole(struct decision *d, size_t n, enum actio
 		if (a == ACTION_QUARANTINE && decide_offends(&d[i]) && !decide_whole(&d[i])) {
 			d[i].fate = FATE_REMOVED;
 			decide_note_removed(&d[i]);
-		}
+		} else if (a == ACTION_QUARANTINE && decide_rerouted(&d[i]))
+			decide_keep(&d[i]);
 	}
 	return a;
 }
@@ -405,10 +467,12 @@ enum action decide_outcome(struct decision *d, size_t n)
 {
 	enum action worst = ACTION_ACCEPT, whole = ACTION_ACCEPT, kept_worst = ACTION_ACCEPT;
 	size_t i, kept = 0;
+	bool rerouted = false;
 
 	for (i = 0; i < n; i++) {
 		if (!decide_offends(&d[i])) {
 			kept++;
+			rerouted |= decide_rerouted(&d[i]);
 			if (d[i].mode == MODE_ENFORCE && d[i].action == ACTION_FLAG)
 				kept_worst = ACTION_FLAG;
 			continue;
@@ -433,9 +497,14 @@ enum action decide_outcome(struct decision *d, size_t n)
 	}
 	/* Someone is left to deliver to: the offending copies go, the rest is untouched. */
 	for (i = 0; i < n; i++) {
-		d[i].fate = decide_offends(&d[i]) ? FATE_REMOVED : FATE_DELIVERED;
-		if (d[i].fate == FATE_REMOVED)
-			decide_note_removed(&d[i]);
+		if (!decide_offends(&d[i])) {
+			decide_keep(&d[i]);
+			continue;
+		}
+		d[i].fate = FATE_REMOVED;
+		decide_note_removed(&d[i]);
 	}
-	return worst != ACTION_ACCEPT ? ACTION_STRIP : kept_worst;
+	if (worst != ACTION_ACCEPT)
+		return ACTION_STRIP;
+	return rerouted ? ACTION_REROUTE : kept_worst;
 }

@@ -7,12 +7,14 @@
  * selection is "first match wins" over the rules in configuration order.
  * Pure code: reads the policy, owns nothing.
  */
+#include <stdio.h>
 #include <string.h>
 #include "policy.h"
 
 static const char *const rules_action_names[] = {
 	[ACTION_ACCEPT] = "accept",
 	[ACTION_FLAG] = "flag",
+	[ACTION_REROUTE] = "reroute",
 	[ACTION_STRIP] = "strip",
 	[ACTION_QUARANTINE] = "quarantine",
 	[ACTION_TEMPFAIL] = "tempfail",
@@ -41,6 +43,12 @@ static const char *const rules_direction_names[] = {
 	[DIR_INBOUND] = "inbound",
 	[DIR_OUTBOUND] = "outbound",
 	[DIR_INTERNAL] = "internal",
+};
+
+static const char *const rules_sender_names[] = {
+	[SENDER_PROTECTED] = "protected",
+	[SENDER_INTERNAL] = "internal",
+	[SENDER_EXTERNAL] = "external",
 };
 
 #define RULES_COUNT(t)	(sizeof(t) / sizeof((t)[0]))
@@ -94,6 +102,21 @@ const char *destination_name(enum destination d)
 const char *direction_name(enum direction d)
 {
 	return rules_name(rules_direction_names, RULES_COUNT(rules_direction_names), (unsigned)d);
+}
+
+const char *sender_kind_name(enum sender_kind s)
+{
+	return rules_name(rules_sender_names, RULES_COUNT(rules_sender_names), (unsigned)s);
+}
+
+int sender_kind_lookup(const char *name, enum sender_kind *out)
+{
+	unsigned v;
+
+	if (rules_lookup(rules_sender_names, RULES_COUNT(rules_sender_names), name, &v) < 0)
+		return -1;
+	*out = (enum sender_kind)v;
+	return 0;
 }
 
 int action_lookup(const char *name, enum action *out)
@@ -150,8 +173,10 @@ int direction_lookup(const char *name, enum direction *out)
 
 /* An empty set or mask in a rule means "no condition" on that field. */
 static int rules_matches(const struct policy_rule *r, signal_set signals,
-    enum destination dest, enum direction dir)
+    enum destination dest, enum direction dir, int sender)
 {
+	if (r->senders != 0 && (sender < 0 || (r->senders & SENDER_BIT(sender)) == 0))
+		return 0;
 	if (r->signals != 0 && (r->signals & signals) == 0)
 		return 0;
 	if (r->destinations != 0 && (r->destinations & DEST_BIT(dest)) == 0)
@@ -161,16 +186,51 @@ static int rules_matches(const struct policy_rule *r, signal_set signals,
 	return 1;
 }
 
-const struct policy_rule *policy_match(const struct policy *p, signal_set signals,
-    enum destination dest, enum direction dir)
+static const struct policy_rule *rules_first(const struct policy *p, signal_set signals,
+    enum destination dest, enum direction dir, int sender)
 {
 	size_t i;
 
 	for (i = 0; i < p->nrules; i++) {
-		if (rules_matches(&p->rules[i], signals, dest, dir))
+		if (rules_matches(&p->rules[i], signals, dest, dir, sender))
 			return &p->rules[i];
 	}
 	return NULL;
+}
+
+const struct policy_rule *policy_match(const struct policy *p, signal_set signals,
+    enum destination dest, enum direction dir)
+{
+	return rules_first(p, signals, dest, dir, -1);
+}
+
+const struct policy_rule *policy_match_sender(const struct policy *p, signal_set signals,
+    enum destination dest, enum direction dir, enum sender_kind sender)
+{
+	return rules_first(p, signals, dest, dir, (int)sender);
+}
+
+/*
+ * The tag keeps the rerouted copy apart (a folder, a filter) while it
+ * still reaches the mailbox the customer wrote to; without a delimiter
+ * the mailbox itself is the only address known to be the company's.
+ */
+int policy_reroute_to(const struct policy *p, const struct policy_rule *r, const char *mailbox,
+    char *buf, size_t size)
+{
+	const char *at;
+	int n;
+
+	if (r != NULL && r->reroute_to != NULL)
+		n = snprintf(buf, size, "%s", r->reroute_to);
+	else if (mailbox == NULL || (at = strrchr(mailbox, '@')) == NULL || at == mailbox)
+		return -1;
+	else if (p->delimiters[0] != '\0')
+		n = snprintf(buf, size, "%.*s%cfwdguard%s", (int)(at - mailbox), mailbox,
+		    p->delimiters[0], at);
+	else
+		n = snprintf(buf, size, "%s", mailbox);
+	return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
 enum mode policy_rule_mode(const struct policy *p, const struct policy_rule *r)

@@ -94,13 +94,14 @@ forwards() {
 	    echo "forwards failed" >>"$FG_WORK/sender-fwd.log"
 }
 
-# relay_done: on the new master the relay's group has read every alert and
-# has nothing pending.
+# relay_done: on the new master the relay's group (the security team's; the
+# relay has a group per channel) has read every alert and has nothing pending.
 relay_done() {
 	local last read
 	last=$(sen_cli "$SEN_R" XREVRANGE fwdguard:alerts + - COUNT 1 | head -n 1)
 	read=$(sen_cli "$SEN_R" XINFO GROUPS fwdguard:alerts |
-	    awk 'prev == "last-delivered-id" { print } { prev = $0 }')
+	    awk 'prev == "name" { name = $0 }
+	        prev == "last-delivered-id" && name == "relay" { print } { prev = $0 }')
 	[ -n "$last" ] && [ "$last" = "$read" ] &&
 	    [ "$(sen_cli "$SEN_R" XPENDING fwdguard:alerts relay | head -n 1)" = 0 ]
 }

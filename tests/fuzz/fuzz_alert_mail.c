@@ -7,16 +7,18 @@
  * with the From and To addresses first.  The composed mail must keep its
  * header block to printable ASCII (no header can be injected), its body
  * free of control bytes but line ends, and the subject and syslog line
- * within their buffers.
+ * within their buffers.  The same alert as a webhook body (json and slack,
+ * milter/alert_body.c) must hold no control byte: those go escaped.
  */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_body.h"
 #include "alert_mail.h"
 #include "fuzz_policy.h"
 
-#define FUZZ_STRINGS_MAX	(2 + 12 + ALERT_MAIL_IDS)
+#define FUZZ_STRINGS_MAX	(2 + 17 + ALERT_MAIL_IDS)
 
 static long long fuzz_int(struct fuzz_in *in)
 {
@@ -62,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const fields[] = {
 		"id", "mailbox", "target", "rule", "action", "mode", "destination", "level",
-		"recipient", "signals", "host", "summary",
+		"recipient", "signals", "host", "summary", "type", "reason", "owner", "expires",
+		"days_left",
 	};
 	static const size_t sizes[] = { 1, 2, 16, 80, 600 };
 	struct fuzz_in in = { data, size };
@@ -99,6 +102,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fuzz_check_mail(mail, len);
 	free(mail);
+	for (int f = 0; f < 2; f++) {
+		char *body = alert_body(f ? WEBHOOK_SLACK : WEBHOOK_JSON, &m, "route", &len);
+		if (body == NULL || strlen(body) != len)
+			abort();
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)body[i] < 0x20)
+				abort();
+		free(body);
+	}
 	for (size_t i = 0; i < nstrs; i++)
 		free(strs[i]);
 	return 0;

@@ -1,6 +1,7 @@
 /*
  * fixture_act.c - see fixture_act.h.
  */
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,4 +91,36 @@ struct audit *
 fixture_act_audit(void)
 {
 	return fixture_audit;
+}
+
+char *
+fixture_act_journal(size_t *len)
+{
+	DIR *d = opendir(fixture_spool);
+	struct dirent *de;
+	char *buf = calloc(1, 1), path[400], chunk[4096];
+	size_t n = 0, got;
+
+	if (d == NULL || buf == NULL)
+		abort();
+	while ((de = readdir(d)) != NULL) {
+		FILE *f;
+
+		if (strncmp(de->d_name, "journal-", 8) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", fixture_spool, de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+			if ((buf = realloc(buf, n + got + 1)) == NULL)
+				abort();
+			memcpy(buf + n, chunk, got);
+			n += got;
+			buf[n] = '\0';
+		}
+		fclose(f);
+	}
+	closedir(d);
+	*len = n;
+	return buf;
 }

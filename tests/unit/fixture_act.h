@@ -8,6 +8,7 @@
 #define FWDGUARD_FIXTURE_ACT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "audit.h"
 
 /*
@@ -22,6 +23,8 @@ int fixture_act_teardown(void **state);
 
 /* The spool directory, and the audit trail writing to it (borrowed). */
 const char *fixture_act_spool(void);
+/* Every journal's bytes in the spool, concatenated (caller frees); aborts on ENOMEM. */
+char *fixture_act_journal(size_t *len);
 struct audit *fixture_act_audit(void);
 
 #endif

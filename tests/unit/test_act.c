@@ -7,7 +7,6 @@
  * told apart by the signal that triggers it.  Redis is a closed port, so the
  * shipper only fails and the spool's journals keep every record to read.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -166,42 +165,7 @@ rec_describe(const struct recorder *r, char *buf, size_t size)
 		    r->calls[i].a, r->calls[i].b, r->calls[i].c);
 }
 
-/* ---- the spool, read back --------------------------------------------------- */
-
-/* Every journal's bytes, concatenated (caller frees); never NULL. */
-static char *
-spool_read_all(size_t *len)
-{
-	DIR *d = opendir(fixture_act_spool());
-	struct dirent *de;
-	char *buf = calloc(1, 1), path[400];
-	size_t n = 0;
-
-	assert_non_null(d);
-	assert_non_null(buf);
-	while ((de = readdir(d)) != NULL) {
-		FILE *f;
-		char chunk[4096];
-		size_t got;
-
-		if (strncmp(de->d_name, "journal-", 8) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", fixture_act_spool(), de->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-			buf = realloc(buf, n + got + 1);
-			assert_non_null(buf);
-			memcpy(buf + n, chunk, got);
-			n += got;
-			buf[n] = '\0';
-		}
-		fclose(f);
-	}
-	closedir(d);
-	*len = n;
-	return buf;
-}
+/* ---- the spool, read back (fixture_act_journal()) ---------------------------- */
 
 /* The 26-character decision id after marker in text, into id; false when none. */
 static bool
@@ -635,7 +599,7 @@ static void
 check_records(const struct act_case *tc, size_t before, char ids[][IDS_LEN + 1], size_t nids)
 {
 	size_t len, i;
-	char *journal = spool_read_all(&len);
+	char *journal = fixture_act_journal(&len);
 
 	if (tc->want_records == RECORDS_NONE)
 		CHECK(len == before, "%s: spool grew from %zu to %zu bytes, want no record",
@@ -662,13 +626,13 @@ run_case(void **state)
 {
 	const struct act_case *tc = *state;
 	struct recorder r = { .ncalls = 0 };
-	struct act_ops ops = { &r, rec_setreply, rec_quarantine, rec_delrcpt, rec_addheader };
+	struct act_ops ops = { &r, rec_setreply, rec_quarantine, rec_delrcpt, rec_addheader, NULL };
 	struct conn *c = case_conn(tc);
 	char calls[4096], ids[4][IDS_LEN + 1];
 	size_t before, nids = 0;
 	enum act_verdict got;
 
-	free(spool_read_all(&before));
+	free(fixture_act_journal(&before));
 	if (tc->fail != OP_COUNT)
 		r.fail[tc->fail] = true;
 	if (tc->no_audit)

@@ -495,7 +495,7 @@ spool_matches(const char *message_id, const char *kind, const struct want *w)
 static void
 run_case(const struct refmsg_case *tc)
 {
-	struct act_ops ops = { NULL, op_setreply, op_quarantine, op_delrcpt, op_addheader };
+	struct act_ops ops = { NULL, op_setreply, op_quarantine, op_delrcpt, op_addheader, NULL };
 	struct conn *c = conn_new();
 	enum act_verdict got;
 	size_t i;
