@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Issue [3], leak evidence, end to end.
+# Leak evidence, end to end (README.md "Leaks that slipped through").
 # (a) support@ is forwarded to an outside firm by a local alias fwdguard
 #     cannot see; the firm's out-of-office answer to a colleague names the
 #     colleague's Message-ID: leak-backscatter, mailbox support@, target

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Issue [4], class 6: the forward a person makes, end to end.
+# The forward a person makes (referenced-message), end to end (README.md
+# "The forward a person makes").
 # A customer writes to support@ (from Outlook: a Thread-Index).  Once its
 # correlation records are in Redis, fwdguard restarts (its memory of recent
 # records is gone: the lookups below are Redis's), and support@ forwards
