@@ -320,10 +320,22 @@ declare -A PF_PORT PF_DIR
 #   --virtual FILE        virtual_alias_maps from FILE's content (texthash:)
 #   --virtual-hash FILE   the same as a hash: table built with postmap
 #   --set 'key = value'   any other main.cf line (repeatable)
+# Postfix daemons log to postlogd over a blocking unix datagram socket.
+# With Linux's default queue of 10 datagrams, a master that logs more
+# than that before it has spawned postlogd (a busy machine) blocks on its
+# own socket for good (wait channel unix_wait_for_peer): no greeting, an
+# empty maillog.  A deeper queue lets postlogd start first.
+fg_postlog_queue() {
+	local f=/proc/sys/net/unix/max_dgram_qlen
+	[ -w "$f" ] && [ "$(cat "$f")" -lt 512 ] && echo 512 >"$f" 2>/dev/null
+	return 0
+}
+
 start_postfix() {
 	local name=$1 port='' relay='' smilt='' nmilt='' virt='' vtype=texthash dir
 	local -a extra=()
 	shift
+	fg_postlog_queue
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--port) port=$2; shift 2 ;;
