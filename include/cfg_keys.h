@@ -95,6 +95,11 @@ int cfg_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path
 bool cfg_is_protected(const struct policy *p, const char *canonical);
 /* Checks of alerts.routes against the rest of the file, once it is all read. */
 void cfg_alerts_check(struct cfg_loader *l, const struct cfg_node *root);
+/* The index of the node's text among names (count of them), or -1 after
+ * reporting "unknown NOUN '...' (want WANT)" (milter/cfg_keys.c). */
+int cfg_pick(struct cfg_loader *l, const struct cfg_node *n, const char *path,
+    const char *const *names, size_t count, const char *expected, const char *noun,
+    const char *want);
 /* "host:port" or "[v6]:port" (milter/cfg_endpoints.c). */
 bool cfg_hostport_ok(const char *s);
 

@@ -227,17 +227,11 @@ void
 cfg_set_format(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a format");
+	static const char *const names[] = { "json", "slack" };	/* enum webhook_format's order */
+	int i = cfg_pick(l, n, path, names, 2, "a format", "format", "json|slack");
 
-	if (s == NULL)
-		return;
-	if (strcmp(s, "json") == 0)
-		*FIELD(base, k, enum webhook_format) = WEBHOOK_JSON;
-	else if (strcmp(s, "slack") == 0)
-		*FIELD(base, k, enum webhook_format) = WEBHOOK_SLACK;
-	else
-		cfg_report(l, n, path, "unknown format '%s' (want json|slack)", cfg_show(s, n->len, shown));
+	if (i >= 0)
+		*FIELD(base, k, enum webhook_format) = i == 0 ? WEBHOOK_JSON : WEBHOOK_SLACK;
 }
 
 /* ---- checks against the whole file -------------------------------------------- */

@@ -383,7 +383,7 @@ cfg_set_scope(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_no
  * says what a non-scalar should have been, noun names a wrong value
  * ("unknown <noun> '<value>' (want <want>)").
  */
-static int
+int
 cfg_pick(struct cfg_loader *l, const struct cfg_node *n, const char *path,
     const char *const *names, size_t count, const char *expected, const char *noun,
     const char *want)
