@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_route.h - which alerts a route of alerts.routes takes
- * (milter/alert_route.c, pure: the directory is asked through a callback).
+ * (milter/config/alert_route.c, pure: the directory is asked through a callback).
  *
  * A route matches an alert when each of its filters that is set matches:
  * mailboxes (the alert's protected mailbox is one of the addresses, or a

@@ -58,7 +58,7 @@ long audit_ship_pending(struct spool *s, const struct cfg_redis *rc, long long m
     char *err, size_t errsize);
 
 /*
- * The same with a connection kept between calls (milter/shipper.c): the
+ * The same with a connection kept between calls (milter/trail/shipper.c): the
  * shipper thread runs it after each kick.  It connects when there is
  * something to ship and drops the connection after a failure.
  */

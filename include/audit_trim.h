@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * audit_trim.h - audit.retention: the streams keep that many days
- * (milter/audit_trim.c).  Run by the shipper thread, never on the path of
+ * (milter/trail/audit_trim.c).  Run by the shipper thread, never on the path of
  * a milter reply.
  */
 #ifndef FWDGUARD_AUDIT_TRIM_H

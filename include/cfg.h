@@ -161,7 +161,7 @@ struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
 
 /*
  * Same, and what the file names on this host must exist: secret files,
- * milter.user, the alert sendmail command (milter/cfg_host.c).  For
+ * milter.user, the alert sendmail command (milter/config/cfg_host.c).  For
  * "fwdguard -n", the daemon's start and its reloads.
  */
 struct cfg *cfg_load_host(const char *path, cfg_error_fn err, void *ctx);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dirldap.h - a bounded pool of LDAP handles for the directory (private
- * to milter/directory.c).
+ * to milter/directory/directory.c).
  *
  * Each handle is used by one thread at a time.  Every synchronous call is
  * bounded by ldap.timeout (LDAP_OPT_TIMEOUT and LDAP_OPT_NETWORK_TIMEOUT),

@@ -22,7 +22,7 @@
 struct metrics_http;
 
 /*
- * Parses listen into *ss and *len (milter/metrics_addr.c, libc only: the
+ * Parses listen into *ss and *len (milter/common/metrics_addr.c, libc only: the
  * config loader checks metrics.listen with it).  0, or -1 when it is not
  * "IPv4:port" or "[IPv6]:port" with a port in 1..65535.
  */

@@ -4,7 +4,7 @@
  * code can read (README.md "Configuration"), and the functions that classify
  * addresses and pick a rule.
  *
- * A struct policy is built by the config loader (milter/cfg.c), which owns
+ * A struct policy is built by the config loader (milter/config/cfg.c), which owns
  * every string and array in it; the policy functions only read it.  Once
  * published it is immutable, so many threads may share it.
  */
@@ -94,7 +94,7 @@ struct policy {
 	enum mode mode;
 	/*
 	 * Optional: protected mailboxes known elsewhere (the directory,
-	 * milter/directory.c), asked after the list above.  Returns the
+	 * milter/directory/directory.c), asked after the list above.  Returns the
 	 * canonical name, valid for the life of the process, or NULL.  Must
 	 * not block.  NULL hook: the list alone.
 	 */

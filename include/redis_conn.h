@@ -45,7 +45,7 @@ void *redis_conn_reply(struct redis_conn *c);
 /*
  * redis_conn_reply with the reply built by fns (a hiredis
  * redisReplyObjectFunctions *) given privdata, for readers of big replies
- * (include/redis_arena.h); whoever supplies fns frees what they built.
+ * (milter/audit-tool/redis_arena.h); whoever supplies fns frees what they built.
  */
 void *redis_conn_reply_with(struct redis_conn *c, void *fns, void *privdata);
 

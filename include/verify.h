@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * verify.h - checks the hash chains of the <prefix>audit stream, one entry
- * at a time in stream order (milter/verify.c; man/fwdguard-audit.1, VERIFY).
+ * at a time in stream order (milter/trail/verify.c; man/fwdguard-audit.1, VERIFY).
  *
  * Memory grows with the number of chains and problems kept, never with
  * the number of entries: a trail of millions is walked page by page.

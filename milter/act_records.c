@@ -265,7 +265,7 @@ act_notice_due(const struct decision *d)
 
 /*
  * A request for the mailbox's notice, on the alert stream: the relay
- * (fwdguard-audit alerts, milter/alert_notice_send.c) writes and mails it.
+ * (fwdguard-audit alerts, milter/audit-tool/alerts/alert_notice_send.c) writes and mails it.
  */
 static int
 act_notice_record(struct act_job *j, size_t i, const char *ts, struct record **out)

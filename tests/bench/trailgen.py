@@ -4,7 +4,7 @@
 tests/bench/trailgen.py - synthetic audit trail for tests/bench/trail.
 
 Writes Redis commands in RESP (for "redis-cli --pipe") that leave the keys
-the shipper (milter/shipper.c) leaves for N decision records: each record
+the shipper (milter/trail/shipper.c) leaves for N decision records: each record
 in <prefix>audit and in <prefix>mailbox:<mailbox>, with the fields and
 their order of milter/act_records.c, plus the <prefix>seen:<id> marker.
 The one difference: the stream ids carry the decision time (explicit ids,
@@ -50,7 +50,7 @@ def command(args):
 
 
 def ulid(ms, n):
-    """A decision id as milter/ids.c makes them: 48 bits of ms, 80 of counter."""
+    """A decision id as milter/trail/ids.c makes them: 48 bits of ms, 80 of counter."""
     v = (ms << 80) | (0x5EED << 64) | n
     out = []
     for _ in range(26):

@@ -10,15 +10,17 @@
 
 SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(SAN) -Wall -Wextra -Wno-unused-parameter \
-	-I$(SRC)/include -I$(SRC)/tests/fuzz $(INCS) -D_GNU_SOURCE \
+	-I$(SRC)/include $(addprefix -I$(SRC)/,policy $(CORE_DIRS)) -I$(SRC)/tests/fuzz $(INCS) -D_GNU_SOURCE \
 	-DSYSCONFDIR='"/etc"' -DLOCALSTATEDIR='"/var"'
 
 POLICY_SRCS = $(wildcard $(SRC)/policy/*.c)
-# Everything of milter/ but the daemon's and the audit tool's main, and
-# the libmilter-bound code (the harnesses do not link libmilter).
-CORE_EXCLUDE = main.c audit_tool.c callbacks.c message.c act.c act_evidence.c act_records.c \
-	reload.c
-CORE_SRCS = $(filter-out $(addprefix $(SRC)/milter/,$(CORE_EXCLUDE)),$(wildcard $(SRC)/milter/*.c))
+# Everything the two programs share and all of fwdguard-audit but its main:
+# the daemon's folder (milter/ itself) is bound to libmilter, which the
+# harnesses do not link.
+CORE_DIRS = milter/common milter/config milter/directory milter/trail milter/audit-tool \
+	milter/audit-tool/alerts milter/audit-tool/watch
+CORE_SRCS = $(filter-out $(SRC)/milter/audit-tool/audit_tool.c,\
+	$(foreach d,$(CORE_DIRS),$(wildcard $(SRC)/$(d)/*.c)))
 
 TARGETS = address evidence mime rfc2047 autoreply cfg spool dirfilter audit_query alert_mail \
 	watch_set

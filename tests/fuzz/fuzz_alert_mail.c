@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * fuzz_alert_mail.c - the alert-mail composer (milter/alert_mail.c).
+ * fuzz_alert_mail.c - the alert-mail composer (milter/audit-tool/alerts/alert_mail.c).
  *
  * Every value an alert mail shows came from Redis and is untrusted.  The
  * input holds the counters (raw 8-byte integers, any value) and then
@@ -9,7 +9,7 @@
  * header block to printable ASCII (no header can be injected), its body
  * free of control bytes but line ends, and the subject and syslog line
  * within their buffers.  The same alert as a webhook body (json and slack,
- * milter/alert_body.c) must hold no control byte: those go escaped.
+ * milter/audit-tool/alerts/alert_body.c) must hold no control byte: those go escaped.
  */
 #include <stdbool.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * fuzz_audit_query.c - fwdguard-audit's query parsing (milter/audit_tool.c,
- * milter/audit_view.c).
+ * fuzz_audit_query.c - fwdguard-audit's query parsing (milter/audit-tool/audit_tool.c,
+ * milter/audit-tool/audit_view.c).
  *
  * The tool's option parser is static in audit_tool.c, so this file
  * includes it whole (its main renamed) rather than widening its
@@ -13,7 +13,7 @@
  * parsed query is matched against it.
  */
 #define main audit_tool_main
-#include "../../milter/audit_tool.c"
+#include "../../milter/audit-tool/audit_tool.c"
 #undef main
 
 #include "audit_svg.h"

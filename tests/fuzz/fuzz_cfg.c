@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * fuzz_cfg.c - YAML configuration loading (milter/cfg*.c) from a buffer.
+ * fuzz_cfg.c - YAML configuration loading (milter/config/cfg*.c) from a buffer.
  *
  * Every error line must name the file; a loaded snapshot's policy is used
  * once (rule matching, classification against its allow list) and freed,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * fuzz_dirfilter.c - LDAP filter escaping (milter/dirfilter.c).
+ * fuzz_dirfilter.c - LDAP filter escaping (milter/directory/dirfilter.c).
  *
  * The input is "<pattern>\0<value>", the first byte picking the output
  * size.  The escaped value must unescape to the input byte for byte and

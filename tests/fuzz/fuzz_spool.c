@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * fuzz_spool.c - spool record decoding (milter/record.c, milter/spool.c).
+ * fuzz_spool.c - spool record decoding (milter/trail/record.c, milter/trail/spool.c).
  *
  * Each input line is decoded as a record; a record that decodes must
  * encode and decode again to the same fields (what replay relies on).

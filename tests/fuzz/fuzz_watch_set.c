@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_watch_set.c - the forward set fwdguard-audit watch keeps in Redis
- * (milter/watch_set.c): a value anyone with write access to Redis could
+ * (milter/audit-tool/watch/watch_set.c): a value anyone with write access to Redis could
  * have damaged.
  *
  * The input is the text as stored.  A text read as a set must encode back

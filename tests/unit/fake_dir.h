@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fake_dir.h - a fake directory lookup backend for the unit tests of
- * milter/directory.c and milter/dirrcpt.c: answers from a table, counts
+ * milter/directory/directory.c and milter/directory/dirrcpt.c: answers from a table, counts
  * and records the questions ("F:key" for forwards, "P:key" for protected).
  * fake_set_search answers the refresh's whole-set searches with one list
  * of by-entry values (any length), whatever the filter.

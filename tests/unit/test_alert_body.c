@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_alert_body.c - what a webhook receives (milter/alert_body.c): the
+ * test_alert_body.c - what a webhook receives (milter/audit-tool/alerts/alert_body.c): the
  * json object's fields, the slack/mattermost {"text": ...} form, and
  * values from Redis that try to break out of either.
  */

@@ -2,7 +2,7 @@
 /*
  * test_alert_dedupe.c - grouping of alert batches by (mailbox, target,
  * rule), the dedupe decision, group keys and header/body cleaning
- * (milter/alert_dedupe.c).
+ * (milter/audit-tool/alerts/alert_dedupe.c).
  */
 #include <stdarg.h>
 #include <stddef.h>

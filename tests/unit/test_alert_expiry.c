@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_alert_expiry.c - when an exception is reminded and when it has
- * expired (milter/alert_expiry.c): whole UTC days, the first second after
+ * expired (milter/audit-tool/alerts/alert_expiry.c): whole UTC days, the first second after
  * allow[].expires's day being the first second it no longer applies.
  */
 #include <stdarg.h>

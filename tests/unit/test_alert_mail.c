@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_alert_mail.c - the alert mail's text (milter/alert_mail.c): counts
+ * test_alert_mail.c - the alert mail's text (milter/audit-tool/alerts/alert_mail.c): counts
  * that came from Redis, however damaged, give a readable subject and
  * never overflow.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_alert_route.c - alerts.routes: what the loader accepts and refuses
- * (milter/cfg_alerts.c), which alerts a route takes (milter/alert_route.c),
+ * (milter/config/cfg_alerts.c), which alerts a route takes (milter/config/alert_route.c),
  * and that each route's channels keep delivery and dedupe state apart.
  */
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_cfg.c - the YAML loader (milter/cfg*.c) and SHA-256.
+ * test_cfg.c - the YAML loader (milter/config/cfg*.c) and SHA-256.
  *
  * Most cases are a table: a YAML text, whether it must load, and substrings
  * that must each appear in one reported error line ("t.yaml:4:12: ...").

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_chain.c - the hash chain (milter/chain.c), its continuation in the
- * spool across a reopen and a rotation (milter/spool.c), and verify's
- * classification of a trail (milter/verify.c).
+ * test_chain.c - the hash chain (milter/trail/chain.c), its continuation in the
+ * spool across a reopen and a rotation (milter/trail/spool.c), and verify's
+ * classification of a trail (milter/trail/verify.c).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_diralias.c - a protected directory entry with many addresses
- * (milter/diralias.c through milter/directory.c, with a fake directory):
+ * (milter/directory/diralias.c through milter/directory/directory.c, with a fake directory):
  * every address is protected up to DIRALIAS_ENTRY_MAX, past it the rest
  * is counted, and the interned names are freed once no set and no
  * message pin can reach them (run under ASan: a name freed too early is

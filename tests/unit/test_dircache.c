@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_dircache.c - the directory cache (milter/dircache.c) against a fake
+ * test_dircache.c - the directory cache (milter/directory/dircache.c) against a fake
  * backend: TTLs, negative TTL, stale answers during an outage, one query
  * in flight per key, bounded size, flush.
  */

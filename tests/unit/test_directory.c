@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_directory.c - the directory front door (milter/directory.c) without
+ * test_directory.c - the directory front door (milter/directory/directory.c) without
  * an LDAP server: RFC 4515 filter escaping and building, the three lookup
  * outcomes through a fake backend, a recipient's directory facts, the
  * decisions they lead to (directory-forward, ldap.on_error), and internal

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_dirrcpt.c - which mailbox a recipient is, with a fake directory
- * (milter/dirrcpt.c, milter/diralias.c): recipient delimiters "+-" asked
+ * (milter/directory/dirrcpt.c, milter/directory/diralias.c): recipient delimiters "+-" asked
  * whole first, then without the extension, as Postfix asks its tables;
  * and a mailbox that is its directory entry, every address of which is
  * protected (loaded by the refresh, try-again keeps the last set).

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_docs.c - every field fwdguard writes into a record (record_set()
- * with a literal name in milter/act_records.c, milter/correlate.c and
- * milter/watch_trail.c) is
+ * with a literal name in milter/act_records.c, milter/trail/correlate.c and
+ * milter/audit-tool/watch/watch_trail.c) is
  * named in README.md's field table (as `name`) and in fwdguard-audit(1)'s
  * RECORD FIELDS section, and every metric a program registers is named in
  * README.md "Metrics" and in that program's man page, so a new field or
@@ -21,9 +21,9 @@
 #define FIELDS_MAX	128
 #define FIELD_LEN	64
 
-static const char *const writers[] = { "milter/act_records.c", "milter/correlate.c",
-    "milter/watch_trail.c" };
-/* Fields that only route a record to its key (milter/shipper.c): never stored. */
+static const char *const writers[] = { "milter/act_records.c", "milter/trail/correlate.c",
+    "milter/audit-tool/watch/watch_trail.c" };
+/* Fields that only route a record to its key (milter/trail/shipper.c): never stored. */
 static const char *const routing[] = { "kind", "ttl", "conversation" };
 
 static char *
@@ -136,8 +136,8 @@ static const struct {
 	const char *src, *man;
 } metric_sources[] = {
 	{ "milter/metrics_daemon.c", "man/fwdguard.8" },
-	{ "milter/alert_metrics.c", "man/fwdguard-audit.1" },
-	{ "milter/watch_metrics.c", "man/fwdguard-audit.1" },
+	{ "milter/audit-tool/alerts/alert_metrics.c", "man/fwdguard-audit.1" },
+	{ "milter/audit-tool/watch/watch_metrics.c", "man/fwdguard-audit.1" },
 };
 
 /* The "fwdguard_..." literals of src (not the bare registry prefix "fwdguard_"). */
@@ -169,7 +169,7 @@ test_metrics_documented(void **state)
 		if (n < 4)
 			fail_msg("found only %zu metric names in %s: is the pattern stale?", n,
 			    metric_sources[i].src);
-		/* The registry's own, named from its prefix (milter/metrics.c). */
+		/* The registry's own, named from its prefix (milter/common/metrics.c). */
 		if (i == 0)
 			snprintf(names[n++], FIELD_LEN, "fwdguard_metrics_series_dropped_total");
 		for (size_t j = 0; j < n; j++) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_metrics.c - the metrics registry and its text exposition
- * (milter/metrics.c), the listen address (milter/metrics_addr.c,
- * metrics.listen in the loader), the HTTP server (milter/metrics_http.c),
+ * (milter/common/metrics.c), the listen address (milter/common/metrics_addr.c,
+ * metrics.listen in the loader), the HTTP server (milter/common/metrics_http.c),
  * and the daemon's families (milter/metrics_daemon.c).  That every metric
  * is documented is tests/unit/test_docs.c's.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_shipper.c - when the shipper (milter/shipper.c) moves the spool
+ * test_shipper.c - when the shipper (milter/trail/shipper.c) moves the spool
  * cursor: after Redis took the records, and with redis.min_replicas only
  * once WAIT counts enough replicas holding them.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_watch_set.c - the pure parts of fwdguard-audit watch
- * (milter/watch_set.c): a forward set diffed against the baseline, the
+ * (milter/audit-tool/watch/watch_set.c): a forward set diffed against the baseline, the
  * text kept in Redis, and the internal/external/allowed classification
  * of a forward value.
  */

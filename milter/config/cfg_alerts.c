@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cfg_alerts.c - the setters of alerts.routes (fwdguard.yaml(5), README.md
+ * "Alert routing") and the checks that tie a route to the rest of the
+ * file: its rule names, its LDAP groups, the sender of its mail.
+ *
+ * Route names name consumer groups and Redis keys of the relay
+ * (milter/audit-tool/alerts/alert_chan.c), so they keep the rule names' charset; a route's
+ * mailboxes are the same comparison forms as the allow list's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "address.h"
+#include "alert_route.h"
+#include "cfg_keys.h"
+#include "policy.h"
+
+#define CFG_MAX_ROUTES	100	/* each route is a relay thread and a Redis connection */
+#define CFG_URL_MAX	2048
+#define NAME_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+
+void
+cfg_set_routes(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	struct cfg_alerts *a = &l->cfg->alerts;
+	char ipath[CFG_PATH_MAX];
+	struct cfg_node *const *items;
+	size_t count, i;
+
+	if (cfg_items(l, &n, path, false, &items, &count) < 0 || count == 0)
+		return;
+	if (count > CFG_MAX_ROUTES) {
+		cfg_report(l, n, path, "more than %d routes", CFG_MAX_ROUTES);
+		return;
+	}
+	if ((a->routes = calloc(count, sizeof(*a->routes))) == NULL) {
+		l->nomem = true;
+		return;
+	}
+	a->nroutes = count;
+	for (i = 0; i < count; i++) {
+		a->routes[i].webhook.timeout = 5;
+		cfg_path_index(ipath, sizeof(ipath), path, i);
+		if (items[i]->kind != CFG_NODE_BAD)
+			cfg_walk(l, items[i], "alerts.routes[]", ipath, &a->routes[i]);
+	}
+}
+
+/* "group:<DN>": a DN is attribute=value pairs; the directory checks the rest. */
+static char *
+cfg_route_group(struct cfg_loader *l, const struct cfg_node *n, const char *path, const char *s)
+{
+	char shown[CFG_SHOW_MAX + 8];
+	const char *dn = s + strlen(CFG_ROUTE_GROUP);
+
+	if (l->cfg->ldap.uri == NULL) {
+		cfg_report(l, n, path, "'%s' needs the directory (ldap.uri)",
+		    cfg_show(s, n->len, shown));
+		return NULL;
+	}
+	/* ADDRESS_MAX is DIR_VALUE_MAX, the longest value the directory puts in a filter. */
+	if (*dn == '\0' || strchr(dn, '=') == NULL || strlen(dn) > ADDRESS_MAX) {
+		cfg_report(l, n, path, "invalid group '%s' (want group:<DN>, e.g. "
+		    "group:cn=hr,ou=groups,dc=corp,dc=example)", cfg_show(s, n->len, shown));
+		return NULL;
+	}
+	return cfg_strdup(l, s);
+}
+
+/* One item as stored, malloc'd; NULL after reporting why (or on ENOMEM). */
+typedef char *(*cfg_item_fn)(struct cfg_loader *l, const struct cfg_node *item, const char *path);
+
+/*
+ * One item or a non-empty list of them, each made a string by fn; an
+ * empty list is refused, saying what omitting the key does instead.
+ */
+static void
+cfg_route_strv(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base, const char *omitted, cfg_item_fn fn)
+{
+	char ipath[CFG_PATH_MAX], **v;
+	struct cfg_node *const *items;
+	size_t count, i, nv = 0;
+
+	if (cfg_items(l, &n, path, true, &items, &count) < 0)
+		return;
+	if (count == 0) {
+		cfg_report(l, n, path, "must not be empty (omit it to %s)", omitted);
+		return;
+	}
+	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		cfg_path_index(ipath, sizeof(ipath), path, i);
+		if (items[i]->kind != CFG_NODE_BAD && (v[nv] = fn(l, items[i], ipath)) != NULL)
+			nv++;
+	}
+	cfg_strv_store(k, base, v, nv);
+}
+
+/* A protected mailbox's comparison form (as allow[].mailboxes), or group:<DN>. */
+static char *
+cfg_route_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path)
+{
+	char canonical[ADDRESS_CANONICAL_MAX + 1], shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, "an address");
+
+	if (s == NULL)
+		return NULL;
+	if (strncasecmp(s, CFG_ROUTE_GROUP, strlen(CFG_ROUTE_GROUP)) == 0)
+		return cfg_route_group(l, n, path, s);
+	if (cfg_mailbox(l, n, path, canonical, sizeof(canonical)) < 0)
+		return NULL;
+	/* With protected_filter, the directory may know mailboxes the YAML does not. */
+	if (l->cfg->ldap.protected_filter == NULL && !cfg_is_protected(&l->cfg->policy, canonical)) {
+		cfg_report(l, n, path, "'%s' is not a protected mailbox", cfg_show(s, n->len, shown));
+		return NULL;
+	}
+	return cfg_strdup(l, canonical);
+}
+
+/* Names only; whether a rule of that name exists is checked with the rules (cfg_alerts_check). */
+static char *
+cfg_route_rule(struct cfg_loader *l, const struct cfg_node *n, const char *path)
+{
+	char shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, "a rule name");
+
+	if (s == NULL)
+		return NULL;
+	if (*s == '\0' || strspn(s, NAME_CHARS) != strlen(s)) {
+		cfg_report(l, n, path, "invalid rule name '%s'", cfg_show(s, n->len, shown));
+		return NULL;
+	}
+	return cfg_strdup(l, s);
+}
+
+/* An address, kept as written: the relay hands it to sendmail. */
+static char *
+cfg_route_rcpt(struct cfg_loader *l, const struct cfg_node *n, const char *path)
+{
+	char canonical[ADDRESS_CANONICAL_MAX + 1];
+
+	return cfg_mailbox(l, n, path, canonical, sizeof(canonical)) == 0 ?
+	    cfg_strdup(l, n->text) : NULL;
+}
+
+void
+cfg_set_route_mailboxes(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	cfg_route_strv(l, k, n, path, base, "match any mailbox", cfg_route_mailbox);
+}
+
+void
+cfg_set_route_rules(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	cfg_route_strv(l, k, n, path, base, "match any rule", cfg_route_rule);
+}
+
+void
+cfg_set_mail_to(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	cfg_route_strv(l, k, n, path, base, "send no mail", cfg_route_rcpt);
+}
+
+void
+cfg_set_levels(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	char ipath[CFG_PATH_MAX], shown[CFG_SHOW_MAX + 8];
+	struct cfg_node *const *items;
+	size_t count, i;
+	unsigned mask = 0;
+	enum alert_level a;
+	const char *s;
+
+	if (cfg_items(l, &n, path, true, &items, &count) < 0)
+		return;
+	if (count == 0) {
+		cfg_report(l, n, path, "must not be empty (omit it to match any level)");
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		cfg_path_index(ipath, sizeof(ipath), path, i);
+		if (items[i]->kind == CFG_NODE_BAD || (s = cfg_text(l, items[i], ipath, "a level")) == NULL)
+			return;
+		if (alert_level_lookup(s, &a) < 0 || a == ALERT_NONE) {
+			cfg_report(l, items[i], ipath, "unknown alert level '%s' (want info|warning|critical)",
+			    cfg_show(s, items[i]->len, shown));
+			return;
+		}
+		mask |= 1u << a;
+	}
+	*FIELD(base, k, unsigned) = mask;
+}
+
+/* http:// or https://, no blanks or controls: it goes to libcurl as is. */
+void
+cfg_set_url(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	char shown[CFG_SHOW_MAX + 8];
+	const char *s = cfg_text(l, n, path, "a URL");
+	size_t scheme;
+
+	if (s == NULL)
+		return;
+	scheme = strncasecmp(s, "https://", 8) == 0 ? 8 : strncasecmp(s, "http://", 7) == 0 ? 7 : 0;
+	if (scheme == 0 || s[scheme] == '\0' || s[scheme] == '/' || strpbrk(s, " \"<>\\^`{|}") != NULL ||
+	    n->len > CFG_URL_MAX)
+		cfg_report(l, n, path, "invalid URL '%s' (want http://host/... or https://host/...)",
+		    cfg_show(s, n->len, shown));
+	else
+		cfg_replace(l, FIELD(base, k, char *), s);
+}
+
+void
+cfg_set_format(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	static const char *const names[] = { "json", "slack" };	/* enum webhook_format's order */
+	int i = cfg_pick(l, n, path, names, 2, "a format", "format", "json|slack");
+
+	if (i >= 0)
+		*FIELD(base, k, enum webhook_format) = i == 0 ? WEBHOOK_JSON : WEBHOOK_SLACK;
+}
+
+/* ---- checks against the whole file -------------------------------------------- */
+
+static bool
+cfg_rule_known(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].name != NULL && strcmp(p->rules[i].name, name) == 0)
+			return true;
+	return alert_route_builtin_rule(name);
+}
+
+static void
+cfg_route_check(struct cfg_loader *l, const struct cfg_node *item, size_t i, const char *path)
+{
+	const struct cfg_route *r = &l->cfg->alerts.routes[i];
+	const struct cfg_node *match = cfg_yaml_get(item, "match"), *rules;
+	char shown[CFG_SHOW_MAX + 8], rpath[CFG_PATH_MAX + 16];
+
+	if (r->name == NULL)
+		return;
+	if (r->nmail_to == 0 && r->webhook.url == NULL)
+		cfg_report(l, item, path, "route '%s' delivers nowhere (want mail or webhook)",
+		    cfg_show(r->name, strlen(r->name), shown));
+	if (r->nmail_to > 0 && l->cfg->alerts.mail_from == NULL)
+		cfg_report(l, cfg_yaml_get(item, "mail"), path,
+		    "route mail needs the sender alerts.mail.from");
+	rules = match != NULL ? cfg_yaml_get(match, "rules") : NULL;
+	for (size_t j = 0; j < r->nrules; j++)
+		if (!cfg_rule_known(&l->cfg->policy, r->rules[j])) {
+			const struct cfg_node *at = rules != NULL && rules->kind == CFG_NODE_SEQ &&
+			    j < rules->nkids ? rules->kids[j] : rules;
+
+			snprintf(rpath, sizeof(rpath), "%s.match.rules", path);
+			cfg_report(l, at, rpath, "no rule named '%s' (want a rules[].name or %s)",
+			    cfg_show(r->rules[j], strlen(r->rules[j]), shown), ALERT_BUILTIN_RULES);
+		}
+	for (size_t j = 0; j < i; j++)
+		if (l->cfg->alerts.routes[j].name != NULL &&
+		    strcmp(l->cfg->alerts.routes[j].name, r->name) == 0) {
+			snprintf(rpath, sizeof(rpath), "%s.name", path);
+			cfg_report(l, cfg_yaml_get(item, "name"), rpath, "duplicate route name '%s'",
+			    cfg_show(r->name, strlen(r->name), shown));
+			break;
+		}
+}
+
+void
+cfg_alerts_check(struct cfg_loader *l, const struct cfg_node *root)
+{
+	const struct cfg_node *alerts = cfg_yaml_get(root, "alerts");
+	const struct cfg_node *routes = alerts != NULL ? cfg_yaml_get(alerts, "routes") : NULL;
+	char path[CFG_PATH_MAX];
+
+	if (routes == NULL || routes->kind != CFG_NODE_SEQ)
+		return;
+	for (size_t i = 0; i < l->cfg->alerts.nroutes && i < routes->nkids; i++) {
+		cfg_path_index(path, sizeof(path), "alerts.routes", i);
+		cfg_route_check(l, routes->kids[i], i, path);
+	}
+}
