@@ -27,6 +27,7 @@
 #include "mark.h"
 #include "metrics_daemon.h"
 #include "record.h"
+#include "text.h"
 
 #define ACT_DEFAULT_REPLY \
 	"5.7.1 forwarding of protected mail to external domains is not permitted (ref %{id})"
@@ -41,18 +42,6 @@ void
 act_set_audit(struct audit *a)
 {
 	act_audit = a;
-}
-
-/* Copies text for a log line: control characters and non-ASCII become '?'. */
-static const char *
-act_clean(char *buf, size_t size, const char *text)
-{
-	size_t i;
-
-	for (i = 0; text != NULL && text[i] != '\0' && i + 1 < size; i++)
-		buf[i] = (text[i] < 0x20 || text[i] >= 0x7f) ? '?' : text[i];
-	buf[i] = '\0';
-	return buf;
 }
 
 static enum act_verdict
@@ -182,7 +171,7 @@ act_gather(struct act_job *j, struct decide_message *m)
 const char *
 act_queue_id(const struct act_job *j, char *buf, size_t size)
 {
-	return act_clean(buf, size, j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
+	return text_clean(buf, size, j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
 }
 
 static void
@@ -200,7 +189,7 @@ act_log(const struct act_job *j)
 		signal_set_format(d->signals, signals, sizeof(signals));
 		log_info("%s: decision id=%s rcpt=%s mailbox=%s destination=%s target=%s "
 		    "signals=%s rule=%s action=%s mode=%s outcome=%s",
-		    q, j->ids[i], act_clean(rcpt, sizeof(rcpt), j->c->rcpts[i].raw),
+		    q, j->ids[i], text_clean(rcpt, sizeof(rcpt), j->c->rcpts[i].raw),
 		    d->mailbox != NULL ? d->mailbox : "-", destination_name(d->destination),
 		    d->target[0] != '\0' ? d->target : "-", signals[0] != '\0' ? signals : "-",
 		    d->rule != NULL ? d->rule->name : "-", action_name(d->action),
@@ -296,7 +285,7 @@ act_reroute(const struct act_job *j, const struct act_ops *ops)
 		if (!act_added_before(j, i) && ops->addrcpt(ops->ctx, rcpt) != 0)
 			return -1;
 		log_info("%s: rerouted id=%s rcpt=%s to=%s", q, j->ids[i],
-		    act_clean(err, sizeof(err), j->c->rcpts[i].raw), j->dec[i].reroute_to);
+		    text_clean(err, sizeof(err), j->c->rcpts[i].raw), j->dec[i].reroute_to);
 	}
 	return ops->addheader(ops->ctx, MARK_HEADER, mark);
 }
@@ -326,7 +315,7 @@ act_fail_action(const struct act_job *j, const struct act_ops *ops, const char *
 {
 	char q[64];
 
-	act_clean(q, sizeof(q), j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
+	text_clean(q, sizeof(q), j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
 	log_warnx("%s: %s; the decisions stay recorded, the message is tempfailed", q, why);
 	return act_tempfail(ops, why);
 }
