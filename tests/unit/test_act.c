@@ -208,7 +208,7 @@ struct act_case {
 	struct hdr headers[MAX_HEADERS];
 	const char *body;		/* NULL: the body is not read */
 	enum op fail;			/* OP_COUNT: nothing fails */
-	bool no_audit;			/* act_set_audit(NULL) for this case */
+	bool no_audit;			/* the environment has no audit trail */
 
 	enum act_verdict want;
 	const char *want_rcode;		/* setreply's rcode, NULL: setreply not called */
@@ -629,6 +629,7 @@ run_case(void **state)
 	struct recorder r = { .ncalls = 0 };
 	struct act_ops ops = { &r, rec_setreply, rec_quarantine, rec_delrcpt, rec_addheader, NULL };
 	struct conn *c = case_conn(tc);
+	struct act_env env;
 	char calls[4096], ids[4][IDS_LEN + 1];
 	size_t before, nids = 0;
 	enum act_verdict got;
@@ -636,10 +637,10 @@ run_case(void **state)
 	free(fixture_act_journal(&before));
 	if (tc->fail != OP_COUNT)
 		r.fail[tc->fail] = true;
+	env = *fixture_act_env();
 	if (tc->no_audit)
-		act_set_audit(NULL);
-	got = act_end_of_message(c, &ops);
-	act_set_audit(fixture_act_audit());
+		env.audit = NULL;
+	got = act_end_of_message(&env, c, &ops);
 	conn_free(c);
 
 	rec_describe(&r, calls, sizeof(calls));

@@ -513,7 +513,7 @@ run_case(const struct refmsg_case *tc)
 		assert_true(conn_begin_body(c));
 		conn_feed_body(c, (const unsigned char *)tc->body, strlen(tc->body));
 	}
-	got = act_end_of_message(c, &ops);
+	got = act_end_of_message(fixture_act_env(), c, &ops);
 	conn_free(c);
 	if (!tc->any_verdict && got != tc->verdict)
 		fail_msg("%s: verdict got %d, want %d", tc->name, got, tc->verdict);

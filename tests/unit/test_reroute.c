@@ -208,7 +208,7 @@ run_case(void **state)
 	size_t nbefore, nafter;
 	char *before = fixture_act_journal(&nbefore), *after, calls[4096];
 	struct conn *c = case_conn(tc);
-	enum act_verdict got = act_end_of_message(c, &ops);
+	enum act_verdict got = act_end_of_message(fixture_act_env(), c, &ops);
 	size_t i;
 
 	conn_free(c);
