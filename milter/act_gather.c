@@ -4,11 +4,11 @@
  * fact the decision needs, read once.  The envelope is parsed into the
  * pure decision's input (decide.h) with each recipient's directory facts
  * (directory_rcpt()) and whether the message carries our own reroute mark;
- * then the correlation store (correlate.h) is asked, at most three times,
- * for what leak.h will judge: the messages this one names (one batch), its
- * own Message-ID, and, for an answer from outside, the ids it answers.
- * Only messages with a recipient outside ask the first two: nothing else
- * can carry a protected mailbox's mail out.
+ * then the correlation store (correlate.h) is asked for what leak.h will
+ * judge, in at most two batches (one round trip each): for a message with
+ * a recipient outside, the messages it names and its own Message-ID
+ * (nothing else can carry a protected mailbox's mail out); for an answer
+ * from outside, the ids it answers.
  *
  * A lookup that cannot be answered is logged (act_tryagain()) and kept as
  * "unanswered" (struct act_corr), never as "not found": the decision then
@@ -227,26 +227,15 @@ act_asks(const struct act_job *j, struct act_ask *asks)
 	return na;
 }
 
-/*
- * Looks the messages this one names up, all in one batch, into
- * j->corr->named (the found ones, in the order named, then a second entry
- * for each one a header named that the body also encloses); records
- * whether the store could not answer for some.
- */
+/* The found ones of the named asks, in the order named, into j->corr->named. */
 static void
-act_lookup_named(struct act_job *j, struct correlate *k)
+act_keep_named(struct act_job *j, const struct act_ask *asks, size_t na,
+    const enum correlate_status *st)
 {
-	struct act_ask asks[ACT_NAMED_MAX];
-	struct correlate_ask keys[ACT_NAMED_MAX];
-	enum correlate_status st[ACT_NAMED_MAX];
 	struct act_corr *corr = j->corr;
 	bool enclosed[ACT_NAMED_MAX];
-	size_t na, i, found;
+	size_t i, found;
 
-	na = act_asks(j, asks);
-	for (i = 0; i < na; i++)
-		keys[i] = asks[i].ask;
-	correlate_lookup_batch(k, keys, na, corr->named, st);
 	for (i = 0; i < na; i++) {
 		if (st[i] == CORRELATE_TRYAGAIN)
 			corr->named_unanswered = true;
@@ -258,7 +247,8 @@ act_lookup_named(struct act_job *j, struct correlate *k)
 		corr->named_role[corr->nnamed] = asks[i].role;
 		corr->named_via[corr->nnamed++] = asks[i].via;
 	}
-	/* Each merged id took one ask for two names: there is room. */
+	/* Then a second entry for each one a header named that the body also
+	 * encloses.  Each merged id took one ask for two names: there is room. */
 	for (i = 0, found = corr->nnamed; i < found; i++) {
 		if (!enclosed[i])
 			continue;
@@ -266,65 +256,85 @@ act_lookup_named(struct act_job *j, struct correlate *k)
 		corr->named_role[corr->nnamed] = LEAK_ROLE_ENCLOSED;
 		corr->named_via[corr->nnamed++] = "attached";
 	}
-	if (corr->named_unanswered)
-		act_tryagain(j, "the messages it names");
-}
-
-/* The message's own Message-ID: did a protected mailbox receive it? */
-static void
-act_lookup_own(struct act_job *j, struct correlate *k)
-{
-	const char *msgid = evidence_message_id(j->c->ev);
-	enum correlate_status st;
-
-	if (msgid[0] == '\0')
-		return;
-	st = correlate_lookup(k, msgid, &j->corr->own);
-	j->corr->own_found = st == CORRELATE_FOUND;
-	if (st == CORRELATE_TRYAGAIN) {
-		j->corr->own_unanswered = true;
-		act_tryagain(j, "the Message-ID");
-	}
 }
 
 /*
- * The ids an answer from outside answers, looked up (leak-backscatter,
- * leak-probe).  Mail from inside answers nothing from outside.  A person's
- * reply only matters when it answers a probe, whose ids have a known
- * shape: the others are not worth a lookup.
+ * For a message leaving: the messages it names (into j->corr->named) and
+ * its own Message-ID (known-message-id: did a protected mailbox receive
+ * it?), in one batch, one round trip to Redis.  The own id's answer is
+ * taken out of the slot after the named ones before those are sorted.
+ */
+static void
+act_lookup_outbound(struct act_job *j, struct correlate *k)
+{
+	struct act_ask asks[ACT_NAMED_MAX];
+	struct correlate_ask keys[ACT_NAMED_MAX + 1];
+	enum correlate_status st[ACT_NAMED_MAX + 1];
+	const char *own = evidence_message_id(j->c->ev);
+	size_t na, i, n;
+
+	na = act_asks(j, asks);
+	for (i = 0; i < na; i++)
+		keys[i] = asks[i].ask;
+	n = na;
+	if (own[0] != '\0')
+		keys[n++] = (struct correlate_ask){ .key = own, .conversation = false };
+	correlate_lookup_batch(k, keys, n, j->corr->named, st);
+	if (n > na) {
+		j->corr->own_found = st[na] == CORRELATE_FOUND;
+		j->corr->own_unanswered = st[na] == CORRELATE_TRYAGAIN;
+		if (j->corr->own_found)
+			j->corr->own = j->corr->named[na];
+	}
+	act_keep_named(j, asks, na, st);
+	if (j->corr->named_unanswered)
+		act_tryagain(j, "the messages it names");
+	if (j->corr->own_unanswered)
+		act_tryagain(j, "the Message-ID");
+}
+
+/*
+ * The ids an answer from outside answers, looked up in one batch
+ * (leak-backscatter, leak-probe).  Mail from inside answers nothing from
+ * outside.  A person's reply only matters when it answers a probe, whose
+ * ids have a known shape: the others are not worth a lookup.
  */
 static void
 act_lookup_refs(struct act_job *j, struct correlate *k)
 {
 	const struct decide_message *m = &j->m;
 	const char *ids[ACT_REFS_MAX];
-	size_t n, i;
-	bool automatic, logged = false;
+	struct correlate_ask keys[ACT_REFS_MAX];
+	enum correlate_status st[ACT_REFS_MAX];
+	struct act_corr *corr = j->corr;
+	size_t n, i, na = 0;
+	bool automatic, unanswered = false;
 
 	if (m->sender_status == ADDRESS_OK && policy_is_internal(m->policy, &m->sender))
 		return;
 	leak_answer_domain(m->sender_status == ADDRESS_OK ? &m->sender : NULL, m->ev,
-	    j->corr->answer_domain, sizeof(j->corr->answer_domain));
-	if (j->corr->answer_domain[0] == '\0')
+	    corr->answer_domain, sizeof(corr->answer_domain));
+	if (corr->answer_domain[0] == '\0')
 		return;
 	automatic = (j->c->mime != NULL && mime_walk_is_dsn(j->c->mime)) ||
 	    evidence_is_autoreply(m->ev);
 	n = evidence_references(j->c->ev, ids, EVIDENCE_REFS_MAX);
 	if (j->c->mime != NULL)
 		n += mime_walk_original_ids(j->c->mime, ids + n, MIME_IDS_MAX);
-	for (i = 0; i < n && j->corr->nrefs < ACT_REFS_MAX; i++) {
-		enum correlate_status st;
-
-		if (!automatic && strncmp(ids[i], "probe.", 6) != 0)
+	for (i = 0; i < n; i++)
+		if (automatic || strncmp(ids[i], "probe.", 6) == 0)
+			keys[na++] = (struct correlate_ask){ .key = ids[i], .conversation = false };
+	correlate_lookup_batch(k, keys, na, corr->refs, st);
+	for (i = 0; i < na; i++) {
+		unanswered |= st[i] == CORRELATE_TRYAGAIN;
+		if (st[i] != CORRELATE_FOUND)
 			continue;
-		st = correlate_lookup(k, ids[i], &j->corr->refs[j->corr->nrefs]);
-		if (st == CORRELATE_FOUND)
-			j->corr->nrefs++;
-		else if (st == CORRELATE_TRYAGAIN && !logged) {
-			act_tryagain(j, "the ids it answers");
-			logged = true;
-		}
+		if (corr->nrefs != i)
+			corr->refs[corr->nrefs] = corr->refs[i];
+		corr->nrefs++;
 	}
+	if (unanswered)
+		act_tryagain(j, "the ids it answers");
 }
 
 void
@@ -335,8 +345,7 @@ act_gather(struct act_job *j, const struct act_env *env)
 		return;
 	/* Before attached-message is judged: the records of what it encloses say who sent it. */
 	if (act_external_count(j) > 0) {
-		act_lookup_named(j, env->corr);
-		act_lookup_own(j, env->corr);
+		act_lookup_outbound(j, env->corr);
 		if (j->corr->named_unanswered || j->corr->own_unanswered)
 			act_unchecked_warn(j);
 	}

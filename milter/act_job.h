@@ -46,7 +46,9 @@ struct act_job {
 #define ACT_REFS_MAX	(EVIDENCE_REFS_MAX + MIME_IDS_MAX)
 /* Forwarded ids, In-Reply-To and References, the conversation, the enclosed messages' ids. */
 #define ACT_NAMED_MAX	(EVIDENCE_FWDIDS_MAX + EVIDENCE_REFS_MAX + 1 + MIME_IDS_MAX)
-_Static_assert(ACT_NAMED_MAX <= CORRELATE_BATCH_MAX, "one batch holds every id named");
+/* One batch asks for every id named and the message's own. */
+_Static_assert(ACT_NAMED_MAX + 1 <= CORRELATE_BATCH_MAX, "one batch holds every id named");
+_Static_assert(ACT_REFS_MAX <= CORRELATE_BATCH_MAX, "one batch holds every id answered");
 
 /*
  * What the correlation store said about this message.  "Unanswered" is
@@ -56,7 +58,7 @@ struct act_corr {
 	bool own_found;				/* own holds its own Message-ID's record */
 	bool own_unanswered;
 	struct correlate_entry own;
-	struct correlate_entry named[ACT_NAMED_MAX];	/* messages it names, found */
+	struct correlate_entry named[ACT_NAMED_MAX + 1];	/* messages it names, found (+1: the batch's own id) */
 	const char *named_via[ACT_NAMED_MAX];	/* the header that named each, or "attached" */
 	enum leak_role named_role[ACT_NAMED_MAX];	/* how it named each */
 	size_t nnamed;
