@@ -216,7 +216,7 @@ callbacks_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return callbacks_error(ctx, NULL, "MAIL FROM without a connection");
 	/* A missing sender is kept as "" and refused by the parser at the end. */
-	if (conn_begin_message(c, argv != NULL ? argv[0] : NULL,
+	if (conn_begin_message(c, callbacks_env.dir, argv != NULL ? argv[0] : NULL,
 	    callbacks_macro(ctx, "{auth_authen}")) == 0)
 		return callbacks_next(c, SMFIP_NR_MAIL);
 	if (!(c->no_reply & SMFIP_NR_MAIL))

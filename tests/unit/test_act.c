@@ -597,7 +597,7 @@ case_conn(const struct act_case *tc)
 
 	assert_non_null(c);
 	assert_non_null(c->cfg);
-	assert_int_equal(conn_begin_message(c, tc->sender, NULL), 0);
+	assert_int_equal(conn_begin_message(c, fixture_act_env()->dir, tc->sender, NULL), 0);
 	/* After conn_begin_message(), which forgets the last message's queue id. */
 	snprintf(c->queue_id, sizeof(c->queue_id), "TESTQ%u", queue_seq++);
 	for (i = 0; i < MAX_RCPTS && tc->rcpts[i].raw != NULL; i++)

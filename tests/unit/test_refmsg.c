@@ -503,7 +503,7 @@ run_case(const struct refmsg_case *tc)
 
 	assert_non_null(c);
 	last_reply[0] = '\0';
-	assert_int_equal(conn_begin_message(c, tc->sender, NULL), 0);
+	assert_int_equal(conn_begin_message(c, fixture_act_env()->dir, tc->sender, NULL), 0);
 	for (i = 0; i < MAX_RCPTS && tc->rcpts[i].raw != NULL; i++)
 		assert_int_equal(conn_add_rcpt(c, tc->rcpts[i].raw, NULL, tc->rcpts[i].mailer,
 		    tc->rcpts[i].host), 0);

@@ -186,7 +186,7 @@ case_conn(const struct reroute_case *tc)
 	const char *colon = strchr(tc->signal_header, ':');
 
 	assert_non_null(c);
-	assert_int_equal(conn_begin_message(c, tc->sender, NULL), 0);
+	assert_int_equal(conn_begin_message(c, fixture_act_env()->dir, tc->sender, NULL), 0);
 	for (size_t i = 0; i < 3 && tc->rcpts[i] != NULL; i++)
 		assert_int_equal(conn_add_rcpt(c, tc->rcpts[i], NULL, NULL, NULL), 0);
 	evidence_header(c->ev, &c->cfg->policy, "From", "Jane <jane@example.net>");
