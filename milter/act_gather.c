@@ -343,7 +343,7 @@ act_gather(struct act_job *j, const struct act_env *env)
 	act_gather_envelope(j, env->dir);
 	if (env->corr == NULL)
 		return;
-	/* Before attached-message is judged: the records of what it encloses say who sent it. */
+	/* Only mail leaving can carry a protected mailbox's mail out: it alone asks. */
 	if (act_external_count(j) > 0) {
 		act_lookup_outbound(j, env->corr);
 		if (j->corr->named_unanswered || j->corr->own_unanswered)

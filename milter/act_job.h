@@ -58,7 +58,8 @@ struct act_corr {
 	bool own_found;				/* own holds its own Message-ID's record */
 	bool own_unanswered;
 	struct correlate_entry own;
-	struct correlate_entry named[ACT_NAMED_MAX + 1];	/* messages it names, found (+1: the batch's own id) */
+	/* The messages it names, found; one slot more for the own id's answer in the batch. */
+	struct correlate_entry named[ACT_NAMED_MAX + 1];
 	const char *named_via[ACT_NAMED_MAX];	/* the header that named each, or "attached" */
 	enum leak_role named_role[ACT_NAMED_MAX];	/* how it named each */
 	size_t nnamed;
