@@ -13,7 +13,8 @@
  * through silently: its outside recipients are marked
  * (decide_rcpt.correlation_error), so it is recorded as unchecked and gets
  * audit.correlation_on_error (accept: decided on the rest; tempfail: held
- * back whole).  The entries cited live in j->corr, which outlives the
+ * back whole).  So is every recipient of an automatic answer from outside
+ * whose ids the store could not answer: it may be a leak coming back.  The entries cited live in j->corr, which outlives the
  * records that cite them.
  */
 #include <stdbool.h>
@@ -206,16 +207,20 @@ act_known_id(struct act_job *j)
 	}
 }
 
-/* The store could not answer: each outside recipient's judgement needed it. */
+/*
+ * The store could not answer: each outside recipient's judgement needed it
+ * for a message leaving, and every recipient's for an automatic answer
+ * from outside (the leak-backscatter it may be).
+ */
 static void
 act_unchecked(struct act_job *j)
 {
+	bool leaving = j->corr->named_unanswered || j->corr->own_unanswered;
 	size_t i;
 
-	if (!j->corr->named_unanswered && !j->corr->own_unanswered)
-		return;
 	for (i = 0; i < j->n; i++)
-		if (act_rcpt_external(j->m.policy, &j->rcpts[i]))
+		if (j->corr->refs_unanswered ||
+		    (leaving && act_rcpt_external(j->m.policy, &j->rcpts[i])))
 			j->rcpts[i].correlation_error = true;
 }
 

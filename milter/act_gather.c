@@ -141,24 +141,22 @@ act_unchecked_may_log(unsigned long *quiet)
 }
 
 /*
- * The correlation store could not answer for what a message leaving names:
- * each outside recipient is one whose judgement needed it (act_decide.c
- * marks them unchecked).
+ * The correlation store could not answer for what a message names: n
+ * recipients are ones whose judgement needed it (act_decide.c marks them
+ * unchecked), for the reason `what`.
  */
 static void
-act_unchecked_warn(const struct act_job *j)
+act_unchecked_warn(const struct act_job *j, size_t n, const char *what)
 {
 	unsigned long quiet;
-	size_t n = act_external_count(j);
 	char q[64], more[64] = "";
 
 	if (n == 0 || !act_unchecked_may_log(&quiet))
 		return;
 	if (quiet > 0)
 		snprintf(more, sizeof(more), " (%lu like it not logged)", quiet);
-	log_warnx("%s: correlation store unavailable: %zu outside recipient(s) not checked "
-	    "for a protected mailbox's mail, recorded unchecked=correlation, "
-	    "audit.correlation_on_error=%s%s", act_queue_id(j, q, sizeof(q)), n,
+	log_warnx("%s: correlation store unavailable: %zu %s, recorded unchecked=correlation, "
+	    "audit.correlation_on_error=%s%s", act_queue_id(j, q, sizeof(q)), n, what,
 	    action_name(j->cfg->audit.correlation_on_error), more);
 }
 
@@ -333,8 +331,10 @@ act_lookup_refs(struct act_job *j, struct correlate *k)
 			corr->refs[corr->nrefs] = corr->refs[i];
 		corr->nrefs++;
 	}
-	if (unanswered)
+	if (unanswered) {
+		corr->refs_unanswered = true;
 		act_tryagain(j, "the ids it answers");
+	}
 }
 
 void
@@ -347,7 +347,13 @@ act_gather(struct act_job *j, const struct act_env *env)
 	if (act_external_count(j) > 0) {
 		act_lookup_outbound(j, env->corr);
 		if (j->corr->named_unanswered || j->corr->own_unanswered)
-			act_unchecked_warn(j);
+			act_unchecked_warn(j, act_external_count(j), "outside recipient(s) not "
+			    "checked for a protected mailbox's mail");
 	}
 	act_lookup_refs(j, env->corr);
+	/* An answer nobody could check may be the leak coming back (README.md
+	 * "Failure behaviour"): never read as "no leak". */
+	if (j->corr->refs_unanswered)
+		act_unchecked_warn(j, j->n, "recipient(s) of an automatic answer from outside "
+		    "not checked for a leak");
 }

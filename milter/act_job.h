@@ -67,6 +67,7 @@ struct act_corr {
 	char answer_domain[DOMAIN_MAX + 1];	/* who answers, for inbound leak evidence */
 	struct correlate_entry refs[ACT_REFS_MAX];	/* the ids it answers, found */
 	size_t nrefs;
+	bool refs_unanswered;			/* an automatic answer from outside, not checked */
 	struct correlate_entry mine;		/* the record this message writes */
 	bool write;
 };

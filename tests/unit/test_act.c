@@ -574,6 +574,14 @@ static const struct act_case leak_cases[] = {
 	  .fail = OP_COUNT, .want = VERDICT_TEMPFAIL, .want_rcode = "451", .want_xcode = "4.7.1",
 	  .want_ref = true, .want_journal = { "unchecked=correlation", "outcome=tempfailed" },
 	  .want_not_journal = "known-message-id", .want_records = RECORDS_SOME },
+	{ .name = "an auto-reply from outside the store cannot check is held back, unchecked",
+	  .sender = "<>", .rcpts = { { "<colleague@corp.example>", "local", "corp.example" } },
+	  .headers = OOO_HDRS("Consultant <consultant@fti.example>", "colleague@corp.example",
+			      "<unknown2@corp.example>"), .fail = OP_COUNT,
+	  .want = VERDICT_TEMPFAIL, .want_rcode = "451", .want_xcode = "4.7.1",
+	  .want_journal = { "recipient=colleague@corp.example", "unchecked=correlation",
+			    "outcome=tempfailed" },
+	  .want_not_journal = "leak-", .want_records = RECORDS_SOME },
 };
 
 static const char *
