@@ -14,7 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg_keys.h"
+#include "cfg_host.h"
+#include "cfg_loader.h"
 
 /* A file read at start (a password): it must be a regular file. */
 void

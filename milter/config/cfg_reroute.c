@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "address.h"
-#include "cfg_keys.h"
+#include "cfg_loader.h"
+#include "cfg_policy.h"
+#include "cfg_reroute.h"
+#include "cfg_types.h"
 #include "policy.h"
 
 /*
