@@ -57,20 +57,26 @@ cfg_set_name(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_nod
 		cfg_replace(l, FIELD(base, k, char *), s);
 }
 
-void
-cfg_set_path(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
+const char *
+cfg_path_text(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path)
 {
 	char shown[CFG_SHOW_MAX + 8];
 	const char *s = cfg_text(l, n, path, "an absolute path");
 
-	if (s == NULL)
-		return;
-	if (*s == '\0' && (k->flags & KEY_EMPTY_OK))
-		cfg_replace(l, FIELD(base, k, char *), s);
-	else if (*s != '/')
-		cfg_report(l, n, path, "'%s' is not an absolute path", cfg_show(s, n->len, shown));
-	else
+	if (s == NULL || (*s == '\0' && (k->flags & KEY_EMPTY_OK)) || *s == '/')
+		return s;
+	cfg_report(l, n, path, "'%s' is not an absolute path", cfg_show(s, n->len, shown));
+	return NULL;
+}
+
+void
+cfg_set_path(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	const char *s = cfg_path_text(l, k, n, path);
+
+	if (s != NULL)
 		cfg_replace(l, FIELD(base, k, char *), s);
 }
 

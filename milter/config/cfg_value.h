@@ -21,6 +21,13 @@ struct cfg_choice {
 	const char *names[4];		/* NULL-terminated */
 };
 
+/*
+ * The text of an absolute path ("" too with KEY_EMPTY_OK), borrowed from
+ * n, or NULL after reporting.
+ */
+const char *cfg_path_text(struct cfg_loader *l, const struct cfg_key *k,
+    const struct cfg_node *n, const char *path);
+
 CFG_SETTER(cfg_set_string);	/* KEY_EMPTY_OK: "" allowed */
 CFG_SETTER(cfg_set_name);	/* rule and route names: A-Z a-z 0-9 . _ -, at most 64 */
 CFG_SETTER(cfg_set_path);	/* absolute; KEY_EMPTY_OK: "" allowed */
