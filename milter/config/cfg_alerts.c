@@ -19,10 +19,10 @@
 #include "cfg_loader.h"
 #include "cfg_policy.h"
 #include "cfg_types.h"
+#include "cfg_value.h"
 #include "policy.h"
 
 #define CFG_URL_MAX	2048
-#define NAME_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
 /* "group:<DN>": a DN is attribute=value pairs; the directory checks the rest. */
 static char *
@@ -70,7 +70,7 @@ cfg_route_rule(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 	(void)k;
 	if (s == NULL)
 		return NULL;
-	if (*s == '\0' || strspn(s, NAME_CHARS) != strlen(s)) {
+	if (!cfg_name_ok(s, (size_t)-1)) {
 		cfg_report(l, n, path, "invalid rule name '%s'", cfg_show(s, n->len, shown));
 		return NULL;
 	}

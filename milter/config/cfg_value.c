@@ -16,7 +16,6 @@
 #include "log.h"
 #include "policy.h"
 
-#define CFG_NAME_MAX	64	/* rule names travel in headers and audit records */
 #define ABIT(a)		(1LL << (a))
 
 static const char *cfg_action_name(int i) { return action_name((enum action)i); }
@@ -39,6 +38,15 @@ cfg_set_string(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 		cfg_replace(l, FIELD(base, k, char *), s);
 }
 
+bool
+cfg_name_ok(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= max && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+}
+
 /* Rule names travel in X-Fwdguard headers and audit fields: keep them tame. */
 void
 cfg_set_name(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
@@ -49,8 +57,7 @@ cfg_set_name(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_nod
 
 	if (s == NULL)
 		return;
-	if (*s == '\0' || strlen(s) > CFG_NAME_MAX ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(s))
+	if (!cfg_name_ok(s, CFG_NAME_MAX))
 		cfg_report(l, n, path, "invalid name '%s' (want 1-%d of A-Z a-z 0-9 . _ -)",
 		    cfg_show(s, strlen(s), shown), CFG_NAME_MAX);
 	else

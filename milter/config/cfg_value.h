@@ -8,6 +8,8 @@
 #ifndef FWDGUARD_CFG_VALUE_H
 #define FWDGUARD_CFG_VALUE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include "cfg_loader.h"
 
 /*
@@ -20,6 +22,15 @@ struct cfg_choice {
 	const char *noun;
 	const char *names[4];		/* NULL-terminated */
 };
+
+#define CFG_NAME_MAX	64	/* rule names travel in headers and audit records */
+
+/*
+ * A name of a rule or a route: 1 to max of A-Z a-z 0-9 . _ - (route names
+ * are Redis keys and consumer groups of the relay, rule names travel in
+ * headers and audit records).
+ */
+bool cfg_name_ok(const char *s, size_t max);
 
 /*
  * The text of an absolute path ("" too with KEY_EMPTY_OK), borrowed from
