@@ -318,40 +318,30 @@ cfg_set_choice(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 	    want);
 }
 
+
+/* A word a lookup function knows (struct cfg_lookup in k->arg), as the number it gives. */
 void
-cfg_set_facility(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+cfg_set_lookup(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
+	const struct cfg_lookup *w = k->arg;
 	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a syslog facility");
+	const char *s = cfg_text(l, n, path, w->what);
 	int v;
 
 	if (s == NULL)
 		return;
-	if ((v = log_facility_lookup(s)) >= 0)
+	if ((v = w->lookup(s)) >= 0)
 		*FIELD(base, k, int) = v;
 	else
-		cfg_report(l, n, path, "unknown syslog facility '%s' (want mail|daemon|user|auth|authpriv|local0..local7)",
-		    cfg_show(s, n->len, shown));
+		cfg_report(l, n, path, "unknown %s '%s' (want %s)", w->noun,
+		    cfg_show(s, n->len, shown), w->want);
 }
 
-void
-cfg_set_level(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a log level");
-	int v;
-
-	if (s == NULL)
-		return;
-	if ((v = log_level_lookup(s)) >= 0)
-		*FIELD(base, k, int) = v;
-	else
-		cfg_report(l, n, path,
-		    "unknown log level '%s' (want err|warning|notice|info|debug)",
-		    cfg_show(s, n->len, shown));
-}
+const struct cfg_lookup cfg_facility_words = { "a syslog facility", "syslog facility",
+    "mail|daemon|user|auth|authpriv|local0..local7", log_facility_lookup };
+const struct cfg_lookup cfg_level_words = { "a log level", "log level",
+    "err|warning|notice|info|debug", log_level_lookup };
 
 /* A list of strings, none empty; with a struct cfg_shape in k->arg, each of that shape. */
 static char *

@@ -23,6 +23,22 @@ struct cfg_choice {
 	const char *names[4];		/* NULL-terminated */
 };
 
+/*
+ * The words of a cfg_set_lookup key (its k->arg): lookup gives a word's
+ * number or -1; messages read "expected WHAT, got ..." and "unknown NOUN
+ * '...' (want WANT)".
+ */
+struct cfg_lookup {
+	const char *what;
+	const char *noun;
+	const char *want;
+	int (*lookup)(const char *s);
+};
+
+/* Syslog facility and priority names, as LOG_* numbers (log.h). */
+extern const struct cfg_lookup cfg_facility_words;
+extern const struct cfg_lookup cfg_level_words;
+
 #define CFG_NAME_MAX	64	/* rule names travel in headers and audit records */
 
 /*
@@ -52,8 +68,7 @@ CFG_SETTER(cfg_set_mode);	/* enforce|monitor into an enum mode */
 CFG_SETTER(cfg_set_rule_mode);	/* the same into an int (-1: the file's mode) */
 CFG_SETTER(cfg_set_alert);	/* an alert level */
 CFG_SETTER(cfg_set_choice);	/* one of k->arg's words, as its index into an enum */
-CFG_SETTER(cfg_set_facility);	/* a syslog facility name */
-CFG_SETTER(cfg_set_level);	/* a syslog priority name */
+CFG_SETTER(cfg_set_lookup);	/* a word k->arg's lookup knows, as its number */
 CFG_SETTER(cfg_set_strlist);	/* non-empty strings (of the shape in k->arg, if any);
 				 * k->min 1: the list too */
 
