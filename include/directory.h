@@ -62,6 +62,7 @@
 #include "cfg.h"
 #include "decide.h"
 #include "dircache.h"
+#include "text.h"
 
 #define DIR_VALUE_MAX		ADDRESS_MAX	/* longest address put into a filter */
 #define DIR_FILTER_MAX		4096	/* longest filter sent */
@@ -124,8 +125,15 @@ bool directory_active(const struct directory *d);
 /* The bind password: the file's first line, without its newline (owned), or NULL with a reason in err. */
 char *directory_read_password(const char *path, char *err, size_t errsize);
 
-/* Copies text into buf for a log line or a record: control characters and non-ASCII become '?'. */
-const char *directory_clean(char *buf, size_t size, const char *text);
+/*
+ * The old name of text_clean() (text.h), for the callers in
+ * milter/audit-tool/watch/ until they name text_clean() themselves.
+ */
+static inline const char *
+directory_clean(char *buf, size_t size, const char *text)
+{
+	return text_clean(buf, size, text);
+}
 
 /* Counts for the metrics: the cache's, and the refreshes of the protected set. */
 struct directory_stat {
