@@ -3,35 +3,31 @@
  * cfg.c - loads fwdguard.yaml into an immutable, refcounted snapshot and
  * keeps the process-wide current one (include/cfg.h).
  *
- * Errors from the reader (cfg_yaml.c) and the key table (cfg_keys.c,
- * cfg_policy.c) are collected, then handed to the caller sorted by position,
- * so an administrator reads them in file order whatever order the checks
- * ran in.
+ * The defaults come from the key table (cfg_keys.c), then the file is
+ * read (cfg_yaml.c) and walked against the table; errors from all of them
+ * are collected (cfg_loader.c) and handed to the caller sorted by
+ * position, so an administrator reads them in file order whatever order
+ * the checks ran in.  The checks that tie sections together run last.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cfg_alerts.h"
 #include "cfg_keys.h"
+#include "cfg_loader.h"
+#include "cfg_reroute.h"
 #include "cfg_yaml.h"
 #include "domain.h"
 #include "sha256.h"
-
-struct cfg_error {
-	int line, col;
-	size_t seq;		/* keeps errors at one position in the order found */
-	char *msg;
-};
 
 /* The refcount lives beside the public struct, which must come first. */
 struct cfg_box {
@@ -41,118 +37,6 @@ struct cfg_box {
 
 static pthread_mutex_t cfg_current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cfg *cfg_current_ptr;
-
-static void
-cfg_report_at(struct cfg_loader *l, int line, int col, const char *msg)
-{
-	struct cfg_error *e;
-
-	if (l->nerrors == l->nerrors_max) {
-		size_t max = l->nerrors_max ? 2 * l->nerrors_max : 16;
-
-		if ((e = realloc(l->errors, max * sizeof(*e))) == NULL) {
-			l->nomem = true;
-			return;
-		}
-		l->errors = e;
-		l->nerrors_max = max;
-	}
-	e = &l->errors[l->nerrors];
-	if ((e->msg = strdup(msg)) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	e->line = line;
-	e->col = col;
-	e->seq = l->nerrors++;
-}
-
-void
-cfg_report(struct cfg_loader *l, const struct cfg_node *n, const char *path,
-    const char *fmt, ...)
-{
-	char msg[768];
-	size_t used = 0;
-	va_list ap;
-
-	if (path != NULL && *path != '\0')
-		used = (size_t)snprintf(msg, sizeof(msg), "%s: ", path);
-	if (used < sizeof(msg)) {
-		va_start(ap, fmt);
-		vsnprintf(msg + used, sizeof(msg) - used, fmt, ap);
-		va_end(ap);
-	}
-	cfg_report_at(l, n ? n->line : 1, n ? n->col : 1, msg);
-}
-
-static void
-cfg_reader_error(void *ctx, int line, int col, const char *msg)
-{
-	cfg_report_at(ctx, line, col, msg);
-}
-
-const char *
-cfg_show(const char *s, size_t len, char buf[CFG_SHOW_MAX + 8])
-{
-	size_t i = 0, o = 0, n;
-
-	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-		bool escape = c < 0x20 || c == 0x7f || c == '\\';
-
-		/* Copy a UTF-8 sequence whole or not at all. */
-		n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-		if (n > len - i)
-			n = len - i;
-		if (o + (escape ? 4 : n) > CFG_SHOW_MAX)
-			break;
-		if (escape) {
-			o += (size_t)snprintf(buf + o, 5, "\\x%02x", c);
-			i++;
-		} else {
-			memcpy(buf + o, s + i, n);
-			o += n;
-			i += n;
-		}
-	}
-	if (i < len) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-static int
-cfg_error_cmp(const void *a, const void *b)
-{
-	const struct cfg_error *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->col != y->col)
-		return x->col < y->col ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void
-cfg_errors_emit(struct cfg_loader *l, cfg_error_fn err, void *ctx)
-{
-	char line[1024];
-	size_t i;
-
-	qsort(l->errors, l->nerrors, sizeof(*l->errors), cfg_error_cmp);
-	for (i = 0; i < l->nerrors; i++) {
-		snprintf(line, sizeof(line), "%s:%d:%d: %s", l->name, l->errors[i].line,
-		    l->errors[i].col, l->errors[i].msg);
-		if (err != NULL)
-			err(ctx, line);
-		free(l->errors[i].msg);
-	}
-	free(l->errors);
-	l->errors = NULL;
-	l->nerrors = l->nerrors_max = 0;
-}
 
 static void
 cfg_contents_free(struct cfg *c)
@@ -217,63 +101,6 @@ cfg_contents_free(struct cfg *c)
 	free(c->metrics.listen);
 }
 
-/* The defaults documented in include/cfg.h and fwdguard.yaml(5). */
-static void
-cfg_defaults(struct cfg_loader *l)
-{
-	struct cfg *c = l->cfg;
-
-	c->milter.socket = cfg_strdup(l, "unix:/var/spool/postfix/fwdguard/fwdguard.sock");
-	c->milter.user = cfg_strdup(l, "fwdguard");
-	c->milter.on_error = ACTION_TEMPFAIL;
-	c->log.facility = LOG_MAIL;
-	c->log.level = LOG_INFO;
-	c->policy.mode = MODE_ENFORCE;
-	if ((c->policy.internal = domain_list_new()) == NULL)
-		l->nomem = true;
-	c->ldap.mailbox_filter = cfg_strdup(l, "(|(mail=%s)(mailAlternateAddress=%s))");
-	if ((c->ldap.forward_attributes = calloc(3, sizeof(char *))) == NULL)
-		l->nomem = true;
-	else {
-		c->ldap.forward_attributes[0] = cfg_strdup(l, "mailForwardingAddress");
-		c->ldap.forward_attributes[1] = cfg_strdup(l, "mailRoutingAddress");
-		c->ldap.nforward_attributes = 2;
-	}
-	if ((c->ldap.address_attributes = calloc(5, sizeof(char *))) == NULL)
-		l->nomem = true;
-	else {
-		static const char *const addr_attrs[] = { "mail", "mailLocalAddress",
-		    "mailAlternateAddress", "proxyAddresses" };
-
-		for (size_t i = 0; i < 4; i++)
-			c->ldap.address_attributes[i] = cfg_strdup(l, addr_attrs[i]);
-		c->ldap.naddress_attributes = 4;
-	}
-	c->ldap.timeout = 2;
-	c->ldap.cache_ttl = 300;
-	c->ldap.cache_negative_ttl = 60;
-	c->ldap.on_error = ACTION_TEMPFAIL;
-	c->ldap.watch_mode = WATCH_AUTO;
-	c->ldap.watch_poll_interval = 60;
-	c->ldap.watch_rescan_interval = 3600;
-	c->ldap.watch_alert = ALERT_CRITICAL;
-	c->redis.address = cfg_strdup(l, "127.0.0.1:6379");
-	c->redis.master_name = cfg_strdup(l, "fwdguard");
-	c->redis.prefix = cfg_strdup(l, "fwdguard:");
-	c->redis.timeout = 1;
-	c->redis.replica_timeout = 0.5;
-	c->audit.scope = SCOPE_PROTECTED;
-	c->audit.spool = cfg_strdup(l, "/var/spool/fwdguard");
-	c->audit.stream_maxlen = 10000000;
-	c->audit.correlation_ttl = 2592000;
-	c->audit.anchor_interval = 3600;
-	c->audit.correlation_on_error = ACTION_ACCEPT;
-	c->alerts.syslog = true;
-	c->alerts.sendmail = cfg_strdup(l, "/usr/sbin/sendmail");
-	c->alerts.dedupe_window = 3600;
-	c->alerts.expiry_notice_days = 14;
-}
-
 /* Checks that tie keys of different sections together. */
 static void
 cfg_cross_checks(struct cfg_loader *l, const struct cfg_node *root)
@@ -333,7 +160,7 @@ cfg_load_buffer_with(const char *name, const char *buf, size_t len, bool host_ch
 {
 	struct cfg_loader l;
 	struct cfg_box *box;
-	struct cfg_node *root;
+	struct cfg_node *root = NULL;
 	int nread = 0;
 
 	memset(&l, 0, sizeof(l));
@@ -348,15 +175,18 @@ cfg_load_buffer_with(const char *name, const char *buf, size_t len, bool host_ch
 	l.cfg = &box->cfg;
 	l.cfg->path = cfg_strdup(&l, name);
 	sha256_hex(buf, len, l.cfg->digest);
-	cfg_defaults(&l);
-	root = cfg_yaml_parse(buf, len, cfg_reader_error, &l, &nread);
+	cfg_keys_defaults(&l);
+	if (len > CFG_MAX_BYTES)	/* the reader's time and memory grow with it */
+		cfg_report(&l, NULL, NULL, "file is larger than %d bytes", CFG_MAX_BYTES);
+	else
+		root = cfg_yaml_parse(buf, len, cfg_report_reader, &l, &nread);
 	if (root != NULL && !l.nomem)
 		cfg_apply(&l, root);
 	cfg_yaml_free(root);
 	if (l.nomem && l.nerrors == 0)
 		cfg_report_at(&l, 1, 1, "out of memory");
 	if (l.nerrors > 0 || l.nomem) {
-		cfg_errors_emit(&l, err, ctx);
+		cfg_loader_emit(&l, err, ctx);
 		cfg_contents_free(l.cfg);
 		free(box);
 		return NULL;

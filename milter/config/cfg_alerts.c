@@ -15,40 +15,14 @@
 
 #include "address.h"
 #include "alert_route.h"
-#include "cfg_keys.h"
+#include "cfg_alerts.h"
+#include "cfg_loader.h"
+#include "cfg_policy.h"
+#include "cfg_types.h"
+#include "cfg_value.h"
 #include "policy.h"
 
-#define CFG_MAX_ROUTES	100	/* each route is a relay thread and a Redis connection */
 #define CFG_URL_MAX	2048
-#define NAME_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
-
-void
-cfg_set_routes(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	struct cfg_alerts *a = &l->cfg->alerts;
-	char ipath[CFG_PATH_MAX];
-	struct cfg_node *const *items;
-	size_t count, i;
-
-	if (cfg_items(l, &n, path, false, &items, &count) < 0 || count == 0)
-		return;
-	if (count > CFG_MAX_ROUTES) {
-		cfg_report(l, n, path, "more than %d routes", CFG_MAX_ROUTES);
-		return;
-	}
-	if ((a->routes = calloc(count, sizeof(*a->routes))) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	a->nroutes = count;
-	for (i = 0; i < count; i++) {
-		a->routes[i].webhook.timeout = 5;
-		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind != CFG_NODE_BAD)
-			cfg_walk(l, items[i], "alerts.routes[]", ipath, &a->routes[i]);
-	}
-}
 
 /* "group:<DN>": a DN is attribute=value pairs; the directory checks the rest. */
 static char *
@@ -71,70 +45,32 @@ cfg_route_group(struct cfg_loader *l, const struct cfg_node *n, const char *path
 	return cfg_strdup(l, s);
 }
 
-/* One item as stored, malloc'd; NULL after reporting why (or on ENOMEM). */
-typedef char *(*cfg_item_fn)(struct cfg_loader *l, const struct cfg_node *item, const char *path);
-
-/*
- * One item or a non-empty list of them, each made a string by fn; an
- * empty list is refused, saying what omitting the key does instead.
- */
-static void
-cfg_route_strv(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base, const char *omitted, cfg_item_fn fn)
-{
-	char ipath[CFG_PATH_MAX], **v;
-	struct cfg_node *const *items;
-	size_t count, i, nv = 0;
-
-	if (cfg_items(l, &n, path, true, &items, &count) < 0)
-		return;
-	if (count == 0) {
-		cfg_report(l, n, path, "must not be empty (omit it to %s)", omitted);
-		return;
-	}
-	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind != CFG_NODE_BAD && (v[nv] = fn(l, items[i], ipath)) != NULL)
-			nv++;
-	}
-	cfg_strv_store(k, base, v, nv);
-}
-
 /* A protected mailbox's comparison form (as allow[].mailboxes), or group:<DN>. */
 static char *
-cfg_route_mailbox(struct cfg_loader *l, const struct cfg_node *n, const char *path)
+cfg_route_mailbox(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path)
 {
-	char canonical[ADDRESS_CANONICAL_MAX + 1], shown[CFG_SHOW_MAX + 8];
 	const char *s = cfg_text(l, n, path, "an address");
 
 	if (s == NULL)
 		return NULL;
 	if (strncasecmp(s, CFG_ROUTE_GROUP, strlen(CFG_ROUTE_GROUP)) == 0)
 		return cfg_route_group(l, n, path, s);
-	if (cfg_mailbox(l, n, path, canonical, sizeof(canonical)) < 0)
-		return NULL;
-	/* With protected_filter, the directory may know mailboxes the YAML does not. */
-	if (l->cfg->ldap.protected_filter == NULL && !cfg_is_protected(&l->cfg->policy, canonical)) {
-		cfg_report(l, n, path, "'%s' is not a protected mailbox", cfg_show(s, n->len, shown));
-		return NULL;
-	}
-	return cfg_strdup(l, canonical);
+	return cfg_protected_mailbox(l, k, n, path);
 }
 
 /* Names only; whether a rule of that name exists is checked with the rules (cfg_alerts_check). */
 static char *
-cfg_route_rule(struct cfg_loader *l, const struct cfg_node *n, const char *path)
+cfg_route_rule(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path)
 {
 	char shown[CFG_SHOW_MAX + 8];
 	const char *s = cfg_text(l, n, path, "a rule name");
 
+	(void)k;
 	if (s == NULL)
 		return NULL;
-	if (*s == '\0' || strspn(s, NAME_CHARS) != strlen(s)) {
+	if (!cfg_name_ok(s, (size_t)-1)) {
 		cfg_report(l, n, path, "invalid rule name '%s'", cfg_show(s, n->len, shown));
 		return NULL;
 	}
@@ -143,10 +79,12 @@ cfg_route_rule(struct cfg_loader *l, const struct cfg_node *n, const char *path)
 
 /* An address, kept as written: the relay hands it to sendmail. */
 static char *
-cfg_route_rcpt(struct cfg_loader *l, const struct cfg_node *n, const char *path)
+cfg_route_rcpt(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path)
 {
 	char canonical[ADDRESS_CANONICAL_MAX + 1];
 
+	(void)k;
 	return cfg_mailbox(l, n, path, canonical, sizeof(canonical)) == 0 ?
 	    cfg_strdup(l, n->text) : NULL;
 }
@@ -155,21 +93,24 @@ void
 cfg_set_route_mailboxes(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	cfg_route_strv(l, k, n, path, base, "match any mailbox", cfg_route_mailbox);
+	(void)cfg_strv_set(l, k, n, path, base, true,
+	    "must not be empty (omit it to match any mailbox)", cfg_route_mailbox);
 }
 
 void
 cfg_set_route_rules(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	cfg_route_strv(l, k, n, path, base, "match any rule", cfg_route_rule);
+	(void)cfg_strv_set(l, k, n, path, base, true,
+	    "must not be empty (omit it to match any rule)", cfg_route_rule);
 }
 
 void
 cfg_set_mail_to(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	cfg_route_strv(l, k, n, path, base, "send no mail", cfg_route_rcpt);
+	(void)cfg_strv_set(l, k, n, path, base, true,
+	    "must not be empty (omit it to send no mail)", cfg_route_rcpt);
 }
 
 void
@@ -204,35 +145,18 @@ cfg_set_levels(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 }
 
 /* http:// or https://, no blanks or controls: it goes to libcurl as is. */
-void
-cfg_set_url(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
+static bool
+cfg_url_ok(const char *s, size_t len)
 {
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a URL");
 	size_t scheme;
 
-	if (s == NULL)
-		return;
 	scheme = strncasecmp(s, "https://", 8) == 0 ? 8 : strncasecmp(s, "http://", 7) == 0 ? 7 : 0;
-	if (scheme == 0 || s[scheme] == '\0' || s[scheme] == '/' || strpbrk(s, " \"<>\\^`{|}") != NULL ||
-	    n->len > CFG_URL_MAX)
-		cfg_report(l, n, path, "invalid URL '%s' (want http://host/... or https://host/...)",
-		    cfg_show(s, n->len, shown));
-	else
-		cfg_replace(l, FIELD(base, k, char *), s);
+	return !(scheme == 0 || s[scheme] == '\0' || s[scheme] == '/' ||
+	    strpbrk(s, " \"<>\\^`{|}") != NULL || len > CFG_URL_MAX);
 }
 
-void
-cfg_set_format(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	static const char *const names[] = { "json", "slack" };	/* enum webhook_format's order */
-	int i = cfg_pick(l, n, path, names, 2, "a format", "format", "json|slack");
-
-	if (i >= 0)
-		*FIELD(base, k, enum webhook_format) = i == 0 ? WEBHOOK_JSON : WEBHOOK_SLACK;
-}
+const struct cfg_shape cfg_url_shape = { "a URL", "URL",
+    "http://host/... or https://host/...", cfg_url_ok };
 
 /* ---- checks against the whole file -------------------------------------------- */
 

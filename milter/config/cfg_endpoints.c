@@ -6,14 +6,16 @@
  * the numeric listen address of the metrics server.
  * They check the shape only, so that a typo is a config error at load
  * time (fwdguard -n) rather than a connection failure at the first
- * message; nothing here resolves or connects.  Like every setter they
- * report through the loader and go on (cfg_keys.h).
+ * message; nothing here resolves or connects.  Most are a predicate and
+ * its words (struct cfg_shape) for the one setter cfg_set_shape
+ * (cfg_value.c); LDAP filters have a setter of their own.
  */
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
-#include "cfg_keys.h"
+#include "cfg_endpoints.h"
+#include "cfg_loader.h"
 #include "metrics_http.h"
 
 static bool
@@ -33,11 +35,12 @@ cfg_port_ok(const char *s, size_t len)
 }
 
 /* "host:port" or "[v6]:port". */
-bool
-cfg_hostport_ok(const char *s)
+static bool
+cfg_hostport_ok(const char *s, size_t len)
 {
 	const char *colon = strrchr(s, ':');
 
+	(void)len;
 	if (colon == NULL || colon == s || !cfg_port_ok(colon + 1, strlen(colon + 1)))
 		return false;
 	if (*s == '[')
@@ -46,70 +49,44 @@ cfg_hostport_ok(const char *s)
 }
 
 /* libmilter's unix:/path, local:/path, inet:port[@host], inet6:port[@host]. */
-void
-cfg_set_socket(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
+static bool
+cfg_socket_ok(const char *s, size_t len)
 {
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a socket"), *p, *at;
-	bool ok = false;
+	const char *p, *at;
 
-	if (s == NULL)
-		return;
+	(void)len;
 	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0)
-		ok = strchr(s, ':')[1] == '/';
-	else if (strncmp(s, "inet:", 5) == 0 || strncmp(s, "inet6:", 6) == 0) {
+		return strchr(s, ':')[1] == '/';
+	if (strncmp(s, "inet:", 5) == 0 || strncmp(s, "inet6:", 6) == 0) {
 		p = strchr(s, ':') + 1;
 		at = strchr(p, '@');
-		ok = cfg_port_ok(p, at ? (size_t)(at - p) : strlen(p)) && (at == NULL || at[1] != '\0');
+		return cfg_port_ok(p, at ? (size_t)(at - p) : strlen(p)) && (at == NULL || at[1] != '\0');
 	}
-	if (ok)
-		cfg_replace(l, FIELD(base, k, char *), s);
-	else
-		cfg_report(l, n, path,
-		    "invalid socket '%s' (want unix:/path, inet:port@host or inet6:port@host)",
-		    cfg_show(s, n->len, shown));
+	return false;
 }
 
-void
-cfg_set_endpoint(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
+static bool
+cfg_endpoint_ok(const char *s, size_t len)
 {
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "an address");
-
-	if (s == NULL)
-		return;
-	if ((strncmp(s, "unix:", 5) == 0 && s[5] == '/') || cfg_hostport_ok(s))
-		cfg_replace(l, FIELD(base, k, char *), s);
-	else
-		cfg_report(l, n, path, "invalid address '%s' (want host:port or unix:/path)",
-		    cfg_show(s, n->len, shown));
+	return (strncmp(s, "unix:", 5) == 0 && s[5] == '/') || cfg_hostport_ok(s, len);
 }
 
-void
-cfg_set_ldap_uri(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
+/* libldap takes several URIs separated by blanks; each one is checked. */
+static bool
+cfg_ldap_uri_ok(const char *s, size_t len)
 {
 	static const char *const schemes[] = { "ldap://", "ldaps://", "ldapi://" };
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "an LDAP URI"), *p;
+	const char *p;
 	size_t i;
 	bool ok;
 
-	if (s == NULL)
-		return;
-	/* libldap takes several URIs separated by blanks; check each one. */
+	(void)len;
 	for (p = s, ok = *s != '\0'; ok && *p != '\0'; p += strcspn(p, " ")) {
 		p += strspn(p, " ");
 		for (i = 0, ok = false; i < sizeof(schemes) / sizeof(schemes[0]); i++)
 			ok = ok || strncasecmp(p, schemes[i], strlen(schemes[i])) == 0;
 	}
-	if (ok)
-		cfg_replace(l, FIELD(base, k, char *), s);
-	else
-		cfg_report(l, n, path, "invalid LDAP URI '%s' (want ldap://, ldaps:// or ldapi://)",
-		    cfg_show(s, n->len, shown));
+	return ok;
 }
 
 /* Balanced parentheses; '%' only as the %s placeholder the directory fills in. */
@@ -141,20 +118,23 @@ cfg_set_filter(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 }
 
 /* Numeric only: the metrics port is bound at start, with no name to resolve. */
-void
-cfg_set_listen(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
+static bool
+cfg_listen_ok(const char *s, size_t len)
 {
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a listen address");
 	struct sockaddr_storage ss;
-	socklen_t len;
+	socklen_t sslen;
 
-	if (s == NULL)
-		return;
-	if (metrics_addr_parse(s, &ss, &len) == 0)
-		cfg_replace(l, FIELD(base, k, char *), s);
-	else
-		cfg_report(l, n, path, "invalid listen address '%s' (want IPv4:port or "
-		    "[IPv6]:port, e.g. 127.0.0.1:9469)", cfg_show(s, n->len, shown));
+	(void)len;
+	return metrics_addr_parse(s, &ss, &sslen) == 0;
 }
+
+const struct cfg_shape cfg_socket_shape = { "a socket", "socket",
+    "unix:/path, inet:port@host or inet6:port@host", cfg_socket_ok };
+const struct cfg_shape cfg_endpoint_shape = { "an address", "address",
+    "host:port or unix:/path", cfg_endpoint_ok };
+const struct cfg_shape cfg_hostport_shape = { "an address", "address", "host:port",
+    cfg_hostport_ok };
+const struct cfg_shape cfg_ldap_uri_shape = { "an LDAP URI", "LDAP URI",
+    "ldap://, ldaps:// or ldapi://", cfg_ldap_uri_ok };
+const struct cfg_shape cfg_listen_shape = { "a listen address", "listen address",
+    "IPv4:port or [IPv6]:port, e.g. 127.0.0.1:9469", cfg_listen_ok };

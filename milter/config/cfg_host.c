@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg_keys.h"
+#include "cfg_host.h"
+#include "cfg_loader.h"
+#include "cfg_value.h"
 
 /* A file read at start (a password): it must be a regular file. */
 void
@@ -22,23 +24,15 @@ cfg_set_secret_file(struct cfg_loader *l, const struct cfg_key *k, const struct 
     const char *path, void *base)
 {
 	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "an absolute path");
+	const char *s = cfg_path_text(l, k, n, path);
 	struct stat st;
 
 	if (s == NULL)
 		return;
-	if (*s == '\0' && (k->flags & KEY_EMPTY_OK)) {
-		cfg_replace(l, FIELD(base, k, char *), s);
-		return;
-	}
-	if (*s != '/') {
-		cfg_report(l, n, path, "'%s' is not an absolute path", cfg_show(s, n->len, shown));
-		return;
-	}
-	if (l->host_checks && stat(s, &st) != 0)
+	if (*s != '\0' && l->host_checks && stat(s, &st) != 0)
 		cfg_report(l, n, path, "cannot use '%s': %s", cfg_show(s, n->len, shown),
 		    strerror(errno));
-	else if (l->host_checks && !S_ISREG(st.st_mode))
+	else if (*s != '\0' && l->host_checks && !S_ISREG(st.st_mode))
 		cfg_report(l, n, path, "'%s' is not a regular file", cfg_show(s, n->len, shown));
 	else
 		cfg_replace(l, FIELD(base, k, char *), s);

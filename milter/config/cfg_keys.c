@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * cfg_keys.c - the one table of configuration keys (fwdguard.yaml(5)),
- * the walker that checks a mapping against it, and the generic typed
- * setters (the policy ones are in cfg_policy.c, the endpoint ones in
- * cfg_endpoints.c).
+ * cfg_keys.c - the one table of configuration keys (fwdguard.yaml(5)):
+ * each key's place, default, setter and bounds in one row, the way
+ * Postfix keeps DEF_* beside VAR_*; and the walker that checks a mapping
+ * against it.
+ *
+ * Defaults are written as the file would spell them and set through the
+ * key's own setter before the file is read, so a default passes the same
+ * checks as a value from the file (the unit tests load a file that sets
+ * nothing and compare with fwdguard.yaml(5)).
  *
  * Every mapping in the file is walked against the table: unknown and
  * duplicate keys are reported with their path, then the known keys are set
@@ -13,15 +18,25 @@
  * a rule's action before its reply).  Setters report and go on: the loader
  * wants every error, not the first.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg_alerts.h"
+#include "cfg_endpoints.h"
+#include "cfg_host.h"
 #include "cfg_keys.h"
+#include "cfg_loader.h"
+#include "cfg_policy.h"
+#include "cfg_reroute.h"
+#include "cfg_types.h"
+#include "cfg_value.h"
+#include "domain.h"
 #include "policy.h"
-#include "log.h"
 
-#define CFG_NAME_MAX	64	/* rule names travel in headers and audit records */
+#define CFG_MAX_RULES	1000	/* rules are matched in order for every recipient */
+#define CFG_MAX_ROUTES	100	/* each route is a relay thread and a Redis connection */
 
 #define C(member)		offsetof(struct cfg, member)
 #define A(member)		offsetof(struct policy_allow, member)
@@ -34,643 +49,286 @@
 #define CORRELATION_ERROR_ACTIONS	(ABIT(ACTION_TEMPFAIL) | ABIT(ACTION_ACCEPT))
 #define ALL_ACTIONS		(ABIT(ACTION_REJECT + 1) - 1)
 
-/* ---- paths and messages ---------------------------------------------------- */
+/*
+ * A list of mappings (allow, rules, alerts.routes): an array of items of
+ * size bytes at the key's field, its count at k->count, each item walked
+ * against the keys under tpath.  init and done (may be NULL) run before
+ * and after an item's keys are read.
+ */
+struct cfg_list {
+	const char *tpath;
+	size_t size;
+	int max;			/* 0: CFG_MAX_ITEMS, from cfg_items */
+	const char *noun;		/* "more than MAX NOUN" */
+	void (*init)(void *item);
+	void (*done)(struct cfg_loader *l, void *items, size_t i,
+	    struct cfg_node *const *nodes, const char *ipath);
+};
 
-static void
-cfg_path_key(char *out, size_t size, const char *path, const char *key)
-{
-	char shown[CFG_SHOW_MAX + 8];
+static const struct cfg_choice cfg_no_reply = {
+	"auto, always or never", "value", { "auto", "always", "never", NULL } };
+static const struct cfg_choice cfg_watch_mode = {
+	"a watch mode", "watch mode", { "auto", "sync", "poll", NULL } };
+static const struct cfg_choice cfg_scope = {
+	"a scope", "scope", { "protected", "all", NULL } };
+static const struct cfg_choice cfg_format = {
+	"a format", "format", { "json", "slack", NULL } };
 
-	cfg_show(key, strlen(key), shown);
-	snprintf(out, size, "%s%s%s", path, *path ? "." : "", shown);
-}
+static const struct cfg_list cfg_allow_list = {
+	"allow[]", sizeof(struct policy_allow), 0, NULL, NULL, NULL };
+static const struct cfg_list cfg_rule_list = {
+	"rules[]", sizeof(struct policy_rule), CFG_MAX_RULES, "rules", cfg_rule_init, cfg_rule_done };
+static const struct cfg_list cfg_route_list = {
+	"alerts.routes[]", sizeof(struct cfg_route), CFG_MAX_ROUTES, "routes", NULL, NULL };
 
-void
-cfg_path_index(char *out, size_t size, const char *path, size_t i)
-{
-	snprintf(out, size, "%s[%zu]", path, i);
-}
-
-const char *
-cfg_kind_name(const struct cfg_node *n)
-{
-	if (n->kind == CFG_NODE_SEQ)
-		return "a list";
-	if (n->kind == CFG_NODE_MAP)
-		return "a mapping";
-	return cfg_yaml_is_null(n) ? "nothing" : "a scalar";
-}
-
-/* Joins names[from..to] (by a name function over ints) with '|' into buf. */
-const char *
-cfg_want(char *buf, size_t size, const char *(*name)(int), int from, int to, long long mask)
-{
-	int i, step = from <= to ? 1 : -1;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (i = from; ; i += step) {
-		if ((mask & ABIT(i)) != 0 && name(i) != NULL && used < size)
-			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? "|" : "", name(i));
-		if (i == to)
-			break;
-	}
-	return buf;
-}
-
-static const char *cfg_action_name(int i) { return action_name((enum action)i); }
-static const char *cfg_mode_name(int i) { return mode_name((enum mode)i); }
-static const char *cfg_alert_name(int i) { return alert_level_name((enum alert_level)i); }
-
-char *
-cfg_strdup(struct cfg_loader *l, const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		l->nomem = true;
-	return d;
-}
-
-/* ---- scalars ------------------------------------------------------------------- */
-
-/* The text of a scalar without control characters, or NULL after reporting. */
-const char *
-cfg_text(struct cfg_loader *l, const struct cfg_node *n, const char *path, const char *what)
-{
-	size_t i;
-
-	if (n->kind != CFG_NODE_SCALAR || cfg_yaml_is_null(n)) {
-		cfg_report(l, n, path, "expected %s, got %s", what, cfg_kind_name(n));
-		return NULL;
-	}
-	for (i = 0; i < n->len; i++) {
-		unsigned char c = (unsigned char)n->text[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			cfg_report(l, n, path, "control character 0x%02x in value", c);
-			return NULL;
-		}
-	}
-	return n->text;
-}
-
-void
-cfg_replace(struct cfg_loader *l, char **field, const char *s)
-{
-	char *d = cfg_strdup(l, s);
-
-	if (d != NULL) {
-		free(*field);
-		*field = d;
-	}
-}
-
-static void
-cfg_set_string(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	const char *s = cfg_text(l, n, path, "a string");
-
-	if (s == NULL)
-		return;
-	if (*s == '\0' && !(k->flags & KEY_EMPTY_OK))
-		cfg_report(l, n, path, "must not be empty");
-	else
-		cfg_replace(l, FIELD(base, k, char *), s);
-}
-
-/* Rule names travel in X-Fwdguard headers and audit fields: keep them tame. */
-static void
-cfg_set_name(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a name");
-
-	if (s == NULL)
-		return;
-	if (*s == '\0' || strlen(s) > CFG_NAME_MAX ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(s))
-		cfg_report(l, n, path, "invalid name '%s' (want 1-%d of A-Z a-z 0-9 . _ -)",
-		    cfg_show(s, strlen(s), shown), CFG_NAME_MAX);
-	else
-		cfg_replace(l, FIELD(base, k, char *), s);
-}
-
-static void
-cfg_set_path(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "an absolute path");
-
-	if (s == NULL)
-		return;
-	if (*s == '\0' && (k->flags & KEY_EMPTY_OK))
-		cfg_replace(l, FIELD(base, k, char *), s);
-	else if (*s != '/')
-		cfg_report(l, n, path, "'%s' is not an absolute path", cfg_show(s, n->len, shown));
-	else
-		cfg_replace(l, FIELD(base, k, char *), s);
-}
-
-/* Plain true/false only: YAML 1.1's yes/no/on/off surprise people. */
-static void
-cfg_set_bool(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "true or false");
-
-	if (s == NULL)
-		return;
-	if (n->plain && strcmp(s, "true") == 0)
-		*FIELD(base, k, bool) = true;
-	else if (n->plain && strcmp(s, "false") == 0)
-		*FIELD(base, k, bool) = false;
-	else
-		cfg_report(l, n, path, "expected true or false, got %s'%s'",
-		    n->plain ? "" : "quoted ", cfg_show(s, n->len, shown));
-}
-
-/* Unsigned decimal within [k->min, k->max]; 0 and *out set, or -1 after reporting. */
-static int
-cfg_integer(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, long long *out)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a number");
-	long long v = 0;
-	size_t i;
-
-	if (s == NULL)
-		return -1;
-	if (*s == '-' && s[1] >= '0' && s[1] <= '9' && n->plain) {
-		cfg_report(l, n, path, "must not be negative (%lld..%lld)", k->min, k->max);
-		return -1;
-	}
-	if (!n->plain || *s == '\0' || strspn(s, "0123456789") != n->len) {
-		cfg_report(l, n, path, "expected a whole number, got %s'%s'",
-		    n->plain ? "" : "quoted ", cfg_show(s, n->len, shown));
-		return -1;
-	}
-	for (i = 0; s[i] != '\0' && v <= k->max; i++)
-		v = v * 10 + (s[i] - '0');
-	if (v < k->min || v > k->max) {
-		cfg_report(l, n, path, "%s is out of range (%lld..%lld)",
-		    cfg_show(s, n->len, shown), k->min, k->max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static void
-cfg_set_long(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	long long v;
-
-	if (cfg_integer(l, k, n, path, &v) == 0)
-		*FIELD(base, k, long) = (long)v;
-}
-
-static void
-cfg_set_llong(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	long long v;
-
-	if (cfg_integer(l, k, n, path, &v) == 0)
-		*FIELD(base, k, long long) = v;
-}
-
-/* Seconds as "2" or "0.5": parsed by hand, strtod would follow the locale. */
-static void
-cfg_set_seconds(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a number of seconds"), *p;
-	double v = 0, scale = 1;
-	size_t whole;
-
-	if (s == NULL)
-		return;
-	whole = strspn(s, "0123456789");
-	p = s + whole;
-	if (*p == '.' && p[1] != '\0' && strspn(p + 1, "0123456789") == strlen(p + 1))
-		p += strlen(p);
-	if (!n->plain || whole == 0 || whole > 9 || *p != '\0') {
-		if (n->plain && *s == '-' && s[1] >= '0' && s[1] <= '9')
-			cfg_report(l, n, path, "must not be negative");
-		else
-			cfg_report(l, n, path, "expected a number of seconds, got %s'%s'",
-			    n->plain ? "" : "quoted ", cfg_show(s, n->len, shown));
-		return;
-	}
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '.')
-			scale = 0.1;
-		else if (scale == 1)
-			v = v * 10 + (*p - '0');
-		else {
-			v += (*p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (v <= 0 || v > (double)k->max)
-		cfg_report(l, n, path, "%s is out of range (more than 0, at most %lld)",
-		    cfg_show(s, n->len, shown), k->max);
-	else
-		*FIELD(base, k, double) = v;
-}
-
-/* ---- names from the policy vocabulary --------------------------------------- */
-
-static void
-cfg_set_action(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8], want[128];
-	const char *s = cfg_text(l, n, path, "an action");
-	enum action a;
-
-	if (s == NULL)
-		return;
-	if (action_lookup(s, &a) < 0 || !(k->min & ABIT(a)))
-		cfg_report(l, n, path, "%s action '%s' (want %s)",
-		    action_lookup(s, &a) < 0 ? "unknown" : "unsupported", cfg_show(s, n->len, shown),
-		    cfg_want(want, sizeof(want), cfg_action_name, ACTION_REJECT, ACTION_ACCEPT, k->min));
-	else
-		*FIELD(base, k, enum action) = a;
-}
-
-/* 0 and *m set, or -1 after reporting. */
-static int
-cfg_mode(struct cfg_loader *l, const struct cfg_node *n, const char *path, enum mode *m)
-{
-	char shown[CFG_SHOW_MAX + 8], want[64];
-	const char *s = cfg_text(l, n, path, "a mode");
-
-	if (s == NULL)
-		return -1;
-	if (mode_lookup(s, m) == 0)
-		return 0;
-	cfg_report(l, n, path, "unknown mode '%s' (want %s)", cfg_show(s, n->len, shown),
-	    cfg_want(want, sizeof(want), cfg_mode_name, MODE_ENFORCE, MODE_MONITOR, -1));
-	return -1;
-}
-
-static void
-cfg_set_mode(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	enum mode m;
-
-	if (cfg_mode(l, n, path, &m) == 0)
-		*FIELD(base, k, enum mode) = m;
-}
-
-static void
-cfg_set_rule_mode(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	enum mode m;
-
-	if (cfg_mode(l, n, path, &m) == 0)
-		*FIELD(base, k, int) = (int)m;
-}
-
-static void
-cfg_set_alert(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8], want[64];
-	const char *s = cfg_text(l, n, path, "an alert level");
-	enum alert_level a;
-
-	if (s == NULL)
-		return;
-	if (alert_level_lookup(s, &a) == 0)
-		*FIELD(base, k, enum alert_level) = a;
-	else
-		cfg_report(l, n, path, "unknown alert level '%s' (want %s)", cfg_show(s, n->len, shown),
-		    cfg_want(want, sizeof(want), cfg_alert_name, ALERT_NONE, ALERT_CRITICAL, -1));
-}
-
-static void
-cfg_set_scope(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a scope");
-
-	if (s == NULL)
-		return;
-	if (strcmp(s, "protected") == 0)
-		*FIELD(base, k, enum audit_scope) = SCOPE_PROTECTED;
-	else if (strcmp(s, "all") == 0)
-		*FIELD(base, k, enum audit_scope) = SCOPE_ALL;
-	else
-		cfg_report(l, n, path, "unknown scope '%s' (want protected|all)",
-		    cfg_show(s, n->len, shown));
-}
+static CFG_SETTER(cfg_set_section);
+static CFG_SETTER(cfg_set_list);
 
 /*
- * The index of the scalar among names, or -1 after reporting it: expected
- * says what a non-scalar should have been, noun names a wrong value
- * ("unknown <noun> '<value>' (want <want>)").
+ * def is the default as the file would spell it (fwdguard.yaml(5) says the
+ * same); NULL leaves the field zero, which each field's comment in
+ * include/cfg_types.h reads.  A key of an item of a list (allow[],
+ * rules[], alerts.routes[]) gets its default when the item is made.
  */
-int
-cfg_pick(struct cfg_loader *l, const struct cfg_node *n, const char *path,
-    const char *const *names, size_t count, const char *expected, const char *noun,
-    const char *want)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, expected);
-
-	if (s == NULL)
-		return -1;
-	for (size_t i = 0; i < count; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (int)i;
-	cfg_report(l, n, path, "unknown %s '%s' (want %s)", noun, cfg_show(s, n->len, shown), want);
-	return -1;
-}
-
-static void
-cfg_set_watch_mode(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	static const char *const names[] = { "auto", "sync", "poll" };
-	int i = cfg_pick(l, n, path, names, 3, "a watch mode", "watch mode", "auto|sync|poll");
-
-	if (i >= 0)
-		*FIELD(base, k, enum watch_mode) = (enum watch_mode)i;
-}
-
-static void
-cfg_set_no_reply(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	static const char *const names[] = { "auto", "always", "never" };
-	int i = cfg_pick(l, n, path, names, 3, "auto, always or never", "value",
-	    "auto|always|never");
-
-	if (i >= 0)
-		*FIELD(base, k, enum no_reply) = (enum no_reply)i;
-}
-
-static void
-cfg_set_facility(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a syslog facility");
-	int v;
-
-	if (s == NULL)
-		return;
-	if ((v = log_facility_lookup(s)) >= 0)
-		*FIELD(base, k, int) = v;
-	else
-		cfg_report(l, n, path, "unknown syslog facility '%s' (want mail|daemon|user|auth|authpriv|local0..local7)",
-		    cfg_show(s, n->len, shown));
-}
-
-static void
-cfg_set_level(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char shown[CFG_SHOW_MAX + 8];
-	const char *s = cfg_text(l, n, path, "a log level");
-	int v;
-
-	if (s == NULL)
-		return;
-	if ((v = log_level_lookup(s)) >= 0)
-		*FIELD(base, k, int) = v;
-	else
-		cfg_report(l, n, path,
-		    "unknown log level '%s' (want err|warning|notice|info|debug)",
-		    cfg_show(s, n->len, shown));
-}
-
-/* ---- lists ------------------------------------------------------------------------ */
-
-/*
- * The items of a list value; a null value is an empty list, and a scalar
- * counts as a one-item list when one_ok (*np must outlive the items).
- * Returns 0, or -1 after reporting.
- */
-int
-cfg_items(struct cfg_loader *l, const struct cfg_node *const *np, const char *path,
-    bool one_ok, struct cfg_node *const **items, size_t *count)
-{
-	const struct cfg_node *n = *np;
-
-	*items = NULL;
-	*count = 0;
-	if (cfg_yaml_is_null(n))
-		return 0;
-	if (one_ok && n->kind == CFG_NODE_SCALAR) {
-		*items = (struct cfg_node *const *)np;
-		*count = 1;
-		return 0;
-	}
-	if (n->kind != CFG_NODE_SEQ) {
-		cfg_report(l, n, path, "expected a list, got %s", cfg_kind_name(n));
-		return -1;
-	}
-	if (n->nkids > CFG_MAX_ITEMS) {
-		cfg_report(l, n, path, "more than %d items", CFG_MAX_ITEMS);
-		return -1;
-	}
-	*items = n->kids;
-	*count = n->nkids;
-	return 0;
-}
-
-void
-cfg_strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Replaces the list at k with v[0..n) (taken over). */
-void
-cfg_strv_store(const struct cfg_key *k, void *base, char **v, size_t n)
-{
-	char ***field = FIELD(base, k, char **);
-	size_t *count = (size_t *)(void *)((char *)base + k->count);
-
-	cfg_strv_free(*field, *count);
-	*field = v;
-	*count = n;
-}
-
-static void
-cfg_set_strlist(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char ipath[CFG_PATH_MAX], shown[CFG_SHOW_MAX + 8], **v;
-	struct cfg_node *const *items;
-	size_t count, i, nv = 0;
-	const char *s;
-
-	if (cfg_items(l, &n, path, false, &items, &count) < 0)
-		return;
-	if ((long long)count < k->min) {
-		cfg_report(l, n, path, "must not be empty");
-		return;
-	}
-	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind == CFG_NODE_BAD || (s = cfg_text(l, items[i], ipath, "a string")) == NULL)
-			continue;
-		if (*s == '\0')
-			cfg_report(l, items[i], ipath, "must not be empty");
-		else if ((k->flags & KEY_HOSTPORT) && !cfg_hostport_ok(s))
-			cfg_report(l, items[i], ipath, "invalid address '%s' (want host:port)",
-			    cfg_show(s, items[i]->len, shown));
-		else if ((v[nv] = cfg_strdup(l, s)) != NULL)
-			nv++;
-	}
-	cfg_strv_store(k, base, v, nv);
-}
-
-static void
-cfg_set_section(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	char tpath[CFG_PATH_MAX];
-
-	snprintf(tpath, sizeof(tpath), "%s%s%s", k->parent, *k->parent ? "." : "", k->name);
-	cfg_walk(l, n, tpath, path, base);
-}
-
 static const struct cfg_key cfg_keys[] = {
-	{ "", "milter", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "milter", "socket", cfg_set_socket, C(milter.socket), 0, 0, 0, 0 },
-	{ "milter", "user", cfg_set_user, C(milter.user), KEY_EMPTY_OK, 0, 0, 0 },
-	{ "milter", "on_error", cfg_set_action, C(milter.on_error), 0, ON_ERROR_ACTIONS, 0, 0 },
-	{ "milter", "no_reply", cfg_set_no_reply, C(milter.no_reply), 0, 0, 0, 0 },
-	{ "milter", "mark_key_file", cfg_set_secret_file, C(milter.mark_key_file), 0, 0, 0, 0 },
-	{ "", "mode", cfg_set_mode, C(policy.mode), 0, 0, 0, 0 },
-	{ "", "log", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "log", "facility", cfg_set_facility, C(log.facility), 0, 0, 0, 0 },
-	{ "log", "level", cfg_set_level, C(log.level), 0, 0, 0, 0 },
-	{ "", "domains", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "domains", "internal", cfg_set_domains, C(policy.internal), 0, 0, 0, 0 },
-	{ "", "mailboxes", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "mailboxes", "recipient_delimiter", cfg_set_delimiter, C(policy.delimiters), KEY_EMPTY_OK, 0, 0, 0 },
-	{ "mailboxes", "protected", cfg_set_protected, C(policy.protected), 0, 0, 0, C(policy.nprotected) },
-	{ "", "ldap", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "ldap", "uri", cfg_set_ldap_uri, C(ldap.uri), 0, 0, 0, 0 },
-	{ "ldap", "starttls", cfg_set_bool, C(ldap.starttls), 0, 0, 0, 0 },
-	{ "ldap", "bind_dn", cfg_set_string, C(ldap.bind_dn), 0, 0, 0, 0 },
-	{ "ldap", "bind_password_file", cfg_set_secret_file, C(ldap.bind_password_file), 0, 0, 0, 0 },
-	{ "ldap", "base", cfg_set_string, C(ldap.base), 0, 0, 0, 0 },
-	{ "ldap", "mailbox_filter", cfg_set_filter, C(ldap.mailbox_filter), KEY_NEEDS_S, 0, 0, 0 },
-	{ "ldap", "forward_attributes", cfg_set_strlist, C(ldap.forward_attributes), 0, 1, 0,
-	    C(ldap.nforward_attributes) },
-	{ "ldap", "address_attributes", cfg_set_strlist, C(ldap.address_attributes), 0, 1, 0,
-	    C(ldap.naddress_attributes) },
-	{ "ldap", "protected_filter", cfg_set_filter, C(ldap.protected_filter), 0, 0, 0, 0 },
-	{ "ldap", "domain_filter", cfg_set_filter, C(ldap.domain_filter), 0, 0, 0, 0 },
-	{ "ldap", "timeout", cfg_set_seconds, C(ldap.timeout), 0, 0, 300, 0 },
-	{ "ldap", "cache", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "ldap.cache", "ttl", cfg_set_long, C(ldap.cache_ttl), 0, 0, 7 * 86400, 0 },
-	{ "ldap.cache", "negative_ttl", cfg_set_long, C(ldap.cache_negative_ttl), 0, 0, 7 * 86400, 0 },
-	{ "ldap", "on_error", cfg_set_action, C(ldap.on_error), 0, LDAP_ERROR_ACTIONS, 0, 0 },
-	{ "ldap", "watch", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "ldap.watch", "mode", cfg_set_watch_mode, C(ldap.watch_mode), 0, 0, 0, 0 },
-	{ "ldap.watch", "poll_interval", cfg_set_long, C(ldap.watch_poll_interval), 0, 1, 86400, 0 },
-	{ "ldap.watch", "rescan_interval", cfg_set_long, C(ldap.watch_rescan_interval), 0, 0,
-	    7 * 86400, 0 },
-	{ "ldap.watch", "spool", cfg_set_path, C(ldap.watch_spool), 0, 0, 0, 0 },
-	{ "ldap.watch", "alert", cfg_set_alert, C(ldap.watch_alert), 0, 0, 0, 0 },
-	{ "", "redis", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "redis", "address", cfg_set_endpoint, C(redis.address), 0, 0, 0, 0 },
-	{ "redis", "sentinels", cfg_set_strlist, C(redis.sentinels), KEY_HOSTPORT, 0, 0, C(redis.nsentinels) },
-	{ "redis", "master_name", cfg_set_string, C(redis.master_name), KEY_EMPTY_OK, 0, 0, 0 },
-	{ "redis", "password_file", cfg_set_secret_file, C(redis.password_file), KEY_EMPTY_OK, 0, 0, 0 },
-	{ "redis", "prefix", cfg_set_string, C(redis.prefix), KEY_EMPTY_OK, 0, 0, 0 },
-	{ "redis", "timeout", cfg_set_seconds, C(redis.timeout), 0, 0, 60, 0 },
-	{ "redis", "min_replicas", cfg_set_long, C(redis.min_replicas), 0, 0, 100, 0 },
-	{ "redis", "replica_timeout", cfg_set_seconds, C(redis.replica_timeout), 0, 0, 60, 0 },
-	{ "", "audit", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "audit", "scope", cfg_set_scope, C(audit.scope), 0, 0, 0, 0 },
-	{ "audit", "spool", cfg_set_path, C(audit.spool), 0, 0, 0, 0 },
-	{ "audit", "stream_maxlen", cfg_set_llong, C(audit.stream_maxlen), 0, 1, 1000000000000LL, 0 },
-	{ "audit", "correlation_ttl", cfg_set_llong, C(audit.correlation_ttl), 0, 1, 10LL * 366 * 86400, 0 },
-	{ "audit", "retention", cfg_set_long, C(audit.retention), 0, 0, 100 * 366, 0 },
-	{ "audit", "anchor_interval", cfg_set_long, C(audit.anchor_interval), 0, 0, 7 * 86400, 0 },
-	{ "audit", "correlation_on_error", cfg_set_action, C(audit.correlation_on_error), 0,
-	    CORRELATION_ERROR_ACTIONS, 0, 0 },
-	{ "", "probes", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "probes", "from", cfg_set_address, C(probes_from), 0, 0, 0, 0 },
-	{ "", "alerts", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "alerts", "syslog", cfg_set_bool, C(alerts.syslog), 0, 0, 0, 0 },
-	{ "alerts", "mail", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "alerts.mail", "to", cfg_set_address, C(alerts.mail_to), 0, 0, 0, 0 },
-	{ "alerts.mail", "from", cfg_set_address, C(alerts.mail_from), 0, 0, 0, 0 },
-	{ "alerts.mail", "sendmail", cfg_set_command, C(alerts.sendmail), 0, 0, 0, 0 },
-	{ "alerts", "dedupe_window", cfg_set_long, C(alerts.dedupe_window), 0, 0, 30 * 86400, 0 },
-	{ "alerts", "expiry_notice_days", cfg_set_long, C(alerts.expiry_notice_days), 0, 0, 3660, 0 },
-	{ "alerts", "routes", cfg_set_routes, 0, 0, 0, 0, 0 },
-	{ "alerts.routes[]", "name", cfg_set_name, RT(name), KEY_REQUIRED, 0, 0, 0 },
-	{ "alerts.routes[]", "match", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "alerts.routes[].match", "mailboxes", cfg_set_route_mailboxes, RT(mailboxes), 0, 0, 0,
-	    RT(nmailboxes) },
-	{ "alerts.routes[].match", "levels", cfg_set_levels, RT(levels), 0, 0, 0, 0 },
-	{ "alerts.routes[].match", "rules", cfg_set_route_rules, RT(rules), 0, 0, 0, RT(nrules) },
-	{ "alerts.routes[]", "mail", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "alerts.routes[].mail", "to", cfg_set_mail_to, RT(mail_to), KEY_REQUIRED, 0, 0, RT(nmail_to) },
-	{ "alerts.routes[]", "webhook", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "alerts.routes[].webhook", "url", cfg_set_url, RT(webhook.url), KEY_REQUIRED, 0, 0, 0 },
-	{ "alerts.routes[].webhook", "format", cfg_set_format, RT(webhook.format), 0, 0, 0, 0 },
-	{ "alerts.routes[].webhook", "timeout", cfg_set_seconds, RT(webhook.timeout), 0, 0, 120, 0 },
-	{ "alerts.routes[].webhook", "headers_file", cfg_set_path, RT(webhook.headers_file), 0, 0, 0, 0 },
-	{ "alerts", "notice", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "alerts.notice", "contact", cfg_set_address, C(alerts.notice_contact), 0, 0, 0, 0 },
-	{ "alerts.notice", "from", cfg_set_address, C(alerts.notice_from), 0, 0, 0, 0 },
-	{ "", "metrics", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "metrics", "listen", cfg_set_listen, C(metrics.listen), 0, 0, 0, 0 },
-	{ "", "allow", cfg_set_allow, 0, 0, 0, 0, 0 },
-	{ "allow[]", "destination", cfg_set_allow_dest, A(destination), KEY_REQUIRED, 0, 0, 0 },
-	{ "allow[]", "mailboxes", cfg_set_allow_mailboxes, A(mailboxes), 0, 0, 0, A(nmailboxes) },
-	{ "allow[]", "reason", cfg_set_string, A(reason), KEY_REQUIRED, 0, 0, 0 },
-	{ "allow[]", "owner", cfg_set_string, A(owner), KEY_REQUIRED, 0, 0, 0 },
-	{ "allow[]", "expires", cfg_set_expires, A(expires), 0, 0, 0, 0 },
-	{ "", "rules", cfg_set_rules, 0, 0, 0, 0, 0 },
-	{ "rules[]", "name", cfg_set_name, R(name), KEY_REQUIRED, 0, 0, 0 },
-	{ "rules[]", "match", cfg_set_section, 0, 0, 0, 0, 0 },
-	{ "rules[].match", "signals", cfg_set_signals, R(signals), 0, 0, 0, 0 },
-	{ "rules[].match", "destination", cfg_set_dests, R(destinations), 0, 0, 0, 0 },
-	{ "rules[].match", "direction", cfg_set_dirs, R(directions), 0, 0, 0, 0 },
-	{ "rules[].match", "sender", cfg_set_senders, R(senders), 0, 0, 0, 0 },
-	{ "rules[]", "action", cfg_set_action, R(action), KEY_REQUIRED, ALL_ACTIONS, 0, 0 },
-	{ "rules[]", "mode", cfg_set_rule_mode, R(mode), 0, 0, 0, 0 },
-	{ "rules[]", "reply", cfg_set_reply, R(reply), 0, 0, 0, 0 },
-	{ "rules[]", "alert", cfg_set_alert, R(alert), 0, 0, 0, 0 },
-	{ "rules[]", "reroute_to", cfg_set_reroute_to, R(reroute_to), 0, 0, 0, 0 },
-	{ "rules[]", "notify", cfg_set_notify, R(notify_mailbox), 0, 0, 0, 0 },
+	{ "", "milter", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "milter", "socket", "unix:/var/spool/postfix/fwdguard/fwdguard.sock",
+	    cfg_set_shape, C(milter.socket), 0, 0, 0, 0, &cfg_socket_shape },
+	{ "milter", "user", "fwdguard", cfg_set_user, C(milter.user), KEY_EMPTY_OK, 0, 0, 0, NULL },
+	{ "milter", "on_error", "tempfail",
+	    cfg_set_action, C(milter.on_error), 0, ON_ERROR_ACTIONS, 0, 0, NULL },
+	{ "milter", "no_reply", "auto",
+	    cfg_set_choice, C(milter.no_reply), 0, 0, 0, 0, &cfg_no_reply },
+	{ "milter", "mark_key_file", NULL,
+	    cfg_set_secret_file, C(milter.mark_key_file), 0, 0, 0, 0, NULL },
+	{ "", "mode", "enforce", cfg_set_mode, C(policy.mode), 0, 0, 0, 0, NULL },
+	{ "", "log", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "log", "facility", "mail",
+	    cfg_set_lookup, C(log.facility), 0, 0, 0, 0, &cfg_facility_words },
+	{ "log", "level", "info", cfg_set_lookup, C(log.level), 0, 0, 0, 0, &cfg_level_words },
+	{ "", "domains", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "domains", "internal", NULL, cfg_set_domains, C(policy.internal), 0, 0, 0, 0, NULL },
+	{ "", "mailboxes", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "mailboxes", "recipient_delimiter", NULL,
+	    cfg_set_delimiter, C(policy.delimiters), KEY_EMPTY_OK, 0, 0, 0, NULL },
+	{ "mailboxes", "protected", NULL,
+	    cfg_set_protected, C(policy.protected), 0, 0, 0, C(policy.nprotected), NULL },
+	{ "", "ldap", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "ldap", "uri", NULL, cfg_set_shape, C(ldap.uri), 0, 0, 0, 0, &cfg_ldap_uri_shape },
+	{ "ldap", "starttls", "false", cfg_set_bool, C(ldap.starttls), 0, 0, 0, 0, NULL },
+	{ "ldap", "bind_dn", NULL, cfg_set_string, C(ldap.bind_dn), 0, 0, 0, 0, NULL },
+	{ "ldap", "bind_password_file", NULL,
+	    cfg_set_secret_file, C(ldap.bind_password_file), 0, 0, 0, 0, NULL },
+	{ "ldap", "base", NULL, cfg_set_string, C(ldap.base), 0, 0, 0, 0, NULL },
+	{ "ldap", "mailbox_filter", "(|(mail=%s)(mailAlternateAddress=%s))",
+	    cfg_set_filter, C(ldap.mailbox_filter), KEY_NEEDS_S, 0, 0, 0, NULL },
+	{ "ldap", "forward_attributes", NULL,
+	    cfg_set_strlist, C(ldap.forward_attributes), 0, 1, 0, C(ldap.nforward_attributes), NULL },
+	{ "ldap", "address_attributes", NULL,
+	    cfg_set_strlist, C(ldap.address_attributes), 0, 1, 0, C(ldap.naddress_attributes), NULL },
+	{ "ldap", "protected_filter", NULL,
+	    cfg_set_filter, C(ldap.protected_filter), 0, 0, 0, 0, NULL },
+	{ "ldap", "domain_filter", NULL, cfg_set_filter, C(ldap.domain_filter), 0, 0, 0, 0, NULL },
+	{ "ldap", "timeout", "2", cfg_set_seconds, C(ldap.timeout), 0, 0, 300, 0, NULL },
+	{ "ldap", "cache", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "ldap.cache", "ttl", "300", cfg_set_long, C(ldap.cache_ttl), 0, 0, 7 * 86400, 0, NULL },
+	{ "ldap.cache", "negative_ttl", "60",
+	    cfg_set_long, C(ldap.cache_negative_ttl), 0, 0, 7 * 86400, 0, NULL },
+	{ "ldap", "on_error", "tempfail",
+	    cfg_set_action, C(ldap.on_error), 0, LDAP_ERROR_ACTIONS, 0, 0, NULL },
+	{ "ldap", "watch", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "ldap.watch", "mode", "auto",
+	    cfg_set_choice, C(ldap.watch_mode), 0, 0, 0, 0, &cfg_watch_mode },
+	{ "ldap.watch", "poll_interval", "60",
+	    cfg_set_long, C(ldap.watch_poll_interval), 0, 1, 86400, 0, NULL },
+	{ "ldap.watch", "rescan_interval", "3600",
+	    cfg_set_long, C(ldap.watch_rescan_interval), 0, 0, 7 * 86400, 0, NULL },
+	{ "ldap.watch", "spool", NULL, cfg_set_path, C(ldap.watch_spool), 0, 0, 0, 0, NULL },
+	{ "ldap.watch", "alert", "critical", cfg_set_alert, C(ldap.watch_alert), 0, 0, 0, 0, NULL },
+	{ "", "redis", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "redis", "address", "127.0.0.1:6379",
+	    cfg_set_shape, C(redis.address), 0, 0, 0, 0, &cfg_endpoint_shape },
+	{ "redis", "sentinels", NULL,
+	    cfg_set_strlist, C(redis.sentinels), 0, 0, 0, C(redis.nsentinels),
+	    &cfg_hostport_shape },
+	{ "redis", "master_name", "fwdguard",
+	    cfg_set_string, C(redis.master_name), KEY_EMPTY_OK, 0, 0, 0, NULL },
+	{ "redis", "password_file", NULL,
+	    cfg_set_secret_file, C(redis.password_file), KEY_EMPTY_OK, 0, 0, 0, NULL },
+	{ "redis", "prefix", CFG_REDIS_PREFIX,
+	    cfg_set_string, C(redis.prefix), KEY_EMPTY_OK, 0, 0, 0, NULL },
+	{ "redis", "timeout", "1", cfg_set_seconds, C(redis.timeout), 0, 0, 60, 0, NULL },
+	{ "redis", "min_replicas", "0", cfg_set_long, C(redis.min_replicas), 0, 0, 100, 0, NULL },
+	{ "redis", "replica_timeout", "0.5",
+	    cfg_set_seconds, C(redis.replica_timeout), 0, 0, 60, 0, NULL },
+	{ "", "audit", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "audit", "scope", "protected", cfg_set_choice, C(audit.scope), 0, 0, 0, 0, &cfg_scope },
+	{ "audit", "spool", "/var/spool/fwdguard", cfg_set_path, C(audit.spool), 0, 0, 0, 0, NULL },
+	{ "audit", "stream_maxlen", "10000000",
+	    cfg_set_llong, C(audit.stream_maxlen), 0, 1, 1000000000000LL, 0, NULL },
+	{ "audit", "correlation_ttl", "2592000",
+	    cfg_set_llong, C(audit.correlation_ttl), 0, 1, 10LL * 366 * 86400, 0, NULL },
+	{ "audit", "retention", "0", cfg_set_long, C(audit.retention), 0, 0, 100 * 366, 0, NULL },
+	{ "audit", "anchor_interval", "3600",
+	    cfg_set_long, C(audit.anchor_interval), 0, 0, 7 * 86400, 0, NULL },
+	{ "audit", "correlation_on_error", "accept",
+	    cfg_set_action, C(audit.correlation_on_error), 0, CORRELATION_ERROR_ACTIONS, 0, 0, NULL },
+	{ "", "probes", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "probes", "from", NULL, cfg_set_address, C(probes_from), 0, 0, 0, 0, NULL },
+	{ "", "alerts", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "alerts", "syslog", "true", cfg_set_bool, C(alerts.syslog), 0, 0, 0, 0, NULL },
+	{ "alerts", "mail", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "alerts.mail", "to", NULL, cfg_set_address, C(alerts.mail_to), 0, 0, 0, 0, NULL },
+	{ "alerts.mail", "from", NULL, cfg_set_address, C(alerts.mail_from), 0, 0, 0, 0, NULL },
+	{ "alerts.mail", "sendmail", "/usr/sbin/sendmail",
+	    cfg_set_command, C(alerts.sendmail), 0, 0, 0, 0, NULL },
+	{ "alerts", "dedupe_window", "3600",
+	    cfg_set_long, C(alerts.dedupe_window), 0, 0, 30 * 86400, 0, NULL },
+	{ "alerts", "expiry_notice_days", "14",
+	    cfg_set_long, C(alerts.expiry_notice_days), 0, 0, 3660, 0, NULL },
+	{ "alerts", "routes", NULL,
+	    cfg_set_list, C(alerts.routes), 0, 0, 0, C(alerts.nroutes), &cfg_route_list },
+	{ "alerts.routes[]", "name", NULL, cfg_set_name, RT(name), KEY_REQUIRED, 0, 0, 0, NULL },
+	{ "alerts.routes[]", "match", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "alerts.routes[].match", "mailboxes", NULL,
+	    cfg_set_route_mailboxes, RT(mailboxes), 0, 0, 0, RT(nmailboxes), NULL },
+	{ "alerts.routes[].match", "levels", NULL, cfg_set_levels, RT(levels), 0, 0, 0, 0, NULL },
+	{ "alerts.routes[].match", "rules", NULL,
+	    cfg_set_route_rules, RT(rules), 0, 0, 0, RT(nrules), NULL },
+	{ "alerts.routes[]", "mail", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "alerts.routes[].mail", "to", NULL,
+	    cfg_set_mail_to, RT(mail_to), KEY_REQUIRED, 0, 0, RT(nmail_to), NULL },
+	{ "alerts.routes[]", "webhook", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "alerts.routes[].webhook", "url", NULL,
+	    cfg_set_shape, RT(webhook.url), KEY_REQUIRED, 0, 0, 0, &cfg_url_shape },
+	{ "alerts.routes[].webhook", "format", "json",
+	    cfg_set_choice, RT(webhook.format), 0, 0, 0, 0, &cfg_format },
+	{ "alerts.routes[].webhook", "timeout", "5",
+	    cfg_set_seconds, RT(webhook.timeout), 0, 0, 120, 0, NULL },
+	{ "alerts.routes[].webhook", "headers_file", NULL,
+	    cfg_set_path, RT(webhook.headers_file), 0, 0, 0, 0, NULL },
+	{ "alerts", "notice", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "alerts.notice", "contact", NULL,
+	    cfg_set_address, C(alerts.notice_contact), 0, 0, 0, 0, NULL },
+	{ "alerts.notice", "from", NULL, cfg_set_address, C(alerts.notice_from), 0, 0, 0, 0, NULL },
+	{ "", "metrics", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "metrics", "listen", NULL, cfg_set_shape, C(metrics.listen), 0, 0, 0, 0, &cfg_listen_shape },
+	{ "", "allow", NULL,
+	    cfg_set_list, C(policy.allow), 0, 0, 0, C(policy.nallow), &cfg_allow_list },
+	{ "allow[]", "destination", NULL,
+	    cfg_set_allow_dest, A(destination), KEY_REQUIRED, 0, 0, 0, NULL },
+	{ "allow[]", "mailboxes", NULL,
+	    cfg_set_allow_mailboxes, A(mailboxes), 0, 0, 0, A(nmailboxes), NULL },
+	{ "allow[]", "reason", NULL, cfg_set_string, A(reason), KEY_REQUIRED, 0, 0, 0, NULL },
+	{ "allow[]", "owner", NULL, cfg_set_string, A(owner), KEY_REQUIRED, 0, 0, 0, NULL },
+	{ "allow[]", "expires", NULL, cfg_set_expires, A(expires), 0, 0, 0, 0, NULL },
+	{ "", "rules", NULL,
+	    cfg_set_list, C(policy.rules), 0, 0, 0, C(policy.nrules), &cfg_rule_list },
+	{ "rules[]", "name", NULL, cfg_set_name, R(name), KEY_REQUIRED, 0, 0, 0, NULL },
+	{ "rules[]", "match", NULL, cfg_set_section, 0, 0, 0, 0, 0, NULL },
+	{ "rules[].match", "signals", NULL, cfg_set_signals, R(signals), 0, 0, 0, 0, NULL },
+	{ "rules[].match", "destination", NULL, cfg_set_dests, R(destinations), 0, 0, 0, 0, NULL },
+	{ "rules[].match", "direction", NULL, cfg_set_dirs, R(directions), 0, 0, 0, 0, NULL },
+	{ "rules[].match", "sender", NULL, cfg_set_senders, R(senders), 0, 0, 0, 0, NULL },
+	{ "rules[]", "action", NULL,
+	    cfg_set_action, R(action), KEY_REQUIRED, ALL_ACTIONS, 0, 0, NULL },
+	{ "rules[]", "mode", NULL, cfg_set_rule_mode, R(mode), 0, 0, 0, 0, NULL },
+	{ "rules[]", "reply", NULL, cfg_set_reply, R(reply), 0, 0, 0, 0, NULL },
+	{ "rules[]", "alert", NULL, cfg_set_alert, R(alert), 0, 0, 0, 0, NULL },
+	{ "rules[]", "reroute_to", NULL, cfg_set_reroute_to, R(reroute_to), 0, 0, 0, 0, NULL },
+	{ "rules[]", "notify", NULL, cfg_set_notify, R(notify_mailbox), 0, 0, 0, 0, NULL },
 };
 
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
-/* ---- the walker -------------------------------------------------------------- */
+/* ---- defaults ------------------------------------------------------------------- */
+
+/* Is parent tpath or a mapping inside it, but not inside a list of its own? */
+static bool
+cfg_key_under(const char *parent, const char *tpath)
+{
+	size_t len = strlen(tpath);
+
+	if (strncmp(parent, tpath, len) != 0)
+		return false;
+	if (len > 0 && parent[len] != '\0' && parent[len] != '.')
+		return false;
+	return strstr(parent + len, "[]") == NULL;
+}
+
+/*
+ * Sets the defaults of the keys under tpath in base, through their setters.
+ * A default names nothing on this host the administrator chose, so it is
+ * not held to the host checks (milter.user fwdguard need not exist for
+ * "fwdguard -n" of a file that sets milter.user).  A default its setter
+ * refuses is a bug of this table, reported like a file error at 1:1.
+ */
+static void
+cfg_defaults_under(struct cfg_loader *l, const char *tpath, void *base)
+{
+	bool host_checks = l->host_checks;
+	struct cfg_node n;
+	char kpath[CFG_PATH_MAX];
+	size_t i;
+
+	l->host_checks = false;
+	for (i = 0; i < CFG_NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (k->def == NULL || !cfg_key_under(k->parent, tpath))
+			continue;
+		memset(&n, 0, sizeof(n));
+		n.kind = CFG_NODE_SCALAR;
+		n.line = n.col = 1;
+		n.text = (char *)(uintptr_t)k->def;
+		n.len = strlen(k->def);
+		n.plain = true;
+		snprintf(kpath, sizeof(kpath), "%s%s%s", k->parent, *k->parent ? "." : "", k->name);
+		k->set(l, k, &n, kpath, base);
+	}
+	l->host_checks = host_checks;
+}
+
+/*
+ * The defaults that are not one scalar: two lists of LDAP attributes and
+ * the (empty) internal domain list, an object the setter of
+ * domains.internal adds to.
+ */
+static void
+cfg_defaults_other(struct cfg_loader *l)
+{
+	static const char *const forward[] = { "mailForwardingAddress", "mailRoutingAddress" };
+	static const char *const address[] = { "mail", "mailLocalAddress",
+	    "mailAlternateAddress", "proxyAddresses" };
+	struct cfg *c = l->cfg;
+	size_t i;
+
+	if ((c->policy.internal = domain_list_new()) == NULL)
+		l->nomem = true;
+	if ((c->ldap.forward_attributes = calloc(3, sizeof(char *))) == NULL)
+		l->nomem = true;
+	else {
+		for (i = 0; i < 2; i++)
+			c->ldap.forward_attributes[i] = cfg_strdup(l, forward[i]);
+		c->ldap.nforward_attributes = 2;
+	}
+	if ((c->ldap.address_attributes = calloc(5, sizeof(char *))) == NULL)
+		l->nomem = true;
+	else {
+		for (i = 0; i < 4; i++)
+			c->ldap.address_attributes[i] = cfg_strdup(l, address[i]);
+		c->ldap.naddress_attributes = 4;
+	}
+}
+
+void
+cfg_keys_defaults(struct cfg_loader *l)
+{
+	cfg_defaults_other(l);
+	cfg_defaults_under(l, "", l->cfg);
+}
+
+/* ---- the walker ----------------------------------------------------------------- */
 
 static int
 cfg_key_find(const char *parent, const char *name)
@@ -704,7 +362,7 @@ cfg_key_unknown(struct cfg_loader *l, const struct cfg_node *key, const char *tp
  * A null value stands for an empty mapping, so a section whose keys are all
  * commented out keeps its defaults.
  */
-void
+static void
 cfg_walk(struct cfg_loader *l, const struct cfg_node *map, const char *tpath,
     const char *path, void *base)
 {
@@ -750,9 +408,56 @@ cfg_walk(struct cfg_loader *l, const struct cfg_node *map, const char *tpath,
 	}
 }
 
+static void
+cfg_set_section(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	char tpath[CFG_PATH_MAX];
+
+	snprintf(tpath, sizeof(tpath), "%s%s%s", k->parent, *k->parent ? "." : "", k->name);
+	cfg_walk(l, n, tpath, path, base);
+}
+
+/* A list of mappings (struct cfg_list in k->arg): each item gets its defaults, then its keys. */
+static void
+cfg_set_list(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
+    const char *path, void *base)
+{
+	const struct cfg_list *spec = k->arg;
+	char ipath[CFG_PATH_MAX];
+	struct cfg_node *const *nodes;
+	size_t count, i;
+	char *items;
+
+	if (cfg_items(l, &n, path, false, &nodes, &count) < 0 || count == 0)
+		return;
+	if (spec->max > 0 && count > (size_t)spec->max) {
+		cfg_report(l, n, path, "more than %d %s", spec->max, spec->noun);
+		return;
+	}
+	if ((items = calloc(count, spec->size)) == NULL) {
+		l->nomem = true;
+		return;
+	}
+	/* The field is a pointer to the item type: stored bytewise, not through a void **. */
+	memcpy(FIELD(base, k, char), &items, sizeof(items));
+	*(size_t *)(void *)((char *)base + k->count) = count;
+	for (i = 0; i < count; i++) {
+		void *item = items + i * spec->size;
+
+		cfg_defaults_under(l, spec->tpath, item);
+		if (spec->init != NULL)
+			spec->init(item);
+		cfg_path_index(ipath, sizeof(ipath), path, i);
+		if (nodes[i]->kind != CFG_NODE_BAD)
+			cfg_walk(l, nodes[i], spec->tpath, ipath, item);
+		if (spec->done != NULL)
+			spec->done(l, items, i, nodes, ipath);
+	}
+}
+
 void
 cfg_keys_apply(struct cfg_loader *l, const struct cfg_node *root)
 {
 	cfg_walk(l, root, "", "", l->cfg);
 }
-

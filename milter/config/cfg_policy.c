@@ -10,13 +10,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "cfg_keys.h"
-#include "domain.h"
 #include "address.h"
+#include "cfg_loader.h"
+#include "cfg_policy.h"
+#include "cfg_types.h"
+#include "domain.h"
 #include "policy.h"
 #include "signals.h"
 
-#define CFG_MAX_RULES	1000	/* rules are matched in order for every recipient */
 #define CFG_REPLY_MAX	400	/* leaves room for the code and the expanded id in 512 */
 
 static const char *cfg_dest_name(int i) { return destination_name((enum destination)i); }
@@ -96,36 +97,37 @@ cfg_strcmp_ptr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static char *
+cfg_protected_item(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *item,
+    const char *path)
+{
+	char canonical[ADDRESS_CANONICAL_MAX + 1];
+
+	(void)k;
+	return cfg_mailbox(l, item, path, canonical, sizeof(canonical)) == 0 ?
+	    cfg_strdup(l, canonical) : NULL;
+}
+
 /* Kept sorted and unique, so membership is a bsearch. */
 void
 cfg_set_protected(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	char ipath[CFG_PATH_MAX], canonical[ADDRESS_CANONICAL_MAX + 1], **v;
-	struct cfg_node *const *items;
-	size_t count, i, nv = 0, nu = 0;
+	char **v;
+	size_t *count = (size_t *)(void *)((char *)base + k->count), i, nu = 0;
 
-	if (cfg_items(l, &n, path, false, &items, &count) < 0)
+	if (cfg_strv_set(l, k, n, path, base, false, NULL, cfg_protected_item) < 0)
 		return;
-	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind != CFG_NODE_BAD &&
-		    cfg_mailbox(l, items[i], ipath, canonical, sizeof(canonical)) == 0 &&
-		    (v[nv] = cfg_strdup(l, canonical)) != NULL)
-			nv++;
-	}
-	qsort(v, nv, sizeof(*v), cfg_strcmp_ptr);
-	for (i = 0; i < nv; i++) {
+	v = *FIELD(base, k, char **);
+	qsort(v, *count, sizeof(*v), cfg_strcmp_ptr);
+	for (i = 0; i < *count; i++) {
 		if (nu > 0 && strcmp(v[nu - 1], v[i]) == 0)
 			free(v[i]);
 		else
 			v[nu++] = v[i];
 	}
-	cfg_strv_store(k, base, v, nu);
+	v[nu] = NULL;
+	*count = nu;
 }
 
 void
@@ -152,29 +154,6 @@ cfg_set_domains(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_
 }
 
 /* ---- allow ------------------------------------------------------------------------ */
-
-void
-cfg_set_allow(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
-{
-	struct policy *p = &l->cfg->policy;
-	char ipath[CFG_PATH_MAX];
-	struct cfg_node *const *items;
-	size_t count, i;
-
-	if (cfg_items(l, &n, path, false, &items, &count) < 0 || count == 0)
-		return;
-	if ((p->allow = calloc(count, sizeof(*p->allow))) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	p->nallow = count;
-	for (i = 0; i < count; i++) {
-		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind != CFG_NODE_BAD)
-			cfg_walk(l, items[i], "allow[]", ipath, &p->allow[i]);
-	}
-}
 
 /* "domain", "*.domain" or a full address, normalized; never an internal one. */
 void
@@ -225,39 +204,32 @@ cfg_is_protected(const struct policy *p, const char *canonical)
 
 /*
  * Must name protected mailboxes; when the directory also supplies them
- * (ldap.protected_filter) an address missing from the YAML list may be one.
+ * (ldap.protected_filter) an address missing from the YAML list may be one
+ * (allow[].mailboxes, alerts.routes[].match.mailboxes).
  */
+char *
+cfg_protected_mailbox(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *item,
+    const char *path)
+{
+	char canonical[ADDRESS_CANONICAL_MAX + 1], shown[CFG_SHOW_MAX + 8];
+
+	(void)k;
+	if (cfg_mailbox(l, item, path, canonical, sizeof(canonical)) < 0)
+		return NULL;
+	if (l->cfg->ldap.protected_filter == NULL && !cfg_is_protected(&l->cfg->policy, canonical)) {
+		cfg_report(l, item, path, "'%s' is not a protected mailbox",
+		    cfg_show(item->text, item->len, shown));
+		return NULL;
+	}
+	return cfg_strdup(l, canonical);
+}
+
 void
 cfg_set_allow_mailboxes(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	char ipath[CFG_PATH_MAX], canonical[ADDRESS_CANONICAL_MAX + 1], shown[CFG_SHOW_MAX + 8], **v;
-	struct cfg_node *const *items;
-	size_t count, i, nv = 0;
-	bool directory = l->cfg->ldap.protected_filter != NULL;
-
-	if (cfg_items(l, &n, path, true, &items, &count) < 0)
-		return;
-	if (count == 0) {
-		cfg_report(l, n, path, "must not be empty (omit it to cover every protected mailbox)");
-		return;
-	}
-	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind == CFG_NODE_BAD ||
-		    cfg_mailbox(l, items[i], ipath, canonical, sizeof(canonical)) < 0)
-			continue;
-		if (!directory && !cfg_is_protected(&l->cfg->policy, canonical))
-			cfg_report(l, items[i], ipath, "'%s' is not a protected mailbox",
-			    cfg_show(items[i]->text, items[i]->len, shown));
-		else if ((v[nv] = cfg_strdup(l, canonical)) != NULL)
-			nv++;
-	}
-	cfg_strv_store(k, base, v, nv);
+	(void)cfg_strv_set(l, k, n, path, base, true,
+	    "must not be empty (omit it to cover every protected mailbox)", cfg_protected_mailbox);
 }
 
 static int
@@ -305,106 +277,64 @@ cfg_set_expires(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_
 
 /* ---- rules ------------------------------------------------------------------------ */
 
+/* Unset marks: the reply check waits for the action, the mode follows the file's. */
 void
-cfg_set_rules(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
-    const char *path, void *base)
+cfg_rule_init(void *item)
 {
-	struct policy *p = &l->cfg->policy;
-	char ipath[CFG_PATH_MAX], shown[CFG_SHOW_MAX + 8];
-	struct cfg_node *const *items;
-	size_t count, i, j;
+	struct policy_rule *r = item;
 
-	if (cfg_items(l, &n, path, false, &items, &count) < 0 || count == 0)
-		return;
-	if (count > CFG_MAX_RULES) {
-		cfg_report(l, n, path, "more than %d rules", CFG_MAX_RULES);
-		return;
-	}
-	if ((p->rules = calloc(count, sizeof(*p->rules))) == NULL) {
-		l->nomem = true;
-		return;
-	}
-	p->nrules = count;
-	for (i = 0; i < count; i++) {
-		struct policy_rule *r = &p->rules[i];
-
-		r->mode = -1;
-		r->alert = ALERT_NONE;
-		r->action = (enum action)-1;	/* unset: the reply check waits for it */
-		cfg_path_index(ipath, sizeof(ipath), path, i);
-		if (items[i]->kind != CFG_NODE_BAD)
-			cfg_walk(l, items[i], "rules[]", ipath, r);
-		if (r->action == (enum action)-1)
-			r->action = ACTION_ACCEPT;
-		for (j = 0; r->name != NULL && j < i; j++)
-			if (p->rules[j].name != NULL && strcmp(p->rules[j].name, r->name) == 0) {
-				const struct cfg_node *first = cfg_yaml_get(items[j], "name");
-
-				snprintf(ipath + strlen(ipath), sizeof(ipath) - strlen(ipath), ".name");
-				cfg_report(l, cfg_yaml_get(items[i], "name"), ipath,
-				    "duplicate rule name '%s' (first at %d:%d)",
-				    cfg_show(r->name, strlen(r->name), shown), first->line, first->col);
-				break;
-			}
-	}
+	r->mode = -1;
+	r->alert = ALERT_NONE;
+	r->action = (enum action)-1;
 }
 
-/* Adapters so one routine reads signal, destination and direction names. */
+void
+cfg_rule_done(struct cfg_loader *l, void *items, size_t i, struct cfg_node *const *nodes,
+    const char *ipath)
+{
+	struct policy_rule *rules = items, *r = &rules[i];
+	char npath[CFG_PATH_MAX + 8], shown[CFG_SHOW_MAX + 8];
+	size_t j;
+
+	if (r->action == (enum action)-1)
+		r->action = ACTION_ACCEPT;
+	for (j = 0; r->name != NULL && j < i; j++)
+		if (rules[j].name != NULL && strcmp(rules[j].name, r->name) == 0) {
+			const struct cfg_node *first = cfg_yaml_get(nodes[j], "name");
+
+			snprintf(npath, sizeof(npath), "%s.name", ipath);
+			cfg_report(l, cfg_yaml_get(nodes[i], "name"), npath,
+			    "duplicate rule name '%s' (first at %d:%d)",
+			    cfg_show(r->name, strlen(r->name), shown), first->line, first->col);
+			break;
+		}
+}
+
+/* The index of s among name(0..last), or -1: the policy's names are matched exactly. */
 static int
-cfg_signal_bit(const char *s, unsigned *bit)
+cfg_name_index(const char *s, const char *(*name)(int), int last)
 {
-	enum fg_signal v;
-
-	if (signal_lookup(s, &v) < 0)
-		return -1;
-	*bit = SIGNAL_BIT(v);
-	return 0;
+	for (int i = 0; i <= last; i++)
+		if (name(i) != NULL && strcmp(name(i), s) == 0)
+			return i;
+	return -1;
 }
 
-static int
-cfg_dest_bit(const char *s, unsigned *bit)
-{
-	enum destination v;
-
-	if (destination_lookup(s, &v) < 0)
-		return -1;
-	*bit = DEST_BIT(v);
-	return 0;
-}
-
-static int
-cfg_dir_bit(const char *s, unsigned *bit)
-{
-	enum direction v;
-
-	if (direction_lookup(s, &v) < 0)
-		return -1;
-	*bit = DIR_BIT(v);
-	return 0;
-}
-
-static int
-cfg_sender_bit(const char *s, unsigned *bit)
-{
-	enum sender_kind v;
-
-	if (sender_kind_lookup(s, &v) < 0)
-		return -1;
-	*bit = SENDER_BIT(v);
-	return 0;
-}
-
-/* One name or a non-empty list of names, as a bit mask; 0 after reporting. */
+/*
+ * One name or a non-empty list of names, as a mask of 1 << the name's
+ * index (SIGNAL_BIT, DEST_BIT, DIR_BIT, SENDER_BIT); 0 after reporting.
+ */
 static unsigned
 cfg_names(struct cfg_loader *l, const struct cfg_node *n, const char *path, const char *what,
-    int (*lookup)(const char *, unsigned *), const char *(*name)(int), int last)
+    const char *(*name)(int), int last)
 {
 	char ipath[CFG_PATH_MAX], shown[CFG_SHOW_MAX + 8], want[512];
 	struct cfg_node *const *items;
 	size_t count, i;
-	unsigned mask = 0, bit;
+	unsigned mask = 0;
 	const char *s;
 	bool bad = false;
+	int bit;
 
 	if (cfg_items(l, &n, path, true, &items, &count) < 0)
 		return 0;
@@ -416,13 +346,13 @@ cfg_names(struct cfg_loader *l, const struct cfg_node *n, const char *path, cons
 		cfg_path_index(ipath, sizeof(ipath), path, i);
 		if (items[i]->kind == CFG_NODE_BAD || (s = cfg_text(l, items[i], ipath, what)) == NULL) {
 			bad = true;
-		} else if (lookup(s, &bit) < 0) {
+		} else if ((bit = cfg_name_index(s, name, last)) < 0) {
 			cfg_report(l, items[i], ipath, "unknown %s '%s' (want %s)", what,
 			    cfg_show(s, items[i]->len, shown),
 			    cfg_want(want, sizeof(want), name, 0, last, -1));
 			bad = true;
 		} else
-			mask |= bit;
+			mask |= 1u << bit;
 	}
 	return bad ? 0 : mask;
 }
@@ -431,7 +361,7 @@ void
 cfg_set_signals(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	*FIELD(base, k, signal_set) = cfg_names(l, n, path, "signal", cfg_signal_bit,
+	*FIELD(base, k, signal_set) = cfg_names(l, n, path, "signal",
 	    cfg_signal_name, SIGNAL_COUNT - 1);
 }
 
@@ -439,7 +369,7 @@ void
 cfg_set_dests(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	*FIELD(base, k, unsigned) = cfg_names(l, n, path, "destination", cfg_dest_bit,
+	*FIELD(base, k, unsigned) = cfg_names(l, n, path, "destination",
 	    cfg_dest_name, DEST_ALLOWED);
 }
 
@@ -447,7 +377,7 @@ void
 cfg_set_dirs(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	*FIELD(base, k, unsigned) = cfg_names(l, n, path, "direction", cfg_dir_bit,
+	*FIELD(base, k, unsigned) = cfg_names(l, n, path, "direction",
 	    cfg_dir_name, DIR_INTERNAL);
 }
 
@@ -455,7 +385,7 @@ void
 cfg_set_senders(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_node *n,
     const char *path, void *base)
 {
-	*FIELD(base, k, unsigned) = cfg_names(l, n, path, "sender", cfg_sender_bit,
+	*FIELD(base, k, unsigned) = cfg_names(l, n, path, "sender",
 	    cfg_sender_name, SENDER_EXTERNAL);
 }
 

@@ -9,7 +9,11 @@
 #include <string.h>
 
 #include "address.h"
-#include "cfg_keys.h"
+#include "cfg_loader.h"
+#include "cfg_policy.h"
+#include "cfg_reroute.h"
+#include "cfg_types.h"
+#include "cfg_value.h"
 #include "policy.h"
 
 /*
@@ -67,9 +71,7 @@ cfg_set_notify(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 			mailbox = true;
 			continue;
 		}
-		if (*s == '\0' || strlen(s) > 64 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(s) ||
-		    used + strlen(s) + 2 > sizeof(routes)) {
+		if (!cfg_name_ok(s, CFG_NAME_MAX) || used + strlen(s) + 2 > sizeof(routes)) {
 			cfg_report(l, items[i], ipath, "unknown notice target '%s' (want mailbox "
 			    "or the name of a route of alerts.routes)",
 			    cfg_show(s, items[i]->len, shown));

@@ -6,14 +6,13 @@
  * the loader expands nothing we want, accepts what we must refuse (aliases,
  * several documents) and gives no chance to stop early: libyaml's parse time
  * grows with the square of the nesting depth, so depth is capped while the
- * events arrive, and the size before the first byte is read.
+ * events arrive (the loader, cfg.c, caps the size before the first byte).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-#include "cfg.h"
 #include "cfg_yaml.h"
 
 struct cfg_yaml_reader {
@@ -303,17 +302,13 @@ cfg_yaml_parse(const char *buf, size_t len, cfg_yaml_error_fn err, void *ctx, in
 {
 	struct cfg_yaml_reader r;
 	bool readable = false;
-	char msg[96];
 
 	memset(&r, 0, sizeof(r));
 	r.buf = buf;
 	r.len = len;
 	r.err = err;
 	r.ctx = ctx;
-	if (len > CFG_MAX_BYTES) {
-		snprintf(msg, sizeof(msg), "file is larger than %d bytes", CFG_MAX_BYTES);
-		cfg_yaml_error(&r, 1, 1, msg);
-	} else if (cfg_yaml_check_bytes(&r) == 0 && cfg_yaml_run(&r) == 0) {
+	if (cfg_yaml_check_bytes(&r) == 0 && cfg_yaml_run(&r) == 0) {
 		if (r.ndocs == 0)
 			cfg_yaml_error(&r, 1, 1, "empty configuration file");
 		else

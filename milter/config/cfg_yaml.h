@@ -4,15 +4,18 @@
  * buffer into a small, bounded node tree that keeps each node's position.
  *
  * The reader enforces what libyaml does not: one document only, no aliases,
- * anchors or tags, UTF-8 only, at most CFG_MAX_BYTES and CFG_MAX_DEPTH.  It
- * does not know the key table: duplicate and unknown keys are found by the
- * loader, which knows each key's path.
+ * anchors or tags, UTF-8 only, at most CFG_MAX_DEPTH levels.  The caller
+ * bounds the size (CFG_MAX_BYTES, include/cfg.h).  It does not know the key
+ * table: duplicate and unknown keys are found by the loader, which knows
+ * each key's path.  It depends on libyaml only.
  */
 #ifndef FWDGUARD_CFG_YAML_H
 #define FWDGUARD_CFG_YAML_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#define CFG_MAX_DEPTH	16	/* deeper nesting is refused */
 
 enum cfg_node_kind {
 	CFG_NODE_SCALAR,

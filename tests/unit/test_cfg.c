@@ -622,6 +622,100 @@ test_defaults(void **state)
 	cfg_unref(c);
 }
 
+/* ---- every default fwdguard.yaml(5) states ------------------------------------ */
+
+static int default_bad;
+
+static void
+default_str(const char *key, const char *got, const char *want)
+{
+	if (got == NULL || strcmp(got, want) != 0) {
+		print_message("  %s: got '%s', want '%s' (fwdguard.yaml(5))\n", key,
+		    got != NULL ? got : "(null)", want);
+		default_bad++;
+	}
+}
+
+static void
+default_num(const char *key, double got, double want)
+{
+	if (got != want) {
+		print_message("  %s: got %g, want %g (fwdguard.yaml(5))\n", key, got, want);
+		default_bad++;
+	}
+}
+
+/*
+ * A file that sets nothing (a section left empty keeps its defaults) must
+ * give each default the man page states: the defaults live in the key
+ * table's rows (milter/config/cfg_keys.c), so a default moved to the wrong
+ * row, spelled wrong or refused by its own setter shows here, key by key.
+ * Each row is one "Default ..." of man/fwdguard.yaml.5.
+ */
+static void
+test_defaults_as_documented(void **state)
+{
+	struct cfg *c = load_ok("log:\n");
+	const struct cfg_route *r;
+
+	(void)state;
+	default_bad = 0;
+	default_str("milter.socket", c->milter.socket, "unix:/var/spool/postfix/fwdguard/fwdguard.sock");
+	default_str("milter.user", c->milter.user, "fwdguard");
+	default_str("milter.on_error", action_name(c->milter.on_error), "tempfail");
+	default_num("milter.no_reply (auto)", c->milter.no_reply, NO_REPLY_AUTO);
+	default_str("mode", mode_name(c->policy.mode), "enforce");
+	default_num("log.facility (mail)", c->log.facility, LOG_MAIL);
+	default_num("log.level (info)", c->log.level, LOG_INFO);
+	default_num("ldap.starttls (false)", c->ldap.starttls, false);
+	default_str("ldap.mailbox_filter", c->ldap.mailbox_filter,
+	    "(|(mail=%s)(mailAlternateAddress=%s))");
+	default_num("ldap.forward_attributes (count)", (double)c->ldap.nforward_attributes, 2);
+	default_str("ldap.forward_attributes[0]", c->ldap.forward_attributes[0], "mailForwardingAddress");
+	default_str("ldap.forward_attributes[1]", c->ldap.forward_attributes[1], "mailRoutingAddress");
+	default_num("ldap.address_attributes (count)", (double)c->ldap.naddress_attributes, 4);
+	default_str("ldap.address_attributes[0]", c->ldap.address_attributes[0], "mail");
+	default_str("ldap.address_attributes[1]", c->ldap.address_attributes[1], "mailLocalAddress");
+	default_str("ldap.address_attributes[2]", c->ldap.address_attributes[2], "mailAlternateAddress");
+	default_str("ldap.address_attributes[3]", c->ldap.address_attributes[3], "proxyAddresses");
+	default_num("ldap.timeout", c->ldap.timeout, 2);
+	default_num("ldap.cache.ttl", c->ldap.cache_ttl, 300);
+	default_num("ldap.cache.negative_ttl", c->ldap.cache_negative_ttl, 60);
+	default_str("ldap.on_error", action_name(c->ldap.on_error), "tempfail");
+	default_num("ldap.watch.mode (auto)", c->ldap.watch_mode, WATCH_AUTO);
+	default_num("ldap.watch.poll_interval", c->ldap.watch_poll_interval, 60);
+	default_num("ldap.watch.rescan_interval", c->ldap.watch_rescan_interval, 3600);
+	default_str("ldap.watch.alert", alert_level_name(c->ldap.watch_alert), "critical");
+	default_str("redis.address", c->redis.address, "127.0.0.1:6379");
+	default_num("redis.sentinels (none)", (double)c->redis.nsentinels, 0);
+	default_str("redis.master_name", c->redis.master_name, "fwdguard");
+	default_str("redis.prefix", c->redis.prefix, "fwdguard:");
+	default_num("redis.timeout", c->redis.timeout, 1);
+	default_num("redis.min_replicas", c->redis.min_replicas, 0);
+	default_num("redis.replica_timeout", c->redis.replica_timeout, 0.5);
+	default_num("audit.scope (protected)", c->audit.scope, SCOPE_PROTECTED);
+	default_str("audit.spool", c->audit.spool, "/var/spool/fwdguard");
+	default_num("audit.stream_maxlen", (double)c->audit.stream_maxlen, 10000000);
+	default_num("audit.correlation_ttl", (double)c->audit.correlation_ttl, 2592000);
+	default_num("audit.retention", c->audit.retention, 0);
+	default_num("audit.anchor_interval", c->audit.anchor_interval, 3600);
+	default_str("audit.correlation_on_error", action_name(c->audit.correlation_on_error),
+	    "accept");
+	default_num("alerts.syslog (true)", c->alerts.syslog, true);
+	default_str("alerts.mail.sendmail", c->alerts.sendmail, "/usr/sbin/sendmail");
+	default_num("alerts.dedupe_window", c->alerts.dedupe_window, 3600);
+	default_num("alerts.expiry_notice_days", c->alerts.expiry_notice_days, 14);
+	cfg_unref(c);
+
+	c = load_ok("alerts:\n  routes:\n    - name: r\n      webhook:\n        url: https://hook.example/x\n");
+	r = &c->alerts.routes[0];
+	default_num("alerts.routes[].webhook.format (json)", r->webhook.format, WEBHOOK_JSON);
+	default_num("alerts.routes[].webhook.timeout", r->webhook.timeout, 5);
+	cfg_unref(c);
+	if (default_bad > 0)
+		fail_msg("%d defaults differ from fwdguard.yaml(5)", default_bad);
+}
+
 static void
 test_watch_lands(void **state)
 {
@@ -872,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_sample_config_rolls_out_in_monitor),
 		cmocka_unit_test(test_host_checks),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_defaults_as_documented),
 		cmocka_unit_test(test_retention_lands),
 		cmocka_unit_test(test_watch_lands),
 		cmocka_unit_test(test_rule_defaults),
