@@ -6,7 +6,6 @@
  * keeps in Redis for days that can no longer change (audit_days.c).  The
  * report's text and JSON forms are in audit_report_print.c.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <strings.h>
 
 #include "audit_view.h"
+#include "hash.h"
 
 /*
  * The report is aggregated while the trail streams past, in a hash table of
@@ -159,17 +159,11 @@ enum view_kind view_entry_kind(const struct view_entry *e)
 	return report_to_mailbox(e, mailbox) ? VIEW_KIND_RECEIVED : VIEW_KIND_SENT;
 }
 
-/* FNV-1a of the mailbox as spelled and the destination ASCII-lower-cased:
- * the same equality the groups use (strcmp, strcasecmp). */
+/* The mailbox as spelled and the destination ASCII-lower-cased: the same
+ * equality the groups use (strcmp, strcasecmp). */
 static uint64_t report_hash(const char *mailbox, const char *dest)
 {
-	uint64_t h = 14695981039346656037ULL;
-	for (const unsigned char *p = (const unsigned char *)mailbox; *p != '\0'; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;	/* no byte of a cell: keeps "a"+"bc" from "ab"+"c" */
-	for (const unsigned char *p = (const unsigned char *)dest; *p != '\0'; p++)
-		h = (h ^ (unsigned char)tolower(*p)) * 1099511628211ULL;
-	return h;
+	return hash_lower(hash_cut(hash_str(HASH_INIT, mailbox)), dest);
 }
 
 static int report_rehash(struct view_report *r)

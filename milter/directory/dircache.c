@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dircache.h"
+#include "hash.h"
 
 #define DIRCACHE_DEFAULT_MAX	10000
 
@@ -74,15 +75,12 @@ dircache_values_copy(struct dir_values *dst, const struct dir_values *src)
 	return 0;
 }
 
-/* FNV-1a: keys are short, and mail cannot pick them to collide a bucket badly. */
+/* Keys are short, and mail cannot pick them to collide a bucket badly;
+ * 32 bits keep the entry small and index any table this cache grows to. */
 static uint32_t
 dircache_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (uint32_t)hash_str(HASH_INIT, s);
 }
 
 struct dircache *

@@ -20,6 +20,7 @@
 #include <hiredis/hiredis.h>
 
 #include "correlate.h"
+#include "hash.h"
 #include "ids.h"
 #include "log.h"
 #include "redis_conn.h"
@@ -83,15 +84,11 @@ correlate_copy(char *dst, size_t size, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
-/* FNV-1a: only to skip most string compares in the cache scan. */
+/* Only to skip most string compares in the cache scan. */
 static uint64_t
 correlate_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return hash_str(HASH_INIT, s);
 }
 
 struct correlate *

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "verify.h"
 
 #define SID_MAX		48	/* "<ms>-<seq>": 20 + 1 + 20 digits */
@@ -242,10 +243,7 @@ static struct problem *verify_problem(struct verify *v, enum problem_kind kind, 
 
 static unsigned verify_bucket(const char *id)
 {
-	unsigned h = 2166136261u;
-	for (; *id != '\0'; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h % BUCKETS;
+	return (unsigned)(hash_str(HASH_INIT, id) % BUCKETS);
 }
 
 static struct vchain *verify_find(struct verify *v, const char *id)
