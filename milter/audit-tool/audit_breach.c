@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit_breach.h"
 #include "audit_breach_int.h"
 #include "domain.h"
 

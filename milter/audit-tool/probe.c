@@ -11,7 +11,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "alert_relay.h"
+#include "alert_sendmail.h"
 #include "ids.h"
 #include "probe.h"
 #include "redis_conn.h"
@@ -100,7 +100,7 @@ static int probe_one(const struct cfg *c, struct redis_conn *rc, const char *mai
 	}
 	char *msg = probe_compose(c->probes_from, mailbox, token, mid, time(NULL), &len);
 	snprintf(err, sizeof(err), "out of memory");
-	int rv = msg != NULL ? relay_sendmail(c->alerts.sendmail, c->probes_from, &mailbox, 1, msg, len,
+	int rv = msg != NULL ? alert_sendmail_submit(c->alerts.sendmail, c->probes_from, &mailbox, 1, msg, len,
 	    err, sizeof(err)) : -1;
 	free(msg);
 	if (rv != 0)

@@ -24,6 +24,7 @@
 #include "alert_groups.h"
 #include "alert_mail.h"
 #include "alert_relay.h"
+#include "alert_sendmail.h"
 #include "alert_webhook.h"
 #include "audit_view.h"
 #include "log.h"
@@ -101,7 +102,7 @@ static int chan_mail(const struct chan_ctx *cc, const struct alert_mail *m, cons
 		    i > 0 ? ", " : "", to[i]);
 	char *msg = alert_mail_compose(m, from, header, time(NULL), &len);
 	snprintf(err, errsize, "out of memory");
-	int rv = msg != NULL ? relay_sendmail(a->sendmail, from, to, nto, msg, len, err, errsize) : -1;
+	int rv = msg != NULL ? alert_sendmail_submit(a->sendmail, from, to, nto, msg, len, err, errsize) : -1;
 	free(msg);
 	return rv;
 }

@@ -16,7 +16,7 @@
 #include "alert_dedupe.h"
 #include "alert_notice.h"
 #include "alert_notice_send.h"
-#include "alert_relay.h"
+#include "alert_sendmail.h"
 #include "log.h"
 
 bool alert_notice_is(const struct view_entry *e)
@@ -75,7 +75,7 @@ static int notice_mail(const struct cfg *c, const struct alert_notice *n, char *
 	if ((msg = alert_notice_compose(n, from, contact != NULL ? contact : from,
 	    a->dedupe_window, time(NULL), &len)) == NULL)
 		return -1;
-	rv = relay_sendmail(a->sendmail, from, &n->mailbox, 1, msg, len, err, errsize);
+	rv = alert_sendmail_submit(a->sendmail, from, &n->mailbox, 1, msg, len, err, errsize);
 	free(msg);
 	return rv;
 }
