@@ -18,6 +18,7 @@
 #include "audit_breach.h"
 #include "audit_breach_int.h"
 #include "domain.h"
+#include "grow.h"
 
 /* ---- distinct strings ----------------------------------------------------- */
 
@@ -262,14 +263,10 @@ static int breach_copy(struct breach *b, const struct view_entry *e)
 
 static int breach_leak(struct breach *b, const struct view_entry *e, long long ms)
 {
-	if (b->nleak == b->leak_cap) {
-		size_t cap = b->leak_cap > 0 ? b->leak_cap * 2 : 8;
-		struct breach_leak *p = realloc(b->leak, cap * sizeof(*p));
-		if (p == NULL)
-			return -1;
-		b->leak = p;
-		b->leak_cap = cap;
-	}
+	struct breach_leak *p = grow_one(b->leak, b->nleak, &b->leak_cap, sizeof(*p), 8);
+	if (p == NULL)
+		return -1;
+	b->leak = p;
 	struct breach_leak *l = &b->leak[b->nleak];
 	l->ms = ms;
 	l->id = strdup(breach_value(e, "id"));

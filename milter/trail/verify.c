@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "grow.h"
 #include "hash.h"
 #include "verify.h"
 
@@ -114,14 +115,10 @@ int verify_anchor(struct verify *v, const char *sid, const char *chain, unsigned
 		v->anchors_dropped++;
 		return 0;
 	}
-	if (v->nanchors == v->anchors_cap) {
-		size_t cap = v->anchors_cap > 0 ? v->anchors_cap * 2 : 64;
-		struct vanchor *p = realloc(v->anchors, cap * sizeof(*p));
-		if (p == NULL)
-			return -1;
-		v->anchors = p;
-		v->anchors_cap = cap;
-	}
+	struct vanchor *p = grow_one(v->anchors, v->nanchors, &v->anchors_cap, sizeof(*p), 64);
+	if (p == NULL)
+		return -1;
+	v->anchors = p;
 	struct vanchor *a = &v->anchors[v->nanchors++];
 	snprintf(a->chain, sizeof(a->chain), "%s", chain);
 	a->seq = seq;
