@@ -14,6 +14,7 @@
 
 #include "audit_view.h"
 #include "hash.h"
+#include "record_fields.h"
 
 /*
  * The report is aggregated while the trail streams past, in a hash table of
@@ -80,7 +81,7 @@ void view_report_free(struct view_report *r)
 /* Where the mail went: the forward target, else the recipient's domain. */
 static const char *report_destination(const struct view_entry *e)
 {
-	const char *t = view_get(e, "target"), *rcpt = view_get(e, "recipient");
+	const char *t = view_get(e, REC_TARGET), *rcpt = view_get(e, REC_RECIPIENT);
 	if (t != NULL && *t != '\0')
 		return t;
 	if (rcpt != NULL && strrchr(rcpt, '@') != NULL)
@@ -132,7 +133,7 @@ static bool report_forward_signal(const char *list, bool *leak)
  * or tagged form recorded in mailbox_address). */
 static bool report_to_mailbox(const struct view_entry *e, const char *mailbox)
 {
-	const char *alias = view_get(e, "mailbox_address"), *rcpt = view_get(e, "recipient");
+	const char *alias = view_get(e, REC_MAILBOX_ADDRESS), *rcpt = view_get(e, REC_RECIPIENT);
 	if (alias != NULL && *alias != '\0')
 		return true;
 	if (rcpt == NULL || mailbox == NULL)
@@ -146,8 +147,8 @@ static bool report_to_mailbox(const struct view_entry *e, const char *mailbox)
 enum view_kind view_entry_kind(const struct view_entry *e)
 {
 	bool leak;
-	bool fwd = report_forward_signal(view_get(e, "signals"), &leak);
-	const char *mailbox = view_get(e, "mailbox"), *rule = view_get(e, "rule");
+	bool fwd = report_forward_signal(view_get(e, REC_SIGNALS), &leak);
+	const char *mailbox = view_get(e, REC_MAILBOX), *rule = view_get(e, REC_RULE);
 	if (rule != NULL && strcmp(rule, "directory-change") == 0)
 		return VIEW_KIND_DIRECTORY;
 	if (leak)
@@ -294,7 +295,7 @@ static const char *report_cell(const char *v, char **owned)
 static const char *report_action(const struct view_entry *e, const char *action, char *buf,
     size_t size)
 {
-	const char *mode = view_get(e, "mode");
+	const char *mode = view_get(e, REC_MODE);
 	if (mode == NULL || strcmp(mode, "monitor") != 0)
 		return action;
 	snprintf(buf, size, "%s%s", action, VIEW_MONITOR_SUFFIX);
@@ -304,10 +305,10 @@ static const char *report_action(const struct view_entry *e, const char *action,
 int view_report_add(struct view_report *r, const struct view_entry *e)
 {
 	char *own[4], key[128];
-	const char *mailbox = report_cell(view_get(e, "mailbox"), &own[0]);
+	const char *mailbox = report_cell(view_get(e, REC_MAILBOX), &own[0]);
 	const char *dest = report_cell(report_destination(e), &own[1]);
-	const char *action = report_cell(view_get(e, "action"), &own[2]);
-	const char *cls = report_cell(view_get(e, "destination"), &own[3]);
+	const char *action = report_cell(view_get(e, REC_ACTION), &own[2]);
+	const char *cls = report_cell(view_get(e, REC_DESTINATION), &own[3]);
 	struct report_group *g = NULL;
 	if (mailbox != NULL && dest != NULL && action != NULL && cls != NULL)
 		g = report_group_find(r, mailbox, view_entry_kind(e), dest);

@@ -18,12 +18,13 @@
 #include "alert_notice_send.h"
 #include "alert_sendmail.h"
 #include "log.h"
+#include "record_fields.h"
 
 bool alert_notice_is(const struct view_entry *e)
 {
-	const char *type = view_get(e, "type");
+	const char *type = view_get(e, REC_TYPE);
 
-	return type != NULL && strcmp(type, "notice") == 0;
+	return type != NULL && strcmp(type, REC_TYPE_NOTICE) == 0;
 }
 
 /* 1 when the window was free and is now taken, 0 when open, -1 on a Redis error. */
@@ -97,8 +98,7 @@ int alert_notice_send(struct redis_conn *rc, const struct cfg *c, const struct v
 		return 0;
 	}
 	if ((dkey = dedupe_key(n.mailbox, n.target, "notice")) == NULL ||
-	    asprintf(&key, "%salerts:notice:%s", c->redis.prefix != NULL ? c->redis.prefix :
-	    "fwdguard:", dkey) < 0) {
+	    asprintf(&key, "%salerts:notice:%s", rec_prefix(c->redis.prefix), dkey) < 0) {
 		key = NULL;
 		goto out;
 	}
