@@ -210,28 +210,46 @@ static size_t evidence_value_len(struct evidence *ev, const char *value)
 	return len;
 }
 
-static void evidence_dispatch(struct evidence *ev, const struct policy *p,
+/* The kinds whose row names a signal: true when k is one of them (and read). */
+static bool evidence_dispatch_signal(struct evidence *ev, const struct policy *p,
     const struct evidence_header_kind *k, const char *v, size_t len)
 {
 	const char *m;
 
 	switch (k->kind) {
 	case EVK_NAMES_SEMI:
-		if ((m = evidence_addrs_names_semi(ev, p, v, len)) != NULL)
-			evidence_signal(ev, k->signal, m);
+		m = evidence_addrs_names_semi(ev, p, v, len);
 		break;
 	case EVK_NAMES:
-		if ((m = evidence_addrs_names(ev, p, v, len)) != NULL)
-			evidence_signal(ev, k->signal, m);
+		m = evidence_addrs_names(ev, p, v, len);
 		break;
 	case EVK_RECEIVED:
-		if ((m = evidence_addrs_received_for(ev, p, v, len)) != NULL)
-			evidence_signal(ev, k->signal, m);
+		m = evidence_addrs_received_for(ev, p, v, len);
 		break;
 	case EVK_VALUE:
 		if (trace_value_is(v, len, k->value))
 			evidence_signal(ev, k->signal, NULL);
-		break;
+		return true;
+	default:
+		return false;
+	}
+	if (m != NULL)
+		evidence_signal(ev, k->signal, m);
+	return true;
+}
+
+/* The kinds that record a fact for later: ids, senders, markers. */
+static void evidence_dispatch(struct evidence *ev, const struct policy *p,
+    const struct evidence_header_kind *k, const char *v, size_t len)
+{
+	if (evidence_dispatch_signal(ev, p, k, v, len))
+		return;
+	switch (k->kind) {
+	case EVK_NAMES_SEMI:
+	case EVK_NAMES:
+	case EVK_RECEIVED:
+	case EVK_VALUE:
+		break;	/* read by evidence_dispatch_signal() */
 	case EVK_FROM:
 		evidence_addrs_from(ev, p, v, len);
 		break;

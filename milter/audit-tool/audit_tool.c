@@ -201,65 +201,55 @@ static bool query_opt_allowed(const char *cmd, int opt)
 	return false;
 }
 
-/* Parses a command's options; 0, or EXIT_USAGE after saying why. */
-static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
+/* Takes one option's value into q; 0, or EXIT_USAGE after saying why. */
+static int query_take(const char *cmd, int opt, const char *arg, struct query *q)
 {
 	char why[256];
-	int opt;
 
-	memset(q, 0, sizeof(*q));
-	q->since_ms = q->until_ms = -1;
-	q->limit = 100;
-	optind = 1;
-	opterr = 0;
-	int idx = -1;
-	while ((opt = getopt_long(argc, argv, "h", query_options, &idx)) != -1) {
-		if (opt == OPT_HELP || opt == 'h')
-			return help();
-		if (opt == '?' || !query_opt_allowed(cmd, opt))
-			return tool_bad_option(cmd, opt, idx, query_options, argv[optind - 1]);
-		idx = -1;
-		switch (opt) {
-		case OPT_MAILBOX: q->mailbox = optarg; break;
-		case OPT_SENDER: q->sender = optarg; break;
-		case OPT_RECIPIENT: q->recipient = optarg; break;
-		case OPT_DOMAIN: q->domain = optarg; break;
-		case OPT_ACTION: q->action = optarg; break;
-		case OPT_RULE: q->rule = optarg; break;
-		case OPT_JSON: q->format = FORMAT_JSON; break;
-		case OPT_HTML: q->html = optarg; break;
-		case OPT_CACHE_DAYS: q->cache_days = true; break;
-		case OPT_NO_FOLLOW: q->no_follow = true; break;
-		case OPT_FORMAT:
-			if (query_format(optarg, q) != 0) {
-				snprintf(why, sizeof(why),
-				    "%s: --format: unknown format \"%s\" (want text, json, ecs or cef)",
-				    cmd, optarg);
-				return usage(why);
-			}
-			break;
-		case OPT_SINCE:
-		case OPT_UNTIL:
-			if (view_parse_time(optarg, time(NULL),
-			    opt == OPT_SINCE ? &q->since_ms : &q->until_ms) != 0) {
-				snprintf(why, sizeof(why), "%s: bad time \"%s\"", cmd, optarg);
-				return usage(why);
-			}
-			break;
-		case OPT_LIMIT:
-		case OPT_COUNT:
-			if (!tool_number(optarg, opt == OPT_LIMIT ? &q->limit : &q->count)) {
-				snprintf(why, sizeof(why), "%s: bad number \"%s\"", cmd, optarg);
-				return usage(why);
-			}
-			q->limit_given |= opt == OPT_LIMIT;
-			break;
+	switch (opt) {
+	case OPT_MAILBOX: q->mailbox = arg; break;
+	case OPT_SENDER: q->sender = arg; break;
+	case OPT_RECIPIENT: q->recipient = arg; break;
+	case OPT_DOMAIN: q->domain = arg; break;
+	case OPT_ACTION: q->action = arg; break;
+	case OPT_RULE: q->rule = arg; break;
+	case OPT_JSON: q->format = FORMAT_JSON; break;
+	case OPT_HTML: q->html = arg; break;
+	case OPT_CACHE_DAYS: q->cache_days = true; break;
+	case OPT_NO_FOLLOW: q->no_follow = true; break;
+	case OPT_FORMAT:
+		if (query_format(arg, q) != 0) {
+			snprintf(why, sizeof(why),
+			    "%s: --format: unknown format \"%s\" (want text, json, ecs or cef)",
+			    cmd, arg);
+			return usage(why);
 		}
+		break;
+	case OPT_SINCE:
+	case OPT_UNTIL:
+		if (view_parse_time(arg, time(NULL),
+		    opt == OPT_SINCE ? &q->since_ms : &q->until_ms) != 0) {
+			snprintf(why, sizeof(why), "%s: bad time \"%s\"", cmd, arg);
+			return usage(why);
+		}
+		break;
+	case OPT_LIMIT:
+	case OPT_COUNT:
+		if (!tool_number(arg, opt == OPT_LIMIT ? &q->limit : &q->count)) {
+			snprintf(why, sizeof(why), "%s: bad number \"%s\"", cmd, arg);
+			return usage(why);
+		}
+		q->limit_given |= opt == OPT_LIMIT;
+		break;
 	}
-	if (optind < argc) {
-		snprintf(why, sizeof(why), "%s: unexpected argument \"%s\"", cmd, argv[optind]);
-		return usage(why);
-	}
+	return 0;
+}
+
+/* The options that exclude each other; 0, or EXIT_USAGE after saying why. */
+static int query_check(const char *cmd, struct query *q)
+{
+	char why[256];
+
 	if (q->cache_days && (q->mailbox != NULL || q->domain != NULL || q->since_ms >= 0 ||
 	    q->until_ms >= 0 || q->format != FORMAT_TEXT || q->html != NULL))
 		return usage("report: --cache-days takes no other option");
@@ -274,6 +264,34 @@ static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
 		return usage(why);
 	}
 	return 0;
+}
+
+/* Parses a command's options; 0, or EXIT_USAGE after saying why. */
+static int query_parse(const char *cmd, int argc, char **argv, struct query *q)
+{
+	char why[256];
+	int opt, rc;
+
+	memset(q, 0, sizeof(*q));
+	q->since_ms = q->until_ms = -1;
+	q->limit = 100;
+	optind = 1;
+	opterr = 0;
+	int idx = -1;
+	while ((opt = getopt_long(argc, argv, "h", query_options, &idx)) != -1) {
+		if (opt == OPT_HELP || opt == 'h')
+			return help();
+		if (opt == '?' || !query_opt_allowed(cmd, opt))
+			return tool_bad_option(cmd, opt, idx, query_options, argv[optind - 1]);
+		idx = -1;
+		if ((rc = query_take(cmd, opt, optarg, q)) != 0)
+			return rc;
+	}
+	if (optind < argc) {
+		snprintf(why, sizeof(why), "%s: unexpected argument \"%s\"", cmd, argv[optind]);
+		return usage(why);
+	}
+	return query_check(cmd, q);
 }
 
 struct search_ctx {

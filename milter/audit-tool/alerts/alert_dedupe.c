@@ -142,3 +142,13 @@ char *dedupe_clean(char *out, size_t size, const char *s, bool header)
 	out[i] = '\0';
 	return out;
 }
+
+void dedupe_slot_set(void *obj, const struct dedupe_slot *slots, size_t n, const char *field,
+    const char *value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(field, slots[i].name) == 0) {
+			*(const char **)((char *)obj + slots[i].off) = value;
+			return;
+		}
+}

@@ -67,4 +67,19 @@ enum dedupe_verdict dedupe_decide(bool window_open, long pending, size_t nnew);
  */
 char *dedupe_clean(char *out, size_t size, const char *s, bool header);
 
+/*
+ * The fields of an alert record that a struct of borrowed strings takes
+ * (struct alert_mail, struct alert_notice): one slot per field, named as
+ * the record names it, so a member's name is its field's name.
+ */
+struct dedupe_slot {
+	const char *name;
+	size_t off;		/* of a const char * member */
+};
+#define DEDUPE_SLOT(type, member)	{ #member, offsetof(type, member) }
+
+/* Points obj's member for field at value (borrowed); other fields are ignored. */
+void dedupe_slot_set(void *obj, const struct dedupe_slot *slots, size_t n, const char *field,
+    const char *value);
+
 #endif

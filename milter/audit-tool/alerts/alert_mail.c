@@ -25,8 +25,8 @@ void alert_mail_init(struct alert_mail *m)
 
 void alert_mail_set(struct alert_mail *m, const char *field, const char *value)
 {
-	static const struct { const char *name; size_t off; } fields[] = {
-#define F(x) { #x, offsetof(struct alert_mail, x) }
+	static const struct dedupe_slot fields[] = {
+#define F(x) DEDUPE_SLOT(struct alert_mail, x)
 		F(id), F(mailbox), F(target), F(rule), F(action), F(mode), F(destination),
 		F(level), F(recipient), F(signals), F(host), F(summary), F(type), F(reason),
 		F(owner), F(expires), F(days_left),
@@ -34,11 +34,7 @@ void alert_mail_set(struct alert_mail *m, const char *field, const char *value)
 		F(forwards), F(forwards_count),
 #undef F
 	};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strcmp(field, fields[i].name) == 0) {
-			*(const char **)((char *)m + fields[i].off) = value;
-			return;
-		}
+	dedupe_slot_set(m, fields, sizeof(fields) / sizeof(fields[0]), field, value);
 }
 
 bool alert_mail_is_expiry(const struct alert_mail *m)

@@ -24,17 +24,13 @@ void alert_notice_init(struct alert_notice *n)
 
 void alert_notice_set(struct alert_notice *n, const char *field, const char *value)
 {
-	static const struct { const char *name; size_t off; } fields[] = {
-#define F(x) { #x, offsetof(struct alert_notice, x) }
+	static const struct dedupe_slot fields[] = {
+#define F(x) DEDUPE_SLOT(struct alert_notice, x)
 		F(decision_id), F(mailbox), F(recipient), F(target), F(signals), F(rule),
 		F(outcome), F(rerouted_to),
 #undef F
 	};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strcmp(field, fields[i].name) == 0) {
-			*(const char **)((char *)n + fields[i].off) = value;
-			return;
-		}
+	dedupe_slot_set(n, fields, sizeof(fields) / sizeof(fields[0]), field, value);
 }
 
 /* signal as a whole item of the comma list. */

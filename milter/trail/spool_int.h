@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * spool_int.h - private to the spool (milter/trail/spool*.c): the spool's
+ * state, shared by spool.c (opening, the directory, the cursor check),
+ * spool_write.c (group commit) and spool_read.c (the reader and its cursor).
+ * spool.c's opening comment describes the journal layout and the rules both
+ * sides keep.
+ */
+#ifndef FWDGUARD_SPOOL_INT_H
+#define FWDGUARD_SPOOL_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "chain.h"
+#include "spool.h"
+
+#define JOURNAL_PREFIX	"journal-"
+#define ROTATE_DEFAULT	(16 * 1024 * 1024)
+#define CURSOR_WIDTH	42	/* bytes of every cursor written, '\n' included */
+#define RBUF_CAP	(256 * 1024)	/* longer than any line the encoder makes */
+
+struct spool_batch {
+	struct record **recs;	/* borrowed: their callers wait for the batch */
+	size_t nrecs, cap;
+	int waiters;		/* callers that still have to read the result */
+	bool done;
+	int err;		/* errno of a failed write or sync; 0 when durable */
+};
+
+struct spool {
+	char *dir;
+	int dirfd;
+
+	/* writing side: the mutex guards filling/writing/stat; the leader
+	 * (writing == true) alone touches wfd, wseq, wsize, wfresh */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct spool_batch *filling;
+	bool writing;
+	int wfd;
+	uint64_t wseq;
+	off_t wsize;
+	bool wfresh;		/* next journal must be a new file */
+	size_t rotate_size;
+	struct spool_stat stat;
+	void (*sync_hook)(void *);	/* tests: runs before each batch is written */
+	void *sync_hook_arg;
+	/* What the reader may read: journals below durable_seq whole, journal
+	 * durable_seq up to durable_off, nothing above.  Set by the leader
+	 * (durable_known) once it opened a journal; until then it is what the
+	 * directory held, measured under the mutex so no batch slips in. */
+	bool durable_known;
+	uint64_t durable_seq;
+	off_t durable_off;
+	/* The chain of decision records (chain.h): leader only; chain_pub is
+	 * its copy under the mutex for spool_chain_head(). */
+	bool chain_known;
+	struct chain_head chain, chain_pub;
+
+	/* reading side, guarded by rmu */
+	pthread_mutex_t rmu;
+	int lockfd;
+	bool locked;
+	uint64_t ack_seq, rd_seq;
+	off_t ack_off, rd_off;
+	size_t unacked;		/* records returned since the last ack */
+	int rfd;
+	uint64_t rfd_seq;
+	uint64_t lim_seq;	/* the reader's copy of durable_seq/off */
+	off_t lim_off;
+	char *rbuf;
+	size_t rbuf_len;
+	off_t rbuf_off;		/* file offset of rbuf[0] */
+	bool rskip;		/* discarding an overlong line up to its '\n' */
+};
+
+/* spool.c: the directory */
+int spool_fsync_dir(struct spool *s);
+uint64_t spool_journal_seq(const char *name);	/* 0 for a name that is not a journal's */
+void spool_journal_name(char *buf, size_t size, uint64_t seq);
+/*
+ * Scans the directory: *next = smallest seq above `after` (0 none),
+ * *max = largest seq (0 none).  When unlink_below is non-zero, journals
+ * below it are removed on the way.  0, or -1 with errno.
+ */
+int spool_scan(struct spool *s, uint64_t after, uint64_t *next, uint64_t *max,
+    uint64_t unlink_below);
+
+/* spool_read.c: the reader's cursor */
+void spool_cursor_load(struct spool *s);	/* missing or unreadable: from the start */
+int spool_cursor_save(struct spool *s, uint64_t seq, off_t off);	/* 0, or -1 with errno */
+
+#endif

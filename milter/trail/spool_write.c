@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * spool_write.c - appending to the spool: group commit, journal rotation,
+ * and the chain stamps of each batch (spool.c's opening comment has the
+ * rules the writer keeps).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chain.h"
+#include "log.h"
+#include "spool.h"
+#include "spool_int.h"
+
+/* Whether an existing journal can take more lines: non-empty ones must end in '\n'. */
+static bool spool_journal_appendable(int fd, off_t size, size_t rotate)
+{
+	char last;
+	if (size >= (off_t)rotate)
+		return false;
+	if (size == 0)
+		return true;
+	return pread(fd, &last, 1, size - 1) == 1 && last == '\n';
+}
+
+/*
+ * Publishes the reader's limit (leader only, without the mutex).  Called
+ * before anything is written to journal seq, so the reader stops at what
+ * it held then (an earlier run's lines) until this run's first sync.
+ */
+static void spool_durable_set(struct spool *s, uint64_t seq, off_t off)
+{
+	pthread_mutex_lock(&s->mu);
+	s->durable_known = true;
+	s->durable_seq = seq;
+	s->durable_off = off;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Opens the journal to append to (leader only).  0, or -1 with errno. */
+static int spool_journal_open(struct spool *s, size_t rotate)
+{
+	uint64_t max;
+	char name[64];
+
+	if (spool_scan(s, 0, NULL, &max, 0) != 0)
+		return -1;
+	if (max > 0 && !s->wfresh) {
+		spool_journal_name(name, sizeof(name), max);
+		/* O_RDWR: appendable() reads the last byte. */
+		int fd = openat(s->dirfd, name, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0 &&
+		    spool_journal_appendable(fd, st.st_size, rotate)) {
+			s->wfd = fd;
+			s->wseq = max;
+			s->wsize = st.st_size;
+			spool_durable_set(s, max, st.st_size);
+			return 0;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	uint64_t seq = (max > s->wseq ? max : s->wseq) + 1;
+	spool_journal_name(name, sizeof(name), seq);
+	int fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return -1;
+	/* The file's own fdatasync does not make its directory entry durable. */
+	if (spool_fsync_dir(s) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	s->wfd = fd;
+	s->wseq = seq;
+	s->wsize = 0;
+	s->wfresh = false;
+	spool_durable_set(s, seq, 0);
+	return 0;
+}
+
+static void spool_journal_drop(struct spool *s)
+{
+	if (s->wfd >= 0)
+		close(s->wfd);
+	s->wfd = -1;
+	s->wfresh = true;
+}
+
+/*
+ * Writes and syncs one batch (leader only, without the mutex); the test
+ * hook runs between the two.  0, or -1 with errno.
+ */
+static int spool_write_batch(struct spool *s, const char *buf, size_t head_len, size_t len,
+    size_t rotate, void (*hook)(void *), void *hook_arg, bool *kept)
+{
+	*kept = false;
+	if (s->wfd >= 0 && s->wsize > 0 && s->wsize + (off_t)len > (off_t)rotate) {
+		close(s->wfd);
+		s->wfd = -1;
+		s->wfresh = true;
+	}
+	if (s->wfd < 0 && spool_journal_open(s, rotate) != 0)
+		return -1;
+
+	/* Only a fresh journal gets the head line: the others hold the chain. */
+	if (s->wsize > 0) {
+		buf += head_len;
+		len -= head_len;
+	}
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = write(s->wfd, buf + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+			/* Take back a partial batch so no torn line stays in the
+			 * middle; the next batch goes to a fresh journal anyway. */
+			if (ftruncate(s->wfd, s->wsize) != 0) {
+				/* still safe: the reader skips a torn tail of
+				 * a journal that is no longer the newest */
+				*kept = true;
+			}
+			spool_journal_drop(s);
+			errno = e;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	if (hook != NULL)
+		hook(hook_arg);
+	if (fdatasync(s->wfd) != 0) {
+		int e = errno;
+		*kept = true;
+		spool_journal_drop(s);
+		errno = e;
+		return -1;
+	}
+	/* The file's end (O_APPEND left the offset there), not our count: a
+	 * line someone else appended is synced too, and the reader's limit
+	 * must not fall inside it. */
+	off_t end = lseek(s->wfd, 0, SEEK_CUR);
+	s->wsize = end >= 0 ? end : s->wsize + (off_t)len;
+	return 0;
+}
+
+static int spool_batch_append(struct spool_batch *b, struct record *const *recs, size_t n)
+{
+	if (b->nrecs + n > b->cap) {
+		size_t cap = b->cap > 0 ? b->cap : 16;
+		while (cap < b->nrecs + n)
+			cap *= 2;
+		struct record **p = realloc(b->recs, cap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		b->recs = p;
+		b->cap = cap;
+	}
+	memcpy(b->recs + b->nrecs, recs, n * sizeof(*recs));
+	b->nrecs += n;
+	return 0;
+}
+
+/*
+ * Stamps the batch's decision records on *work (the chain as it stands)
+ * and encodes them into one buffer after the head line of *work as it was
+ * before them (*head_len bytes, 0 without a chain yet).  NULL with errno.
+ */
+static char *spool_encode_all(const struct spool_batch *b, struct chain_head *work,
+    size_t *head_len, size_t *total)
+{
+	struct record *head = NULL;
+	size_t need = 0;
+	if (work->id[0] != '\0') {
+		if ((head = chain_head_record(work)) == NULL)
+			return NULL;
+		need += record_encoded_size(head);
+	}
+	for (size_t i = 0; i < b->nrecs; i++) {
+		if (chain_covers(b->recs[i]) && chain_stamp(work, b->recs[i]) != 0) {
+			record_free(head);
+			return NULL;
+		}
+		need += record_encoded_size(b->recs[i]);
+	}
+	char *buf = malloc(need);
+	if (buf == NULL) {
+		record_free(head);
+		return NULL;
+	}
+	size_t len = head != NULL ? record_encode_to(head, buf) : 0;
+	*head_len = len;
+	record_free(head);
+	for (size_t i = 0; i < b->nrecs; i++)
+		len += record_encode_to(b->recs[i], buf + len);
+	*total = len;
+	return buf;
+}
+
+/* Largest journal seq below `below` in *seq (0 none).  0, or -1 with errno. */
+static int spool_scan_below(struct spool *s, uint64_t below, uint64_t *seq)
+{
+	int fd = dup(s->dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	uint64_t best = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t n = spool_journal_seq(de->d_name);
+		if (n > best && n < below)
+			best = n;
+	}
+	closedir(d);
+	*seq = best;
+	return 0;
+}
+
+/* The chain's head from the newest journal that has one (leader only, once). */
+static void spool_chain_recover(struct spool *s)
+{
+	uint64_t below = UINT64_MAX, seq;
+	char name[64];
+
+	s->chain_known = true;
+	while (spool_scan_below(s, below, &seq) == 0 && seq > 0) {
+		spool_journal_name(name, sizeof(name), seq);
+		int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		int found = fd >= 0 ? chain_journal_head(fd, &s->chain) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (found < 0)
+			log_warn("spool %s: cannot read %s for the chain's head; the next decision "
+			    "starts a new chain", s->dir, name);
+		if (found != 0)
+			return;
+		below = seq;
+	}
+}
+
+/* Stamps, encodes, writes and syncs a batch (leader only, without the mutex).  0 or -1. */
+static int spool_write_records(struct spool *s, const struct spool_batch *b, size_t rotate,
+    void (*hook)(void *), void *hook_arg)
+{
+	if (!s->chain_known)
+		spool_chain_recover(s);
+	struct chain_head work = s->chain;
+	size_t head_len = 0, len = 0;
+	bool kept = false;
+	char *buf = spool_encode_all(b, &work, &head_len, &len);
+	if (buf == NULL)
+		return -1;
+	int rc = spool_write_batch(s, buf, head_len, len, rotate, hook, hook_arg, &kept);
+	int e = errno;
+	if (rc == 0 || kept)
+		s->chain = work;
+	free(buf);
+	errno = e;
+	return rc;
+}
+
+/* Leader duty, entered and left with the mutex held. */
+static void spool_lead(struct spool *s)
+{
+	struct spool_batch *b = s->filling;
+	size_t rotate = s->rotate_size;
+
+	s->writing = true;
+	s->filling = NULL;
+	void (*hook)(void *) = s->sync_hook;
+	void *hook_arg = s->sync_hook_arg;
+	pthread_mutex_unlock(&s->mu);
+	int rc = spool_write_records(s, b, rotate, hook, hook_arg);
+	int e = errno;
+	pthread_mutex_lock(&s->mu);
+	s->chain_pub = s->chain;
+	b->done = true;
+	b->err = rc == 0 ? 0 : (e != 0 ? e : EIO);
+	if (rc == 0) {
+		s->stat.syncs++;
+		s->stat.records += b->nrecs;
+		s->durable_seq = s->wseq;
+		s->durable_off = s->wsize;
+	} else {
+		s->stat.failures++;
+	}
+	s->writing = false;
+	pthread_cond_broadcast(&s->cv);
+}
+
+int spool_commit(struct spool *s, struct record *const *recs, size_t n)
+{
+	if (s == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i] == NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+
+	pthread_mutex_lock(&s->mu);
+	if (s->filling == NULL)
+		s->filling = calloc(1, sizeof(*s->filling));
+	struct spool_batch *b = s->filling;
+	if (b == NULL || spool_batch_append(b, recs, n) != 0) {
+		pthread_mutex_unlock(&s->mu);
+		errno = ENOMEM;
+		return -1;
+	}
+	b->waiters++;
+	s->stat.commits++;
+	while (!b->done) {
+		/* With no write in flight, b is still the batch being filled. */
+		if (!s->writing)
+			spool_lead(s);
+		else
+			pthread_cond_wait(&s->cv, &s->mu);
+	}
+	int err = b->err;
+	if (--b->waiters == 0) {
+		free(b->recs);
+		free(b);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
