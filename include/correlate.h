@@ -62,7 +62,7 @@ struct correlate *correlate_open(const struct cfg *c);
 void correlate_reconfigure(struct correlate *k, const struct cfg *c);
 void correlate_close(struct correlate *k);	/* accepts NULL */
 
-/* The process-wide store used by act.c (set once by main; may be NULL). */
+/* The process-wide store that reload.c reconfigures (set once by main; may be NULL). */
 void correlate_set_current(struct correlate *k);
 struct correlate *correlate_current(void);
 

@@ -30,8 +30,10 @@ struct decide_rcpt {
 	const char *extra_target;	/* forward target they name, or NULL */
 	bool extra_is_rcpt;		/* extra_mailbox is this recipient's own (directory) */
 	bool directory_error;		/* protected, and the directory could not answer */
-	bool correlation_error;		/* outside, and the correlation store could not
-					 * answer for the ids the message names */
+	bool correlation_error;		/* the correlation store could not answer for
+					 * the ids the message names: an outside
+					 * recipient of mail leaving, or any recipient
+					 * of an automatic answer from outside */
 	signal_set own_party;		/* not raised: the message they name is this
 					 * recipient's own (leak_attached_message()) */
 };

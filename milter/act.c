@@ -1,188 +1,32 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * act.c - end of message: decide, record durably, log, then act.
+ * act.c - end of message, the driver of the pipeline in act_job.h:
+ * gather the facts (act_gather.c), decide once (act_decide.c), record
+ * durably (act_records.c builds, act_record() here commits), log, then
+ * apply (act_apply.c).  Nothing flows back up: no stage asks the world
+ * anything after the decision, and the MTA is touched only at the end.
  *
  * Order matters: the records reach stable storage (audit_commit) before
  * any verdict is returned, so no message is accepted, rejected or held
  * without its trail.  When the records cannot be made durable the message
- * gets milter.on_error (tempfail by default), never a silent accept.
- *
- * Before deciding, act_evidence.c adds the leak evidence (the body's
- * enclosed messages, the correlation store's answers); after, act_records.c
- * plans the message's own correlation record and builds the audit
- * records, all made durable in one commit here.  The shared job is in
- * act_job.h.
+ * is tempfailed, whatever milter.on_error says: never a silent accept.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "act.h"
 #include "act_job.h"
 #include "correlate.h"
-#include "directory.h"
 #include "ids.h"
 #include "log.h"
-#include "mark.h"
 #include "metrics_daemon.h"
 #include "record.h"
-
-#define ACT_DEFAULT_REPLY \
-	"5.7.1 forwarding of protected mail to external domains is not permitted (ref %{id})"
-#define ACT_DEFAULT_TEMPFAIL \
-	"4.7.1 message held back by mail policy, try again later (ref %{id})"
-#define ACT_CORRELATION_TEMPFAIL \
-	"4.7.1 message cannot be checked against mail policy now, try again later (ref %{id})"
-
-static struct audit *act_audit;
-
-void
-act_set_audit(struct audit *a)
-{
-	act_audit = a;
-}
-
-/* Copies text for a log line: control characters and non-ASCII become '?'. */
-static const char *
-act_clean(char *buf, size_t size, const char *text)
-{
-	size_t i;
-
-	for (i = 0; text != NULL && text[i] != '\0' && i + 1 < size; i++)
-		buf[i] = (text[i] < 0x20 || text[i] >= 0x7f) ? '?' : text[i];
-	buf[i] = '\0';
-	return buf;
-}
-
-static enum act_verdict
-act_reply(const struct act_ops *ops, const char *rcode, const char *fallback,
-    const char *reply, const char *id)
-{
-	char text[512], xcode[16] = "";
-	const char *p, *in = reply != NULL ? reply : fallback;
-	size_t o = 0;
-
-	/* An enhanced status code "D.D.D " leads the text when given. */
-	if (in[0] >= '2' && in[0] <= '5' && in[1] == '.' &&
-	    (p = strchr(in, ' ')) != NULL && (size_t)(p - in) < sizeof(xcode)) {
-		memcpy(xcode, in, (size_t)(p - in));
-		xcode[p - in] = '\0';
-		in = p + 1;
-	} else
-		snprintf(xcode, sizeof(xcode), "%c.7.1", rcode[0]);
-	for (p = in; *p != '\0' && o + 32 < sizeof(text); p++) {
-		if (strncmp(p, "%{id}", 5) == 0) {
-			o += (size_t)snprintf(text + o, sizeof(text) - o, "%s", id);
-			p += 4;
-		} else if (*p == '%') {
-			/* libmilter reads the text as a format: a lone '%' drops it. */
-			text[o++] = '%';
-			text[o++] = '%';
-		} else
-			text[o++] = (*p < 0x20 || *p == 0x7f) ? ' ' : *p;
-	}
-	text[o] = '\0';
-	if (ops->setreply(ops->ctx, rcode, xcode, text) != 0)
-		log_warnx("could not set the SMTP reply text");
-	return rcode[0] == '5' ? VERDICT_REJECT : VERDICT_TEMPFAIL;
-}
-
-enum act_verdict
-act_on_error(const struct cfg *cfg, const struct act_ops *ops, const char *why)
-{
-	enum action a = cfg != NULL ? cfg->milter.on_error : ACTION_TEMPFAIL;
-	char id[IDS_LEN + 1];
-
-	ids_new(id);
-	log_warnx("internal error, applying on_error=%s (ref %s): %s",
-	    action_name(a), id, why);
-	if (a == ACTION_ACCEPT)
-		return VERDICT_ACCEPT;
-	if (a == ACTION_REJECT)
-		return act_reply(ops, "550", "5.3.0 mail filter error (ref %{id})", NULL, id);
-	return act_reply(ops, "451", "4.3.0 mail filter temporarily unavailable (ref %{id})",
-	    NULL, id);
-}
-
-/* A 4xx for a reason the sender cannot fix: the MTA keeps the message and retries. */
-static enum act_verdict
-act_tempfail(const struct act_ops *ops, const char *why)
-{
-	char id[IDS_LEN + 1];
-
-	ids_new(id);
-	log_warnx("tempfail (ref %s): %s", id, why);
-	return act_reply(ops, "451", "4.3.0 mail filter temporarily unavailable (ref %{id})",
-	    NULL, id);
-}
-
-/*
- * An action recorded as decided could not be carried out: the message must
- * not go on as if it had been (unmarked, unheld, to every recipient), so
- * it is tempfailed; its retry is decided and recorded again.
- */
-static enum act_verdict act_fail_action(const struct act_job *j, const struct act_ops *ops,
-    const char *why);
-
-/*
- * Whether the message carries fwdguard's own reroute mark (mark.h).  A mark
- * that cannot be checked (the key file is unreadable) counts as one: the
- * worst it does is hold a copy instead of rerouting it, never let it out.
- */
-static bool
-act_marked(const struct act_job *j)
-{
-	unsigned char key[MARK_KEY_LEN];
-	char err[256], q[64];
-
-	if (j->c->mark[0] == '\0')
-		return false;
-	if (mark_key(j->cfg->milter.mark_key_file, key, err, sizeof(err)) != 0) {
-		log_warnx("%s: reroute mark not checked (%s): taken as genuine",
-		    act_queue_id(j, q, sizeof(q)), err);
-		return true;
-	}
-	return mark_verify(key, evidence_message_id(j->c->ev), j->c->mark);
-}
-
-/* Parses the recipients into the pure decision input, with their directory facts. */
-static void
-act_gather(struct act_job *j, struct decide_message *m)
-{
-	struct conn *c = j->c;
-	size_t i;
-
-	memset(m, 0, sizeof(*m));
-	m->now = time(NULL);
-	m->policy = &j->cfg->policy;
-	m->ev = c->ev;
-	m->sender_status = address_parse(c->sender_raw, strlen(c->sender_raw), &m->sender);
-	for (i = 0; i < j->n; i++) {
-		struct decide_rcpt *r = &j->rcpts[i];
-
-		memset(r, 0, sizeof(*r));
-		r->raw = c->rcpts[i].raw;
-		r->status = address_parse(r->raw, strlen(r->raw), &r->addr);
-		r->orcpt = c->rcpts[i].orcpt;
-		r->mailer = c->rcpts[i].mailer;
-		r->host = c->rcpts[i].host;
-		directory_rcpt(directory_current(), m->policy, r, m->now, j->targets[i],
-		    sizeof(j->targets[i]));
-	}
-	m->rcpts = j->rcpts;
-	m->nrcpts = j->n;
-	m->on_error = j->cfg->milter.on_error;
-	m->directory_on_error = j->cfg->ldap.on_error;
-	m->correlation_on_error = j->cfg->audit.correlation_on_error;
-	m->scope_all = j->cfg->audit.scope == SCOPE_ALL;
-	m->rerouted = act_marked(j);
-}
+#include "text.h"
 
 const char *
 act_queue_id(const struct act_job *j, char *buf, size_t size)
 {
-	return act_clean(buf, size, j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
+	return text_clean(buf, size, j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
 }
 
 static void
@@ -200,7 +44,7 @@ act_log(const struct act_job *j)
 		signal_set_format(d->signals, signals, sizeof(signals));
 		log_info("%s: decision id=%s rcpt=%s mailbox=%s destination=%s target=%s "
 		    "signals=%s rule=%s action=%s mode=%s outcome=%s",
-		    q, j->ids[i], act_clean(rcpt, sizeof(rcpt), j->c->rcpts[i].raw),
+		    q, j->ids[i], text_clean(rcpt, sizeof(rcpt), j->c->rcpts[i].raw),
 		    d->mailbox != NULL ? d->mailbox : "-", destination_name(d->destination),
 		    d->target[0] != '\0' ? d->target : "-", signals[0] != '\0' ? signals : "-",
 		    d->rule != NULL ? d->rule->name : "-", action_name(d->action),
@@ -213,176 +57,6 @@ act_log(const struct act_job *j)
 			    d->mode == MODE_MONITOR ? " (monitor)" : "",
 			    d->fate == FATE_REMOVED ? ", recipient removed" : "", j->ids[i]);
 	}
-}
-
-/*
- * The decision a whole-message reply or hold names: the first enforced one
- * with the message's action that was not removed from it, else (every
- * recipient stripped, so the message is held) the first stripped one.
- */
-static size_t
-act_first(const struct act_job *j, enum action a)
-{
-	size_t i;
-
-	for (i = 0; i < j->n; i++)
-		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == a &&
-		    j->dec[i].fate != FATE_REMOVED)
-			return i;
-	for (i = 0; i < j->n; i++)
-		if (j->dec[i].mode == MODE_ENFORCE && j->dec[i].action == ACTION_STRIP)
-			return i;
-	return 0;
-}
-
-/* Removes every recipient decide_outcome() removed; -1 when one cannot be. */
-static int
-act_remove(const struct act_job *j, const struct act_ops *ops)
-{
-	size_t i;
-
-	for (i = 0; i < j->n; i++)
-		if (j->dec[i].fate == FATE_REMOVED &&
-		    ops->delrcpt(ops->ctx, j->c->rcpts[i].raw) != 0)
-			return -1;
-	return 0;
-}
-
-/* Whether an earlier rerouted recipient already added the same address. */
-static bool
-act_added_before(const struct act_job *j, size_t i)
-{
-	size_t k;
-
-	for (k = 0; k < i; k++)
-		if (j->dec[k].fate == FATE_REROUTED &&
-		    strcmp(j->dec[k].reroute_to, j->dec[i].reroute_to) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Replaces every rerouted recipient by its reroute_to (each address added
- * once) and marks the message so that a second trip out is not rerouted
- * again (mark.h).  The key comes first: nothing is changed without a mark.
- */
-static int
-act_reroute(const struct act_job *j, const struct act_ops *ops)
-{
-	unsigned char key[MARK_KEY_LEN];
-	char rcpt[DECIDE_TARGET_MAX + 2], mark[MARK_VALUE_MAX], err[256], q[64];
-	size_t i, first = j->n;
-
-	for (i = 0; i < j->n && first == j->n; i++)
-		if (j->dec[i].fate == FATE_REROUTED)
-			first = i;
-	if (first == j->n)
-		return 0;
-	act_queue_id(j, q, sizeof(q));
-	if (ops->addrcpt == NULL ||
-	    mark_key(j->cfg->milter.mark_key_file, key, err, sizeof(err)) != 0 ||
-	    mark_make(key, evidence_message_id(j->c->ev), j->dec[first].reroute_to,
-	    j->ids[first], mark, sizeof(mark)) != 0) {
-		log_warnx("%s: cannot mark the rerouted message: %s", q,
-		    ops->addrcpt == NULL ? "no addrcpt" : err);
-		return -1;
-	}
-	for (i = first; i < j->n; i++) {
-		if (j->dec[i].fate != FATE_REROUTED)
-			continue;
-		if (ops->delrcpt(ops->ctx, j->c->rcpts[i].raw) != 0)
-			return -1;
-		snprintf(rcpt, sizeof(rcpt), "<%s>", j->dec[i].reroute_to);
-		if (!act_added_before(j, i) && ops->addrcpt(ops->ctx, rcpt) != 0)
-			return -1;
-		log_info("%s: rerouted id=%s rcpt=%s to=%s", q, j->ids[i],
-		    act_clean(err, sizeof(err), j->c->rcpts[i].raw), j->dec[i].reroute_to);
-	}
-	return ops->addheader(ops->ctx, MARK_HEADER, mark);
-}
-
-static int
-act_flag_headers(const struct act_job *j, const struct act_ops *ops)
-{
-	char value[1100], signals[512];
-	size_t i;
-
-	for (i = 0; i < j->n; i++) {
-		const struct decision *d = &j->dec[i];
-
-		if (d->mode != MODE_ENFORCE || d->action != ACTION_FLAG || d->rule == NULL)
-			continue;
-		signal_set_format(d->signals, signals, sizeof(signals));
-		snprintf(value, sizeof(value), "%s; rule=%s; signals=%s; id=%s",
-		    action_name(d->action), d->rule->name, signals, j->ids[i]);
-		if (ops->addheader(ops->ctx, "X-Fwdguard", value) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static enum act_verdict
-act_fail_action(const struct act_job *j, const struct act_ops *ops, const char *why)
-{
-	char q[64];
-
-	act_clean(q, sizeof(q), j->c->queue_id[0] != '\0' ? j->c->queue_id : "NOQUEUE");
-	log_warnx("%s: %s; the decisions stay recorded, the message is tempfailed", q, why);
-	return act_tempfail(ops, why);
-}
-
-static enum act_verdict
-act_quarantine(const struct act_job *j, const struct act_ops *ops, size_t i)
-{
-	const struct decision *d = &j->dec[i];
-	char reason[1200];
-
-	snprintf(reason, sizeof(reason), "fwdguard rule %s id %s: %s to %s",
-	    d->rule != NULL ? d->rule->name : "-", j->ids[i],
-	    d->mailbox != NULL ? d->mailbox : "-", d->target);
-	if (ops->quarantine(ops->ctx, reason) != 0)
-		return act_fail_action(j, ops, "could not quarantine the message");
-	return VERDICT_ACCEPT;
-}
-
-/*
- * Carries out decide_outcome(): a whole-message reply or hold only when
- * every recipient offends (or a decision can only be whole); otherwise the
- * offending recipients are removed and the rest is delivered untouched.
- * Whatever cannot be carried out tempfails the message (act_fail_action).
- */
-static enum act_verdict
-act_apply(const struct act_job *j, const struct act_ops *ops)
-{
-	size_t i;
-
-	if (act_flag_headers(j, ops) != 0)
-		return act_fail_action(j, ops, "could not add the X-Fwdguard header");
-	switch (j->outcome) {
-	case ACTION_REJECT:
-		i = act_first(j, ACTION_REJECT);
-		return act_reply(ops, "550", ACT_DEFAULT_REPLY,
-		    j->dec[i].rule != NULL ? j->dec[i].rule->reply : NULL, j->ids[i]);
-	case ACTION_TEMPFAIL:
-		i = act_first(j, ACTION_TEMPFAIL);
-		return act_reply(ops, "451",
-		    j->dec[i].rule == NULL && j->rcpts[i].correlation_error ?
-		    ACT_CORRELATION_TEMPFAIL : ACT_DEFAULT_TEMPFAIL,
-		    j->dec[i].rule != NULL ? j->dec[i].rule->reply : NULL, j->ids[i]);
-	case ACTION_QUARANTINE:
-		if (act_remove(j, ops) != 0 || act_reroute(j, ops) != 0)
-			return act_fail_action(j, ops, "could not remove or reroute a recipient");
-		return act_quarantine(j, ops, act_first(j, ACTION_QUARANTINE));
-	case ACTION_STRIP:
-	case ACTION_REROUTE:
-		if (act_remove(j, ops) != 0 || act_reroute(j, ops) != 0)
-			return act_fail_action(j, ops, "could not remove or reroute a recipient");
-		return VERDICT_ACCEPT;
-	case ACTION_FLAG:
-	case ACTION_ACCEPT:
-		break;
-	}
-	return VERDICT_ACCEPT;
 }
 
 static void
@@ -401,11 +75,41 @@ act_job_free(struct act_job *j)
 	free(j->orig);
 }
 
+/* The job's arrays, one slot a recipient; -1 on ENOMEM (free what was got with act_job_free). */
+static int
+act_job_alloc(struct act_job *j)
+{
+	j->rcpts = calloc(j->n, sizeof(*j->rcpts));
+	j->dec = calloc(j->n, sizeof(*j->dec));
+	j->ids = calloc(j->n, sizeof(*j->ids));
+	j->targets = calloc(j->n, sizeof(*j->targets));
+	j->orig = calloc(j->n, sizeof(*j->orig));
+	j->corr = calloc(1, sizeof(*j->corr));
+	return j->rcpts == NULL || j->dec == NULL || j->ids == NULL || j->targets == NULL ||
+	    j->orig == NULL || j->corr == NULL ? -1 : 0;
+}
+
+/*
+ * Makes the decisions' records durable in one commit, then tells the
+ * correlation store what this message wrote (its memory covers the
+ * shipper's lag).  -1 when they could not be made durable.
+ */
+static int
+act_record(struct act_job *j, const struct act_env *env)
+{
+	if (env->audit == NULL || audit_commit(env->audit, j->recs, j->nrecs) != 0) {
+		log_warn("%s: audit records could not be made durable", j->c->queue_id);
+		return -1;
+	}
+	if (j->corr->write)
+		correlate_remember(env->corr, &j->corr->mine);
+	return 0;
+}
+
 enum act_verdict
-act_end_of_message(struct conn *c, const struct act_ops *ops)
+act_end_of_message(const struct act_env *env, struct conn *c, const struct act_ops *ops)
 {
 	struct act_job j = { .c = c, .cfg = c->cfg, .n = c->nrcpts };
-	struct decide_message m;
 	enum act_verdict v;
 	size_t i;
 
@@ -413,24 +117,15 @@ act_end_of_message(struct conn *c, const struct act_ops *ops)
 		return act_on_error(j.cfg, ops, "too many recipients to decide on");
 	if (j.n == 0)
 		return VERDICT_ACCEPT;
-	j.rcpts = calloc(j.n, sizeof(*j.rcpts));
-	j.dec = calloc(j.n, sizeof(*j.dec));
-	j.ids = calloc(j.n, sizeof(*j.ids));
-	j.targets = calloc(j.n, sizeof(*j.targets));
-	j.orig = calloc(j.n, sizeof(*j.orig));
-	j.corr = calloc(1, sizeof(*j.corr));
-	if (j.rcpts == NULL || j.dec == NULL || j.ids == NULL || j.targets == NULL ||
-	    j.orig == NULL || j.corr == NULL) {
+	if (act_job_alloc(&j) != 0) {
 		act_job_free(&j);
 		return act_on_error(j.cfg, ops, "out of memory");
 	}
-	act_gather(&j, &m);
-	act_evidence_gather(&j, &m);
-	if (decide_message(&m, j.dec) == 0) {
+	act_gather(&j, env);
+	if (act_decide(&j) == 0) {
 		act_job_free(&j);
 		return VERDICT_ACCEPT;
 	}
-	j.outcome = decide_outcome(j.dec, j.n);
 	act_records_plan_correlation(&j);
 	for (i = 0; i < j.n; i++)
 		ids_new(j.ids[i]);
@@ -438,14 +133,11 @@ act_end_of_message(struct conn *c, const struct act_ops *ops)
 		act_job_free(&j);
 		return act_on_error(j.cfg, ops, "out of memory building audit records");
 	}
-	if (act_audit == NULL || audit_commit(act_audit, j.recs, j.nrecs) != 0) {
-		log_warn("%s: audit records could not be made durable", c->queue_id);
+	if (act_record(&j, env) != 0) {
 		act_job_free(&j);
 		/* Whatever on_error says: never accept or refuse it unrecorded. */
 		return act_tempfail(ops, "audit spool unavailable");
 	}
-	if (j.corr->write)
-		correlate_remember(correlate_current(), &j.corr->mine);
 	act_log(&j);
 	metrics_daemon_decisions(j.dec, j.n);
 	v = act_apply(&j, ops);

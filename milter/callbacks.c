@@ -18,6 +18,15 @@
 #include "message.h"
 #include "metrics_daemon.h"
 
+/* What every message's end uses (callbacks_set_env()); zeros until main sets it. */
+static struct act_env callbacks_env;
+
+void
+callbacks_set_env(const struct act_env *env)
+{
+	callbacks_env = *env;
+}
+
 static struct conn *
 callbacks_conn(SMFICTX *ctx)
 {
@@ -207,7 +216,7 @@ callbacks_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return callbacks_error(ctx, NULL, "MAIL FROM without a connection");
 	/* A missing sender is kept as "" and refused by the parser at the end. */
-	if (conn_begin_message(c, argv != NULL ? argv[0] : NULL,
+	if (conn_begin_message(c, callbacks_env.dir, argv != NULL ? argv[0] : NULL,
 	    callbacks_macro(ctx, "{auth_authen}")) == 0)
 		return callbacks_next(c, SMFIP_NR_MAIL);
 	if (!(c->no_reply & SMFIP_NR_MAIL))
@@ -300,7 +309,7 @@ callbacks_eom(SMFICTX *ctx)
 		    "end of message without a message");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	buf_copy(c->queue_id, sizeof(c->queue_id), callbacks_macro(ctx, "i"));
-	v = act_end_of_message(c, &ops);
+	v = act_end_of_message(&callbacks_env, c, &ops);
 	conn_reset_message(c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	metrics_daemon_eom((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

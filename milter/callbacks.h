@@ -9,6 +9,14 @@
 
 #include <libmilter/mfapi.h>
 
+#include "act.h"
+
+/*
+ * The services every message's end uses (copied): set once, before
+ * smfi_main() starts the workers that read it.
+ */
+void callbacks_set_env(const struct act_env *env);
+
 /* The filter description to hand to smfi_register(). */
 struct smfiDesc *callbacks_filter(void);
 

@@ -363,18 +363,101 @@ main_metrics(struct audit *audit, const struct cfg *c, int fd)
 	return 0;
 }
 
+/*
+ * Opens what every message's end uses, into env: the directory first, as
+ * root (the bind password file is usually readable by root only), then,
+ * after main_setup() has dropped privileges, the audit trail, the metrics
+ * and the correlation store.  0, or -1 after logging why.
+ */
+static int
+main_open(const struct main_opts *o, const struct cfg *c, const char *socket,
+    const struct passwd *pw, struct act_env *env)
+{
+	char err[256];
+	int metrics_fd = -1;
+
+	if ((env->dir = directory_open(c, err, sizeof(err))) == NULL) {
+		log_errx("cannot open the directory: %s", err);
+		return -1;
+	}
+	if (main_setup(o, c, socket, pw, &metrics_fd) != 0)
+		return -1;
+	if ((env->audit = audit_open(c, err, sizeof(err))) == NULL) {
+		log_errx("cannot open the audit trail: %s", err);
+		return -1;
+	}
+	if (main_metrics(env->audit, c, metrics_fd) != 0)
+		return -1;
+	/* Without it (ENOMEM) decisions go on without correlation evidence. */
+	if ((env->corr = correlate_open(c)) == NULL)
+		log_warnx("cannot set up correlation lookups: leak evidence is off");
+	return 0;
+}
+
+/*
+ * Hands env to the callbacks and to reload (which reconfigures the same
+ * services), starts the threads, and makes c the current config.
+ */
+static void
+main_start(const char *config, struct cfg *c, const struct act_env *env)
+{
+	callbacks_set_env(env);
+	correlate_set_current(env->corr);
+	directory_set_current(env->dir);
+	if (directory_start(env->dir) != 0)
+		log_warn("cannot start the directory thread; directory-only protected "
+		    "mailboxes count for envelope recipients only");
+	directory_attach(env->dir, &c->policy);
+	cfg_current_set(c);
+	if (reload_start(config, env->audit) != 0)
+		log_warn("cannot start the reload thread; SIGUSR1 will not reload");
+}
+
+static void
+main_close(const struct main_opts *o, const struct act_env *env)
+{
+	reload_stop_metrics();
+	audit_close(env->audit);
+	metrics_daemon_close();
+	correlate_set_current(NULL);
+	correlate_close(env->corr);
+	directory_close(env->dir);
+	if (o->pidfile != NULL)
+		unlink(o->pidfile);
+}
+
+/* Runs the filter with the valid config c until it is told to stop; the exit status. */
+static int
+main_run(const struct main_opts *o, struct cfg *c)
+{
+	struct act_env env = { NULL, NULL, NULL };
+	struct passwd *pw = NULL;
+	const char *socket = o->socket != NULL ? o->socket : c->milter.socket;
+	const char *user = o->user != NULL ? o->user : c->milter.user;
+	int rc;
+
+	if (user != NULL && user[0] != '\0' && geteuid() == 0 && (pw = getpwnam(user)) == NULL) {
+		log_errx("unknown user %s", user);
+		return 1;
+	}
+	reload_block_signal();
+	if (main_open(o, c, socket, pw, &env) != 0)
+		return 1;
+	main_start(o->config, c, &env);
+	log_notice("starting: socket %s, mode %s, policy %.12s", socket,
+	    mode_name(c->policy.mode), c->digest);
+	reload_log_overrides(c);
+	rc = smfi_main();
+	log_notice("stopping");
+	main_close(o, &env);
+	return rc == MI_SUCCESS ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct main_opts o;
-	struct passwd *pw = NULL;
-	struct audit *audit;
-	struct correlate *corr;
-	struct directory *dir;
 	struct cfg *c;
-	const char *socket, *user;
-	char err[256];
-	int rc, metrics_fd = -1;
 
 	/* libldap must read no ldaprc or LDAP* variables: the YAML file is the
 	 * whole configuration.  Set before the first libldap call. */
@@ -393,51 +476,5 @@ main(int argc, char **argv)
 	}
 	log_set_facility(c->log.facility);
 	log_set_level(o.verbose > 0 ? LOG_DEBUG : c->log.level);
-	socket = o.socket != NULL ? o.socket : c->milter.socket;
-	user = o.user != NULL ? o.user : c->milter.user;
-	if (user != NULL && user[0] != '\0' && geteuid() == 0 && (pw = getpwnam(user)) == NULL) {
-		log_errx("unknown user %s", user);
-		return 1;
-	}
-	reload_block_signal();
-	/* Now, as root: the bind password file is usually readable by root only. */
-	if ((dir = directory_open(c, err, sizeof(err))) == NULL) {
-		log_errx("cannot open the directory: %s", err);
-		return 1;
-	}
-	if (main_setup(&o, c, socket, pw, &metrics_fd) != 0)
-		return 1;
-	if ((audit = audit_open(c, err, sizeof(err))) == NULL) {
-		log_errx("cannot open the audit trail: %s", err);
-		return 1;
-	}
-	if (main_metrics(audit, c, metrics_fd) != 0)
-		return 1;
-	act_set_audit(audit);
-	/* Without it (ENOMEM) decisions go on without correlation evidence. */
-	if ((corr = correlate_open(c)) == NULL)
-		log_warnx("cannot set up correlation lookups: leak evidence is off");
-	correlate_set_current(corr);
-	directory_set_current(dir);
-	if (directory_start(dir) != 0)
-		log_warn("cannot start the directory thread; directory-only protected "
-		    "mailboxes count for envelope recipients only");
-	directory_attach(dir, &c->policy);
-	cfg_current_set(c);
-	if (reload_start(o.config, audit) != 0)
-		log_warn("cannot start the reload thread; SIGUSR1 will not reload");
-	log_notice("starting: socket %s, mode %s, policy %.12s", socket,
-	    mode_name(c->policy.mode), c->digest);
-	reload_log_overrides(c);
-	rc = smfi_main();
-	log_notice("stopping");
-	reload_stop_metrics();
-	audit_close(audit);
-	metrics_daemon_close();
-	correlate_set_current(NULL);
-	correlate_close(corr);
-	directory_close(dir);
-	if (o.pidfile != NULL)
-		unlink(o.pidfile);
-	return rc == MI_SUCCESS ? 0 : 1;
+	return main_run(&o, c);
 }

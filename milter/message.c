@@ -153,13 +153,14 @@ conn_dup(const char *text, bool *oom)
 }
 
 int
-conn_begin_message(struct conn *c, const char *sender, const char *auth)
+conn_begin_message(struct conn *c, struct directory *dir, const char *sender,
+    const char *auth)
 {
 	bool oom = false;
 
 	conn_reset_message(c);
 	c->in_message = true;
-	c->pinned = directory_current();
+	c->pinned = dir;
 	c->pin = directory_pin(c->pinned);
 	c->sender_raw = conn_dup(sender != NULL ? sender : "", &oom);
 	buf_copy(c->auth, sizeof(c->auth), auth);

@@ -78,8 +78,13 @@ void conn_mark_header(struct conn *c, const char *name, const char *value);
 /* Forgets the message in progress (new MAIL FROM, abort, end of message). */
 void conn_reset_message(struct conn *c);
 
-/* Starts a message from the sender given in MAIL FROM. -1 on ENOMEM. */
-int conn_begin_message(struct conn *c, const char *sender, const char *auth);
+/*
+ * Starts a message from the sender given in MAIL FROM, pinning what dir
+ * (the directory its end will ask, or NULL) hands out until the message
+ * is reset.  -1 on ENOMEM.
+ */
+int conn_begin_message(struct conn *c, struct directory *dir, const char *sender,
+    const char *auth);
 
 /*
  * Adds a recipient with its ESMTP arguments (argv of envrcpt after

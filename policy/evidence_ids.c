@@ -3,7 +3,7 @@
  * evidence_ids.c - the headers that name messages by id: Message-ID,
  * In-Reply-To, References, X-Forwarded-Message-Id (Thunderbird's forward)
  * and Outlook's Thread-Index (thread.h).  The ids are what the end of
- * message looks up in the correlation store (milter/act_evidence.c), so
+ * message looks up in the correlation store (milter/act_gather.c), so
  * every id goes through one copy (evidence_id_copy()) and compares equal
  * whichever header named it.  What is kept is bounded (EVIDENCE_REFS_MAX,
  * EVIDENCE_FWDIDS_MAX); the first header of each kind wins.  Pure code.

@@ -31,6 +31,7 @@
 #include "dirsettings.h"
 #include "domain.h"
 #include "log.h"
+#include "text.h"
 
 #define DIR_PASSWORD_MAX	4096
 #define DIR_SET_VALUES_MAX	200000	/* protected addresses loaded at most */
@@ -62,17 +63,6 @@ struct directory {
 };
 
 static struct directory *dir_current_dir;
-
-const char *
-directory_clean(char *buf, size_t size, const char *text)
-{
-	size_t i;
-
-	for (i = 0; text[i] != '\0' && i + 1 < size; i++)
-		buf[i] = (text[i] < 0x20 || text[i] >= 0x7f) ? '?' : text[i];
-	buf[i] = '\0';
-	return buf;
-}
 
 /* ---- settings -------------------------------------------------------------- */
 
@@ -462,7 +452,7 @@ dir_domains_install(struct directory *d, const struct dir_values *vals)
 	domain_list_free(old);
 	if (nbad > 0)
 		log_notice("directory: %zu %s value(s) ignored, not a domain or *.domain: \"%s\"%s",
-		    nbad, DIR_DOMAIN_ATTR, directory_clean(clean, sizeof(clean), bad),
+		    nbad, DIR_DOMAIN_ATTR, text_clean(clean, sizeof(clean), bad),
 		    nbad > 1 ? " and others" : "");
 	if (list != NULL)
 		log_info("directory: %zu internal domains loaded", domain_list_count(list));
@@ -688,7 +678,7 @@ dir_lookup(struct directory *d, enum dir_kind kind, const char *canonical,
 	if (stale)
 		log_notice("directory unavailable: serving a stale %s answer for %s",
 		    kind == DIR_KIND_PROTECTED ? "protected" : "forwards",
-		    directory_clean(clean, sizeof(clean), canonical));
+		    text_clean(clean, sizeof(clean), canonical));
 	return st;
 }
 

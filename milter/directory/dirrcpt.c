@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "directory.h"
+#include "text.h"
 
 static void
 dirrcpt_forward_check(const struct policy *p, struct decide_rcpt *r, const char *mailbox,
@@ -23,7 +24,7 @@ dirrcpt_forward_check(const struct policy *p, struct decide_rcpt *r, const char 
 		    policy_destination(p, &a, mailbox, now, NULL, NULL) != DEST_EXTERNAL)
 			continue;
 		r->extra |= SIGNAL_BIT(SIGNAL_DIRECTORY_FORWARD);
-		directory_clean(target, size, t);
+		text_clean(target, size, t);
 		r->extra_target = target;
 		return;
 	}

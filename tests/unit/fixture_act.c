@@ -15,8 +15,7 @@
 #include "fixture_act.h"
 
 static char fixture_spool[64];
-static struct audit *fixture_audit;
-static struct correlate *fixture_store;
+static struct act_env fixture_env;
 
 static void
 fixture_cfg_error(void *ctx, const char *line)
@@ -54,16 +53,14 @@ fixture_act_setup(const char *name, const char *yaml_fmt, bool store)
 	cfg_current_set(cfg);
 	if ((cfg = cfg_current()) == NULL)
 		return -1;
-	fixture_audit = audit_open(cfg, err, sizeof(err));
+	fixture_env.audit = audit_open(cfg, err, sizeof(err));
 	if (store)
-		fixture_store = correlate_open(cfg);
+		fixture_env.corr = correlate_open(cfg);
 	cfg_unref(cfg);
-	if (fixture_audit == NULL || (store && fixture_store == NULL)) {
+	if (fixture_env.audit == NULL || (store && fixture_env.corr == NULL)) {
 		fprintf(stderr, "%s: cannot open the audit trail or the store: %s\n", name, err);
 		return -1;
 	}
-	act_set_audit(fixture_audit);
-	correlate_set_current(fixture_store);
 	return 0;
 }
 
@@ -71,12 +68,9 @@ int
 fixture_act_teardown(void **state)
 {
 	(void)state;
-	act_set_audit(NULL);
-	correlate_set_current(NULL);
-	correlate_close(fixture_store);
-	fixture_store = NULL;
-	audit_close(fixture_audit);
-	fixture_audit = NULL;
+	correlate_close(fixture_env.corr);
+	audit_close(fixture_env.audit);
+	memset(&fixture_env, 0, sizeof(fixture_env));
 	cfg_current_set(NULL);
 	nftw(fixture_spool, fixture_rm, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
@@ -88,10 +82,10 @@ fixture_act_spool(void)
 	return fixture_spool;
 }
 
-struct audit *
-fixture_act_audit(void)
+const struct act_env *
+fixture_act_env(void)
 {
-	return fixture_audit;
+	return &fixture_env;
 }
 
 char *

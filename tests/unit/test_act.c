@@ -2,13 +2,18 @@
 /*
  * test_act.c - the end of a message (milter/act.c): the verdict, the MTA
  * operations through struct act_ops (a recorder that can be told to fail),
- * and the audit records made durable in the spool before the verdict.
+ * and the audit records made durable in the spool before the verdict, all
+ * through the environment handed to act_end_of_message() (struct act_env).
  *
  * The config mirrors tests/milter/conf/actions.yaml: one rule per action,
  * told apart by the signal that triggers it.  Redis is a closed port, so the
  * shipper only fails and the spool's journals keep every record to read.
+ *
+ * The leak cases add the correlation store to the environment: Redis being
+ * closed, it knows only what this process remembered, which is what a
+ * message played before the case (its .before) leaves in it, as during an
+ * outage; anything else it cannot answer ("try again").
  */
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,11 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "act.h"
-#include "act_job.h"
 #include "audit.h"
 #include "cfg.h"
 #include "ids.h"
@@ -33,7 +36,7 @@
 #define MAX_RCPTS	4
 #define MAX_HEADERS	6
 #define MAX_CALLS	8
-#define MAX_WANT	3
+#define MAX_WANT	4
 
 #define CHECK(cond, ...)	do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)
 
@@ -207,8 +210,9 @@ struct act_case {
 	struct rcpt rcpts[MAX_RCPTS];
 	struct hdr headers[MAX_HEADERS];
 	const char *body;		/* NULL: the body is not read */
+	const struct act_case *before;	/* played first, accepted: what the store is to know */
 	enum op fail;			/* OP_COUNT: nothing fails */
-	bool no_audit;			/* act_set_audit(NULL) for this case */
+	bool no_audit;			/* the environment has no audit trail */
 
 	enum act_verdict want;
 	const char *want_rcode;		/* setreply's rcode, NULL: setreply not called */
@@ -217,6 +221,7 @@ struct act_case {
 	bool want_quarantine;
 	const char *want_delrcpt[MAX_WANT];	/* the recipients removed, in order */
 	const char *want_journal[MAX_WANT];	/* text the new records hold */
+	const char *want_not_journal;	/* text they must not hold, or NULL */
 	const char *want_header;	/* X-Fwdguard value prefix, NULL: no header */
 	bool want_no_ops;
 	enum records want_records;
@@ -499,6 +504,86 @@ static const struct act_case cases[] = {
 	  .want_records = RECORDS_NONE },
 };
 
+/* ---- the leak path: the correlation store in the environment ------------------ */
+
+/* Whatever cannot be checked against the store is held back (audit.correlation_on_error). */
+static const char leak_yaml[] =
+	"milter: { user: \"\", on_error: accept }\n"
+	"domains: { internal: [corp.example] }\n"
+	"mailboxes: { protected: [support@corp.example] }\n"
+	"rules:\n"
+	"  - name: leak-answer\n"
+	"    match: { signals: [leak-backscatter, leak-probe] }\n"
+	"    action: flag\n"
+	"    alert: critical\n"
+	"  - name: redirected-copy\n"
+	"    match: { signals: [known-message-id], destination: external }\n"
+	"    action: reject\n"
+	"redis: { address: \"127.0.0.1:1\", timeout: 1 }\n"
+	"audit: { spool: \"%s\", correlation_on_error: tempfail }\n";
+
+/* What support@ receives: a colleague's note, a customer's letter (the store remembers both). */
+static const struct act_case colleague_note = {
+	.name = "a colleague writes to support@", .sender = "<colleague@corp.example>",
+	.rcpts = { { "<support@corp.example>", "local", "corp.example" } },
+	.headers = { { "From", "A Colleague <colleague@corp.example>" },
+		     { "To", "support@corp.example" }, { "Message-ID", "<note1@corp.example>" } } };
+static const struct act_case customer_letter = {
+	.name = "a customer writes to support@", .sender = "<jane@example.net>",
+	.rcpts = { { "<support@corp.example>", "local", "corp.example" } },
+	.headers = { { "From", "Jane Customer <jane@example.net>" },
+		     { "To", "support@corp.example" }, { "Message-ID", "<letter1@example.net>" } } };
+/* An out-of-office answer from `from` to `to`, answering the message named `id`. */
+#define OOO_HDRS(from, to, id) { { "From", from }, { "To", to }, \
+		{ "Auto-Submitted", "auto-replied" }, { "Subject", "Out of Office" }, \
+		{ "In-Reply-To", id }, { "References", id } }
+
+static const struct act_case leak_cases[] = {
+	{ .name = "an outside firm's auto-reply to support@'s mail is leak-backscatter",
+	  .before = &colleague_note, .sender = "<>",
+	  .rcpts = { { "<colleague@corp.example>", "local", "corp.example" } },
+	  .headers = OOO_HDRS("Consultant <consultant@fti.example>", "colleague@corp.example",
+			      "<note1@corp.example>"), .fail = OP_COUNT,
+	  .want = VERDICT_ACCEPT, .want_header = "flag; rule=leak-answer; signals=leak-backscatter",
+	  .want_journal = { "mailbox=support@corp.example\tdestination=external\ttarget=fti.example",
+			    "original_message_id=note1@corp.example",
+			    "support@corp.example mail reached, by an answer from fti.example",
+			    "level=critical" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "an auto-reply from a party to the original is no leak",
+	  .before = &customer_letter, .sender = "<>",
+	  .rcpts = { { "<support@corp.example>", "local", "corp.example" } },
+	  .headers = OOO_HDRS("Jane Customer <jane@example.net>", "support@corp.example",
+			      "<letter1@example.net>"), .fail = OP_COUNT,
+	  .want = VERDICT_ACCEPT, .want_no_ops = true,
+	  .want_journal = { "recipient=support@corp.example\tmailbox=support@corp.example" },
+	  .want_not_journal = "leak-", .want_records = RECORDS_SOME },
+	{ .name = "support@ redirecting a customer's letter outside is refused",
+	  .before = &customer_letter, .sender = "<support@corp.example>", .rcpts = { EXT },
+	  .headers = { { "From", "Jane Customer <jane@example.net>" },
+		       { "To", "support@corp.example" }, { "Message-ID", "<letter1@example.net>" } },
+	  .fail = OP_COUNT, .want = VERDICT_REJECT, .want_rcode = "550", .want_xcode = "5.7.1",
+	  .want_ref = true,
+	  .want_journal = { "known-message-id\trule=redirected-copy\taction=reject",
+			    "original_message_id=letter1@example.net", "outcome=rejected" },
+	  .want_records = RECORDS_SOME },
+	{ .name = "a store that cannot answer holds the redirect back, recorded unchecked",
+	  .sender = "<support@corp.example>", .rcpts = { EXT },
+	  .headers = { { "From", "Jane Customer <jane@example.net>" },
+		       { "To", "support@corp.example" }, { "Message-ID", "<unknown1@example.net>" } },
+	  .fail = OP_COUNT, .want = VERDICT_TEMPFAIL, .want_rcode = "451", .want_xcode = "4.7.1",
+	  .want_ref = true, .want_journal = { "unchecked=correlation", "outcome=tempfailed" },
+	  .want_not_journal = "known-message-id", .want_records = RECORDS_SOME },
+	{ .name = "an auto-reply from outside the store cannot check is held back, unchecked",
+	  .sender = "<>", .rcpts = { { "<colleague@corp.example>", "local", "corp.example" } },
+	  .headers = OOO_HDRS("Consultant <consultant@fti.example>", "colleague@corp.example",
+			      "<unknown2@corp.example>"), .fail = OP_COUNT,
+	  .want = VERDICT_TEMPFAIL, .want_rcode = "451", .want_xcode = "4.7.1",
+	  .want_journal = { "recipient=colleague@corp.example", "unchecked=correlation",
+			    "outcome=tempfailed" },
+	  .want_not_journal = "leak-", .want_records = RECORDS_SOME },
+};
+
 static const char *
 verdict_name(enum act_verdict v)
 {
@@ -516,11 +601,13 @@ case_conn(const struct act_case *tc)
 {
 	struct conn *c = conn_new();
 	size_t i;
+	static unsigned queue_seq;
 
 	assert_non_null(c);
 	assert_non_null(c->cfg);
-	snprintf(c->queue_id, sizeof(c->queue_id), "TESTQ%zu", (size_t)(tc - cases));
-	assert_int_equal(conn_begin_message(c, tc->sender, NULL), 0);
+	assert_int_equal(conn_begin_message(c, fixture_act_env()->dir, tc->sender, NULL), 0);
+	/* After conn_begin_message(), which forgets the last message's queue id. */
+	snprintf(c->queue_id, sizeof(c->queue_id), "TESTQ%u", queue_seq++);
 	for (i = 0; i < MAX_RCPTS && tc->rcpts[i].raw != NULL; i++)
 		assert_int_equal(conn_add_rcpt(c, tc->rcpts[i].raw, NULL, tc->rcpts[i].mailer,
 		    tc->rcpts[i].host), 0);
@@ -619,6 +706,9 @@ check_records(const struct act_case *tc, size_t before, char ids[][IDS_LEN + 1],
 		CHECK(strstr(journal + before, tc->want_journal[i]) != NULL,
 		    "%s: the records lack \"%s\"; they are:\n%s", tc->name, tc->want_journal[i],
 		    journal + before);
+	CHECK(tc->want_not_journal == NULL || strstr(journal + before, tc->want_not_journal) == NULL,
+	    "%s: the records hold \"%s\", want not; they are:\n%s", tc->name,
+	    tc->want_not_journal, journal + before);
 	free(journal);
 }
 
@@ -628,18 +718,26 @@ run_case(void **state)
 	const struct act_case *tc = *state;
 	struct recorder r = { .ncalls = 0 };
 	struct act_ops ops = { &r, rec_setreply, rec_quarantine, rec_delrcpt, rec_addheader, NULL };
-	struct conn *c = case_conn(tc);
+	struct act_env env = *fixture_act_env();
+	struct conn *c;
 	char calls[4096], ids[4][IDS_LEN + 1];
 	size_t before, nids = 0;
 	enum act_verdict got;
 
+	if (tc->before != NULL) {
+		c = case_conn(tc->before);
+		got = act_end_of_message(&env, c, &ops);
+		conn_free(c);
+		CHECK(got == VERDICT_ACCEPT && r.ncalls == 0,
+		    "%s: the message before got %s, want accept untouched", tc->name, verdict_name(got));
+	}
 	free(fixture_act_journal(&before));
 	if (tc->fail != OP_COUNT)
 		r.fail[tc->fail] = true;
 	if (tc->no_audit)
-		act_set_audit(NULL);
-	got = act_end_of_message(c, &ops);
-	act_set_audit(fixture_act_audit());
+		env.audit = NULL;
+	c = case_conn(tc);
+	got = act_end_of_message(&env, c, &ops);
 	conn_free(c);
 
 	rec_describe(&r, calls, sizeof(calls));
@@ -648,50 +746,6 @@ run_case(void **state)
 	check_reply(tc, &r, calls, ids, &nids);
 	check_actions(tc, &r, calls, ids, &nids);
 	check_records(tc, before, ids, nids);
-}
-
-/* ---- the host name, from several workers at once ------------------------------- */
-
-#define HOST_THREADS	4
-
-struct host_reader {
-	pthread_barrier_t *start;
-	char got[256];
-};
-
-static void *
-host_read(void *arg)
-{
-	struct host_reader *h = arg;
-
-	pthread_barrier_wait(h->start);
-	snprintf(h->got, sizeof(h->got), "%s", act_records_host());
-	return NULL;
-}
-
-/* Run under a thread sanitizer this is the race check; here, each sees the name whole. */
-static void
-test_host_threads(void **state)
-{
-	struct host_reader r[HOST_THREADS];
-	pthread_t t[HOST_THREADS];
-	pthread_barrier_t start;
-	char want[256] = "";
-
-	(void)state;
-	if (gethostname(want, sizeof(want) - 1) != 0 || want[0] == '\0')
-		snprintf(want, sizeof(want), "unknown");
-	pthread_barrier_init(&start, NULL, HOST_THREADS);
-	for (size_t i = 0; i < HOST_THREADS; i++) {
-		r[i].start = &start;
-		assert_int_equal(pthread_create(&t[i], NULL, host_read, &r[i]), 0);
-	}
-	for (size_t i = 0; i < HOST_THREADS; i++)
-		pthread_join(t[i], NULL);
-	pthread_barrier_destroy(&start);
-	for (size_t i = 0; i < HOST_THREADS; i++)
-		CHECK(strcmp(r[i].got, want) == 0, "thread %zu: host \"%s\", want \"%s\"", i,
-		    r[i].got, want);
 }
 
 /* ---- fixture ------------------------------------------------------------------- */
@@ -703,20 +757,33 @@ group_setup(void **state)
 	return fixture_act_setup("test_act", test_yaml, false);
 }
 
+static int
+leak_setup(void **state)
+{
+	(void)state;
+	return fixture_act_setup("test_act_leak", leak_yaml, true);
+}
+
+static void
+cases_fill(struct CMUnitTest *tests, const struct act_case *cs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&tests[i], 0, sizeof(tests[i]));
+		tests[i].name = cs[i].name;
+		tests[i].test_func = run_case;
+		tests[i].initial_state = (void *)&cs[i];
+	}
+}
+
 int
 main(void)
 {
-	struct CMUnitTest tests[NCASES(cases)];
-	size_t i;
+	struct CMUnitTest tests[NCASES(cases)], leak_tests[NCASES(leak_cases)];
 
-	for (i = 0; i < NCASES(cases); i++) {
-		memset(&tests[i], 0, sizeof(tests[i]));
-		tests[i].name = cases[i].name;
-		tests[i].test_func = run_case;
-		tests[i].initial_state = (void *)&cases[i];
-	}
-	const struct CMUnitTest host_tests[] = { cmocka_unit_test(test_host_threads) };
-
-	return cmocka_run_group_tests_name("act_host", host_tests, NULL, NULL) |
-	    cmocka_run_group_tests_name("act", tests, group_setup, fixture_act_teardown);
+	cases_fill(tests, cases, NCASES(cases));
+	cases_fill(leak_tests, leak_cases, NCASES(leak_cases));
+	return cmocka_run_group_tests_name("act", tests, group_setup, fixture_act_teardown) |
+	    cmocka_run_group_tests_name("act_leak", leak_tests, leak_setup, fixture_act_teardown);
 }

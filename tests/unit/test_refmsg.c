@@ -503,7 +503,7 @@ run_case(const struct refmsg_case *tc)
 
 	assert_non_null(c);
 	last_reply[0] = '\0';
-	assert_int_equal(conn_begin_message(c, tc->sender, NULL), 0);
+	assert_int_equal(conn_begin_message(c, fixture_act_env()->dir, tc->sender, NULL), 0);
 	for (i = 0; i < MAX_RCPTS && tc->rcpts[i].raw != NULL; i++)
 		assert_int_equal(conn_add_rcpt(c, tc->rcpts[i].raw, NULL, tc->rcpts[i].mailer,
 		    tc->rcpts[i].host), 0);
@@ -513,7 +513,7 @@ run_case(const struct refmsg_case *tc)
 		assert_true(conn_begin_body(c));
 		conn_feed_body(c, (const unsigned char *)tc->body, strlen(tc->body));
 	}
-	got = act_end_of_message(c, &ops);
+	got = act_end_of_message(fixture_act_env(), c, &ops);
 	conn_free(c);
 	if (!tc->any_verdict && got != tc->verdict)
 		fail_msg("%s: verdict got %d, want %d", tc->name, got, tc->verdict);

@@ -186,7 +186,7 @@ case_conn(const struct reroute_case *tc)
 	const char *colon = strchr(tc->signal_header, ':');
 
 	assert_non_null(c);
-	assert_int_equal(conn_begin_message(c, tc->sender, NULL), 0);
+	assert_int_equal(conn_begin_message(c, fixture_act_env()->dir, tc->sender, NULL), 0);
 	for (size_t i = 0; i < 3 && tc->rcpts[i] != NULL; i++)
 		assert_int_equal(conn_add_rcpt(c, tc->rcpts[i], NULL, NULL, NULL), 0);
 	evidence_header(c->ev, &c->cfg->policy, "From", "Jane <jane@example.net>");
@@ -208,7 +208,7 @@ run_case(void **state)
 	size_t nbefore, nafter;
 	char *before = fixture_act_journal(&nbefore), *after, calls[4096];
 	struct conn *c = case_conn(tc);
-	enum act_verdict got = act_end_of_message(c, &ops);
+	enum act_verdict got = act_end_of_message(fixture_act_env(), c, &ops);
 	size_t i;
 
 	conn_free(c);
