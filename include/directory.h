@@ -62,11 +62,10 @@
 #include "cfg.h"
 #include "decide.h"
 #include "dircache.h"
+#include "dirldap.h"		/* DIR_VALUE_MAX, DIR_POOL_SIZE, DIR_ENTRY_TAG */
 #include "text.h"
 
-#define DIR_VALUE_MAX		ADDRESS_MAX	/* longest address put into a filter */
 #define DIR_FILTER_MAX		4096	/* longest filter sent */
-#define DIR_POOL_SIZE		4	/* LDAP handles shared by libmilter's threads */
 
 /*
  * RFC 4515 escaping of one assertion value: '*', '(', ')', '\', NUL, every
@@ -162,7 +161,6 @@ enum dir_status directory_protected(struct directory *d, const char *canonical,
  * and each entry's values are followed by an empty value, so the caller
  * can tell the entries and the attributes apart (diralias.h).
  */
-#define DIR_ENTRY_TAG	':'
 typedef enum dir_status (*directory_search_fn)(void *ctx, const char *filter, char **attrs,
     size_t max_values, bool by_entry, struct dir_values *out);
 

@@ -17,8 +17,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "address.h"
 #include "cfg.h"
 #include "dircache.h"
+
+#define DIR_VALUE_MAX		ADDRESS_MAX	/* longest address put into a filter */
+#define DIR_POOL_SIZE		4	/* LDAP handles shared by libmilter's threads */
+/* The by-entry form: "<attribute>:<value>", an empty value after each entry. */
+#define DIR_ENTRY_TAG		':'
 
 struct dirldap;
 
@@ -38,7 +44,7 @@ int dirldap_configure(struct dirldap *dl, const struct cfg_ldap *l, const char *
  * caller), at most max_values.  max_entries 0: any number; else more
  * matching entries than max_entries is a fault (ambiguous).  *nentries
  * receives the number of entries.  DIR_NOTFOUND when none matched.
- * by_entry: the values come in the by-entry form of directory.h.
+ * by_entry: the values come in the by-entry form (DIR_ENTRY_TAG above).
  */
 enum dir_status dirldap_search(struct dirldap *dl, const char *filter, char **attrs,
     int max_entries, size_t max_values, bool by_entry, struct dir_values *out,

@@ -3,7 +3,8 @@
  * mime_tree.h - what the walkers of one message body share (policy/mime.c
  * makes one walker per nesting level): the results, the limits, and the
  * header-field buffer and evidence scratch that only the innermost walker
- * uses at any time.  Internal to the MIME walker; mime.h is its interface.
+ * uses at any time.  Internal to the MIME walker; mime.h is its interface
+ * and the only one of the two that includes the other.
  *
  * An enclosed header block (an enclosed message, a DSN's returned headers,
  * content that may be a message) is read one header at a time.  Its
@@ -16,7 +17,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "mime.h"
+#include "mime_limits.h"
+#include "policy.h"
 
 enum mime_block {
 	MIME_BLOCK_PART,		/* MIME headers of a part */
@@ -38,8 +40,6 @@ char *mime_tree_field(struct mime_tree *t);
 /* A limit was reached: nothing more is read. */
 bool mime_tree_stopped(const struct mime_tree *t);
 
-/* The shared tree of a walker (mime.c); the accessors of mime.h read it. */
-const struct mime_tree *mime_walk_tree(const struct mime_walk *w);
 
 /* Counts *len more body bytes; false when that passes MIME_BYTES_MAX (*len is cut). */
 bool mime_tree_count(struct mime_tree *t, size_t *len);
@@ -64,5 +64,14 @@ void mime_tree_qualified(struct mime_tree *t);
 
 /* The block ended (its last field read).  False: there is no body worth reading. */
 bool mime_tree_block_end(struct mime_tree *t, enum mime_block block);
+
+/* The results, as the mime_walk_ accessors of mime.h of the same names give them. */
+signal_set mime_tree_signals(const struct mime_tree *t);
+const char *mime_tree_mailbox(const struct mime_tree *t);
+size_t mime_tree_original_ids(const struct mime_tree *t, const char **ids, size_t max);
+size_t mime_tree_parties(const struct mime_tree *t, const char **out, size_t max);
+size_t mime_tree_signal_ids(const struct mime_tree *t, const char **ids, size_t max);
+bool mime_tree_is_dsn(const struct mime_tree *t);
+bool mime_tree_is_truncated(const struct mime_tree *t);
 
 #endif

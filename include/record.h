@@ -8,6 +8,7 @@
  * PUBLISHed).  Field "id" is the unique id that makes replay idempotent.
  * Values are bounded (RECORD_VALUE_MAX, longer ones are cut and marked
  * with a trailing "...") and may hold any byte; the encoding escapes them.
+ * The kinds and field names are those of record_fields.h.
  */
 #ifndef FWDGUARD_RECORD_H
 #define FWDGUARD_RECORD_H

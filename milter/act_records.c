@@ -21,6 +21,7 @@
 #include "act_job.h"
 #include "correlate.h"
 #include "leak.h"
+#include "record_fields.h"
 
 static pthread_once_t act_host_once = PTHREAD_ONCE_INIT;
 static char act_host_name[256];
@@ -139,13 +140,13 @@ act_original_fields(const struct act_job *j, size_t i, struct record *r)
 	    SIGNAL_BIT(SIGNAL_LEAK_BACKSCATTER) | SIGNAL_BIT(SIGNAL_LEAK_PROBE))) == 0)
 		return 0;
 	snprintf(ts, sizeof(ts), "%lld", o->ts);
-	rc |= record_set(r, "original_message_id", o->message_id);
-	rc |= record_set(r, "original_ts", ts);
+	rc |= record_set(r, REC_ORIGINAL_MESSAGE_ID, o->message_id);
+	rc |= record_set(r, REC_ORIGINAL_TS, ts);
 	if ((via = act_named_via(j, o)) != NULL)
-		rc |= record_set(r, "original_via", via);
+		rc |= record_set(r, REC_ORIGINAL_VIA, via);
 	if ((j->dec[i].signals & SIGNAL_BIT(SIGNAL_REFERENCED_MESSAGE)) &&
 	    evidence_forward_subject(j->c->ev))
-		rc |= record_set(r, "corroboration", "forward-subject");
+		rc |= record_set(r, REC_CORROBORATION, "forward-subject");
 	return rc;
 }
 
@@ -159,42 +160,42 @@ act_decision_record(struct act_job *j, size_t i, const char *ts, struct record *
 	int rc = 0;
 
 	signal_set_format(d->signals, signals, sizeof(signals));
-	if ((r = record_new("decision")) == NULL)
+	if ((r = record_new(REC_KIND_DECISION)) == NULL)
 		return -1;
-	rc |= record_set(r, "id", j->ids[i]);
-	rc |= record_set(r, "ts", ts);
-	rc |= record_set(r, "host", act_records_host());
-	rc |= record_set(r, "queue_id", c->queue_id);
-	rc |= record_set(r, "message_id", evidence_message_id(c->ev));
-	rc |= record_set(r, "direction", direction_name(d->direction));
-	rc |= record_set(r, "sender", act_envelope(sender, sizeof(sender), c->sender_raw));
-	rc |= record_set(r, "from", evidence_from(c->ev));
-	rc |= record_set(r, "recipient", act_envelope(rcpt, sizeof(rcpt), c->rcpts[i].raw));
-	rc |= record_set(r, "mailbox", d->mailbox);
-	rc |= record_set(r, "destination", destination_name(d->destination));
-	rc |= record_set(r, "target", d->target);
-	rc |= record_set(r, "signals", signals);
-	rc |= record_set(r, "rule", d->rule != NULL ? d->rule->name : "");
-	rc |= record_set(r, "action", action_name(d->action));
-	rc |= record_set(r, "mode", mode_name(d->mode));
-	rc |= record_set(r, "reason", d->reason);
-	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
-	rc |= record_set(r, "client", c->client_addr);
-	rc |= record_set(r, "auth", c->auth);
-	rc |= record_set(r, "policy", j->cfg->digest);
-	rc |= record_set(r, "sender_protected", d->sender_protected ? "yes" : "no");
-	rc |= record_set(r, "daemon", c->daemon_name);
-	rc |= record_set(r, "mailbox_address", d->mailbox_address);
+	rc |= record_set(r, REC_ID, j->ids[i]);
+	rc |= record_set(r, REC_TS, ts);
+	rc |= record_set(r, REC_HOST, act_records_host());
+	rc |= record_set(r, REC_QUEUE_ID, c->queue_id);
+	rc |= record_set(r, REC_MESSAGE_ID, evidence_message_id(c->ev));
+	rc |= record_set(r, REC_DIRECTION, direction_name(d->direction));
+	rc |= record_set(r, REC_SENDER, act_envelope(sender, sizeof(sender), c->sender_raw));
+	rc |= record_set(r, REC_FROM, evidence_from(c->ev));
+	rc |= record_set(r, REC_RECIPIENT, act_envelope(rcpt, sizeof(rcpt), c->rcpts[i].raw));
+	rc |= record_set(r, REC_MAILBOX, d->mailbox);
+	rc |= record_set(r, REC_DESTINATION, destination_name(d->destination));
+	rc |= record_set(r, REC_TARGET, d->target);
+	rc |= record_set(r, REC_SIGNALS, signals);
+	rc |= record_set(r, REC_RULE, d->rule != NULL ? d->rule->name : "");
+	rc |= record_set(r, REC_ACTION, action_name(d->action));
+	rc |= record_set(r, REC_MODE, mode_name(d->mode));
+	rc |= record_set(r, REC_REASON, d->reason);
+	rc |= record_set(r, REC_OUTCOME, decide_fate_name(d->fate));
+	rc |= record_set(r, REC_CLIENT, c->client_addr);
+	rc |= record_set(r, REC_AUTH, c->auth);
+	rc |= record_set(r, REC_POLICY, j->cfg->digest);
+	rc |= record_set(r, REC_SENDER_PROTECTED, d->sender_protected ? "yes" : "no");
+	rc |= record_set(r, REC_DAEMON, c->daemon_name);
+	rc |= record_set(r, REC_MAILBOX_ADDRESS, d->mailbox_address);
 	if (d->reroute_to[0] != '\0')
-		rc |= record_set(r, "rerouted_to", d->reroute_to);
+		rc |= record_set(r, REC_REROUTED_TO, d->reroute_to);
 	if (d->destination == DEST_ALLOWED && d->allow != NULL) {
-		rc |= record_set(r, "allow_reason", d->allow->reason);
-		rc |= record_set(r, "allow_owner", d->allow->owner);
-		rc |= record_set(r, "allow_expires", d->allow->expires);
+		rc |= record_set(r, REC_ALLOW_REASON, d->allow->reason);
+		rc |= record_set(r, REC_ALLOW_OWNER, d->allow->owner);
+		rc |= record_set(r, REC_ALLOW_EXPIRES, d->allow->expires);
 	}
 	/* Whether it forwards a protected mailbox's mail could not be checked: re-check it. */
 	if (j->rcpts[i].correlation_error)
-		rc |= record_set(r, "unchecked", "correlation");
+		rc |= record_set(r, REC_UNCHECKED, "correlation");
 	rc |= act_original_fields(j, i, r);
 	*out = r;
 	return rc == 0 ? 0 : -1;
@@ -222,29 +223,29 @@ act_alert_record(struct act_job *j, size_t i, const char *ts, struct record **ou
 	    d->fate == FATE_REMOVED ? ", recipient removed, the others delivered" :
 	    d->fate == FATE_REROUTED ? ", rerouted inside, nothing bounced" : "",
 	    d->rule->name);
-	if ((r = record_new("alert")) == NULL)
+	if ((r = record_new(REC_KIND_ALERT)) == NULL)
 		return -1;
-	rc |= record_set(r, "id", id);
-	rc |= record_set(r, "ts", ts);
-	rc |= record_set(r, "level", alert_level_name(d->rule->alert));
+	rc |= record_set(r, REC_ID, id);
+	rc |= record_set(r, REC_TS, ts);
+	rc |= record_set(r, REC_LEVEL, alert_level_name(d->rule->alert));
 	if (d->rule->notify_routes != NULL)
-		rc |= record_set(r, "notify_routes", d->rule->notify_routes);
-	rc |= record_set(r, "decision_id", j->ids[i]);
-	rc |= record_set(r, "host", act_records_host());
-	rc |= record_set(r, "queue_id", j->c->queue_id);
-	rc |= record_set(r, "mailbox", d->mailbox);
-	rc |= record_set(r, "mailbox_address", d->mailbox_address);
-	rc |= record_set(r, "recipient", act_envelope(rcpt, sizeof(rcpt), j->c->rcpts[i].raw));
-	rc |= record_set(r, "target", d->target);
-	rc |= record_set(r, "destination", destination_name(d->destination));
-	rc |= record_set(r, "signals", signals);
-	rc |= record_set(r, "rule", d->rule->name);
-	rc |= record_set(r, "action", action_name(d->action));
-	rc |= record_set(r, "mode", mode_name(d->mode));
-	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
-	rc |= record_set(r, "summary", summary);
+		rc |= record_set(r, REC_NOTIFY_ROUTES, d->rule->notify_routes);
+	rc |= record_set(r, REC_DECISION_ID, j->ids[i]);
+	rc |= record_set(r, REC_HOST, act_records_host());
+	rc |= record_set(r, REC_QUEUE_ID, j->c->queue_id);
+	rc |= record_set(r, REC_MAILBOX, d->mailbox);
+	rc |= record_set(r, REC_MAILBOX_ADDRESS, d->mailbox_address);
+	rc |= record_set(r, REC_RECIPIENT, act_envelope(rcpt, sizeof(rcpt), j->c->rcpts[i].raw));
+	rc |= record_set(r, REC_TARGET, d->target);
+	rc |= record_set(r, REC_DESTINATION, destination_name(d->destination));
+	rc |= record_set(r, REC_SIGNALS, signals);
+	rc |= record_set(r, REC_RULE, d->rule->name);
+	rc |= record_set(r, REC_ACTION, action_name(d->action));
+	rc |= record_set(r, REC_MODE, mode_name(d->mode));
+	rc |= record_set(r, REC_OUTCOME, decide_fate_name(d->fate));
+	rc |= record_set(r, REC_SUMMARY, summary);
 	if (d->reroute_to[0] != '\0')
-		rc |= record_set(r, "rerouted_to", d->reroute_to);
+		rc |= record_set(r, REC_REROUTED_TO, d->reroute_to);
 	rc |= act_original_fields(j, i, r);
 	*out = r;
 	return rc == 0 ? 0 : -1;
@@ -277,23 +278,23 @@ act_notice_record(struct act_job *j, size_t i, const char *ts, struct record **o
 
 	ids_new(id);
 	signal_set_format(d->signals, signals, sizeof(signals));
-	if ((r = record_new("alert")) == NULL)
+	if ((r = record_new(REC_KIND_ALERT)) == NULL)
 		return -1;
-	rc |= record_set(r, "id", id);
-	rc |= record_set(r, "ts", ts);
-	rc |= record_set(r, "type", "notice");
-	rc |= record_set(r, "notify", "mailbox");
-	rc |= record_set(r, "decision_id", j->ids[i]);
-	rc |= record_set(r, "host", act_records_host());
-	rc |= record_set(r, "mailbox", d->mailbox);
-	rc |= record_set(r, "recipient", act_envelope(rcpt, sizeof(rcpt), j->c->rcpts[i].raw));
-	rc |= record_set(r, "target", d->target);
-	rc |= record_set(r, "signals", signals);
-	rc |= record_set(r, "rule", d->rule->name);
-	rc |= record_set(r, "action", action_name(d->action));
-	rc |= record_set(r, "outcome", decide_fate_name(d->fate));
+	rc |= record_set(r, REC_ID, id);
+	rc |= record_set(r, REC_TS, ts);
+	rc |= record_set(r, REC_TYPE, REC_TYPE_NOTICE);
+	rc |= record_set(r, REC_NOTIFY, "mailbox");
+	rc |= record_set(r, REC_DECISION_ID, j->ids[i]);
+	rc |= record_set(r, REC_HOST, act_records_host());
+	rc |= record_set(r, REC_MAILBOX, d->mailbox);
+	rc |= record_set(r, REC_RECIPIENT, act_envelope(rcpt, sizeof(rcpt), j->c->rcpts[i].raw));
+	rc |= record_set(r, REC_TARGET, d->target);
+	rc |= record_set(r, REC_SIGNALS, signals);
+	rc |= record_set(r, REC_RULE, d->rule->name);
+	rc |= record_set(r, REC_ACTION, action_name(d->action));
+	rc |= record_set(r, REC_OUTCOME, decide_fate_name(d->fate));
 	if (d->reroute_to[0] != '\0')
-		rc |= record_set(r, "rerouted_to", d->reroute_to);
+		rc |= record_set(r, REC_REROUTED_TO, d->reroute_to);
 	*out = r;
 	return rc == 0 ? 0 : -1;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "evidence.h"
 #include "evidence_state.h"
 #include "trace.h"
 #include "reply.h"

@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "evidence.h"
 #include "evidence_state.h"
 #include "trace.h"
 

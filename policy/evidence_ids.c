@@ -9,6 +9,7 @@
  * EVIDENCE_FWDIDS_MAX); the first header of each kind wins.  Pure code.
  */
 #include <string.h>
+#include "evidence.h"
 #include "evidence_state.h"
 #include "thread.h"
 

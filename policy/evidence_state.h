@@ -8,12 +8,15 @@
  * reads the headers that carry message ids (Message-ID, In-Reply-To,
  * References, X-Forwarded-Message-Id) and Outlook's Thread-Index.
  * Each reader takes a value already capped by evidence_header() and keeps
- * what it reads in the bounded fields below.
+ * what it reads in the bounded fields below.  It does not include
+ * evidence.h: the interface includes nothing of its insides.
  */
 #ifndef FWDGUARD_EVIDENCE_STATE_H
 #define FWDGUARD_EVIDENCE_STATE_H
 
-#include "evidence.h"
+#include "address.h"
+#include "evidence_limits.h"
+#include "policy.h"
 #include "thread.h"
 
 /* Addresses read from one header; beyond it the header counts as truncated. */

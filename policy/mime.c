@@ -676,7 +676,39 @@ void mime_walk_free(struct mime_walk *w)
 	free(w);
 }
 
-const struct mime_tree *mime_walk_tree(const struct mime_walk *w)
+/* --- the results: kept by the shared tree ------------------------------------ */
+
+signal_set mime_walk_signals(const struct mime_walk *w)
 {
-	return w->t;
+	return mime_tree_signals(w->t);
+}
+
+const char *mime_walk_mailbox(const struct mime_walk *w)
+{
+	return mime_tree_mailbox(w->t);
+}
+
+size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_t max)
+{
+	return mime_tree_original_ids(w->t, ids, max);
+}
+
+size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max)
+{
+	return mime_tree_parties(w->t, out, max);
+}
+
+size_t mime_walk_signal_ids(const struct mime_walk *w, const char **ids, size_t max)
+{
+	return mime_tree_signal_ids(w->t, ids, max);
+}
+
+bool mime_walk_is_dsn(const struct mime_walk *w)
+{
+	return mime_tree_is_dsn(w->t);
+}
+
+bool mime_walk_truncated(const struct mime_walk *w)
+{
+	return mime_tree_is_truncated(w->t);
 }

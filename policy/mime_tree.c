@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mime_tree.c - the results of a MIME walk and the enclosed header blocks
- * that make them (see mime_tree.h; the accessors of mime.h are here).
+ * that make them (see mime_tree.h; mime.h's accessors read them here).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -370,21 +370,20 @@ bool mime_tree_block_end(struct mime_tree *t, enum mime_block block)
 	return true;
 }
 
-/* --- the results (mime.h) ------------------------------------------------------------ */
+/* --- the results (mime.h reads them through these) ------------------------------------------------------------ */
 
-signal_set mime_walk_signals(const struct mime_walk *w)
+signal_set mime_tree_signals(const struct mime_tree *t)
 {
-	return mime_walk_tree(w)->signals;
+	return t->signals;
 }
 
-const char *mime_walk_mailbox(const struct mime_walk *w)
+const char *mime_tree_mailbox(const struct mime_tree *t)
 {
-	return mime_walk_tree(w)->mailbox;
+	return t->mailbox;
 }
 
-size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_t max)
+size_t mime_tree_original_ids(const struct mime_tree *t, const char **ids, size_t max)
 {
-	const struct mime_tree *t = mime_walk_tree(w);
 	size_t i;
 
 	for (i = 0; i < t->nids && i < max; i++)
@@ -396,9 +395,8 @@ size_t mime_walk_original_ids(const struct mime_walk *w, const char **ids, size_
  * The committed parties, narrowed by the block still being read when it
  * gave the signal (a body may end inside an enclosed header block).
  */
-size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max)
+size_t mime_tree_parties(const struct mime_tree *t, const char **out, size_t max)
 {
-	const struct mime_tree *t = mime_walk_tree(w);
 	const mime_party *list = t->parties;
 	size_t i, n = 0, count = t->nparties;
 
@@ -414,9 +412,8 @@ size_t mime_walk_parties(const struct mime_walk *w, const char **out, size_t max
 	return n;
 }
 
-size_t mime_walk_signal_ids(const struct mime_walk *w, const char **ids, size_t max)
+size_t mime_tree_signal_ids(const struct mime_tree *t, const char **ids, size_t max)
 {
-	const struct mime_tree *t = mime_walk_tree(w);
 	unsigned mask = t->sig_ids;
 	size_t i, n = 0;
 
@@ -437,12 +434,12 @@ size_t mime_walk_signal_ids(const struct mime_walk *w, const char **ids, size_t 
 	return n;
 }
 
-bool mime_walk_is_dsn(const struct mime_walk *w)
+bool mime_tree_is_dsn(const struct mime_tree *t)
 {
-	return mime_walk_tree(w)->dsn;
+	return t->dsn;
 }
 
-bool mime_walk_truncated(const struct mime_walk *w)
+bool mime_tree_is_truncated(const struct mime_tree *t)
 {
-	return mime_walk_tree(w)->truncated;
+	return t->truncated;
 }

@@ -15,8 +15,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit_breach.h"
 #include "audit_breach_int.h"
 #include "domain.h"
+#include "grow.h"
+#include "record_fields.h"
 
 /* ---- distinct strings ----------------------------------------------------- */
 
@@ -182,26 +185,26 @@ static bool breach_left(const struct view_entry *e)
 	    "rerouted", NULL };
 	static const char *const stopped_actions[] = { "reject", "tempfail", "quarantine", "strip",
 	    "reroute", NULL };
-	const char *outcome = breach_value(e, "outcome");
+	const char *outcome = breach_value(e, REC_OUTCOME);
 	if (strcmp(outcome, "delivered") == 0)
 		return true;
 	if (breach_is(outcome, stopped_outcomes))
 		return false;
-	if (strcmp(breach_value(e, "mode"), "monitor") == 0)
+	if (strcmp(breach_value(e, REC_MODE), "monitor") == 0)
 		return true;
-	return !breach_is(breach_value(e, "action"), stopped_actions);
+	return !breach_is(breach_value(e, REC_ACTION), stopped_actions);
 }
 
 /* One message: its Message-ID, else its queue id on its host, else the decision. */
 static long breach_message(struct bset *set, const struct view_entry *e)
 {
-	const char *mid = breach_value(e, "message_id"), *qid = breach_value(e, "queue_id");
+	const char *mid = breach_value(e, REC_MESSAGE_ID), *qid = breach_value(e, REC_QUEUE_ID);
 	char *key;
 	/* The prefix no Message-ID can have keeps the stand-ins apart from real ids. */
 	if (*mid != '\0')
 		return bset_add(set, mid);
-	if (asprintf(&key, "\001%s %s", *qid != '\0' ? breach_value(e, "host") : "id",
-	    *qid != '\0' ? qid : breach_value(e, "id")) < 0)
+	if (asprintf(&key, "\001%s %s", *qid != '\0' ? breach_value(e, REC_HOST) : "id",
+	    *qid != '\0' ? qid : breach_value(e, REC_ID)) < 0)
 		return -1;
 	long i = bset_add(set, key);
 	free(key);
@@ -211,7 +214,7 @@ static long breach_message(struct bset *set, const struct view_entry *e)
 /* The address the copy went to: the target when it is one, else the recipient in the domain. */
 static const char *breach_target(const struct breach *b, const struct view_entry *e)
 {
-	const char *t = breach_value(e, "target"), *rcpt = breach_value(e, "recipient");
+	const char *t = breach_value(e, REC_TARGET), *rcpt = breach_value(e, REC_RECIPIENT);
 	if (strchr(t, '@') == NULL && view_domain_match(rcpt, b->domain))
 		return rcpt;
 	return *t != '\0' ? t : rcpt;
@@ -249,33 +252,29 @@ static int breach_copy(struct breach *b, const struct view_entry *e)
 		return -1;
 	if (breach_left(e)) {
 		b->messages.flags[msg] |= MSG_LEFT;
-		if (breach_sender(b, msg, breach_value(e, "from")) != 0)
+		if (breach_sender(b, msg, breach_value(e, REC_FROM)) != 0)
 			return -1;
 	} else {
 		b->messages.flags[msg] |= MSG_STOPPED;
 	}
 	if (bset_add_lower(&b->targets, breach_target(b, e)) < 0)
 		return -1;
-	return breach_signals(b, breach_value(e, "signals"));
+	return breach_signals(b, breach_value(e, REC_SIGNALS));
 }
 
 static int breach_leak(struct breach *b, const struct view_entry *e, long long ms)
 {
-	if (b->nleak == b->leak_cap) {
-		size_t cap = b->leak_cap > 0 ? b->leak_cap * 2 : 8;
-		struct breach_leak *p = realloc(b->leak, cap * sizeof(*p));
-		if (p == NULL)
-			return -1;
-		b->leak = p;
-		b->leak_cap = cap;
-	}
+	struct breach_leak *p = grow_one(b->leak, b->nleak, &b->leak_cap, sizeof(*p), 8);
+	if (p == NULL)
+		return -1;
+	b->leak = p;
 	struct breach_leak *l = &b->leak[b->nleak];
 	l->ms = ms;
-	l->id = strdup(breach_value(e, "id"));
-	l->signals = strdup(breach_value(e, "signals"));
-	l->from = strdup(breach_value(e, "from"));
-	l->target = strdup(breach_value(e, "target"));
-	l->original = strdup(breach_value(e, "original_message_id"));
+	l->id = strdup(breach_value(e, REC_ID));
+	l->signals = strdup(breach_value(e, REC_SIGNALS));
+	l->from = strdup(breach_value(e, REC_FROM));
+	l->target = strdup(breach_value(e, REC_TARGET));
+	l->original = strdup(breach_value(e, REC_ORIGINAL_MESSAGE_ID));
 	b->nleak++;
 	return l->id == NULL || l->signals == NULL || l->from == NULL || l->target == NULL ||
 	    l->original == NULL ? -1 : 0;
@@ -283,9 +282,9 @@ static int breach_leak(struct breach *b, const struct view_entry *e, long long m
 
 int breach_add(struct breach *b, const struct view_entry *e)
 {
-	const char *target = breach_value(e, "target");
+	const char *target = breach_value(e, REC_TARGET);
 	b->read++;
-	if (!view_domain_match(*target != '\0' ? target : breach_value(e, "recipient"), b->domain))
+	if (!view_domain_match(*target != '\0' ? target : breach_value(e, REC_RECIPIENT), b->domain))
 		return 0;
 	/* A forward set in the directory moved no message: it is not counted among them. */
 	if (view_entry_kind(e) == VIEW_KIND_DIRECTORY)
@@ -296,7 +295,7 @@ int breach_add(struct breach *b, const struct view_entry *e)
 	 * never taken for a reply; all that is neither copy nor leak is the
 	 * mailbox's own mail here. */
 	enum view_kind kind = view_entry_kind(e);
-	const char *id = breach_value(e, "id"), *qid = breach_value(e, "queue_id");
+	const char *id = breach_value(e, REC_ID), *qid = breach_value(e, REC_QUEUE_ID);
 	if (kind != VIEW_KIND_COPY && kind != VIEW_KIND_LEAK) {
 		if (breach_message(&b->own, e) < 0 || (*id != '\0' && bset_add(&b->own_ids, id) < 0))
 			return -1;

@@ -3,12 +3,15 @@
  * audit_breach_int.h - the insides of a breach, shared by the files of one
  * module only: milter/audit-tool/audit_breach.c (counting) and
  * milter/audit-tool/audit_breach_print.c (text and JSON).  Everything here is owned
- * by the breach and freed by breach_free().
+ * by the breach and freed by breach_free().  It does not include
+ * audit_breach.h: the interface includes nothing of its insides.
  */
 #ifndef FWDGUARD_AUDIT_BREACH_INT_H
 #define FWDGUARD_AUDIT_BREACH_INT_H
 
-#include "audit_breach.h"
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "domain.h"
 
 /* Distinct strings in the order first seen, each with flags; a search tree for the lookups. */
@@ -36,7 +39,7 @@ struct breach {
 	char *mailbox;
 	char domain[DOMAIN_MAX + 1];	/* normalized */
 	long long since_ms, until_ms;	/* the window asked for, -1: open */
-	breach_internal_fn internal;
+	int (*internal)(void *ctx, const char *domain);	/* a breach_internal_fn */
 	void *ctx;
 
 	long read, in_scope;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_breach.h"
 #include "audit_breach_int.h"
 
 #define BREACH_TEXT_MAX	20	/* items of a list shown in text */

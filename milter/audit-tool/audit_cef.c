@@ -17,11 +17,12 @@
 #include <string.h>
 
 #include "audit_siem.h"
+#include "record_fields.h"
 
 /* The custom string slots: field of the entry, label. */
 static const char *const cef_custom[][2] = {
-	{ "signals", "signals" }, { "mailbox", "mailbox" }, { "target", "target" },
-	{ "mode", "mode" }, { "message_id", "messageId" }, { "from", "headerFrom" },
+	{ REC_SIGNALS, "signals" }, { REC_MAILBOX, "mailbox" }, { REC_TARGET, "target" },
+	{ REC_MODE, "mode" }, { REC_MESSAGE_ID, "messageId" }, { REC_FROM, "headerFrom" },
 };
 
 static void cef_write(FILE *out, const char *s, bool header)
@@ -67,18 +68,18 @@ static void cef_ext(FILE *out, bool *first, const char *key, const char *value)
 /* Standard keys: where the value has a CEF meaning of its own. */
 static void cef_standard(FILE *out, bool *first, const struct view_entry *e)
 {
-	const char *dir = view_get(e, "direction");
+	const char *dir = view_get(e, REC_DIRECTION);
 	char rt[24], sender[1024], rcpt[1024];
 	snprintf(rt, sizeof(rt), "%lld", view_entry_ms(e));
 	cef_ext(out, first, "rt", rt);
-	cef_ext(out, first, "act", view_get(e, "action"));
-	cef_ext(out, first, "suser", siem_bare(view_get(e, "sender"), sender, sizeof(sender)));
-	cef_ext(out, first, "duser", siem_bare(view_get(e, "recipient"), rcpt, sizeof(rcpt)));
+	cef_ext(out, first, "act", view_get(e, REC_ACTION));
+	cef_ext(out, first, "suser", siem_bare(view_get(e, REC_SENDER), sender, sizeof(sender)));
+	cef_ext(out, first, "duser", siem_bare(view_get(e, REC_RECIPIENT), rcpt, sizeof(rcpt)));
 	cef_ext(out, first, "dhost", siem_domain(rcpt));
-	cef_ext(out, first, "msg", view_get(e, "reason"));
-	cef_ext(out, first, "externalId", view_get(e, "id"));
-	cef_ext(out, first, "dvchost", view_get(e, "host"));
-	cef_ext(out, first, "cat", view_get(e, "destination"));
+	cef_ext(out, first, "msg", view_get(e, REC_REASON));
+	cef_ext(out, first, "externalId", view_get(e, REC_ID));
+	cef_ext(out, first, "dvchost", view_get(e, REC_HOST));
+	cef_ext(out, first, "cat", view_get(e, REC_DESTINATION));
 	/* deviceDirection knows two values: internal mail has none. */
 	if (dir != NULL && strcmp(dir, "inbound") == 0)
 		cef_ext(out, first, "deviceDirection", "0");
@@ -88,7 +89,7 @@ static void cef_standard(FILE *out, bool *first, const struct view_entry *e)
 
 void cef_print(FILE *out, const struct view_entry *e)
 {
-	const char *action = view_get(e, "action"), *rule = view_get(e, "rule");
+	const char *action = view_get(e, REC_ACTION), *rule = view_get(e, REC_RULE);
 	char name[128], severity[8], key[24];
 	bool first = true;
 
@@ -115,8 +116,8 @@ void cef_print(FILE *out, const struct view_entry *e)
 		snprintf(key, sizeof(key), "cs%zuLabel", i + 1);
 		cef_ext(out, &first, key, cef_custom[i][1]);
 	}
-	cef_ext(out, &first, "flexString1", view_get(e, "queue_id"));
-	if (view_get(e, "queue_id") != NULL && *view_get(e, "queue_id") != '\0')
+	cef_ext(out, &first, "flexString1", view_get(e, REC_QUEUE_ID));
+	if (view_get(e, REC_QUEUE_ID) != NULL && *view_get(e, REC_QUEUE_ID) != '\0')
 		cef_ext(out, &first, "flexString1Label", "queueId");
 	fputc('\n', out);
 }

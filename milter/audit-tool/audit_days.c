@@ -21,6 +21,7 @@
 
 #include "audit_days.h"
 #include "audit_trim.h"
+#include "record_fields.h"
 
 #define DAY_MS		86400000LL
 #define HOUR_MS		3600000LL
@@ -111,7 +112,7 @@ static bool days_closed(const struct days_span *s, const struct days_piece *p, l
 static char *days_key(const struct cfg *c, const char *name)
 {
 	char *key;
-	return asprintf(&key, "%s%s", c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:",
+	return asprintf(&key, "%s%s", rec_prefix(c->redis.prefix),
 	    name) < 0 ? NULL : key;
 }
 
@@ -292,8 +293,8 @@ static bool days_report_one(void *p, const struct view_entry *e)
 	struct days_reading *rd = p;
 	view_report_add(rd->rep, e);
 	if (rd->dom != NULL) {
-		domains_add(rd->dom, view_get(e, "recipient"));
-		domains_add(rd->dom, view_get(e, "target"));
+		domains_add(rd->dom, view_get(e, REC_RECIPIENT));
+		domains_add(rd->dom, view_get(e, REC_TARGET));
 	}
 	return true;
 }
@@ -423,8 +424,8 @@ static bool days_search_one(void *p, const struct view_entry *e)
 {
 	struct days_searching *sr = p;
 	if (sr->dom != NULL) {
-		domains_add(sr->dom, view_get(e, "recipient"));
-		domains_add(sr->dom, view_get(e, "target"));
+		domains_add(sr->dom, view_get(e, REC_RECIPIENT));
+		domains_add(sr->dom, view_get(e, REC_TARGET));
 	}
 	if (query_match(sr->q, e) && !sr->fn(sr->ctx, e))
 		sr->stopped = true;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "audit_siem.h"
+#include "record_fields.h"
 
 #define ECS_VERSION	"8.11.0"
 #define ECS_ITEM_MAX	1024
@@ -119,10 +120,10 @@ static void ecs_event(struct ecs_w *w, const struct view_entry *e)
 	ecs_str(w, "kind", "event");
 	ecs_list(w, "category", "email");
 	ecs_list(w, "type", type[o]);
-	ecs_str(w, "action", view_get(e, "action"));
+	ecs_str(w, "action", view_get(e, REC_ACTION));
 	ecs_str(w, "outcome", outcome[o]);
-	ecs_str(w, "id", view_get(e, "id"));
-	ecs_str(w, "reason", view_get(e, "reason"));
+	ecs_str(w, "id", view_get(e, REC_ID));
+	ecs_str(w, "reason", view_get(e, REC_REASON));
 	ecs_str(w, "module", "fwdguard");
 	ecs_str(w, "dataset", "fwdguard.audit");
 	ecs_key(w, "severity");
@@ -132,13 +133,13 @@ static void ecs_event(struct ecs_w *w, const struct view_entry *e)
 
 static void ecs_email(struct ecs_w *w, const struct view_entry *e)
 {
-	const char *from = view_get(e, "from"), *dir = view_get(e, "direction");
+	const char *from = view_get(e, REC_FROM), *dir = view_get(e, REC_DIRECTION);
 	char id[ECS_ITEM_MAX];
 	ecs_begin(w, "email");
-	ecs_address(w, "from", from != NULL && *from != '\0' ? from : view_get(e, "sender"));
-	ecs_address(w, "to", view_get(e, "recipient"));
-	ecs_address(w, "sender", view_get(e, "sender"));
-	ecs_str(w, "message_id", siem_bare(view_get(e, "message_id"), id, sizeof(id)));
+	ecs_address(w, "from", from != NULL && *from != '\0' ? from : view_get(e, REC_SENDER));
+	ecs_address(w, "to", view_get(e, REC_RECIPIENT));
+	ecs_address(w, "sender", view_get(e, REC_SENDER));
+	ecs_str(w, "message_id", siem_bare(view_get(e, REC_MESSAGE_ID), id, sizeof(id)));
 	if (dir != NULL && (strcmp(dir, "inbound") == 0 || strcmp(dir, "outbound") == 0 ||
 	    strcmp(dir, "internal") == 0))
 		ecs_str(w, "direction", dir);
@@ -148,7 +149,7 @@ static void ecs_email(struct ecs_w *w, const struct view_entry *e)
 /* related.user: every address the entry names, once; related.hosts: host and destination domain. */
 static void ecs_related(struct ecs_w *w, const struct view_entry *e)
 {
-	static const char *const addrs[] = { "sender", "from", "recipient", "mailbox", "target" };
+	static const char *const addrs[] = { REC_SENDER, REC_FROM, REC_RECIPIENT, REC_MAILBOX, REC_TARGET };
 	const char *seen[5];
 	char buf[ECS_ITEM_MAX];
 	size_t nseen = 0;
@@ -172,7 +173,7 @@ static void ecs_related(struct ecs_w *w, const struct view_entry *e)
 	first = true;
 	ecs_key(w, "hosts");
 	fputc('[', w->out);
-	const char *host = view_get(e, "host"), *dom = siem_domain(view_get(e, "recipient"));
+	const char *host = view_get(e, REC_HOST), *dom = siem_domain(view_get(e, REC_RECIPIENT));
 	if (host != NULL && *host != '\0')
 		ecs_item(w, host, strlen(host), &first);
 	if (dom != NULL && *dom != '\0')
@@ -190,7 +191,7 @@ static void ecs_fwdguard(struct ecs_w *w, const struct view_entry *e)
 	for (size_t i = 0; i < e->n; i++) {
 		if (strcmp(e->field[i], "stream_id") == 0 || view_get(e, e->field[i]) != e->value[i])
 			continue;	/* a repeated field name would make the object ambiguous */
-		if (strcmp(e->field[i], "signals") == 0) {
+		if (strcmp(e->field[i], REC_SIGNALS) == 0) {
 			ecs_list(w, "signals", e->value[i]);
 			continue;
 		}
@@ -212,10 +213,10 @@ void ecs_print(FILE *out, const struct view_entry *e)
 	ecs_event(&w, e);
 	ecs_email(&w, e);
 	ecs_begin(&w, "rule");
-	ecs_str(&w, "name", view_get(e, "rule"));
+	ecs_str(&w, "name", view_get(e, REC_RULE));
 	ecs_end(&w);
 	ecs_begin(&w, "observer");
-	ecs_str(&w, "hostname", view_get(e, "host"));
+	ecs_str(&w, "hostname", view_get(e, REC_HOST));
 	ecs_str(&w, "vendor", "fwdguard");
 	ecs_str(&w, "product", "fwdguard");
 	ecs_str(&w, "type", "mail-filter");

@@ -14,6 +14,7 @@
 #include "address.h"
 #include "audit_query.h"
 #include "policy.h"
+#include "record_fields.h"
 #include "redis_arena.h"
 
 /*
@@ -53,7 +54,7 @@ static void query_mailbox_canonical(const struct cfg *c, const char *mailbox, ch
 
 char *query_stream(const struct cfg *c, const struct query *q)
 {
-	const char *prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
+	const char *prefix = rec_prefix(c->redis.prefix);
 	char mailbox[ADDRESS_MAX + 1];
 	char *key;
 	if (q->mailbox == NULL)
@@ -65,17 +66,17 @@ char *query_stream(const struct cfg *c, const struct query *q)
 bool query_match(const struct query *q, const struct view_entry *e)
 {
 	const char *v;
-	if (q->sender != NULL && ((v = view_get(e, "sender")) == NULL || strcasecmp(v, q->sender) != 0))
+	if (q->sender != NULL && ((v = view_get(e, REC_SENDER)) == NULL || strcasecmp(v, q->sender) != 0))
 		return false;
 	if (q->recipient != NULL &&
-	    ((v = view_get(e, "recipient")) == NULL || strcasecmp(v, q->recipient) != 0))
+	    ((v = view_get(e, REC_RECIPIENT)) == NULL || strcasecmp(v, q->recipient) != 0))
 		return false;
-	if (q->action != NULL && ((v = view_get(e, "action")) == NULL || strcasecmp(v, q->action) != 0))
+	if (q->action != NULL && ((v = view_get(e, REC_ACTION)) == NULL || strcasecmp(v, q->action) != 0))
 		return false;
-	if (q->rule != NULL && ((v = view_get(e, "rule")) == NULL || strcmp(v, q->rule) != 0))
+	if (q->rule != NULL && ((v = view_get(e, REC_RULE)) == NULL || strcmp(v, q->rule) != 0))
 		return false;
-	if (q->domain != NULL && !view_domain_match(view_get(e, "recipient"), q->domain) &&
-	    !view_domain_match(view_get(e, "target"), q->domain))
+	if (q->domain != NULL && !view_domain_match(view_get(e, REC_RECIPIENT), q->domain) &&
+	    !view_domain_match(view_get(e, REC_TARGET), q->domain))
 		return false;
 	return true;
 }

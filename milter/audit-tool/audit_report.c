@@ -6,7 +6,6 @@
  * keeps in Redis for days that can no longer change (audit_days.c).  The
  * report's text and JSON forms are in audit_report_print.c.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +13,8 @@
 #include <strings.h>
 
 #include "audit_view.h"
+#include "hash.h"
+#include "record_fields.h"
 
 /*
  * The report is aggregated while the trail streams past, in a hash table of
@@ -80,7 +81,7 @@ void view_report_free(struct view_report *r)
 /* Where the mail went: the forward target, else the recipient's domain. */
 static const char *report_destination(const struct view_entry *e)
 {
-	const char *t = view_get(e, "target"), *rcpt = view_get(e, "recipient");
+	const char *t = view_get(e, REC_TARGET), *rcpt = view_get(e, REC_RECIPIENT);
 	if (t != NULL && *t != '\0')
 		return t;
 	if (rcpt != NULL && strrchr(rcpt, '@') != NULL)
@@ -132,7 +133,7 @@ static bool report_forward_signal(const char *list, bool *leak)
  * or tagged form recorded in mailbox_address). */
 static bool report_to_mailbox(const struct view_entry *e, const char *mailbox)
 {
-	const char *alias = view_get(e, "mailbox_address"), *rcpt = view_get(e, "recipient");
+	const char *alias = view_get(e, REC_MAILBOX_ADDRESS), *rcpt = view_get(e, REC_RECIPIENT);
 	if (alias != NULL && *alias != '\0')
 		return true;
 	if (rcpt == NULL || mailbox == NULL)
@@ -146,8 +147,8 @@ static bool report_to_mailbox(const struct view_entry *e, const char *mailbox)
 enum view_kind view_entry_kind(const struct view_entry *e)
 {
 	bool leak;
-	bool fwd = report_forward_signal(view_get(e, "signals"), &leak);
-	const char *mailbox = view_get(e, "mailbox"), *rule = view_get(e, "rule");
+	bool fwd = report_forward_signal(view_get(e, REC_SIGNALS), &leak);
+	const char *mailbox = view_get(e, REC_MAILBOX), *rule = view_get(e, REC_RULE);
 	if (rule != NULL && strcmp(rule, "directory-change") == 0)
 		return VIEW_KIND_DIRECTORY;
 	if (leak)
@@ -159,17 +160,11 @@ enum view_kind view_entry_kind(const struct view_entry *e)
 	return report_to_mailbox(e, mailbox) ? VIEW_KIND_RECEIVED : VIEW_KIND_SENT;
 }
 
-/* FNV-1a of the mailbox as spelled and the destination ASCII-lower-cased:
- * the same equality the groups use (strcmp, strcasecmp). */
+/* The mailbox as spelled and the destination ASCII-lower-cased: the same
+ * equality the groups use (strcmp, strcasecmp). */
 static uint64_t report_hash(const char *mailbox, const char *dest)
 {
-	uint64_t h = 14695981039346656037ULL;
-	for (const unsigned char *p = (const unsigned char *)mailbox; *p != '\0'; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;	/* no byte of a cell: keeps "a"+"bc" from "ab"+"c" */
-	for (const unsigned char *p = (const unsigned char *)dest; *p != '\0'; p++)
-		h = (h ^ (unsigned char)tolower(*p)) * 1099511628211ULL;
-	return h;
+	return hash_lower(hash_cut(hash_str(HASH_INIT, mailbox)), dest);
 }
 
 static int report_rehash(struct view_report *r)
@@ -300,7 +295,7 @@ static const char *report_cell(const char *v, char **owned)
 static const char *report_action(const struct view_entry *e, const char *action, char *buf,
     size_t size)
 {
-	const char *mode = view_get(e, "mode");
+	const char *mode = view_get(e, REC_MODE);
 	if (mode == NULL || strcmp(mode, "monitor") != 0)
 		return action;
 	snprintf(buf, size, "%s%s", action, VIEW_MONITOR_SUFFIX);
@@ -310,10 +305,10 @@ static const char *report_action(const struct view_entry *e, const char *action,
 int view_report_add(struct view_report *r, const struct view_entry *e)
 {
 	char *own[4], key[128];
-	const char *mailbox = report_cell(view_get(e, "mailbox"), &own[0]);
+	const char *mailbox = report_cell(view_get(e, REC_MAILBOX), &own[0]);
 	const char *dest = report_cell(report_destination(e), &own[1]);
-	const char *action = report_cell(view_get(e, "action"), &own[2]);
-	const char *cls = report_cell(view_get(e, "destination"), &own[3]);
+	const char *action = report_cell(view_get(e, REC_ACTION), &own[2]);
+	const char *cls = report_cell(view_get(e, REC_DESTINATION), &own[3]);
 	struct report_group *g = NULL;
 	if (mailbox != NULL && dest != NULL && action != NULL && cls != NULL)
 		g = report_group_find(r, mailbox, view_entry_kind(e), dest);

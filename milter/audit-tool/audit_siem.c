@@ -9,12 +9,13 @@
 #include <strings.h>
 
 #include "audit_siem.h"
+#include "record_fields.h"
 
 enum siem_outcome siem_outcome(const struct view_entry *e)
 {
 	static const char *const stopped[] = { "reject", "tempfail", "quarantine", "strip",
 	    "reroute" };
-	const char *action = view_get(e, "action"), *mode = view_get(e, "mode");
+	const char *action = view_get(e, REC_ACTION), *mode = view_get(e, REC_MODE);
 	if (action == NULL || *action == '\0')
 		return SIEM_UNKNOWN;
 	/* Monitor mode records what the rule would have done; the mail passed. */
@@ -30,7 +31,7 @@ enum siem_outcome siem_outcome(const struct view_entry *e)
 
 bool siem_leak(const struct view_entry *e)
 {
-	const char *s = view_get(e, "signals");
+	const char *s = view_get(e, REC_SIGNALS);
 	if (s == NULL)
 		return false;
 	/* Whole items of the comma list only: a prefix of another name is not one. */
@@ -65,7 +66,7 @@ int siem_severity(const struct view_entry *e)
 		{ "reject", 8, 9 }, { "quarantine", 7, 9 }, { "strip", 6, 9 }, { "reroute", 6, 9 },
 		{ "tempfail", 5, 9 }, { "flag", 5, 5 },
 	};
-	const char *action = view_get(e, "action"), *signals = view_get(e, "signals");
+	const char *action = view_get(e, REC_ACTION), *signals = view_get(e, REC_SIGNALS);
 	enum siem_outcome o = siem_outcome(e);
 	if (siem_leak(e))
 		return 10;

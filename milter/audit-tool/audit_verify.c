@@ -22,6 +22,7 @@
 #include "audit_view.h"
 #include "cfg.h"
 #include "log.h"
+#include "record_fields.h"
 #include "redis_conn.h"
 #include "verify.h"
 
@@ -104,13 +105,13 @@ static int verify_alert_entry(void *ctx, const char *sid, const struct chain_fie
 	struct anchor_read *ar = ctx;
 	char type[16], host[RECORD_VALUE_MAX + 1], chain[CHAIN_ID_LEN + 2], seq[24],
 	    hash[CHAIN_HEX + 2];
-	verify_str(verify_get(f, n, "type"), type, sizeof(type));
-	if (strcmp(type, "anchor") != 0)
+	verify_str(verify_get(f, n, REC_TYPE), type, sizeof(type));
+	if (strcmp(type, REC_TYPE_ANCHOR) != 0)
 		return 0;
-	verify_str(verify_get(f, n, "host"), host, sizeof(host));
-	verify_str(verify_get(f, n, "chain"), chain, sizeof(chain));
-	verify_str(verify_get(f, n, "seq"), seq, sizeof(seq));
-	verify_str(verify_get(f, n, "hash"), hash, sizeof(hash));
+	verify_str(verify_get(f, n, REC_HOST), host, sizeof(host));
+	verify_str(verify_get(f, n, REC_CHAIN), chain, sizeof(chain));
+	verify_str(verify_get(f, n, REC_SEQ), seq, sizeof(seq));
+	verify_str(verify_get(f, n, REC_HASH), hash, sizeof(hash));
 	char *end;
 	unsigned long long s = strtoull(seq, &end, 10);
 	if ((ar->host != NULL && strcmp(host, ar->host) != 0) || strlen(chain) != CHAIN_ID_LEN ||
@@ -201,7 +202,7 @@ static void verify_anchor_head(void *p, const struct chain_head *h, long long la
 		a->failed = 1;
 		return;
 	}
-	log_notice("%s", record_get(r, "summary"));
+	log_notice("%s", record_get(r, REC_SUMMARY));
 	snprintf(maxlen, sizeof(maxlen), "%lld", a->maxlen > 0 ? a->maxlen : 10000000LL);
 	argv[argc++] = "XADD";
 	argv[argc++] = a->key;
@@ -212,7 +213,7 @@ static void verify_anchor_head(void *p, const struct chain_head *h, long long la
 	for (size_t i = 0; i < record_count(r); i++) {
 		const char *f, *v;
 		record_field(r, i, &f, &v);
-		if (strcmp(f, "kind") == 0)
+		if (strcmp(f, REC_KIND) == 0)
 			continue;
 		argv[argc++] = f;
 		argv[argc++] = v;
@@ -232,7 +233,7 @@ static void verify_anchor_head(void *p, const struct chain_head *h, long long la
 
 static int verify_run(const struct cfg *c, const struct verify_opts *o)
 {
-	const char *prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
+	const char *prefix = rec_prefix(c->redis.prefix);
 	char err[512] = "", *key = NULL;
 	struct anchor_ctx a = { NULL, NULL, c->audit.stream_maxlen, 0 };
 	struct verify *v = verify_new(o->host, o->since_ms >= 0);

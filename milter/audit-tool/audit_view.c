@@ -12,6 +12,7 @@
 #include <hiredis/hiredis.h>
 
 #include "audit_view.h"
+#include "record_fields.h"
 
 /* ---- entries ------------------------------------------------------------ */
 
@@ -58,7 +59,7 @@ const char *view_get(const struct view_entry *e, const char *field)
 
 long long view_entry_ms(const struct view_entry *e)
 {
-	const char *ts = view_get(e, "ts");
+	const char *ts = view_get(e, REC_TS);
 	char *end;
 	if (ts != NULL && *ts != '\0') {
 		long long v = strtoll(ts, &end, 10);
@@ -276,7 +277,7 @@ static const char *const view_headers[NCOLS] = {
 	"TIME", "ACTION", "RULE", "MAILBOX", "RECIPIENT", "TARGET", "SIGNALS", "ID"
 };
 static const char *const view_fields[NCOLS] = {
-	NULL, "action", "rule", "mailbox", "recipient", "target", "signals", "id"
+	NULL, REC_ACTION, REC_RULE, REC_MAILBOX, REC_RECIPIENT, REC_TARGET, REC_SIGNALS, REC_ID
 };
 
 /* The table cells of an entry (owned, free each); -1 on ENOMEM. */

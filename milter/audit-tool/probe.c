@@ -11,9 +11,10 @@
 
 #include <hiredis/hiredis.h>
 
-#include "alert_relay.h"
+#include "alert_sendmail.h"
 #include "ids.h"
 #include "probe.h"
+#include "record_fields.h"
 #include "redis_conn.h"
 
 char *probe_compose(const char *from, const char *mailbox, const char *token,
@@ -62,7 +63,7 @@ static int probe_cmd(struct redis_conn *rc, int argc, const char **argv, char *e
 static int probe_record(const struct cfg *c, struct redis_conn *rc, const char *mailbox,
     const char *token, const char *mid, char *err, size_t errsize)
 {
-	const char *prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
+	const char *prefix = rec_prefix(c->redis.prefix);
 	const char *dom = strrchr(mailbox, '@');
 	char *key = NULL, *stream = NULL, ts[24], ttl[24];
 	int rv = -1;
@@ -71,11 +72,11 @@ static int probe_record(const struct cfg *c, struct redis_conn *rc, const char *
 	snprintf(ttl, sizeof(ttl), "%lld", c->audit.correlation_ttl);
 	if (asprintf(&key, "%smsg:%s", prefix, mid) >= 0 &&
 	    asprintf(&stream, "%sprobes", prefix) >= 0) {
-		const char *hset[] = { "HSET", key, "mailbox", mailbox, "sender", c->probes_from,
-		    "rcpt_domains", dom != NULL ? dom + 1 : "", "ts", ts, "probe", "1" };
+		const char *hset[] = { "HSET", key, REC_MAILBOX, mailbox, REC_SENDER, c->probes_from,
+		    REC_RCPT_DOMAINS, dom != NULL ? dom + 1 : "", REC_TS, ts, REC_PROBE, "1" };
 		const char *expire[] = { "EXPIRE", key, ttl };
-		const char *xadd[] = { "XADD", stream, "*", "token", token, "mailbox", mailbox,
-		    "message_id", mid, "ts", ts };
+		const char *xadd[] = { "XADD", stream, "*", "token", token, REC_MAILBOX, mailbox,
+		    REC_MESSAGE_ID, mid, REC_TS, ts };
 		if (probe_cmd(rc, 12, hset, err, errsize) == 0 &&
 		    probe_cmd(rc, 3, expire, err, errsize) == 0 &&
 		    probe_cmd(rc, 11, xadd, err, errsize) == 0)
@@ -100,7 +101,7 @@ static int probe_one(const struct cfg *c, struct redis_conn *rc, const char *mai
 	}
 	char *msg = probe_compose(c->probes_from, mailbox, token, mid, time(NULL), &len);
 	snprintf(err, sizeof(err), "out of memory");
-	int rv = msg != NULL ? relay_sendmail(c->alerts.sendmail, c->probes_from, &mailbox, 1, msg, len,
+	int rv = msg != NULL ? alert_sendmail_submit(c->alerts.sendmail, c->probes_from, &mailbox, 1, msg, len,
 	    err, sizeof(err)) : -1;
 	free(msg);
 	if (rv != 0)

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "metrics.h"
 
 #define METRICS_SLOTS		(2 * METRICS_SERIES_MAX)	/* a power of two */
@@ -295,17 +296,6 @@ metrics_key(const struct metrics_family *f, const char *const *values, char *key
 	return o;
 }
 
-/* FNV-1a: the keys are short and chosen by the program, not by senders. */
-static uint64_t
-metrics_hash(const char *key, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
-	return h;
-}
-
 static struct metrics_series *
 metrics_series_new(struct metrics_family *f, const char *key, size_t len, uint64_t h)
 {
@@ -345,7 +335,7 @@ metrics_series(struct metrics_family *f, const char *const *values)
 	if (f == NULL || f->type == METRICS_INFO)
 		return NULL;
 	len = metrics_key(f, values, key);
-	h = metrics_hash(key, len);
+	h = hash_bytes(HASH_INIT, key, len);	/* keys chosen by the program, not by senders */
 	for (i = 0; i < METRICS_SLOTS; i++) {
 		_Atomic(struct metrics_series *) *slot = &f->slots[(h + i) & (METRICS_SLOTS - 1)];
 

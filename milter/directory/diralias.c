@@ -24,6 +24,7 @@
 
 #include "address.h"
 #include "diralias.h"
+#include "hash.h"
 #include "log.h"
 
 #define DIRALIAS_INTERN_BUCKETS	65536
@@ -164,12 +165,9 @@ diralias_unpin(struct diralias_pool *pool, unsigned long pin)
 static struct diralias_interned *
 diralias_lookup(struct diralias_pool *pool, const char *s, size_t len, uint32_t *bucket)
 {
-	uint32_t h = 2166136261u;
 	struct diralias_interned *e;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	*bucket = h & (DIRALIAS_INTERN_BUCKETS - 1);
+	*bucket = (uint32_t)(hash_bytes(HASH_INIT, s, len) & (DIRALIAS_INTERN_BUCKETS - 1));
 	for (e = pool->bucket[*bucket]; e != NULL; e = e->next)
 		if (strcmp(e->s, s) == 0)
 			break;

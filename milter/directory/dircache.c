@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dircache.h"
+#include "hash.h"
 
 #define DIRCACHE_DEFAULT_MAX	10000
 
@@ -74,15 +75,12 @@ dircache_values_copy(struct dir_values *dst, const struct dir_values *src)
 	return 0;
 }
 
-/* FNV-1a: keys are short, and mail cannot pick them to collide a bucket badly. */
+/* Keys are short, and mail cannot pick them to collide a bucket badly;
+ * 32 bits keep the entry small and index any table this cache grows to. */
 static uint32_t
 dircache_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (uint32_t)hash_str(HASH_INIT, s);
 }
 
 struct dircache *
@@ -262,6 +260,43 @@ dircache_complete(struct dircache *c, struct dc_entry *e, unsigned long gen, tim
 	return rc;
 }
 
+/*
+ * Under c->lock: answers from e when its answer is fresh, else waits for a
+ * query in flight and shares its outcome (single flight).  true with *st
+ * set when e was answered; false when the caller must query (e is then
+ * marked loading).
+ */
+static bool
+dircache_serve(struct dircache *c, struct dc_entry *e, time_t now, struct dir_values *out,
+    bool *stale, enum dir_status *st)
+{
+	unsigned long seq;
+
+	for (;;) {
+		if (e->has_answer && now < e->expires) {
+			*st = dircache_answer(e, out);
+			c->stat.hits++;
+			return true;
+		}
+		if (!e->loading)
+			break;
+		seq = e->seq;
+		e->waiters++;
+		while (e->loading && e->seq == seq)
+			pthread_cond_wait(&c->done, &c->lock);
+		e->waiters--;
+		if (e->seq != seq && e->last_failed) {
+			*st = dircache_fallback(c, e, now, out, stale);
+			c->stat.stale += stale != NULL && *stale;
+			if (!e->has_answer && !dircache_busy(e))
+				dircache_remove(c, e);
+			return true;
+		}
+	}
+	e->loading = true;
+	return false;
+}
+
 enum dir_status
 dircache_get(struct dircache *c, const struct dircache_backend *b,
     enum dir_kind kind, const char *key, time_t now, struct dir_values *out, bool *stale)
@@ -269,7 +304,7 @@ dircache_get(struct dircache *c, const struct dircache_backend *b,
 	struct dir_values vals = { NULL, 0 };
 	struct dc_entry *e;
 	enum dir_status st;
-	unsigned long gen, seq;
+	unsigned long gen;
 	char *k;
 	uint32_t h;
 
@@ -288,31 +323,10 @@ dircache_get(struct dircache *c, const struct dircache_backend *b,
 	}
 	free(k);
 	c->stat.lookups++;
-	for (;;) {
-		if (e->has_answer && now < e->expires) {
-			st = dircache_answer(e, out);
-			c->stat.hits++;
-			pthread_mutex_unlock(&c->lock);
-			return st;
-		}
-		if (!e->loading)
-			break;
-		/* Single flight: wait for the query in flight and share its outcome. */
-		seq = e->seq;
-		e->waiters++;
-		while (e->loading && e->seq == seq)
-			pthread_cond_wait(&c->done, &c->lock);
-		e->waiters--;
-		if (e->seq != seq && e->last_failed) {
-			st = dircache_fallback(c, e, now, out, stale);
-			c->stat.stale += stale != NULL && *stale;
-			if (!e->has_answer && !dircache_busy(e))
-				dircache_remove(c, e);
-			pthread_mutex_unlock(&c->lock);
-			return st;
-		}
+	if (dircache_serve(c, e, now, out, stale, &st)) {
+		pthread_mutex_unlock(&c->lock);
+		return st;
 	}
-	e->loading = true;
 	gen = c->gen;
 	pthread_mutex_unlock(&c->lock);
 

@@ -28,6 +28,7 @@
 #include "diralias.h"
 #include "directory.h"
 #include "dirldap.h"
+#include "dirsettings.h"
 #include "domain.h"
 #include "log.h"
 #include "text.h"
@@ -37,25 +38,11 @@
 #define DIR_DOMAINS_MAX		20000	/* internal domains loaded at most */
 #define DIR_DOMAIN_ATTR		"associatedDomain"	/* RFC 4524, cosine.schema */
 #define DIR_STALE_MAX		3600
-#define DIR_ATTRS_MAX		16
-
-/* What lookups read; replaced as a whole on reload. */
-struct dir_settings {
-	unsigned refs;
-	char *mailbox_filter;
-	char *protected_filter;
-	char *domain_filter;
-	char **fwd_attrs;	/* NULL-terminated */
-	char **set_attrs;	/* address_attributes and those compared with %s in
-				 * mailbox_filter: every address of an entry */
-	char **yaml;		/* the YAML protected mailboxes, NULL-terminated */
-	long ttl;
-};
 
 struct directory {
 	bool active;
 	pthread_mutex_t lock;		/* settings, password, thread state */
-	struct dir_settings *settings;
+	struct dirsettings *settings;
 	char *password_file;
 	char *password;
 	struct dircache *cache;
@@ -79,113 +66,10 @@ static struct directory *dir_current_dir;
 
 /* ---- settings -------------------------------------------------------------- */
 
-static void
-dir_strv_free(char **v)
-{
-	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
-dir_settings_unref(struct dir_settings *s)
-{
-	if (s == NULL || --s->refs > 0)
-		return;
-	free(s->mailbox_filter);
-	free(s->protected_filter);
-	free(s->domain_filter);
-	dir_strv_free(s->fwd_attrs);
-	dir_strv_free(s->set_attrs);
-	dir_strv_free(s->yaml);
-	free(s);
-}
-
-/* Appends name[0 .. len) to the NULL-terminated v unless it is there (any case). */
-static int
-dir_attr_add(char **v, const char *name, size_t len)
-{
-	size_t n = 0;
-
-	for (; v[n] != NULL; n++)
-		if (strlen(v[n]) == len && strncasecmp(v[n], name, len) == 0)
-			return 0;
-	if (len == 0 || n + 1 >= DIR_ATTRS_MAX)
-		return 0;
-	return (v[n] = strndup(name, len)) != NULL ? 0 : -1;
-}
-
-/*
- * The attributes that hold an entry's addresses: ldap.address_attributes,
- * then the attribute named before each "=%s" of the filter (so the set
- * finds what a lookup by mailbox_filter finds); "mail" when both are empty.
- */
-static int
-dir_address_attrs(const struct cfg_ldap *l, const char *filter, char **v)
-{
-	for (size_t i = 0; i < l->naddress_attributes; i++)
-		if (dir_attr_add(v, l->address_attributes[i], strlen(l->address_attributes[i])) != 0)
-			return -1;
-	for (const char *p = filter; (p = strstr(p, "=%s")) != NULL; p += 3) {
-		const char *a = p;
-
-		while (a > filter && a[-1] != '(' && a[-1] != '&' && a[-1] != '|')
-			a--;
-		if (dir_attr_add(v, a, (size_t)(p - a)) != 0)
-			return -1;
-	}
-	return v[0] == NULL ? dir_attr_add(v, "mail", 4) : 0;
-}
-
-/* A NULL-terminated copy of the YAML protected mailboxes. */
-static char **
-dir_yaml_copy(const struct policy *p)
-{
-	char **v = calloc(p->nprotected + 1, sizeof(char *));
-
-	for (size_t i = 0; v != NULL && i < p->nprotected; i++) {
-		if ((v[i] = strdup(p->protected[i])) == NULL) {
-			dir_strv_free(v);
-			return NULL;
-		}
-	}
-	return v;
-}
-
-static struct dir_settings *
-dir_settings_new(const struct cfg *cfg)
-{
-	const struct cfg_ldap *l = &cfg->ldap;
-	struct dir_settings *s = calloc(1, sizeof(*s));
-	bool fail;
-
-	if (s == NULL)
-		return NULL;
-	s->refs = 1;
-	s->ttl = l->cache_ttl;
-	s->mailbox_filter = strdup(l->mailbox_filter != NULL ? l->mailbox_filter : "(mail=%s)");
-	s->protected_filter = l->protected_filter != NULL ? strdup(l->protected_filter) : NULL;
-	s->domain_filter = l->domain_filter != NULL ? strdup(l->domain_filter) : NULL;
-	s->fwd_attrs = calloc(l->nforward_attributes + 1, sizeof(char *));
-	s->set_attrs = calloc(DIR_ATTRS_MAX, sizeof(char *));
-	s->yaml = dir_yaml_copy(&cfg->policy);
-	fail = s->mailbox_filter == NULL || s->fwd_attrs == NULL || s->set_attrs == NULL ||
-	    s->yaml == NULL ||
-	    (l->protected_filter != NULL && s->protected_filter == NULL) ||
-	    (l->domain_filter != NULL && s->domain_filter == NULL);
-	for (size_t i = 0; !fail && i < l->nforward_attributes; i++)
-		fail = (s->fwd_attrs[i] = strdup(l->forward_attributes[i])) == NULL;
-	if (fail || dir_address_attrs(l, s->mailbox_filter, s->set_attrs) != 0) {
-		dir_settings_unref(s);
-		return NULL;
-	}
-	return s;
-}
-
-static struct dir_settings *
+static struct dirsettings *
 dir_settings_get(struct directory *d)
 {
-	struct dir_settings *s;
+	struct dirsettings *s;
 
 	pthread_mutex_lock(&d->lock);
 	if ((s = d->settings) != NULL)
@@ -195,10 +79,10 @@ dir_settings_get(struct directory *d)
 }
 
 static void
-dir_settings_put(struct directory *d, struct dir_settings *s)
+dir_settings_put(struct directory *d, struct dirsettings *s)
 {
 	pthread_mutex_lock(&d->lock);
-	dir_settings_unref(s);
+	dirsettings_unref(s);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -232,7 +116,7 @@ static enum dir_status
 dir_ldap_lookup(void *ctx, enum dir_kind kind, const char *key, struct dir_values *out)
 {
 	struct directory *d = ctx;
-	struct dir_settings *s = dir_settings_get(d);
+	struct dirsettings *s = dir_settings_get(d);
 	char filter[DIR_FILTER_MAX];
 	const char *extra;
 	enum dir_status st = DIR_TRYAGAIN;
@@ -282,7 +166,7 @@ dir_new(const struct cfg *cfg)
 	pthread_cond_init(&d->wake, NULL);
 	d->active = cfg->ldap.uri != NULL;
 	if ((d->cache = dircache_new(0)) == NULL || (d->pool = diralias_pool_new()) == NULL ||
-	    (d->settings = dir_settings_new(cfg)) == NULL) {
+	    (d->settings = dirsettings_new(cfg)) == NULL) {
 		directory_close(d);
 		return NULL;
 	}
@@ -372,7 +256,7 @@ dir_reconfigure_password(struct directory *d, const struct cfg_ldap *l, char *er
 int
 directory_reconfigure(struct directory *d, const struct cfg *cfg, char *err, size_t errsize)
 {
-	struct dir_settings *s, *old;
+	struct dirsettings *s, *old;
 
 	snprintf(err, errsize, "out of memory");
 	if (d == NULL)
@@ -381,19 +265,19 @@ directory_reconfigure(struct directory *d, const struct cfg *cfg, char *err, siz
 		snprintf(err, errsize, "ldap.uri added: restart fwdguard to open the directory");
 		return -1;
 	}
-	if ((s = dir_settings_new(cfg)) == NULL)
+	if ((s = dirsettings_new(cfg)) == NULL)
 		return -1;
 	pthread_mutex_lock(&d->lock);
 	if (d->ldap != NULL && (dir_reconfigure_password(d, &cfg->ldap, err, errsize) != 0 ||
 	    dirldap_configure(d->ldap, &cfg->ldap, d->password) != 0)) {
 		pthread_mutex_unlock(&d->lock);
-		dir_settings_unref(s);
+		dirsettings_unref(s);
 		return -1;
 	}
 	old = d->settings;
 	d->settings = s;
 	d->active = cfg->ldap.uri != NULL;
-	dir_settings_unref(old);
+	dirsettings_unref(old);
 	d->refresh_now = true;
 	pthread_cond_signal(&d->wake);
 	pthread_mutex_unlock(&d->lock);
@@ -417,7 +301,7 @@ directory_close(struct directory *d)
 	}
 	dircache_free(d->cache);
 	dirldap_free(d->ldap);
-	dir_settings_unref(d->settings);
+	dirsettings_unref(d->settings);
 	dir_password_free(d->password);
 	free(d->password_file);
 	diralias_free(d->set);
@@ -462,7 +346,7 @@ directory_set_current(struct directory *d)
  * answer (or memory ran out): the whole set then keeps its last contents.
  */
 static int
-dir_set_search(struct directory *d, const struct dir_settings *s, struct diralias_builder *b,
+dir_set_search(struct directory *d, const struct dirsettings *s, struct diralias_builder *b,
     const char *filter, const char *mailbox)
 {
 	char built[DIR_FILTER_MAX];
@@ -489,7 +373,7 @@ dir_set_search(struct directory *d, const struct dir_settings *s, struct diralia
 static int
 dir_set_load(struct directory *d)
 {
-	struct dir_settings *s = dir_settings_get(d);
+	struct dirsettings *s = dir_settings_get(d);
 	struct diralias_builder *b = diralias_builder_new(d->pool);
 	struct diralias *set, *old;
 	size_t dropped, dropped_entries;
@@ -578,7 +462,7 @@ dir_domains_install(struct directory *d, const struct dir_values *vals)
 static int
 dir_domains_load(struct directory *d)
 {
-	struct dir_settings *s = dir_settings_get(d);
+	struct dirsettings *s = dir_settings_get(d);
 	struct dir_values vals = { NULL, 0 };
 	enum dir_status st = DIR_NOTFOUND;
 	char attr[] = DIR_DOMAIN_ATTR;

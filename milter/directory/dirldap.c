@@ -16,7 +16,6 @@
 #include <ldap.h>
 
 #include "dirldap.h"
-#include "directory.h"
 #include "log.h"
 
 #define DIRLDAP_BACKOFF_MAX	10	/* s: protected mail is tempfailed at most this long after the directory is back */

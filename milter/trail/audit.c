@@ -35,6 +35,7 @@
 #include "audit_trim.h"
 #include "chain.h"
 #include "log.h"
+#include "record_fields.h"
 #include "spool.h"
 
 #define SHIP_INTERVAL_MS	1000
@@ -141,7 +142,7 @@ static void audit_anchor(struct audit *a, const struct cfg *c, struct timespec *
 	struct record *r = chain_anchor_record(&h, "daemon");
 	if (r == NULL)
 		return;
-	log_notice("audit: %s", record_get(r, "summary"));
+	log_notice("audit: %s", record_get(r, REC_SUMMARY));
 	if (spool_commit(a->spool, &r, 1) != 0)
 		log_warn("audit: cannot put the chain anchor in the spool");
 	else
@@ -285,7 +286,7 @@ fail:
 static bool audit_has_ids(struct record *const *recs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *id = recs[i] != NULL ? record_get(recs[i], "id") : NULL;
+		const char *id = recs[i] != NULL ? record_get(recs[i], REC_ID) : NULL;
 		if (id == NULL || id[0] == '\0')
 			return false;
 	}

@@ -29,6 +29,7 @@
 #include <hiredis/hiredis.h>
 
 #include "audit_trim.h"
+#include "record_fields.h"
 #include "redis_conn.h"
 
 #define SCAN_COUNT	"1000"
@@ -241,7 +242,7 @@ long audit_trim(const struct cfg *c, long long now_ms, struct trim_memo **memo, 
 {
 	if (c->audit.retention <= 0)
 		return 0;
-	const char *prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
+	const char *prefix = rec_prefix(c->redis.prefix);
 	long long min_ms = now_ms - (long long)c->audit.retention * 86400000LL;
 	struct trim t = { .err = err, .errsize = errsize };
 	if (min_ms <= 0)

@@ -20,6 +20,7 @@
 
 #include "chain.h"
 #include "ids.h"
+#include "record_fields.h"
 #include "sha256.h"
 
 #define CHAIN_READ_CAP	(256 * 1024)
@@ -30,8 +31,8 @@ static const char chain_zero[CHAIN_HEX + 1] =
 
 static bool chain_skipped(const char *name, size_t len)
 {
-	return (len == 4 && memcmp(name, "hash", 4) == 0) ||
-	    (len == 4 && memcmp(name, "kind", 4) == 0);
+	return (len == strlen(REC_HASH) && memcmp(name, REC_HASH, len) == 0) ||
+	    (len == strlen(REC_KIND) && memcmp(name, REC_KIND, len) == 0);
 }
 
 /* Bytewise order of two names with lengths. */
@@ -100,8 +101,8 @@ int chain_digest(const struct chain_field *f, size_t n, char out[CHAIN_HEX + 1])
 
 bool chain_covers(const struct record *r)
 {
-	const char *kind = record_get(r, "kind");
-	return kind != NULL && strcmp(kind, "decision") == 0;
+	const char *kind = record_get(r, REC_KIND);
+	return kind != NULL && strcmp(kind, REC_KIND_DECISION) == 0;
 }
 
 static int chain_record_digest(const struct record *r, char out[CHAIN_HEX + 1])
@@ -151,7 +152,7 @@ static void chain_begin(const struct chain_head *h, struct chain_head *next, con
 int chain_stamp(struct chain_head *h, struct record *r)
 {
 	struct chain_head next;
-	const char *host = record_get(r, "host");
+	const char *host = record_get(r, REC_HOST);
 	char reason[RECORD_VALUE_MAX + 1] = "", seq[24];
 	int rc = 0;
 
@@ -164,13 +165,13 @@ int chain_stamp(struct chain_head *h, struct record *r)
 		next.seq++;
 	}
 	snprintf(seq, sizeof(seq), "%llu", next.seq);
-	rc |= record_set(r, "chain", next.id);
-	rc |= record_set(r, "seq", seq);
-	rc |= record_set(r, "prev", next.hash);
+	rc |= record_set(r, REC_CHAIN, next.id);
+	rc |= record_set(r, REC_SEQ, seq);
+	rc |= record_set(r, REC_PREV, next.hash);
 	if (reason[0] != '\0')
-		rc |= record_set(r, "chain_start", reason);
+		rc |= record_set(r, REC_CHAIN_START, reason);
 	if (rc != 0 || chain_record_digest(r, next.hash) != 0 ||
-	    record_set(r, "hash", next.hash) != 0) {
+	    record_set(r, REC_HASH, next.hash) != 0) {
 		if (errno == 0)
 			errno = EINVAL;
 		return -1;
@@ -191,12 +192,12 @@ static bool chain_hex_ok(const char *s, size_t want)
 
 int chain_head_from(const struct record *r, struct chain_head *h)
 {
-	const char *kind = record_get(r, "kind"), *id = record_get(r, "chain");
-	const char *seq = record_get(r, "seq"), *hash = record_get(r, "hash");
-	const char *host = record_get(r, "host");
+	const char *kind = record_get(r, REC_KIND), *id = record_get(r, REC_CHAIN);
+	const char *seq = record_get(r, REC_SEQ), *hash = record_get(r, REC_HASH);
+	const char *host = record_get(r, REC_HOST);
 	char *end;
 
-	if (kind == NULL || (strcmp(kind, "decision") != 0 && strcmp(kind, "chain") != 0))
+	if (kind == NULL || (strcmp(kind, REC_KIND_DECISION) != 0 && strcmp(kind, REC_KIND_CHAIN) != 0))
 		return 0;
 	if (!chain_hex_ok(id, CHAIN_ID_LEN) || !chain_hex_ok(hash, CHAIN_HEX) || seq == NULL ||
 	    seq[0] < '0' || seq[0] > '9')
@@ -214,11 +215,11 @@ int chain_head_from(const struct record *r, struct chain_head *h)
 
 struct record *chain_head_record(const struct chain_head *h)
 {
-	struct record *r = record_new("chain");
+	struct record *r = record_new(REC_KIND_CHAIN);
 	char seq[24];
 	snprintf(seq, sizeof(seq), "%llu", h->seq);
-	if (r == NULL || record_set(r, "chain", h->id) != 0 || record_set(r, "host", h->host) != 0 ||
-	    record_set(r, "seq", seq) != 0 || record_set(r, "hash", h->hash) != 0) {
+	if (r == NULL || record_set(r, REC_CHAIN, h->id) != 0 || record_set(r, REC_HOST, h->host) != 0 ||
+	    record_set(r, REC_SEQ, seq) != 0 || record_set(r, REC_HASH, h->hash) != 0) {
 		record_free(r);
 		return NULL;
 	}
@@ -280,7 +281,7 @@ struct record *chain_anchor_record(const struct chain_head *h, const char *sourc
 {
 	char id[IDS_LEN + 1], seq[24], ts[24], summary[RECORD_VALUE_MAX + 1];
 	struct timespec now;
-	struct record *r = record_new("alert");
+	struct record *r = record_new(REC_KIND_ALERT);
 	int rc = 0;
 
 	if (r == NULL)
@@ -291,16 +292,16 @@ struct record *chain_anchor_record(const struct chain_head *h, const char *sourc
 	snprintf(seq, sizeof(seq), "%llu", h->seq);
 	snprintf(summary, sizeof(summary), "audit chain anchor (%s): host %.256s chain %s seq %llu "
 	    "hash %s", source, h->host, h->id, h->seq, h->hash);
-	rc |= record_set(r, "id", id);
-	rc |= record_set(r, "ts", ts);
-	rc |= record_set(r, "type", "anchor");
-	rc |= record_set(r, "level", "info");
-	rc |= record_set(r, "source", source);
-	rc |= record_set(r, "host", h->host);
-	rc |= record_set(r, "chain", h->id);
-	rc |= record_set(r, "seq", seq);
-	rc |= record_set(r, "hash", h->hash);
-	rc |= record_set(r, "summary", summary);
+	rc |= record_set(r, REC_ID, id);
+	rc |= record_set(r, REC_TS, ts);
+	rc |= record_set(r, REC_TYPE, REC_TYPE_ANCHOR);
+	rc |= record_set(r, REC_LEVEL, "info");
+	rc |= record_set(r, REC_SOURCE, source);
+	rc |= record_set(r, REC_HOST, h->host);
+	rc |= record_set(r, REC_CHAIN, h->id);
+	rc |= record_set(r, REC_SEQ, seq);
+	rc |= record_set(r, REC_HASH, h->hash);
+	rc |= record_set(r, REC_SUMMARY, summary);
 	if (rc != 0) {
 		record_free(r);
 		return NULL;

@@ -20,8 +20,10 @@
 #include <hiredis/hiredis.h>
 
 #include "correlate.h"
+#include "hash.h"
 #include "ids.h"
 #include "log.h"
+#include "record_fields.h"
 #include "redis_conn.h"
 
 #define CORRELATE_DOWN_MS	1000
@@ -83,15 +85,11 @@ correlate_copy(char *dst, size_t size, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
-/* FNV-1a: only to skip most string compares in the cache scan. */
+/* Only to skip most string compares in the cache scan. */
 static uint64_t
 correlate_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return hash_str(HASH_INIT, s);
 }
 
 struct correlate *
@@ -336,17 +334,17 @@ correlate_parse(const redisReply *r, bool conv, const char *key, struct correlat
 
 		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
 			continue;
-		if (conv && strcmp(f->str, "message_id") == 0)
+		if (conv && strcmp(f->str, REC_MESSAGE_ID) == 0)
 			correlate_copy(out->message_id, sizeof(out->message_id), v->str, v->len);
-		else if (strcmp(f->str, "mailbox") == 0)
+		else if (strcmp(f->str, REC_MAILBOX) == 0)
 			correlate_copy(out->mailbox, sizeof(out->mailbox), v->str, v->len);
-		else if (strcmp(f->str, "sender") == 0)
+		else if (strcmp(f->str, REC_SENDER) == 0)
 			correlate_copy(out->sender, sizeof(out->sender), v->str, v->len);
-		else if (strcmp(f->str, "rcpt_domains") == 0)
+		else if (strcmp(f->str, REC_RCPT_DOMAINS) == 0)
 			correlate_copy(out->rcpt_domains, sizeof(out->rcpt_domains), v->str, v->len);
-		else if (strcmp(f->str, "ts") == 0)
+		else if (strcmp(f->str, REC_TS) == 0)
 			out->ts = strtoll(v->str, NULL, 10);
-		else if (strcmp(f->str, "probe") == 0)
+		else if (strcmp(f->str, REC_PROBE) == 0)
 			out->probe = strcmp(v->str, "1") == 0;
 	}
 }
@@ -512,7 +510,7 @@ correlate_redis(struct correlate *k, const struct correlate_ask *asks, size_t n,
 			correlate_mark_down(k, err);
 	}
 	if (s->conn != NULL)
-		correlate_query(k, s, c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:",
+		correlate_query(k, s, rec_prefix(c->redis.prefix),
 		    asks, n, out, st);
 	pthread_mutex_unlock(&s->mu);
 	cfg_unref(c);
@@ -585,22 +583,22 @@ correlate_make_record(const struct correlate_entry *e, long long ttl, bool conv)
 	struct record *r;
 	int rc = 0;
 
-	if ((r = record_new("correlation")) == NULL)
+	if ((r = record_new(REC_KIND_CORRELATION)) == NULL)
 		return NULL;
 	ids_new(id);
 	snprintf(ttlbuf, sizeof(ttlbuf), "%lld", ttl > 0 ? ttl : 2592000LL);
 	snprintf(tsbuf, sizeof(tsbuf), "%lld", e->ts);
-	rc |= record_set(r, "id", id);
+	rc |= record_set(r, REC_ID, id);
 	if (conv)
-		rc |= record_set(r, "conversation", e->conversation);
-	rc |= record_set(r, "message_id", e->message_id);
-	rc |= record_set(r, "ttl", ttlbuf);
-	rc |= record_set(r, "mailbox", e->mailbox);
-	rc |= record_set(r, "sender", e->sender);
-	rc |= record_set(r, "rcpt_domains", e->rcpt_domains);
-	rc |= record_set(r, "ts", tsbuf);
+		rc |= record_set(r, REC_CONVERSATION, e->conversation);
+	rc |= record_set(r, REC_MESSAGE_ID, e->message_id);
+	rc |= record_set(r, REC_TTL, ttlbuf);
+	rc |= record_set(r, REC_MAILBOX, e->mailbox);
+	rc |= record_set(r, REC_SENDER, e->sender);
+	rc |= record_set(r, REC_RCPT_DOMAINS, e->rcpt_domains);
+	rc |= record_set(r, REC_TS, tsbuf);
 	if (e->probe)
-		rc |= record_set(r, "probe", "1");
+		rc |= record_set(r, REC_PROBE, "1");
 	if (rc != 0) {
 		record_free(r);
 		return NULL;

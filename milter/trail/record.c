@@ -17,6 +17,7 @@
 
 #include "record.h"
 #include "hex.h"
+#include "record_fields.h"
 
 #define RECORD_NAME_MAX	64
 #define CUT_MARK	"..."
@@ -146,7 +147,7 @@ struct record *record_new(const char *kind)
 	struct record *r = record_alloc();
 	if (r == NULL)
 		return NULL;
-	if (record_set(r, "kind", kind) != 0) {
+	if (record_set(r, REC_KIND, kind) != 0) {
 		record_free(r);
 		return NULL;
 	}
@@ -357,7 +358,7 @@ struct record *record_decode(const char *line, size_t len)
 			break;
 		p = tab + 1;
 	}
-	if (record_get(r, "kind") == NULL)
+	if (record_get(r, REC_KIND) == NULL)
 		goto bad;
 	return r;
 bad:

@@ -35,6 +35,7 @@
 #include <hiredis/hiredis.h>
 
 #include "audit.h"
+#include "record_fields.h"
 #include "redis_conn.h"
 #include "spool.h"
 
@@ -151,33 +152,33 @@ static void shipper_keys_free(struct ship_keys *k)
 
 static bool shipper_is_correlation(const struct record *r)
 {
-	const char *kind = record_get(r, "kind");
-	return kind != NULL && strcmp(kind, "correlation") == 0;
+	const char *kind = record_get(r, REC_KIND);
+	return kind != NULL && strcmp(kind, REC_KIND_CORRELATION) == 0;
 }
 
 /* A correlation record for an Outlook conversation: its id, or NULL. */
 static const char *shipper_conversation(const struct record *r)
 {
-	const char *conv = record_get(r, "conversation");
+	const char *conv = record_get(r, REC_CONVERSATION);
 	return shipper_is_correlation(r) && conv != NULL && conv[0] != '\0' ? conv : NULL;
 }
 
 /* Fields that only route a record: the stream entry or hash does not get them. */
 static bool shipper_routing_field(const struct record *r, const char *f)
 {
-	if (strcmp(f, "kind") == 0)
+	if (strcmp(f, REC_KIND) == 0)
 		return true;
 	if (shipper_conversation(r) != NULL)
-		return strcmp(f, "id") == 0 || strcmp(f, "conversation") == 0 ||
-		    strcmp(f, "ttl") == 0;
+		return strcmp(f, REC_ID) == 0 || strcmp(f, REC_CONVERSATION) == 0 ||
+		    strcmp(f, REC_TTL) == 0;
 	return shipper_is_correlation(r) &&
-	    (strcmp(f, "id") == 0 || strcmp(f, "message_id") == 0 || strcmp(f, "ttl") == 0);
+	    (strcmp(f, REC_ID) == 0 || strcmp(f, REC_MESSAGE_ID) == 0 || strcmp(f, REC_TTL) == 0);
 }
 
 /* Without an id (or a correlation without its message id) a record can never be shipped. */
 static bool shipper_can_ship(const struct record *r)
 {
-	const char *id = record_get(r, "id"), *msgid = record_get(r, "message_id");
+	const char *id = record_get(r, REC_ID), *msgid = record_get(r, REC_MESSAGE_ID);
 	if (id == NULL || id[0] == '\0')
 		return false;
 	return !shipper_is_correlation(r) || (msgid != NULL && msgid[0] != '\0');
@@ -185,16 +186,16 @@ static bool shipper_can_ship(const struct record *r)
 
 static int shipper_keys(const struct record *r, const char *prefix, struct ship_keys *k)
 {
-	const char *kind = record_get(r, "kind"), *mailbox = record_get(r, "mailbox");
-	bool alert = kind != NULL && strcmp(kind, "alert") == 0;
+	const char *kind = record_get(r, REC_KIND), *mailbox = record_get(r, REC_MAILBOX);
+	bool alert = kind != NULL && strcmp(kind, REC_KIND_ALERT) == 0;
 
 	memset(k, 0, sizeof(*k));
-	if (asprintf(&k->seen, "%sseen:%s", prefix, record_get(r, "id")) < 0)
+	if (asprintf(&k->seen, "%sseen:%s", prefix, record_get(r, REC_ID)) < 0)
 		k->seen = NULL;
 	if (shipper_is_correlation(r)) {
 		const char *conv = shipper_conversation(r);
 		if (asprintf(&k->stream, "%s%s:%s", prefix, conv != NULL ? "thread" : "msg",
-		    conv != NULL ? conv : record_get(r, "message_id")) < 0)
+		    conv != NULL ? conv : record_get(r, REC_MESSAGE_ID)) < 0)
 			k->stream = NULL;
 		return k->seen != NULL && k->stream != NULL ? 0 : -1;
 	}
@@ -239,7 +240,7 @@ static int shipper_fence(struct audit_shipper *sh, const struct record *r, char 
 	if (!sh->confirm || sh->wrote)
 		return 0;
 	char *seen;
-	if (asprintf(&seen, "%sseen:%s", sh->prefix, record_get(r, "id")) < 0) {
+	if (asprintf(&seen, "%sseen:%s", sh->prefix, record_get(r, REC_ID)) < 0) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
@@ -263,7 +264,7 @@ static int shipper_queue(struct audit_shipper *sh, const struct record *r, const
 {
 	if (!shipper_can_ship(r))
 		return 0;
-	const char *id = record_get(r, "id");
+	const char *id = record_get(r, REC_ID);
 	bool correlation = shipper_is_correlation(r);
 	struct ship_keys k;
 	if (shipper_keys(r, prefix, &k) != 0) {
@@ -272,10 +273,10 @@ static int shipper_queue(struct audit_shipper *sh, const struct record *r, const
 		return -1;
 	}
 	char maxbuf[32];
-	const char *kind = record_get(r, "kind");
+	const char *kind = record_get(r, REC_KIND);
 	snprintf(maxbuf, sizeof(maxbuf), "%lld", maxlen > 0 ? maxlen : 10000000LL);
 	/* A correlation record carries its own expiry in place of MAXLEN. */
-	const char *ttl = correlation ? record_get(r, "ttl") : NULL;
+	const char *ttl = correlation ? record_get(r, REC_TTL) : NULL;
 	if (correlation && (ttl == NULL || strtoll(ttl, NULL, 10) <= 0))
 		ttl = "2592000";
 
@@ -333,7 +334,7 @@ static int shipper_answer(struct audit_shipper *sh, const struct record *r, char
 	} else if (rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
 		rc = 2;
 	} else {
-		snprintf(err, errsize, "redis: record %s refused: %s", record_get(r, "id"),
+		snprintf(err, errsize, "redis: record %s refused: %s", record_get(r, REC_ID),
 		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
 		rc = -1;
 	}
@@ -493,7 +494,7 @@ static void shipper_note_oldest(struct audit_shipper *sh, struct ship_item *item
 {
 	long long ms = 0;
 	for (long i = 0; i < n && ms <= 0; i++) {
-		const char *ts = record_get(items[i].r, "ts");
+		const char *ts = record_get(items[i].r, REC_TS);
 		ms = ts != NULL ? strtoll(ts, NULL, 10) : 0;
 	}
 	if (ms <= 0) {
@@ -507,7 +508,7 @@ static void shipper_note_oldest(struct audit_shipper *sh, struct ship_item *item
 long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct cfg_redis *rc,
     long long maxlen, char *err, size_t errsize)
 {
-	const char *prefix = rc->prefix != NULL ? rc->prefix : "fwdguard:";
+	const char *prefix = rec_prefix(rc->prefix);
 	struct ship_item items[BATCH_MAX];
 	long shipped = 0, n;
 

@@ -4,7 +4,8 @@
  * state, shared by spool.c (opening, the directory, the cursor check),
  * spool_write.c (group commit) and spool_read.c (the reader and its cursor).
  * spool.c's opening comment describes the journal layout and the rules both
- * sides keep.
+ * sides keep.  Include spool.h first: this header does not include the
+ * interface back (struct spool_stat comes from there).
  */
 #ifndef FWDGUARD_SPOOL_INT_H
 #define FWDGUARD_SPOOL_INT_H
@@ -15,7 +16,6 @@
 #include <sys/types.h>
 
 #include "chain.h"
-#include "spool.h"
 
 #define JOURNAL_PREFIX	"journal-"
 #define ROTATE_DEFAULT	(16 * 1024 * 1024)

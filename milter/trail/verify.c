@@ -23,6 +23,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "grow.h"
+#include "hash.h"
+#include "record_fields.h"
 #include "verify.h"
 
 #define SID_MAX		48	/* "<ms>-<seq>": 20 + 1 + 20 digits */
@@ -113,14 +116,10 @@ int verify_anchor(struct verify *v, const char *sid, const char *chain, unsigned
 		v->anchors_dropped++;
 		return 0;
 	}
-	if (v->nanchors == v->anchors_cap) {
-		size_t cap = v->anchors_cap > 0 ? v->anchors_cap * 2 : 64;
-		struct vanchor *p = realloc(v->anchors, cap * sizeof(*p));
-		if (p == NULL)
-			return -1;
-		v->anchors = p;
-		v->anchors_cap = cap;
-	}
+	struct vanchor *p = grow_one(v->anchors, v->nanchors, &v->anchors_cap, sizeof(*p), 64);
+	if (p == NULL)
+		return -1;
+	v->anchors = p;
 	struct vanchor *a = &v->anchors[v->nanchors++];
 	snprintf(a->chain, sizeof(a->chain), "%s", chain);
 	a->seq = seq;
@@ -242,10 +241,7 @@ static struct problem *verify_problem(struct verify *v, enum problem_kind kind, 
 
 static unsigned verify_bucket(const char *id)
 {
-	unsigned h = 2166136261u;
-	for (; *id != '\0'; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h % BUCKETS;
+	return (unsigned)(hash_str(HASH_INIT, id) % BUCKETS);
 }
 
 static struct vchain *verify_find(struct verify *v, const char *id)
@@ -388,9 +384,9 @@ static void verify_tails(struct verify *v)
 
 int verify_entry(struct verify *v, const char *sid, const struct chain_field *f, size_t n)
 {
-	const struct chain_field *host = verify_field(f, n, "host"), *id = verify_field(f, n, "chain");
-	const struct chain_field *seqf = verify_field(f, n, "seq"), *prev = verify_field(f, n, "prev");
-	const struct chain_field *hash = verify_field(f, n, "hash");
+	const struct chain_field *host = verify_field(f, n, REC_HOST), *id = verify_field(f, n, REC_CHAIN);
+	const struct chain_field *seqf = verify_field(f, n, REC_SEQ), *prev = verify_field(f, n, REC_PREV);
+	const struct chain_field *hash = verify_field(f, n, REC_HASH);
 	char idbuf[CHAIN_ID_LEN + 1], digest[CHAIN_HEX + 1];
 
 	if (v->host != NULL && !verify_eq(host, v->host))
@@ -424,9 +420,9 @@ int verify_entry(struct verify *v, const char *sid, const struct chain_field *f,
 		}
 		if ((c = verify_add(v, idbuf, host)) == NULL)
 			return -1;
-		verify_begin(v, c, sid, host, seq, prev, verify_field(f, n, "chain_start"));
+		verify_begin(v, c, sid, host, seq, prev, verify_field(f, n, REC_CHAIN_START));
 		verify_anchor_range(v, c);
-		c->first_ms = verify_ms(verify_field(f, n, "ts"), sid);
+		c->first_ms = verify_ms(verify_field(f, n, REC_TS), sid);
 	} else if (!verify_link(v, c, sid, host, seq, prev, hash_ok)) {
 		return 0;
 	}
@@ -435,7 +431,7 @@ int verify_entry(struct verify *v, const char *sid, const struct chain_field *f,
 	c->h.hash[CHAIN_HEX] = '\0';
 	verify_anchor_check(v, c, sid, host);
 	snprintf(c->last_sid, sizeof(c->last_sid), "%s", sid);
-	c->last_ms = verify_ms(verify_field(f, n, "ts"), sid);
+	c->last_ms = verify_ms(verify_field(f, n, REC_TS), sid);
 	c->count++;
 	return 0;
 }

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/lib.sh - a private mail world on 127.0.0.1 for end-to-end tests,
 # the demo and the benchmark: Redis, smtp-sink ("the outside world"), Postfix

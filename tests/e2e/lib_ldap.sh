@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/lib_ldap.sh - a private slapd on 127.0.0.1 for the directory
 # scenarios and the demo.  Source it after lib.sh and fg_init:

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/lib_leak.sh - the leak world, for tests/e2e/leak.sh
 # and any scenario that builds on it (alert relay, probes).  Source lib.sh

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/lib_reroute.sh - the world of the reroute scenarios: the sample
 # configuration (contrib/fwdguard.yaml) as shipped, with only this

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # lib_sendmail.sh - a private Sendmail for the end-to-end scenarios.
 #
 # Debian's sendmail-bin conflicts with Postfix, so it is never installed:

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # tests/e2e/lib_sentinel.sh - a replicated Redis watched by Sentinel, on
 # 127.0.0.1, for scenarios where the audit trail must survive the loss of

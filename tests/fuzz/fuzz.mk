@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/fuzz/fuzz.mk - builds the libFuzzer harnesses with clang, out of
 # tree.  Invoked by "make fuzz" (Makefile.am), which passes the paths and
 # the libraries configure found:

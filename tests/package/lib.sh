@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/package/lib.sh - what tests/package/run and tests/deploy/run share:
 # one "ok - " / "not ok - " line per check, the counts, whether the
 # fwdguard package is installed, stopping a process of theirs.

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_docs.c - every field fwdguard writes into a record (record_set()
- * with a literal name in milter/act_records.c, milter/trail/correlate.c and
+ * with a name from include/record_fields.h, or a literal one, in
+ * milter/act_records.c, milter/trail/correlate.c and
  * milter/audit-tool/watch/watch_trail.c) is
  * named in README.md's field table (as `name`) and in fwdguard-audit(1)'s
  * RECORD FIELDS section, and every metric a program registers is named in
@@ -57,18 +58,53 @@ is_routing(const char *name)
 	return false;
 }
 
-/* The literal field names given to record_set() in src, appended to names. */
-static size_t
-collect(const char *src, char names[][FIELD_LEN], size_t n)
+/*
+ * The spelling include/record_fields.h gives the macro macro[0 .. len)
+ * ("#define REC_X<blanks>\"x\"") into out; false when it defines none.
+ */
+static bool
+spelling(const char *fields, const char *macro, size_t len, char out[FIELD_LEN])
 {
-	static const char call[] = "record_set(r, \"";
+	for (const char *p = fields; (p = strstr(p, "#define ")) != NULL; p++) {
+		const char *q = p + 8, *end;
+
+		if (strncmp(q, macro, len) != 0 || (q[len] != ' ' && q[len] != '\t'))
+			continue;
+		q += len + strspn(q + len, " \t");
+		if (*q != '"' || (end = strchr(q + 1, '"')) == NULL || end - q - 1 >= FIELD_LEN)
+			return false;
+		snprintf(out, FIELD_LEN, "%.*s", (int)(end - q - 1), q + 1);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The field names given to record_set() in src, as literals or as
+ * record_fields.h macros (spelled as that header spells them), appended
+ * to names.
+ */
+static size_t
+collect(const char *src, const char *fields, char names[][FIELD_LEN], size_t n)
+{
+	static const char call[] = "record_set(r, ";
 	const char *p = src, *end;
 
 	while ((p = strstr(p, call)) != NULL && n < FIELDS_MAX) {
 		p += sizeof(call) - 1;
-		if ((end = strchr(p, '"')) == NULL || end - p >= FIELD_LEN)
-			continue;
-		snprintf(names[n], FIELD_LEN, "%.*s", (int)(end - p), p);
+		if (*p == '"') {
+			if ((end = strchr(p + 1, '"')) == NULL || end - p - 1 >= FIELD_LEN)
+				continue;
+			snprintf(names[n], FIELD_LEN, "%.*s", (int)(end - p - 1), p + 1);
+		} else {
+			size_t len = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789");
+
+			if (len == 0)
+				continue;
+			if (!spelling(fields, p, len, names[n]))
+				fail_msg("record_set() with %.*s, which include/record_fields.h "
+				    "does not define", (int)len, p);
+		}
 		if (!is_routing(names[n]))
 			n++;
 	}
@@ -97,6 +133,7 @@ test_fields_documented(void **state)
 {
 	char names[FIELDS_MAX][FIELD_LEN], tick[FIELD_LEN + 2];
 	char *readme = slurp("README.md"), *man = slurp("man/fwdguard-audit.1");
+	char *fields = slurp("include/record_fields.h");
 	const char *section = strstr(man, ".SH RECORD FIELDS");
 	const char *section_end = section != NULL ? strstr(section + 1, "\n.SH ") : NULL;
 	size_t n = 0, missing = 0;
@@ -105,7 +142,7 @@ test_fields_documented(void **state)
 	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
 		char *src = slurp(writers[i]);
 
-		n = collect(src, names, n);
+		n = collect(src, fields, names, n);
 		free(src);
 	}
 	if (n < 20)
@@ -127,6 +164,7 @@ test_fields_documented(void **state)
 	}
 	free(readme);
 	free(man);
+	free(fields);
 	if (missing > 0)
 		fail_msg("%zu field(s) undocumented", missing);
 }

@@ -24,9 +24,11 @@
 #include "alert_groups.h"
 #include "alert_mail.h"
 #include "alert_relay.h"
+#include "alert_sendmail.h"
 #include "alert_webhook.h"
 #include "audit_view.h"
 #include "log.h"
+#include "record_fields.h"
 #include "redis_conn.h"
 
 #define CHAN_MAX		(2 * 100 + 2)	/* two per route (cfg_alerts.c), ours */
@@ -56,12 +58,12 @@ static enum route_verdict chan_match(void *ctx, const struct view_entry *e)
 	case CHAN_SECURITY:
 		return ROUTE_YES;
 	case CHAN_OWNER:
-		v = view_get(e, "notify_owner");
+		v = view_get(e, REC_NOTIFY_OWNER);
 		return v != NULL && strcmp(v, "yes") == 0 &&
-		    alert_route_is_address(view_get(e, "owner")) ? ROUTE_YES : ROUTE_NO;
+		    alert_route_is_address(view_get(e, REC_OWNER)) ? ROUTE_YES : ROUTE_NO;
 	default: {
-		struct route_alert a = { view_get(e, "mailbox"), view_get(e, "level"),
-		    view_get(e, "rule"), view_get(e, "notify_routes") };
+		struct route_alert a = { view_get(e, REC_MAILBOX), view_get(e, REC_LEVEL),
+		    view_get(e, REC_RULE), view_get(e, REC_NOTIFY_ROUTES) };
 		return alert_route_match(cc->route, &a, alert_groups_member, cc->groups);
 	}
 	}
@@ -101,7 +103,7 @@ static int chan_mail(const struct chan_ctx *cc, const struct alert_mail *m, cons
 		    i > 0 ? ", " : "", to[i]);
 	char *msg = alert_mail_compose(m, from, header, time(NULL), &len);
 	snprintf(err, errsize, "out of memory");
-	int rv = msg != NULL ? relay_sendmail(a->sendmail, from, to, nto, msg, len, err, errsize) : -1;
+	int rv = msg != NULL ? alert_sendmail_submit(a->sendmail, from, to, nto, msg, len, err, errsize) : -1;
 	free(msg);
 	return rv;
 }

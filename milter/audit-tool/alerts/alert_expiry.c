@@ -15,6 +15,7 @@
 #include "alert_route.h"
 #include "ids.h"
 #include "log.h"
+#include "record_fields.h"
 #include "redis_conn.h"
 #include "sha256.h"
 
@@ -81,7 +82,7 @@ struct expiry_rec {
 /* One record; 1 written, 0 already there, -1 Redis failed. */
 static int expiry_write(struct redis_conn *rc, const struct expiry_rec *x, const char *entry)
 {
-	const char *prefix = x->cfg->redis.prefix != NULL ? x->cfg->redis.prefix : "fwdguard:";
+	const char *prefix = rec_prefix(x->cfg->redis.prefix);
 	const char *stage = x->stage == EXPIRY_EXPIRED ? "expired" : "remind";
 	char marker[1024], stream[256], maxlen[24], id[IDS_LEN + 1], ts[24], left[24];
 	char host[128] = "localhost", summary[1024];
@@ -98,14 +99,14 @@ static int expiry_write(struct redis_conn *rc, const struct expiry_rec *x, const
 	    *x->mailbox != '\0' ? x->mailbox : "every protected mailbox", x->a->destination,
 	    x->stage == EXPIRY_EXPIRED ? "expired after" : "expires after", x->a->expires);
 	const char *argv[] = { "EVAL", write_lua, "2", marker, stream, maxlen,
-	    "id", id, "ts", ts, "type", "expiry",
-	    "level", x->stage == EXPIRY_EXPIRED ? "info" : "warning",
-	    "rule", ALERT_RULE_EXPIRY, "mailbox", x->mailbox, "target", x->a->destination,
-	    "destination", "allowed", "action", "accept", "mode", "-", "host", host,
-	    "reason", x->a->reason != NULL ? x->a->reason : "",
-	    "owner", x->a->owner != NULL ? x->a->owner : "", "expires", x->a->expires,
-	    "days_left", left, "notify_owner", x->notify_owner ? "yes" : "no",
-	    "summary", summary };
+	    REC_ID, id, REC_TS, ts, REC_TYPE, REC_TYPE_EXPIRY,
+	    REC_LEVEL, x->stage == EXPIRY_EXPIRED ? "info" : "warning",
+	    REC_RULE, ALERT_RULE_EXPIRY, REC_MAILBOX, x->mailbox, REC_TARGET, x->a->destination,
+	    REC_DESTINATION, "allowed", REC_ACTION, "accept", REC_MODE, "-", REC_HOST, host,
+	    REC_REASON, x->a->reason != NULL ? x->a->reason : "",
+	    REC_OWNER, x->a->owner != NULL ? x->a->owner : "", REC_EXPIRES, x->a->expires,
+	    REC_DAYS_LEFT, left, REC_NOTIFY_OWNER, x->notify_owner ? "yes" : "no",
+	    REC_SUMMARY, summary };
 	int argc = (int)(sizeof(argv) / sizeof(argv[0]));
 	size_t len[sizeof(argv) / sizeof(argv[0])];
 	for (int i = 0; i < argc; i++)

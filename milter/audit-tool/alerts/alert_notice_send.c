@@ -16,14 +16,15 @@
 #include "alert_dedupe.h"
 #include "alert_notice.h"
 #include "alert_notice_send.h"
-#include "alert_relay.h"
+#include "alert_sendmail.h"
 #include "log.h"
+#include "record_fields.h"
 
 bool alert_notice_is(const struct view_entry *e)
 {
-	const char *type = view_get(e, "type");
+	const char *type = view_get(e, REC_TYPE);
 
-	return type != NULL && strcmp(type, "notice") == 0;
+	return type != NULL && strcmp(type, REC_TYPE_NOTICE) == 0;
 }
 
 /* 1 when the window was free and is now taken, 0 when open, -1 on a Redis error. */
@@ -75,7 +76,7 @@ static int notice_mail(const struct cfg *c, const struct alert_notice *n, char *
 	if ((msg = alert_notice_compose(n, from, contact != NULL ? contact : from,
 	    a->dedupe_window, time(NULL), &len)) == NULL)
 		return -1;
-	rv = relay_sendmail(a->sendmail, from, &n->mailbox, 1, msg, len, err, errsize);
+	rv = alert_sendmail_submit(a->sendmail, from, &n->mailbox, 1, msg, len, err, errsize);
 	free(msg);
 	return rv;
 }
@@ -97,8 +98,7 @@ int alert_notice_send(struct redis_conn *rc, const struct cfg *c, const struct v
 		return 0;
 	}
 	if ((dkey = dedupe_key(n.mailbox, n.target, "notice")) == NULL ||
-	    asprintf(&key, "%salerts:notice:%s", c->redis.prefix != NULL ? c->redis.prefix :
-	    "fwdguard:", dkey) < 0) {
+	    asprintf(&key, "%salerts:notice:%s", rec_prefix(c->redis.prefix), dkey) < 0) {
 		key = NULL;
 		goto out;
 	}

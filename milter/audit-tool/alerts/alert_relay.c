@@ -28,6 +28,7 @@
 #include "alert_notice_send.h"
 #include "audit_view.h"
 #include "log.h"
+#include "record_fields.h"
 #include "redis_conn.h"
 
 #define BATCH		"100"
@@ -244,7 +245,7 @@ static long long relay_first_seen(struct relay *r, const char *mailbox, const ch
 		struct view_entry e;
 		const char *t;
 		if (view_entry_from_reply(rep->element[i], &e) == 0 &&
-		    (t = view_get(&e, "target")) != NULL && strcasecmp(t, target) == 0) {
+		    (t = view_get(&e, REC_TARGET)) != NULL && strcasecmp(t, target) == 0) {
 			first = view_entry_ms(&e);
 			break;
 		}
@@ -286,14 +287,14 @@ static bool relay_deliver(struct relay *r, struct alert_mail *m)
 static void relay_count(struct relay *r, struct relay_alert *al, const struct dedupe_group *g,
     const char **args, size_t na, const char **sids)
 {
-	static const char *const f[] = { "mailbox", "target", "rule", "action", "mode",
-	    "destination", "level" };
+	static const char *const f[] = { REC_MAILBOX, REC_TARGET, REC_RULE, REC_ACTION, REC_MODE,
+	    REC_DESTINATION, REC_LEVEL };
 	const struct view_entry *e0 = &al[g->members[0]].e;
 	for (size_t i = 0; i < 7; i++)
 		args[na++] = view_get(e0, f[i]) != NULL ? view_get(e0, f[i]) : "";
 	for (size_t i = 0; i < g->n; i++) {
 		struct relay_alert *a = &al[g->members[i]];
-		const char *d = view_get(&a->e, "decision_id");
+		const char *d = view_get(&a->e, REC_DECISION_ID);
 		args[na++] = a->id;
 		args[na++] = d != NULL ? d : a->id;
 		args[na++] = a->ts;
@@ -337,7 +338,7 @@ static void relay_group(struct relay *r, struct relay_alert *al, const struct de
 	if (g->last_ms > m.last_ms)
 		m.last_ms = g->last_ms;
 	for (size_t i = 0; i < g->n && m.nids < ALERT_MAIL_IDS; i++) {
-		const char *d = view_get(&al[g->members[i]].e, "decision_id");
+		const char *d = view_get(&al[g->members[i]].e, REC_DECISION_ID);
 		m.ids[m.nids++] = d != NULL ? d : al[g->members[i]].id;
 	}
 	if (!relay_deliver(r, &m))
@@ -364,9 +365,9 @@ out:
 static bool relay_skip(struct relay *r, struct relay_alert *a)
 {
 	bool seen = false;
-	if (view_get(&a->e, "type") != NULL && strcmp(view_get(&a->e, "type"), "anchor") == 0) {
+	if (view_get(&a->e, REC_TYPE) != NULL && strcmp(view_get(&a->e, REC_TYPE), REC_TYPE_ANCHOR) == 0) {
 		/* A chain head for the record outside Redis, not news for a team. */
-		const char *sum = view_get(&a->e, "summary");
+		const char *sum = view_get(&a->e, REC_SUMMARY);
 		if (strcmp(r->ch->group, RELAY_GROUP) == 0)
 			log_notice("alerts: %s", sum != NULL ? sum : a->id);
 		relay_ack(r, &a->e.stream_id, 1);
@@ -407,7 +408,7 @@ static size_t relay_parse(struct relay *r, const redisReply *entries, struct rel
 		struct relay_alert *a = &al[i];
 		const redisReply *el = entries->element[i];
 		memset(a, 0, sizeof(*a));
-		if (view_entry_from_reply(el, &a->e) != 0 || (a->id = view_get(&a->e, "id")) == NULL ||
+		if (view_entry_from_reply(el, &a->e) != 0 || (a->id = view_get(&a->e, REC_ID)) == NULL ||
 		    *a->id == '\0') {
 			/* A deleted or foreign entry: nothing to deliver, never retry it. */
 			if (el->type == REDIS_REPLY_ARRAY && el->elements > 0 &&
@@ -438,8 +439,8 @@ static void relay_batch(struct relay *r, const redisReply *entries)
 	for (size_t i = 0; i < entries->elements; i++) {
 		if (al[i].done)
 			continue;
-		struct dedupe_item it = { view_get(&al[i].e, "mailbox"), view_get(&al[i].e, "target"),
-		    view_get(&al[i].e, "rule"), al[i].ts_ms };
+		struct dedupe_item it = { view_get(&al[i].e, REC_MAILBOX), view_get(&al[i].e, REC_TARGET),
+		    view_get(&al[i].e, REC_RULE), al[i].ts_ms };
 		if (dedupe_batch_add(b, i, &it) != 0)
 			goto out;
 	}
@@ -616,7 +617,7 @@ bool relay_chan_prepare(const struct cfg *c, const struct relay_chan *ch)
 	char err[512] = "";
 	bool ok = false;
 
-	r.prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
+	r.prefix = rec_prefix(c->redis.prefix);
 	if (asprintf(&r.stream, "%salerts", r.prefix) < 0)
 		return false;
 	if ((r.rc = redis_conn_open(&c->redis, err, sizeof(err))) == NULL)
@@ -708,7 +709,7 @@ int relay_chan_run(const struct cfg *c, const struct relay_chan *ch, const struc
 	struct relay r = { .cfg = c, .ch = ch, .max_idle_ms = o->max_idle_ms };
 	char host[128] = "localhost";
 
-	r.prefix = c->redis.prefix != NULL ? c->redis.prefix : "fwdguard:";
+	r.prefix = rec_prefix(c->redis.prefix);
 	if (asprintf(&r.stream, "%salerts", r.prefix) < 0)
 		return 1;
 	if (asprintf(&r.ns, "%s%s", r.prefix, ch->ns) < 0) {

@@ -89,14 +89,4 @@ int relay_chan_run(const struct cfg *c, const struct relay_chan *ch, const struc
 void relay_stop_request(void);
 bool relay_stopping(void);
 
-/*
- * Submits msg (a whole message, LF line ends) through command (alerts.mail.
- * sendmail: a path and arguments split at blanks, run without a shell)
- * with "-i -f from -- to..." appended, on its stdin.  0 when it exited 0;
- * -1 with a reason in err.  Bounded: a sendmail running longer than two
- * minutes is killed.  (milter/audit-tool/alerts/alert_sendmail.c)
- */
-int relay_sendmail(const char *command, const char *from, const char *const *to, size_t nto,
-    const char *msg, size_t len, char *err, size_t errsize);
-
 #endif

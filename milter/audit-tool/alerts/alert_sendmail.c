@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * alert_sendmail.c - submission of alert mail and probes through the
- * configured sendmail command (see relay_sendmail in alert_relay.h).  No
+ * configured sendmail command (alert_sendmail.h).  No
  * shell: the command is split at blanks and run with execv, and every
  * address is its own argument after "--", so no value can become an option.
  */
@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alert_relay.h"
+#include "alert_sendmail.h"
 
 #define SENDMAIL_ARGS	32
 #define SENDMAIL_RCPTS	64
@@ -79,8 +79,8 @@ static int relay_spawn(char **argv, const char *msg, size_t len, char *err, size
 	return rv;
 }
 
-int relay_sendmail(const char *command, const char *from, const char *const *to, size_t nto,
-    const char *msg, size_t len, char *err, size_t errsize)
+int alert_sendmail_submit(const char *command, const char *from, const char *const *to,
+    size_t nto, const char *msg, size_t len, char *err, size_t errsize)
 {
 	char *copy = strdup(command), *save = NULL;
 	char *argv[SENDMAIL_ARGS + SENDMAIL_RCPTS + 5];

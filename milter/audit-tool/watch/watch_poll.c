@@ -17,6 +17,7 @@
 
 #include <ldap.h>
 
+#include "hash.h"
 #include "watch_int.h"
 
 #define POLL_ENTRIES_MAX	10000	/* more changed entries than this: scan again anyway */
@@ -33,9 +34,9 @@ void watch_poll_init(struct watch_poll *p, time_t now)
 
 static uint64_t poll_fnv(uint64_t h, const struct berval *v)
 {
-	for (ber_len_t i = 0; v != NULL && i < v->bv_len; i++)
-		h = (h ^ (unsigned char)v->bv_val[i]) * 1099511628211ULL;
-	return (h ^ 0xff) * 1099511628211ULL;
+	if (v != NULL)
+		h = hash_bytes(h, v->bv_val, v->bv_len);
+	return hash_cut(h);
 }
 
 /* The stamp of an entry if it is a plain GeneralizedTime (digits, '.', 'Z'), else NULL. */
@@ -80,7 +81,7 @@ static void poll_walk(LDAP *ld, LDAPMessage *res, char *newest, size_t size, boo
 		char *dn = ldap_get_dn(ld, e);
 		struct berval **csn = ldap_get_values_len(ld, e, "entryCSN");
 		struct berval dnv = { dn != NULL ? strlen(dn) : 0, dn };
-		uint64_t h = poll_fnv(poll_fnv(poll_fnv(14695981039346656037ULL, &dnv), ts),
+		uint64_t h = poll_fnv(poll_fnv(poll_fnv(HASH_INIT, &dnv), ts),
 		    csn != NULL ? csn[0] : NULL);
 		*all += h;
 		(*nall)++;

@@ -24,6 +24,7 @@
 #include "ids.h"
 #include "log.h"
 #include "record.h"
+#include "record_fields.h"
 #include "redis_conn.h"
 #include "watch_int.h"
 
@@ -205,18 +206,18 @@ static int trail_common(struct record *r, struct trail_batch *b, const struct wa
 {
 	int rc = 0;
 
-	rc |= record_set(r, "id", id);
-	rc |= record_set(r, "ts", b->ts);
-	rc |= record_set(r, "host", b->t->host);
-	rc |= record_set(r, "mailbox", it->mailbox);
-	rc |= record_set(r, "destination", destination_name(it->dest));
-	rc |= record_set(r, "target", it->target);
-	rc |= record_set(r, "rule", TRAIL_RULE);
-	rc |= record_set(r, "change", watch_change_name(ch));
-	rc |= record_set(r, "entry", it->entry);
-	rc |= record_set(r, "attribute", it->attribute);
-	rc |= record_set(r, "modifiers_name", we != NULL ? we->modifiers_name : "");
-	rc |= record_set(r, "modify_timestamp", we != NULL ? we->modify_timestamp : "");
+	rc |= record_set(r, REC_ID, id);
+	rc |= record_set(r, REC_TS, b->ts);
+	rc |= record_set(r, REC_HOST, b->t->host);
+	rc |= record_set(r, REC_MAILBOX, it->mailbox);
+	rc |= record_set(r, REC_DESTINATION, destination_name(it->dest));
+	rc |= record_set(r, REC_TARGET, it->target);
+	rc |= record_set(r, REC_RULE, TRAIL_RULE);
+	rc |= record_set(r, REC_CHANGE, watch_change_name(ch));
+	rc |= record_set(r, REC_ENTRY, it->entry);
+	rc |= record_set(r, REC_ATTRIBUTE, it->attribute);
+	rc |= record_set(r, REC_MODIFIERS_NAME, we != NULL ? we->modifiers_name : "");
+	rc |= record_set(r, REC_MODIFY_TIMESTAMP, we != NULL ? we->modify_timestamp : "");
 	return rc;
 }
 
@@ -240,23 +241,23 @@ static int trail_change(void *ctx, const struct watch_item *it, enum watch_chang
 
 	trail_reason(reason, sizeof(reason), it, ch, we);
 	ids_new(id);
-	if ((r = record_new("decision")) == NULL)
+	if ((r = record_new(REC_KIND_DECISION)) == NULL)
 		return -1;
 	b->recs[b->n++] = r;
 	rc = trail_common(r, b, it, ch, we, id);
-	rc |= record_set(r, "level", alert_level_name(level));
-	rc |= record_set(r, "reason", reason);
-	rc |= record_set(r, "policy", b->t->cfg->digest);
+	rc |= record_set(r, REC_LEVEL, alert_level_name(level));
+	rc |= record_set(r, REC_REASON, reason);
+	rc |= record_set(r, REC_POLICY, b->t->cfg->digest);
 	if (ch == WATCH_ADDED && it->dest == DEST_EXTERNAL && level != ALERT_NONE) {
 		char aid[IDS_LEN + 1];
 		ids_new(aid);
-		if ((r = record_new("alert")) == NULL)
+		if ((r = record_new(REC_KIND_ALERT)) == NULL)
 			return -1;
 		b->recs[b->n++] = r;
 		rc |= trail_common(r, b, it, ch, we, aid);
-		rc |= record_set(r, "level", alert_level_name(level));
-		rc |= record_set(r, "decision_id", id);
-		rc |= record_set(r, "summary", reason);
+		rc |= record_set(r, REC_LEVEL, alert_level_name(level));
+		rc |= record_set(r, REC_DECISION_ID, id);
+		rc |= record_set(r, REC_SUMMARY, reason);
 	}
 	if (ch == WATCH_BASELINE && it->dest == DEST_EXTERNAL) {
 		fprintf(b->digest_f, "%s%s -> %s", b->external > 0 ? "; " : "", it->mailbox,
@@ -289,21 +290,21 @@ static int trail_digest(struct trail_batch *b)
 	snprintf(summary, sizeof(summary), "fwdguard-audit watch first looked at the directory: "
 	    "protected mailboxes already forward to %s outside (baseline; later changes are "
 	    "alerted one by one)", target);
-	if ((r = record_new("alert")) == NULL)
+	if ((r = record_new(REC_KIND_ALERT)) == NULL)
 		return -1;
 	b->recs[b->n++] = r;
-	rc |= record_set(r, "id", id);
-	rc |= record_set(r, "ts", b->ts);
-	rc |= record_set(r, "level", alert_level_name(level));
-	rc |= record_set(r, "host", b->t->host);
-	rc |= record_set(r, "mailbox", "");
-	rc |= record_set(r, "target", target);
-	rc |= record_set(r, "destination", "external");
-	rc |= record_set(r, "rule", TRAIL_RULE);
-	rc |= record_set(r, "change", "baseline");
-	rc |= record_set(r, "forwards", b->digest != NULL ? b->digest : "");
-	rc |= record_set(r, "forwards_count", count);
-	rc |= record_set(r, "summary", summary);
+	rc |= record_set(r, REC_ID, id);
+	rc |= record_set(r, REC_TS, b->ts);
+	rc |= record_set(r, REC_LEVEL, alert_level_name(level));
+	rc |= record_set(r, REC_HOST, b->t->host);
+	rc |= record_set(r, REC_MAILBOX, "");
+	rc |= record_set(r, REC_TARGET, target);
+	rc |= record_set(r, REC_DESTINATION, "external");
+	rc |= record_set(r, REC_RULE, TRAIL_RULE);
+	rc |= record_set(r, REC_CHANGE, "baseline");
+	rc |= record_set(r, REC_FORWARDS, b->digest != NULL ? b->digest : "");
+	rc |= record_set(r, REC_FORWARDS_COUNT, count);
+	rc |= record_set(r, REC_SUMMARY, summary);
 	log_notice("watch: %s", summary);
 	return rc;
 }
