@@ -63,7 +63,6 @@
 #include "decide.h"
 #include "dircache.h"
 #include "dirldap.h"		/* DIR_VALUE_MAX, DIR_POOL_SIZE, DIR_ENTRY_TAG */
-#include "text.h"
 
 #define DIR_FILTER_MAX		4096	/* longest filter sent */
 
@@ -123,16 +122,6 @@ bool directory_active(const struct directory *d);
 
 /* The bind password: the file's first line, without its newline (owned), or NULL with a reason in err. */
 char *directory_read_password(const char *path, char *err, size_t errsize);
-
-/*
- * The old name of text_clean() (text.h), for the callers in
- * milter/audit-tool/watch/ until they name text_clean() themselves.
- */
-static inline const char *
-directory_clean(char *buf, size_t size, const char *text)
-{
-	return text_clean(buf, size, text);
-}
 
 /* Counts for the metrics: the cache's, and the refreshes of the protected set. */
 struct directory_stat {

@@ -15,4 +15,7 @@
  */
 const char *text_clean(char *buf, size_t size, const char *text);
 
+/* The same, but bytes above 0x7f are kept: UTF-8 text in a mail body. */
+const char *text_clean_8bit(char *buf, size_t size, const char *text);
+
 #endif

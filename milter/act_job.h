@@ -2,7 +2,7 @@
 /*
  * act_job.h - internal to the end-of-message code in milter/act*.c; no
  * other file includes it.  One message's end is a pipeline whose data only
- * flows down, one file a stage, driven by act.c:
+ * flows down, one file a stage, driven by act_end.c:
  *
  *   act_gather.c   the facts: the envelope parsed, each recipient's
  *                  directory facts, the reroute mark, and every answer the
@@ -11,11 +11,11 @@
  *   act_decide.c   the leak evidence leak.h reads in those facts, then
  *                  decide_message() and decide_outcome(): policy/ only;
  *   act_records.c  the message's own correlation record and its audit
- *                  records (act.c makes them durable in one commit);
+ *                  records (act_end.c makes them durable in one commit);
  *   act_apply.c    the verdict, through the MTA operations (act_ops).
  *
  * struct act_job is what they share: it lives on act_end_of_message()'s
- * stack and owns every array it points to (act_job_free() in act.c).
+ * stack and owns every array it points to (act_job_free() in act_end.c).
  */
 #ifndef FWDGUARD_ACT_JOB_H
 #define FWDGUARD_ACT_JOB_H
@@ -79,7 +79,7 @@ act_rcpt_external(const struct policy *p, const struct decide_rcpt *r)
 	return r->status == ADDRESS_OK && r->addr.nhops > 0 && policy_is_internal(p, &r->addr) == 0;
 }
 
-/* act.c: the queue id for a log line, cleaned into buf (returned). */
+/* act_end.c: the queue id for a log line, cleaned into buf (returned). */
 const char *act_queue_id(const struct act_job *j, char *buf, size_t size);
 
 /* act_gather.c: fills j->m, j->rcpts, j->targets and j->corr from j->c and env. */

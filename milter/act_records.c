@@ -5,7 +5,7 @@
  * audit records, one decision per recipient that is recorded, one
  * alert per decision whose rule alerts, and one notice request per
  * stopped decision whose rule tells the mailbox (record.h; the fields are listed
- * in README.md and fwdguard-audit(1)).  Nothing here is committed: act.c
+ * in README.md and fwdguard-audit(1)).  Nothing here is committed: act_end.c
  * makes the records durable (audit_commit()) before any verdict.
  *
  * The records own their strings; the job owns the records (j->recs,

@@ -2,7 +2,7 @@
 /*
  * callbacks.c - the libmilter callbacks.  Each one gathers facts into the
  * connection's struct conn and returns; deciding and acting happen at end
- * of message (act.c), the only stage where Postfix allows every action and
+ * of message (act_end.c), the only stage where Postfix allows every action and
  * the only one that is safe for non_smtpd_milters.
  */
 #include <stdatomic.h>
@@ -39,7 +39,7 @@ callbacks_macro(SMFICTX *ctx, const char *name)
 	return smfi_getsymval(ctx, (char *)name);
 }
 
-/* Wires act.c's operations to libmilter. */
+/* Wires act_end.c's operations to libmilter. */
 static int
 callbacks_setreply(void *ctx, const char *rcode, const char *xcode, const char *text)
 {

@@ -2,7 +2,7 @@
 /*
  * callbacks.h - the libmilter callback table.  The callbacks are thin: they
  * gather facts into struct conn (message.h) and leave deciding and acting
- * to act.c.
+ * to act_end.c.
  */
 #ifndef FWDGUARD_CALLBACKS_H
 #define FWDGUARD_CALLBACKS_H

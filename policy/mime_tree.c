@@ -289,7 +289,7 @@ static int mime_party_cb(void *ctx, const char *addr, size_t len)
 			mime_loose(t, addr, len);
 		return 0;
 	}
-	/* Whole, as act.c writes the recipient it compares: the parties are
+	/* Whole, as act_end.c writes the recipient it compares: the parties are
 	 * often outside, where our delimiters say nothing. */
 	if (address_canonical(&a, NULL, canonical, sizeof(canonical)) == 0)
 		mime_party_add(t->block_parties, &t->nblock_parties, canonical);

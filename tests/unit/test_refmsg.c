@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_refmsg.c - what the correlation store says about the messages an
- * outbound message names or encloses, through milter/act.c: a customer
+ * outbound message names or encloses, through milter/act_end.c: a customer
  * writes to support@ (its correlation records, Message-ID and Outlook
  * conversation, go to the spool and the in-memory store), then support@
  * forwards it with a client's Forward button, in each client's way, to an

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alert_dedupe.h"
+#include "text.h"
 
 struct dedupe_batch {
 	struct dedupe_group *groups;
@@ -130,16 +131,14 @@ enum dedupe_verdict dedupe_decide(bool window_open, long pending, size_t nnew)
 
 char *dedupe_clean(char *out, size_t size, const char *s, bool header)
 {
-	size_t i = 0;
 	if (size == 0)
 		return out;
 	if (s == NULL)
 		s = "-";
-	for (const unsigned char *c = (const unsigned char *)s; *c != '\0' && i + 1 < size; c++) {
-		bool bad = *c < ' ' || *c == 0x7f || (header && *c > 0x7f);
-		out[i++] = bad ? '?' : (char)*c;
-	}
-	out[i] = '\0';
+	if (header)
+		text_clean(out, size, s);
+	else
+		text_clean_8bit(out, size, s);
 	return out;
 }
 

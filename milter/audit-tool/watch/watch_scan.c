@@ -18,6 +18,7 @@
 
 #include "address.h"
 #include "directory.h"
+#include "text.h"
 #include "watch_int.h"
 
 #define SCAN_ATTRS_MAX	64
@@ -53,7 +54,7 @@ static char *scan_first(LDAP *ld, LDAPMessage *e, const char *attr)
 		size_t n = v[0]->bv_len < sizeof(raw) - 1 ? v[0]->bv_len : sizeof(raw) - 1;
 		memcpy(raw, v[0]->bv_val, n);
 		raw[n] = '\0';
-		s = directory_clean(clean, sizeof(clean), raw);
+		s = text_clean(clean, sizeof(clean), raw);
 	}
 	ldap_value_free_len(v);
 	return strdup(s);
@@ -131,7 +132,7 @@ static int scan_forwards(struct scan_ctx *x, LDAPMessage *e, const struct watch_
 			memcpy(raw, v[j]->bv_val, n);
 			raw[n] = '\0';
 			/* A value with a NUL or past ADDRESS_MAX is not what it seems: unreadable, external. */
-			struct watch_item it = { we->mailbox, directory_clean(clean, sizeof(clean), raw),
+			struct watch_item it = { we->mailbox, text_clean(clean, sizeof(clean), raw),
 			    we->dn, l->forward_attributes[i], DEST_EXTERNAL };
 			if (strlen(raw) == v[j]->bv_len)
 				it.dest = watch_classify(&x->cfg->policy, we->mailbox, raw, x->now);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * act.c - end of message, the driver of the pipeline in act_job.h:
+ * act_end.c - end of message, the driver of the pipeline in act_job.h:
  * gather the facts (act_gather.c), decide once (act_decide.c), record
  * durably (act_records.c builds, act_record() here commits), log, then
  * apply (act_apply.c).  Nothing flows back up: no stage asks the world
