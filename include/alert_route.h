@@ -16,7 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "cfg.h"
+#include "cfg_types.h"
 
 /* Rules of alerts the relay writes itself (alert_expiry.c) or the directory watcher does. */
 #define ALERT_RULE_EXPIRY	"allow-expiry"
