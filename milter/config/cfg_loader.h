@@ -11,8 +11,8 @@
  *
  * Errors are collected, not printed: a setter reports and goes on, and
  * cfg_loader_emit() hands them all over sorted by position, so an
- * administrator fixes a file in one go (docs/style.md, the error
- * convention).
+ * administrator fixes a file in one go (the error convention of the
+ * style notes in docs/).
  */
 #ifndef FWDGUARD_CFG_LOADER_H
 #define FWDGUARD_CFG_LOADER_H
