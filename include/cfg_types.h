@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "policy.h"
+#include "record_fields.h"
 
 enum audit_scope { SCOPE_PROTECTED, SCOPE_ALL };
 /* How fwdguard-audit watch follows the directory: RFC 4533 sync, modifyTimestamp polls, or either. */
@@ -64,11 +65,10 @@ struct cfg_ldap {
 };
 
 /*
- * redis.prefix when the file does not set it: its one spelling (the key
- * table's default).  A loaded cfg always has a prefix; code that needs one
- * without a cfg uses this.
+ * redis.prefix when the file does not set it (the key table's default):
+ * spelled once, with the names of the trail under it (record_fields.h).
  */
-#define CFG_REDIS_PREFIX	"fwdguard:"
+#define CFG_REDIS_PREFIX	REC_PREFIX_DEFAULT
 
 struct cfg_redis {
 	char *address;		/* "host:port" or "unix:/path" */
