@@ -340,14 +340,16 @@ act_lookup_refs(struct act_job *j, struct correlate *k)
 void
 act_gather(struct act_job *j, const struct act_env *env)
 {
+	size_t outside;
+
 	act_gather_envelope(j, env->dir);
 	if (env->corr == NULL)
 		return;
 	/* Only mail leaving can carry a protected mailbox's mail out: it alone asks. */
-	if (act_external_count(j) > 0) {
+	if ((outside = act_external_count(j)) > 0) {
 		act_lookup_outbound(j, env->corr);
 		if (j->corr->named_unanswered || j->corr->own_unanswered)
-			act_unchecked_warn(j, act_external_count(j), "outside recipient(s) not "
+			act_unchecked_warn(j, outside, "outside recipient(s) not "
 			    "checked for a protected mailbox's mail");
 	}
 	act_lookup_refs(j, env->corr);
