@@ -64,6 +64,7 @@ struct audit {
 	bool reconfigured;
 	bool stop;
 	bool linger;			/* the last round shipped something */
+	bool idle;			/* the thread waits for a kick: only then signal */
 };
 
 static struct timespec audit_deadline(long ms)
@@ -90,9 +91,11 @@ static void audit_wait(struct audit *a, long ms, bool backing_off)
 				break;
 	}
 	struct timespec until = audit_deadline(ms);
+	a->idle = !backing_off;	/* a kick does not end a back-off: no use waking */
 	while (!a->stop && !(a->kicked && !backing_off))
 		if (pthread_cond_timedwait(&a->cv, &a->mu, &until) == ETIMEDOUT)
 			break;
+	a->idle = false;
 	a->kicked = false;
 }
 
@@ -302,9 +305,14 @@ int audit_commit(struct audit *a, struct record *const *recs, size_t n)
 	}
 	if (spool_commit(a->spool, recs, n) != 0)
 		return -1;
+	/* A thread that is shipping or lingering sees the kick when it next
+	 * waits; waking it for nothing cost a context switch per message. */
 	pthread_mutex_lock(&a->mu);
 	a->kicked = true;
-	pthread_cond_signal(&a->cv);
+	if (a->idle) {
+		a->idle = false;	/* one wake-up is enough */
+		pthread_cond_signal(&a->cv);
+	}
 	pthread_mutex_unlock(&a->mu);
 	return 0;
 }
