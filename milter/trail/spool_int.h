@@ -65,6 +65,7 @@ struct spool {
 	int lockfd;
 	bool locked;
 	uint64_t ack_seq, rd_seq;
+	uint64_t swept_below;	/* journals below it were removed by this reader */
 	off_t ack_off, rd_off;
 	size_t unacked;		/* records returned since the last ack */
 	int rfd;

@@ -606,6 +606,26 @@ static void test_rotation_and_shipped_journals_removed(void **state)
 	spool_close(s);
 }
 
+/* The reader keeps its journal between passes: appends and rotations are still seen once. */
+static void test_reader_keeps_up_across_passes(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = open_ok(f->dir);
+	spool_set_rotate_size(s, 300);
+	for (int round = 0; round < 8; round++) {
+		commit_ids(s, round * 3, round * 3 + 3);
+		expect_ids(s, round * 3, round * 3 + 3);
+		assert_int_equal(spool_ack(s), 0);
+		int n = count_journals(f->dir);
+		if (n > 2)
+			fail_msg("round %d: %d journals left after the ack, want <= 2", round, n);
+	}
+	spool_close(s);
+	s = open_ok(f->dir);
+	expect_ids(s, 24, 24);
+	spool_close(s);
+}
+
 static void test_second_reader_waits_its_turn(void **state)
 {
 	struct fixture *f = *state;
@@ -731,6 +751,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_damaged_line_is_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_and_shipped_journals_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_reader_waits_its_turn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_keeps_up_across_passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_fails_where_nothing_can_be_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_fails_when_directory_vanishes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_fails_when_write_fails, setup, teardown),
