@@ -9,7 +9,8 @@
  * <prefix>msg:<message-id> (HSETNX of each field: the first record of a
  * Message-ID wins, so a later message that reuses the id cannot rewrite
  * who received it or who was a party to it, and a probe mark written by
- * "fwdguard-audit probe" survives) with EXPIRE of its "ttl", under the
+ * "fwdguard-audit probe" survives; while the hash does not exist, one HSET
+ * of all fields does the same in one call) with EXPIRE of its "ttl", under the
  * same marker; one with a "conversation" field becomes
  * <prefix>thread:<conversation> the same way, keeping its message_id.
  * Redis 7 refuses explicit stream ids that are not above the
@@ -45,21 +46,27 @@
 
 static const char ship_script[] =
     "if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end\n"
-    "local f = {}\n"
-    "for i = 5, #ARGV do f[#f + 1] = ARGV[i] end\n"
     "if ARGV[3] == 'correlation' then\n"
-    "  for i = 1, #f - 1, 2 do\n"
-    "    local r = redis.pcall('HSETNX', KEYS[2], f[i], f[i + 1])\n"
+    "  if #ARGV >= 6 and redis.call('EXISTS', KEYS[2]) == 0 then\n"
+    "    local r = redis.pcall('HSET', KEYS[2], unpack(ARGV, 5))\n"
     "    if type(r) == 'table' and r.err then\n"
     "      redis.call('DEL', KEYS[1])\n"
     "      return r\n"
+    "    end\n"
+    "  else\n"
+    "    for i = 5, #ARGV - 1, 2 do\n"
+    "      local r = redis.pcall('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])\n"
+    "      if type(r) == 'table' and r.err then\n"
+    "        redis.call('DEL', KEYS[1])\n"
+    "        return r\n"
+    "      end\n"
     "    end\n"
     "  end\n"
     "  redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
     "  return 1\n"
     "end\n"
     "for k = 2, #KEYS do\n"
-    "  local r = redis.pcall('XADD', KEYS[k], 'MAXLEN', '~', ARGV[2], '*', unpack(f))\n"
+    "  local r = redis.pcall('XADD', KEYS[k], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 5))\n"
     "  if type(r) == 'table' and r.err then\n"
     "    redis.call('DEL', KEYS[1])\n"
     "    return r\n"
