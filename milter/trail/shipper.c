@@ -170,15 +170,19 @@ static const char *shipper_conversation(const struct record *r)
 	return shipper_is_correlation(r) && conv != NULL && conv[0] != '\0' ? conv : NULL;
 }
 
-/* Fields that only route a record: the stream entry or hash does not get them. */
-static bool shipper_routing_field(const struct record *r, const char *f)
+/*
+ * Fields that only route a record: the stream entry or hash does not get
+ * them.  correlation and conversation are the record's, worked out once
+ * by the caller rather than looked up again for every field.
+ */
+static bool shipper_routing_field(bool correlation, bool conversation, const char *f)
 {
 	if (strcmp(f, REC_KIND) == 0)
 		return true;
-	if (shipper_conversation(r) != NULL)
+	if (conversation)
 		return strcmp(f, REC_ID) == 0 || strcmp(f, REC_CONVERSATION) == 0 ||
 		    strcmp(f, REC_TTL) == 0;
-	return shipper_is_correlation(r) &&
+	return correlation &&
 	    (strcmp(f, REC_ID) == 0 || strcmp(f, REC_MESSAGE_ID) == 0 || strcmp(f, REC_TTL) == 0);
 }
 
@@ -302,10 +306,11 @@ static int shipper_queue(struct audit_shipper *sh, const struct record *r, const
 	argv[argc++] = correlation ? ttl : maxbuf;
 	argv[argc++] = kind != NULL ? kind : "";
 	argv[argc++] = id;
+	bool conversation = shipper_conversation(r) != NULL;
 	for (size_t i = 0; i < record_count(r) && argc + 2 <= ARGV_MAX; i++) {
 		const char *f, *v;
 		record_field(r, i, &f, &v);
-		if (shipper_routing_field(r, f))
+		if (shipper_routing_field(correlation, conversation, f))
 			continue;
 		argv[argc++] = f;
 		argv[argc++] = v;
