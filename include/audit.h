@@ -34,6 +34,13 @@ struct audit *audit_open_spool(const struct cfg *c, const char *dir, char *err, 
 /* Durable on 0; -1 when the records could not be made durable (caller applies on_error). */
 int audit_commit(struct audit *a, struct record *const *recs, size_t n);
 
+/*
+ * A message's records are on their way (coming), or will not come after
+ * all: lets the spool's group commit wait for them (spool_expect).
+ * Accepts NULL.
+ */
+void audit_expect(struct audit *a, bool coming);
+
 /* New Redis settings after a reload (the spool directory is fixed at open). */
 void audit_reconfigure(struct audit *a, const struct cfg *c);
 

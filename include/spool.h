@@ -12,6 +12,7 @@
 #ifndef FWDGUARD_SPOOL_H
 #define FWDGUARD_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "chain.h"
 #include "record.h"
@@ -39,6 +40,17 @@ int spool_become_owner(const char *dir, char *err, size_t errsize);
  * records must stay untouched by the caller until it returns.
  */
 int spool_commit(struct spool *s, struct record *const *recs, size_t n);
+
+/*
+ * Group commit hint.  A writer that will soon commit announces it
+ * (coming = true) and later commits, or says it will not after all
+ * (coming = false).  A leader about to write a batch first waits, at most
+ * SPOOL_GATHER_MS, for the commits announced before it to arrive, so that
+ * they share its sync instead of each waiting for a sync of their own.
+ * A commit takes the place of one announced commit, whoever made it.
+ */
+#define SPOOL_GATHER_MS	1
+void spool_expect(struct spool *s, bool coming);
 
 /*
  * Reading side (one reader at a time; the spool takes an flock so the

@@ -144,8 +144,11 @@ act_end_of_message(const struct act_env *env, struct conn *c, const struct act_o
 		act_job_free(&j);
 		return act_on_error(j.cfg, ops, "out of memory");
 	}
+	/* Other messages' commits may wait for this one's to share a sync. */
+	audit_expect(env->audit, true);
 	act_gather(&j, env);
 	if (act_decide(&j) == 0) {
+		audit_expect(env->audit, false);
 		act_job_free(&j);
 		return VERDICT_ACCEPT;
 	}
@@ -153,6 +156,7 @@ act_end_of_message(const struct act_env *env, struct conn *c, const struct act_o
 	for (i = 0; i < j.n; i++)
 		ids_new(j.ids[i]);
 	if (act_records_build(&j) != 0) {
+		audit_expect(env->audit, false);
 		act_job_free(&j);
 		return act_on_error(j.cfg, ops, "out of memory building audit records");
 	}

@@ -300,6 +300,7 @@ int audit_commit(struct audit *a, struct record *const *recs, size_t n)
 {
 	/* A record without an id could never be replayed exactly once. */
 	if (a == NULL || !audit_has_ids(recs, n)) {
+		audit_expect(a, false);
 		errno = EINVAL;
 		return -1;
 	}
@@ -315,6 +316,12 @@ int audit_commit(struct audit *a, struct record *const *recs, size_t n)
 	}
 	pthread_mutex_unlock(&a->mu);
 	return 0;
+}
+
+void audit_expect(struct audit *a, bool coming)
+{
+	if (a != NULL)
+		spool_expect(a->spool, coming);
 }
 
 void audit_reconfigure(struct audit *a, const struct cfg *c)

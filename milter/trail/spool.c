@@ -18,10 +18,14 @@
  * being filled and wait.  Whoever finds no write in progress becomes the
  * leader, takes the batch, and does one write() + fdatasync() for all of it
  * while later callers fill the next batch.  A caller returns 0 only after
- * the sync of its own batch succeeded.  The reader never returns bytes past
- * the end of the last completed sync (durable_*): a record shipped to Redis
- * and then lost from the journal by a power cut would leave the cursor
- * beyond the journal's end, and records appended there would be skipped.
+ * the sync of its own batch succeeded.  Before taking a batch, the leader
+ * waits a moment (at most SPOOL_GATHER_MS) for the commits that callers
+ * announced (spool_expect) before it started: under load they then share
+ * its sync rather than each waiting for one of their own.  The reader
+ * never returns bytes past the end of the last completed sync (durable_*):
+ * a record shipped to Redis and then lost from the journal by a power cut
+ * would leave the cursor beyond the journal's end, and records appended
+ * there would be skipped.
  *
  * Chaining: the leader stamps the decision records of its batch (chain.h)
  * in the order they go into the journal, so the chain follows the journal
@@ -51,6 +55,7 @@
 #include <grp.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chain.h"
@@ -188,6 +193,16 @@ static void spool_cursor_check(struct spool *s)
 	flock(s->lockfd, LOCK_UN);
 }
 
+/* The leader's gathering wait is timed: on the monotonic clock. */
+static void spool_gather_cv_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 struct spool *spool_open(const char *dir, char *err, size_t errsize)
 {
 	struct spool *s = calloc(1, sizeof(*s));
@@ -199,6 +214,7 @@ struct spool *spool_open(const char *dir, char *err, size_t errsize)
 	s->rotate_size = ROTATE_DEFAULT;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	spool_gather_cv_init(&s->gather_cv);
 	pthread_mutex_init(&s->rmu, NULL);
 
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
@@ -247,6 +263,7 @@ void spool_close(struct spool *s)
 	if (s->dir != NULL) {
 		pthread_mutex_destroy(&s->mu);
 		pthread_cond_destroy(&s->cv);
+		pthread_cond_destroy(&s->gather_cv);
 		pthread_mutex_destroy(&s->rmu);
 	}
 	free(s->rbuf);

@@ -46,6 +46,10 @@ struct spool {
 	bool wfresh;		/* next journal must be a new file */
 	size_t rotate_size;
 	struct spool_stat stat;
+	/* Announced commits (spool_expect): those arrived or called off are
+	 * settled; a leader gathering waits on gather_cv. */
+	unsigned long long announced, settled;
+	pthread_cond_t gather_cv;
 	void (*sync_hook)(void *);	/* tests: runs before each batch is written */
 	void *sync_hook_arg;
 	/* What the reader may read: journals below durable_seq whole, journal

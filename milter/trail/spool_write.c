@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chain.h"
@@ -305,6 +306,47 @@ static void spool_lead(struct spool *s)
 	pthread_cond_broadcast(&s->cv);
 }
 
+void spool_expect(struct spool *s, bool coming)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (coming)
+		s->announced++;
+	else if (s->settled < s->announced && ++s->settled == s->announced)
+		pthread_cond_signal(&s->gather_cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/*
+ * Before leading (mutex held): waits, at most SPOOL_GATHER_MS, until the
+ * commits announced so far arrived or were called off.  Commits announced
+ * meanwhile do not extend the wait.  writing is set so that callers
+ * arriving meanwhile join the batch being filled rather than lead.
+ */
+static void spool_gather(struct spool *s)
+{
+	unsigned long long target = s->announced;
+	if (s->settled >= target)
+		return;
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += SPOOL_GATHER_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	s->writing = true;
+	while (s->settled < target) {
+		if (pthread_cond_timedwait(&s->gather_cv, &s->mu, &until) == ETIMEDOUT) {
+			/* Whatever is late (or was never called off) costs one
+			 * wait, not one per batch from now on. */
+			s->settled = target;
+			break;
+		}
+	}
+}
+
 int spool_commit(struct spool *s, struct record *const *recs, size_t n)
 {
 	if (s == NULL) {
@@ -331,11 +373,14 @@ int spool_commit(struct spool *s, struct record *const *recs, size_t n)
 	}
 	b->waiters++;
 	s->stat.commits++;
+	if (s->settled < s->announced && ++s->settled == s->announced)
+		pthread_cond_signal(&s->gather_cv);
 	while (!b->done) {
 		/* With no write in flight, b is still the batch being filled. */
-		if (!s->writing)
+		if (!s->writing) {
+			spool_gather(s);
 			spool_lead(s);
-		else
+		} else
 			pthread_cond_wait(&s->cv, &s->mu);
 	}
 	int err = b->err;

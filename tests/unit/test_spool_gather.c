@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * test_spool_gather.c - the group commit's gathering (spool_expect): a
+ * leader waits, briefly, for the commits announced before it, so that they
+ * share one sync; a commit announced and never made costs a bounded wait.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "spool.h"
+#include "spool_dir.h"
+
+static int setup(void **state)
+{
+	char *dir = calloc(1, SPOOL_DIR_MAX);
+	if (dir == NULL || spool_dir_make(dir) != 0)
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	spool_dir_remove(*state);
+	free(*state);
+	return 0;
+}
+
+static struct spool *open_ok(const char *dir)
+{
+	char err[256] = "";
+	struct spool *s = spool_open(dir, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("spool_open(%s): %s", dir, err);
+	return s;
+}
+
+static int commit_one(struct spool *s, const char *id)
+{
+	struct record *r = record_new("decision");
+	assert_non_null(r);
+	assert_int_equal(record_set(r, "id", id), 0);
+	int rc = spool_commit(s, &r, 1);
+	record_free(r);
+	return rc;
+}
+
+struct writer {
+	struct spool *s;
+	int rc;
+};
+
+static void *writer(void *p)
+{
+	struct writer *w = p;
+	/* As the daemon does: every message announces its commit. */
+	spool_expect(w->s, true);
+	w->rc = commit_one(w->s, "early");
+	return NULL;
+}
+
+static unsigned long long commits_of(struct spool *s)
+{
+	struct spool_stat st;
+	spool_stat(s, &st);
+	return st.commits;
+}
+
+/*
+ * A commit announced before the leader started is waited for and shares
+ * its sync.  The wait is short (SPOOL_GATHER_MS), and a busy machine may
+ * deschedule this thread longer: one sharing in a few tries is the proof.
+ */
+static void test_announced_commit_shares_the_sync(void **state)
+{
+	struct spool *s = open_ok(*state);
+	bool shared = false;
+	for (int try = 0; try < 20 && !shared; try++) {
+		struct spool_stat before, after;
+		spool_stat(s, &before);
+		spool_expect(s, true);
+		struct writer w = { .s = s };
+		pthread_t th;
+		assert_int_equal(pthread_create(&th, NULL, writer, &w), 0);
+		for (int i = 0; i < 100000 && commits_of(s) == before.commits; i++)
+			sched_yield();
+		assert_int_equal(commit_one(s, "announced"), 0);
+		pthread_join(th, NULL);
+		assert_int_equal(w.rc, 0);
+		spool_stat(s, &after);
+		assert_int_equal(after.records - before.records, 2);
+		shared = after.syncs - before.syncs == 1;
+	}
+	if (!shared)
+		fail_msg("an announced commit never shared the leader's sync in 20 tries");
+	spool_close(s);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * An announcement never followed by its commit delays one batch, not every
+ * batch after it.  Timed on tmpfs (fast syncs), where 200 waits stand out.
+ */
+static void test_commit_never_made_costs_one_wait(void **state)
+{
+	(void)state;
+	char dir[] = "/dev/shm/spooltest.XXXXXX";
+	if (mkdtemp(dir) == NULL)
+		skip();
+	struct spool *s = open_ok(dir);
+	char id[16];
+	spool_expect(s, true);
+	double t0 = now_s();
+	for (int i = 0; i < 200; i++) {
+		snprintf(id, sizeof(id), "id%03d", i);
+		assert_int_equal(commit_one(s, id), 0);
+	}
+	double took = now_s() - t0;
+	struct spool_stat st;
+	spool_stat(s, &st);
+	assert_int_equal(st.records, 200);
+	/* 200 waits would take >= 200 * SPOOL_GATHER_MS; the commits alone far less here. */
+	if (took >= 100 * SPOOL_GATHER_MS / 1000.0)
+		fail_msg("200 commits took %.3f s: the lost announcement is waited for every time",
+		    took);
+	spool_close(s);
+	spool_dir_remove(dir);
+}
+
+/* Called off: the leader does not wait for it at all. */
+static void test_called_off_commit_is_not_waited_for(void **state)
+{
+	struct spool *s = open_ok(*state);
+	spool_expect(s, true);
+	spool_expect(s, false);
+	spool_expect(s, false);	/* one too many: harmless */
+	assert_int_equal(commit_one(s, "alone"), 0);
+	struct spool_stat st;
+	spool_stat(s, &st);
+	assert_int_equal(st.syncs, 1);
+	assert_int_equal(st.records, 1);
+	spool_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_announced_commit_shares_the_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_never_made_costs_one_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_called_off_commit_is_not_waited_for, setup,
+		    teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
