@@ -30,6 +30,16 @@ static inline int spool_dir_rm_entry(const char *path, const struct stat *st, in
 }
 
 /* Removes the directory and everything in it. */
+/* Opens the spool in dir or fails the test (include cmocka.h and spool.h first). */
+static inline struct spool *spool_dir_open(const char *dir)
+{
+	char err[256] = "";
+	struct spool *s = spool_open(dir, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("spool_open(%s): %s", dir, err);
+	return s;
+}
+
 static inline void spool_dir_remove(const char *dir)
 {
 	nftw(dir, spool_dir_rm_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -52,15 +52,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct spool *open_ok(const char *dir)
-{
-	char err[256] = "";
-	struct spool *s = spool_open(dir, err, sizeof(err));
-	if (s == NULL)
-		fail_msg("spool_open(%s): %s", dir, err);
-	return s;
-}
-
 static struct record *make_rec(const char *id)
 {
 	struct record *r = record_new("decision");
@@ -141,7 +132,7 @@ static void append_raw(const char *path, const char *bytes)
 static void test_commit_next_ack_round_trip(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	struct record *recs[3] = { make_rec("id0000"), make_rec("id0001"), make_rec("id0002") };
 	assert_int_equal(spool_commit(s, recs, 3), 0);
 	for (int i = 0; i < 3; i++)
@@ -158,7 +149,7 @@ static void test_commit_next_ack_round_trip(void **state)
 static void test_rewind_returns_unacked_records_again(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 4);
 	struct record *r = spool_next(s);
 	record_free(r);
@@ -173,7 +164,7 @@ static void test_rewind_returns_unacked_records_again(void **state)
 static void test_cursor_survives_reopen(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 5);
 	for (int i = 0; i < 2; i++)
 		record_free(spool_next(s));
@@ -181,12 +172,12 @@ static void test_cursor_survives_reopen(void **state)
 	record_free(spool_next(s));	/* read but never acknowledged */
 	spool_close(s);
 
-	s = open_ok(f->dir);
+	s = spool_dir_open(f->dir);
 	expect_ids(s, 2, 5);
 	assert_int_equal(spool_ack(s), 0);
 	spool_close(s);
 
-	s = open_ok(f->dir);
+	s = spool_dir_open(f->dir);
 	expect_ids(s, 5, 5);
 	commit_ids(s, 5, 7);
 	expect_ids(s, 5, 7);
@@ -234,14 +225,14 @@ static void test_planted_cursor_link_is_not_followed(void **state)
 			assert_int_equal(symlink(abs, planted), 0);
 			free(abs);
 		}
-		struct spool *s = open_ok(f->dir);
+		struct spool *s = spool_dir_open(f->dir);
 		commit_ids(s, 2 * hard, 2 * hard + 2);
 		/* A link in the cursor's place is no cursor: reading starts over. */
 		expect_ids(s, 0, 2 * hard + 2);
 		assert_int_equal(spool_ack(s), 0);
 		spool_close(s);
 		expect_victim_intact(victim);
-		s = open_ok(f->dir);
+		s = spool_dir_open(f->dir);
 		expect_ids(s, 2 * hard + 2, 2 * hard + 2);
 		spool_close(s);
 	}
@@ -250,10 +241,10 @@ static void test_planted_cursor_link_is_not_followed(void **state)
 static void test_reopen_appends_to_the_last_journal(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 2);
 	spool_close(s);
-	s = open_ok(f->dir);
+	s = spool_dir_open(f->dir);
 	commit_ids(s, 2, 4);
 	int n = count_journals(f->dir);
 	if (n != 1)
@@ -273,7 +264,7 @@ static void test_cursor_is_two_numbers_in_fixed_width(void **state)
 	char path[512], journal[512], buf[128] = "";
 	struct stat st;
 	snprintf(path, sizeof(path), "%s/cursor", f->dir);
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	for (int round = 0; round < 2; round++) {
 		commit_ids(s, 3 * round, 3 * round + 3);
 		expect_ids(s, 3 * round, 3 * round + 3);
@@ -344,7 +335,7 @@ static void test_concurrent_commits_share_syncs(void **state)
 {
 	enum { THREADS = 16, EACH = 25 };
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	pthread_t th[THREADS];
 	struct worker_arg args[THREADS];
 	pthread_barrier_t start;
@@ -426,7 +417,7 @@ static void test_queued_writers_share_one_sync(void **state)
 {
 	enum { THREADS = 8 };
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	struct hold h = { .s = s, .want = THREADS };
 	spool_set_sync_hook(s, hold_first_batch, &h);
 	pthread_t th[THREADS];
@@ -491,7 +482,7 @@ static void *one_writer(void *p)
 static void test_unsynced_record_is_not_read(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 1);
 	struct gate g = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 	spool_set_sync_hook(s, gate_hold, &g);
@@ -533,7 +524,7 @@ static void test_unsynced_record_is_not_read(void **state)
 static void test_cursor_past_journal_end_starts_over(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 4);
 	expect_ids(s, 0, 4);
 	assert_int_equal(spool_ack(s), 0);
@@ -543,7 +534,7 @@ static void test_cursor_past_journal_end_starts_over(void **state)
 	newest_journal(f->dir, path, sizeof(path));
 	assert_int_equal(truncate(path, 0), 0);
 
-	s = open_ok(f->dir);
+	s = spool_dir_open(f->dir);
 	commit_ids(s, 4, 7);
 	expect_ids(s, 4, 7);
 	assert_int_equal(spool_ack(s), 0);
@@ -554,13 +545,13 @@ static void test_torn_last_line_is_ignored(void **state)
 {
 	struct fixture *f = *state;
 	char path[512];
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 2);
 	spool_close(s);
 	newest_journal(f->dir, path, sizeof(path));
 	append_raw(path, "kind=decision\tid=torn\tmailbox=supp");
 
-	s = open_ok(f->dir);
+	s = spool_dir_open(f->dir);
 	expect_ids(s, 0, 2);
 	assert_int_equal(spool_ack(s), 0);
 	/* The writer must not glue new lines onto the torn tail. */
@@ -575,7 +566,7 @@ static void test_damaged_line_is_skipped(void **state)
 {
 	struct fixture *f = *state;
 	char path[512];
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 1);
 	newest_journal(f->dir, path, sizeof(path));
 	append_raw(path, "this is not a record\n");
@@ -590,7 +581,7 @@ static void test_damaged_line_is_skipped(void **state)
 static void test_rotation_and_shipped_journals_removed(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	spool_set_rotate_size(s, 200);
 	commit_ids(s, 0, 20);
 	int before = count_journals(f->dir);
@@ -610,7 +601,7 @@ static void test_rotation_and_shipped_journals_removed(void **state)
 static void test_reader_keeps_up_across_passes(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	spool_set_rotate_size(s, 300);
 	for (int round = 0; round < 8; round++) {
 		commit_ids(s, round * 3, round * 3 + 3);
@@ -621,7 +612,7 @@ static void test_reader_keeps_up_across_passes(void **state)
 			fail_msg("round %d: %d journals left after the ack, want <= 2", round, n);
 	}
 	spool_close(s);
-	s = open_ok(f->dir);
+	s = spool_dir_open(f->dir);
 	expect_ids(s, 24, 24);
 	spool_close(s);
 }
@@ -629,7 +620,7 @@ static void test_reader_keeps_up_across_passes(void **state)
 static void test_second_reader_waits_its_turn(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *a = open_ok(f->dir), *b = open_ok(f->dir);
+	struct spool *a = spool_dir_open(f->dir), *b = spool_dir_open(f->dir);
 	commit_ids(a, 0, 3);
 	struct record *r = spool_next(a);
 	assert_non_null(r);
@@ -679,7 +670,7 @@ static void test_commit_fails_when_directory_vanishes(void **state)
 	struct fixture *f = *state;
 	char sub[512], lock[600];
 	snprintf(sub, sizeof(sub), "%s/gone", f->dir);
-	struct spool *s = open_ok(sub);
+	struct spool *s = spool_dir_open(sub);
 	snprintf(lock, sizeof(lock), "%s/lock", sub);
 	assert_int_equal(unlink(lock), 0);
 	assert_int_equal(rmdir(sub), 0);
@@ -702,7 +693,7 @@ static void test_commit_fails_when_directory_vanishes(void **state)
 static void test_commit_fails_when_write_fails(void **state)
 {
 	struct fixture *f = *state;
-	struct spool *s = open_ok(f->dir);
+	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 1);
 
 	/* A file size limit makes write() fail with EFBIG like a full disk would. */

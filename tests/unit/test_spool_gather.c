@@ -37,15 +37,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct spool *open_ok(const char *dir)
-{
-	char err[256] = "";
-	struct spool *s = spool_open(dir, err, sizeof(err));
-	if (s == NULL)
-		fail_msg("spool_open(%s): %s", dir, err);
-	return s;
-}
-
 static int commit_one(struct spool *s, const char *id)
 {
 	struct record *r = record_new("decision");
@@ -84,7 +75,7 @@ static unsigned long long commits_of(struct spool *s)
  */
 static void test_announced_commit_shares_the_sync(void **state)
 {
-	struct spool *s = open_ok(*state);
+	struct spool *s = spool_dir_open(*state);
 	bool shared = false;
 	for (int try = 0; try < 20 && !shared; try++) {
 		struct spool_stat before, after;
@@ -124,7 +115,7 @@ static void test_commit_never_made_costs_one_wait(void **state)
 	char dir[] = "/dev/shm/spooltest.XXXXXX";
 	if (mkdtemp(dir) == NULL)
 		skip();
-	struct spool *s = open_ok(dir);
+	struct spool *s = spool_dir_open(dir);
 	char id[16];
 	spool_expect(s, true);
 	double t0 = now_s();
@@ -147,7 +138,7 @@ static void test_commit_never_made_costs_one_wait(void **state)
 /* Called off: the leader does not wait for it at all. */
 static void test_called_off_commit_is_not_waited_for(void **state)
 {
-	struct spool *s = open_ok(*state);
+	struct spool *s = spool_dir_open(*state);
 	spool_expect(s, true);
 	spool_expect(s, false);
 	spool_expect(s, false);	/* one too many: harmless */
