@@ -306,6 +306,13 @@ static void spool_lead(struct spool *s)
 	pthread_cond_broadcast(&s->cv);
 }
 
+/* One announced commit arrived or was called off (mutex held). */
+static void spool_settle_one(struct spool *s)
+{
+	if (s->settled < s->announced && ++s->settled == s->announced)
+		pthread_cond_signal(&s->gather_cv);
+}
+
 void spool_expect(struct spool *s, bool coming)
 {
 	if (s == NULL)
@@ -313,8 +320,8 @@ void spool_expect(struct spool *s, bool coming)
 	pthread_mutex_lock(&s->mu);
 	if (coming)
 		s->announced++;
-	else if (s->settled < s->announced && ++s->settled == s->announced)
-		pthread_cond_signal(&s->gather_cv);
+	else
+		spool_settle_one(s);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -353,10 +360,15 @@ int spool_commit(struct spool *s, struct record *const *recs, size_t n)
 		errno = EINVAL;
 		return -1;
 	}
-	if (n == 0)
+	/* A commit that writes nothing still settles its announcement
+	 * (spool_expect), or the next leader would wait for it. */
+	if (n == 0) {
+		spool_expect(s, false);
 		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (recs[i] == NULL) {
+			spool_expect(s, false);
 			errno = EINVAL;
 			return -1;
 		}
@@ -367,14 +379,14 @@ int spool_commit(struct spool *s, struct record *const *recs, size_t n)
 		s->filling = calloc(1, sizeof(*s->filling));
 	struct spool_batch *b = s->filling;
 	if (b == NULL || spool_batch_append(b, recs, n) != 0) {
+		spool_settle_one(s);
 		pthread_mutex_unlock(&s->mu);
 		errno = ENOMEM;
 		return -1;
 	}
 	b->waiters++;
 	s->stat.commits++;
-	if (s->settled < s->announced && ++s->settled == s->announced)
-		pthread_cond_signal(&s->gather_cv);
+	spool_settle_one(s);
 	while (!b->done) {
 		/* With no write in flight, b is still the batch being filled. */
 		if (!s->writing) {

@@ -135,6 +135,36 @@ static void test_commit_never_made_costs_one_wait(void **state)
 	spool_dir_remove(dir);
 }
 
+/*
+ * A commit of no records settles its announcement like any other commit:
+ * two messages announce, one ends up writing nothing, the other's leader
+ * must not wait for it.  Timed on tmpfs, as above.
+ */
+static void test_empty_commit_settles_its_announcement(void **state)
+{
+	(void)state;
+	char dir[] = "/dev/shm/spooltest.XXXXXX";
+	if (mkdtemp(dir) == NULL)
+		skip();
+	struct spool *s = spool_dir_open(dir);
+	struct record *none[1] = { NULL };
+	char id[16];
+	double t0 = now_s();
+	for (int i = 0; i < 200; i++) {
+		spool_expect(s, true);
+		spool_expect(s, true);
+		assert_int_equal(spool_commit(s, none, 0), 0);
+		snprintf(id, sizeof(id), "id%03d", i);
+		assert_int_equal(commit_one(s, id), 0);
+	}
+	double took = now_s() - t0;
+	if (took >= 100 * SPOOL_GATHER_MS / 1000.0)
+		fail_msg("200 commits took %.3f s: the empty commits' announcements were waited for",
+		    took);
+	spool_close(s);
+	spool_dir_remove(dir);
+}
+
 /* Called off: the leader does not wait for it at all. */
 static void test_called_off_commit_is_not_waited_for(void **state)
 {
@@ -155,6 +185,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_announced_commit_shares_the_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_never_made_costs_one_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_commit_settles_its_announcement, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_called_off_commit_is_not_waited_for, setup,
 		    teardown),
 	};
