@@ -71,7 +71,7 @@ sm_run() {
 # milter lines from contrib/sendmail/fwdguard.mc (socket replaced by
 # SOCKET), relaying every domain to the smtp-sink.
 start_sendmail() {
-	local sock=$1 w="$FG_WORK/sendmail" cf="$SM_ROOT/usr/share/sendmail/cf"
+	local sock=$1 w="$FG_WORK/sendmail" cf="$SM_ROOT/usr/share/sendmail/cf" smpid=
 	fg_take_port SM_PORT || return 1
 	mkdir -p "$w/mqueue"
 	chmod 700 "$w/mqueue"
@@ -119,7 +119,15 @@ MC
 	FG_PIDS+=("$!")
 	FG_LOGS+=("$w/sendmail.out" "$w/m4.log" "$w/smtp.trace")
 	wait_for 10 "sendmail on port $SM_PORT" port_open "$SM_PORT" || return 1
-	fg_log "sendmail on $SM_PORT"
+	# The pid of that "&" is a subshell (sm_run is a function); the daemon
+	# is its child and outlived it at cleanup.  Its own pid is in its pid file.
+	wait_for 5 "sendmail's pid file" test -s "$w/sendmail.pid" &&
+		read -r smpid <"$w/sendmail.pid"
+	case $smpid in
+	''|*[!0-9]*) echo "# no pid in $w/sendmail.pid" >&2; return 1 ;;
+	esac
+	FG_PIDS+=("$smpid")
+	fg_log "sendmail on $SM_PORT (pid $smpid)"
 }
 
 # The quarantined queue, as "mailq -qQ" prints it.
