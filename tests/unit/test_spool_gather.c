@@ -106,63 +106,83 @@ static double now_s(void)
 }
 
 /*
- * An announcement never followed by its commit delays one batch, not every
- * batch after it.  Timed on tmpfs (fast syncs), where 200 waits stand out.
+ * Runs 200 rounds of ROUND on a spool on tmpfs (fast syncs, so that 200
+ * gathering waits stand out) and returns the seconds they took, or -1
+ * when there is no tmpfs to try on.
  */
-static void test_commit_never_made_costs_one_wait(void **state)
+static double timed_rounds(void (*round)(struct spool *, int))
 {
-	(void)state;
 	char dir[] = "/dev/shm/spooltest.XXXXXX";
 	if (mkdtemp(dir) == NULL)
-		skip();
+		return -1;
 	struct spool *s = spool_dir_open(dir);
-	char id[16];
-	spool_expect(s, true);
 	double t0 = now_s();
-	for (int i = 0; i < 200; i++) {
-		snprintf(id, sizeof(id), "id%03d", i);
-		assert_int_equal(commit_one(s, id), 0);
-	}
+	for (int i = 0; i < 200; i++)
+		round(s, i);
 	double took = now_s() - t0;
 	struct spool_stat st;
 	spool_stat(s, &st);
 	assert_int_equal(st.records, 200);
-	/* 200 waits would take >= 200 * SPOOL_GATHER_MS; the commits alone far less here. */
-	if (took >= 100 * SPOOL_GATHER_MS / 1000.0)
-		fail_msg("200 commits took %.3f s: the lost announcement is waited for every time",
-		    took);
 	spool_close(s);
 	spool_dir_remove(dir);
+	return took;
+}
+
+static void commit_numbered(struct spool *s, int i)
+{
+	char id[16];
+	snprintf(id, sizeof(id), "id%03d", i);
+	assert_int_equal(commit_one(s, id), 0);
+}
+
+/* One announcement, before the first commit, that no commit of its own follows. */
+static void round_after_lost_announcement(struct spool *s, int i)
+{
+	if (i == 0)
+		spool_expect(s, true);
+	commit_numbered(s, i);
+}
+
+/* Two messages announce; one commits nothing, the other one record. */
+static void round_with_empty_commit(struct spool *s, int i)
+{
+	struct record *none[1] = { NULL };
+	spool_expect(s, true);
+	spool_expect(s, true);
+	assert_int_equal(spool_commit(s, none, 0), 0);
+	commit_numbered(s, i);
+}
+
+/*
+ * Fails when the 200 rounds were slow: 200 gathering waits take at least
+ * 200 * SPOOL_GATHER_MS, the commits alone far less on tmpfs.
+ */
+static void assert_rounds_fast(void (*round)(struct spool *, int), const char *why)
+{
+	double took = timed_rounds(round);
+	if (took < 0)
+		skip();
+	if (took >= 100 * SPOOL_GATHER_MS / 1000.0)
+		fail_msg("200 commits took %.3f s: %s", took, why);
+}
+
+/* An announcement never followed by its commit delays one batch, not every batch after it. */
+static void test_commit_never_made_costs_one_wait(void **state)
+{
+	(void)state;
+	assert_rounds_fast(round_after_lost_announcement,
+	    "the lost announcement is waited for every time");
 }
 
 /*
  * A commit of no records settles its announcement like any other commit:
- * two messages announce, one ends up writing nothing, the other's leader
- * must not wait for it.  Timed on tmpfs, as above.
+ * the other message's leader must not wait for it.
  */
 static void test_empty_commit_settles_its_announcement(void **state)
 {
 	(void)state;
-	char dir[] = "/dev/shm/spooltest.XXXXXX";
-	if (mkdtemp(dir) == NULL)
-		skip();
-	struct spool *s = spool_dir_open(dir);
-	struct record *none[1] = { NULL };
-	char id[16];
-	double t0 = now_s();
-	for (int i = 0; i < 200; i++) {
-		spool_expect(s, true);
-		spool_expect(s, true);
-		assert_int_equal(spool_commit(s, none, 0), 0);
-		snprintf(id, sizeof(id), "id%03d", i);
-		assert_int_equal(commit_one(s, id), 0);
-	}
-	double took = now_s() - t0;
-	if (took >= 100 * SPOOL_GATHER_MS / 1000.0)
-		fail_msg("200 commits took %.3f s: the empty commits' announcements were waited for",
-		    took);
-	spool_close(s);
-	spool_dir_remove(dir);
+	assert_rounds_fast(round_with_empty_commit,
+	    "the empty commits' announcements were waited for");
 }
 
 /* Called off: the leader does not wait for it at all. */
