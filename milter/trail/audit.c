@@ -34,6 +34,7 @@
 #include "audit.h"
 #include "audit_trim.h"
 #include "chain.h"
+#include "deadline.h"
 #include "log.h"
 #include "record_fields.h"
 #include "spool.h"
@@ -69,30 +70,17 @@ struct audit {
 	bool idle;			/* the thread waits for a kick: only then signal */
 };
 
-static struct timespec audit_deadline(long ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 /* Waits for a kick, a stop or the interval (mutex held).  A kick does not
  * cut a back-off short: commits keep coming while Redis is down. */
 static void audit_wait(struct audit *a, long ms, bool backing_off)
 {
 	if (a->linger && !backing_off) {
-		struct timespec until = audit_deadline(SHIP_LINGER_MS);
+		struct timespec until = deadline_after_ms(CLOCK_MONOTONIC, SHIP_LINGER_MS);
 		while (!a->stop)
 			if (pthread_cond_timedwait(&a->cv, &a->mu, &until) == ETIMEDOUT)
 				break;
 	}
-	struct timespec until = audit_deadline(ms);
+	struct timespec until = deadline_after_ms(CLOCK_MONOTONIC, ms);
 	a->idle = !backing_off;	/* a kick does not end a back-off: no use waking */
 	while (!a->stop && !(a->kicked && !backing_off))
 		if (pthread_cond_timedwait(&a->cv, &a->mu, &until) == ETIMEDOUT)
