@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "chain.h"
+#include "deadline.h"
 #include "log.h"
 #include "spool.h"
 #include "spool_int.h"
@@ -336,13 +337,7 @@ static void spool_gather(struct spool *s)
 	unsigned long long target = s->announced;
 	if (s->settled >= target)
 		return;
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += SPOOL_GATHER_MS * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = deadline_after_ms(CLOCK_MONOTONIC, SPOOL_GATHER_MS);
 	s->writing = true;
 	while (s->settled < target) {
 		if (pthread_cond_timedwait(&s->gather_cv, &s->mu, &until) == ETIMEDOUT) {
@@ -360,33 +355,31 @@ int spool_commit(struct spool *s, struct record *const *recs, size_t n)
 		errno = EINVAL;
 		return -1;
 	}
-	/* A commit that writes nothing still settles its announcement
-	 * (spool_expect), or the next leader would wait for it. */
-	if (n == 0) {
-		spool_expect(s, false);
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (recs[i] == NULL) {
-			spool_expect(s, false);
-			errno = EINVAL;
-			return -1;
-		}
-	}
+	size_t valid = 0;	/* records before the first NULL */
+	while (valid < n && recs[valid] != NULL)
+		valid++;
 
 	pthread_mutex_lock(&s->mu);
+	/* Every call settles one announcement (spool_expect), even one that
+	 * writes nothing or fails: else the next leader would wait for it. */
+	spool_settle_one(s);
+	if (n == 0 || valid < n) {
+		pthread_mutex_unlock(&s->mu);
+		if (n == 0)
+			return 0;
+		errno = EINVAL;
+		return -1;
+	}
 	if (s->filling == NULL)
 		s->filling = calloc(1, sizeof(*s->filling));
 	struct spool_batch *b = s->filling;
 	if (b == NULL || spool_batch_append(b, recs, n) != 0) {
-		spool_settle_one(s);
 		pthread_mutex_unlock(&s->mu);
 		errno = ENOMEM;
 		return -1;
 	}
 	b->waiters++;
 	s->stat.commits++;
-	spool_settle_one(s);
 	while (!b->done) {
 		/* With no write in flight, b is still the batch being filled. */
 		if (!s->writing) {
