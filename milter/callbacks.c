@@ -109,7 +109,7 @@ static unsigned long
 callbacks_no_reply_steps(const struct cfg *cfg, unsigned long offered)
 {
 	const unsigned long steps = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR |
-	    SMFIP_NR_EOH | SMFIP_NR_BODY;
+	    SMFIP_NR_BODY;
 	const char *sock;
 	bool on;
 
@@ -162,11 +162,12 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
 	/*
-	 * No HELO or unknown-command steps: nothing there to decide on.  The
-	 * body is wanted (attached messages, the ids a DSN quotes), but only
-	 * for some messages: SKIP ends the others' body after one chunk.
+	 * No HELO, unknown-command or end-of-header steps: nothing there to
+	 * decide on.  The body is wanted (attached messages, the ids a DSN
+	 * quotes), but only for some messages: SKIP ends the others' body
+	 * after one chunk.
 	 */
-	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP);
+	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NOEOH | SMFIP_SKIP);
 	*pf2 = 0;
 	*pf3 = 0;
 	/* Whether SKIP may be answered and which steps go unanswered are per
@@ -266,22 +267,18 @@ callbacks_header(SMFICTX *ctx, char *name, char *value)
 	return callbacks_next(c, SMFIP_NR_HDR);
 }
 
-/* The walker starts here: the top-level Content-Type is known now. */
-static sfsistat
-callbacks_eoh(SMFICTX *ctx)
-{
-	struct conn *c = callbacks_conn(ctx);
-
-	if (c != NULL)
-		conn_begin_body(c);
-	return callbacks_next(c, SMFIP_NR_EOH);
-}
-
+/*
+ * The walker starts at the first chunk, when every header (the top-level
+ * Content-Type) is in: no end-of-header step is negotiated, which saves a
+ * packet per message (a round trip where steps are answered).
+ */
 static sfsistat
 callbacks_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct conn *c = callbacks_conn(ctx);
 
+	if (c != NULL && c->in_message && !c->body_begun)
+		conn_begin_body(c);
 	if (c != NULL && c->mime != NULL)
 		conn_feed_body(c, chunk, len);
 	else if (c != NULL && c->skip_ok && !(c->no_reply & SMFIP_NR_BODY))
@@ -308,6 +305,8 @@ callbacks_eom(SMFICTX *ctx)
 		return callbacks_error(ctx, c != NULL ? c->cfg : NULL,
 		    "end of message without a message");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!c->body_begun)
+		conn_begin_body(c);	/* a message without a body */
 	buf_copy(c->queue_id, sizeof(c->queue_id), callbacks_macro(ctx, "i"));
 	v = act_end_of_message(&callbacks_env, c, &ops);
 	conn_reset_message(c);
@@ -342,7 +341,6 @@ static struct smfiDesc callbacks_desc = {
 	.xxfi_envfrom = callbacks_envfrom,
 	.xxfi_envrcpt = callbacks_envrcpt,
 	.xxfi_header = callbacks_header,
-	.xxfi_eoh = callbacks_eoh,
 	.xxfi_body = callbacks_body,
 	.xxfi_eom = callbacks_eom,
 	.xxfi_abort = callbacks_abort,

@@ -61,6 +61,7 @@ conn_reset_message(struct conn *c)
 	c->failed = NULL;
 	mime_walk_free(c->mime);
 	c->mime = NULL;
+	c->body_begun = false;
 	evidence_reset(c->ev);
 	/* Last: the evidence and the decisions borrowed the directory's names. */
 	directory_unpin(c->pinned, c->pin);
@@ -100,6 +101,7 @@ conn_begin_body(struct conn *c)
 {
 	mime_walk_free(c->mime);
 	c->mime = NULL;
+	c->body_begun = true;
 	if (!c->in_message || !conn_body_useful(c))
 		return false;
 	c->mime = mime_walk_new(&c->cfg->policy,

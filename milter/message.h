@@ -47,6 +47,7 @@ struct conn {
 	bool rcpts_overflow;	/* more than MESSAGE_RCPTS_MAX: decided by on_error */
 	struct evidence *ev;
 	struct mime_walk *mime;	/* the body's MIME walk, or NULL when the body is not read */
+	bool body_begun;	/* conn_begin_body() ran for this message */
 	char top_cte[64];	/* the first top-level Content-Transfer-Encoding, or "" */
 	char *top_ctype;	/* the first top-level Content-Type (MIME_HEADER_MAX), or NULL */
 	char mark[MARK_VALUE_MAX];	/* the last X-Fwdguard-Rerouted value, or "" */
@@ -95,7 +96,8 @@ int conn_add_rcpt(struct conn *c, const char *raw, char **esmtp_args,
     const char *mailer, const char *host);
 
 /*
- * At end of headers: starts walking the body when it can hold evidence
+ * Once every header is in (the first body chunk, or end of message for a
+ * message without a body): starts walking the body when it can hold evidence
  * (some recipient is external: attached-message; or the message is an
  * auto-reply, a report or from the null sender: the original Message-IDs
  * a DSN quotes).  Returns true when the body is wanted.  Out of memory

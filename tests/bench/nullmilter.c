@@ -13,9 +13,11 @@
  * the same run separates the cost of the milter protocol (socket type,
  * Nagle, libmilter's worker pool) from the cost of fwdguard itself.
  *
- * On a unix socket it asks, as fwdguard does by default (milter.no_reply:
- * auto), for no reply to the MAIL, RCPT, DATA and header steps (it has no
- * end-of-header or body step); those callbacks then answer SMFIS_NOREPLY.
+ * Like fwdguard, it asks for no end-of-header step; unlike it, for no body
+ * either (fwdguard reads some bodies).  On a unix socket it asks, as
+ * fwdguard does by default (milter.no_reply: auto), for no reply to the
+ * MAIL, RCPT, DATA and header steps; those callbacks then answer
+ * SMFIS_NOREPLY.
  *
  * The DATA callback matters: without it (-D) the milter negotiates
  * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that gets no reply,
@@ -147,7 +149,7 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE |
 	    SMFIF_SETSYMLIST);
-	*pf1 = f1 & (SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NOUNKNOWN);
+	*pf1 = f1 & (SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NOEOH);
 	if (null_nodata)
 		*pf1 |= f1 & SMFIP_NODATA;
 	/* The same for every connection: the MTA offers the same steps. */

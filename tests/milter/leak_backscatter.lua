@@ -5,7 +5,8 @@
 -- answer comes back to the colleague and names the colleague's
 -- Message-ID: leak-backscatter, accepted, with a critical alert.  A
 -- customer's own out-of-office answer to a message of that customer's
--- raises nothing, nor does a person's reply from outside.
+-- raises nothing, nor does a person's reply from outside.  The answer
+-- comes without a body: the walk begins at end of message then.
 
 local conn = lib.open(lib.start())
 lib.message(conn, {
@@ -31,6 +32,7 @@ lib.message(conn, {
 		{ "In-Reply-To", "<b1@corp.example>" },
 		{ "Message-ID", "<ooo1@fti.example>" },
 	},
+	body = false,	-- no body chunk: the evidence is all in the headers
 })
 lib.expect_reply(conn, SMFIR_ACCEPT, "the outside firm's out-of-office answer")
 

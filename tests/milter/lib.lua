@@ -34,6 +34,9 @@ function lib.open(conn_or_nil, ip)
 	lib.check(mt.macro(conn, SMFIC_CONNECT, "{client_addr}", ip or "127.0.0.1",
 	    "{daemon_name}", "smtpd"), "connect macros")
 	lib.check(mt.conninfo(conn, "mail.corp.example", ip or "127.0.0.1"), "conninfo")
+	-- The body is wanted (some evidence is there); end of headers is not.
+	lib.expect(mt.test_option(conn, SMFIP_NOEOH), "end-of-header step negotiated away")
+	lib.expect(not mt.test_option(conn, SMFIP_NOBODY), "body step kept")
 	return conn
 end
 
@@ -54,8 +57,8 @@ function lib.message(conn, env)
 	for _, h in ipairs(env.headers or {}) do
 		lib.check(mt.header(conn, h[1], h[2]), "header " .. h[1])
 	end
-	lib.check(mt.eoh(conn), "eoh")
-	if not mt.test_option(conn, SMFIP_NOBODY) then
+	-- body = false: a message without a body (no body chunk at all).
+	if env.body ~= false then
 		lib.check(mt.bodystring(conn, env.body or "Hello.\r\n"), "body")
 	end
 	lib.check(mt.eom(conn), "eom")
