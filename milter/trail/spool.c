@@ -3,9 +3,11 @@
  * spool.c - the local journal that makes audit records durable.
  *
  * Layout of the spool directory:
- *   journal-<seq>   records, one encoded line each, appended with O_APPEND;
- *                   a new journal is started when the current one reaches
- *                   the rotation size, or after a failed write or sync
+ *   journal-<seq>   records, one encoded line each, written one after the
+ *                   other over zeros written ahead (spool_write.c): the
+ *                   first NUL byte ends the lines; a new journal is started
+ *                   when the current one reaches the rotation size, at each
+ *                   start, or after a failed write or sync
  *   cursor          "<seq> <offset>": what the reader has acknowledged;
  *                   rewritten in place, not synced (a crash may move it
  *                   back, which only re-ships records Redis dedupes; a
@@ -39,9 +41,10 @@
  *
  * One process writes a spool (the daemon; the tests' writer); any process
  * may read it, one at a time through the flock.  The reader never goes past
- * a line without its '\n' in the newest journal (it may still be written)
- * and skips such a torn tail in an older one (a crash mid-write): the
- * writer never appends to a journal that does not end in '\n'.
+ * a line without its '\n' in the newest journal (it may still be written),
+ * nor past a NUL (zeros not written over yet), and skips such a torn tail
+ * in an older one (a crash mid-write): the writer never appends to a
+ * journal that does not end in '\n'.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -35,14 +35,15 @@ struct spool {
 	int dirfd;
 
 	/* writing side: the mutex guards filling/writing/stat; the leader
-	 * (writing == true) alone touches wfd, wseq, wsize, wfresh */
+	 * (writing == true) alone touches wfd, wseq, wsize, wahead, wfresh */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct spool_batch *filling;
 	bool writing;
 	int wfd;
 	uint64_t wseq;
-	off_t wsize;
+	off_t wsize;		/* where the journal's lines end: the next batch goes here */
+	off_t wahead;		/* written (zeros past wsize) up to here: spool_write.c */
 	bool wfresh;		/* next journal must be a new file */
 	size_t rotate_size;
 	struct spool_stat stat;

@@ -200,6 +200,8 @@ static void spool_reader_unlock(struct spool *s, bool keep_file)
  */
 static int spool_read_line(struct spool *s, const char **line, size_t *len)
 {
+	bool unwritten = false;	/* met a NUL: the journal's lines end there */
+
 	for (;;) {
 		size_t start = (size_t)(s->rd_off - s->rbuf_off);
 		char *p = s->rbuf + start;
@@ -217,6 +219,10 @@ static int spool_read_line(struct spool *s, const char **line, size_t *len)
 		memmove(s->rbuf, p, s->rbuf_len - start);
 		s->rbuf_len -= start;
 		s->rbuf_off = s->rd_off;
+		/* Before the overlong-line skip: it must never jump into zeros
+		 * that lines will be written over. */
+		if (unwritten)
+			return 0;
 		if (s->rbuf_len == RBUF_CAP) {
 			s->rd_off += RBUF_CAP;
 			s->rbuf_off = s->rd_off;
@@ -237,6 +243,11 @@ static int spool_read_line(struct spool *s, const char **line, size_t *len)
 			return -1;
 		if (got == 0)
 			return 0;
+		const char *nul = memchr(s->rbuf + s->rbuf_len, '\0', (size_t)got);
+		if (nul != NULL) {
+			got = nul - (s->rbuf + s->rbuf_len);
+			unwritten = true;
+		}
 		s->rbuf_len += (size_t)got;
 	}
 }

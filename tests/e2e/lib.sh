@@ -668,6 +668,12 @@ reload_fwdguard() {
 }
 fg_file_grew() { [ "$(wc -c <"$1")" -gt "$2" ]; }
 
+# journal_lines_end FILE: where a spool journal's lines end, its first NUL
+# (the spool writes zeros ahead, milter/trail/spool_write.c), or its size.
+journal_lines_end() {
+	python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); i = d.find(b"\0"); print(len(d) if i < 0 else i)' "$1"
+}
+
 # start_nullmilter: starts $BUILD/tests/bench/nullmilter on a unix socket
 # if it was built, and sets NULLMILTER_SPEC to its Postfix milter spec (left
 # empty without the binary).

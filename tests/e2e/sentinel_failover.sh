@@ -113,7 +113,7 @@ spool_drained() {
 	read -r seq off <"$SPOOL/cursor" 2>/dev/null || return 1
 	last=$(find "$SPOOL" -name 'journal-*' -printf '%f\n' | sort | tail -n 1)
 	[ "$last" = "$(printf 'journal-%020d' "$seq")" ] &&
-	    [ "$(stat -c %s "$SPOOL/$last")" = "$off" ]
+	    [ "$(journal_lines_end "$SPOOL/$last")" = "$off" ]
 }
 
 # --- mail flows; replication is cut; the master dies ---------------------------------

@@ -106,12 +106,18 @@ fixture_act_journal(size_t *len)
 		snprintf(path, sizeof(path), "%s/%s", fixture_spool, de->d_name);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
+		/* Up to the zeros the spool writes ahead (milter/trail/spool_write.c). */
 		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-			if ((buf = realloc(buf, n + got + 1)) == NULL)
+			const char *nul = memchr(chunk, '\0', got);
+			size_t keep = nul != NULL ? (size_t)(nul - chunk) : got;
+
+			if ((buf = realloc(buf, n + keep + 1)) == NULL)
 				abort();
-			memcpy(buf + n, chunk, got);
-			n += got;
+			memcpy(buf + n, chunk, keep);
+			n += keep;
 			buf[n] = '\0';
+			if (nul != NULL)
+				break;
 		}
 		fclose(f);
 	}

@@ -121,11 +121,33 @@ static void newest_journal(const char *dir, char *out, size_t size)
 	snprintf(out, size, "%s/%s", dir, best);
 }
 
+/* Where a journal's lines end: its first NUL (the zeros written ahead), or its size. */
+static off_t lines_end(const char *path)
+{
+	char buf[4096];
+	off_t off = 0;
+	ssize_t got;
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	while ((got = pread(fd, buf, sizeof(buf), off)) > 0) {
+		char *nul = memchr(buf, '\0', (size_t)got);
+		if (nul != NULL) {
+			off += nul - buf;
+			break;
+		}
+		off += got;
+	}
+	close(fd);
+	return off;
+}
+
+/* Writes bytes where the journal's lines end, over the zeros, as a crash would leave them. */
 static void append_raw(const char *path, const char *bytes)
 {
-	int fd = open(path, O_WRONLY | O_APPEND);
+	off_t end = lines_end(path);
+	int fd = open(path, O_WRONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, bytes, strlen(bytes)), (ssize_t)strlen(bytes));
+	assert_int_equal(pwrite(fd, bytes, strlen(bytes), end), (ssize_t)strlen(bytes));
 	close(fd);
 }
 
@@ -238,19 +260,65 @@ static void test_planted_cursor_link_is_not_followed(void **state)
 	}
 }
 
-static void test_reopen_appends_to_the_last_journal(void **state)
+/*
+ * Commits 0-1, reopens (after trimming the journal to its lines when
+ * legacy: an older fwdguard's, not written ahead), commits 2-3: the
+ * journals that makes must be want, and the four records read in order.
+ */
+static void reopen_and_commit(struct fixture *f, bool legacy, int want)
 {
-	struct fixture *f = *state;
+	char path[512];
+	struct stat st;
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 2);
 	spool_close(s);
+	newest_journal(f->dir, path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	if (st.st_size <= lines_end(path))
+		fail_msg("journal of %lld bytes, lines end at %lld: not written ahead",
+		    (long long)st.st_size, (long long)lines_end(path));
+	if (legacy)
+		assert_int_equal(truncate(path, lines_end(path)), 0);
 	s = spool_dir_open(f->dir);
 	commit_ids(s, 2, 4);
 	int n = count_journals(f->dir);
-	if (n != 1)
-		fail_msg("got %d journals after a reopen, want 1 (the intact one continued)", n);
+	if (n != want)
+		fail_msg("got %d journals after a reopen, want %d", n, want);
 	expect_ids(s, 0, 4);
 	spool_close(s);
+}
+
+/* A journal written ahead ends in zeros: after a restart the writer starts a new one. */
+static void test_reopen_starts_a_new_journal(void **state)
+{
+	reopen_and_commit(*state, false, 2);
+}
+
+/* One that ends in a newline (an older fwdguard's, not written ahead) is continued. */
+static void test_reopen_continues_a_journal_not_written_ahead(void **state)
+{
+	reopen_and_commit(*state, true, 1);
+}
+
+/*
+ * A reader in another process ("fwdguard-audit replay" beside the daemon)
+ * reads up to the file's size, which includes the zeros: it must stop at
+ * them and find the lines written over them later, not skip the zeros as
+ * one overlong line.
+ */
+static void test_other_reader_stops_at_the_zeros(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *w = spool_dir_open(f->dir);
+	commit_ids(w, 0, 2);
+	struct spool *r = spool_dir_open(f->dir);
+	expect_ids(r, 0, 2);
+	assert_int_equal(spool_ack(r), 0);
+	commit_ids(w, 2, 5);
+	expect_ids(r, 2, 5);
+	assert_int_equal(spool_ack(r), 0);
+	spool_close(r);
+	spool_close(w);
 }
 
 /*
@@ -282,7 +350,8 @@ static void test_cursor_is_two_numbers_in_fixed_width(void **state)
 		assert_int_equal(n, 42);
 		assert_int_equal(sscanf(buf, "%llu %lld %c", &seq, &off, &nl), 2);
 		assert_int_equal(seq, 1);
-		assert_int_equal(off, (long long)st.st_size);
+		assert_int_equal(off, (long long)lines_end(journal));
+		assert_true(off < (long long)st.st_size);	/* written ahead */
 		assert_int_equal(buf[41], '\n');
 	}
 	spool_close(s);
@@ -568,8 +637,10 @@ static void test_damaged_line_is_skipped(void **state)
 	char path[512];
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 1);
+	spool_close(s);
 	newest_journal(f->dir, path, sizeof(path));
 	append_raw(path, "this is not a record\n");
+	s = spool_dir_open(f->dir);
 	commit_ids(s, 1, 2);
 	expect_ids(s, 0, 2);
 	struct spool_stat st;
@@ -736,7 +807,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rewind_returns_unacked_records_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_survives_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_planted_cursor_link_is_not_followed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_appends_to_the_last_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_starts_a_new_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_continues_a_journal_not_written_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_reader_stops_at_the_zeros, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_commits_share_syncs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_last_line_is_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_line_is_skipped, setup, teardown),
