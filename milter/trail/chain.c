@@ -257,11 +257,6 @@ int chain_journal_head(int fd, struct chain_head *h)
 		}
 		if (got == 0)
 			break;
-		/* A NUL: the journal is written no further (spool_write.c). */
-		char *nul = memchr(buf + len, '\0', (size_t)got);
-		bool last = nul != NULL;
-		if (last)
-			got = nul - (buf + len);
 		off += got;
 		len += (size_t)got;
 		char *p = buf, *end = buf + len, *nl;
@@ -273,8 +268,6 @@ int chain_journal_head(int fd, struct chain_head *h)
 		}
 		len = (size_t)(end - p);
 		memmove(buf, p, len);
-		if (last)
-			break;
 		if (len == cap) {
 			skip = true;
 			len = 0;

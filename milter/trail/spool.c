@@ -4,10 +4,11 @@
  *
  * Layout of the spool directory:
  *   journal-<seq>   records, one encoded line each, written one after the
- *                   other over zeros written ahead (spool_write.c): the
- *                   first NUL byte ends the lines; a new journal is started
- *                   when the current one reaches the rotation size, at each
- *                   start, or after a failed write or sync
+ *                   other over zeros written ahead (spool_write.c): in the
+ *                   newest journal the first NUL byte ends the lines; a new
+ *                   journal is started at each start, when the current one
+ *                   reaches the rotation size, or after a failed write or
+ *                   sync: a journal is never continued
  *   cursor          "<seq> <offset>": what the reader has acknowledged;
  *                   rewritten in place, not synced (a crash may move it
  *                   back, which only re-ships records Redis dedupes; a
@@ -18,7 +19,8 @@
  *
  * Writing (group commit): callers append their encoded lines to the batch
  * being filled and wait.  Whoever finds no write in progress becomes the
- * leader, takes the batch, and does one write() + fdatasync() for all of it
+ * leader, takes the batch, and does one write (with the zeros ahead, when
+ * it passes them) and one fdatasync() for all of it
  * while later callers fill the next batch.  A caller returns 0 only after
  * the sync of its own batch succeeded.  Before taking a batch, the leader
  * waits a moment (at most SPOOL_GATHER_MS) for the commits that callers
@@ -42,9 +44,9 @@
  * One process writes a spool (the daemon; the tests' writer); any process
  * may read it, one at a time through the flock.  The reader never goes past
  * a line without its '\n' in the newest journal (it may still be written),
- * nor past a NUL (zeros not written over yet), and skips such a torn tail
- * in an older one (a crash mid-write): the writer never appends to a
- * journal that does not end in '\n'.
+ * nor past a NUL there (zeros not written over yet), and skips such a torn
+ * tail in an older one (a crash mid-write), reading on past any NUL in it:
+ * only the newest journal is ever written to.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -70,6 +72,21 @@
 static void spool_seterr(char *err, size_t errsize, const char *what, const char *dir, int e)
 {
 	snprintf(err, errsize, "spool %s: %s: %s", dir, what, strerror(e));
+}
+
+/*
+ * A file made by root (a cursor of "fwdguard-audit replay" run as root, a
+ * journal of a writer run as root) belongs to the spool's owner, as the
+ * rest of the spool does: the daemon, running as that user, keeps writing
+ * the cursor in place and must read every journal.
+ */
+void spool_give_to_owner(const struct spool *s, int fd, const char *what)
+{
+	struct stat st;
+
+	if (geteuid() == 0 && fstat(s->dirfd, &st) == 0 && st.st_uid != 0 &&
+	    fchown(fd, st.st_uid, st.st_gid) != 0)
+		log_warn("spool %s: cannot give the %s to uid %u", s->dir, what, (unsigned)st.st_uid);
 }
 
 int spool_fsync_dir(struct spool *s)

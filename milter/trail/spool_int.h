@@ -35,7 +35,7 @@ struct spool {
 	int dirfd;
 
 	/* writing side: the mutex guards filling/writing/stat; the leader
-	 * (writing == true) alone touches wfd, wseq, wsize, wahead, wfresh */
+	 * (writing == true) alone touches wfd, wseq, wsize, wahead */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct spool_batch *filling;
@@ -44,7 +44,6 @@ struct spool {
 	uint64_t wseq;
 	off_t wsize;		/* where the journal's lines end: the next batch goes here */
 	off_t wahead;		/* written (zeros past wsize) up to here: spool_write.c */
-	bool wfresh;		/* next journal must be a new file */
 	size_t rotate_size;
 	struct spool_stat stat;
 	/* Announced commits (spool_expect): those arrived or called off are
@@ -85,6 +84,8 @@ struct spool {
 
 /* spool.c: the directory */
 int spool_fsync_dir(struct spool *s);
+/* fchown of a file root made in the spool to the spool's owner; what names it in the warning. */
+void spool_give_to_owner(const struct spool *s, int fd, const char *what);
 uint64_t spool_journal_seq(const char *name);	/* 0 for a name that is not a journal's */
 void spool_journal_name(char *buf, size_t size, uint64_t seq);
 /*

@@ -57,20 +57,6 @@ void spool_cursor_load(struct spool *s)
 	}
 }
 
-/*
- * A cursor made by root ("fwdguard-audit replay" run as root) belongs to
- * the spool's owner, as the rest of the spool does: the daemon, running as
- * that user, keeps writing it in place.
- */
-static void spool_give_to_owner(const struct spool *s, int fd)
-{
-	struct stat st;
-
-	if (geteuid() == 0 && fstat(s->dirfd, &st) == 0 && st.st_uid != 0 &&
-	    fchown(fd, st.st_uid, st.st_gid) != 0)
-		log_warn("spool %s: cannot give the cursor to uid %u", s->dir, (unsigned)st.st_uid);
-}
-
 /* Writes the cursor file anew: unlink, exclusive create, write.  0, or -1 with errno. */
 static int spool_cursor_create(struct spool *s, const char *buf, size_t len)
 {
@@ -82,7 +68,7 @@ static int spool_cursor_create(struct spool *s, const char *buf, size_t len)
 	    0640);
 	if (fd < 0)
 		return -1;
-	spool_give_to_owner(s, fd);
+	spool_give_to_owner(s, fd, "cursor");
 	if (write(fd, buf, len) != (ssize_t)len) {
 		int e = errno != 0 ? errno : EIO;
 		close(fd);
@@ -200,7 +186,7 @@ static void spool_reader_unlock(struct spool *s, bool keep_file)
  */
 static int spool_read_line(struct spool *s, const char **line, size_t *len)
 {
-	bool unwritten = false;	/* met a NUL: the journal's lines end there */
+	bool unwritten = false;	/* met a NUL in the journal at the limit: its lines end there */
 
 	for (;;) {
 		size_t start = (size_t)(s->rd_off - s->rbuf_off);
@@ -243,7 +229,15 @@ static int spool_read_line(struct spool *s, const char **line, size_t *len)
 			return -1;
 		if (got == 0)
 			return 0;
-		const char *nul = memchr(s->rbuf + s->rbuf_len, '\0', (size_t)got);
+		/*
+		 * Only the journal at the limit may still be written over its
+		 * zeros.  An older one is finished: a NUL there is damage (a
+		 * hole a crash or a repair left, or its zero tail), read as
+		 * part of a line that fails to decode and is counted, so the
+		 * lines after it are still shipped.
+		 */
+		const char *nul = s->rfd_seq >= s->lim_seq ?
+		    memchr(s->rbuf + s->rbuf_len, '\0', (size_t)got) : NULL;
 		if (nul != NULL) {
 			got = nul - (s->rbuf + s->rbuf_len);
 			unwritten = true;

@@ -28,25 +28,15 @@
  * Each journal is written ahead with zeros, SPOOL_AHEAD bytes at a time, so
  * that a batch overwrites blocks the file already has: its fdatasync then
  * writes the data alone, not the inode's new size as well (measured here:
- * 0.12 ms and 53 us of CPU per sync instead of 0.19 ms and 90 us).  A NUL
- * byte is where the written lines end; records never contain one.  A
- * journal written ahead ends in NULs, so it is never appended to after a
- * restart (its last byte is not a newline): the writer starts a new one.
+ * 0.12 ms and 53 us of CPU per sync instead of 0.19 ms and 90 us).  In the
+ * journal being written, a NUL byte is where the lines end; records never
+ * contain one.  A journal is never continued after a restart (an older one
+ * may hold a hole a crash left, which readers read on past): each start
+ * begins a new one.
  */
 #define SPOOL_AHEAD	(256 * 1024)
 
 static const char spool_zeros[64 * 1024];
-
-/* Whether an existing journal can take more lines: non-empty ones must end in '\n'. */
-static bool spool_journal_appendable(int fd, off_t size, size_t rotate)
-{
-	char last;
-	if (size >= (off_t)rotate)
-		return false;
-	if (size == 0)
-		return true;
-	return pread(fd, &last, 1, size - 1) == 1 && last == '\n';
-}
 
 /*
  * Publishes the reader's limit (leader only, without the mutex).  Called
@@ -62,36 +52,20 @@ static void spool_durable_set(struct spool *s, uint64_t seq, off_t off)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* Opens the journal to append to (leader only).  0, or -1 with errno. */
-static int spool_journal_open(struct spool *s, size_t rotate)
+/* Starts a new journal (leader only).  0, or -1 with errno. */
+static int spool_journal_open(struct spool *s)
 {
 	uint64_t max;
 	char name[64];
 
 	if (spool_scan(s, 0, NULL, &max, 0) != 0)
 		return -1;
-	if (max > 0 && !s->wfresh) {
-		spool_journal_name(name, sizeof(name), max);
-		/* O_RDWR: appendable() reads the last byte. */
-		int fd = openat(s->dirfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-		struct stat st;
-		if (fd >= 0 && fstat(fd, &st) == 0 &&
-		    spool_journal_appendable(fd, st.st_size, rotate)) {
-			s->wfd = fd;
-			s->wseq = max;
-			s->wsize = st.st_size;
-			s->wahead = st.st_size;
-			spool_durable_set(s, max, st.st_size);
-			return 0;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
 	uint64_t seq = (max > s->wseq ? max : s->wseq) + 1;
 	spool_journal_name(name, sizeof(name), seq);
 	int fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0)
 		return -1;
+	spool_give_to_owner(s, fd, "journal");
 	/* The file's own fdatasync does not make its directory entry durable. */
 	if (spool_fsync_dir(s) != 0) {
 		int e = errno;
@@ -103,7 +77,6 @@ static int spool_journal_open(struct spool *s, size_t rotate)
 	s->wseq = seq;
 	s->wsize = 0;
 	s->wahead = 0;
-	s->wfresh = false;
 	spool_durable_set(s, seq, 0);
 	return 0;
 }
@@ -113,13 +86,12 @@ static void spool_journal_drop(struct spool *s)
 	if (s->wfd >= 0)
 		close(s->wfd);
 	s->wfd = -1;
-	s->wfresh = true;
 }
 
 /*
  * Zeros from the end of a batch to the next SPOOL_AHEAD boundary, when the
- * batch went past what was written ahead.  Best effort: without them the
- * next batch only costs its sync more (a full disk fails that batch anyway).
+ * batch went past what was written ahead.  Best effort: without them (a
+ * full disk) the next batches are appends, whose syncs cost more.
  */
 static void spool_write_ahead(struct spool *s, off_t end)
 {
@@ -147,12 +119,9 @@ static int spool_write_batch(struct spool *s, const char *buf, size_t head_len, 
     size_t rotate, void (*hook)(void *), void *hook_arg, bool *kept)
 {
 	*kept = false;
-	if (s->wfd >= 0 && s->wsize > 0 && s->wsize + (off_t)len > (off_t)rotate) {
-		close(s->wfd);
-		s->wfd = -1;
-		s->wfresh = true;
-	}
-	if (s->wfd < 0 && spool_journal_open(s, rotate) != 0)
+	if (s->wfd >= 0 && s->wsize > 0 && s->wsize + (off_t)len > (off_t)rotate)
+		spool_journal_drop(s);
+	if (s->wfd < 0 && spool_journal_open(s) != 0)
 		return -1;
 
 	/* Only a fresh journal gets the head line: the others hold the chain. */

@@ -262,10 +262,10 @@ static void test_planted_cursor_link_is_not_followed(void **state)
 
 /*
  * Commits 0-1, reopens (after trimming the journal to its lines when
- * legacy: an older fwdguard's, not written ahead), commits 2-3: the
- * journals that makes must be want, and the four records read in order.
+ * legacy: an older fwdguard's, not written ahead), commits 2-3: a journal
+ * is never continued, so that makes two, and the four records read in order.
  */
-static void reopen_and_commit(struct fixture *f, bool legacy, int want)
+static void reopen_and_commit(struct fixture *f, bool legacy)
 {
 	char path[512];
 	struct stat st;
@@ -282,22 +282,62 @@ static void reopen_and_commit(struct fixture *f, bool legacy, int want)
 	s = spool_dir_open(f->dir);
 	commit_ids(s, 2, 4);
 	int n = count_journals(f->dir);
-	if (n != want)
-		fail_msg("got %d journals after a reopen, want %d", n, want);
+	if (n != 2)
+		fail_msg("got %d journals after a reopen, want 2", n);
 	expect_ids(s, 0, 4);
 	spool_close(s);
 }
 
-/* A journal written ahead ends in zeros: after a restart the writer starts a new one. */
 static void test_reopen_starts_a_new_journal(void **state)
 {
-	reopen_and_commit(*state, false, 2);
+	reopen_and_commit(*state, false);
 }
 
-/* One that ends in a newline (an older fwdguard's, not written ahead) is continued. */
-static void test_reopen_continues_a_journal_not_written_ahead(void **state)
+static void test_reopen_starts_a_new_journal_after_a_legacy_one(void **state)
 {
-	reopen_and_commit(*state, true, 1);
+	reopen_and_commit(*state, true);
+}
+
+/*
+ * A hole in a finished journal (zeros a crash or a repair left in the
+ * middle of a line) costs that line only: the reader, which stops at a NUL
+ * in the journal being written, reads on past one in an older journal.
+ */
+static void test_hole_in_an_older_journal_costs_one_line(void **state)
+{
+	struct fixture *f = *state;
+	char path[512], buf[4096];
+	struct spool *s = spool_dir_open(f->dir);
+	commit_ids(s, 0, 3);
+	spool_close(s);
+	newest_journal(f->dir, path, sizeof(path));
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	assert_true(n > 0);
+	char *rec1 = memmem(buf, (size_t)n, "id0001", 6);
+	assert_non_null(rec1);
+	static const char zeros[8];
+	assert_int_equal(pwrite(fd, zeros, sizeof(zeros), rec1 - buf), (ssize_t)sizeof(zeros));
+	close(fd);
+
+	s = spool_dir_open(f->dir);
+	commit_ids(s, 3, 4);
+	const char *want[] = { "id0000", "id0002", "id0003" };
+	for (size_t i = 0; i < 3; i++) {
+		struct record *r = spool_next(s);
+		if (r == NULL)
+			fail_msg("next: got NULL (errno %d), want %s", errno, want[i]);
+		const char *got = record_get(r, "id");
+		if (got == NULL || strcmp(got, want[i]) != 0)
+			fail_msg("next: got %s, want %s", got ? got : "(no id)", want[i]);
+		record_free(r);
+	}
+	assert_null(spool_next(s));
+	struct spool_stat st;
+	spool_stat(s, &st);
+	assert_int_equal(st.skipped, 1);
+	spool_close(s);
 }
 
 /*
@@ -808,7 +848,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cursor_survives_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_planted_cursor_link_is_not_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_starts_a_new_journal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_continues_a_journal_not_written_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_starts_a_new_journal_after_a_legacy_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hole_in_an_older_journal_costs_one_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_reader_stops_at_the_zeros, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_commits_share_syncs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_last_line_is_ignored, setup, teardown),
