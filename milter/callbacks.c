@@ -277,7 +277,7 @@ callbacks_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct conn *c = callbacks_conn(ctx);
 
-	if (c != NULL && c->in_message && !c->body_begun)
+	if (c != NULL)
 		conn_begin_body(c);
 	if (c != NULL && c->mime != NULL)
 		conn_feed_body(c, chunk, len);
@@ -305,8 +305,7 @@ callbacks_eom(SMFICTX *ctx)
 		return callbacks_error(ctx, c != NULL ? c->cfg : NULL,
 		    "end of message without a message");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!c->body_begun)
-		conn_begin_body(c);	/* a message without a body */
+	conn_begin_body(c);	/* begun already, unless the message has no body */
 	buf_copy(c->queue_id, sizeof(c->queue_id), callbacks_macro(ctx, "i"));
 	v = act_end_of_message(&callbacks_env, c, &ops);
 	conn_reset_message(c);

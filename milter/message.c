@@ -99,8 +99,8 @@ conn_body_useful(const struct conn *c)
 bool
 conn_begin_body(struct conn *c)
 {
-	mime_walk_free(c->mime);
-	c->mime = NULL;
+	if (c->body_begun)
+		return c->mime != NULL;
 	c->body_begun = true;
 	if (!c->in_message || !conn_body_useful(c))
 		return false;

@@ -100,7 +100,8 @@ int conn_add_rcpt(struct conn *c, const char *raw, char **esmtp_args,
  * message without a body): starts walking the body when it can hold evidence
  * (some recipient is external: attached-message; or the message is an
  * auto-reply, a report or from the null sender: the original Message-IDs
- * a DSN quotes).  Returns true when the body is wanted.  Out of memory
+ * a DSN quotes).  Once per message: a later call only says again whether
+ * the body is wanted.  Returns true when the body is wanted.  Out of memory
  * gives false: the message is then decided on its headers, as before.
  */
 bool conn_begin_body(struct conn *c);
