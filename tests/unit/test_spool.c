@@ -74,18 +74,31 @@ static void commit_ids(struct spool *s, int from, int to)
 }
 
 /* Reads until NULL; checks ids are "id<from>".."id<to-1>" in order. */
+static void expect_next_id(struct spool *s, const char *want)
+{
+	struct record *r = spool_next(s);
+	if (r == NULL)
+		fail_msg("next: got NULL (errno %d), want %s", errno, want);
+	const char *got = record_get(r, "id");
+	if (got == NULL || strcmp(got, want) != 0)
+		fail_msg("next: got %s, want %s", got ? got : "(no id)", want);
+	record_free(r);
+}
+
+/* The records the reader skipped as damaged so far. */
+static void expect_skipped(struct spool *s, unsigned long long want)
+{
+	struct spool_stat st;
+	spool_stat(s, &st);
+	assert_int_equal(st.skipped, want);
+}
+
 static void expect_ids(struct spool *s, int from, int to)
 {
 	char want[32];
 	for (int i = from; i < to; i++) {
 		snprintf(want, sizeof(want), "id%04d", i);
-		struct record *r = spool_next(s);
-		if (r == NULL)
-			fail_msg("next: got NULL (errno %d), want %s", errno, want);
-		const char *got = record_get(r, "id");
-		if (got == NULL || strcmp(got, want) != 0)
-			fail_msg("next: got %s, want %s", got ? got : "(no id)", want);
-		record_free(r);
+		expect_next_id(s, want);
 	}
 	struct record *extra = spool_next(s);
 	if (extra != NULL)
@@ -323,20 +336,11 @@ static void test_hole_in_an_older_journal_costs_one_line(void **state)
 
 	s = spool_dir_open(f->dir);
 	commit_ids(s, 3, 4);
-	const char *want[] = { "id0000", "id0002", "id0003" };
-	for (size_t i = 0; i < 3; i++) {
-		struct record *r = spool_next(s);
-		if (r == NULL)
-			fail_msg("next: got NULL (errno %d), want %s", errno, want[i]);
-		const char *got = record_get(r, "id");
-		if (got == NULL || strcmp(got, want[i]) != 0)
-			fail_msg("next: got %s, want %s", got ? got : "(no id)", want[i]);
-		record_free(r);
-	}
+	expect_next_id(s, "id0000");
+	expect_next_id(s, "id0002");
+	expect_next_id(s, "id0003");
 	assert_null(spool_next(s));
-	struct spool_stat st;
-	spool_stat(s, &st);
-	assert_int_equal(st.skipped, 1);
+	expect_skipped(s, 1);
 	spool_close(s);
 }
 
@@ -683,9 +687,7 @@ static void test_damaged_line_is_skipped(void **state)
 	s = spool_dir_open(f->dir);
 	commit_ids(s, 1, 2);
 	expect_ids(s, 0, 2);
-	struct spool_stat st;
-	spool_stat(s, &st);
-	assert_int_equal(st.skipped, 1);
+	expect_skipped(s, 1);
 	spool_close(s);
 }
 
