@@ -7,7 +7,10 @@
  * The whole input is then written as a journal into a scratch spool,
  * with its first line as the reader's cursor, and read back with
  * spool_next() to the end: torn, overlong and undecodable lines must be
- * passed over, never read out of bounds.  Before reading a journal with
+ * passed over, never read out of bounds.  A form feed splits the journal
+ * part in two: what precedes it is an older journal, which the reader
+ * reads past NUL bytes (a crash's hole), what follows the newest, where
+ * a NUL ends the lines (its zeros written ahead).  Before reading a journal with
  * chain fields, one decision is committed: the writer recovers the hash chain's head from the fuzzed
  * journal (chain fields and "kind=chain" head lines, valid or not) and
  * must stamp the new record with a hash that verifies.
@@ -111,8 +114,18 @@ static void fuzz_journal(const uint8_t *data, size_t size)
 	size_t clen = nl != NULL ? (size_t)(nl - data) + 1 : 0;
 	char err[256];
 
+	const uint8_t *body = data + clen;
+	size_t blen = size - clen;
+	const uint8_t *ff = blen > 0 ? memchr(body, '\f', blen) : NULL;
+
 	fuzz_write("cursor", data, clen);
-	fuzz_write("journal-00000000000000000001", data + clen, size - clen);
+	if (ff == NULL)
+		fuzz_write("journal-00000000000000000001", body, blen);
+	else {
+		size_t olen = (size_t)(ff - body);
+		fuzz_write("journal-00000000000000000001", body, olen);
+		fuzz_write("journal-00000000000000000002", ff + 1, blen - olen - 1);
+	}
 	struct spool *s = spool_open(fuzz_dir, err, sizeof(err));
 	if (s == NULL)
 		abort();
