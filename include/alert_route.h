@@ -57,6 +57,16 @@ void alert_route_chan_names(const char *route, const char *what, char *group, si
  */
 bool alert_route_is_address(const char *s);
 
+#define ALERT_ROUTE_URL_MAX	2048	/* bytes of a webhook URL */
+
+/*
+ * Is s (len bytes) a webhook URL as webhook.url and webhook.url_file take
+ * it?  http:// or https:// and a host, none of the characters a URL may
+ * not hold unescaped, at most ALERT_ROUTE_URL_MAX bytes: it goes to
+ * libcurl as it is.
+ */
+bool alert_route_url_ok(const char *s, size_t len);
+
 /* Is name one of ALERT_BUILTIN_RULES? */
 bool alert_route_builtin_rule(const char *name);
 

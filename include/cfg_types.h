@@ -98,7 +98,8 @@ struct cfg_audit {
 enum webhook_format { WEBHOOK_JSON, WEBHOOK_SLACK };
 
 struct cfg_webhook {
-	char *url;		/* NULL: no webhook; http:// or https:// */
+	char *url;		/* http:// or https://; NULL: url_file's, or no webhook */
+	char *url_file;		/* NULL: url; else the file the relay reads it from */
 	enum webhook_format format;
 	double timeout;		/* seconds one POST may take */
 	char *headers_file;	/* NULL: none; "Name: value" lines sent with each POST */

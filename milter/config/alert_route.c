@@ -19,6 +19,15 @@ bool alert_route_is_address(const char *s)
 	    !(a.flags & ADDRESS_UNQUALIFIED) && a.nhops == 1;
 }
 
+bool alert_route_url_ok(const char *s, size_t len)
+{
+	size_t scheme;
+
+	scheme = strncasecmp(s, "https://", 8) == 0 ? 8 : strncasecmp(s, "http://", 7) == 0 ? 7 : 0;
+	return !(scheme == 0 || s[scheme] == '\0' || s[scheme] == '/' ||
+	    strpbrk(s, " \"<>\\^`{|}") != NULL || len > ALERT_ROUTE_URL_MAX);
+}
+
 bool alert_route_builtin_rule(const char *name)
 {
 	static const char *const builtin[] = { ALERT_RULE_EXPIRY, "directory-change" };

@@ -93,6 +93,7 @@ cfg_contents_free(struct cfg *c)
 		cfg_strv_free(r->rules, r->nrules);
 		cfg_strv_free(r->mail_to, r->nmail_to);
 		free(r->webhook.url);
+		free(r->webhook.url_file);
 		free(r->webhook.headers_file);
 	}
 	free(c->alerts.routes);

@@ -22,8 +22,6 @@
 #include "cfg_value.h"
 #include "policy.h"
 
-#define CFG_URL_MAX	2048
-
 /* "group:<DN>": a DN is attribute=value pairs; the directory checks the rest. */
 static char *
 cfg_route_group(struct cfg_loader *l, const struct cfg_node *n, const char *path, const char *s)
@@ -144,19 +142,8 @@ cfg_set_levels(struct cfg_loader *l, const struct cfg_key *k, const struct cfg_n
 	*FIELD(base, k, unsigned) = mask;
 }
 
-/* http:// or https://, no blanks or controls: it goes to libcurl as is. */
-static bool
-cfg_url_ok(const char *s, size_t len)
-{
-	size_t scheme;
-
-	scheme = strncasecmp(s, "https://", 8) == 0 ? 8 : strncasecmp(s, "http://", 7) == 0 ? 7 : 0;
-	return !(scheme == 0 || s[scheme] == '\0' || s[scheme] == '/' ||
-	    strpbrk(s, " \"<>\\^`{|}") != NULL || len > CFG_URL_MAX);
-}
-
 const struct cfg_shape cfg_url_shape = { "a URL", "URL",
-    "http://host/... or https://host/...", cfg_url_ok };
+    "http://host/... or https://host/...", alert_route_url_ok };
 
 /* ---- checks against the whole file -------------------------------------------- */
 
@@ -169,6 +156,23 @@ cfg_rule_known(const struct policy *p, const char *name)
 	return alert_route_builtin_rule(name);
 }
 
+/* A webhook's URL comes from the YAML or from url_file (where a secret URL lives), one of them. */
+static void
+cfg_webhook_check(struct cfg_loader *l, const struct cfg_node *item, const char *path)
+{
+	const struct cfg_node *w = cfg_yaml_get(item, "webhook");
+	char wpath[CFG_PATH_MAX + 16];
+
+	/* By the keys written, not the values kept: a value refused is reported already. */
+	if (w == NULL || w->kind != CFG_NODE_MAP ||
+	    (cfg_yaml_get(w, "url") != NULL) != (cfg_yaml_get(w, "url_file") != NULL))
+		return;
+	snprintf(wpath, sizeof(wpath), "%s.webhook", path);
+	cfg_report(l, w, wpath, cfg_yaml_get(w, "url") == NULL ?
+	    "missing required key 'url' (or 'url_file', a file that holds it)" :
+	    "url and url_file are both set (keep one)");
+}
+
 static void
 cfg_route_check(struct cfg_loader *l, const struct cfg_node *item, size_t i, const char *path)
 {
@@ -178,7 +182,8 @@ cfg_route_check(struct cfg_loader *l, const struct cfg_node *item, size_t i, con
 
 	if (r->name == NULL)
 		return;
-	if (r->nmail_to == 0 && r->webhook.url == NULL)
+	cfg_webhook_check(l, item, path);
+	if (r->nmail_to == 0 && cfg_yaml_get(item, "webhook") == NULL)
 		cfg_report(l, item, path, "route '%s' delivers nowhere (want mail or webhook)",
 		    cfg_show(r->name, strlen(r->name), shown));
 	if (r->nmail_to > 0 && l->cfg->alerts.mail_from == NULL)

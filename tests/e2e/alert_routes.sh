@@ -77,6 +77,7 @@ class Hook(http.server.BaseHTTPRequestHandler):
             f.write(json.dumps({'n': n, 'status': status,
                                 'delivery': self.headers.get('X-Fwdguard-Delivery'),
                                 'auth': self.headers.get('Authorization'),
+                                'path': self.path,
                                 'text': text}) + '\n')
         if status == 'late':
             time.sleep(arg)
@@ -117,6 +118,11 @@ hook_lines_are() { [ "$(hook_lines "$1" "$2")" -eq "$3" ]; }
 SECRET="e2e-chat-secret-$RANDOM$RANDOM"
 printf '# the chat webhook token\nAuthorization: Bearer %s\n' "$SECRET" >"$FG_WORK/chat.headers"
 chmod 600 "$FG_WORK/chat.headers"
+# A Slack-style webhook URL is a secret too: its path is the token.
+URL_SECRET="e2e-chat-url-$RANDOM$RANDOM"
+printf '# the chat webhook\n\nhttp://127.0.0.1:%s/hooks/%s\n' "$CHAT_PORT" "$URL_SECRET" \
+    >"$FG_WORK/chat.url"
+chmod 600 "$FG_WORK/chat.url"
 SOON=$(date -u -d '+3 days' +%F)
 LAPSED=$(date -u -d '-1 day' +%F)
 CONF="$FG_WORK/fwdguard.yaml"
@@ -148,7 +154,7 @@ cat >>"$CONF" <<END_CONF
     - name: chat
       match: { levels: [critical], rules: [forwarded-copy] }
       webhook:
-        url: "http://127.0.0.1:$CHAT_PORT/hooks/fwdguard"
+        url_file: $FG_WORK/chat.url
         format: slack
         timeout: 5
         headers_file: $FG_WORK/chat.headers
@@ -160,6 +166,7 @@ check "the forwarded-copy rule notifies the legal route" grep -q '^    notify: \
 conf_ok() { "$BUILD/fwdguard" -n -c "$CONF" >"$FG_WORK/check.log" 2>&1; }
 check "the configuration checks (fwdguard -n)" conf_ok
 check "the webhook's secret is not in the YAML" fg_not grep -qF "$SECRET" "$CONF"
+check "the webhook URL's token is not in the YAML" fg_not grep -qF "$URL_SECRET" "$CONF"
 
 start_fwdguard "$CONF" || fg_die "start fwdguard"
 start_postfix mta --smtpd-milters "$(fwdguard_milter)" || fg_die "start postfix"
@@ -256,6 +263,9 @@ check "the chat saw the customer-service leak once" expect_eq 1 \
 check "every POST was Slack JSON" expect_eq 0 "$(hook_lines chat '"text": "(NOT-JSON|JSON )')"
 check "every POST carried the headers_file's token" expect_eq "$(hook_lines chat '"n":')" \
     "$(hook_lines chat "\"auth\": \"Bearer $SECRET\"")"
+check "every POST went to url_file's URL" expect_eq "$(hook_lines chat '"n":')" \
+    "$(hook_lines chat "\"path\": \"/hooks/$URL_SECRET\"")"
+check "the relay never logged the URL's token" fg_not grep -qF "$URL_SECRET" "$FG_WORK/relay.log"
 check "the chat's rule filter kept the exception notices out" expect_eq 0 "$(hook_lines chat 'exception')"
 
 # --- 4. the failing channel's alerts wait in its own group only -----------------

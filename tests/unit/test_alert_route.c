@@ -94,7 +94,13 @@ static const struct {
 	    "alerts.routes[0].webhook.format: unknown format 'teams' (want json|slack)" },
 	{ "a secret never sits in the YAML", HEAD "  routes:\n    - name: w\n"
 	    "      webhook: { url: \"http://127.0.0.1/\", headers: { Authorization: x } }\n",
-	    "alerts.routes[0].webhook.headers: unknown key (want url|format|timeout|headers_file)" },
+	    "alerts.routes[0].webhook.headers: unknown key (want url|url_file|format|timeout|headers_file)" },
+	{ "a webhook URL in the YAML or in url_file, not both", HEAD "  routes:\n    - name: w\n"
+	    "      webhook: { url: \"http://127.0.0.1/\", url_file: /etc/fwdguard/w.url }\n",
+	    "alerts.routes[0].webhook: url and url_file are both set (keep one)" },
+	{ "url_file must be absolute", HEAD "  routes:\n    - name: w\n"
+	    "      webhook: { url_file: w.url }\n",
+	    "'w.url' is not an absolute path" },
 	{ "headers_file must be absolute", HEAD "  routes:\n    - name: w\n"
 	    "      webhook: { url: \"http://127.0.0.1/\", headers_file: hook.secret }\n",
 	    "'hook.secret' is not an absolute path" },
@@ -147,6 +153,15 @@ static void test_cfg_route_lands(void **state)
 	assert_int_equal(r->webhook.format, WEBHOOK_JSON);
 	assert_true(r->webhook.timeout == 5);
 	assert_string_equal(r->webhook.headers_file, "/etc/fwdguard/hook");
+	assert_null(r->webhook.url_file);
+	cfg_unref(c);
+	/* The URL kept in a file: the YAML names the file only. */
+	y = HEAD "  routes:\n    - name: chat\n"
+	    "      webhook: { url_file: /etc/fwdguard/chat.url, format: slack }\n";
+	c = cfg_load_buffer("t.yaml", y, strlen(y), NULL, NULL);
+	assert_non_null(c);
+	assert_null(c->alerts.routes[0].webhook.url);
+	assert_string_equal(c->alerts.routes[0].webhook.url_file, "/etc/fwdguard/chat.url");
 	cfg_unref(c);
 	c = cfg_load_buffer("t.yaml", "mode: enforce\n", 14, NULL, NULL);
 	assert_non_null(c);

@@ -117,7 +117,7 @@ static int chan_webhook(struct chan_ctx *cc, const struct alert_mail *m, char *e
 	char *body;
 	int rv = -1;
 
-	/* A headers_file that could not be read at start is read again: fixing it heals. */
+	/* A url_file or headers_file that could not be read at start is read again: fixing it heals. */
 	if (cc->wh == NULL && (cc->wh = webhook_open(&cc->route->webhook, err, errsize)) == NULL)
 		return -1;
 	snprintf(err, errsize, "out of memory");
@@ -220,7 +220,7 @@ static void chan_build(const struct cfg *c, struct chan_ctx *v, size_t *n,
 		const struct cfg_route *r = &c->alerts.routes[i];
 		if (r->nmail_to > 0)
 			chan_add(v, n, c, CHAN_MAIL, r, groups);
-		if (r->webhook.url != NULL) {
+		if (r->webhook.url != NULL || r->webhook.url_file != NULL) {
 			struct chan_ctx *cc = chan_add(v, n, c, CHAN_WEBHOOK, r, groups);
 			char why[512];
 			/* Its alerts wait; the other channels go on. */

@@ -6,12 +6,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
 
+#include "alert_route.h"
 #include "alert_webhook.h"
 
 struct webhook {
@@ -19,6 +21,7 @@ struct webhook {
 	char *url;
 	long timeout_ms;
 	struct curl_slist *headers;	/* headers_file's lines and ours */
+	int nheaders;			/* headers_file's */
 };
 
 int webhook_global_init(void)
@@ -55,48 +58,120 @@ static int webhook_add(struct webhook *wh, const char *line)
 	return 0;
 }
 
-/* Reads headers_file; 0, or -1 with a reason (never the line: it holds secrets). */
-static int webhook_read_headers(struct webhook *wh, const char *path, char *err, size_t errsize)
+/* One line of a secrets file, given to a reader's take(): 0, or -1 with err set. */
+struct webhook_line {
+	const char *path;
+	int lineno;
+	const char *text;	/* without its line end; never blank or a comment */
+};
+
+/*
+ * Reads the secrets file `what` (headers_file, url_file) at path, line by
+ * line up to maxlen bytes each, blank lines and '#' lines skipped, and
+ * gives the others to take().  0, or -1 with a reason that names the file
+ * and the line, never quotes it: the lines are the secrets.
+ */
+static int webhook_read_file(const char *what, const char *path, size_t maxlen,
+    int (*take)(void *ctx, const struct webhook_line *l, char *err, size_t errsize), void *ctx,
+    char *err, size_t errsize)
 {
 	char line[WEBHOOK_HEADER_LEN + 2];
-	int n = 0, lineno = 0, rv = 0;
+	struct webhook_line l = { path, 0, line };
+	int rv = 0;
 	FILE *f = fopen(path, "re");
 
 	if (f == NULL) {
-		snprintf(err, errsize, "webhook headers_file %s: %s", path, strerror(errno));
+		snprintf(err, errsize, "webhook %s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
-	while (rv == 0 && fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
-		lineno++;
-		if (len > WEBHOOK_HEADER_LEN) {
-			snprintf(err, errsize, "%s:%d: line longer than %d bytes", path, lineno,
-			    WEBHOOK_HEADER_LEN);
+	if (maxlen > WEBHOOK_HEADER_LEN)
+		maxlen = WEBHOOK_HEADER_LEN;
+	while (rv == 0 && fgets(line, (int)maxlen + 2, f) != NULL) {
+		l.lineno++;
+		if (strlen(line) > maxlen) {
+			snprintf(err, errsize, "%s:%d: line longer than %zu bytes", path, l.lineno,
+			    maxlen);
 			rv = -1;
 			break;
 		}
 		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		if (webhook_header_ok(line) != 0) {
-			snprintf(err, errsize, "%s:%d: not a header line (want \"Name: value\")", path,
-			    lineno);
-			rv = -1;
-		} else if (++n > WEBHOOK_HEADERS_MAX) {
-			snprintf(err, errsize, "%s: more than %d headers", path, WEBHOOK_HEADERS_MAX);
-			rv = -1;
-		} else if (webhook_add(wh, line) != 0) {
-			snprintf(err, errsize, "out of memory");
-			rv = -1;
-		}
+		if (line[0] != '\0' && line[0] != '#')
+			rv = take(ctx, &l, err, errsize);
 	}
 	if (rv == 0 && ferror(f)) {
-		snprintf(err, errsize, "webhook headers_file %s: read error", path);
+		snprintf(err, errsize, "webhook %s %s: read error", what, path);
 		rv = -1;
 	}
 	explicit_bzero(line, sizeof(line));
 	fclose(f);
 	return rv;
+}
+
+static int webhook_take_header(void *ctx, const struct webhook_line *l, char *err,
+    size_t errsize)
+{
+	struct webhook *wh = ctx;
+
+	if (webhook_header_ok(l->text) != 0)
+		snprintf(err, errsize, "%s:%d: not a header line (want \"Name: value\")", l->path,
+		    l->lineno);
+	else if (++wh->nheaders > WEBHOOK_HEADERS_MAX)
+		snprintf(err, errsize, "%s: more than %d headers", l->path, WEBHOOK_HEADERS_MAX);
+	else if (webhook_add(wh, l->text) != 0)
+		snprintf(err, errsize, "out of memory");
+	else
+		return 0;
+	return -1;
+}
+
+/* A URL line: what alert_route_url_ok takes, and no blank, control or non-ASCII byte. */
+static bool webhook_url_ok(const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return false;
+	return alert_route_url_ok(s, strlen(s));
+}
+
+static int webhook_take_url(void *ctx, const struct webhook_line *l, char *err, size_t errsize)
+{
+	struct webhook *wh = ctx;
+
+	if (wh->url != NULL)
+		snprintf(err, errsize, "%s:%d: a second URL (want one)", l->path, l->lineno);
+	else if (!webhook_url_ok(l->text))
+		snprintf(err, errsize, "%s:%d: not a URL (want http://host/... or https://host/...)",
+		    l->path, l->lineno);
+	else if ((wh->url = strdup(l->text)) == NULL)
+		snprintf(err, errsize, "out of memory");
+	else
+		return 0;
+	return -1;
+}
+
+/* The webhook's URL: the YAML's, or url_file's one URL line (the URL is then the secret). */
+static int webhook_set_url(struct webhook *wh, const struct cfg_webhook *w, char *err,
+    size_t errsize)
+{
+	if (w->url_file != NULL) {
+		if (webhook_read_file("url_file", w->url_file, WEBHOOK_URL_LEN, webhook_take_url, wh,
+		    err, errsize) != 0)
+			return -1;
+		if (wh->url == NULL) {
+			snprintf(err, errsize, "webhook url_file %s: no URL in it", w->url_file);
+			return -1;
+		}
+		return 0;
+	}
+	if (w->url == NULL) {
+		snprintf(err, errsize, "webhook: neither url nor url_file is set");
+		return -1;
+	}
+	if ((wh->url = strdup(w->url)) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 struct webhook *webhook_open(const struct cfg_webhook *w, char *err, size_t errsize)
@@ -107,9 +182,13 @@ struct webhook *webhook_open(const struct cfg_webhook *w, char *err, size_t errs
 	if (wh == NULL)
 		return NULL;
 	wh->timeout_ms = (long)(w->timeout * 1000);
-	if ((wh->url = strdup(w->url)) == NULL || (wh->curl = curl_easy_init()) == NULL)
+	if (webhook_set_url(wh, w, err, errsize) != 0)
 		goto fail;
-	if (w->headers_file != NULL && webhook_read_headers(wh, w->headers_file, err, errsize) != 0)
+	snprintf(err, errsize, "out of memory");
+	if ((wh->curl = curl_easy_init()) == NULL)
+		goto fail;
+	if (w->headers_file != NULL && webhook_read_file("headers_file", w->headers_file,
+	    WEBHOOK_HEADER_LEN, webhook_take_header, wh, err, errsize) != 0)
 		goto fail;
 	/* Ours last: a receiver reads the body as JSON whatever the file says. */
 	if (webhook_add(wh, "Content-Type: application/json") != 0 || webhook_add(wh, "Expect:") != 0)
@@ -127,6 +206,8 @@ void webhook_close(struct webhook *wh)
 	if (wh->curl != NULL)
 		curl_easy_cleanup(wh->curl);
 	curl_slist_free_all(wh->headers);
+	if (wh->url != NULL)
+		explicit_bzero(wh->url, strlen(wh->url));
 	free(wh->url);
 	free(wh);
 }

@@ -6,7 +6,10 @@
  * The headers of headers_file ("Name: value" lines; blank lines and lines
  * starting with '#' are skipped) go with every POST: that is where a
  * secret such as "Authorization: Bearer ..." lives, never in the YAML.
- * The file is read once, when the webhook is opened.  Redirects are not
+ * The file is read once, when the webhook is opened.  So is url_file, when
+ * the URL is kept there rather than in the YAML (a Slack or Mattermost
+ * webhook URL is itself a secret): its one URL line, blank lines and
+ * '#' lines skipped.  Redirects are not
  * followed, only http and https are spoken, TLS certificates are checked.
  * One POST is bounded by webhook.timeout; only a 2xx answer is success.
  */
@@ -14,14 +17,16 @@
 #define FWDGUARD_ALERT_WEBHOOK_H
 
 #include <stddef.h>
+#include "alert_route.h"
 #include "cfg.h"
 
 #define WEBHOOK_HEADERS_MAX	32	/* lines of headers_file */
 #define WEBHOOK_HEADER_LEN	4096	/* bytes of one line */
+#define WEBHOOK_URL_LEN		ALERT_ROUTE_URL_MAX	/* bytes of url_file's URL line */
 
 struct webhook;
 
-/* NULL with a reason in err (headers_file unreadable or malformed, ENOMEM). */
+/* NULL with a reason in err (url_file or headers_file unreadable or malformed, ENOMEM). */
 struct webhook *webhook_open(const struct cfg_webhook *w, char *err, size_t errsize);
 void webhook_close(struct webhook *wh);		/* accepts NULL */
 
