@@ -20,6 +20,7 @@
 #include <hiredis/hiredis.h>
 
 #include "correlate.h"
+#include "deadline.h"
 #include "hash.h"
 #include "ids.h"
 #include "log.h"
@@ -434,24 +435,6 @@ correlate_query(struct correlate *k, struct correlate_slot *s, const char *prefi
 		free(keys[i]);
 }
 
-/* now + seconds on CLOCK_REALTIME, the clock pthread_mutex_timedlock uses. */
-static void
-correlate_deadline(struct timespec *ts, double seconds)
-{
-	long long ns;
-
-	if (!(seconds > 0) || seconds > 3600)
-		seconds = 1;
-	ns = (long long)(seconds * 1e9);
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += (time_t)(ns / 1000000000LL);
-	ts->tv_nsec += (long)(ns % 1000000000LL);
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /*
  * A pooled connection, locked for the caller: a free one if any, else the
  * next in turn, waited for up to timeout.  A slot's lock is held across its
@@ -471,7 +454,10 @@ correlate_slot_take(struct correlate *k, double timeout)
 		if (pthread_mutex_trylock(&s->mu) == 0)
 			return s;
 	}
-	correlate_deadline(&until, timeout);
+	if (!(timeout > 0) || timeout > 3600)
+		timeout = 1;
+	/* CLOCK_REALTIME: the clock pthread_mutex_timedlock uses. */
+	until = deadline_after_ms(CLOCK_REALTIME, (long)(timeout * 1000));
 	if (pthread_mutex_timedlock(&k->pool[first % CORRELATE_POOL].mu, &until) != 0)
 		return NULL;
 	return &k->pool[first % CORRELATE_POOL];
