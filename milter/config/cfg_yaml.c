@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "cfg_yaml.h"
+#include "grow.h"
 
 struct cfg_yaml_reader {
 	const char *buf;
@@ -164,7 +165,8 @@ cfg_yaml_attach(struct cfg_yaml_reader *r, struct cfg_node *n)
 		return 0;
 	}
 	parent = r->stack[r->depth - 1];
-	kids = realloc(parent->kids, (parent->nkids + 1) * sizeof(*kids));
+	/* Doubling room: a list of n items costs O(n), as the parser must. */
+	kids = grow_one(parent->kids, parent->nkids, &parent->kids_cap, sizeof(*kids), 8);
 	if (kids == NULL) {
 		cfg_yaml_free(n);
 		return -1;

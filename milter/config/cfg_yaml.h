@@ -32,6 +32,7 @@ struct cfg_node {
 	bool plain;			/* scalar: unquoted, so it may be typed */
 	struct cfg_node **kids;		/* seq: items; map: key, value, key, value, ... */
 	size_t nkids;
+	size_t kids_cap;		/* room in kids */
 };
 
 /* Receives one error at a 1-based position; msg has no position prefix. */

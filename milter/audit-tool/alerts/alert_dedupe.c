@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alert_dedupe.h"
+#include "grow.h"
 #include "text.h"
 
 struct dedupe_batch {
@@ -97,7 +98,7 @@ int dedupe_batch_add(struct dedupe_batch *b, size_t index, const struct dedupe_i
 	struct dedupe_group *g = dedupe_group_get(b, key);
 	if (g == NULL)
 		return -1;
-	size_t *m = realloc(g->members, (g->n + 1) * sizeof(*m));
+	size_t *m = grow_one(g->members, g->n, &g->cap, sizeof(*m), 4);
 	if (m == NULL)
 		return -1;
 	g->members = m;

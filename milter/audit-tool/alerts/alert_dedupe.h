@@ -24,7 +24,7 @@ struct dedupe_item {
 struct dedupe_group {
 	char *key;		/* owned by the batch; see dedupe_key */
 	size_t *members;
-	size_t n;
+	size_t n, cap;
 	long long first_ms, last_ms;
 };
 
