@@ -163,8 +163,9 @@ cfg_webhook_check(struct cfg_loader *l, const struct cfg_node *item, const char 
 	const struct cfg_node *w = cfg_yaml_get(item, "webhook");
 	char wpath[CFG_PATH_MAX + 16];
 
-	/* By the keys written, not the values kept: a value refused is reported already. */
-	if (w == NULL || w->kind != CFG_NODE_MAP ||
+	/* By the keys written, not the values kept: a value refused is
+	 * reported already.  An empty "webhook:" is a webhook without either. */
+	if (w == NULL || (w->kind != CFG_NODE_MAP && !cfg_yaml_is_null(w)) ||
 	    (cfg_yaml_get(w, "url") != NULL) != (cfg_yaml_get(w, "url_file") != NULL))
 		return;
 	snprintf(wpath, sizeof(wpath), "%s.webhook", path);

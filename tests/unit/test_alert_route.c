@@ -98,6 +98,11 @@ static const struct {
 	{ "a webhook URL in the YAML or in url_file, not both", HEAD "  routes:\n    - name: w\n"
 	    "      webhook: { url: \"http://127.0.0.1/\", url_file: /etc/fwdguard/w.url }\n",
 	    "alerts.routes[0].webhook: url and url_file are both set (keep one)" },
+	{ "an empty webhook section", HEAD "  routes:\n    - name: w\n      webhook:\n",
+	    "alerts.routes[0].webhook: missing required key 'url'" },
+	{ "a null webhook section beside mail", HEAD "  routes:\n    - name: w\n      webhook: ~\n"
+	    "      mail: { to: a@corp.example }\n",
+	    "alerts.routes[0].webhook: missing required key 'url'" },
 	{ "url_file must be absolute", HEAD "  routes:\n    - name: w\n"
 	    "      webhook: { url_file: w.url }\n",
 	    "'w.url' is not an absolute path" },

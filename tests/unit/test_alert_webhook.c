@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_alert_webhook.c - reading a webhook's URL from url_file
- * (milter/audit-tool/alerts/alert_webhook.c): one URL line, comments and
- * blank lines skipped, anything else refused with a reason that never
- * quotes the file, since the URL is the secret.
+ * (milter/audit-tool/alerts/alert_webhook.c): one URL line of up to 2048
+ * bytes, comments and blank lines skipped, anything else refused with a
+ * reason that never quotes the file, since the URL is the secret.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,14 +58,54 @@ static void test_one_url_among_comments(void **state)
 {
 	char err[512];
 	(void)state;
-	write_url_file("# the chat webhook\n\n   \nhttps://hooks.example/services/" TOKEN "\r\n# end\n");
-	/* A line of blanks is no URL: refused, as a second "URL" would be. */
+	/* Blank lines (spaces too) and comments around it; trailing blanks and CRLF dropped. */
+	write_url_file("# the chat webhook\n\n   \n\thttps://hooks.example/services/" TOKEN " \t\r\n"
+	    "# end\n\n");
+	/* A leading tab is part of the line: not a URL. */
 	assert_null(open_url_file(err, sizeof(err)));
-	assert_non_null(strstr(err, ":3: not a URL"));
-	write_url_file("# the chat webhook\n\nhttps://hooks.example/services/" TOKEN "\r\n# end\n\n");
+	assert_non_null(strstr(err, ":4: not a URL"));
+	write_url_file("# the chat webhook\n\n   \nhttps://hooks.example/services/" TOKEN " \t\r\n"
+	    "# end\n\n");
 	struct webhook *wh = open_url_file(err, sizeof(err));
 	assert_non_null(wh);
 	webhook_close(wh);
+}
+
+/* A URL of n bytes in a file, its line ended by eol. */
+static void write_url_of(size_t n, const char *eol)
+{
+	char *text = malloc(n + 8);
+	assert_non_null(text);
+	int head = snprintf(text, n + 8, "https://hooks.example/" TOKEN "/");
+	assert_true(head > 0 && (size_t)head <= n);
+	memset(text + head, 'a', n - (size_t)head);
+	strcpy(text + n, eol);
+	write_url_file(text);
+	free(text);
+}
+
+/* As long as the YAML's url may be (2048 bytes), whatever the line end; not a byte more. */
+static void test_url_length_limit(void **state)
+{
+	char err[512];
+	struct webhook *wh;
+	(void)state;
+	write_url_of(WEBHOOK_URL_LEN, "\n");
+	assert_non_null(wh = open_url_file(err, sizeof(err)));
+	webhook_close(wh);
+	write_url_of(WEBHOOK_URL_LEN, "\r\n");
+	assert_non_null(wh = open_url_file(err, sizeof(err)));
+	webhook_close(wh);
+	write_url_of(WEBHOOK_URL_LEN, "");
+	assert_non_null(wh = open_url_file(err, sizeof(err)));
+	webhook_close(wh);
+	const char *eols[] = { "\n", "\r\n", "" };
+	for (size_t i = 0; i < 3; i++) {
+		write_url_of(WEBHOOK_URL_LEN + 1, eols[i]);
+		assert_null(open_url_file(err, sizeof(err)));
+		assert_non_null(strstr(err, ":1: line longer than 2048 bytes"));
+		assert_null(strstr(err, TOKEN));
+	}
 }
 
 static void test_refused_without_quoting(void **state)
@@ -92,19 +132,10 @@ static void test_refused_without_quoting(void **state)
 	}
 }
 
-static void test_long_line_and_missing_file(void **state)
+static void test_missing_file(void **state)
 {
-	char err[512], *text = malloc(WEBHOOK_URL_LEN + 64);
+	char err[512];
 	(void)state;
-	assert_non_null(text);
-	int n = snprintf(text, 64, "https://hooks.example/" TOKEN);
-	memset(text + n, 'a', WEBHOOK_URL_LEN);
-	strcpy(text + n + WEBHOOK_URL_LEN, "\n");
-	write_url_file(text);
-	free(text);
-	assert_null(open_url_file(err, sizeof(err)));
-	assert_non_null(strstr(err, "line longer than 2048 bytes"));
-	assert_null(strstr(err, TOKEN));
 	unlink(url_path);
 	assert_null(open_url_file(err, sizeof(err)));
 	assert_non_null(strstr(err, "No such file or directory"));
@@ -128,8 +159,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_url_among_comments),
+		cmocka_unit_test(test_url_length_limit),
 		cmocka_unit_test(test_refused_without_quoting),
-		cmocka_unit_test(test_long_line_and_missing_file),
+		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_url_from_the_yaml),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -62,20 +62,20 @@ static int webhook_add(struct webhook *wh, const char *line)
 struct webhook_line {
 	const char *path;
 	int lineno;
-	const char *text;	/* without its line end; never blank or a comment */
+	const char *text;	/* without its line end and trailing blanks; never blank or a comment */
 };
 
 /*
  * Reads the secrets file `what` (headers_file, url_file) at path, line by
- * line up to maxlen bytes each, blank lines and '#' lines skipped, and
- * gives the others to take().  0, or -1 with a reason that names the file
+ * line up to maxlen bytes each (line end and trailing blanks removed),
+ * blank lines and '#' lines skipped, and gives the others to take().  0, or -1 with a reason that names the file
  * and the line, never quotes it: the lines are the secrets.
  */
 static int webhook_read_file(const char *what, const char *path, size_t maxlen,
     int (*take)(void *ctx, const struct webhook_line *l, char *err, size_t errsize), void *ctx,
     char *err, size_t errsize)
 {
-	char line[WEBHOOK_HEADER_LEN + 2];
+	char line[WEBHOOK_HEADER_LEN + 3];	/* maxlen bytes, "\r\n", NUL */
 	struct webhook_line l = { path, 0, line };
 	int rv = 0;
 	FILE *f = fopen(path, "re");
@@ -86,16 +86,20 @@ static int webhook_read_file(const char *what, const char *path, size_t maxlen,
 	}
 	if (maxlen > WEBHOOK_HEADER_LEN)
 		maxlen = WEBHOOK_HEADER_LEN;
-	while (rv == 0 && fgets(line, (int)maxlen + 2, f) != NULL) {
+	while (rv == 0 && fgets(line, (int)maxlen + 3, f) != NULL) {
+		size_t len = strlen(line);
+		bool ended = len > 0 && line[len - 1] == '\n';
 		l.lineno++;
-		if (strlen(line) > maxlen) {
+		/* Trailing blanks go too: no URL or header ends in one. */
+		while (len > 0 && strchr("\r\n \t", line[len - 1]) != NULL)
+			line[--len] = '\0';
+		if (len > maxlen || (!ended && !feof(f))) {
 			snprintf(err, errsize, "%s:%d: line longer than %zu bytes", path, l.lineno,
 			    maxlen);
 			rv = -1;
 			break;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] != '\0' && line[0] != '#')
+		if (line[strspn(line, " \t")] != '\0' && line[0] != '#')
 			rv = take(ctx, &l, err, errsize);
 	}
 	if (rv == 0 && ferror(f)) {
