@@ -10,10 +10,11 @@
  * passed over, never read out of bounds.  A form feed splits the journal
  * part in two: what precedes it is an older journal, which the reader
  * reads past NUL bytes (a crash's hole), what follows the newest, where
- * a NUL ends the lines (its zeros written ahead).  Before reading a journal with
- * chain fields, one decision is committed: the writer recovers the hash chain's head from the fuzzed
- * journal (chain fields and "kind=chain" head lines, valid or not) and
- * must stamp the new record with a hash that verifies.
+ * a NUL ends the lines (its zeros written ahead).  Before reading a
+ * journal with chain fields, one decision is committed: the writer
+ * recovers the hash chain's head from the fuzzed journal (chain fields
+ * and "kind=chain" head lines, valid or not) and must stamp the new
+ * record with a hash that verifies.
  */
 #include <dirent.h>
 #include <fcntl.h>

@@ -62,14 +62,15 @@ static int webhook_add(struct webhook *wh, const char *line)
 struct webhook_line {
 	const char *path;
 	int lineno;
-	const char *text;	/* without its line end and trailing blanks; never blank or a comment */
+	const char *text;	/* no line end or trailing blanks; never blank, never a comment */
 };
 
 /*
  * Reads the secrets file `what` (headers_file, url_file) at path, line by
  * line up to maxlen bytes each (line end and trailing blanks removed),
- * blank lines and '#' lines skipped, and gives the others to take().  0, or -1 with a reason that names the file
- * and the line, never quotes it: the lines are the secrets.
+ * blank lines and '#' lines skipped, and gives the others to take().  0,
+ * or -1 with a reason that names the file and the line, never quotes it:
+ * the lines are the secrets.
  */
 static int webhook_read_file(const char *what, const char *path, size_t maxlen,
     int (*take)(void *ctx, const struct webhook_line *l, char *err, size_t errsize), void *ctx,

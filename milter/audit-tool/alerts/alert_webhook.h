@@ -8,9 +8,9 @@
  * secret such as "Authorization: Bearer ..." lives, never in the YAML.
  * The file is read once, when the webhook is opened.  So is url_file, when
  * the URL is kept there rather than in the YAML (a Slack or Mattermost
- * webhook URL is itself a secret): its one URL line, blank lines and
- * '#' lines skipped.  Redirects are not
- * followed, only http and https are spoken, TLS certificates are checked.
+ * webhook URL is itself a secret): its one URL line, blank lines and '#'
+ * lines skipped.  Redirects are not followed, only http and https are
+ * spoken, TLS certificates are checked.
  * One POST is bounded by webhook.timeout; only a 2xx answer is success.
  */
 #ifndef FWDGUARD_ALERT_WEBHOOK_H
