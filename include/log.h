@@ -11,8 +11,17 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
-/* ident "fwdguard"; to_stderr also copies lines to stderr. */
+/*
+ * ident "fwdguard"; to_stderr also copies lines to stderr, unless stderr
+ * is the journal that syslog reaches as well (log_stderr_is_journal).
+ */
 void log_init(const char *ident, int facility, bool to_stderr);
+/*
+ * Whether stderr is systemd's journal stream (JOURNAL_STREAM names its
+ * device and inode, systemd.exec(5)) while a syslog socket is at
+ * syslog_path: a line copied there would be in the journal twice.
+ */
+bool log_stderr_is_journal(const char *syslog_path);
 void log_set_level(int level);		/* LOG_* priority; lines above it are dropped */
 void log_set_facility(int facility);
 

@@ -699,7 +699,8 @@ static int tool_relay(const char *cmd, const char *path, int argc, char **argv)
 		fprintf(stderr, "fwdguard-audit: cannot load %s\n", path);
 		return 1;
 	}
-	/* Relay problems go to syslog for the operator, and to stderr for cron and tests. */
+	/* Relay problems go to syslog for the operator, and to stderr for cron and
+	 * tests (log.c: not when stderr is the journal, which has the syslog copy). */
 	log_init("fwdguard-audit", c->log.facility, true);
 	if (o.metrics_listen != NULL) {
 		char err[256];

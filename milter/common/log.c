@@ -2,16 +2,24 @@
 /*
  * log.c - syslog logging, copied to stderr when running in the foreground.
  *
+ * Not copied when stderr is systemd's journal: the shipped units run the
+ * daemons in the foreground, journald also listens on the syslog socket,
+ * and every line (one per decision at info level) was in the journal
+ * twice, at the cost of a second write per line.
+ *
  * syslog(3) is thread-safe in glibc; the level and the stderr flag are
  * atomics so a reload can change them while callbacks log.
  */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -23,8 +31,28 @@ void
 log_init(const char *ident, int facility, bool to_stderr)
 {
 	snprintf(log_ident, sizeof(log_ident), "%s", ident);
-	atomic_store(&log_stderr, to_stderr);
+	atomic_store(&log_stderr, to_stderr && !log_stderr_is_journal(_PATH_LOG));
 	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+/*
+ * Without a syslog socket the copy on stderr is the only one left, so it
+ * stays: a container may give the journal stream and no /dev/log.
+ */
+bool
+log_stderr_is_journal(const char *syslog_path)
+{
+	const char *stream = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char rest;
+
+	if (stream == NULL || sscanf(stream, "%llu:%llu%c", &dev, &ino, &rest) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) != 0 || (unsigned long long)st.st_dev != dev ||
+	    (unsigned long long)st.st_ino != ino)
+		return false;
+	return stat(syslog_path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 void

@@ -379,7 +379,8 @@ int watch_main(const char *path, int argc, char **argv, int (*usage_fn)(const ch
 		fprintf(stderr, "fwdguard-audit: cannot load %s\n", path);
 		return 1;
 	}
-	/* A service: its log goes to syslog, and to stderr for the journal and tests. */
+	/* A service: its log goes to syslog, and to stderr for tests (log.c: not
+	 * when stderr is the journal, which has the syslog copy). */
 	log_init("fwdguard-audit", c->log.facility, true);
 	log_set_level(c->log.level);
 	if (listen != NULL && watch_metrics_open(listen, why, sizeof(why)) != 0) {

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * test_log.c - milter/common/log.c: when a foreground daemon copies its
+ * lines to stderr.  Under systemd stderr is the journal, which journald's
+ * syslog socket feeds too: there the copy would write every line twice.
+ *
+ * Each test puts a file of its own on fd 2 (saved and put back), so the
+ * file's device and inode stand for the journal stream, and binds a unix
+ * socket of its own for the syslog socket.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "log.h"
+
+struct log_fixture {
+	char dir[64];
+	char err_path[96];	/* the file on fd 2 */
+	char sock_path[96];	/* a bound unix socket: "syslog is there" */
+	int saved_stderr;
+	int sock;
+};
+
+static int
+fixture_setup(void **state)
+{
+	struct log_fixture *f = calloc(1, sizeof(*f));
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/fwdguard-test-log.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->err_path, sizeof(f->err_path), "%s/stderr", f->dir);
+	snprintf(f->sock_path, sizeof(f->sock_path), "%s/log", f->dir);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->sock_path);
+	f->sock = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (f->sock < 0 || bind(f->sock, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		return -1;
+	fflush(stderr);
+	f->saved_stderr = dup(STDERR_FILENO);
+	fd = open(f->err_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (f->saved_stderr < 0 || fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+		return -1;
+	close(fd);
+	*state = f;
+	return 0;
+}
+
+static int
+fixture_teardown(void **state)
+{
+	struct log_fixture *f = *state;
+
+	fflush(stderr);
+	dup2(f->saved_stderr, STDERR_FILENO);
+	close(f->saved_stderr);
+	close(f->sock);
+	unlink(f->sock_path);
+	unlink(f->err_path);
+	rmdir(f->dir);
+	unsetenv("JOURNAL_STREAM");
+	free(f);
+	return 0;
+}
+
+/* Sets JOURNAL_STREAM to the device and inode of the file on fd 2, plus delta on the inode. */
+static void
+stream_is_stderr(long long delta)
+{
+	struct stat st;
+	char v[64];
+
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino + (unsigned long long)delta);
+	assert_int_equal(setenv("JOURNAL_STREAM", v, 1), 0);
+}
+
+static void
+test_journal_with_syslog(void **state)
+{
+	struct log_fixture *f = *state;
+
+	stream_is_stderr(0);
+	assert_true(log_stderr_is_journal(f->sock_path));
+}
+
+static void
+test_not_the_journal(void **state)
+{
+	struct log_fixture *f = *state;
+
+	/* Not under systemd at all. */
+	unsetenv("JOURNAL_STREAM");
+	assert_false(log_stderr_is_journal(f->sock_path));
+	/* Under systemd, but stderr was redirected elsewhere (a file, a pipe). */
+	stream_is_stderr(1);
+	assert_false(log_stderr_is_journal(f->sock_path));
+	/* A value that is not "device:inode" is not trusted to be one. */
+	setenv("JOURNAL_STREAM", "", 1);
+	assert_false(log_stderr_is_journal(f->sock_path));
+	setenv("JOURNAL_STREAM", "12", 1);
+	assert_false(log_stderr_is_journal(f->sock_path));
+	setenv("JOURNAL_STREAM", "1:2:3", 1);
+	assert_false(log_stderr_is_journal(f->sock_path));
+}
+
+/* With no syslog socket the copy on stderr is the only one: it stays. */
+static void
+test_journal_without_syslog(void **state)
+{
+	struct log_fixture *f = *state;
+	char missing[128];
+
+	stream_is_stderr(0);
+	snprintf(missing, sizeof(missing), "%s/none", f->dir);
+	assert_false(log_stderr_is_journal(missing));
+	/* A regular file where the socket should be is no syslog either. */
+	assert_false(log_stderr_is_journal(f->err_path));
+}
+
+/* Outside the journal, log_init(..., true) copies each line to stderr. */
+static void
+test_copy_reaches_stderr(void **state)
+{
+	struct log_fixture *f = *state;
+	char buf[512] = "";
+	ssize_t n;
+	int fd;
+
+	unsetenv("JOURNAL_STREAM");
+	log_init("test_log", LOG_MAIL, true);
+	log_set_level(LOG_INFO);
+	log_info("decision %s", "copied");
+	log_debug("%s", "below the level");
+	fflush(stderr);
+	fd = open(f->err_path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "test_log: decision copied\n"));
+	assert_null(strstr(buf, "below the level"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_journal_with_syslog, fixture_setup,
+		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_not_the_journal, fixture_setup,
+		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_journal_without_syslog, fixture_setup,
+		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_reaches_stderr, fixture_setup,
+		    fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
