@@ -16,6 +16,7 @@
 #include <ldap.h>
 
 #include "dirldap.h"
+#include "grow.h"
 #include "log.h"
 
 #define DIRLDAP_BACKOFF_MAX	10	/* s: protected mail is tempfailed at most this long after the directory is back */
@@ -296,12 +297,14 @@ dirldap_connection_error(int rc)
 }
 
 /*
- * Appends a copy of "<tag>:<value>" (tag NULL: the value alone) to out;
+ * Appends a copy of "<tag>:<value>" (tag NULL: the value alone) to out,
+ * whose array has room for *cap (grow.h: doubling, so the up to 200,000
+ * values of a protected group cost linear time, not a copy per value);
  * past max the value is counted in *over instead (reported by the caller).
  */
 static int
-dirldap_push(struct dir_values *out, const char *tag, const char *val, size_t len, size_t max,
-    size_t *over)
+dirldap_push(struct dir_values *out, size_t *cap, const char *tag, const char *val, size_t len,
+    size_t max, size_t *over)
 {
 	size_t tlen = tag != NULL ? strlen(tag) + 1 : 0;
 	char **nv, *s;
@@ -310,7 +313,7 @@ dirldap_push(struct dir_values *out, const char *tag, const char *val, size_t le
 		(*over)++;
 		return 0;
 	}
-	if ((nv = realloc(out->v, (out->n + 1) * sizeof(char *))) == NULL)
+	if ((nv = grow_one(out->v, out->n, cap, sizeof(char *), 16)) == NULL)
 		return -1;
 	out->v = nv;
 	if ((s = malloc(tlen + len + 1)) == NULL)
@@ -331,6 +334,7 @@ dirldap_collect(LDAP *ld, LDAPMessage *res, char **attrs, size_t max_values, boo
 {
 	LDAPMessage *e;
 	struct berval **vals;
+	size_t cap = out->n;	/* out arrives empty, or exactly full */
 	int rc = 0;
 
 	for (e = ldap_first_entry(ld, res); e != NULL && rc == 0; e = ldap_next_entry(ld, e)) {
@@ -345,13 +349,13 @@ dirldap_collect(LDAP *ld, LDAPMessage *res, char **attrs, size_t max_values, boo
 				if (bv->bv_len == 0 || bv->bv_len > DIR_VALUE_MAX ||
 				    memchr(bv->bv_val, '\0', bv->bv_len) != NULL)
 					continue;
-				rc = dirldap_push(out, by_entry ? attrs[a] : NULL, bv->bv_val,
+				rc = dirldap_push(out, &cap, by_entry ? attrs[a] : NULL, bv->bv_val,
 				    bv->bv_len, max_values, over);
 			}
 			ldap_value_free_len(vals);
 		}
 		if (by_entry && rc == 0)
-			rc = dirldap_push(out, NULL, "", 0, max_values, over);
+			rc = dirldap_push(out, &cap, NULL, "", 0, max_values, over);
 	}
 	return rc;
 }
