@@ -83,6 +83,12 @@ long audit_shipper_run(struct audit_shipper *sh, struct spool *s, const struct c
 long long audit_shipper_oldest(const struct audit_shipper *sh);
 /* The server it is connected to, or NULL (borrowed until the next call on sh). */
 const char *audit_shipper_address(const struct audit_shipper *sh);
+/*
+ * Whether the server it is connected to keeps an append-only file, as
+ * INFO persistence said at connect: 1 yes, 0 no, -1 unknown (not
+ * connected, or INFO refused, e.g. by an ACL).
+ */
+int audit_shipper_aof(const struct audit_shipper *sh);
 /* Records stored in Redis and the round trips they took (pipelined batches). */
 void audit_shipper_counts(const struct audit_shipper *sh, unsigned long long *records,
     unsigned long long *round_trips);

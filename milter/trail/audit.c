@@ -19,6 +19,9 @@
  * record for <prefix>alerts, so that a rewrite of the trail in Redis
  * contradicts what was written outside it.
  *
+ * It also says, once per master, when Redis keeps no append-only file: the
+ * spool forgets what Redis took, so such a Redis is the trail's weak point.
+ *
  * The thread holds its own reference to the config snapshot it ships with,
  * so audit_reconfigure() never frees settings in use.
  */
@@ -155,6 +158,23 @@ static void audit_log_master(const struct audit_shipper *sh, const struct cfg_re
 	snprintf(last, size, "%s", addr);
 }
 
+/*
+ * A master without an append-only file loses, when it crashes or is
+ * restarted, the records it took since its last snapshot, and the spool no
+ * longer holds them: the trail would have a hole nobody is told about.
+ * Said once per master this process ships to.
+ */
+static void audit_log_persistence(const struct audit_shipper *sh, char *warned, size_t size)
+{
+	const char *addr = audit_shipper_address(sh);
+	if (addr == NULL || audit_shipper_aof(sh) != 0 || strcmp(addr, warned) == 0)
+		return;
+	log_warnx("audit: Redis %s keeps the trail without an append-only file "
+	    "(appendonly no): a crash or restart of it loses the records shipped since its "
+	    "last snapshot, which the spool no longer holds; set \"appendonly yes\" "
+	    "(README.md, \"Redis persistence\")", addr);
+	snprintf(warned, size, "%s", addr);
+}
 
 /*
  * What is still in the spool for Redis: every record from the cursor to
@@ -180,7 +200,7 @@ static void *audit_thread(void *arg)
 	struct audit *a = arg;
 	bool down = false, trimmed = false;
 	long backoff = 0;
-	char err[512], master[320] = "";
+	char err[512], master[320] = "", no_aof[320] = "";
 	struct timespec trim_last = { 0, 0 }, anchor_last;
 	struct trim_memo *trim_memo = NULL;
 
@@ -201,8 +221,10 @@ static void *audit_thread(void *arg)
 		else
 			atomic_fetch_add_explicit(&a->shipped, (unsigned long long)n,
 			    memory_order_relaxed);
-		if (n >= 0)
+		if (n >= 0) {
 			audit_log_master(a->shipper, &c->redis, master, sizeof(master));
+			audit_log_persistence(a->shipper, no_aof, sizeof(no_aof));
+		}
 		if (n >= 0 && !stopping)
 			audit_retention(c, &trim_last, &trimmed, &trim_memo);
 		if (!stopping)

@@ -78,6 +78,7 @@ static const char ship_script[] =
 struct audit_shipper {
 	struct redis_conn *conn;
 	char sha[41];		/* of ship_script once loaded on this connection */
+	int aof;		/* INFO persistence's aof_enabled at connect; -1 unknown */
 	bool confirm;		/* redis.min_replicas is set: WAIT before each ack */
 	bool wrote;		/* this connection wrote something WAIT can measure */
 	const char *prefix;	/* of the run in progress */
@@ -130,6 +131,28 @@ static int shipper_load_script(struct audit_shipper *sh, char *err, size_t errsi
 	return 0;
 }
 
+/*
+ * aof_enabled from INFO persistence: 1, 0, or -1 when it cannot be told.
+ * Only informs the caller (audit.c warns about a trail that a restart of
+ * Redis would cut short), so a refusal never fails the connection.
+ */
+static int shipper_read_aof(struct audit_shipper *sh)
+{
+	const char *argv[] = { "INFO", "persistence" };
+	size_t len[] = { 4, 11 };
+	redisReply *r = redis_conn_command(sh->conn, 2, argv, len);
+	const char *p;
+	int aof = -1;
+
+	if (r != NULL && r->type == REDIS_REPLY_STRING &&
+	    (p = strstr(r->str, "aof_enabled:")) != NULL) {
+		p += strlen("aof_enabled:");
+		aof = *p == '1' ? 1 : *p == '0' ? 0 : -1;
+	}
+	redis_conn_reply_free(r);
+	return aof;
+}
+
 static int shipper_connect(struct audit_shipper *sh, const struct cfg_redis *rc,
     char *err, size_t errsize)
 {
@@ -142,6 +165,7 @@ static int shipper_connect(struct audit_shipper *sh, const struct cfg_redis *rc,
 		audit_shipper_disconnect(sh);
 		return -1;
 	}
+	sh->aof = shipper_read_aof(sh);
 	return 0;
 }
 
@@ -568,6 +592,11 @@ void audit_shipper_counts(const struct audit_shipper *sh, unsigned long long *re
 const char *audit_shipper_address(const struct audit_shipper *sh)
 {
 	return sh != NULL && sh->conn != NULL ? redis_conn_address(sh->conn) : NULL;
+}
+
+int audit_shipper_aof(const struct audit_shipper *sh)
+{
+	return sh != NULL && sh->conn != NULL ? sh->aof : -1;
 }
 
 long audit_ship_pending(struct spool *s, const struct cfg_redis *rc, long long maxlen,

@@ -45,6 +45,7 @@ static struct fake {
 	int opens;
 	bool noscript;			/* EVALSHA answers NOSCRIPT until SCRIPT LOAD */
 	bool refuse_r1;			/* the script refuses the record with id r1 */
+	const char *info;		/* INFO persistence's text; NULL: INFO refused */
 	redisReply *pending[STORED_MAX];	/* pipelined replies not read yet */
 	int npending, nread;
 	int round_trips;		/* first reply read after commands were queued */
@@ -128,6 +129,10 @@ void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, cons
 	}
 	if (strcmp(argv[0], "EXPIRE") == 0)
 		return fake_reply(REDIS_REPLY_INTEGER, 1, NULL);
+	if (strcmp(argv[0], "INFO") == 0)
+		return fake.info != NULL ? fake_reply(REDIS_REPLY_STRING, 0, fake.info) :
+		    fake_reply(REDIS_REPLY_ERROR, 0, "NOPERM this user has no permissions to run "
+		    "the 'info' command");
 	if (strcmp(argv[0], "WAIT") == 0) {
 		int n = fake.nwaits++;
 		if (fake.wait_drops)
@@ -451,6 +456,40 @@ static void test_refused_record_keeps_batch(void **state)
 	assert_int_equal(fake.opens, 2);
 }
 
+/*
+ * What the daemon warns about (audit.c): a master that keeps no
+ * append-only file.  Asked once per connection; an INFO the server
+ * refuses leaves it unknown and ships all the same.
+ */
+static void test_aof_as_info_says(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(audit_shipper_aof(f->sh), -1);	/* not connected yet */
+	fake.info = "# Persistence\r\nloading:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n";
+	commit(f, 0, 2);
+	assert_int_equal(ship(f), 2);
+	assert_int_equal(audit_shipper_aof(f->sh), 0);
+	assert_int_equal(fake_count("INFO persistence"), 1);
+	commit(f, 2, 3);
+	assert_int_equal(ship(f), 1);
+	assert_int_equal(fake_count("INFO persistence"), 1);	/* not per round */
+
+	/* A new connection asks again: the master may have changed. */
+	audit_shipper_disconnect(f->sh);
+	assert_int_equal(audit_shipper_aof(f->sh), -1);
+	fake.info = "# Persistence\r\naof_enabled:1\r\n";
+	commit(f, 3, 4);
+	assert_int_equal(ship(f), 1);
+	assert_int_equal(audit_shipper_aof(f->sh), 1);
+
+	audit_shipper_disconnect(f->sh);
+	fake.info = NULL;
+	commit(f, 4, 5);
+	assert_int_equal(ship(f), 1);
+	assert_int_equal(audit_shipper_aof(f->sh), -1);
+	assert_int_equal(acked(f), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +503,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_batch_is_one_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_noscript_reloads_and_resends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_record_keeps_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aof_as_info_says, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
