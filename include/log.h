@@ -16,6 +16,9 @@
  * is the journal that syslog reaches as well (log_stderr_is_journal).
  */
 void log_init(const char *ident, int facility, bool to_stderr);
+/* log_init, judging the journal against syslog_path rather than /dev/log (tests). */
+void log_init_checking(const char *ident, int facility, bool to_stderr,
+    const char *syslog_path);
 /*
  * Whether stderr is systemd's journal stream (JOURNAL_STREAM names its
  * device and inode, systemd.exec(5)) while a syslog socket is at

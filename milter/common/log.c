@@ -30,8 +30,14 @@ static char log_ident[32] = "fwdguard";
 void
 log_init(const char *ident, int facility, bool to_stderr)
 {
+	log_init_checking(ident, facility, to_stderr, _PATH_LOG);
+}
+
+void
+log_init_checking(const char *ident, int facility, bool to_stderr, const char *syslog_path)
+{
 	snprintf(log_ident, sizeof(log_ident), "%s", ident);
-	atomic_store(&log_stderr, to_stderr && !log_stderr_is_journal(_PATH_LOG));
+	atomic_store(&log_stderr, to_stderr && !log_stderr_is_journal(syslog_path));
 	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
 }
 

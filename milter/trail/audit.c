@@ -162,18 +162,31 @@ static void audit_log_master(const struct audit_shipper *sh, const struct cfg_re
  * A master without an append-only file loses, when it crashes or is
  * restarted, the records it took since its last snapshot, and the spool no
  * longer holds them: the trail would have a hole nobody is told about.
- * Said once per master this process ships to.
+ * Said once per master this process ships to; the masters already named
+ * are remembered (AUDIT_AOF_MASTERS of them, the oldest forgotten first),
+ * so failovers back and forth between two do not repeat it.
  */
-static void audit_log_persistence(const struct audit_shipper *sh, char *warned, size_t size)
+#define AUDIT_AOF_MASTERS	8
+
+struct audit_aof_warned {
+	char addr[AUDIT_AOF_MASTERS][320];
+	size_t next;
+};
+
+static void audit_log_persistence(const struct audit_shipper *sh, struct audit_aof_warned *w)
 {
 	const char *addr = audit_shipper_address(sh);
-	if (addr == NULL || audit_shipper_aof(sh) != 0 || strcmp(addr, warned) == 0)
+	if (addr == NULL || audit_shipper_aof(sh) != 0)
 		return;
+	for (size_t i = 0; i < AUDIT_AOF_MASTERS; i++)
+		if (strcmp(w->addr[i], addr) == 0)
+			return;
 	log_warnx("audit: Redis %s keeps the trail without an append-only file "
 	    "(appendonly no): a crash or restart of it loses the records shipped since its "
 	    "last snapshot, which the spool no longer holds; set \"appendonly yes\" "
 	    "(README.md, \"Redis persistence\")", addr);
-	snprintf(warned, size, "%s", addr);
+	snprintf(w->addr[w->next], sizeof(w->addr[0]), "%s", addr);
+	w->next = (w->next + 1) % AUDIT_AOF_MASTERS;
 }
 
 /*
@@ -200,7 +213,8 @@ static void *audit_thread(void *arg)
 	struct audit *a = arg;
 	bool down = false, trimmed = false;
 	long backoff = 0;
-	char err[512], master[320] = "", no_aof[320] = "";
+	char err[512], master[320] = "";
+	struct audit_aof_warned no_aof = { .next = 0 };
 	struct timespec trim_last = { 0, 0 }, anchor_last;
 	struct trim_memo *trim_memo = NULL;
 
@@ -223,7 +237,7 @@ static void *audit_thread(void *arg)
 			    memory_order_relaxed);
 		if (n >= 0) {
 			audit_log_master(a->shipper, &c->redis, master, sizeof(master));
-			audit_log_persistence(a->shipper, no_aof, sizeof(no_aof));
+			audit_log_persistence(a->shipper, &no_aof);
 		}
 		if (n >= 0 && !stopping)
 			audit_retention(c, &trim_last, &trimmed, &trim_memo);

@@ -132,9 +132,10 @@ static int shipper_load_script(struct audit_shipper *sh, char *err, size_t errsi
 }
 
 /*
- * aof_enabled from INFO persistence: 1, 0, or -1 when it cannot be told.
- * Only informs the caller (audit.c warns about a trail that a restart of
- * Redis would cut short), so a refusal never fails the connection.
+ * aof_enabled from INFO persistence: 1, 0, or -1 when the server will not
+ * tell (an ACL refusing INFO: shipping goes on, audit.c stays silent).
+ * -2 when the connection broke: the caller drops it, as after any failed
+ * command, so that nothing is pipelined on a dead connection.
  */
 static int shipper_read_aof(struct audit_shipper *sh)
 {
@@ -144,9 +145,11 @@ static int shipper_read_aof(struct audit_shipper *sh)
 	const char *p;
 	int aof = -1;
 
-	if (r != NULL && r->type == REDIS_REPLY_STRING &&
-	    (p = strstr(r->str, "aof_enabled:")) != NULL) {
-		p += strlen("aof_enabled:");
+	if (r == NULL)
+		return -2;
+	/* Anchored at a line start: the section header comes first. */
+	if (r->type == REDIS_REPLY_STRING && (p = strstr(r->str, "\naof_enabled:")) != NULL) {
+		p += strlen("\naof_enabled:");
 		aof = *p == '1' ? 1 : *p == '0' ? 0 : -1;
 	}
 	redis_conn_reply_free(r);
@@ -166,6 +169,11 @@ static int shipper_connect(struct audit_shipper *sh, const struct cfg_redis *rc,
 		return -1;
 	}
 	sh->aof = shipper_read_aof(sh);
+	if (sh->aof == -2) {
+		snprintf(err, errsize, "redis INFO: %s", redis_conn_error(sh->conn));
+		audit_shipper_disconnect(sh);
+		return -1;
+	}
 	return 0;
 }
 
@@ -596,7 +604,7 @@ const char *audit_shipper_address(const struct audit_shipper *sh)
 
 int audit_shipper_aof(const struct audit_shipper *sh)
 {
-	return sh != NULL && sh->conn != NULL ? sh->aof : -1;
+	return sh != NULL && sh->conn != NULL && sh->aof >= 0 ? sh->aof : -1;
 }
 
 long audit_ship_pending(struct spool *s, const struct cfg_redis *rc, long long maxlen,

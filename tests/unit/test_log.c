@@ -66,9 +66,21 @@ fixture_teardown(void **state)
 {
 	struct log_fixture *f = *state;
 
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
 	fflush(stderr);
 	dup2(f->saved_stderr, STDERR_FILENO);
 	close(f->saved_stderr);
+	/* What went to the file, cmocka's reasons for a failure among it, is
+	 * shown before the file goes. */
+	if ((fd = open(f->err_path, O_RDONLY)) >= 0) {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (write(STDERR_FILENO, buf, (size_t)n) != n)
+				break;
+		close(fd);
+	}
 	close(f->sock);
 	unlink(f->sock_path);
 	unlink(f->err_path);
@@ -134,6 +146,37 @@ test_journal_without_syslog(void **state)
 	assert_false(log_stderr_is_journal(f->err_path));
 }
 
+/* The size of the file on fd 2 after everything buffered went out. */
+static off_t
+stderr_size(void)
+{
+	struct stat st;
+
+	fflush(stderr);
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	return st.st_size;
+}
+
+/* Into the journal, with syslog there, the line goes to syslog alone. */
+static void
+test_no_copy_into_the_journal(void **state)
+{
+	struct log_fixture *f = *state;
+	char missing[128];
+
+	stream_is_stderr(0);
+	log_init_checking("test_log", LOG_MAIL, true, f->sock_path);
+	log_set_level(LOG_INFO);
+	log_info("decision %s", "not copied");
+	assert_int_equal(stderr_size(), 0);
+	/* Without the syslog socket the copy is the only one: it is made. */
+	snprintf(missing, sizeof(missing), "%s/none", f->dir);
+	log_init_checking("test_log", LOG_MAIL, true, missing);
+	log_info("decision %s", "copied");
+	assert_true(stderr_size() > 0);
+	log_init_checking("test_log", LOG_MAIL, false, missing);
+}
+
 /* Outside the journal, log_init(..., true) copies each line to stderr. */
 static void
 test_copy_reaches_stderr(void **state)
@@ -169,6 +212,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_journal_without_syslog, fixture_setup,
 		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_reaches_stderr, fixture_setup,
+		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_no_copy_into_the_journal, fixture_setup,
 		    fixture_teardown),
 	};
 

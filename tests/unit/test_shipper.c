@@ -46,6 +46,7 @@ static struct fake {
 	bool noscript;			/* EVALSHA answers NOSCRIPT until SCRIPT LOAD */
 	bool refuse_r1;			/* the script refuses the record with id r1 */
 	const char *info;		/* INFO persistence's text; NULL: INFO refused */
+	bool info_drops;		/* the connection breaks during INFO */
 	redisReply *pending[STORED_MAX];	/* pipelined replies not read yet */
 	int npending, nread;
 	int round_trips;		/* first reply read after commands were queued */
@@ -129,6 +130,8 @@ void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, cons
 	}
 	if (strcmp(argv[0], "EXPIRE") == 0)
 		return fake_reply(REDIS_REPLY_INTEGER, 1, NULL);
+	if (strcmp(argv[0], "INFO") == 0 && fake.info_drops)
+		return NULL;
 	if (strcmp(argv[0], "INFO") == 0)
 		return fake.info != NULL ? fake_reply(REDIS_REPLY_STRING, 0, fake.info) :
 		    fake_reply(REDIS_REPLY_ERROR, 0, "NOPERM this user has no permissions to run "
@@ -483,11 +486,38 @@ static void test_aof_as_info_says(void **state)
 	assert_int_equal(audit_shipper_aof(f->sh), 1);
 
 	audit_shipper_disconnect(f->sh);
-	fake.info = NULL;
+	fake.info = "# Persistence\r\nmy_aof_enabled:0\r\n";	/* not the field */
 	commit(f, 4, 5);
 	assert_int_equal(ship(f), 1);
 	assert_int_equal(audit_shipper_aof(f->sh), -1);
-	assert_int_equal(acked(f), 5);
+
+	audit_shipper_disconnect(f->sh);
+	fake.info = NULL;
+	commit(f, 5, 6);
+	assert_int_equal(ship(f), 1);
+	assert_int_equal(audit_shipper_aof(f->sh), -1);
+	assert_int_equal(acked(f), 6);
+}
+
+/* A connection that breaks during INFO is dropped before anything is sent on it. */
+static void test_info_on_a_broken_connection(void **state)
+{
+	struct fixture *f = *state;
+	fake.info_drops = true;
+	commit(f, 0, 2);
+	assert_int_equal(ship(f), -1);
+	assert_non_null(strstr(f->err, "redis INFO: Connection reset by peer"));
+	assert_int_equal(fake_count("EVALSHA"), 0);
+	assert_int_equal(acked(f), 0);
+	assert_null(audit_shipper_address(f->sh));
+	assert_int_equal(audit_shipper_aof(f->sh), -1);
+
+	fake.info_drops = false;
+	fake.info = "# Persistence\r\naof_enabled:1\r\n";
+	assert_int_equal(ship(f), 2);
+	assert_int_equal(fake.opens, 2);
+	assert_int_equal(audit_shipper_aof(f->sh), 1);
+	assert_int_equal(acked(f), 2);
 }
 
 int main(void)
@@ -504,6 +534,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_noscript_reloads_and_resends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_record_keeps_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aof_as_info_says, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_info_on_a_broken_connection, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
