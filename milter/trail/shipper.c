@@ -78,7 +78,7 @@ static const char ship_script[] =
 struct audit_shipper {
 	struct redis_conn *conn;
 	char sha[41];		/* of ship_script once loaded on this connection */
-	int aof;		/* INFO persistence's aof_enabled at connect; -1 unknown */
+	int aof;		/* shipper_read_aof() at connect: 1, 0, -1 unknown */
 	bool confirm;		/* redis.min_replicas is set: WAIT before each ack */
 	bool wrote;		/* this connection wrote something WAIT can measure */
 	const char *prefix;	/* of the run in progress */

@@ -65,7 +65,6 @@ static int
 fixture_teardown(void **state)
 {
 	struct log_fixture *f = *state;
-
 	char buf[4096];
 	ssize_t n;
 	int fd;
