@@ -16,7 +16,12 @@
  * is the journal that syslog reaches as well (log_stderr_is_journal).
  */
 void log_init(const char *ident, int facility, bool to_stderr);
-/* log_init, judging the journal against syslog_path rather than /dev/log (tests). */
+/*
+ * log_init with syslog_path in the place of /dev/log (tests): the path
+ * judged for the journal, and the socket whose presence lets lines go to
+ * syslog(3) at all (looked at once a second: with none there, glibc would
+ * try to connect for every line and drop it).
+ */
 void log_init_checking(const char *ident, int facility, bool to_stderr,
     const char *syslog_path);
 /*

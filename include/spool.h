@@ -3,9 +3,9 @@
  * spool.h - the local journal that makes audit records durable before the
  * milter replies (README.md "The audit trail", "Failure behaviour").
  *
- * Records are appended to journal files in the spool directory and
- * fdatasync'd with group commit: concurrent spool_commit() callers share
- * one write+sync.  A reader cursor (persisted in the directory) tracks what
+ * Records are appended to journal files in the spool directory and made
+ * durable with group commit: concurrent spool_commit() callers share one
+ * synchronous write (O_DIRECT | O_DSYNC, or write + fdatasync).  A reader cursor (persisted in the directory) tracks what
  * was shipped to Redis; fully shipped journals are removed.  A torn last
  * line (crash mid-write) is skipped on reading.  Thread-safe.
  */
@@ -76,7 +76,8 @@ size_t spool_backlog(struct spool *s);
 struct spool_stat {
 	unsigned long long commits;	/* spool_commit calls that queued records */
 	unsigned long long records;	/* records made durable */
-	unsigned long long syncs;	/* write+fdatasync rounds that succeeded */
+	unsigned long long syncs;	/* batches made durable (write+fdatasync, or one direct write) */
+	unsigned long long direct;	/* of them, written as one O_DIRECT | O_DSYNC write */
 	unsigned long long failures;	/* rounds that failed (callers got -1) */
 	unsigned long long skipped;	/* undecodable lines passed over by the reader */
 	unsigned long long acked;	/* records acknowledged by spool_ack */
@@ -87,9 +88,18 @@ void spool_stat(struct spool *s, struct spool_stat *out);
  * For tests: hook(arg) runs in the leader after each batch's write and
  * before its sync, outside the spool's lock, so a test can hold a batch
  * back while other writers queue behind it, or read while a batch is
- * written but not yet durable.  NULL clears it.
+ * written but not yet durable.  With direct writes (spool_set_direct) the
+ * write is the sync: the hook runs before it.  NULL clears it.
  */
 void spool_set_sync_hook(struct spool *s, void (*hook)(void *), void *arg);
+
+/*
+ * Whether batches may be written with O_DIRECT | O_DSYNC, one durable
+ * write instead of a write and an fdatasync (spool_direct.c); on by
+ * default, and off by itself where the file system refuses.  For tests;
+ * takes effect at the next journal.
+ */
+void spool_set_direct(struct spool *s, bool on);
 
 /* Journal size that starts a new journal file (default 16 MiB); for tests and tuning. */
 void spool_set_rotate_size(struct spool *s, size_t bytes);

@@ -27,6 +27,34 @@ static atomic_int log_level = LOG_INFO;
 static atomic_bool log_stderr;
 static char log_ident[32] = "fwdguard";
 
+/*
+ * While no socket is at the syslog path (a container, a host without a
+ * syslog daemon), glibc's syslog() tries to connect for every line: a
+ * socket, a failed connect, a close and a getpid, one decision line per
+ * message.  Whether the socket is there is looked at once a second
+ * instead, and a line with none is not handed to syslog(), which would
+ * have dropped it.  A syslog daemon that starts is used within a second.
+ */
+static char log_syslog_path[108] = _PATH_LOG;	/* set before threads start */
+static atomic_bool log_syslog_there = true;
+static atomic_llong log_syslog_looked = -1;	/* second of the last look */
+
+static bool
+log_syslog_up(void)
+{
+	struct timespec now;
+	struct stat st;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &now) != 0)
+		return true;
+	long long last = atomic_load(&log_syslog_looked);
+	if ((long long)now.tv_sec != last &&
+	    atomic_compare_exchange_strong(&log_syslog_looked, &last, (long long)now.tv_sec))
+		atomic_store(&log_syslog_there,
+		    stat(log_syslog_path, &st) == 0 && S_ISSOCK(st.st_mode));
+	return atomic_load(&log_syslog_there);
+}
+
 void
 log_init(const char *ident, int facility, bool to_stderr)
 {
@@ -37,6 +65,8 @@ void
 log_init_checking(const char *ident, int facility, bool to_stderr, const char *syslog_path)
 {
 	snprintf(log_ident, sizeof(log_ident), "%s", ident);
+	snprintf(log_syslog_path, sizeof(log_syslog_path), "%s", syslog_path);
+	atomic_store(&log_syslog_looked, -1);
 	atomic_store(&log_stderr, to_stderr && !log_stderr_is_journal(syslog_path));
 	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
 }
@@ -82,7 +112,9 @@ log_emit(int prio, const char *suffix, const char *fmt, va_list ap)
 	if (prio > atomic_load(&log_level))
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (suffix != NULL)
+	if (!log_syslog_up())
+		;
+	else if (suffix != NULL)
 		syslog(prio, "%s: %s", line, suffix);
 	else
 		syslog(prio, "%s", line);

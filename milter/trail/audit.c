@@ -388,9 +388,9 @@ static void audit_log_counts(struct audit *a)
 	audit_shipper_counts(a->shipper, &shipped, &trips);
 	if (st.records == 0)
 		return;
-	log_info("audit: spool: %llu records in %llu syncs (%.3f syncs per record); "
-	    "%llu records shipped in %llu round trips", st.records, st.syncs,
-	    (double)st.syncs / (double)st.records, shipped, trips);
+	log_info("audit: spool: %llu records in %llu syncs (%.3f syncs per record, "
+	    "%llu direct writes); %llu records shipped in %llu round trips", st.records,
+	    st.syncs, (double)st.syncs / (double)st.records, st.direct, shipped, trips);
 }
 
 void audit_close(struct audit *a)

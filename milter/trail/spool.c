@@ -19,9 +19,11 @@
  *
  * Writing (group commit): callers append their encoded lines to the batch
  * being filled and wait.  Whoever finds no write in progress becomes the
- * leader, takes the batch, and does one write (with the zeros ahead, when
- * it passes them) and one fdatasync() for all of it
- * while later callers fill the next batch.  A caller returns 0 only after
+ * leader, takes the batch, and makes all of it durable at once (one
+ * O_DIRECT | O_DSYNC write of the blocks it fills, spool_direct.c; or,
+ * where the file system refuses that, one write and one fdatasync(); with
+ * the zeros ahead, when it passes them) while later callers fill the next
+ * batch.  A caller returns 0 only after
  * the sync of its own batch succeeded.  Before taking a batch, the leader
  * waits a moment (at most SPOOL_GATHER_MS) for the commits that callers
  * announced (spool_expect) before it started: under load they then share
@@ -230,7 +232,8 @@ struct spool *spool_open(const char *dir, char *err, size_t errsize)
 		snprintf(err, errsize, "spool %s: out of memory", dir);
 		goto fail;
 	}
-	s->dirfd = s->wfd = s->lockfd = s->rfd = -1;
+	s->dirfd = s->wfd = s->dfd = s->lockfd = s->rfd = -1;
+	s->direct_want = true;
 	s->rotate_size = ROTATE_DEFAULT;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -270,6 +273,8 @@ void spool_close(struct spool *s)
 		return;
 	if (s->wfd >= 0)
 		close(s->wfd);
+	spool_direct_close(s);
+	free(s->dbuf);
 	if (s->rfd >= 0)
 		close(s->rfd);
 	if (s->lockfd >= 0)
@@ -303,6 +308,13 @@ void spool_set_sync_hook(struct spool *s, void (*hook)(void *), void *arg)
 	pthread_mutex_lock(&s->mu);
 	s->sync_hook = hook;
 	s->sync_hook_arg = arg;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void spool_set_direct(struct spool *s, bool on)
+{
+	pthread_mutex_lock(&s->mu);
+	s->direct_want = on;
 	pthread_mutex_unlock(&s->mu);
 }
 

@@ -21,6 +21,7 @@
 #define ROTATE_DEFAULT	(16 * 1024 * 1024)
 #define CURSOR_WIDTH	42	/* bytes of every cursor written, '\n' included */
 #define RBUF_CAP	(256 * 1024)	/* longer than any line the encoder makes */
+#define SPOOL_BLOCK	4096	/* a direct write's unit: no device's logical block is larger */
 
 struct spool_batch {
 	struct record **recs;	/* borrowed: their callers wait for the batch */
@@ -44,6 +45,16 @@ struct spool {
 	uint64_t wseq;
 	off_t wsize;		/* where the journal's lines end: the next batch goes here */
 	off_t wahead;		/* written (zeros past wsize) up to here: spool_write.c */
+	/* Direct writes (spool_direct.c), leader only: dfd is the journal
+	 * opened O_DIRECT | O_DSYNC, or -1 (writes are buffered, then
+	 * synced).  direct_refused: the file system refused once;
+	 * direct_want (under the mutex): spool_set_direct's; direct_ok: the
+	 * leader's copy of "wanted and not refused", taken with the batch. */
+	int dfd;
+	bool direct_ok, direct_want, direct_refused;
+	char tail[SPOOL_BLOCK];	/* the block wsize is in, up to wsize */
+	char *dbuf;		/* SPOOL_BLOCK-aligned, dcap bytes */
+	size_t dcap;
 	size_t rotate_size;
 	struct spool_stat stat;
 	/* Announced commits (spool_expect): those arrived or called off are
@@ -95,6 +106,12 @@ void spool_journal_name(char *buf, size_t size, uint64_t seq);
  */
 int spool_scan(struct spool *s, uint64_t after, uint64_t *next, uint64_t *max,
     uint64_t unlink_below);
+
+/* spool_direct.c: batches written with O_DIRECT | O_DSYNC */
+void spool_direct_open(struct spool *s, const char *name);	/* dfd, or -1 */
+void spool_direct_close(struct spool *s);
+/* 0 durable; 1 nothing written, write buffered; -1 with errno (*written: see there). */
+int spool_direct_write(struct spool *s, const char *buf, size_t len, size_t *written);
 
 /* spool_read.c: the reader's cursor */
 void spool_cursor_load(struct spool *s);	/* missing or unreadable: from the start */

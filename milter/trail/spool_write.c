@@ -77,6 +77,7 @@ static int spool_journal_open(struct spool *s)
 	s->wseq = seq;
 	s->wsize = 0;
 	s->wahead = 0;
+	spool_direct_open(s, name);
 	spool_durable_set(s, seq, 0);
 	return 0;
 }
@@ -86,18 +87,20 @@ static void spool_journal_drop(struct spool *s)
 	if (s->wfd >= 0)
 		close(s->wfd);
 	s->wfd = -1;
+	spool_direct_close(s);
 }
 
 /*
- * Zeros from the end of a batch to the next SPOOL_AHEAD boundary, when the
- * batch went past what was written ahead.  Best effort: without them (a
- * full disk) the next batches are appends, whose syncs cost more.
+ * Zeros from `from` to the SPOOL_AHEAD boundary past `end`, when `end`
+ * went past what was written ahead.  Best effort: without them (a full
+ * disk) the next batches are appends, whose syncs cost more.
  */
-static void spool_write_ahead(struct spool *s, off_t end)
+static void spool_write_ahead(struct spool *s, off_t from, off_t end)
 {
 	if (end <= s->wahead)
 		return;
 	off_t to = (end / SPOOL_AHEAD + 1) * SPOOL_AHEAD;
+	end = from > s->wahead ? from : s->wahead;
 	while (end < to) {
 		size_t n = sizeof(spool_zeros) < (size_t)(to - end) ? sizeof(spool_zeros) :
 		    (size_t)(to - end);
@@ -112,8 +115,53 @@ static void spool_write_ahead(struct spool *s, off_t end)
 }
 
 /*
+ * A batch as one direct, synchronous write (spool_direct.c).  Its blocks
+ * must be written already for the write to be a plain overwrite: zeros go
+ * ahead of it from the first block it leaves untouched, and are synced
+ * at once (every SPOOL_AHEAD bytes), so the direct write that meets them
+ * neither waits for their writeback nor changes the file's metadata.
+ * 0, 1 refused (nothing written), or -1 with errno (*kept: part of it may
+ * still be in the journal, as after a failed sync).
+ */
+static int spool_write_direct(struct spool *s, const char *buf, size_t len,
+    void (*hook)(void *), void *hook_arg, bool *kept)
+{
+	off_t end = s->wsize + (off_t)len;
+	if (end > s->wahead) {
+		off_t untouched = (s->wsize + SPOOL_BLOCK - 1) / SPOOL_BLOCK * SPOOL_BLOCK;
+		spool_write_ahead(s, untouched, end);
+		(void)fdatasync(s->wfd);	/* best effort, as the zeros are */
+	}
+	if (hook != NULL)
+		hook(hook_arg);
+	size_t written;
+	int rc = spool_direct_write(s, buf, len, &written);
+	if (rc < 0) {
+		int e = errno;
+		if (written > 0 || e == EFBIG || e == ENOSPC || e == EDQUOT) {
+			/* The write failed, as a buffered one can: take back
+			 * the part on disk (durably, as that part is), so no
+			 * line of it is read. */
+			*kept = ftruncate(s->wfd, s->wsize) != 0 || fdatasync(s->wfd) != 0;
+		} else {
+			/* Maybe the write's sync: the batch may be whole in
+			 * the journal, where a reader may have read it
+			 * already; kept, as after a failed fdatasync. */
+			*kept = true;
+		}
+		spool_journal_drop(s);	/* the next batch goes to a fresh journal */
+		errno = e;
+		return -1;
+	}
+	if (rc == 0)
+		s->wsize = end;
+	return rc;
+}
+
+/*
  * Writes and syncs one batch (leader only, without the mutex); the test
- * hook runs between the two.  0, or -1 with errno.
+ * hook runs between the two (before a direct write, which is both).
+ * 0, or -1 with errno.
  */
 static int spool_write_batch(struct spool *s, const char *buf, size_t head_len, size_t len,
     size_t rotate, void (*hook)(void *), void *hook_arg, bool *kept)
@@ -128,6 +176,12 @@ static int spool_write_batch(struct spool *s, const char *buf, size_t head_len, 
 	if (s->wsize > 0) {
 		buf += head_len;
 		len -= head_len;
+	}
+	if (s->dfd >= 0) {
+		int rc = spool_write_direct(s, buf, len, hook, hook_arg, kept);
+		if (rc <= 0)
+			return rc;
+		hook = NULL;	/* not written: the buffered way below; the hook ran */
 	}
 	size_t done = 0;
 	while (done < len) {
@@ -149,7 +203,7 @@ static int spool_write_batch(struct spool *s, const char *buf, size_t head_len, 
 		}
 		done += (size_t)w;
 	}
-	spool_write_ahead(s, s->wsize + (off_t)len);
+	spool_write_ahead(s, s->wsize + (off_t)len, s->wsize + (off_t)len);
 	if (hook != NULL)
 		hook(hook_arg);
 	if (fdatasync(s->wfd) != 0) {
@@ -290,6 +344,7 @@ static void spool_lead(struct spool *s)
 
 	s->writing = true;
 	s->filling = NULL;
+	s->direct_ok = s->direct_want && !s->direct_refused;
 	void (*hook)(void *) = s->sync_hook;
 	void *hook_arg = s->sync_hook_arg;
 	pthread_mutex_unlock(&s->mu);
@@ -301,6 +356,7 @@ static void spool_lead(struct spool *s)
 	b->err = rc == 0 ? 0 : (e != 0 ? e : EIO);
 	if (rc == 0) {
 		s->stat.syncs++;
+		s->stat.direct += s->dfd >= 0;
 		s->stat.records += b->nrecs;
 		s->durable_seq = s->wseq;
 		s->durable_off = s->wsize;

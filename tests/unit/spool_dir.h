@@ -9,6 +9,7 @@
 #define FWDGUARD_TEST_SPOOL_DIR_H
 
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,9 @@ static inline int spool_dir_rm_entry(const char *path, const struct stat *st, in
 	return remove(path);
 }
 
-/* Removes the directory and everything in it. */
+/* Set: spool_dir_open's spools write buffered and fdatasync (spool_set_direct). */
+static bool spool_dir_buffered;
+
 /* Opens the spool in dir or fails the test (include cmocka.h and spool.h first). */
 static inline struct spool *spool_dir_open(const char *dir)
 {
@@ -37,12 +40,39 @@ static inline struct spool *spool_dir_open(const char *dir)
 	struct spool *s = spool_open(dir, err, sizeof(err));
 	if (s == NULL)
 		fail_msg("spool_open(%s): %s", dir, err);
+	if (spool_dir_buffered)
+		spool_set_direct(s, false);
 	return s;
 }
 
+/* Removes the directory and everything in it. */
 static inline void spool_dir_remove(const char *dir)
 {
 	nftw(dir, spool_dir_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A cmocka fixture: a fresh spool directory per test. */
+struct spool_fixture {
+	char dir[SPOOL_DIR_MAX];
+};
+
+static inline int spool_fixture_setup(void **state)
+{
+	struct spool_fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL || spool_dir_make(f->dir) != 0) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static inline int spool_fixture_teardown(void **state)
+{
+	struct spool_fixture *f = *state;
+	spool_dir_remove(f->dir);
+	free(f);
+	return 0;
 }
 
 #endif

@@ -7,6 +7,11 @@
  * Each test puts a file of its own on fd 2 (saved and put back), so the
  * file's device and inode stand for the journal stream, and binds a unix
  * socket of its own for the syslog socket.
+ *
+ * Also: with no syslog socket, lines are not handed to syslog(3) at all
+ * (glibc would try to connect for each one).  The test is linked with
+ * --wrap for syslog and __syslog_chk (its name under _FORTIFY_SOURCE;
+ * Makefile.am), so log.c's calls are counted below.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -20,10 +25,32 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "log.h"
+
+static unsigned long syslog_calls;
+
+void __wrap_syslog(int prio, const char *fmt, ...);
+void
+__wrap_syslog(int prio, const char *fmt, ...)
+{
+	(void)prio;
+	(void)fmt;
+	syslog_calls++;
+}
+
+void __wrap___syslog_chk(int prio, int flag, const char *fmt, ...);
+void
+__wrap___syslog_chk(int prio, int flag, const char *fmt, ...)
+{
+	(void)prio;
+	(void)flag;
+	(void)fmt;
+	syslog_calls++;
+}
 
 struct log_fixture {
 	char dir[64];
@@ -200,6 +227,62 @@ test_copy_reaches_stderr(void **state)
 	assert_null(strstr(buf, "below the level"));
 }
 
+/* Sleeps until CLOCK_MONOTONIC_COARSE enters its next second (at most ~1.1 s). */
+static void
+next_second(void)
+{
+	struct timespec t0, t, nap = { 0, 20 * 1000 * 1000 };
+
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &t0), 0);
+	for (int i = 0; i < 100; i++) {
+		nanosleep(&nap, NULL);
+		assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &t), 0);
+		if (t.tv_sec != t0.tv_sec)
+			return;
+	}
+	fail_msg("CLOCK_MONOTONIC_COARSE did not move in 2 s");
+}
+
+/* Lines go to syslog(3) only while a socket is there, looked at once a second. */
+static void
+test_syslog_only_with_a_socket(void **state)
+{
+	struct log_fixture *f = *state;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char later[96];
+	int sock;
+
+	unsetenv("JOURNAL_STREAM");
+	log_set_level(LOG_INFO);
+	log_init_checking("test_log", LOG_MAIL, false, f->sock_path);
+	syslog_calls = 0;
+	log_info("%s", "with a socket");
+	assert_int_equal(syslog_calls, 1);
+
+	/* None there: nothing handed to syslog(3). */
+	snprintf(later, sizeof(later), "%s/later", f->dir);
+	log_init_checking("test_log", LOG_MAIL, false, later);
+	log_info("%s", "one");
+	log_warnx("%s", "two");
+	assert_int_equal(syslog_calls, 1);
+
+	/* A syslog daemon that starts is used from the next look on. */
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", later);
+	sock = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(sock >= 0);
+	assert_int_equal(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	next_second();
+	log_info("%s", "syslog is back");
+	assert_int_equal(syslog_calls, 2);
+
+	/* And one that goes away is not tried for each line. */
+	close(sock);
+	unlink(later);
+	next_second();
+	log_info("%s", "gone again");
+	assert_int_equal(syslog_calls, 2);
+}
+
 int
 main(void)
 {
@@ -213,6 +296,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_copy_reaches_stderr, fixture_setup,
 		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_no_copy_into_the_journal, fixture_setup,
+		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_syslog_only_with_a_socket, fixture_setup,
 		    fixture_teardown),
 	};
 

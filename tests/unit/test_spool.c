@@ -2,7 +2,8 @@
 /*
  * test_spool.c - the durable journal: commit/next/ack, group commit under
  * concurrency, cursor persistence, torn lines, rotation, the reader lock,
- * and failure to write (never reported as success).
+ * and failure to write (never reported as success); each case with direct
+ * writes and again with buffered ones.
  *
  * Spools are created under the current directory (the build tree) rather
  * than /tmp, so that fdatasync is a real disk sync as in production.
@@ -28,29 +29,6 @@
 
 #include "spool.h"
 #include "spool_dir.h"
-
-struct fixture {
-	char dir[SPOOL_DIR_MAX];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return -1;
-	if (spool_dir_make(f->dir) != 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	spool_dir_remove(f->dir);
-	free(f);
-	return 0;
-}
 
 static struct record *make_rec(const char *id)
 {
@@ -166,7 +144,7 @@ static void append_raw(const char *path, const char *bytes)
 
 static void test_commit_next_ack_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	struct record *recs[3] = { make_rec("id0000"), make_rec("id0001"), make_rec("id0002") };
 	assert_int_equal(spool_commit(s, recs, 3), 0);
@@ -183,7 +161,7 @@ static void test_commit_next_ack_round_trip(void **state)
 
 static void test_rewind_returns_unacked_records_again(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 4);
 	struct record *r = spool_next(s);
@@ -198,7 +176,7 @@ static void test_rewind_returns_unacked_records_again(void **state)
 
 static void test_cursor_survives_reopen(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 5);
 	for (int i = 0; i < 2; i++)
@@ -245,7 +223,7 @@ static void expect_victim_intact(const char *victim)
  */
 static void test_planted_cursor_link_is_not_followed(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	char victim[128], planted[128];
 	snprintf(victim, sizeof(victim), "%s.victim", f->dir);
 	snprintf(planted, sizeof(planted), "%s/cursor", f->dir);
@@ -278,7 +256,7 @@ static void test_planted_cursor_link_is_not_followed(void **state)
  * legacy: an older fwdguard's, not written ahead), commits 2-3: a journal
  * is never continued, so that makes two, and the four records read in order.
  */
-static void reopen_and_commit(struct fixture *f, bool legacy)
+static void reopen_and_commit(struct spool_fixture *f, bool legacy)
 {
 	char path[512];
 	struct stat st;
@@ -318,7 +296,7 @@ static void test_reopen_starts_a_new_journal_after_a_legacy_one(void **state)
  */
 static void test_hole_in_an_older_journal_costs_one_line(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	char path[512], buf[4096];
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 3);
@@ -352,7 +330,7 @@ static void test_hole_in_an_older_journal_costs_one_line(void **state)
  */
 static void test_other_reader_stops_at_the_zeros(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *w = spool_dir_open(f->dir);
 	commit_ids(w, 0, 2);
 	struct spool *r = spool_dir_open(f->dir);
@@ -372,7 +350,7 @@ static void test_other_reader_stops_at_the_zeros(void **state)
  */
 static void test_cursor_is_two_numbers_in_fixed_width(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	char path[512], journal[512], buf[128] = "";
 	struct stat st;
 	snprintf(path, sizeof(path), "%s/cursor", f->dir);
@@ -447,7 +425,7 @@ static void *worker(void *p)
 static void test_concurrent_commits_share_syncs(void **state)
 {
 	enum { THREADS = 16, EACH = 25 };
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	pthread_t th[THREADS];
 	struct worker_arg args[THREADS];
@@ -529,7 +507,7 @@ static void *batch_writer(void *p)
 static void test_queued_writers_share_one_sync(void **state)
 {
 	enum { THREADS = 8 };
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	struct hold h = { .s = s, .want = THREADS };
 	spool_set_sync_hook(s, hold_first_batch, &h);
@@ -594,7 +572,7 @@ static void *one_writer(void *p)
  */
 static void test_unsynced_record_is_not_read(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 1);
 	struct gate g = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
@@ -636,7 +614,7 @@ static void test_unsynced_record_is_not_read(void **state)
  */
 static void test_cursor_past_journal_end_starts_over(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 4);
 	expect_ids(s, 0, 4);
@@ -656,7 +634,7 @@ static void test_cursor_past_journal_end_starts_over(void **state)
 
 static void test_torn_last_line_is_ignored(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	char path[512];
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 2);
@@ -677,7 +655,7 @@ static void test_torn_last_line_is_ignored(void **state)
 
 static void test_damaged_line_is_skipped(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	char path[512];
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 1);
@@ -693,7 +671,7 @@ static void test_damaged_line_is_skipped(void **state)
 
 static void test_rotation_and_shipped_journals_removed(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	spool_set_rotate_size(s, 200);
 	commit_ids(s, 0, 20);
@@ -713,7 +691,7 @@ static void test_rotation_and_shipped_journals_removed(void **state)
 /* The reader keeps its journal between passes: appends and rotations are still seen once. */
 static void test_reader_keeps_up_across_passes(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	spool_set_rotate_size(s, 300);
 	for (int round = 0; round < 8; round++) {
@@ -732,7 +710,7 @@ static void test_reader_keeps_up_across_passes(void **state)
 
 static void test_second_reader_waits_its_turn(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *a = spool_dir_open(f->dir), *b = spool_dir_open(f->dir);
 	commit_ids(a, 0, 3);
 	struct record *r = spool_next(a);
@@ -753,7 +731,7 @@ static void test_second_reader_waits_its_turn(void **state)
 
 static void test_open_fails_where_nothing_can_be_written(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	char path[512], err[256];
 	static const char *const dirs[] = { "/proc/fwdguard-spool", "/proc/self" };
 
@@ -780,7 +758,7 @@ static void test_open_fails_where_nothing_can_be_written(void **state)
 
 static void test_commit_fails_when_directory_vanishes(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	char sub[512], lock[600];
 	snprintf(sub, sizeof(sub), "%s/gone", f->dir);
 	struct spool *s = spool_dir_open(sub);
@@ -805,7 +783,7 @@ static void test_commit_fails_when_directory_vanishes(void **state)
 
 static void test_commit_fails_when_write_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct spool_fixture *f = *state;
 	struct spool *s = spool_dir_open(f->dir);
 	commit_ids(s, 0, 1);
 
@@ -845,27 +823,31 @@ static void test_commit_fails_when_write_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_commit_next_ack_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rewind_returns_unacked_records_again, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cursor_survives_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_planted_cursor_link_is_not_followed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_starts_a_new_journal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_starts_a_new_journal_after_a_legacy_one, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hole_in_an_older_journal_costs_one_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_reader_stops_at_the_zeros, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_commits_share_syncs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_last_line_is_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_line_is_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rotation_and_shipped_journals_removed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_reader_waits_its_turn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reader_keeps_up_across_passes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_fails_where_nothing_can_be_written, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_commit_fails_when_directory_vanishes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_commit_fails_when_write_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_queued_writers_share_one_sync, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cursor_is_two_numbers_in_fixed_width, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsynced_record_is_not_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cursor_past_journal_end_starts_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_next_ack_round_trip, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rewind_returns_unacked_records_again, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_survives_reopen, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_planted_cursor_link_is_not_followed, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_starts_a_new_journal, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_starts_a_new_journal_after_a_legacy_one, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_hole_in_an_older_journal_costs_one_line, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_other_reader_stops_at_the_zeros, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_commits_share_syncs, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_torn_last_line_is_ignored, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_line_is_skipped, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_and_shipped_journals_removed, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_second_reader_waits_its_turn, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_keeps_up_across_passes, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_open_fails_where_nothing_can_be_written, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_commit_fails_when_directory_vanishes, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_commit_fails_when_write_fails, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_queued_writers_share_one_sync, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_is_two_numbers_in_fixed_width, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_unsynced_record_is_not_read, spool_fixture_setup, spool_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_past_journal_end_starts_over, spool_fixture_setup, spool_fixture_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* Every case with direct writes (where the file system takes them),
+	 * then with buffered writes and fdatasync (milter/trail/spool_direct.c). */
+	int failed = cmocka_run_group_tests_name("direct writes", tests, NULL, NULL);
+	spool_dir_buffered = true;
+	return failed + cmocka_run_group_tests_name("buffered writes", tests, NULL, NULL);
 }
