@@ -275,6 +275,7 @@ void spool_close(struct spool *s)
 		close(s->wfd);
 	spool_direct_close(s);
 	free(s->dbuf);
+	free(s->recent);
 	if (s->rfd >= 0)
 		close(s->rfd);
 	if (s->lockfd >= 0)

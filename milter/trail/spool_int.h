@@ -22,6 +22,7 @@
 #define CURSOR_WIDTH	42	/* bytes of every cursor written, '\n' included */
 #define RBUF_CAP	(256 * 1024)	/* longer than any line the encoder makes */
 #define SPOOL_BLOCK	4096	/* a direct write's unit: no device's logical block is larger */
+#define SPOOL_RECENT	(256 * 1024)	/* the newest journal bytes kept for the reader */
 
 struct spool_batch {
 	struct record **recs;	/* borrowed: their callers wait for the batch */
@@ -70,6 +71,11 @@ struct spool {
 	bool durable_known;
 	uint64_t durable_seq;
 	off_t durable_off;
+	/* The newest directly written bytes (spool_recent.c), under the
+	 * mutex: [recent_lo, recent_hi) of journal recent_seq, in a ring. */
+	char *recent;
+	uint64_t recent_seq;
+	off_t recent_lo, recent_hi;
 	/* The chain of decision records (chain.h): leader only; chain_pub is
 	 * its copy under the mutex for spool_chain_head(). */
 	bool chain_known;
@@ -112,6 +118,11 @@ void spool_direct_open(struct spool *s, const char *name);	/* dfd, or -1 */
 void spool_direct_close(struct spool *s);
 /* 0 durable; 1 nothing written, write buffered; -1 with errno (*written: see there). */
 int spool_direct_write(struct spool *s, const char *buf, size_t len, size_t *written);
+
+/* spool_recent.c: the newest directly written bytes, for this process's reader */
+void spool_recent_add(struct spool *s, uint64_t seq, off_t off, const char *buf, size_t len);
+/* Bytes copied from `from` on (at most want), or -1: not held, read the file. */
+ssize_t spool_recent_read(struct spool *s, uint64_t seq, char *dst, size_t want, off_t from);
 
 /* spool_read.c: the reader's cursor */
 void spool_cursor_load(struct spool *s);	/* missing or unreadable: from the start */

@@ -222,7 +222,9 @@ static int spool_read_line(struct spool *s, const char **line, size_t *len)
 			return 0;	/* not synced yet */
 		if (s->rfd_seq == s->lim_seq && (off_t)want > s->lim_off - from)
 			want = (size_t)(s->lim_off - from);
-		ssize_t got = pread(s->rfd, s->rbuf + s->rbuf_len, want, from);
+		ssize_t got = spool_recent_read(s, s->rfd_seq, s->rbuf + s->rbuf_len, want, from);
+		if (got < 0)
+			got = pread(s->rfd, s->rbuf + s->rbuf_len, want, from);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)

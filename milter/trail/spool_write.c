@@ -153,8 +153,10 @@ static int spool_write_direct(struct spool *s, const char *buf, size_t len,
 		errno = e;
 		return -1;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		spool_recent_add(s, s->wseq, s->wsize, buf, len);
 		s->wsize = end;
+	}
 	return rc;
 }
 
