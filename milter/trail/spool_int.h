@@ -2,7 +2,9 @@
 /*
  * spool_int.h - private to the spool (milter/trail/spool*.c): the spool's
  * state, shared by spool.c (opening, the directory, the cursor check),
- * spool_write.c (group commit) and spool_read.c (the reader and its cursor).
+ * spool_write.c (group commit), spool_direct.c (its direct writes),
+ * spool_recent.c (the newest bytes kept for the reader) and spool_read.c
+ * (the reader and its cursor).
  * spool.c's opening comment describes the journal layout and the rules both
  * sides keep.  Include spool.h first: this header does not include the
  * interface back (struct spool_stat comes from there).

@@ -14,8 +14,10 @@
  *
  * The window is one contiguous range [recent_lo, recent_hi) of journal
  * recent_seq, held in a ring indexed by file offset; the writer adds a
- * batch only after it is durable, so the window never holds bytes a
- * reader may not read.  Both sides copy under the spool's mutex.
+ * batch only once it is durable, though before publishing the new
+ * durable end (spool_lead): what keeps the reader from the bytes past
+ * that end is its own limit (spool_read_line never asks beyond lim_off),
+ * as for the file.  Both sides copy under the spool's mutex.
  */
 #include <stdlib.h>
 #include <string.h>
