@@ -23,7 +23,7 @@ enum audit_scope { SCOPE_PROTECTED, SCOPE_ALL };
 enum watch_mode { WATCH_AUTO, WATCH_SYNC, WATCH_POLL };
 
 /* Whether the steps before end of message are answered (README.md "Performance"). */
-enum no_reply { NO_REPLY_AUTO, NO_REPLY_ALWAYS, NO_REPLY_NEVER };
+enum no_reply { NO_REPLY_AUTO, NO_REPLY_ALWAYS, NO_REPLY_NEVER, NO_REPLY_CONTENT };
 
 struct cfg_milter {
 	char *socket;		/* libmilter form: unix:/path, inet:port@host, ... */

@@ -101,34 +101,40 @@ callbacks_error(SMFICTX *ctx, const struct cfg *cfg, const char *why)
  * the recipients, DATA, the headers and the body, one round trip per
  * message instead of one per header.  An unanswered body cannot be
  * skipped, so it is read whole; that costs less than a round trip per
- * chunk.  On TCP the unanswered packets meet Nagle and the delayed ACK
- * (about 40 ms a message), so "auto" asks for it on unix sockets only
- * (README.md "Performance").
+ * chunk.
+ *
+ * On TCP an unanswered packet can wait for the milter's delayed ACK (Nagle,
+ * about 40 ms a message): Sendmail writes each step on its own, and Postfix
+ * stalls when an unanswered step is the last thing smtpd sends before the
+ * cleanup server takes the socket over at DATA.  So "auto" asks for it on
+ * unix sockets only.  "content" leaves only the headers and the body
+ * unanswered: Postfix's cleanup server sends them in one go with the end
+ * of message, which is answered, so nothing waits (README.md
+ * "Performance"; not so with Sendmail).
  */
 static unsigned long
 callbacks_no_reply_steps(const struct cfg *cfg, unsigned long offered)
 {
-	const unsigned long steps = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR |
-	    SMFIP_NR_BODY;
+	const unsigned long content = SMFIP_NR_HDR | SMFIP_NR_BODY;
+	const unsigned long steps = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | content;
 	const char *sock;
-	bool on;
 
 	if (cfg == NULL)
 		return 0;
 	sock = cfg->milter.socket != NULL ? cfg->milter.socket : "";
 	switch (cfg->milter.no_reply) {
 	case NO_REPLY_ALWAYS:
-		on = true;
-		break;
+		return offered & steps;
 	case NO_REPLY_NEVER:
-		on = false;
-		break;
+		return 0;
+	case NO_REPLY_CONTENT:
+		return offered & content;
 	default:
-		on = strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0 ||
-		    sock[0] == '/';
-		break;
+		if (strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0 ||
+		    sock[0] == '/')
+			return offered & steps;
+		return 0;
 	}
-	return on ? offered & steps : 0;
 }
 
 /* Said when it changes (start, reload), so an administrator sees what was agreed. */
@@ -139,9 +145,12 @@ callbacks_log_no_reply(unsigned long steps)
 
 	if (atomic_exchange(&said, steps) == steps)
 		return;
-	if (steps != 0)
+	if (steps & SMFIP_NR_MAIL)
 		log_info("milter: the MTA sends each message up to its end without waiting "
 		    "for replies (milter.no_reply)");
+	else if (steps != 0)
+		log_info("milter: the MTA sends the headers and the body without waiting "
+		    "for replies; sender, recipients and DATA are answered (milter.no_reply)");
 	else
 		log_info("milter: every step before end of message is answered (milter.no_reply)");
 }

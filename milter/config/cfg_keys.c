@@ -66,7 +66,7 @@ struct cfg_list {
 };
 
 static const struct cfg_choice cfg_no_reply = {
-	"auto, always or never", "value", { "auto", "always", "never", NULL } };
+	"auto, always, never or content", "value", { "auto", "always", "never", "content", NULL } };
 static const struct cfg_choice cfg_watch_mode = {
 	"a watch mode", "watch mode", { "auto", "sync", "poll", NULL } };
 static const struct cfg_choice cfg_scope = {

@@ -20,7 +20,7 @@
 struct cfg_choice {
 	const char *expected;
 	const char *noun;
-	const char *names[4];		/* NULL-terminated */
+	const char *names[5];		/* NULL-terminated */
 };
 
 /*

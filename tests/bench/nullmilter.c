@@ -17,13 +17,14 @@
  * either (fwdguard reads some bodies).  On a unix socket it asks, as
  * fwdguard does by default (milter.no_reply: auto), for no reply to the
  * MAIL, RCPT, DATA and header steps; those callbacks then answer
- * SMFIS_NOREPLY.
+ * SMFIS_NOREPLY.  With -C it asks for no reply to the header steps on a
+ * TCP socket as well, as fwdguard does with milter.no_reply: content.
  *
  * The DATA callback matters: without it (-D) the milter negotiates
  * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that gets no reply,
  * which stalls each message on an inet socket (README.md "Performance").
  *
- * Usage: nullmilter -p SOCKET [-D] [-t TIMEOUT] [-v]
+ * Usage: nullmilter -p SOCKET [-C] [-D] [-t TIMEOUT] [-v]
  * SOCKET is a libmilter spec (unix:/path, inet:port@127.0.0.1).  -D drops
  * the DATA callback and negotiates SMFIP_NODATA, to reproduce that stall
  * (the benchmark's "without DATA callback" rows).  Runs in the foreground
@@ -47,6 +48,7 @@ struct null_conn {
 
 static bool null_verbose;
 static bool null_nodata;	/* -D */
+static bool null_content;	/* -C: headers unanswered on TCP too */
 static unsigned long null_no_reply;	/* SMFIP_NR_* steps asked for (unix sockets) */
 static bool null_unix;		/* the socket spec is a unix socket */
 
@@ -156,6 +158,8 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (null_unix)
 		null_no_reply = f1 & (SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
 		    SMFIP_NR_HDR);
+	else if (null_content)
+		null_no_reply = f1 & SMFIP_NR_HDR;
 	*pf1 |= null_no_reply;
 	*pf2 = 0;
 	*pf3 = 0;
@@ -190,8 +194,9 @@ static struct smfiDesc null_desc = {
 static void
 null_usage(void)
 {
-	fprintf(stderr, "usage: nullmilter -p SOCKET [-D] [-t TIMEOUT] [-v]\n"
+	fprintf(stderr, "usage: nullmilter -p SOCKET [-C] [-D] [-t TIMEOUT] [-v]\n"
 	    "  SOCKET  unix:/path/to/sock or inet:PORT@127.0.0.1\n"
+	    "  -C      headers unanswered on TCP as well (milter.no_reply: content)\n"
 	    "  -D      no DATA callback (negotiate SMFIP_NODATA)\n");
 	exit(2);
 }
@@ -219,8 +224,11 @@ main(int argc, char **argv)
 	int timeout = 0;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "Dp:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "CDp:t:v")) != -1) {
 		switch (ch) {
+		case 'C':
+			null_content = true;
+			break;
 		case 'D':
 			null_nodata = true;
 			null_desc.xxfi_data = NULL;

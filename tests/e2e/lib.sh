@@ -582,16 +582,23 @@ fg_corr_exists() { [ "$(rcli_raw EXISTS "fwdguard:msg:$1")" = 1 ]; }
 FWDGUARD_PID=
 FWDGUARD_LOG=
 FWDGUARD_SOCK=
+FWDGUARD_PORT=		# set: fwdguard listens on 127.0.0.1:PORT, not on FWDGUARD_SOCK
 FWDGUARD_CONF=
 
 # fwdguard_config OUT [MODE] [ACTION]: renders fixtures/fwdguard.yaml.in
 # with this workspace's socket, spool and Redis port, the global MODE
 # (default enforce) and the forwarded-copy rule's ACTION (default reject).
+# With FG_MILTER_INET=1 the milter socket is TCP on 127.0.0.1.
 fwdguard_config() {
-	local out=$1 mode=${2:-enforce} action=${3:-reject}
+	local out=$1 mode=${2:-enforce} action=${3:-reject} spec
 	FWDGUARD_SOCK="$FG_WORK/fwdguard/fwdguard.sock"
+	spec="unix:$FWDGUARD_SOCK"
+	if [ "${FG_MILTER_INET:-0}" = 1 ]; then
+		fg_take_port FWDGUARD_PORT || return 1
+		spec="inet:$FWDGUARD_PORT@127.0.0.1"
+	fi
 	mkdir -p "$FG_WORK/fwdguard"
-	sed -e "s|@SOCKET@|unix:$FWDGUARD_SOCK|" \
+	sed -e "s|@SOCKET@|$spec|" \
 	    -e "s|@SPOOL@|$FG_WORK/fwdguard/spool|" \
 	    -e "s|@REDIS@|127.0.0.1:$REDIS_PORT|" \
 	    -e "s|@MODE@|$mode|" -e "s|@ACTION@|$action|" \
@@ -604,7 +611,13 @@ fwdguard_config() {
 }
 
 # fwdguard_milter: the Postfix milter spec of the running fwdguard.
-fwdguard_milter() { echo "unix:$FWDGUARD_SOCK"; }
+fwdguard_milter() {
+	if [ -n "$FWDGUARD_PORT" ]; then
+		echo "inet:127.0.0.1:$FWDGUARD_PORT"
+	else
+		echo "unix:$FWDGUARD_SOCK"
+	fi
+}
 
 # start_fwdguard CONF: "$BUILD/fwdguard -f -c CONF" in the background; waits
 # for its socket.  Its stderr goes to $FWDGUARD_LOG.
@@ -621,8 +634,8 @@ start_fwdguard() {
 	FWDGUARD_PID=$!
 	FG_PIDS+=("$FWDGUARD_PID")
 	FG_LOGS+=("$FWDGUARD_LOG")
-	wait_for 10 "fwdguard socket $FWDGUARD_SOCK" fg_fwdguard_up
-	if ! test -S "$FWDGUARD_SOCK" || ! fwdguard_alive; then
+	wait_for 10 "fwdguard socket $(fwdguard_milter)" fg_fwdguard_up
+	if ! fg_fwdguard_listening || ! fwdguard_alive; then
 		echo "# fwdguard did not come up:" >&2
 		sed 's/^/#   /' "$FWDGUARD_LOG" >&2
 		return 1
@@ -630,7 +643,14 @@ start_fwdguard() {
 }
 
 # Up, or dead (then waiting longer is pointless).
-fg_fwdguard_up() { test -S "$FWDGUARD_SOCK" || ! fwdguard_alive; }
+fg_fwdguard_up() { fg_fwdguard_listening || ! fwdguard_alive; }
+fg_fwdguard_listening() {
+	if [ -n "$FWDGUARD_PORT" ]; then
+		fg_port_listening "$FWDGUARD_PORT"
+	else
+		test -S "$FWDGUARD_SOCK"
+	fi
+}
 
 stop_fwdguard() {
 	[ -n "$FWDGUARD_PID" ] || return 0
