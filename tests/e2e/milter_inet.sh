@@ -12,6 +12,18 @@
 
 FG_MILTER_INET=1 FG_CONF_SED='s/^milter:$/milter:\n  no_reply: content/' fg_world enforce reject
 
+# refused NAME FROM TO FILE SIGNAL: sent, refused with a reference whose
+# decision names SIGNAL.
+refused() {
+	local ref rec
+	send_smtp "$MTA_PORT" "$2" "$3" "$4"
+	check "$1: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+	ref=$(smtp_ref)
+	wait_for 10 "decision on the $1" audit_has id="$ref"
+	rec=$(audit_find id="$ref" | head -n 1)
+	check "$1: signals has $5" list_has "$(audit_field "$rec" signals)" "$5"
+}
+
 check "socket: fwdguard listens on TCP" expect_match '^inet:127\.0\.0\.1:[0-9]+$' \
     "$(fwdguard_milter)"
 
@@ -22,13 +34,7 @@ make_message "$msg" \
     "From: Customer <customer@example.net>" \
     "To: support@corp.example" \
     "Subject: my contract"
-send_smtp "$MTA_PORT" customer@example.net consultant@fti.example "$msg"
-check "header forward: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
-ref=$(smtp_ref)
-wait_for 10 "decision on the header forward" audit_has id="$ref"
-rec=$(audit_find id="$ref" | head -n 1)
-check "header forward: signals has delivered-to" \
-    list_has "$(audit_field "$rec" signals)" delivered-to
+refused "header forward" customer@example.net consultant@fti.example "$msg" delivered-to
 
 # (c) The customer's message, attached whole by a colleague.
 att="$FG_WORK/attached.eml"
@@ -57,13 +63,7 @@ Subject: my invoice
 My account number is 0000.
 --inet-b0--
 MSG
-send_smtp "$MTA_PORT" colleague@corp.example partner@fti.example "$att"
-check "attached forward: refused" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
-ref=$(smtp_ref)
-wait_for 10 "decision on the attached forward" audit_has id="$ref"
-rec=$(audit_find id="$ref" | head -n 1)
-check "attached forward: signals has attached-message" \
-    list_has "$(audit_field "$rec" signals)" attached-message
+refused "attached forward" colleague@corp.example partner@fti.example "$att" attached-message
 
 # (d)
 ok="$FG_WORK/customer.eml"
