@@ -5,9 +5,10 @@
  *
  * Records are appended to journal files in the spool directory and made
  * durable with group commit: concurrent spool_commit() callers share one
- * synchronous write (O_DIRECT | O_DSYNC, or write + fdatasync).  A reader cursor (persisted in the directory) tracks what
- * was shipped to Redis; fully shipped journals are removed.  A torn last
- * line (crash mid-write) is skipped on reading.  Thread-safe.
+ * synchronous write (O_DIRECT | O_DSYNC, or write + fdatasync).  A reader
+ * cursor (persisted in the directory) tracks what was shipped to Redis;
+ * fully shipped journals are removed.  A torn last line (crash mid-write)
+ * is skipped on reading.  Thread-safe.
  */
 #ifndef FWDGUARD_SPOOL_H
 #define FWDGUARD_SPOOL_H

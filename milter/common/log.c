@@ -112,12 +112,12 @@ log_emit(int prio, const char *suffix, const char *fmt, va_list ap)
 	if (prio > atomic_load(&log_level))
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (!log_syslog_up())
-		;
-	else if (suffix != NULL)
-		syslog(prio, "%s: %s", line, suffix);
-	else
-		syslog(prio, "%s", line);
+	if (log_syslog_up()) {
+		if (suffix != NULL)
+			syslog(prio, "%s: %s", line, suffix);
+		else
+			syslog(prio, "%s", line);
+	}
 	if (atomic_load(&log_stderr)) {
 		if (suffix != NULL)
 			fprintf(stderr, "%s: %s: %s\n", log_ident, line, suffix);

@@ -49,11 +49,16 @@ static int spool_direct_reserve(struct spool *s, size_t need)
 	return 0;
 }
 
-/* Said once per process: an administrator may want to know why syncs cost more. */
-static void spool_direct_refused(const struct spool *s, int e)
+/*
+ * The file system refused: no more direct writes on this spool.  Said once
+ * per process: an administrator may want to know why syncs cost more.
+ */
+static void spool_direct_refused(struct spool *s, int e)
 {
 	static bool said;
 
+	s->direct_ok = false;
+	s->direct_refused = true;
 	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
 		log_info("spool %s: the file system refuses direct writes (%s); "
 		    "batches are written and then synced with fdatasync", s->dir, strerror(e));
@@ -71,11 +76,8 @@ void spool_direct_open(struct spool *s, const char *name)
 	if (!s->direct_ok)
 		return;
 	s->dfd = openat(s->dirfd, name, O_WRONLY | O_DIRECT | O_DSYNC | O_CLOEXEC | O_NOFOLLOW);
-	if (s->dfd < 0 && spool_direct_refusal(errno)) {
+	if (s->dfd < 0 && spool_direct_refusal(errno))
 		spool_direct_refused(s, errno);
-		s->direct_ok = false;
-		s->direct_refused = true;
-	}
 	/* Otherwise (no descriptor or memory left) this journal is written
 	 * the buffered way, and the next one tries again. */
 }
@@ -117,8 +119,6 @@ int spool_direct_write(struct spool *s, const char *buf, size_t len, size_t *wri
 			continue;
 		if (w < 0 && spool_direct_refusal(errno) && done == 0) {
 			spool_direct_refused(s, errno);
-			s->direct_ok = false;
-			s->direct_refused = true;
 			spool_direct_close(s);
 			return 1;
 		}

@@ -100,18 +100,18 @@ static void spool_write_ahead(struct spool *s, off_t from, off_t end)
 	if (end <= s->wahead)
 		return;
 	off_t to = (end / SPOOL_AHEAD + 1) * SPOOL_AHEAD;
-	end = from > s->wahead ? from : s->wahead;
-	while (end < to) {
-		size_t n = sizeof(spool_zeros) < (size_t)(to - end) ? sizeof(spool_zeros) :
-		    (size_t)(to - end);
-		ssize_t w = pwrite(s->wfd, spool_zeros, n, end);
+	off_t at = from > s->wahead ? from : s->wahead;
+	while (at < to) {
+		size_t n = sizeof(spool_zeros) < (size_t)(to - at) ? sizeof(spool_zeros) :
+		    (size_t)(to - at);
+		ssize_t w = pwrite(s->wfd, spool_zeros, n, at);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			break;
-		end += w;
+		at += w;
 	}
-	s->wahead = end;
+	s->wahead = at;
 }
 
 /*
