@@ -38,6 +38,7 @@
 #include "metrics_daemon.h"
 #include "metrics_http.h"
 #include "reload.h"
+#include "worker_stack.h"
 
 struct main_opts {
 	const char *config;
@@ -441,6 +442,9 @@ main_run(const struct main_opts *o, struct cfg *c)
 		return 1;
 	}
 	reload_block_signal();
+	/* Before any thread: libmilter's workers come and go with the load. */
+	if ((rc = worker_stack_cap(WORKER_STACK_BYTES)) != 0)
+		log_warnx("cannot set the threads' stack size: %s", strerror(rc));
 	if (main_open(o, c, socket, pw, &env) != 0)
 		return 1;
 	main_start(o->config, c, &env);

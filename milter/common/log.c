@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +105,30 @@ log_set_facility(int facility)
 	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
 }
 
+/*
+ * "ident: line[: suffix]\n" in one writev, as fprintf on the unbuffered
+ * stderr would write it, but without the 8 KiB buffer it formats in on
+ * the stack: a libmilter worker is often a thread just started, whose
+ * stack pages each fault in anew (milter/common/worker_stack.c).
+ */
+static void
+log_copy_to_stderr(const char *line, const char *suffix)
+{
+	struct iovec v[6];
+	int n = 0;
+
+	v[n++] = (struct iovec){ log_ident, strlen(log_ident) };
+	v[n++] = (struct iovec){ (void *)": ", 2 };
+	v[n++] = (struct iovec){ (void *)line, strlen(line) };
+	if (suffix != NULL) {
+		v[n++] = (struct iovec){ (void *)": ", 2 };
+		v[n++] = (struct iovec){ (void *)suffix, strlen(suffix) };
+	}
+	v[n++] = (struct iovec){ (void *)"\n", 1 };
+	ssize_t w = writev(STDERR_FILENO, v, n);
+	(void)w;	/* nowhere left to say that stderr failed */
+}
+
 static void
 log_emit(int prio, const char *suffix, const char *fmt, va_list ap)
 {
@@ -118,12 +143,8 @@ log_emit(int prio, const char *suffix, const char *fmt, va_list ap)
 		else
 			syslog(prio, "%s", line);
 	}
-	if (atomic_load(&log_stderr)) {
-		if (suffix != NULL)
-			fprintf(stderr, "%s: %s: %s\n", log_ident, line, suffix);
-		else
-			fprintf(stderr, "%s: %s\n", log_ident, line);
-	}
+	if (atomic_load(&log_stderr))
+		log_copy_to_stderr(line, suffix);
 }
 
 #define LOG_FN(name, prio, with_errno)				\

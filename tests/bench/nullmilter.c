@@ -24,7 +24,11 @@
  * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that gets no reply,
  * which stalls each message on an inet socket (README.md "Performance").
  *
- * Usage: nullmilter -p SOCKET [-C] [-D] [-t TIMEOUT] [-v]
+ * Like fwdguard, it caps the stack of the threads it starts, libmilter's
+ * workers, at WORKER_STACK_BYTES (milter/common/worker_stack.c says why);
+ * -G keeps glibc's default, to measure what the cap is worth.
+ *
+ * Usage: nullmilter -p SOCKET [-C] [-D] [-G] [-t TIMEOUT] [-v]
  * SOCKET is a libmilter spec (unix:/path, inet:port@127.0.0.1).  -D drops
  * the DATA callback and negotiates SMFIP_NODATA, to reproduce that stall
  * (the benchmark's "without DATA callback" rows).  Runs in the foreground
@@ -40,6 +44,8 @@
 
 #include <libmilter/mfapi.h>
 
+#include "worker_stack.h"
+
 /* Per-connection state, as a real milter has; reset per message. */
 struct null_conn {
 	unsigned long messages;
@@ -49,6 +55,7 @@ struct null_conn {
 static bool null_verbose;
 static bool null_nodata;	/* -D */
 static bool null_content;	/* -C: headers unanswered on TCP too */
+static bool null_glibc_stacks;	/* -G: glibc's default thread stacks */
 static unsigned long null_no_reply;	/* SMFIP_NR_* steps asked for (unix sockets) */
 static bool null_unix;		/* the socket spec is a unix socket */
 
@@ -194,10 +201,11 @@ static struct smfiDesc null_desc = {
 static void
 null_usage(void)
 {
-	fprintf(stderr, "usage: nullmilter -p SOCKET [-C] [-D] [-t TIMEOUT] [-v]\n"
+	fprintf(stderr, "usage: nullmilter -p SOCKET [-C] [-D] [-G] [-t TIMEOUT] [-v]\n"
 	    "  SOCKET  unix:/path/to/sock or inet:PORT@127.0.0.1\n"
 	    "  -C      headers unanswered on TCP as well (milter.no_reply: content)\n"
-	    "  -D      no DATA callback (negotiate SMFIP_NODATA)\n");
+	    "  -D      no DATA callback (negotiate SMFIP_NODATA)\n"
+	    "  -G      glibc's default thread stacks, not fwdguard's cap\n");
 	exit(2);
 }
 
@@ -224,8 +232,11 @@ main(int argc, char **argv)
 	int timeout = 0;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "CDp:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "CDGp:t:v")) != -1) {
 		switch (ch) {
+		case 'G':
+			null_glibc_stacks = true;
+			break;
 		case 'C':
 			null_content = true;
 			break;
@@ -251,6 +262,10 @@ main(int argc, char **argv)
 	null_unix = strncmp(sockspec, "unix:", 5) == 0 ||
 	    strncmp(sockspec, "local:", 6) == 0 || sockspec[0] == '/';
 
+	if (!null_glibc_stacks && worker_stack_cap(WORKER_STACK_BYTES) != 0) {
+		fprintf(stderr, "nullmilter: cannot set the threads' stack size\n");
+		return 1;
+	}
 	if (smfi_setconn((char *)sockspec) != MI_SUCCESS) {
 		fprintf(stderr, "nullmilter: bad socket spec: %s\n", sockspec);
 		return 1;

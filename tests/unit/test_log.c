@@ -13,6 +13,7 @@
  * --wrap for syslog and __syslog_chk (its name under _FORTIFY_SOURCE;
  * Makefile.am), so log.c's calls are counted below.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -217,6 +218,8 @@ test_copy_reaches_stderr(void **state)
 	log_set_level(LOG_INFO);
 	log_info("decision %s", "copied");
 	log_debug("%s", "below the level");
+	errno = ENOENT;
+	log_warn("cannot open %s", "the spool");
 	fflush(stderr);
 	fd = open(f->err_path, O_RDONLY);
 	assert_true(fd >= 0);
@@ -225,6 +228,8 @@ test_copy_reaches_stderr(void **state)
 	assert_true(n > 0);
 	assert_non_null(strstr(buf, "test_log: decision copied\n"));
 	assert_null(strstr(buf, "below the level"));
+	/* log_warn's strerror after the line, as the line's own suffix. */
+	assert_non_null(strstr(buf, "test_log: cannot open the spool: No such file or directory\n"));
 }
 
 /* Sleeps until CLOCK_MONOTONIC_COARSE enters its next second (at most ~1.1 s). */
