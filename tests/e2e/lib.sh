@@ -779,6 +779,12 @@ show_logs() {
 		[ -s "$f" ] || { [ -e "$f" ] && echo "# --- $f: empty"; continue; }
 		echo "# --- $f"
 		tail -n 40 "$f" | sed 's/^/#   /'
+		# What explains the tail may be older than it (a Postfix table
+		# that began to fail minutes before the run was stopped).
+		if grep -qE ' (warning|error|fatal|panic): ' "$f"; then
+			echo "# --- $f: its last warnings"
+			grep -E ' (warning|error|fatal|panic): ' "$f" | tail -n 20 | sed 's/^/#   /'
+		fi
 	done
 	# An instance that logged nothing spawned no postlogd: show what its
 	# master is doing (and which children it has) to tell a stalled
