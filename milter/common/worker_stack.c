@@ -14,7 +14,6 @@
  * milter's CPU time in tests/bench (tests/bench/RESULTS.md).  With 1 MiB
  * stacks forty are kept, more than the workers a busy Postfix keeps busy.
  */
-#include <errno.h>
 #include <pthread.h>
 
 #include "worker_stack.h"
