@@ -187,12 +187,30 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (c != NULL) {
 		c->skip_ok = (f1 & SMFIP_SKIP) != 0;
 		c->no_reply = callbacks_no_reply_steps(c->cfg, f1);
+		/* A DATA step without a reply tells nothing: not sent at all
+		 * (its macros still come, with the packets after it). */
+		if ((c->no_reply & SMFIP_NR_DATA) && (f1 & SMFIP_NODATA)) {
+			c->no_reply &= ~SMFIP_NR_DATA;
+			*pf1 |= SMFIP_NODATA;
+		}
 		*pf1 |= c->no_reply;
 		callbacks_log_no_reply(c->no_reply);
 	}
+	/*
+	 * No connect step where the MTA takes our macro lists: the client's
+	 * address and the daemon's name come with each MAIL FROM instead
+	 * (callbacks_envfrom), and the connection's state is made above.
+	 * Postfix then waits for nothing before its greeting and sends the
+	 * connect macros along with the first message: one packet and one
+	 * round trip less per SMTP connection.  Without that state the
+	 * connect step stays, to refuse the connection.
+	 */
+	if ((f0 & SMFIF_SETSYMLIST) && c != NULL && c->cfg != NULL)
+		*pf1 |= f1 & SMFIP_NOCONNECT;
 	if (f0 & SMFIF_SETSYMLIST) {
-		smfi_setsymlist(ctx, SMFIM_CONNECT, "{client_addr} {daemon_name} j");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} i");
+		/* The MTA sends connect macros even without the step: the fewest. */
+		smfi_setsymlist(ctx, SMFIM_CONNECT, "j");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, "{client_addr} {daemon_name} {auth_authen} i");
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{rcpt_addr} {rcpt_host} {rcpt_mailer}");
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
@@ -212,8 +230,6 @@ callbacks_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
 		return callbacks_error(ctx, NULL, "cannot set up a connection");
 	}
 	buf_copy(c->client_name, sizeof(c->client_name), hostname);
-	buf_copy(c->client_addr, sizeof(c->client_addr), callbacks_macro(ctx, "{client_addr}"));
-	buf_copy(c->daemon_name, sizeof(c->daemon_name), callbacks_macro(ctx, "{daemon_name}"));
 	smfi_setpriv(ctx, c);
 	return SMFIS_CONTINUE;
 }
@@ -225,6 +241,9 @@ callbacks_envfrom(SMFICTX *ctx, char **argv)
 
 	if (c == NULL)
 		return callbacks_error(ctx, NULL, "MAIL FROM without a connection");
+	/* Per message: asked for with MAIL FROM, not at connect (callbacks_negotiate). */
+	buf_copy(c->client_addr, sizeof(c->client_addr), callbacks_macro(ctx, "{client_addr}"));
+	buf_copy(c->daemon_name, sizeof(c->daemon_name), callbacks_macro(ctx, "{daemon_name}"));
 	/* A missing sender is kept as "" and refused by the parser at the end. */
 	if (conn_begin_message(c, callbacks_env.dir, argv != NULL ? argv[0] : NULL,
 	    callbacks_macro(ctx, "{auth_authen}")) == 0)

@@ -50,6 +50,7 @@
 struct null_conn {
 	unsigned long messages;
 	unsigned long recipients;
+	bool client_known;	/* {client_addr} and {daemon_name} came with MAIL FROM */
 };
 
 static bool null_verbose;
@@ -72,25 +73,34 @@ null_conn_get(SMFICTX *ctx)
 	return smfi_getpriv(ctx);
 }
 
+/* The connection's state, made at negotiation as fwdguard makes its own; NULL on ENOMEM. */
+static struct null_conn *
+null_conn_new(SMFICTX *ctx)
+{
+	struct null_conn *conn = null_conn_get(ctx);
+
+	if (conn == NULL && (conn = calloc(1, sizeof(*conn))) != NULL &&
+	    smfi_setpriv(ctx, conn) != MI_SUCCESS) {
+		free(conn);
+		conn = NULL;
+	}
+	return conn;
+}
+
+/* Only where the connect step is asked for (no macro lists, or no state). */
 static sfsistat
 null_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	struct null_conn *conn = calloc(1, sizeof(*conn));
-
 	/* Out of memory: a do-nothing filter has nothing to protect. */
-	if (conn == NULL)
-		return SMFIS_ACCEPT;
-	if (smfi_setpriv(ctx, conn) != MI_SUCCESS) {
-		free(conn);
-		return SMFIS_ACCEPT;
-	}
-	return SMFIS_CONTINUE;
+	return null_conn_new(ctx) != NULL ? SMFIS_CONTINUE : SMFIS_ACCEPT;
 }
 
 static sfsistat
 null_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct null_conn *conn = null_conn_get(ctx);
+	const char *client = smfi_getsymval(ctx, "{client_addr}");
+	const char *daemon = smfi_getsymval(ctx, "{daemon_name}");
 
 	/*
 	 * Reset here, not in abort: libmilter skips abort after a reject
@@ -99,6 +109,8 @@ null_envfrom(SMFICTX *ctx, char **argv)
 	if (conn != NULL) {
 		conn->messages++;
 		conn->recipients = 0;
+		/* Read as fwdguard reads them, per message. */
+		conn->client_known = client != NULL && daemon != NULL;
 	}
 	return null_next(SMFIP_NR_MAIL);
 }
@@ -145,7 +157,8 @@ null_close(SMFICTX *ctx)
 
 	if (conn != NULL && null_verbose)
 		fprintf(stderr, "nullmilter: connection closed after %lu "
-		    "message(s)\n", conn->messages);
+		    "message(s)%s\n", conn->messages, conn->client_known ? "" :
+		    "; no client address with MAIL FROM");
 	free(conn);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
@@ -167,14 +180,22 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    SMFIP_NR_HDR);
 	else if (null_content)
 		null_no_reply = f1 & SMFIP_NR_HDR;
+	/* An unanswered DATA step is not asked for at all, as fwdguard does. */
+	if ((null_no_reply & SMFIP_NR_DATA) && (f1 & SMFIP_NODATA)) {
+		null_no_reply &= ~SMFIP_NR_DATA;
+		*pf1 |= SMFIP_NODATA;
+	}
 	*pf1 |= null_no_reply;
 	*pf2 = 0;
 	*pf3 = 0;
+	/* No connect step where the macro lists are taken, as fwdguard asks. */
+	if ((f0 & SMFIF_SETSYMLIST) && null_conn_new(ctx) != NULL)
+		*pf1 |= f1 & SMFIP_NOCONNECT;
 	/* The macro lists change packet sizes, so they are part of the cost. */
 	if (f0 & SMFIF_SETSYMLIST) {
-		smfi_setsymlist(ctx, SMFIM_CONNECT,
-		    "{client_addr} {daemon_name} j");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} i");
+		smfi_setsymlist(ctx, SMFIM_CONNECT, "j");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM,
+		    "{client_addr} {daemon_name} {auth_authen} i");
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT,
 		    "{rcpt_addr} {rcpt_host} {rcpt_mailer}");
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");

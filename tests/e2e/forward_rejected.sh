@@ -44,6 +44,12 @@ check "audit: mailbox is support@" \
     expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
 check "audit: destination=external" expect_eq external "$(audit_field "$rec" destination)"
 check "audit: queue_id recorded" test -n "$(audit_field "$rec" queue_id)"
+# Asked for with MAIL FROM: fwdguard negotiates the connect step away.
+check "audit: client is the SMTP client's address" \
+    expect_eq 127.0.0.1 "$(audit_field "$rec" client)"
+check "audit: daemon is Postfix's milter_macro_daemon_name" \
+    expect_eq "$(postconf -c "${PF_DIR[mta]}" -xh milter_macro_daemon_name)" \
+    "$(audit_field "$rec" daemon)"
 check "audit: policy digest recorded" test -n "$(audit_field "$rec" policy)"
 check "audit: no subject stored" fg_not expect_match 'my contract' "$rec"
 check "fwdguard still running" fwdguard_alive

@@ -193,14 +193,28 @@ EOF
 
 # start_postfix_ldap NAME [start_postfix options]: virtual_alias_maps =
 # ldap:$FG_WORK/ldap-aliases.cf (lib.sh writes an empty virtual_alias_maps
-# first; Postfix takes the last setting of a parameter).
+# first; Postfix takes the last setting of a parameter), with
+# postfix_ldap_domains' setting.
 start_postfix_ldap() {
 	local name=$1 cf="$FG_WORK/ldap-aliases.cf"
 	shift
 	ldap_aliases_cf >"$cf"
 	touch -d '-1 min' "$cf"
-	start_postfix "$name" --set "virtual_alias_maps = ldap:$cf" "$@"
+	start_postfix "$name" --set "virtual_alias_maps = ldap:$cf" \
+	    --set "$(postfix_ldap_domains)" "$@"
 }
+
+# postfix_ldap_domains: the virtual_alias_domains setting beside an ldap:
+# virtual_alias_maps.  Left at its default ($virtual_alias_maps),
+# trivial-rewrite asks the directory whether corp.example is a virtual
+# alias domain (it is not: no entry has that mail), and when slapd is down
+# the failed answer stays in each smtpd's address-resolver cache, which
+# keeps no time limit: that process answers "451 4.3.0 Temporary lookup
+# failure" for the same sender and recipient long after slapd is back
+# (Postfix's src/smtpd/smtpd_resolve.c).  Empty is the same domain class
+# without the lookup; the aliases still expand in cleanup, and a directory
+# outage still fails each RCPT lookup until it is over.
+postfix_ldap_domains() { echo "virtual_alias_domains ="; }
 
 # postfix_alias_of ADDR [NAME]: what the ldap table of Postfix NAME (default
 # mta) expands ADDR to, asked the way cleanup(8) asks it.
