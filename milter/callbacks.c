@@ -162,6 +162,22 @@ callbacks_next(const struct conn *c, unsigned long step)
 	return c != NULL && (c->no_reply & step) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
+/*
+ * The macros fwdguard reads, asked for at the step that reads them (the
+ * MTA sends connect macros even without the step: the fewest).  True when
+ * the MTA took every list.
+ */
+static bool
+callbacks_macro_lists(SMFICTX *ctx)
+{
+	return smfi_setsymlist(ctx, SMFIM_CONNECT, "j") == MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_ENVFROM, "{client_addr} {daemon_name} {auth_authen} i") ==
+	    MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{rcpt_addr} {rcpt_host} {rcpt_mailer}") ==
+	    MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS;
+}
+
 static sfsistat
 callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
@@ -187,9 +203,16 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (c != NULL) {
 		c->skip_ok = (f1 & SMFIP_SKIP) != 0;
 		c->no_reply = callbacks_no_reply_steps(c->cfg, f1);
-		/* A DATA step without a reply tells nothing: not sent at all
-		 * (its macros still come, with the packets after it). */
-		if ((c->no_reply & SMFIP_NR_DATA) && (f1 & SMFIP_NODATA)) {
+		/*
+		 * A DATA step without a reply tells nothing: not sent at all (its
+		 * macros still come, with the packets after it).  Only from an
+		 * MTA of protocol 6 (the one that takes macro lists): to an older
+		 * one libmilter offers the no-reply steps itself and answers them
+		 * on the milter's behalf, so the DATA step is answered on the
+		 * wire, and without it the DATA macros would go unanswered.
+		 */
+		if ((f0 & SMFIF_SETSYMLIST) && (c->no_reply & SMFIP_NR_DATA) &&
+		    (f1 & SMFIP_NODATA)) {
 			c->no_reply &= ~SMFIP_NR_DATA;
 			*pf1 |= SMFIP_NODATA;
 		}
@@ -200,20 +223,14 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	 * No connect step where the MTA takes our macro lists: the client's
 	 * address and the daemon's name come with each MAIL FROM instead
 	 * (callbacks_envfrom), and the connection's state is made above.
-	 * Postfix then waits for nothing before its greeting and sends the
-	 * connect macros along with the first message: one packet and one
-	 * round trip less per SMTP connection.  Without that state the
-	 * connect step stays, to refuse the connection.
+	 * Postfix then sends the connect macros along with the first message
+	 * instead of waiting for an answer before its greeting: one packet
+	 * and one round trip less per SMTP connection.  Without that state
+	 * the connect step stays, to refuse the connection.
 	 */
-	if ((f0 & SMFIF_SETSYMLIST) && c != NULL && c->cfg != NULL)
+	if ((f0 & SMFIF_SETSYMLIST) && callbacks_macro_lists(ctx) && c != NULL &&
+	    c->cfg != NULL)
 		*pf1 |= f1 & SMFIP_NOCONNECT;
-	if (f0 & SMFIF_SETSYMLIST) {
-		/* The MTA sends connect macros even without the step: the fewest. */
-		smfi_setsymlist(ctx, SMFIM_CONNECT, "j");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM, "{client_addr} {daemon_name} {auth_authen} i");
-		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{rcpt_addr} {rcpt_host} {rcpt_mailer}");
-		smfi_setsymlist(ctx, SMFIM_EOM, "i");
-	}
 	return SMFIS_CONTINUE;
 }
 
@@ -229,7 +246,6 @@ callbacks_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
 		smfi_setpriv(ctx, NULL);
 		return callbacks_error(ctx, NULL, "cannot set up a connection");
 	}
-	buf_copy(c->client_name, sizeof(c->client_name), hostname);
 	smfi_setpriv(ctx, c);
 	return SMFIS_CONTINUE;
 }
@@ -239,7 +255,7 @@ callbacks_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = callbacks_conn(ctx);
 
-	if (c == NULL)
+	if (c == NULL || c->cfg == NULL)
 		return callbacks_error(ctx, NULL, "MAIL FROM without a connection");
 	/* Per message: asked for with MAIL FROM, not at connect (callbacks_negotiate). */
 	buf_copy(c->client_addr, sizeof(c->client_addr), callbacks_macro(ctx, "{client_addr}"));

@@ -5,7 +5,7 @@
  * reset at each MAIL FROM (libmilter does not call abort after a reject at
  * envfrom/envrcpt, so reset cannot wait for abort).
  *
- * A struct conn lives behind smfi_setpriv from connect to close and is
+ * A struct conn lives behind smfi_setpriv from negotiation to close and is
  * touched by one libmilter worker at a time, possibly different threads.
  */
 #ifndef FWDGUARD_MESSAGE_H
@@ -31,10 +31,9 @@ struct conn_rcpt {
 };
 
 struct conn {
-	struct cfg *cfg;	/* snapshot taken at connect: one reference */
-	char client_addr[64];
-	char client_name[256];
-	char daemon_name[64];
+	struct cfg *cfg;	/* snapshot taken at negotiation: one reference */
+	char client_addr[64];	/* {client_addr}, read at each MAIL FROM */
+	char daemon_name[64];	/* {daemon_name}, read at each MAIL FROM */
 
 	/* The message in progress. */
 	bool in_message;

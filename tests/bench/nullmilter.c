@@ -14,13 +14,15 @@
  * Nagle, libmilter's worker pool) from the cost of fwdguard itself.
  *
  * Like fwdguard, it asks for no end-of-header step; unlike it, for no body
- * either (fwdguard reads some bodies).  On a unix socket it asks, as
- * fwdguard does by default (milter.no_reply: auto), for no reply to the
- * MAIL, RCPT, DATA and header steps; those callbacks then answer
- * SMFIS_NOREPLY.  With -C it asks for no reply to the header steps on a
- * TCP socket as well, as fwdguard does with milter.no_reply: content.
+ * either (fwdguard reads some bodies).  Where the MTA takes macro lists it
+ * asks for no connect step either: the client's address comes with MAIL
+ * FROM.  On a unix socket it asks, as fwdguard does by default
+ * (milter.no_reply: auto), for no reply to the MAIL, RCPT and header
+ * steps, whose callbacks then answer SMFIS_NOREPLY, and for no DATA step.
+ * With -C it asks for no reply to the header steps on a TCP socket as
+ * well, as fwdguard does with milter.no_reply: content.
  *
- * The DATA callback matters: without it (-D) the milter negotiates
+ * On TCP the DATA callback matters: without it (-D) the milter negotiates
  * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that gets no reply,
  * which stalls each message on an inet socket (README.md "Performance").
  *
@@ -50,7 +52,8 @@
 struct null_conn {
 	unsigned long messages;
 	unsigned long recipients;
-	bool client_known;	/* {client_addr} and {daemon_name} came with MAIL FROM */
+	char client_addr[64];	/* kept per message, as fwdguard keeps them */
+	char daemon_name[64];
 };
 
 static bool null_verbose;
@@ -109,8 +112,10 @@ null_envfrom(SMFICTX *ctx, char **argv)
 	if (conn != NULL) {
 		conn->messages++;
 		conn->recipients = 0;
-		/* Read as fwdguard reads them, per message. */
-		conn->client_known = client != NULL && daemon != NULL;
+		snprintf(conn->client_addr, sizeof(conn->client_addr), "%s",
+		    client != NULL ? client : "");
+		snprintf(conn->daemon_name, sizeof(conn->daemon_name), "%s",
+		    daemon != NULL ? daemon : "");
 	}
 	return null_next(SMFIP_NR_MAIL);
 }
@@ -156,12 +161,24 @@ null_close(SMFICTX *ctx)
 	struct null_conn *conn = null_conn_get(ctx);
 
 	if (conn != NULL && null_verbose)
-		fprintf(stderr, "nullmilter: connection closed after %lu "
-		    "message(s)%s\n", conn->messages, conn->client_known ? "" :
-		    "; no client address with MAIL FROM");
+		fprintf(stderr, "nullmilter: connection from %s (%s) closed after "
+		    "%lu message(s)\n", conn->client_addr, conn->daemon_name,
+		    conn->messages);
 	free(conn);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
+}
+
+/* fwdguard's macro lists: they change packet sizes, so they are part of the cost. */
+static bool
+null_macro_lists(SMFICTX *ctx)
+{
+	return smfi_setsymlist(ctx, SMFIM_CONNECT, "j") == MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_ENVFROM,
+	    "{client_addr} {daemon_name} {auth_authen} i") == MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_ENVRCPT,
+	    "{rcpt_addr} {rcpt_host} {rcpt_mailer}") == MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS;
 }
 
 static sfsistat
@@ -181,7 +198,8 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	else if (null_content)
 		null_no_reply = f1 & SMFIP_NR_HDR;
 	/* An unanswered DATA step is not asked for at all, as fwdguard does. */
-	if ((null_no_reply & SMFIP_NR_DATA) && (f1 & SMFIP_NODATA)) {
+	if ((f0 & SMFIF_SETSYMLIST) && (null_no_reply & SMFIP_NR_DATA) &&
+	    (f1 & SMFIP_NODATA)) {
 		null_no_reply &= ~SMFIP_NR_DATA;
 		*pf1 |= SMFIP_NODATA;
 	}
@@ -189,17 +207,8 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	/* No connect step where the macro lists are taken, as fwdguard asks. */
-	if ((f0 & SMFIF_SETSYMLIST) && null_conn_new(ctx) != NULL)
+	if ((f0 & SMFIF_SETSYMLIST) && null_macro_lists(ctx) && null_conn_new(ctx) != NULL)
 		*pf1 |= f1 & SMFIP_NOCONNECT;
-	/* The macro lists change packet sizes, so they are part of the cost. */
-	if (f0 & SMFIF_SETSYMLIST) {
-		smfi_setsymlist(ctx, SMFIM_CONNECT, "j");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    "{client_addr} {daemon_name} {auth_authen} i");
-		smfi_setsymlist(ctx, SMFIM_ENVRCPT,
-		    "{rcpt_addr} {rcpt_host} {rcpt_mailer}");
-		smfi_setsymlist(ctx, SMFIM_EOM, "i");
-	}
 	return SMFIS_CONTINUE;
 }
 

@@ -26,6 +26,12 @@ check "audit: signals has sieve-redirect" \
     list_has "$(audit_field "$rec" signals)" sieve-redirect
 check "audit: mailbox is support@" \
     expect_eq support@corp.example "$(audit_field "$rec" mailbox)"
+# Postfix names a local submission's client localhost, with MAIL FROM.
+check "audit: client is localhost's address" \
+    expect_match '^(127\.0\.0\.1|::1)$' "$(audit_field "$rec" client)"
+check "audit: daemon is Postfix's milter_macro_daemon_name" \
+    expect_eq "$(postconf -c "${PF_DIR[mta]}" -xh milter_macro_daemon_name)" \
+    "$(audit_field "$rec" daemon)"
 check "maillog: cleanup rejected it through the milter" \
     maillog_has mta 'milter-reject: END-OF-MESSAGE'
 check "sink: the redirect target got nothing" \

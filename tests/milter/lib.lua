@@ -24,10 +24,14 @@ function lib.start()
 	return conn
 end
 
+-- The client address each connection's macros name, sent as Postfix sends
+-- it: with MAIL FROM where fwdguard took its macro lists, else at connect.
+local clients = {}
+
 -- A new connection from client ip through the negotiate and connect steps.
 -- actions: what the MTA offers (nil: everything miltertest knows, macro
--- lists included, so fwdguard asks for no connect step: the connect macros
--- still come, as Postfix sends them, and MAIL FROM reads them).
+-- lists included, so fwdguard asks for no connect step; Postfix then sends
+-- only "j" at connect and the client's address with each MAIL FROM).
 function lib.open(conn_or_nil, ip, actions)
 	local conn = conn_or_nil or mt.connect("unix:" .. SOCK, 20, 0.1)
 	if conn == nil then
@@ -37,28 +41,37 @@ function lib.open(conn_or_nil, ip, actions)
 	-- the actions offered, the other way round from its manual (seen on
 	-- the wire with strace).
 	lib.check(mt.negotiate(conn, nil, nil, actions), "negotiate")
-	lib.check(mt.macro(conn, SMFIC_CONNECT, "{client_addr}", ip or "127.0.0.1",
-	    "{daemon_name}", "smtpd"), "connect macros")
 	local lists = actions == nil or actions % (2 * SMFIF_SETSYMLIST) >= SMFIF_SETSYMLIST
 	lib.expect(mt.test_option(conn, SMFIP_NOCONNECT) == lists,
 	    lists and "connect step negotiated away (macro lists offered)" or
 	    "connect step kept (no macro lists offered)")
-	if not mt.test_option(conn, SMFIP_NOCONNECT) then
-		lib.check(mt.conninfo(conn, "mail.corp.example", ip or "127.0.0.1"), "conninfo")
+	clients[conn] = ip or "127.0.0.1"
+	if mt.test_option(conn, SMFIP_NOCONNECT) then
+		lib.check(mt.macro(conn, SMFIC_CONNECT, "j", "mx.corp.example"), "connect macros")
+	else
+		lib.check(mt.macro(conn, SMFIC_CONNECT, "{client_addr}", clients[conn],
+		    "{daemon_name}", "smtpd"), "connect macros")
+		lib.check(mt.conninfo(conn, "mail.corp.example", clients[conn]), "conninfo")
 	end
 	-- The body is wanted (some evidence is there); end of headers is not.
 	lib.expect(mt.test_option(conn, SMFIP_NOEOH), "end-of-header step negotiated away")
 	lib.expect(not mt.test_option(conn, SMFIP_NOBODY), "body step kept")
 	-- On a unix socket every step before end of message goes unanswered
-	-- (milter.no_reply: auto), so the DATA step is not asked for at all.
+	-- (milter.no_reply: auto), so an MTA of protocol 6 (it takes macro
+	-- lists) is not asked for the DATA step at all.
 	lib.expect(mt.test_option(conn, SMFIP_NODATA) ==
-	    mt.test_option(conn, SMFIP_NR_MAIL), "DATA step away exactly when MAIL goes unanswered")
+	    (lists and mt.test_option(conn, SMFIP_NR_MAIL)),
+	    "DATA step away exactly when MAIL goes unanswered and the MTA takes lists")
 	return conn
 end
 
 -- Sends one message: env = { from=, rcpts={ {addr, mailer, host, args...} },
 -- headers={ {name, value} } } and returns the reply to end of message.
 function lib.message(conn, env)
+	if mt.test_option(conn, SMFIP_NOCONNECT) then
+		lib.check(mt.macro(conn, SMFIC_MAIL, "{client_addr}", clients[conn],
+		    "{daemon_name}", "smtpd"), "mail macros")
+	end
 	lib.check(mt.mailfrom(conn, env.from), "mailfrom")
 	for _, r in ipairs(env.rcpts) do
 		lib.check(mt.macro(conn, SMFIC_RCPT, "{rcpt_mailer}", r.mailer or "smtp",
