@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "callbacks.h"
 #include "log.h"
+#include "macro_lists.h"
 #include "message.h"
 #include "metrics_daemon.h"
 
@@ -162,22 +163,6 @@ callbacks_next(const struct conn *c, unsigned long step)
 	return c != NULL && (c->no_reply & step) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-/*
- * The macros fwdguard reads, asked for at the step that reads them (the
- * MTA sends connect macros even without the step: the fewest).  True when
- * the MTA took every list.
- */
-static bool
-callbacks_macro_lists(SMFICTX *ctx)
-{
-	return smfi_setsymlist(ctx, SMFIM_CONNECT, "j") == MI_SUCCESS &&
-	    smfi_setsymlist(ctx, SMFIM_ENVFROM, "{client_addr} {daemon_name} {auth_authen} i") ==
-	    MI_SUCCESS &&
-	    smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{rcpt_addr} {rcpt_host} {rcpt_mailer}") ==
-	    MI_SUCCESS &&
-	    smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS;
-}
-
 static sfsistat
 callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
@@ -222,13 +207,13 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	/*
 	 * No connect step where the MTA takes our macro lists: the client's
 	 * address and the daemon's name come with each MAIL FROM instead
-	 * (callbacks_envfrom), and the connection's state is made above.
-	 * Postfix then sends the connect macros along with the first message
+	 * (callbacks_envfrom, macro_lists.h), and the connection's state is
+	 * made above.  Postfix then sends the connect macros along with the first message
 	 * instead of waiting for an answer before its greeting: one packet
 	 * and one round trip less per SMTP connection.  Without that state
 	 * the connect step stays, to refuse the connection.
 	 */
-	if ((f0 & SMFIF_SETSYMLIST) && callbacks_macro_lists(ctx) && c != NULL &&
+	if ((f0 & SMFIF_SETSYMLIST) && macro_lists_ask(ctx) && c != NULL &&
 	    c->cfg != NULL)
 		*pf1 |= f1 & SMFIP_NOCONNECT;
 	return SMFIS_CONTINUE;

@@ -4,9 +4,9 @@
  * ceiling in tests/bench/run.
  *
  * It registers the same callbacks as the real daemon (connect, envfrom,
- * envrcpt, data, header, eom, abort, close), negotiates the same actions,
- * protocol steps and macros (keep null_negotiate in step with
- * milter/callbacks.c) and keeps a per-connection context behind
+ * envrcpt, data, header, eom, abort, close), negotiates the same actions
+ * and protocol steps (keep null_negotiate in step with milter/callbacks.c),
+ * asks for the same macros (milter/macro_lists.c, shared) and keeps a per-connection context behind
  * smfi_setpriv, so the protocol exchange with the MTA and the
  * per-connection bookkeeping match fwdguard's; only the decision work is
  * missing.  Every callback continues and eom accepts.  Measuring both in
@@ -46,6 +46,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "macro_lists.h"
 #include "worker_stack.h"
 
 /* Per-connection state, as a real milter has; reset per message. */
@@ -169,18 +170,6 @@ null_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
-/* fwdguard's macro lists: they change packet sizes, so they are part of the cost. */
-static bool
-null_macro_lists(SMFICTX *ctx)
-{
-	return smfi_setsymlist(ctx, SMFIM_CONNECT, "j") == MI_SUCCESS &&
-	    smfi_setsymlist(ctx, SMFIM_ENVFROM,
-	    "{client_addr} {daemon_name} {auth_authen} i") == MI_SUCCESS &&
-	    smfi_setsymlist(ctx, SMFIM_ENVRCPT,
-	    "{rcpt_addr} {rcpt_host} {rcpt_mailer}") == MI_SUCCESS &&
-	    smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS;
-}
-
 static sfsistat
 null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -207,7 +196,7 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	/* No connect step where the macro lists are taken, as fwdguard asks. */
-	if ((f0 & SMFIF_SETSYMLIST) && null_macro_lists(ctx) && null_conn_new(ctx) != NULL)
+	if ((f0 & SMFIF_SETSYMLIST) && macro_lists_ask(ctx) && null_conn_new(ctx) != NULL)
 		*pf1 |= f1 & SMFIP_NOCONNECT;
 	return SMFIS_CONTINUE;
 }

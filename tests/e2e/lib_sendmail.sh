@@ -114,10 +114,14 @@ MC
 	m4 "$w/sendmail.mc" >"$w/sendmail.cf" 2>"$w/m4.log" || return 1
 	SM_CF="$w/sendmail.cf"
 	# -bD: the daemon in the foreground; -O LogLevel goes to syslog, the
-	# -X trace file keeps the SMTP side for show_logs.
-	sm_run -bD -X "$w/smtp.trace" </dev/null >"$w/sendmail.out" 2>&1 &
+	# -X trace file keeps the SMTP side for show_logs, and -d64.10 writes
+	# into SM_MILTER_TRACE each packet Sendmail sends a milter (the
+	# commands, and each macro of a macro packet: sm_milter_packets).
+	SM_MILTER_TRACE="$w/milter.trace"
+	sm_run -bD -X "$w/smtp.trace" -D "$SM_MILTER_TRACE" -d64.10 </dev/null \
+	    >"$w/sendmail.out" 2>&1 &
 	FG_PIDS+=("$!")
-	FG_LOGS+=("$w/sendmail.out" "$w/m4.log" "$w/smtp.trace")
+	FG_LOGS+=("$w/sendmail.out" "$w/m4.log" "$w/smtp.trace" "$SM_MILTER_TRACE")
 	wait_for 10 "sendmail on port $SM_PORT" port_open "$SM_PORT" || return 1
 	# The pid of that "&" is a subshell (sm_run is a function); the daemon
 	# is its child and outlived it at cleanup.  Its own pid is in its pid file.

@@ -5,7 +5,8 @@
 # lines, relaying to the smtp-sink.  A forward relayed through Sendmail is
 # rejected at end of DATA, the reply to the customer passes, and with the
 # quarantine action the forward sits in Sendmail's quarantine (mailq -qQ);
-# every decision is in Redis.
+# every decision is in Redis.  Sendmail's milter trace shows which macro
+# packets it wrote.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sendmail.sh"
 
@@ -39,6 +40,24 @@ check "forward: action=reject" expect_eq reject "$(audit_field "$rec" action)"
 check "forward: rule=forwarded-copy" expect_eq forwarded-copy "$(audit_field "$rec" rule)"
 check "forward: the record's id is the reply's ref" expect_eq "$ref" "$(audit_field "$rec" id)"
 check "forward: Sendmail's queue id recorded" test -n "$(audit_field "$rec" queue_id)"
+
+# fwdguard gives an empty macro list to each step it reads nothing at:
+# Sendmail then writes no macro packet there (sendmail/milter.c returns
+# before writing when a step's list is empty; with its own non-empty
+# default it writes one even when no macro has a value), so none travels
+# alone at connect, HELO, DATA or end of headers (milter/callbacks.c).
+trace_count() { grep -cE -- "$1" "$SM_MILTER_TRACE"; }
+negotiations=$(trace_count 'milter_negotiate\(fwdguard\): received')
+for step in connect helo data eoh; do
+	check "macros: every negotiation gave $step an empty list" expect_eq "$negotiations" \
+	    "$(trace_count "milter_getsymlist\\(fwdguard, macros\\.$step, \"\"\\)")"
+done
+check "macros: the client's address came with MAIL FROM" \
+    expect_match '^[1-9]' "$(trace_count 'milter_send_macros\(fwdguard, M\): \{client_addr\}=127\.0\.0\.1')"
+check "macros: the queue id came at end of message" \
+    expect_match '^[1-9]' "$(trace_count 'milter_send_macros\(fwdguard, E\): i=')"
+check "macros: no macro sent at connect, HELO, DATA or end of headers" \
+    expect_eq 0 "$(trace_count 'milter_send_macros\(fwdguard, [CHTN]\)')"
 
 # (2) support@ answers the customer: not a forward, it passes.
 msg="$FG_WORK/reply.eml"
