@@ -208,12 +208,12 @@ callbacks_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	 * No connect step where the MTA takes our macro lists: the client's
 	 * address and the daemon's name come with each MAIL FROM instead
 	 * (callbacks_envfrom, macro_lists.h), and the connection's state is
-	 * made above.  Postfix then sends the connect macros along with the first message
-	 * instead of waiting for an answer before its greeting: one packet
-	 * and one round trip less per SMTP connection.  Without that state
-	 * the connect step stays, to refuse the connection.
+	 * made above.  Postfix then sends the connect macros along with the
+	 * first message instead of waiting for an answer before its greeting:
+	 * one packet and one round trip less per SMTP connection.  Without
+	 * that state the connect step stays, to refuse the connection.
 	 */
-	if ((f0 & SMFIF_SETSYMLIST) && macro_lists_ask(ctx) && c != NULL &&
+	if ((f0 & SMFIF_SETSYMLIST) && macro_lists_ask(ctx) == 0 && c != NULL &&
 	    c->cfg != NULL)
 		*pf1 |= f1 & SMFIP_NOCONNECT;
 	return SMFIS_CONTINUE;

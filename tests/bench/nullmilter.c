@@ -3,11 +3,12 @@
  * nullmilter - the do-nothing libmilter milter: fwdguard's throughput
  * ceiling in tests/bench/run.
  *
- * It registers the same callbacks as the real daemon (connect, envfrom,
- * envrcpt, data, header, eom, abort, close), negotiates the same actions
- * and protocol steps (keep null_negotiate in step with milter/callbacks.c),
- * asks for the same macros (milter/macro_lists.c, shared) and keeps a per-connection context behind
- * smfi_setpriv, so the protocol exchange with the MTA and the
+ * It registers the daemon's callbacks but the body's (connect, envfrom,
+ * envrcpt, data, header, eom, abort, close), negotiates its protocol steps
+ * but the body and its actions but adding recipients (keep null_negotiate
+ * in step with milter/callbacks.c), asks for the same macros
+ * (include/macro_lists.h, the same code) and keeps a per-connection
+ * context behind smfi_setpriv, so the protocol exchange with the MTA and the
  * per-connection bookkeeping match fwdguard's; only the decision work is
  * missing.  Every callback continues and eom accepts.  Measuring both in
  * the same run separates the cost of the milter protocol (socket type,
@@ -23,8 +24,9 @@
  * well, as fwdguard does with milter.no_reply: content.
  *
  * On TCP the DATA callback matters: without it (-D) the milter negotiates
- * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that gets no reply,
- * which stalls each message on an inet socket (README.md "Performance").
+ * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that
+ * gets no reply, which stalls each message on an inet socket (README.md
+ * "Performance").
  *
  * Like fwdguard, it caps the stack of the threads it starts, libmilter's
  * workers, at WORKER_STACK_BYTES (milter/common/worker_stack.c says why);
@@ -196,7 +198,7 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	/* No connect step where the macro lists are taken, as fwdguard asks. */
-	if ((f0 & SMFIF_SETSYMLIST) && macro_lists_ask(ctx) && null_conn_new(ctx) != NULL)
+	if ((f0 & SMFIF_SETSYMLIST) && macro_lists_ask(ctx) == 0 && null_conn_new(ctx) != NULL)
 		*pf1 |= f1 & SMFIP_NOCONNECT;
 	return SMFIS_CONTINUE;
 }

@@ -114,11 +114,13 @@ MC
 	m4 "$w/sendmail.mc" >"$w/sendmail.cf" 2>"$w/m4.log" || return 1
 	SM_CF="$w/sendmail.cf"
 	# -bD: the daemon in the foreground; -O LogLevel goes to syslog, the
-	# -X trace file keeps the SMTP side for show_logs, and -d64.10 writes
-	# into SM_MILTER_TRACE each packet Sendmail sends a milter (the
-	# commands, and each macro of a macro packet: sm_milter_packets).
+	# -X trace file keeps the SMTP side for show_logs, and -d64.20 writes
+	# Sendmail's milter trace into SM_MILTER_TRACE: the lists a milter gave
+	# ("milter_getsymlist"), each packet written ("milter_write(NAME): cmd
+	# C, len N"; a macro packet is cmd D) and each macro that had a value
+	# ("milter_send_macros(NAME, STEP): NAME=VALUE").
 	SM_MILTER_TRACE="$w/milter.trace"
-	sm_run -bD -X "$w/smtp.trace" -D "$SM_MILTER_TRACE" -d64.10 </dev/null \
+	sm_run -bD -X "$w/smtp.trace" -D "$SM_MILTER_TRACE" -d64.20 </dev/null \
 	    >"$w/sendmail.out" 2>&1 &
 	FG_PIDS+=("$!")
 	FG_LOGS+=("$w/sendmail.out" "$w/m4.log" "$w/smtp.trace" "$SM_MILTER_TRACE")
