@@ -8,8 +8,8 @@
  * but the body and its actions but adding recipients (keep null_negotiate
  * in step with milter/callbacks.c), asks for the same macros
  * (include/macro_lists.h, the same code) and keeps a per-connection
- * context behind smfi_setpriv, so the protocol exchange with the MTA and the
- * per-connection bookkeeping match fwdguard's; only the decision work is
+ * context behind smfi_setpriv, so the protocol exchange with the MTA and
+ * the per-connection bookkeeping match fwdguard's; only the decision work is
  * missing.  Every callback continues and eom accepts.  Measuring both in
  * the same run separates the cost of the milter protocol (socket type,
  * Nagle, libmilter's worker pool) from the cost of fwdguard itself.
