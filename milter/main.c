@@ -38,6 +38,7 @@
 #include "metrics_daemon.h"
 #include "metrics_http.h"
 #include "reload.h"
+#include "readahead.h"
 #include "worker_stack.h"
 
 struct main_opts {
@@ -445,6 +446,9 @@ main_run(const struct main_opts *o, struct cfg *c)
 	/* Before any thread: libmilter's workers come and go with the load. */
 	if ((rc = worker_stack_cap(WORKER_STACK_BYTES)) != 0)
 		log_warnx("cannot set the threads' stack size: %s", strerror(rc));
+	/* Fewer system calls a packet of the MTA's (milter/common/readahead.c). */
+	if (readahead_enable() != 0)
+		log_warn("cannot read ahead on the MTA's connections");
 	if (main_open(o, c, socket, pw, &env) != 0)
 		return 1;
 	main_start(o->config, c, &env);

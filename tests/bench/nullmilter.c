@@ -30,9 +30,11 @@
  *
  * Like fwdguard, it caps the stack of the threads it starts, libmilter's
  * workers, at WORKER_STACK_BYTES (milter/common/worker_stack.c says why);
- * -G keeps glibc's default, to measure what the cap is worth.
+ * -G keeps glibc's default, to measure what the cap is worth.  It reads
+ * ahead on the MTA's connections as fwdguard does
+ * (milter/common/readahead.c); -R leaves libmilter's reads as they are.
  *
- * Usage: nullmilter -p SOCKET [-C] [-D] [-G] [-t TIMEOUT] [-v]
+ * Usage: nullmilter -p SOCKET [-C] [-D] [-G] [-R] [-t TIMEOUT] [-v]
  * SOCKET is a libmilter spec (unix:/path, inet:port@127.0.0.1).  -D drops
  * the DATA callback and negotiates SMFIP_NODATA, to reproduce that stall
  * (the benchmark's "without DATA callback" rows).  Runs in the foreground
@@ -49,6 +51,7 @@
 #include <libmilter/mfapi.h>
 
 #include "macro_lists.h"
+#include "readahead.h"
 #include "worker_stack.h"
 
 /* Per-connection state, as a real milter has; reset per message. */
@@ -63,6 +66,7 @@ static bool null_verbose;
 static bool null_nodata;	/* -D */
 static bool null_content;	/* -C: headers unanswered on TCP too */
 static bool null_glibc_stacks;	/* -G: glibc's default thread stacks */
+static bool null_no_readahead;	/* -R: libmilter's reads as they are */
 static unsigned long null_no_reply;	/* SMFIP_NR_* steps asked for (unix sockets) */
 static bool null_unix;		/* the socket spec is a unix socket */
 
@@ -222,11 +226,12 @@ static struct smfiDesc null_desc = {
 static void
 null_usage(void)
 {
-	fprintf(stderr, "usage: nullmilter -p SOCKET [-C] [-D] [-G] [-t TIMEOUT] [-v]\n"
+	fprintf(stderr, "usage: nullmilter -p SOCKET [-C] [-D] [-G] [-R] [-t TIMEOUT] [-v]\n"
 	    "  SOCKET  unix:/path/to/sock or inet:PORT@127.0.0.1\n"
 	    "  -C      headers unanswered on TCP as well (milter.no_reply: content)\n"
 	    "  -D      no DATA callback (negotiate SMFIP_NODATA)\n"
-	    "  -G      glibc's default thread stacks, not fwdguard's cap\n");
+	    "  -G      glibc's default thread stacks, not fwdguard's cap\n"
+	    "  -R      no reading ahead: libmilter's own reads\n");
 	exit(2);
 }
 
@@ -253,8 +258,11 @@ main(int argc, char **argv)
 	int timeout = 0;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "CDGp:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "CDGRp:t:v")) != -1) {
 		switch (ch) {
+		case 'R':
+			null_no_readahead = true;
+			break;
 		case 'G':
 			null_glibc_stacks = true;
 			break;
@@ -285,6 +293,10 @@ main(int argc, char **argv)
 
 	if (!null_glibc_stacks && worker_stack_cap(WORKER_STACK_BYTES) != 0) {
 		fprintf(stderr, "nullmilter: cannot set the threads' stack size\n");
+		return 1;
+	}
+	if (!null_no_readahead && readahead_enable() != 0) {
+		fprintf(stderr, "nullmilter: cannot read ahead\n");
 		return 1;
 	}
 	if (smfi_setconn((char *)sockspec) != MI_SUCCESS) {
