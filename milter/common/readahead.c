@@ -165,14 +165,14 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	if (buffered == 0)
 		return real_poll(fds, nfds, timeout);
 
-	/* Something is readable now: the others are only looked at, not waited for. */
-	if (buffered < nfds) {
-		if (real_poll(fds, nfds, 0) < 0)
-			return -1;
-	} else {
+	/*
+	 * Something is readable now: the others are only looked at, not
+	 * waited for.  If that look fails (a signal), the buffered ones are
+	 * still readable and are reported alone.
+	 */
+	if (buffered == nfds || real_poll(fds, nfds, 0) < 0)
 		for (nfds_t i = 0; i < nfds; i++)
 			fds[i].revents = 0;
-	}
 	int ready = 0;
 	for (nfds_t i = 0; i < nfds; i++) {
 		/*
