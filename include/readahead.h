@@ -11,6 +11,7 @@
 #ifndef FWDGUARD_READAHEAD_H
 #define FWDGUARD_READAHEAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Bytes read ahead at most per session: a few dozen of Postfix's packets. */
@@ -21,12 +22,35 @@
 
 /*
  * From now on, every socket accept(2) returns is read ahead until it is
- * closed.  Call before the milter's threads start.  0, or -1 with errno
- * (out of memory: the program runs on without reading ahead).
+ * closed, once readahead_check() found that safe.  Call before the
+ * milter's threads start.  0, or -1 with why (a sentence) filled in: the
+ * program then runs on without reading ahead.
  */
-int readahead_enable(void);
+int readahead_enable(char *why, size_t len);
+
+/*
+ * On: a TCP socket read ahead acknowledges what it read at once, so that
+ * a packet the MTA expects no reply to does not hold its next one back
+ * for a delayed ACK.  For milters that leave steps unanswered on TCP.
+ */
+void readahead_quickack(bool on);
 
 /* Bytes read from fd's socket that no caller has taken yet. */
 size_t readahead_pending(int fd);
+
+/*
+ * Whether reading ahead is safe for the libmilter of this process
+ * (milter/common/readahead_check.c): this program's read, poll, accept
+ * and close are the ones libraries call, and the shared libmilter calls
+ * them and no other way to read, wait on or close a socket.  0, or -1
+ * with why filled in.
+ */
+int readahead_check(char *why, size_t len);
+
+/* readahead_check()'s look at one loaded object (a part of its file name). */
+int readahead_check_object(const char *object, char *why, size_t len);
+
+/* 1 when the loaded object imports symbol, 0 when not, -1 when no such object is loaded. */
+int readahead_imports(const char *object, const char *symbol);
 
 #endif

@@ -447,8 +447,11 @@ main_run(const struct main_opts *o, struct cfg *c)
 	if ((rc = worker_stack_cap(WORKER_STACK_BYTES)) != 0)
 		log_warnx("cannot set the threads' stack size: %s", strerror(rc));
 	/* Fewer system calls a packet of the MTA's (milter/common/readahead.c). */
-	if (readahead_enable() != 0)
-		log_warn("cannot read ahead on the MTA's connections");
+	char why[160];
+	if (readahead_enable(why, sizeof(why)) == 0)
+		log_info("reading ahead on the MTA's connections");
+	else
+		log_notice("not reading ahead on the MTA's connections: %s", why);
 	if (main_open(o, c, socket, pw, &env) != 0)
 		return 1;
 	main_start(o->config, c, &env);

@@ -14,23 +14,34 @@
  *
  * This file defines read, poll, accept and close for the whole program:
  * the executable's definitions come before libc's for libmilter's calls.
- * Once enabled, a socket accept(2) returns (libmilter's listener is the
- * program's only caller of accept; libmicrohttpd uses accept4) is read
- * ahead: a read that finds nothing buffered asks the kernel for up to
- * READAHEAD_BYTES and hands out what was asked for; the rest serves the
- * next reads, and poll reports the socket readable without asking the
- * kernel while bytes are buffered.  A read is never made to wait longer
- * than it would have: the one real read takes what the socket has.  The
- * stream is the same to the caller, with more short reads; an end of file
- * or a hang-up shows once the buffered bytes are taken.  Every other
- * descriptor, and every call before readahead_enable(), goes straight on.
+ * Once enabled (and only when readahead_check.c finds the libmilter of
+ * the process calling exactly these), a socket accept(2) returns
+ * (libmilter's listener is the program's only caller of accept;
+ * libmicrohttpd uses accept4) is read ahead: a read that finds nothing
+ * buffered asks the kernel for up to READAHEAD_BYTES and hands out what
+ * was asked for; the rest serves the next reads.  While bytes are
+ * buffered, poll reports the socket readable at once: a poll of that
+ * socket alone does not go to the kernel, one with other descriptors asks
+ * about those without waiting.  A read is never made to wait longer than
+ * it would have: the one real read takes what the socket has.  The stream
+ * is the same to the caller, with more short reads; an end of file, or a
+ * hang-up reported by poll, comes once the buffered bytes are taken.
+ * Every other descriptor, and every call before readahead_enable(), goes
+ * straight on.
  *
- * One thread at a time reads a session socket (libmilter hands a session
- * to one worker, or to its pool's thread while it waits), and the same
- * thread closes it, so the buffer needs no lock; only the count of
- * buffered bytes is read from elsewhere (poll from the pool's thread) and
- * is atomic.  close(2) forgets the buffer; accept resets the slot too, in
- * case a number came back through a close this file did not see.
+ * The buffer needs no lock: libmilter's pool hands a session to one
+ * thread at a time, under its own mutex (a worker while there is a
+ * command to read, its pool's thread while the session waits), and that
+ * thread is the one that reads, polls or closes it.  The pool's thread
+ * only ever polls, and a session goes back to it only after the worker's
+ * last poll found nothing buffered.  The count of buffered bytes is
+ * atomic all the same, being the one field poll reads.  close(2) forgets
+ * the buffer; accept resets its slot as well, so that a number closed
+ * some other way (dup2 onto it, a raw system call) and accepted again
+ * starts empty.  Reused by anything but accept, such a number would keep
+ * stale bytes: libmilter closes its sessions with close (the check
+ * refuses one that imports dup2, dup3 or close_range), and nothing else
+ * in the program touches them.
  */
 /* Fortified headers define read and poll inline, which this file defines. */
 #undef _FORTIFY_SOURCE
@@ -43,6 +54,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -53,10 +66,12 @@ struct readahead_slot {
 	atomic_size_t pending;	/* len - off, for poll from any thread */
 	size_t off, len;	/* the reader's, in data */
 	char *data;		/* READAHEAD_BYTES, allocated at the first read */
+	bool tcp;		/* TCP: its ACKs may be wanted at once */
 };
 
 static struct readahead_slot *slots;	/* READAHEAD_MAX_FD of them once enabled */
 static atomic_bool enabled;
+static atomic_bool quickack;	/* readahead_quickack() */
 
 static ssize_t (*real_read)(int, void *, size_t);
 static int (*real_poll)(struct pollfd *, nfds_t, int);
@@ -102,15 +117,19 @@ static void readahead_forget(struct readahead_slot *s)
 	s->data = NULL;
 }
 
-int readahead_enable(void)
+int readahead_enable(char *why, size_t len)
 {
 	pthread_once(&resolved, readahead_resolve);
 	if (atomic_load(&enabled))
 		return 0;
+	if (readahead_check(why, len) != 0)
+		return -1;
 	/* calloc's pages stay untouched until a socket of that number comes. */
 	slots = calloc(READAHEAD_MAX_FD, sizeof(*slots));
-	if (slots == NULL)
+	if (slots == NULL) {
+		snprintf(why, len, "out of memory");
 		return -1;
+	}
 	atomic_store_explicit(&enabled, true, memory_order_release);
 	return 0;
 }
@@ -119,6 +138,30 @@ size_t readahead_pending(int fd)
 {
 	struct readahead_slot *s = readahead_slot(fd);
 	return s != NULL ? atomic_load_explicit(&s->pending, memory_order_acquire) : 0;
+}
+
+void readahead_quickack(bool on)
+{
+	atomic_store_explicit(&quickack, on, memory_order_relaxed);
+}
+
+/*
+ * The kernel's read, for a socket read ahead.  On TCP, with quickack on,
+ * what was read is acknowledged at once: Linux delays the ACK of data it
+ * got no answer to send with (up to 40 ms), and the MTA's Nagle holds its
+ * next small packet until then, after every packet it expects no reply
+ * to.  TCP_QUICKACK does not stay set: the kernel drops back to delayed
+ * ACKs by itself, so it is set again after each read.
+ */
+static ssize_t readahead_real_read(const struct readahead_slot *s, int fd, void *buf,
+    size_t count)
+{
+	ssize_t got = real_read(fd, buf, count);
+	if (got > 0 && s->tcp && atomic_load_explicit(&quickack, memory_order_relaxed)) {
+		int one = 1;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	}
+	return got;
 }
 
 ssize_t read(int fd, void *buf, size_t count)
@@ -130,10 +173,10 @@ ssize_t read(int fd, void *buf, size_t count)
 	if (s->off == s->len) {
 		/* As large as the buffer: nothing to gain from copying it. */
 		if (count >= READAHEAD_BYTES)
-			return real_read(fd, buf, count);
+			return readahead_real_read(s, fd, buf, count);
 		if (s->data == NULL && (s->data = malloc(READAHEAD_BYTES)) == NULL)
-			return real_read(fd, buf, count);
-		ssize_t got = real_read(fd, s->data, READAHEAD_BYTES);
+			return readahead_real_read(s, fd, buf, count);
+		ssize_t got = readahead_real_read(s, fd, s->data, READAHEAD_BYTES);
 		if (got <= 0)
 			return got;
 		s->off = 0;
@@ -187,12 +230,26 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	return ready;
 }
 
+/* Whether an accepted socket is TCP: its peer's family, as accept gave it or asked. */
+static bool readahead_is_tcp(int fd, const struct sockaddr *peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	if (peer == NULL) {
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+			return false;
+		peer = (const struct sockaddr *)&ss;
+	}
+	return peer->sa_family == AF_INET || peer->sa_family == AF_INET6;
+}
+
 int accept(int sockfd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	pthread_once(&resolved, readahead_resolve);
 	int fd = real_accept(sockfd, addr, addrlen);
 	if (fd >= 0 && fd < READAHEAD_MAX_FD && atomic_load_explicit(&enabled, memory_order_acquire)) {
 		readahead_forget(&slots[fd]);
+		slots[fd].tcp = readahead_is_tcp(fd, addr);
 		atomic_store_explicit(&slots[fd].marked, true, memory_order_release);
 	}
 	return fd;

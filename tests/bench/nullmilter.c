@@ -295,10 +295,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "nullmilter: cannot set the threads' stack size\n");
 		return 1;
 	}
-	if (!null_no_readahead && readahead_enable() != 0) {
-		fprintf(stderr, "nullmilter: cannot read ahead\n");
-		return 1;
-	}
+	char why[160];
+	if (!null_no_readahead && readahead_enable(why, sizeof(why)) != 0)
+		fprintf(stderr, "nullmilter: not reading ahead: %s\n", why);
 	if (smfi_setconn((char *)sockspec) != MI_SUCCESS) {
 		fprintf(stderr, "nullmilter: bad socket spec: %s\n", sockspec);
 		return 1;

@@ -27,6 +27,12 @@ check "smtp: reply names no internal address" \
 
 audit_wait 1 10
 wait_delivered mta
+# Debian's libmilter reads with read and poll: milter/common/readahead_check.c
+# lets fwdguard read ahead (the benchmark shows what it saves).
+check "fwdguard: reads ahead on the MTA's connections" \
+    grep -q "reading ahead on the MTA's connections" "$FWDGUARD_LOG"
+check "fwdguard: no refusal to read ahead" \
+    fg_not grep -q "not reading ahead" "$FWDGUARD_LOG"
 check "sink: nothing reached the outside world" expect_eq 0 "$(sink_count)"
 check "audit: exactly one record" expect_eq 1 "$(audit_count)"
 rec=$(audit_records | head -n 1)

@@ -8,10 +8,15 @@
  *
  * The test program links the file, so its read, poll, accept and close
  * are the ones every call here reaches, as libmilter's do in fwdguard.
- * The tests run in order: the first one runs before readahead_enable().
- * Where a test asks whether bytes are still in the kernel it uses
- * FIONREAD, which the file leaves alone.
+ * It links libmilter too, so that readahead_check() finds the library it
+ * looks at, and libmicrohttpd, a library that reads sockets its own way
+ * (select, recv, accept4), which the check must refuse.  The tests run in
+ * order: the first one runs before readahead_enable().  Where a test asks
+ * whether bytes are still in the kernel it uses FIONREAD, which the file
+ * leaves alone.
  */
+/* Fortified reads (__read_chk) would go around the file's read. */
+#undef _FORTIFY_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -23,9 +28,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <libmilter/mfapi.h>
+#include <microhttpd.h>
 
 #include "readahead.h"
 
@@ -50,6 +61,43 @@ static void accept_pair(int *served, int *peer)
 	close(lfd);
 }
 
+/* The same over TCP on 127.0.0.1. */
+static void accept_pair_tcp(int *served, int *peer)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t salen = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, salen), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &salen), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	*peer = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(*peer >= 0);
+	assert_int_equal(connect(*peer, (struct sockaddr *)&sa, salen), 0);
+	struct sockaddr_in from;
+	socklen_t fromlen = sizeof(from);
+	*served = accept(lfd, (struct sockaddr *)&from, &fromlen);	/* as libmilter asks */
+	assert_true(*served >= 0);
+	close(lfd);
+}
+
+/* Whether fd's kernel acknowledges at once (TCP_QUICKACK reads !pingpong). */
+static int quick(int fd)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, &len), 0);
+	return v;
+}
+
+/* Delayed ACKs, as after an exchange of answers. */
+static void delay_acks(int fd)
+{
+	int zero = 0;
+	assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &zero, sizeof(zero)), 0);
+	assert_int_equal(quick(fd), 0);
+}
+
 /* Bytes the kernel still holds for fd. */
 static int in_kernel(int fd)
 {
@@ -72,18 +120,50 @@ static void test_nothing_changes_before_enable(void **state)
 	send_all(peer, "abcdef", 6);
 	assert_int_equal(read(fd, buf, 2), 2);
 	assert_memory_equal(buf, "ab", 2);
-	assert_int_equal(readahead_pending(fd), 0);
 	assert_int_equal(in_kernel(fd), 4);
 	close(fd);
 	close(peer);
+}
+
+/* The libmilter of this machine (Debian's) is one reading ahead is safe for. */
+static void test_check_accepts_this_libmilter(void **state)
+{
+	(void)state;
+	char why[160] = "";
+	unsigned int major, minor, patch;
+	assert_int_equal(smfi_version(&major, &minor, &patch), MI_SUCCESS);
+	assert_int_equal(readahead_imports("libmilter.so", "read"), 1);
+	assert_int_equal(readahead_imports("libmilter.so", "poll"), 1);
+	assert_int_equal(readahead_imports("libmilter.so", "select"), 0);
+	assert_int_equal(readahead_imports("libmilter.so", "__read_chk"), 0);
+	assert_int_equal(readahead_imports("no-such-object.so", "read"), -1);
+	assert_int_equal(readahead_check(why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+}
+
+/* A library that waits with select and reads with recv is refused, with why. */
+static void test_check_refuses_other_reads(void **state)
+{
+	(void)state;
+	char why[160] = "";
+	assert_non_null(MHD_get_version());
+	assert_int_equal(readahead_imports("libmicrohttpd.so", "select"), 1);
+	assert_int_equal(readahead_imports("libmicrohttpd.so", "accept"), 0);
+	assert_int_equal(readahead_check_object("libmicrohttpd.so", why, sizeof(why)), -1);
+	assert_string_equal(why, "libmicrohttpd.so calls select");
+	/* cmocka reads nothing at all: not one libmilter could be. */
+	assert_int_equal(readahead_check_object("libcmocka.so", why, sizeof(why)), -1);
+	assert_string_equal(why, "libcmocka.so does not call read");
+	assert_int_equal(readahead_check_object("libhiredis", why, sizeof(why)), -1);
+	assert_string_equal(why, "no shared libhiredis in this process");
 }
 
 static void test_one_read_serves_the_next(void **state)
 {
 	(void)state;
 	int fd, peer;
-	char buf[64];
-	assert_int_equal(readahead_enable(), 0);
+	char buf[64], why[160] = "";
+	assert_int_equal(readahead_enable(why, sizeof(why)), 0);
 	accept_pair(&fd, &peer);
 	/* A header, a packet, another header: what libmilter asks for in turn. */
 	send_all(peer, "\0\0\0\4Dabc\0\0\0\2N", 13);
@@ -119,6 +199,10 @@ static void test_poll_sees_buffered_bytes(void **state)
 	assert_int_equal(one.revents, POLLIN);
 
 	/* With others: the kernel is asked about them, without waiting. */
+	struct pollfd quiet[] = { { .fd = idle, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
+	assert_int_equal(poll(quiet, 2, -1), 1);
+	assert_int_equal(quiet[0].revents, 0);
+	assert_int_equal(quiet[1].revents, POLLIN);
 	send_all(busy_peer, "x", 1);
 	struct pollfd set[] = {
 		{ .fd = idle, .events = POLLIN },
@@ -203,6 +287,59 @@ static void test_close_forgets_the_bytes(void **state)
 	close(peer);
 }
 
+/* A number closed behind the file's back and accepted again starts empty. */
+static void test_accept_forgets_a_number_closed_elsewhere(void **state)
+{
+	(void)state;
+	int fd, peer, again, again_peer;
+	char buf[8];
+	accept_pair(&fd, &peer);
+	send_all(peer, "stale!", 6);
+	assert_int_equal(read(fd, buf, 1), 1);
+	assert_int_equal(readahead_pending(fd), 5);
+	assert_int_equal(syscall(SYS_close, fd), 0);	/* not through close() */
+	close(peer);
+	accept_pair(&again, &again_peer);
+	assert_int_equal(again, fd);
+	assert_int_equal(readahead_pending(again), 0);
+	send_all(again_peer, "new", 3);
+	assert_int_equal(read(again, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "new", 3);
+	close(again);
+	close(again_peer);
+}
+
+/* With quickack on, each read from a TCP socket's kernel asks for ACKs at once. */
+static void test_quickack_after_each_read_on_tcp(void **state)
+{
+	(void)state;
+	int fd, peer;
+	char buf[8];
+	accept_pair_tcp(&fd, &peer);
+	readahead_quickack(false);
+	delay_acks(fd);
+	send_all(peer, "ab", 2);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 2);
+	assert_int_equal(quick(fd), 0);
+
+	readahead_quickack(true);
+	delay_acks(fd);
+	send_all(peer, "cdef", 4);
+	assert_int_equal(read(fd, buf, 1), 1);
+	assert_int_equal(quick(fd), 1);
+	/* From the buffer: nothing came from the kernel, nothing to ACK. */
+	delay_acks(fd);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "def", 3);
+	assert_int_equal(quick(fd), 0);
+	send_all(peer, "g", 1);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 1);
+	assert_int_equal(quick(fd), 1);
+	readahead_quickack(false);
+	close(fd);
+	close(peer);
+}
+
 static void test_other_sockets_are_left_alone(void **state)
 {
 	(void)state;
@@ -257,10 +394,14 @@ int main(void)
 	alarm(60);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nothing_changes_before_enable),
+		cmocka_unit_test(test_check_accepts_this_libmilter),
+		cmocka_unit_test(test_check_refuses_other_reads),
 		cmocka_unit_test(test_one_read_serves_the_next),
 		cmocka_unit_test(test_poll_sees_buffered_bytes),
 		cmocka_unit_test(test_hangup_waits_behind_the_bytes),
 		cmocka_unit_test(test_close_forgets_the_bytes),
+		cmocka_unit_test(test_accept_forgets_a_number_closed_elsewhere),
+		cmocka_unit_test(test_quickack_after_each_read_on_tcp),
 		cmocka_unit_test(test_other_sockets_are_left_alone),
 		cmocka_unit_test(test_large_packets_arrive_whole),
 	};
