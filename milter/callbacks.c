@@ -107,12 +107,24 @@ callbacks_error(SMFICTX *ctx, const struct cfg *cfg, const char *why)
  * On TCP an unanswered packet can wait for the milter's delayed ACK (Nagle,
  * about 40 ms a message): Sendmail writes each step on its own, and Postfix
  * stalls when an unanswered step is the last thing smtpd sends before the
- * cleanup server takes the socket over at DATA.  So "auto" asks for it on
- * unix sockets only.  "content" leaves only the headers and the body
- * unanswered: Postfix's cleanup server sends them in one go with the end
- * of message, which is answered, so nothing waits (README.md
- * "Performance"; not so with Sendmail).
+ * cleanup server takes the socket over at DATA.  Where the TCP connections
+ * are read ahead, each read is acknowledged at once (TCP_QUICKACK,
+ * milter/common/readahead.c) and nothing waits; so "auto" asks for it on
+ * unix sockets, and on TCP only with those quick ACKs.  "content" leaves
+ * only the headers and the body unanswered: Postfix's cleanup server sends
+ * them in one go with the end of message, which is answered, so nothing
+ * waits even without quick ACKs (README.md "Performance"; not so with
+ * Sendmail).
  */
+/* callbacks_quick_acks(): TCP connections read ahead with quick ACKs. */
+static atomic_bool callbacks_acks_quick;
+
+void
+callbacks_quick_acks(bool on)
+{
+	atomic_store(&callbacks_acks_quick, on);
+}
+
 static unsigned long
 callbacks_no_reply_steps(const struct cfg *cfg, unsigned long offered)
 {
@@ -132,7 +144,7 @@ callbacks_no_reply_steps(const struct cfg *cfg, unsigned long offered)
 		return offered & content;
 	default:
 		if (strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0 ||
-		    sock[0] == '/')
+		    sock[0] == '/' || atomic_load(&callbacks_acks_quick))
 			return offered & steps;
 		return 0;
 	}

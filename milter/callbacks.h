@@ -8,6 +8,7 @@
 #define FWDGUARD_CALLBACKS_H
 
 #include <libmilter/mfapi.h>
+#include <stdbool.h>
 
 #include "act.h"
 
@@ -16,6 +17,14 @@
  * smfi_main() starts the workers that read it.
  */
 void callbacks_set_env(const struct act_env *env);
+
+/*
+ * On: the MTA's TCP connections are read ahead and acknowledged at once
+ * (milter/common/readahead.c), so milter.no_reply: auto lets the steps of
+ * a message go unanswered on TCP as on unix sockets.  Set once, before
+ * smfi_main() starts the workers; off by default.
+ */
+void callbacks_quick_acks(bool on);
 
 /* The filter description to hand to smfi_register(). */
 struct smfiDesc *callbacks_filter(void);

@@ -448,10 +448,14 @@ main_run(const struct main_opts *o, struct cfg *c)
 		log_warnx("cannot set the threads' stack size: %s", strerror(rc));
 	/* Fewer system calls a packet of the MTA's (milter/common/readahead.c). */
 	char why[160];
-	if (readahead_enable(why, sizeof(why)) == 0)
-		log_info("reading ahead on the MTA's connections");
-	else
+	if (readahead_enable(why, sizeof(why)) == 0) {
+		/* And no delayed ACK on TCP: steps may go unanswered there (callbacks.c). */
+		readahead_quickack(true);
+		callbacks_quick_acks(true);
+		log_info("reading ahead on the MTA's connections, TCP ones acknowledged at once");
+	} else {
 		log_notice("not reading ahead on the MTA's connections: %s", why);
+	}
 	if (main_open(o, c, socket, pw, &env) != 0)
 		return 1;
 	main_start(o->config, c, &env);

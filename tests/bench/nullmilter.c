@@ -17,27 +17,30 @@
  * Like fwdguard, it asks for no end-of-header step; unlike it, for no body
  * either (fwdguard reads some bodies).  Where the MTA takes macro lists it
  * asks for no connect step either: the client's address comes with MAIL
- * FROM.  On a unix socket it asks, as fwdguard does by default
- * (milter.no_reply: auto), for no reply to the MAIL, RCPT and header
- * steps, whose callbacks then answer SMFIS_NOREPLY, and for no DATA step.
- * With -C it asks for no reply to the header steps on a TCP socket as
- * well, as fwdguard does with milter.no_reply: content.
+ * FROM.  As fwdguard does by default (milter.no_reply: auto), it asks for
+ * no reply to the MAIL, RCPT and header steps, whose callbacks then answer
+ * SMFIS_NOREPLY, and for no DATA step, on a unix socket, and on TCP when
+ * it reads ahead and acknowledges each read at once (quick ACKs); else
+ * every step on TCP is answered.  With -C it asks for no reply to the
+ * header steps only, on any socket, as fwdguard does with
+ * milter.no_reply: content.
  *
- * On TCP the DATA callback matters: without it (-D) the milter negotiates
- * SMFIP_NODATA and Postfix sends the DATA-stage macros in a packet that
- * gets no reply, which stalls each message on an inet socket (README.md
- * "Performance").
+ * On TCP without quick ACKs (-A, or -R) the DATA callback matters: without
+ * it (-D) the milter negotiates SMFIP_NODATA and Postfix sends the
+ * DATA-stage macros in a packet that gets no reply, which stalls each
+ * message for the milter's delayed ACK (README.md "Performance").
  *
  * Like fwdguard, it caps the stack of the threads it starts, libmilter's
  * workers, at WORKER_STACK_BYTES (milter/common/worker_stack.c says why);
  * -G keeps glibc's default, to measure what the cap is worth.  It reads
- * ahead on the MTA's connections as fwdguard does
- * (milter/common/readahead.c); -R leaves libmilter's reads as they are.
+ * ahead on the MTA's connections as fwdguard does, TCP ones with quick
+ * ACKs (milter/common/readahead.c); -R leaves libmilter's reads as they
+ * are, -A keeps the kernel's delayed ACKs.
  *
- * Usage: nullmilter -p SOCKET [-C] [-D] [-G] [-R] [-t TIMEOUT] [-v]
+ * Usage: nullmilter -p SOCKET [-A] [-C] [-D] [-G] [-R] [-t TIMEOUT] [-v]
  * SOCKET is a libmilter spec (unix:/path, inet:port@127.0.0.1).  -D drops
- * the DATA callback and negotiates SMFIP_NODATA, to reproduce that stall
- * (the benchmark's "without DATA callback" rows).  Runs in the foreground
+ * the DATA callback and negotiates SMFIP_NODATA, with -A to reproduce that
+ * stall (the benchmark's "without DATA callback" rows).  Runs in the foreground
  * until SIGTERM/SIGINT; a stale unix socket is removed.
  */
 #include <errno.h>
@@ -69,6 +72,8 @@ static bool null_glibc_stacks;	/* -G: glibc's default thread stacks */
 static bool null_no_readahead;	/* -R: libmilter's reads as they are */
 static unsigned long null_no_reply;	/* SMFIP_NR_* steps asked for (unix sockets) */
 static bool null_unix;		/* the socket spec is a unix socket */
+static bool null_delayed_acks;	/* -A: no quick ACKs on TCP */
+static bool null_quick_acks;	/* TCP read ahead and acknowledged at once */
 
 /* What a step that may have been negotiated away answers. */
 static sfsistat
@@ -187,11 +192,11 @@ null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (null_nodata)
 		*pf1 |= f1 & SMFIP_NODATA;
 	/* The same for every connection: the MTA offers the same steps. */
-	if (null_unix)
+	if (null_content)
+		null_no_reply = f1 & SMFIP_NR_HDR;
+	else if (null_unix || null_quick_acks)
 		null_no_reply = f1 & (SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
 		    SMFIP_NR_HDR);
-	else if (null_content)
-		null_no_reply = f1 & SMFIP_NR_HDR;
 	/* An unanswered DATA step is not asked for at all, as fwdguard does. */
 	if ((f0 & SMFIF_SETSYMLIST) && (null_no_reply & SMFIP_NR_DATA) &&
 	    (f1 & SMFIP_NODATA)) {
@@ -226,9 +231,10 @@ static struct smfiDesc null_desc = {
 static void
 null_usage(void)
 {
-	fprintf(stderr, "usage: nullmilter -p SOCKET [-C] [-D] [-G] [-R] [-t TIMEOUT] [-v]\n"
+	fprintf(stderr, "usage: nullmilter -p SOCKET [-A] [-C] [-D] [-G] [-R] [-t TIMEOUT] [-v]\n"
 	    "  SOCKET  unix:/path/to/sock or inet:PORT@127.0.0.1\n"
-	    "  -C      headers unanswered on TCP as well (milter.no_reply: content)\n"
+	    "  -A      no quick ACKs on TCP: its steps answered, as without read-ahead\n"
+	    "  -C      only the headers unanswered, on any socket (milter.no_reply: content)\n"
 	    "  -D      no DATA callback (negotiate SMFIP_NODATA)\n"
 	    "  -G      glibc's default thread stacks, not fwdguard's cap\n"
 	    "  -R      no reading ahead: libmilter's own reads\n");
@@ -258,13 +264,16 @@ main(int argc, char **argv)
 	int timeout = 0;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "CDGRp:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "ACDGRp:t:v")) != -1) {
 		switch (ch) {
 		case 'R':
 			null_no_readahead = true;
 			break;
 		case 'G':
 			null_glibc_stacks = true;
+			break;
+		case 'A':
+			null_delayed_acks = true;
 			break;
 		case 'C':
 			null_content = true;
@@ -296,8 +305,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	char why[160];
-	if (!null_no_readahead && readahead_enable(why, sizeof(why)) != 0)
+	if (null_no_readahead)
+		;
+	else if (readahead_enable(why, sizeof(why)) != 0)
 		fprintf(stderr, "nullmilter: not reading ahead: %s\n", why);
+	else if (!null_delayed_acks) {
+		readahead_quickack(true);
+		null_quick_acks = true;
+	}
 	if (smfi_setconn((char *)sockspec) != MI_SUCCESS) {
 		fprintf(stderr, "nullmilter: bad socket spec: %s\n", sockspec);
 		return 1;
