@@ -69,9 +69,14 @@ sm_run() {
 
 # start_sendmail SOCKET: Sendmail on 127.0.0.1:SM_PORT with fwdguard's
 # milter lines from contrib/sendmail/fwdguard.mc (socket replaced by
-# SOCKET), relaying every domain to the smtp-sink.
+# SOCKET: a unix socket's path, or a Sendmail spec inet:PORT@127.0.0.1),
+# relaying every domain to the smtp-sink.
 start_sendmail() {
 	local sock=$1 w="$FG_WORK/sendmail" cf="$SM_ROOT/usr/share/sendmail/cf" smpid=
+	case $sock in
+	inet:*) ;;
+	*) sock="local:$sock" ;;
+	esac
 	fg_take_port SM_PORT || return 1
 	mkdir -p "$w/mqueue"
 	chmod 700 "$w/mqueue"
@@ -107,7 +112,7 @@ FEATURE(\`accept_unresolvable_domains')dnl
 DAEMON_OPTIONS(\`Port=$SM_PORT, Addr=127.0.0.1, Name=MTA')dnl
 MC
 		# The shipped lines, with this workspace's socket.
-		sed -e "s|S=local:[^,]*,|S=local:$sock,|" \
+		sed -e "s|S=local:[^,]*,|S=$sock,|" \
 		    "$FG_REPO/contrib/sendmail/fwdguard.mc"
 		printf 'MAILER(`local'"'"')dnl\nMAILER(`smtp'"'"')dnl\n'
 	} >"$w/sendmail.mc"
@@ -140,3 +145,46 @@ MC
 sm_mailq_quarantined() { sm_run -bp -qQ 2>&1; }
 # Every queue file of the quarantine (hf...: quarantined qf files).
 sm_quarantine_count() { find "$FG_WORK/sendmail/mqueue" -name 'hf*' | wc -l; }
+
+# sm_world [inet]: the workspace, Redis, the smtp-sink, fwdguard (enforce,
+# forwards rejected; on TCP with "inet") and Sendmail in front of it.  Where
+# Sendmail cannot run, the scenario ends here with a skip line.
+sm_world() {
+	fg_init
+	if ! sm_unpack; then
+		echo "# skip: Sendmail cannot run here: $SM_SKIP"
+		exit 0
+	fi
+	start_redis || fg_die "start redis-server"
+	start_sink || fg_die "start smtp-sink"
+	if [ "${1:-}" = inet ]; then
+		FG_MILTER_INET=1 fwdguard_config "$FG_WORK/fwdguard.yaml" enforce reject
+	else
+		fwdguard_config "$FG_WORK/fwdguard.yaml" enforce reject
+	fi
+	start_fwdguard "$FG_WORK/fwdguard.yaml" || fg_die "start fwdguard"
+	if [ -n "$FWDGUARD_PORT" ]; then
+		start_sendmail "inet:$FWDGUARD_PORT@127.0.0.1" || fg_die "start sendmail"
+	else
+		start_sendmail "$FWDGUARD_SOCK" || fg_die "start sendmail"
+	fi
+}
+
+# sm_reply_passes: support@ answers the customer through Sendmail; not a
+# forward, it is accepted, delivered and recorded (the audit's 2nd record).
+sm_reply_passes() {
+	local msg="$FG_WORK/reply.eml" rec
+	make_message "$msg" \
+	    "From: Support <support@corp.example>" \
+	    "To: Customer <customer@example.net>" \
+	    "Subject: Re: my contract"
+	send_smtp "$SM_PORT" support@corp.example customer@example.net "$msg"
+	check "reply: Sendmail accepts it" expect_match '^250 ' "$SMTP_REPLY"
+	wait_for 20 "the reply at the sink" sink_has_rcpt customer@example.net
+	check "reply: the customer got it" expect_eq 1 "$(sink_rcpt_count customer@example.net)"
+	check "sink: the consultant got nothing" expect_eq 0 "$(sink_rcpt_count consultant@fti.example)"
+	audit_wait 2 10
+	rec=$(audit_find recipient=customer@example.net | head -n 1)
+	check "reply: a record for the customer" test -n "$rec"
+	check "reply: action=accept" expect_eq accept "$(audit_field "$rec" action)"
+}

@@ -10,16 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_sendmail.sh"
 
-fg_init
-if ! sm_unpack; then
-	echo "# skip: Sendmail cannot run here: $SM_SKIP"
-	exit 0
-fi
-start_redis || fg_die "start redis-server"
-start_sink || fg_die "start smtp-sink"
-fwdguard_config "$FG_WORK/fwdguard.yaml" enforce reject
-start_fwdguard "$FG_WORK/fwdguard.yaml" || fg_die "start fwdguard"
-start_sendmail "$FWDGUARD_SOCK" || fg_die "start sendmail"
+sm_world
 
 # (1) support@'s inbox rule relays a customer's mail to an outside consultant.
 msg="$FG_WORK/forward.eml"
@@ -68,20 +59,7 @@ check "macros: none of them empty" expect_eq 0 \
     "$(trace_count 'milter_write\(fwdguard\): cmd D, len 1$')"
 
 # (2) support@ answers the customer: not a forward, it passes.
-msg="$FG_WORK/reply.eml"
-make_message "$msg" \
-    "From: Support <support@corp.example>" \
-    "To: Customer <customer@example.net>" \
-    "Subject: Re: my contract"
-send_smtp "$SM_PORT" support@corp.example customer@example.net "$msg"
-check "reply: Sendmail accepts it" expect_match '^250 ' "$SMTP_REPLY"
-wait_for 20 "the reply at the sink" sink_has_rcpt customer@example.net
-check "reply: the customer got it" expect_eq 1 "$(sink_rcpt_count customer@example.net)"
-check "sink: the consultant got nothing" expect_eq 0 "$(sink_rcpt_count consultant@fti.example)"
-audit_wait 2 10
-rec=$(audit_find recipient=customer@example.net | head -n 1)
-check "reply: a record for the customer" test -n "$rec"
-check "reply: action=accept" expect_eq accept "$(audit_field "$rec" action)"
+sm_reply_passes
 
 # (3) The same forward with the quarantine action: Sendmail holds it.
 fwdguard_config "$FG_WORK/fwdguard.yaml" enforce quarantine
