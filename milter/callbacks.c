@@ -96,6 +96,15 @@ callbacks_error(SMFICTX *ctx, const struct cfg *cfg, const char *why)
 	return callbacks_verdict(act_on_error(cfg, &ops, why));
 }
 
+/* callbacks_quick_acks(): TCP connections read ahead with quick ACKs. */
+static atomic_bool callbacks_acks_quick;
+
+void
+callbacks_quick_acks(bool on)
+{
+	atomic_store(&callbacks_acks_quick, on);
+}
+
 /*
  * The steps of a message never refuse anything (every fact is decided at
  * end of message) and may go unanswered: Postfix then streams the sender,
@@ -116,15 +125,6 @@ callbacks_error(SMFICTX *ctx, const struct cfg *cfg, const char *why)
  * waits even without quick ACKs (README.md "Performance"; not so with
  * Sendmail).
  */
-/* callbacks_quick_acks(): TCP connections read ahead with quick ACKs. */
-static atomic_bool callbacks_acks_quick;
-
-void
-callbacks_quick_acks(bool on)
-{
-	atomic_store(&callbacks_acks_quick, on);
-}
-
 static unsigned long
 callbacks_no_reply_steps(const struct cfg *cfg, unsigned long offered)
 {

@@ -70,7 +70,7 @@ static bool null_nodata;	/* -D */
 static bool null_content;	/* -C: headers unanswered on TCP too */
 static bool null_glibc_stacks;	/* -G: glibc's default thread stacks */
 static bool null_no_readahead;	/* -R: libmilter's reads as they are */
-static unsigned long null_no_reply;	/* SMFIP_NR_* steps asked for (unix sockets) */
+static unsigned long null_no_reply;	/* SMFIP_NR_* steps asked for */
 static bool null_unix;		/* the socket spec is a unix socket */
 static bool null_delayed_acks;	/* -A: no quick ACKs on TCP */
 static bool null_quick_acks;	/* TCP read ahead and acknowledged at once */
@@ -305,13 +305,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	char why[160];
-	if (null_no_readahead)
-		;
-	else if (readahead_enable(why, sizeof(why)) != 0)
-		fprintf(stderr, "nullmilter: not reading ahead: %s\n", why);
-	else if (!null_delayed_acks) {
-		readahead_quickack(true);
-		null_quick_acks = true;
+	if (!null_no_readahead) {
+		if (readahead_enable(why, sizeof(why)) != 0)
+			fprintf(stderr, "nullmilter: not reading ahead: %s\n", why);
+		else if (!null_delayed_acks) {
+			readahead_quickack(true);
+			null_quick_acks = true;
+		}
 	}
 	if (smfi_setconn((char *)sockspec) != MI_SUCCESS) {
 		fprintf(stderr, "nullmilter: bad socket spec: %s\n", sockspec);

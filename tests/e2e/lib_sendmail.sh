@@ -157,11 +157,9 @@ sm_world() {
 	fi
 	start_redis || fg_die "start redis-server"
 	start_sink || fg_die "start smtp-sink"
-	if [ "${1:-}" = inet ]; then
-		FG_MILTER_INET=1 fwdguard_config "$FG_WORK/fwdguard.yaml" enforce reject
-	else
-		fwdguard_config "$FG_WORK/fwdguard.yaml" enforce reject
-	fi
+	local inet=0
+	[ "${1:-}" = inet ] && inet=1
+	FG_MILTER_INET=$inet fwdguard_config "$FG_WORK/fwdguard.yaml" enforce reject
 	start_fwdguard "$FG_WORK/fwdguard.yaml" || fg_die "start fwdguard"
 	if [ -n "$FWDGUARD_PORT" ]; then
 		start_sendmail "inet:$FWDGUARD_PORT@127.0.0.1" || fg_die "start sendmail"
