@@ -168,6 +168,18 @@ sm_world() {
 	fi
 }
 
+# sm_forward_refused MSG: the customer's message MSG, sent through Sendmail
+# to the outside consultant, is refused with a reference id; sets SM_REF
+# (that id) and SM_REC (the audit record for the consultant, once there).
+sm_forward_refused() {
+	send_smtp "$SM_PORT" customer@example.net consultant@fti.example "$1"
+	SM_REF=$(smtp_ref)
+	check "forward: Sendmail answers 550 5.7.1" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
+	check "forward: the reply carries a ref id" test -n "$SM_REF"
+	audit_wait 1 10
+	SM_REC=$(audit_find recipient=consultant@fti.example | head -n 1)
+}
+
 # sm_reply_passes: support@ answers the customer through Sendmail; not a
 # forward, it is accepted, delivered and recorded (the audit's 2nd record).
 sm_reply_passes() {

@@ -20,17 +20,12 @@ make_message "$msg" \
     "From: Customer <customer@example.net>" \
     "To: support@corp.example" \
     "Subject: my contract"
-send_smtp "$SM_PORT" customer@example.net consultant@fti.example "$msg"
-ref=$(smtp_ref)
-check "forward: Sendmail answers 550 5.7.1" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
-check "forward: the reply carries a ref id" test -n "$ref"
-audit_wait 1 10
-rec=$(audit_find recipient=consultant@fti.example | head -n 1)
-check "forward: a record for the consultant" test -n "$rec"
-check "forward: action=reject" expect_eq reject "$(audit_field "$rec" action)"
-check "forward: rule=forwarded-copy" expect_eq forwarded-copy "$(audit_field "$rec" rule)"
-check "forward: the record's id is the reply's ref" expect_eq "$ref" "$(audit_field "$rec" id)"
-check "forward: Sendmail's queue id recorded" test -n "$(audit_field "$rec" queue_id)"
+sm_forward_refused "$msg"
+check "forward: a record for the consultant" test -n "$SM_REC"
+check "forward: action=reject" expect_eq reject "$(audit_field "$SM_REC" action)"
+check "forward: rule=forwarded-copy" expect_eq forwarded-copy "$(audit_field "$SM_REC" rule)"
+check "forward: the record's id is the reply's ref" expect_eq "$SM_REF" "$(audit_field "$SM_REC" id)"
+check "forward: Sendmail's queue id recorded" test -n "$(audit_field "$SM_REC" queue_id)"
 
 # fwdguard gives an empty macro list to each step it reads nothing at
 # (include/macro_lists.h): Sendmail then writes no macro packet there, so

@@ -29,14 +29,9 @@ for i in $(seq 1 16); do
 	headers+=("X-Trace-$i: hop $i of the customer's message")
 done
 make_message "$msg" "${headers[@]}"
-send_smtp "$SM_PORT" customer@example.net consultant@fti.example "$msg"
-ref=$(smtp_ref)
-check "forward: Sendmail answers 550 5.7.1" expect_match '^550[ -]5\.7\.1 ' "$SMTP_REPLY"
-check "forward: the reply carries a ref id" test -n "$ref"
-audit_wait 1 10
-rec=$(audit_find recipient=consultant@fti.example | head -n 1)
-check "forward: the record's id is the reply's ref" expect_eq "$ref" "$(audit_field "$rec" id)"
-check "forward: rule=forwarded-copy" expect_eq forwarded-copy "$(audit_field "$rec" rule)"
+sm_forward_refused "$msg"
+check "forward: the record's id is the reply's ref" expect_eq "$SM_REF" "$(audit_field "$SM_REC" id)"
+check "forward: rule=forwarded-copy" expect_eq forwarded-copy "$(audit_field "$SM_REC" rule)"
 
 # (2)
 sm_reply_passes
