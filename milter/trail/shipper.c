@@ -5,17 +5,20 @@
  * Each record goes through one Lua script, so that the dedupe marker and
  * the stream entries are written atomically: SET NX <prefix>seen:<id>
  * first; only when it was not set, XADD to the streams (and PUBLISH the id
- * of an alert).  A "correlation" record instead becomes the hash
- * <prefix>msg:<message-id> (HSETNX of each field: the first record of a
- * Message-ID wins, so a later message that reuses the id cannot rewrite
- * who received it or who was a party to it, and a probe mark written by
- * "fwdguard-audit probe" survives; while the hash does not exist, one HSET
- * of all fields does the same in one call) with EXPIRE of its "ttl", under the
- * same marker; one with a "conversation" field becomes
- * <prefix>thread:<conversation> the same way, keeping its message_id.
- * Redis 7 refuses explicit stream ids that are not above the
- * last one, which rules out using the record id as the entry id; the
+ * of an alert).  Redis 7 refuses explicit stream ids that are not above
+ * the last one, which rules out using the record id as the entry id; the
  * marker is what makes a replay after an outage add each record once.
+ *
+ * A "correlation" record instead becomes the hash <prefix>msg:<message-id>
+ * (HSETNX of each field: the first record of a Message-ID wins, so a later
+ * message that reuses the id cannot rewrite who received it or who was a
+ * party to it, and a probe mark written by "fwdguard-audit probe"
+ * survives; while the hash does not exist, one HSET of all fields does the
+ * same in one call) with EXPIRE of its "ttl"; one with a "conversation"
+ * field becomes <prefix>thread:<conversation> the same way, keeping its
+ * message_id.  It has no marker: since each field keeps its first value,
+ * a replay can only renew the expiry, and a marker would cost Redis one
+ * key per message for a week (README.md "The audit trail").
  *
  * The spool cursor only moves (spool_ack) after Redis accepted everything
  * up to it; after a failure the reader is rewound and the unacknowledged
@@ -44,27 +47,27 @@
 #define BATCH_MAX	256	/* records per round trip, WAIT and cursor move */
 #define ARGV_MAX	(8 + 2 * RECORD_FIELDS_MAX)
 
+/*
+ * KEYS: a correlation record's hash; any other record's marker, its stream
+ * and its mailbox's stream.  ARGV: the marker's lifetime, the stream's
+ * MAXLEN (a correlation: its hash's ttl), the kind, the id, then the
+ * fields.  Answers 1 when it wrote, 0 when there was nothing to write (the
+ * marker was set: the record is there already).
+ */
 static const char ship_script[] =
-    "if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end\n"
     "if ARGV[3] == 'correlation' then\n"
-    "  if #ARGV >= 6 and redis.call('EXISTS', KEYS[2]) == 0 then\n"
-    "    local r = redis.pcall('HSET', KEYS[2], unpack(ARGV, 5))\n"
-    "    if type(r) == 'table' and r.err then\n"
-    "      redis.call('DEL', KEYS[1])\n"
-    "      return r\n"
-    "    end\n"
+    "  if #ARGV >= 6 and redis.call('EXISTS', KEYS[1]) == 0 then\n"
+    "    local r = redis.pcall('HSET', KEYS[1], unpack(ARGV, 5))\n"
+    "    if type(r) == 'table' and r.err then return r end\n"
     "  else\n"
     "    for i = 5, #ARGV - 1, 2 do\n"
-    "      local r = redis.pcall('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])\n"
-    "      if type(r) == 'table' and r.err then\n"
-    "        redis.call('DEL', KEYS[1])\n"
-    "        return r\n"
-    "      end\n"
+    "      local r = redis.pcall('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])\n"
+    "      if type(r) == 'table' and r.err then return r end\n"
     "    end\n"
     "  end\n"
-    "  redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
-    "  return 1\n"
+    "  return redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
     "end\n"
+    "if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end\n"
     "for k = 2, #KEYS do\n"
     "  local r = redis.pcall('XADD', KEYS[k], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 5))\n"
     "  if type(r) == 'table' and r.err then\n"
@@ -179,7 +182,9 @@ static int shipper_connect(struct audit_shipper *sh, const struct cfg_redis *rc,
 
 /* The key strings a record goes to; owned by the caller (free each). */
 struct ship_keys {
-	char *seen, *stream, *mailbox;
+	char *seen;	/* NULL for a correlation record: it has no marker */
+	char *stream;	/* a correlation record's hash */
+	char *mailbox;
 };
 
 static void shipper_keys_free(struct ship_keys *k)
@@ -233,15 +238,15 @@ static int shipper_keys(const struct record *r, const char *prefix, struct ship_
 	bool alert = kind != NULL && strcmp(kind, REC_KIND_ALERT) == 0;
 
 	memset(k, 0, sizeof(*k));
-	if (asprintf(&k->seen, "%sseen:%s", prefix, record_get(r, REC_ID)) < 0)
-		k->seen = NULL;
 	if (shipper_is_correlation(r)) {
 		const char *conv = shipper_conversation(r);
 		if (asprintf(&k->stream, "%s%s:%s", prefix, conv != NULL ? "thread" : "msg",
 		    conv != NULL ? conv : record_get(r, REC_MESSAGE_ID)) < 0)
 			k->stream = NULL;
-		return k->seen != NULL && k->stream != NULL ? 0 : -1;
+		return k->stream != NULL ? 0 : -1;
 	}
+	if (asprintf(&k->seen, "%sseen:%s", prefix, record_get(r, REC_ID)) < 0)
+		k->seen = NULL;
 	if (asprintf(&k->stream, "%s%s", prefix, alert ? "alerts" : "audit") < 0)
 		k->stream = NULL;
 	if (!alert && mailbox != NULL && mailbox[0] != '\0' &&
@@ -324,13 +329,14 @@ static int shipper_queue(struct audit_shipper *sh, const struct record *r, const
 		ttl = "2592000";
 
 	const char *argv[ARGV_MAX];
-	int argc = 0, nkeys = k.mailbox != NULL ? 3 : 2;
+	int argc = 0, nkeys = correlation ? 1 : k.mailbox != NULL ? 3 : 2;
 	char nkeysbuf[4];
 	snprintf(nkeysbuf, sizeof(nkeysbuf), "%d", nkeys);
 	argv[argc++] = "EVALSHA";
 	argv[argc++] = sh->sha;
 	argv[argc++] = nkeysbuf;
-	argv[argc++] = k.seen;
+	if (k.seen != NULL)
+		argv[argc++] = k.seen;
 	argv[argc++] = k.stream;
 	if (k.mailbox != NULL)
 		argv[argc++] = k.mailbox;
@@ -437,9 +443,12 @@ static long shipper_batch(struct audit_shipper *sh, struct ship_item *items, siz
     const char *prefix, long long maxlen, char *err, size_t errsize)
 {
 	long stored = 0;
+	/* The fence refreshes a marker: correlation records have none.  A
+	 * batch of them alone needs none either: their script answers 1, a
+	 * write, whenever their hash is there. */
 	const struct record *first = NULL;
 	for (size_t i = 0; i < n && first == NULL; i++)
-		if (shipper_can_ship(items[i].r))
+		if (shipper_can_ship(items[i].r) && !shipper_is_correlation(items[i].r))
 			first = items[i].r;
 	for (int attempt = 0; n > 0; attempt++) {
 		size_t again;
@@ -501,7 +510,8 @@ static int shipper_ack(struct audit_shipper *sh, struct spool *s, const struct c
 	}
 	if (spool_ack(s) != 0) {
 		/* Shipped but not recorded as such: the next run sends them
-		 * again, and the seen markers turn that into no-ops. */
+		 * again, and the seen markers (a correlation hash: its first
+		 * values) turn that into no-ops. */
 		snprintf(err, errsize, "spool cursor: %s", strerror(errno));
 		return -1;
 	}

@@ -199,7 +199,33 @@ wait_for 5 "published alert ids" grep -q e2e-901 "$FG_WORK/sub.out"
 check "alert ids are PUBLISHed" expect_eq 2 "$(grep -c '^e2e-90[01]$' "$FG_WORK/sub.out")"
 kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
 
-# --- 8. the daemon's shipper thread rides out an outage --------------------------------
+# --- 8. correlation records: a hash each, no marker, a replay renews only the expiry ---
+"$WRITER" "$SPOOL" 2000 10 2 correlation >/dev/null
+cp -a "$SPOOL" "$FG_WORK/spool-corr"	# the 10 not shipped yet
+seen_keys() { rcli_raw --scan --pattern "${PREFIX}seen:*" | wc -l; }
+seen_before=$(seen_keys)
+corr="${PREFIX}msg:<e2e-2000@corp.example>"
+check "correlation replay" expect_output "replayed 10 records" audit replay
+check "each correlation record is its message's hash" \
+    expect_eq 10 "$(rcli_raw --scan --pattern "${PREFIX}msg:<e2e-20*@corp.example>" | wc -l)"
+check "the hash holds the record's fields, not its id or ttl" \
+    expect_eq "mailbox support@corp.example rcpt_domains corp.example sender customer@client.example" \
+    "$(rcli_raw HGETALL "$corr" | paste -d' ' - - | grep -v '^ts ' | sort | tr '\n' ' ' | sed 's/ $//')"
+check "the hash expires after the record's ttl" expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "$corr")"
+check "correlation records set no seen marker" expect_eq "$seen_before" "$(seen_keys)"
+# A field already there keeps its value (the first message of an id wins);
+# shipping the same records again changes nothing but the expiry.
+rcli_raw HSET "$corr" sender first@client.example >/dev/null
+rcli_raw EXPIRE "$corr" 100 >/dev/null
+write_config "$FG_WORK/corr.yaml" "$FG_WORK/spool-corr"
+check "shipping the correlation records again" \
+    expect_output "replayed 10 records" "$AUDIT" -c "$FG_WORK/corr.yaml" replay
+check "a replay keeps the first value" expect_eq first@client.example "$(rcli_raw HGET "$corr" sender)"
+check "a replay renews the expiry" expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "$corr")"
+check "and still no marker, no new hash" \
+    expect_eq "$seen_before 10" "$(seen_keys) $(rcli_raw --scan --pattern "${PREFIX}msg:*" | wc -l)"
+
+# --- 9. the daemon's shipper thread rides out an outage --------------------------------
 outage_begin
 "$WRITER" --audit "$CONF" 1000 40 4 6 >"$FG_WORK/shipper.out" 2>"$FG_WORK/shipper.err" &
 writer=$!

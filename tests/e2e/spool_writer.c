@@ -9,7 +9,8 @@
  * Record i (FIRST <= i < FIRST+COUNT) has id "e2e-<i>", mailbox
  * support@corp.example for even i and contactfr@corp.example for odd i,
  * and a reason full of bytes that need escaping in the spool and in JSON.
- * KIND is "decision" (default) or "alert".  With --audit the records go
+ * KIND is "decision" (default), "alert" or "correlation" (the fields of
+ * include/correlate.h, Message-ID <e2e-<i>@corp.example>, ttl 3600).  With --audit the records go
  * through the daemon's audit API (audit_open/audit_commit), and the
  * process stays LINGER seconds so that its shipper thread can ship them
  * (and log on stderr) before audit_close.
@@ -37,6 +38,24 @@ struct job {
 	int failed;
 };
 
+/* Fills a correlation record with the fields include/correlate.h names: r, or NULL. */
+static struct record *writer_correlation(struct record *r, long i, const char *id, const char *ts)
+{
+	char msgid[48];
+	snprintf(msgid, sizeof(msgid), "<e2e-%ld@corp.example>", i);
+	const char *kv[][2] = {
+		{ "id", id }, { "message_id", msgid }, { "ttl", "3600" },
+		{ "mailbox", "support@corp.example" }, { "sender", "customer@client.example" },
+		{ "rcpt_domains", "corp.example" }, { "ts", ts },
+	};
+	for (size_t k = 0; k < sizeof(kv) / sizeof(kv[0]); k++)
+		if (record_set(r, kv[k][0], kv[k][1]) != 0) {
+			record_free(r);
+			return NULL;
+		}
+	return r;
+}
+
 static struct record *writer_record(long i, const char *kind)
 {
 	static const char *const targets[] = { "consultants.example", "helpdesk-vendor.example" };
@@ -50,6 +69,8 @@ static struct record *writer_record(long i, const char *kind)
 	struct record *r = record_new(kind);
 	if (r == NULL)
 		return NULL;
+	if (strcmp(kind, "correlation") == 0)
+		return writer_correlation(r, i, id, ts);
 	const char *kv[][2] = {
 		{ "id", id }, { "ts", ts }, { "host", "e2e.corp.example" },
 		{ "queue_id", "4ABCD1234" }, { "message_id", "<e2e@corp.example>" },

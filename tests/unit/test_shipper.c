@@ -5,8 +5,10 @@
  * once WAIT counts enough replicas holding them.
  *
  * Redis is a fake behind the redis_conn functions (include/redis_conn.h):
- * it stores record ids, answers WAIT as the test says, and logs every
- * command, so a test can see what was sent and in which order.  The spool
+ * it stores the records' markers, answers WAIT as the test says, and logs
+ * every command, so a test can see what was sent and in which order.  A
+ * correlation record (one key: its hash, no marker) is answered as the
+ * script answers it: 1, its hash is there and its expiry was renewed.  The spool
  * is the real one, in a spool_dir.h directory.
  */
 #include <setjmp.h>
@@ -45,6 +47,8 @@ static struct fake {
 	int opens;
 	bool noscript;			/* EVALSHA answers NOSCRIPT until SCRIPT LOAD */
 	bool refuse_r1;			/* the script refuses the record with id r1 */
+	bool hash_unwritten;		/* a correlation finds no hash and writes nothing: 0 */
+	int one_key_calls;		/* script calls with one key: correlation records */
 	const char *info;		/* INFO persistence's text; NULL: INFO refused */
 	bool info_drops;		/* the connection breaks during INFO */
 	redisReply *pending[STORED_MAX];	/* pipelined replies not read yet */
@@ -126,6 +130,10 @@ void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, cons
 			return fake_reply(REDIS_REPLY_ERROR, 0, "NOSCRIPT No matching script.");
 		if (fake.refuse_r1 && strcmp(argv[3], "fwdguard:seen:r1") == 0)
 			return fake_reply(REDIS_REPLY_ERROR, 0, "WRONGTYPE Operation against a key");
+		if (strcmp(argv[2], "1") == 0) {
+			fake.one_key_calls++;
+			return fake_reply(REDIS_REPLY_INTEGER, !fake.hash_unwritten, NULL);
+		}
 		return fake_reply(REDIS_REPLY_INTEGER, fake_store(argv[3]), NULL);
 	}
 	if (strcmp(argv[0], "EXPIRE") == 0)
@@ -259,6 +267,24 @@ static void commit(struct fixture *f, int from, int to)
 	}
 }
 
+/* Correlation records c<from>..c<to-1>, of messages <m<i>@client.example>. */
+static void commit_correlations(struct fixture *f, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		char id[32], msgid[64];
+		struct record *r = record_new("correlation");
+		assert_non_null(r);
+		snprintf(id, sizeof(id), "c%d", i);
+		snprintf(msgid, sizeof(msgid), "<m%d@client.example>", i);
+		assert_int_equal(record_set(r, "id", id), 0);
+		assert_int_equal(record_set(r, "message_id", msgid), 0);
+		assert_int_equal(record_set(r, "ttl", "86400"), 0);
+		assert_int_equal(record_set(r, "mailbox", "support@corp.example"), 0);
+		assert_int_equal(spool_commit(f->spool, &r, 1), 0);
+		record_free(r);
+	}
+}
+
 static long ship(struct fixture *f)
 {
 	f->err[0] = '\0';
@@ -363,6 +389,59 @@ static void test_fence_after_reconnect(void **state)
 	assert_true(fake_find("WAIT 1 250", from) > expire);
 	assert_int_equal(fake_count("EXPIRE"), 1);
 	assert_int_equal(fake.nstored, 3);
+}
+
+/*
+ * A correlation record goes to its hash alone: no marker key is sent
+ * (nor kept for a week), and only the decisions' markers are set.
+ */
+static void test_correlation_has_no_marker(void **state)
+{
+	struct fixture *f = *state;
+	commit_correlations(f, 0, 2);
+	commit(f, 0, 1);
+	assert_int_equal(ship(f), 3);
+	assert_int_equal(fake.one_key_calls, 2);
+	assert_int_equal(fake_find("EVALSHA fwdguard:msg:<m0@client.example>", 0), fake_find("EVALSHA", 0));
+	assert_true(fake_find("EVALSHA fwdguard:msg:<m1@client.example>", 0) >= 0);
+	assert_int_equal(fake_count("EVALSHA fwdguard:seen:c"), 0);
+	assert_int_equal(fake.nstored, 1);
+	assert_string_equal(fake.stored[0], "fwdguard:seen:r0");
+	assert_int_equal(acked(f), 3);
+}
+
+/*
+ * The fence refreshes a marker, so it takes the batch's first record
+ * that has one, never a correlation's; and a correlation that renewed
+ * its hash's expiry already wrote, so WAIT needs no fence then.
+ */
+static void test_fence_skips_correlations(void **state)
+{
+	struct fixture *f = *state;
+	f->rc.min_replicas = 1;
+	commit_correlations(f, 0, 1);
+	commit(f, 0, 2);
+	assert_int_equal(ship(f), -1);		/* no replica: the cursor stays */
+	audit_shipper_disconnect(f->sh);
+	fake.replicas = 1;
+	fake.hash_unwritten = true;		/* nothing of this batch writes */
+	int from = fake.nlog;
+	assert_int_equal(ship(f), 3);
+	int expire = fake_find("EXPIRE fwdguard:seen:r0", from);
+	assert_true(expire > from);
+	assert_true(fake_find("WAIT 1 250", from) > expire);
+	assert_int_equal(fake_count("EXPIRE"), 1);
+
+	/* A batch whose correlation wrote: its write is what WAIT measures. */
+	commit_correlations(f, 1, 2);
+	commit(f, 0, 1);			/* r0 again: its marker is set */
+	audit_shipper_disconnect(f->sh);
+	fake.hash_unwritten = false;
+	from = fake.nlog;
+	assert_int_equal(ship(f), 2);
+	assert_int_equal(fake_find("EXPIRE", from), -1);
+	assert_true(fake_find("WAIT 1 250", from) > from);
+	assert_int_equal(acked(f), 5);
 }
 
 /* One WAIT per batch: a short one keeps that batch, not the earlier ones. */
@@ -528,6 +607,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wait_error_keeps_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_connection_lost_keeps_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fence_after_reconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_correlation_has_no_marker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fence_skips_correlations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_per_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_never_unbounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_is_one_round_trip, setup, teardown),
