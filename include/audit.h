@@ -9,7 +9,10 @@
  *   <prefix>mailbox:<addr>   the decisions concerning one protected mailbox
  *   <prefix>alerts           alert records, also PUBLISHed on <prefix>alerts
  * Each record is shipped with a Lua script that first does SET NX on
- * <prefix>seen:<id>, so a replayed record is added exactly once.
+ * <prefix>seen:<id>, so a replayed record is added exactly once; a
+ * correlation record becomes the hash <prefix>msg:<message-id> (or
+ * thread:<conversation>), where shipping it again changes nothing
+ * (milter/trail/shipper.c).
  */
 #ifndef FWDGUARD_AUDIT_H
 #define FWDGUARD_AUDIT_H

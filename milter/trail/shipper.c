@@ -14,11 +14,14 @@
  * message that reuses the id cannot rewrite who received it or who was a
  * party to it, and a probe mark written by "fwdguard-audit probe"
  * survives; while the hash does not exist, one HSET of all fields does the
- * same in one call) with EXPIRE of its "ttl"; one with a "conversation"
- * field becomes <prefix>thread:<conversation> the same way, keeping its
- * message_id.  It has no marker: since each field keeps its first value,
- * a replay can only renew the expiry, and a marker would cost Redis one
- * key per message for a week (README.md "The audit trail").
+ * same in one call), which expires "ttl" seconds after the message (the
+ * record's "ts"), or later where another message of that Message-ID has
+ * it live longer; one with a "conversation" field becomes
+ * <prefix>thread:<conversation> the same way, keeping its message_id.  A
+ * record older than its ttl writes nothing: its hash would be gone by
+ * now.  So shipping a correlation record again changes nothing, and it
+ * needs no marker, which would cost Redis one key per message for a week
+ * (README.md "The audit trail").
  *
  * The spool cursor only moves (spool_ack) after Redis accepted everything
  * up to it; after a failure the reader is rewound and the unacknowledged
@@ -49,13 +52,23 @@
 
 /*
  * KEYS: a correlation record's hash; any other record's marker, its stream
- * and its mailbox's stream.  ARGV: the marker's lifetime, the stream's
- * MAXLEN (a correlation: its hash's ttl), the kind, the id, then the
- * fields.  Answers 1 when it wrote, 0 when there was nothing to write (the
- * marker was set: the record is there already).
+ * and its mailbox's stream.  ARGV: the marker's lifetime (a correlation:
+ * the record's ts, unix ms, 0 when unknown), the stream's MAXLEN (a
+ * correlation: its ttl in seconds), the kind, the id, then the fields.
+ * Answers 1 when it wrote; 0 when it had nothing to write: the marker
+ * was set (the record is there already), or a correlation record is
+ * older than its ttl (or has no fields and no hash).  A correlation
+ * record whose hash is there always writes its expiry, so that WAIT has
+ * something to measure.  PTTL, not PEXPIRETIME, keeps Redis 6.2 enough;
+ * the later of the two expiries is then written to the millisecond.
  */
 static const char ship_script[] =
     "if ARGV[3] == 'correlation' then\n"
+    "  local t = redis.call('TIME')\n"
+    "  local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+    "  local ts = tonumber(ARGV[1]) or 0\n"
+    "  local at = (ts > 0 and ts or now) + tonumber(ARGV[2]) * 1000\n"
+    "  if at <= now then return 0 end\n"
     "  if #ARGV >= 6 and redis.call('EXISTS', KEYS[1]) == 0 then\n"
     "    local r = redis.pcall('HSET', KEYS[1], unpack(ARGV, 5))\n"
     "    if type(r) == 'table' and r.err then return r end\n"
@@ -65,7 +78,10 @@ static const char ship_script[] =
     "      if type(r) == 'table' and r.err then return r end\n"
     "    end\n"
     "  end\n"
-    "  return redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+    "  local left = redis.call('PTTL', KEYS[1])\n"
+    "  if left == -2 then return 0 end\n"
+    "  if left >= 0 and now + left > at then at = now + left end\n"
+    "  return redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', at))\n"
     "end\n"
     "if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end\n"
     "for k = 2, #KEYS do\n"
@@ -223,6 +239,13 @@ static bool shipper_routing_field(bool correlation, bool conversation, const cha
 	    (strcmp(f, REC_ID) == 0 || strcmp(f, REC_MESSAGE_ID) == 0 || strcmp(f, REC_TTL) == 0);
 }
 
+/* A number the script can take as is: digits only, not 0, not too long. */
+static bool shipper_positive(const char *s)
+{
+	size_t n = s != NULL ? strspn(s, "0123456789") : 0;
+	return n > 0 && n <= 15 && s[n] == '\0' && strspn(s, "0") < n;
+}
+
 /* Without an id (or a correlation without its message id) a record can never be shipped. */
 static bool shipper_can_ship(const struct record *r)
 {
@@ -323,10 +346,15 @@ static int shipper_queue(struct audit_shipper *sh, const struct record *r, const
 	char maxbuf[32];
 	const char *kind = record_get(r, REC_KIND);
 	snprintf(maxbuf, sizeof(maxbuf), "%lld", maxlen > 0 ? maxlen : 10000000LL);
-	/* A correlation record carries its own expiry in place of MAXLEN. */
+	/* A correlation record carries its own expiry in place of MAXLEN,
+	 * and its time in place of the marker's lifetime: the script counts
+	 * the ttl from the message. */
 	const char *ttl = correlation ? record_get(r, REC_TTL) : NULL;
-	if (correlation && (ttl == NULL || strtoll(ttl, NULL, 10) <= 0))
+	if (correlation && !shipper_positive(ttl))
 		ttl = "2592000";
+	const char *ts = correlation ? record_get(r, REC_TS) : NULL;
+	if (correlation && !shipper_positive(ts))
+		ts = "0";
 
 	const char *argv[ARGV_MAX];
 	int argc = 0, nkeys = correlation ? 1 : k.mailbox != NULL ? 3 : 2;
@@ -340,7 +368,7 @@ static int shipper_queue(struct audit_shipper *sh, const struct record *r, const
 	argv[argc++] = k.stream;
 	if (k.mailbox != NULL)
 		argv[argc++] = k.mailbox;
-	argv[argc++] = SEEN_TTL;
+	argv[argc++] = correlation ? ts : SEEN_TTL;
 	argv[argc++] = correlation ? ttl : maxbuf;
 	argv[argc++] = kind != NULL ? kind : "";
 	argv[argc++] = id;

@@ -199,31 +199,44 @@ wait_for 5 "published alert ids" grep -q e2e-901 "$FG_WORK/sub.out"
 check "alert ids are PUBLISHed" expect_eq 2 "$(grep -c '^e2e-90[01]$' "$FG_WORK/sub.out")"
 kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
 
-# --- 8. correlation records: a hash each, no marker, a replay renews only the expiry ---
+# --- 8. correlation records: a hash each, no marker; shipping again changes nothing ---
+# A hash expires its ttl (3600 s here) after the message (the record's ts),
+# whenever the record is shipped.
 "$WRITER" "$SPOOL" 2000 10 2 correlation >/dev/null
-cp -a "$SPOOL" "$FG_WORK/spool-corr"	# the 10 not shipped yet
+"$WRITER" "$SPOOL" 2100 2 1 correlation 1800 >/dev/null	# half their ttl gone
+"$WRITER" "$SPOOL" 2200 2 1 correlation 7200 >/dev/null	# past their ttl
+cp -a "$SPOOL" "$FG_WORK/spool-corr"	# the 14 not shipped yet
 seen_keys() { rcli_raw --scan --pattern "${PREFIX}seen:*" | wc -l; }
+corr_hashes() { rcli_raw --scan --pattern "${PREFIX}msg:<e2e-2*@corp.example>" | wc -l; }
 seen_before=$(seen_keys)
 corr="${PREFIX}msg:<e2e-2000@corp.example>"
-check "correlation replay" expect_output "replayed 10 records" audit replay
-check "each correlation record is its message's hash" \
-    expect_eq 10 "$(rcli_raw --scan --pattern "${PREFIX}msg:<e2e-20*@corp.example>" | wc -l)"
+aged="${PREFIX}msg:<e2e-2100@corp.example>"
+check "correlation replay" expect_output "replayed 14 records" audit replay
+check "each correlation record within its ttl is its message's hash" expect_eq 12 "$(corr_hashes)"
+check "one past its ttl makes none" expect_eq 0 "$(rcli_raw EXISTS "${PREFIX}msg:<e2e-2200@corp.example>")"
 check "the hash holds the record's fields, not its id or ttl" \
     expect_eq "mailbox support@corp.example rcpt_domains corp.example sender customer@client.example" \
     "$(rcli_raw HGETALL "$corr" | paste -d' ' - - | grep -v '^ts ' | sort | tr '\n' ' ' | sed 's/ $//')"
-check "the hash expires after the record's ttl" expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "$corr")"
+check "the hash expires ttl after the message" expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "$corr")"
+check "half the ttl gone: half left" expect_match '^1[7-8][0-9][0-9]$' "$(rcli_raw TTL "$aged")"
 check "correlation records set no seen marker" expect_eq "$seen_before" "$(seen_keys)"
-# A field already there keeps its value (the first message of an id wins);
-# shipping the same records again changes nothing but the expiry.
+# A field already there keeps its value (the first message of an id wins),
+# an expiry set later than the record's stays, one set earlier comes back
+# to the record's, and a hash gone before its time comes back.
 rcli_raw HSET "$corr" sender first@client.example >/dev/null
 rcli_raw EXPIRE "$corr" 100 >/dev/null
+rcli_raw EXPIRE "$aged" 5000 >/dev/null
+rcli_raw DEL "${PREFIX}msg:<e2e-2001@corp.example>" >/dev/null
 write_config "$FG_WORK/corr.yaml" "$FG_WORK/spool-corr"
 check "shipping the correlation records again" \
-    expect_output "replayed 10 records" "$AUDIT" -c "$FG_WORK/corr.yaml" replay
+    expect_output "replayed 14 records" "$AUDIT" -c "$FG_WORK/corr.yaml" replay
 check "a replay keeps the first value" expect_eq first@client.example "$(rcli_raw HGET "$corr" sender)"
-check "a replay renews the expiry" expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "$corr")"
-check "and still no marker, no new hash" \
-    expect_eq "$seen_before 10" "$(seen_keys) $(rcli_raw --scan --pattern "${PREFIX}msg:*" | wc -l)"
+check "an expiry cut short comes back to the record's" \
+    expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "$corr")"
+check "a later expiry stays" expect_match '^(49[0-9][0-9]|5000)$' "$(rcli_raw TTL "$aged")"
+check "a hash gone within its ttl comes back, with its ttl" \
+    expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "${PREFIX}msg:<e2e-2001@corp.example>")"
+check "still no marker, no other hash" expect_eq "$seen_before 12" "$(seen_keys) $(corr_hashes)"
 
 # --- 9. the daemon's shipper thread rides out an outage --------------------------------
 outage_begin

@@ -3,14 +3,15 @@
  * spool_writer - writes decision records into a spool the way the daemon
  * does (concurrent spool_commit calls), for tests/e2e/audit_replay.sh.
  *
- *   spool_writer DIR FIRST COUNT [THREADS [KIND]]
+ *   spool_writer DIR FIRST COUNT [THREADS [KIND [AGE]]]
  *   spool_writer --audit CONFIG FIRST COUNT THREADS LINGER
  *
  * Record i (FIRST <= i < FIRST+COUNT) has id "e2e-<i>", mailbox
  * support@corp.example for even i and contactfr@corp.example for odd i,
  * and a reason full of bytes that need escaping in the spool and in JSON.
  * KIND is "decision" (default), "alert" or "correlation" (the fields of
- * include/correlate.h, Message-ID <e2e-<i>@corp.example>, ttl 3600).  With --audit the records go
+ * include/correlate.h, Message-ID <e2e-<i>@corp.example>, ttl 3600).
+ * AGE (seconds, default 0) dates the records' ts that far back.  With --audit the records go
  * through the daemon's audit API (audit_open/audit_commit), and the
  * process stays LINGER seconds so that its shipper thread can ship them
  * (and log on stderr) before audit_close.
@@ -34,6 +35,7 @@ struct job {
 	struct spool *s;
 	struct audit *a;
 	const char *kind;
+	long age;
 	long first, count, step, offset;
 	int failed;
 };
@@ -56,14 +58,15 @@ static struct record *writer_correlation(struct record *r, long i, const char *i
 	return r;
 }
 
-static struct record *writer_record(long i, const char *kind)
+static struct record *writer_record(long i, const char *kind, long age)
 {
 	static const char *const targets[] = { "consultants.example", "helpdesk-vendor.example" };
 	char id[32], ts[32], rcpt[64];
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	snprintf(id, sizeof(id), "e2e-%ld", i);
-	snprintf(ts, sizeof(ts), "%lld", (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+	snprintf(ts, sizeof(ts), "%lld",
+	    ((long long)now.tv_sec - age) * 1000 + now.tv_nsec / 1000000);
 	snprintf(rcpt, sizeof(rcpt), "user%ld@%s", i % 3, targets[i % 2]);
 
 	struct record *r = record_new(kind);
@@ -94,7 +97,7 @@ static void *writer_thread(void *p)
 {
 	struct job *j = p;
 	for (long i = j->first + j->offset; i < j->first + j->count; i += j->step) {
-		struct record *r = writer_record(i, j->kind);
+		struct record *r = writer_record(i, j->kind, j->age);
 		int rc = r == NULL ? -1 :
 		    j->a != NULL ? audit_commit(j->a, &r, 1) : spool_commit(j->s, &r, 1);
 		if (rc != 0) {
@@ -107,14 +110,14 @@ static void *writer_thread(void *p)
 }
 
 /* Runs the jobs; 0 when every commit succeeded. */
-static int writer_run(struct spool *s, struct audit *a, const char *kind, long first, long count,
-    long threads)
+static int writer_run(struct spool *s, struct audit *a, const char *kind, long age, long first,
+    long count, long threads)
 {
 	pthread_t th[64];
 	struct job jobs[64];
 	for (long t = 0; t < threads; t++) {
-		jobs[t] = (struct job){ .s = s, .a = a, .kind = kind, .first = first, .count = count,
-		    .step = threads, .offset = t };
+		jobs[t] = (struct job){ .s = s, .a = a, .kind = kind, .age = age, .first = first,
+		    .count = count, .step = threads, .offset = t };
 		pthread_create(&th[t], NULL, writer_thread, &jobs[t]);
 	}
 	int failed = 0;
@@ -150,7 +153,7 @@ static int writer_audit(int argc, char **argv)
 		cfg_unref(c);
 		return 1;
 	}
-	int failed = writer_run(NULL, a, "decision", first, count, threads);
+	int failed = writer_run(NULL, a, "decision", 0, first, count, threads);
 	if (!failed)
 		printf("wrote %ld records\n", count);
 	fflush(stdout);
@@ -168,14 +171,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "usage: spool_writer --audit CONFIG FIRST COUNT THREADS LINGER\n");
 		return rc;
 	}
-	if (argc < 4 || argc > 6) {
-		fprintf(stderr, "usage: spool_writer DIR FIRST COUNT [THREADS [KIND]]\n");
+	if (argc < 4 || argc > 7) {
+		fprintf(stderr, "usage: spool_writer DIR FIRST COUNT [THREADS [KIND [AGE]]]\n");
 		return 2;
 	}
 	long first = strtol(argv[2], NULL, 10), count = strtol(argv[3], NULL, 10);
 	long threads = argc >= 5 ? strtol(argv[4], NULL, 10) : 4;
-	const char *kind = argc == 6 ? argv[5] : "decision";
-	if (first < 0 || count < 0 || threads < 1 || threads > 64) {
+	const char *kind = argc >= 6 ? argv[5] : "decision";
+	long age = argc == 7 ? strtol(argv[6], NULL, 10) : 0;
+	if (first < 0 || count < 0 || threads < 1 || threads > 64 || age < 0) {
 		fprintf(stderr, "spool_writer: bad numbers\n");
 		return 2;
 	}
@@ -185,7 +189,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spool_writer: %s\n", err);
 		return 1;
 	}
-	int failed = writer_run(s, NULL, kind, first, count, threads);
+	int failed = writer_run(s, NULL, kind, age, first, count, threads);
 	struct spool_stat st;
 	spool_stat(s, &st);
 	spool_close(s);

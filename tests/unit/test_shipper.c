@@ -8,7 +8,7 @@
  * it stores the records' markers, answers WAIT as the test says, and logs
  * every command, so a test can see what was sent and in which order.  A
  * correlation record (one key: its hash, no marker) is answered as the
- * script answers it: 1, its hash is there and its expiry was renewed.  The spool
+ * script answers it: 1, its hash is there and its expiry was written.  The spool
  * is the real one, in a spool_dir.h directory.
  */
 #include <setjmp.h>
@@ -47,8 +47,9 @@ static struct fake {
 	int opens;
 	bool noscript;			/* EVALSHA answers NOSCRIPT until SCRIPT LOAD */
 	bool refuse_r1;			/* the script refuses the record with id r1 */
-	bool hash_unwritten;		/* a correlation finds no hash and writes nothing: 0 */
+	bool hash_unwritten;		/* a correlation past its ttl writes nothing: 0 */
 	int one_key_calls;		/* script calls with one key: correlation records */
+	char corr_args[64];		/* the last one's ARGV[1] and [2]: "<ts> <ttl>" */
 	const char *info;		/* INFO persistence's text; NULL: INFO refused */
 	bool info_drops;		/* the connection breaks during INFO */
 	redisReply *pending[STORED_MAX];	/* pipelined replies not read yet */
@@ -132,6 +133,7 @@ void *redis_conn_command(struct redis_conn *c, int argc, const char **argv, cons
 			return fake_reply(REDIS_REPLY_ERROR, 0, "WRONGTYPE Operation against a key");
 		if (strcmp(argv[2], "1") == 0) {
 			fake.one_key_calls++;
+			snprintf(fake.corr_args, sizeof(fake.corr_args), "%s %s", argv[4], argv[5]);
 			return fake_reply(REDIS_REPLY_INTEGER, !fake.hash_unwritten, NULL);
 		}
 		return fake_reply(REDIS_REPLY_INTEGER, fake_store(argv[3]), NULL);
@@ -267,8 +269,12 @@ static void commit(struct fixture *f, int from, int to)
 	}
 }
 
-/* Correlation records c<from>..c<to-1>, of messages <m<i>@client.example>. */
-static void commit_correlations(struct fixture *f, int from, int to)
+/*
+ * Correlation records c<from>..c<to-1>, of messages <m<i>@client.example>,
+ * with the ts and ttl given (NULL: none).
+ */
+static void commit_correlations_as(struct fixture *f, int from, int to, const char *ts,
+    const char *ttl)
 {
 	for (int i = from; i < to; i++) {
 		char id[32], msgid[64];
@@ -278,11 +284,19 @@ static void commit_correlations(struct fixture *f, int from, int to)
 		snprintf(msgid, sizeof(msgid), "<m%d@client.example>", i);
 		assert_int_equal(record_set(r, "id", id), 0);
 		assert_int_equal(record_set(r, "message_id", msgid), 0);
-		assert_int_equal(record_set(r, "ttl", "86400"), 0);
+		if (ttl != NULL)
+			assert_int_equal(record_set(r, "ttl", ttl), 0);
+		if (ts != NULL)
+			assert_int_equal(record_set(r, "ts", ts), 0);
 		assert_int_equal(record_set(r, "mailbox", "support@corp.example"), 0);
 		assert_int_equal(spool_commit(f->spool, &r, 1), 0);
 		record_free(r);
 	}
+}
+
+static void commit_correlations(struct fixture *f, int from, int to)
+{
+	commit_correlations_as(f, from, to, "1764745000000", "86400");
 }
 
 static long ship(struct fixture *f)
@@ -408,6 +422,29 @@ static void test_correlation_has_no_marker(void **state)
 	assert_int_equal(fake.nstored, 1);
 	assert_string_equal(fake.stored[0], "fwdguard:seen:r0");
 	assert_int_equal(acked(f), 3);
+	/* In place of the marker's lifetime and MAXLEN: the record's time and ttl. */
+	assert_string_equal(fake.corr_args, "1764745000000 86400");
+}
+
+/*
+ * The script does arithmetic with the ts and ttl: anything but plain
+ * digits would make it fail on every retry and hold the spool up, so
+ * such a ttl becomes the default and such a ts "unknown" (0: counted
+ * from now).
+ */
+static void test_correlation_numbers_checked(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad[][2] = { { "10abc", "86400x" }, { "", "" }, { "-5", "-5" }, { "0", "0" },
+	    { "1e3", "1e3" }, { "1234567890123456", "1234567890123456" }, { NULL, NULL } };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		commit_correlations_as(f, (int)i, (int)i + 1, bad[i][0], bad[i][1]);
+		assert_int_equal(ship(f), 1);
+		assert_string_equal(fake.corr_args, "0 2592000");
+	}
+	commit_correlations_as(f, 10, 11, "1764745000000", "1");
+	assert_int_equal(ship(f), 1);
+	assert_string_equal(fake.corr_args, "1764745000000 1");
 }
 
 /*
@@ -608,6 +645,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wait_connection_lost_keeps_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fence_after_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_correlation_has_no_marker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_correlation_numbers_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fence_skips_correlations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_per_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_never_unbounded, setup, teardown),
