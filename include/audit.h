@@ -8,11 +8,11 @@
  *   <prefix>audit            every decision record
  *   <prefix>mailbox:<addr>   the decisions concerning one protected mailbox
  *   <prefix>alerts           alert records, also PUBLISHed on <prefix>alerts
- * Each record is shipped with a Lua script that first does SET NX on
- * <prefix>seen:<id>, so a replayed record is added exactly once; a
+ * Each decision or alert is shipped with a Lua script that first does SET
+ * NX on <prefix>seen:<id>, so a replayed record is added exactly once.  A
  * correlation record becomes the hash <prefix>msg:<message-id> (or
- * thread:<conversation>), where shipping it again changes nothing
- * (milter/trail/shipper.c).
+ * thread:<conversation>) with no marker: shipping it again changes
+ * nothing that is there (milter/trail/shipper.c).
  */
 #ifndef FWDGUARD_AUDIT_H
 #define FWDGUARD_AUDIT_H

@@ -18,10 +18,12 @@
  * record's "ts"), or later where another message of that Message-ID has
  * it live longer; one with a "conversation" field becomes
  * <prefix>thread:<conversation> the same way, keeping its message_id.  A
- * record older than its ttl writes nothing: its hash would be gone by
- * now.  So shipping a correlation record again changes nothing, and it
- * needs no marker, which would cost Redis one key per message for a week
- * (README.md "The audit trail").
+ * record older than its ttl writes nothing: what it says is out of date.
+ * So shipping a correlation record again changes nothing that is there
+ * (a hash removed before its time comes back), and it needs no marker,
+ * which would cost Redis one key per message for a week (README.md "The
+ * audit trail").  ts is the milter host's clock, compared with Redis':
+ * the two must agree (NTP) to well within the ttl.
  *
  * The spool cursor only moves (spool_ack) after Redis accepted everything
  * up to it; after a failure the reader is rewound and the unacknowledged
@@ -55,15 +57,18 @@
  * and its mailbox's stream.  ARGV: the marker's lifetime (a correlation:
  * the record's ts, unix ms, 0 when unknown), the stream's MAXLEN (a
  * correlation: its ttl in seconds), the kind, the id, then the fields.
- * Answers 1 when it wrote; 0 when it had nothing to write: the marker
- * was set (the record is there already), or a correlation record is
- * older than its ttl (or has no fields and no hash).  A correlation
- * record whose hash is there always writes its expiry, so that WAIT has
- * something to measure.  PTTL, not PEXPIRETIME, keeps Redis 6.2 enough;
- * the later of the two expiries is then written to the millisecond.
+ * Answers 1 when it wrote, 0 when nothing of the record needs to reach a
+ * replica: the marker was set (the record is there already), or a
+ * correlation record is older than its ttl (or has no fields and no
+ * hash).  Every other correlation record writes at least its expiry, so
+ * that WAIT has something to measure.  PTTL, not PEXPIRETIME, keeps Redis
+ * 6.2 enough (the later of the two expiries then moves by a millisecond
+ * or so); replicate_commands() lets a 6.2 with lua-replicate-commands off
+ * write after TIME (on 7 it is a no-op).
  */
 static const char ship_script[] =
     "if ARGV[3] == 'correlation' then\n"
+    "  redis.replicate_commands()\n"
     "  local t = redis.call('TIME')\n"
     "  local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
     "  local ts = tonumber(ARGV[1]) or 0\n"
@@ -239,11 +244,15 @@ static bool shipper_routing_field(bool correlation, bool conversation, const cha
 	    (strcmp(f, REC_ID) == 0 || strcmp(f, REC_MESSAGE_ID) == 0 || strcmp(f, REC_TTL) == 0);
 }
 
-/* A number the script can take as is: digits only, not 0, not too long. */
+/*
+ * A number the script can take as is: digits only, not 0, at most 13 of
+ * them (a ts in ms until the year 2286), so that ts + ttl * 1000 stays
+ * exact in a Lua double.
+ */
 static bool shipper_positive(const char *s)
 {
 	size_t n = s != NULL ? strspn(s, "0123456789") : 0;
-	return n > 0 && n <= 15 && s[n] == '\0' && strspn(s, "0") < n;
+	return n > 0 && n <= 13 && s[n] == '\0' && strspn(s, "0") < n;
 }
 
 /* Without an id (or a correlation without its message id) a record can never be shipped. */
@@ -472,8 +481,8 @@ static long shipper_batch(struct audit_shipper *sh, struct ship_item *items, siz
 {
 	long stored = 0;
 	/* The fence refreshes a marker: correlation records have none.  A
-	 * batch of them alone needs none either: their script answers 1, a
-	 * write, whenever their hash is there. */
+	 * batch of them alone needs none either: each answers 1 with a write,
+	 * or 0 when nothing of it needs to reach a replica. */
 	const struct record *first = NULL;
 	for (size_t i = 0; i < n && first == NULL; i++)
 		if (shipper_can_ship(items[i].r) && !shipper_is_correlation(items[i].r))

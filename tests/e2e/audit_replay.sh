@@ -203,40 +203,40 @@ kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
 # A hash expires its ttl (3600 s here) after the message (the record's ts),
 # whenever the record is shipped.
 "$WRITER" "$SPOOL" 2000 10 2 correlation >/dev/null
-"$WRITER" "$SPOOL" 2100 2 1 correlation 1800 >/dev/null	# half their ttl gone
+"$WRITER" "$SPOOL" 2100 3 1 correlation 1800 >/dev/null	# half their ttl gone
 "$WRITER" "$SPOOL" 2200 2 1 correlation 7200 >/dev/null	# past their ttl
-cp -a "$SPOOL" "$FG_WORK/spool-corr"	# the 14 not shipped yet
+cp -a "$SPOOL" "$FG_WORK/spool-corr"	# the 15 not shipped yet
 seen_keys() { rcli_raw --scan --pattern "${PREFIX}seen:*" | wc -l; }
 corr_hashes() { rcli_raw --scan --pattern "${PREFIX}msg:<e2e-2*@corp.example>" | wc -l; }
+corr_key() { printf '%smsg:<e2e-%s@corp.example>' "$PREFIX" "$1"; }
+half_left() { expect_match '^1[7-8][0-9][0-9]$' "$(rcli_raw TTL "$(corr_key "$1")")"; }
 seen_before=$(seen_keys)
-corr="${PREFIX}msg:<e2e-2000@corp.example>"
-aged="${PREFIX}msg:<e2e-2100@corp.example>"
-check "correlation replay" expect_output "replayed 14 records" audit replay
-check "each correlation record within its ttl is its message's hash" expect_eq 12 "$(corr_hashes)"
-check "one past its ttl makes none" expect_eq 0 "$(rcli_raw EXISTS "${PREFIX}msg:<e2e-2200@corp.example>")"
+corr=$(corr_key 2000)
+check "correlation replay" expect_output "replayed 15 records" audit replay
+check "each correlation record within its ttl is its message's hash" expect_eq 13 "$(corr_hashes)"
+check "one past its ttl makes none" expect_eq 0 "$(rcli_raw EXISTS "$(corr_key 2200)")"
 check "the hash holds the record's fields, not its id or ttl" \
     expect_eq "mailbox support@corp.example rcpt_domains corp.example sender customer@client.example" \
     "$(rcli_raw HGETALL "$corr" | paste -d' ' - - | grep -v '^ts ' | sort | tr '\n' ' ' | sed 's/ $//')"
-check "the hash expires ttl after the message" expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "$corr")"
-check "half the ttl gone: half left" expect_match '^1[7-8][0-9][0-9]$' "$(rcli_raw TTL "$aged")"
+check "a fresh message's hash: its whole ttl" expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "$corr")"
+check "half the ttl gone: half left" half_left 2100
 check "correlation records set no seen marker" expect_eq "$seen_before" "$(seen_keys)"
 # A field already there keeps its value (the first message of an id wins),
 # an expiry set later than the record's stays, one set earlier comes back
-# to the record's, and a hash gone before its time comes back.
+# to the record's, and a hash gone before its time comes back with what
+# is left of it.
 rcli_raw HSET "$corr" sender first@client.example >/dev/null
-rcli_raw EXPIRE "$corr" 100 >/dev/null
-rcli_raw EXPIRE "$aged" 5000 >/dev/null
-rcli_raw DEL "${PREFIX}msg:<e2e-2001@corp.example>" >/dev/null
+rcli_raw EXPIRE "$(corr_key 2100)" 5000 >/dev/null
+rcli_raw EXPIRE "$(corr_key 2101)" 100 >/dev/null
+rcli_raw DEL "$(corr_key 2102)" >/dev/null
 write_config "$FG_WORK/corr.yaml" "$FG_WORK/spool-corr"
 check "shipping the correlation records again" \
-    expect_output "replayed 14 records" "$AUDIT" -c "$FG_WORK/corr.yaml" replay
+    expect_output "replayed 15 records" "$AUDIT" -c "$FG_WORK/corr.yaml" replay
 check "a replay keeps the first value" expect_eq first@client.example "$(rcli_raw HGET "$corr" sender)"
-check "an expiry cut short comes back to the record's" \
-    expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "$corr")"
-check "a later expiry stays" expect_match '^(49[0-9][0-9]|5000)$' "$(rcli_raw TTL "$aged")"
-check "a hash gone within its ttl comes back, with its ttl" \
-    expect_match '^(3[0-5][0-9][0-9]|3600)$' "$(rcli_raw TTL "${PREFIX}msg:<e2e-2001@corp.example>")"
-check "still no marker, no other hash" expect_eq "$seen_before 12" "$(seen_keys) $(corr_hashes)"
+check "a later expiry stays" expect_match '^(49[0-9][0-9]|5000)$' "$(rcli_raw TTL "$(corr_key 2100)")"
+check "an expiry cut short comes back to the message's" half_left 2101
+check "a hash gone within its ttl comes back, with what is left of it" half_left 2102
+check "still no marker, no other hash" expect_eq "$seen_before 13" "$(seen_keys) $(corr_hashes)"
 
 # --- 9. the daemon's shipper thread rides out an outage --------------------------------
 outage_begin

@@ -435,16 +435,29 @@ static void test_correlation_has_no_marker(void **state)
 static void test_correlation_numbers_checked(void **state)
 {
 	struct fixture *f = *state;
-	const char *bad[][2] = { { "10abc", "86400x" }, { "", "" }, { "-5", "-5" }, { "0", "0" },
-	    { "1e3", "1e3" }, { "1234567890123456", "1234567890123456" }, { NULL, NULL } };
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		commit_correlations_as(f, (int)i, (int)i + 1, bad[i][0], bad[i][1]);
+	/* ts, ttl as in the record; then as sent. */
+	const char *cases[][4] = {
+		{ "10abc", "86400x", "0", "2592000" },
+		{ "", "", "0", "2592000" },
+		{ "-5", "-5", "0", "2592000" },
+		{ "0", "000", "0", "2592000" },
+		{ "1e3", " 86400", "0", "2592000" },
+		{ "17647450000001", "12345678901234", "0", "2592000" },	/* 14 digits */
+		{ NULL, NULL, "0", "2592000" },
+		/* One bad, the other kept. */
+		{ "1764745000000", "86400x", "1764745000000", "2592000" },
+		{ "1764745000000x", "86400", "0", "86400" },
+		/* The longest taken, and leading zeros (Lua reads them as decimal). */
+		{ "9999999999999", "1", "9999999999999", "1" },
+		{ "01764745000000", "0086400", "0", "0086400" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char want[64];
+		commit_correlations_as(f, (int)i, (int)i + 1, cases[i][0], cases[i][1]);
 		assert_int_equal(ship(f), 1);
-		assert_string_equal(fake.corr_args, "0 2592000");
+		snprintf(want, sizeof(want), "%s %s", cases[i][2], cases[i][3]);
+		assert_string_equal(fake.corr_args, want);
 	}
-	commit_correlations_as(f, 10, 11, "1764745000000", "1");
-	assert_int_equal(ship(f), 1);
-	assert_string_equal(fake.corr_args, "1764745000000 1");
 }
 
 /*
