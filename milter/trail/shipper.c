@@ -366,7 +366,9 @@ static int shipper_queue(struct audit_shipper *sh, const struct record *r, const
 		ts = "0";
 
 	const char *argv[ARGV_MAX];
-	int argc = 0, nkeys = correlation ? 1 : k.mailbox != NULL ? 3 : 2;
+	/* The keys are the ones there are: no marker for a correlation record,
+	 * no mailbox stream without a mailbox. */
+	int argc = 0, nkeys = (k.seen != NULL) + 1 + (k.mailbox != NULL);
 	char nkeysbuf[4];
 	snprintf(nkeysbuf, sizeof(nkeysbuf), "%d", nkeys);
 	argv[argc++] = "EVALSHA";

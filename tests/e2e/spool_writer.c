@@ -11,10 +11,11 @@
  * and a reason full of bytes that need escaping in the spool and in JSON.
  * KIND is "decision" (default), "alert" or "correlation" (the fields of
  * include/correlate.h, Message-ID <e2e-<i>@corp.example>, ttl 3600).
- * AGE (seconds, default 0) dates the records' ts that far back.  With --audit the records go
- * through the daemon's audit API (audit_open/audit_commit), and the
- * process stays LINGER seconds so that its shipper thread can ship them
- * (and log on stderr) before audit_close.
+ * AGE (seconds, default 0) dates the records' ts that far back.  With
+ * --audit the records go through the daemon's audit API
+ * (audit_open/audit_commit), and the process stays LINGER seconds so
+ * that its shipper thread can ship them (and log on stderr) before
+ * audit_close.
  * Prints "wrote N records" and exits 0, or exits 1 if a commit failed.
  */
 #include <errno.h>
@@ -40,22 +41,28 @@ struct job {
 	int failed;
 };
 
-/* Fills a correlation record with the fields include/correlate.h names: r, or NULL. */
-static struct record *writer_correlation(struct record *r, long i, const char *id, const char *ts)
+/* Sets the n fields of kv on r: r, or NULL (r freed) when one fails. */
+static struct record *writer_fill(struct record *r, const char *const (*kv)[2], size_t n)
 {
-	char msgid[48];
-	snprintf(msgid, sizeof(msgid), "<e2e-%ld@corp.example>", i);
-	const char *kv[][2] = {
-		{ "id", id }, { "message_id", msgid }, { "ttl", "3600" },
-		{ "mailbox", "support@corp.example" }, { "sender", "customer@client.example" },
-		{ "rcpt_domains", "corp.example" }, { "ts", ts },
-	};
-	for (size_t k = 0; k < sizeof(kv) / sizeof(kv[0]); k++)
+	for (size_t k = 0; k < n; k++)
 		if (record_set(r, kv[k][0], kv[k][1]) != 0) {
 			record_free(r);
 			return NULL;
 		}
 	return r;
+}
+
+/* Fills a correlation record with the fields include/correlate.h names: r, or NULL. */
+static struct record *writer_correlation(struct record *r, long i, const char *id, const char *ts)
+{
+	char msgid[48];
+	snprintf(msgid, sizeof(msgid), "<e2e-%ld@corp.example>", i);
+	const char *const kv[][2] = {
+		{ "id", id }, { "message_id", msgid }, { "ttl", "3600" },
+		{ "mailbox", "support@corp.example" }, { "sender", "customer@client.example" },
+		{ "rcpt_domains", "corp.example" }, { "ts", ts },
+	};
+	return writer_fill(r, kv, sizeof(kv) / sizeof(kv[0]));
 }
 
 static struct record *writer_record(long i, const char *kind, long age)
@@ -74,7 +81,7 @@ static struct record *writer_record(long i, const char *kind, long age)
 		return NULL;
 	if (strcmp(kind, "correlation") == 0)
 		return writer_correlation(r, i, id, ts);
-	const char *kv[][2] = {
+	const char *const kv[][2] = {
 		{ "id", id }, { "ts", ts }, { "host", "e2e.corp.example" },
 		{ "queue_id", "4ABCD1234" }, { "message_id", "<e2e@corp.example>" },
 		{ "direction", "outbound" }, { "sender", "support@corp.example" },
@@ -85,12 +92,7 @@ static struct record *writer_record(long i, const char *kind, long age)
 		{ "rule", "forwarded-copy" }, { "action", i % 2 == 0 ? "reject" : "accept" },
 		{ "mode", "enforce" }, { "reason", "tab\there \"quoted\" back\\slash\nnewline 100%=caf\xc3\xa9" },
 	};
-	for (size_t k = 0; k < sizeof(kv) / sizeof(kv[0]); k++)
-		if (record_set(r, kv[k][0], kv[k][1]) != 0) {
-			record_free(r);
-			return NULL;
-		}
-	return r;
+	return writer_fill(r, kv, sizeof(kv) / sizeof(kv[0]));
 }
 
 static void *writer_thread(void *p)

@@ -8,8 +8,8 @@
  * it stores the records' markers, answers WAIT as the test says, and logs
  * every command, so a test can see what was sent and in which order.  A
  * correlation record (one key: its hash, no marker) is answered as the
- * script answers it: 1, its hash is there and its expiry was written.  The spool
- * is the real one, in a spool_dir.h directory.
+ * script answers it: 1, its hash is there and its expiry was written.
+ * The spool is the real one, in a spool_dir.h directory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
