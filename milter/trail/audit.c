@@ -47,11 +47,15 @@
  * After a round that shipped something the thread lingers this long before
  * the next one, kicks or not: under load a round then ships the records of
  * many commits in one pipelined batch (one round trip, one cursor move)
- * instead of one record per kick.  At 10 ms a round carried some 6
- * records on the benchmark, and each round's wake-ups (the shipper's, and
- * Redis') cost more than the lag they saved.
+ * instead of one record per kick.  Redis pays for each round as well as
+ * for each record (most likely in caches the mail processes left cold): on the
+ * benchmark (tests/bench/RESULTS.md), a 25 ms linger made rounds of some
+ * 13 records and Redis took 85 us of CPU a message; at 200 ms, some 65
+ * records a round and 25-35% less Redis CPU.  The trail in Redis trails
+ * the spool by that much at most, under load; a first record after a
+ * quiet spell goes at once.
  */
-#define SHIP_LINGER_MS		25
+#define SHIP_LINGER_MS		200
 #define BACKOFF_FIRST_MS	250
 #define BACKOFF_MAX_MS		5000
 
