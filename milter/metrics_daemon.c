@@ -120,7 +120,8 @@ static const struct {
 	{ &md.backlog, true, "fwdguard_spool_unshipped_records",
 	    "Records written to the spool since start and not yet stored in Redis." },
 	{ &md.oldest_age, true, "fwdguard_spool_oldest_unshipped_age_seconds",
-	    "Age of the oldest record in the spool not yet stored in Redis; 0 when none waits." },
+	    "Age of the oldest record of the shipping round in progress not yet stored in Redis; "
+	    "0 when none waits and between rounds (under load up to 0.2 s apart)." },
 	{ &md.shipped, false, "fwdguard_shipped_records_total",
 	    "Records the shipper stored in Redis." },
 	{ &md.ship_errors, false, "fwdguard_ship_errors_total",

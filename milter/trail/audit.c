@@ -4,8 +4,9 @@
  * background thread that ships the spool to Redis.
  *
  * audit_commit() returns only after the spool sync; Redis is never on the
- * path of a milter reply.  The shipper thread wakes on a kick after each
- * commit, or every second to pick up records another writer left.  While
+ * path of a milter reply.  The shipper thread wakes on a kick after a
+ * commit (once it has lingered after a round that shipped, below), or
+ * every second to pick up records another writer left.  While
  * Redis is down it backs off (up to 5 s) instead of reconnecting on every
  * kick, and logs only the transitions: one line when shipping starts to
  * fail, one when it works again.
@@ -50,10 +51,12 @@
  * instead of one record per kick.  Redis pays for each round as well as
  * for each record (most likely in caches the mail processes left cold): on the
  * benchmark (tests/bench/RESULTS.md), a 25 ms linger made rounds of some
- * 13 records and Redis took 85 us of CPU a message; at 200 ms, some 65
- * records a round and 25-35% less Redis CPU.  The trail in Redis trails
- * the spool by that much at most, under load; a first record after a
- * quiet spell goes at once.
+ * 13 records and Redis took 85-93 us of CPU a message; at 200 ms, some 65
+ * records a round and 58-73 us, a third less against the nullmilter's
+ * CPU in the same runs.  So the trail in Redis is up to a linger and a
+ * round behind the spool; a first record after a quiet spell (no round
+ * shipped in the last linger) goes at once.  spool_int.h sizes the
+ * reader's in-memory window (SPOOL_RECENT) against this linger.
  */
 #define SHIP_LINGER_MS		200
 #define BACKOFF_FIRST_MS	250

@@ -24,7 +24,13 @@
 #define CURSOR_WIDTH	42	/* bytes of every cursor written, '\n' included */
 #define RBUF_CAP	(256 * 1024)	/* longer than any line the encoder makes */
 #define SPOOL_BLOCK	4096	/* a direct write's unit: no device's logical block is larger */
-#define SPOOL_RECENT	(256 * 1024)	/* the newest journal bytes kept for the reader */
+/*
+ * The newest journal bytes kept for the reader (spool_recent.c): what the
+ * shipper reads after lingering between rounds (audit.c, 200 ms) must
+ * still be there, or it is read back from the disk.  1 MiB holds 200 ms
+ * of some 5 MB/s of records, several times what two cores commit.
+ */
+#define SPOOL_RECENT	(1024 * 1024)
 
 struct spool_batch {
 	struct record **recs;	/* borrowed: their callers wait for the batch */

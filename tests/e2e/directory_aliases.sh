@@ -175,6 +175,7 @@ wait_for 15 "delivery to bob@" sink_has_rcpt bob@corp.example
 check "6: delivered to bob@" sink_has_rcpt bob@corp.example
 check "6: delivered to bob+lunch@" sink_has_rcpt bob+lunch@corp.example
 check "6: nothing more held" expect_eq 4 "$(held_count mta)"
+wait_for 10 "the spool to be shipped" spool_drained
 check "6: no record for colleague mail" \
     expect_eq "" "$(audit_find recipient=bob@corp.example)"
 

@@ -94,6 +94,7 @@ send_smtp "$MTA_PORT" customer@example.net partner@fti.example "$msg"
 check "look-alikes: accepted with 250" expect_match '^250 ' "$SMTP_REPLY"
 wait_delivered mta
 check "look-alikes: delivered" expect_eq 1 "$(sink_rcpt_count partner@fti.example)"
+wait_for 10 "the spool to be shipped" spool_drained
 rec=$(audit_find recipient=partner@fti.example | head -n 1)
 check "look-alikes: no signal recorded" expect_eq "" "$(audit_field "$rec" signals)"
 

@@ -694,6 +694,19 @@ journal_lines_end() {
 	python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); i = d.find(b"\0"); print(len(d) if i < 0 else i)' "$1"
 }
 
+# spool_drained [DIR]: the shipper's cursor sits at the end of the newest
+# journal of the spool DIR (default: the usual world's): every record
+# written so far is in Redis.  What a check that a record is *not* there
+# waits for first, as the shipper lingers between rounds
+# (milter/trail/audit.c).
+spool_drained() {
+	local dir=${1:-${SPOOL:-$FG_WORK/fwdguard/spool}} seq off last
+	read -r seq off <"$dir/cursor" 2>/dev/null || return 1
+	last=$(find "$dir" -name 'journal-*' -printf '%f\n' | sort | tail -n 1)
+	[ "$last" = "$(printf 'journal-%020d' "$seq")" ] &&
+	    [ "$(journal_lines_end "$dir/$last")" = "$off" ]
+}
+
 # start_nullmilter: starts $BUILD/tests/bench/nullmilter on a unix socket
 # if it was built, and sets NULLMILTER_SPEC to its Postfix milter spec (left
 # empty without the binary).

@@ -102,6 +102,7 @@ check "bounce: the bounce reached the customer" \
 check "bounce: it carries her message back" \
     grep -q '^Subject: please call me back' "$(bounces_to bob@customer.example | head -n 1)"
 check "bounce: out refused nothing" fg_not maillog_has in 'said: 5[0-9][0-9] '
+wait_for 10 "the bounce's record" audit_has recipient=bob@customer.example
 rec=$(audit_find recipient=bob@customer.example | head -n 1)
 check "bounce: recorded as delivered" expect_eq delivered "$(audit_field "$rec" outcome)"
 check "bounce: no attached-message for her" \
@@ -129,6 +130,7 @@ check "bounce address: it carries her message back" \
 check "bounce address: out refused nothing" fg_not maillog_has in 'said: 5[0-9][0-9] '
 check "bounce address: the record of her message names her envelope sender" \
     expect_eq "$erin_env" "$(rcli_raw HGET "fwdguard:msg:$erin_id" sender)"
+wait_for 10 "the bounce's record" audit_has recipient="$erin_env"
 rec=$(audit_find recipient="$erin_env" | head -n 1)
 check "bounce address: recorded as delivered" expect_eq delivered "$(audit_field "$rec" outcome)"
 check "bounce address: no attached-message for her" \

@@ -107,15 +107,6 @@ relay_done() {
 	    [ "$(sen_cli "$SEN_R" XPENDING fwdguard:alerts relay | head -n 1)" = 0 ]
 }
 
-# spool_drained: the cursor sits at the end of the newest journal.
-spool_drained() {
-	local seq off last
-	read -r seq off <"$SPOOL/cursor" 2>/dev/null || return 1
-	last=$(find "$SPOOL" -name 'journal-*' -printf '%f\n' | sort | tail -n 1)
-	[ "$last" = "$(printf 'journal-%020d' "$seq")" ] &&
-	    [ "$(journal_lines_end "$SPOOL/$last")" = "$off" ]
-}
-
 # --- mail flows; replication is cut; the master dies ---------------------------------
 t0=$(now)
 senders=()
