@@ -49,11 +49,11 @@
  * the next one, kicks or not: under load a round then ships the records of
  * many commits in one pipelined batch (one round trip, one cursor move)
  * instead of one record per kick.  Redis pays for each round as well as
- * for each record (most likely in caches the mail processes left cold): on the
- * benchmark (tests/bench/RESULTS.md), a 25 ms linger made rounds of some
- * 13 records and Redis took 85-93 us of CPU a message; at 200 ms, some 65
- * records a round and 58-73 us, a third less against the nullmilter's
- * CPU in the same runs.  So the trail in Redis is up to a linger and a
+ * for each record (most likely in caches the mail processes left cold):
+ * on the benchmark (tests/bench/RESULTS.md), a 25 ms linger made rounds
+ * of some 13 records and Redis took 85-93 us of CPU a message; at 200 ms,
+ * some 65 records a round and 58-73 us, a third less against the
+ * nullmilter's CPU in the same runs.  So the trail in Redis is up to a linger and a
  * round behind the spool; a first record after a quiet spell (no round
  * shipped in the last linger) goes at once.  spool_int.h sizes the
  * reader's in-memory window (SPOOL_RECENT) against this linger.

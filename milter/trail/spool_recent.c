@@ -5,11 +5,11 @@
  *
  * A direct write (spool_direct.c) leaves nothing in the page cache: the
  * kernel drops the pages it covers.  The daemon's shipper reads the lines
- * up to a linger (audit.c, 200 ms) after they were written, so each of its
- * rounds would read them back from the disk.  The writer therefore copies what it wrote
- * directly into a window of the last SPOOL_RECENT bytes of the journal,
- * and the reader of the same process copies from there what the window
- * still holds.  A reader behind the window (a backlog after a Redis
+ * up to a linger (audit.c, 200 ms) after they were written, so each of
+ * its rounds would read them back from the disk.  The writer therefore
+ * copies what it wrote directly into a window of the last SPOOL_RECENT
+ * bytes of the journal, and the reader of the same process copies from
+ * there what the window still holds.  A reader behind the window (a backlog after a Redis
  * outage), or in another process, reads the file as before.
  *
  * The window is one contiguous range [recent_lo, recent_hi) of journal
